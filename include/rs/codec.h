@@ -1,0 +1,35 @@
+/*
+ * codec.h: byte encodings: base64, hex, S3 url-encoding for listings, HTTP/ISO dates.
+ * Runs in: every process (pure functions).
+ */
+#ifndef RS_CODEC_H
+#define RS_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "rs/http.h"
+
+/* standard alphabet with padding; out must hold 4*ceil(n/3)+1; returns length */
+size_t rs_base64_encode(const uint8_t *in, size_t n, char *out);
+/* strict: padding required, no whitespace; returns decoded length or -1 */
+long rs_base64_decode(const char *in, size_t n, uint8_t *out, size_t out_cap);
+void rs_hex_encode(const uint8_t *in, size_t n, char *out); /* lower-case, NUL-terminated */
+int rs_hex_decode(const char *in, size_t n, uint8_t *out); /* 0 or -1 */
+
+/* S3 encoding-type=url: percent-encode all but unreserved (A-Za-z0-9-._~) and '/' */
+char *rs_s3_urlencode(rs_pool_t *pool, const char *s, size_t n);
+/* SigV4 URI encoding: like above; `keep_slash` chooses whether '/' stays */
+void rs_uri_encode(rs_buf_t *out, const char *s, size_t n, int keep_slash);
+
+/* "Wed, 21 Oct 2015 07:28:00 GMT"; out >= 30 bytes */
+void rs_http_date(int64_t sec, char *out);
+/* "2026-01-01T00:00:00.000Z"; out >= 25 bytes */
+void rs_iso8601_ms(int64_t ms, char *out);
+/* parse IMF-fixdate (also RFC 850 and asctime forms); returns 0 and seconds, or -1 */
+int rs_http_date_parse(const char *s, size_t n, int64_t *sec);
+/* parse "20261123T220148Z"; returns 0 or -1 */
+int rs_amz_date_parse(const char *s, size_t n, int64_t *sec);
+
+int64_t rs_now_ms(void);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * router.h: which service a request is for, table-driven (DESIGN.md "Request routing").
+ * Runs in: workers (pure function over rs_http_req_t; unit-tested without sockets).
+ * Order: /_ruststack/ internal; X-Amz-Target DynamoDB_20120810.*; Lambda REST paths or
+ * credential-scope service "lambda"; the API-Gateway proxy path; everything else S3,
+ * path-style or virtual-hosted.
+ */
+#ifndef RS_ROUTER_H
+#define RS_ROUTER_H
+
+#include <stddef.h>
+#include "rs/http.h"
+
+typedef enum {
+    RS_ROUTE_INTERNAL = 0,
+    RS_ROUTE_DYNAMODB,
+    RS_ROUTE_LAMBDA,
+    RS_ROUTE_APIGW,
+    RS_ROUTE_S3
+} rs_route_kind_t;
+
+typedef struct rs_route {
+    rs_route_kind_t kind;
+    /* S3: bucket (raw, not decoded; NULL for service-level requests like ListBuckets)
+     * and key (raw percent-encoded path remainder, NULL when none) */
+    const char *bucket;
+    size_t bucket_len;
+    const char *key;
+    size_t key_len;
+    int virtual_host;
+    /* internal / lambda / apigw: the path after the service prefix */
+    const char *rest;
+    size_t rest_len;
+} rs_route_t;
+
+typedef struct rs_router_conf {
+    /* extra host names (besides localhost, 127.0.0.1, ::1, s3.amazonaws.com forms, the
+     * configured hostname) that are never buckets; virtual-hosted buckets are
+     * "<bucket>.<one of these>" and "<bucket>.s3.<...>" */
+    const char *hostname; /* the `hostname` setting, may be NULL */
+} rs_router_conf_t;
+
+void rs_route(const rs_http_req_t *req, const rs_router_conf_t *conf, rs_route_t *out);
+
+#endif

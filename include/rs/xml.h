@@ -1,0 +1,41 @@
+/*
+ * xml.h: XML writing (libxml2 xmlTextWriter) and the few S3 request bodies we parse.
+ * Runs in: workers. Parsing is bounded: no network, no entities, depth and size limits;
+ * anything that is not the expected document is RS_EINVAL (-> MalformedXML).
+ */
+#ifndef RS_XML_H
+#define RS_XML_H
+
+#include <stddef.h>
+#include "rs/http.h"
+
+typedef struct rs_xml rs_xml_t;
+
+/* Start a document with <?xml version="1.0" encoding="UTF-8"?> and the root element;
+ * `ns` NULL for none. */
+rs_xml_t *rs_xml_begin(const char *root, const char *ns);
+void rs_xml_start(rs_xml_t *x, const char *name);
+void rs_xml_end(rs_xml_t *x);
+void rs_xml_elem(rs_xml_t *x, const char *name, const char *text);
+void rs_xml_elemn(rs_xml_t *x, const char *name, const char *text, size_t len);
+void rs_xml_elemf(rs_xml_t *x, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* close everything, append the document to `out`, free the writer */
+void rs_xml_finish(rs_xml_t *x, rs_buf_t *out);
+
+/* <CreateBucketConfiguration><LocationConstraint>..</LocationConstraint></..>.
+ * An empty body is valid (*location = NULL). Returns 0 or RS_EINVAL. */
+int rs_xml_parse_create_bucket(rs_pool_t *pool, const uint8_t *body, size_t len, char **location);
+
+typedef struct rs_xml_delobj {
+    char *key;
+    size_t key_len;
+    char *version_id; /* NULL when absent */
+} rs_xml_delobj_t;
+
+/* <Delete><Quiet/>?<Object><Key/><VersionId/>?</Object>*</Delete>. Returns 0 or RS_EINVAL.
+ * More than `max` objects is RS_EINVAL too. */
+int rs_xml_parse_delete(rs_pool_t *pool, const uint8_t *body, size_t len, size_t max,
+                        rs_xml_delobj_t **objs, size_t *n, int *quiet);
+
+#endif
