@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #define RS_MAX_KEY 1024         /* S3's key limit in bytes */
 #define RS_MAX_BUCKET_NAME 63   /* S3's bucket name limit */

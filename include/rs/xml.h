@@ -16,6 +16,8 @@ typedef struct rs_xml rs_xml_t;
 rs_xml_t *rs_xml_begin(const char *root, const char *ns);
 void rs_xml_start(rs_xml_t *x, const char *name);
 void rs_xml_end(rs_xml_t *x);
+/* text content inside the current element */
+void rs_xml_text(rs_xml_t *x, const char *text);
 void rs_xml_elem(rs_xml_t *x, const char *name, const char *text);
 void rs_xml_elemn(rs_xml_t *x, const char *name, const char *text, size_t len);
 void rs_xml_elemf(rs_xml_t *x, const char *name, const char *fmt, ...)

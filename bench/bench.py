@@ -1,0 +1,259 @@
+"""bench/bench.py: the RustStack benchmark driver (run it through bench/run.sh). One run on
+one machine measures RustStack (1 and 2 workers), moto's server mode and the h2o
+static-file server serving the same bytes (the ceiling), then prints a table of figures
+and ratios and writes it to the results file."""
+
+import argparse
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import measure
+import servers
+
+MIB = 1 << 20
+
+
+class Figures:
+    """What one server measured; None means not measured (n/a)."""
+
+    def __init__(self, name):
+        self.name = name
+        self.ok = False
+        self.startup_ms = None
+        self.get4k = self.put4k = self.get1m = None
+        self.mem_idle = self.mem_end = None
+        self.list_ms = None
+        self.list_keys = None
+        self.load = None
+        self.notes = []
+
+
+def verify_objects(port, blobs):
+    """The benchmark objects read back byte-exact (so wrk measures real responses)."""
+    for path, data in blobs.items():
+        status, body = servers.request(port, "GET", path)
+        if status != 200 or body != data:
+            return f"GET {path}: HTTP {status}, {len(body)} bytes, not the {len(data)} stored"
+    return None
+
+
+def bench_server(srv, port, fig, blobs, args, s3=True, list_keys=0):
+    if not srv.start(port):
+        fig.notes.append("did not start (see its log above)")
+        return
+    try:
+        fig.ok = True
+        fig.startup_ms = srv.startup_ms
+        fig.mem_idle = srv.memory_mib()
+        if s3:
+            servers.request(port, "PUT", "/bench")
+            for path, data in blobs.items():
+                status, _ = servers.request(port, "PUT", path, body=data)
+                if status != 200:
+                    fig.notes.append(f"PUT {path}: HTTP {status}")
+        bad = verify_objects(port, blobs)
+        if bad:
+            fig.notes.append(bad)
+        measure.wrk(port, "/bench/k4", 32, 1)  # warm-up, not recorded
+        fig.get4k = measure.wrk(port, "/bench/k4", 32, args.seconds)
+        if s3:
+            fig.put4k = measure.wrk(port, "/", 32, args.seconds, script="put.lua")
+        fig.get1m = measure.wrk(port, "/bench/m1", 8, args.seconds)
+        if list_keys:
+            fig.load = measure.load_keys(port, "list", list_keys)
+            fig.list_keys = list_keys
+            fig.list_ms = measure.list_latency(port, "list", list_keys, args.list_repeat)
+        fig.mem_end = srv.memory_mib()
+    except Exception as e:  # a failing server must not stop the other measurements
+        fig.notes.append(f"error: {e}")
+    finally:
+        srv.stop()
+
+
+def cell_rps(r):
+    if r is None:
+        return "n/a"
+    s = f"{r.rps:,.0f}"
+    return s + ("!" if r.errors or r.note else "")
+
+
+def cell_mibs(r):
+    if r is None:
+        return "n/a"
+    return f"{r.rps:,.0f}" + ("!" if r.errors or r.note else "")
+
+
+def ratio(a, b):
+    if a is None or b is None or not b:
+        return "n/a"
+    return f"{a / b:.2f}x"
+
+
+def rps(fig, attr):
+    r = getattr(fig, attr) if fig.ok else None
+    return r.rps if r and not r.errors and not r.note else None
+
+
+def table(figs, args):
+    h2o, moto, rs1, rs2 = figs
+    cols = [h2o, moto, rs1, rs2]
+    rows = []
+
+    def row(label, cells):
+        rows.append((label, cells))
+
+    row("4 KiB GET req/s, 32 conns", [cell_rps(f.get4k) for f in cols])
+    row("4 KiB PUT req/s, 32 conns", [cell_rps(f.put4k) for f in cols])
+    row("1 MiB GET MiB/s, 8 conns", [cell_mibs(f.get1m) for f in cols])
+    row("4 KiB GET p99 ms", [f"{f.get4k.p99_ms:.2f}" if f.get4k and f.get4k.p99_ms is not None
+                             else "n/a" for f in cols])
+    for pos in ("start", "middle", "end"):
+        row(f"ListObjectsV2 page ms, {pos}",
+            [f"{f.list_ms[pos]:.2f}" if f.list_ms else "n/a" for f in cols])
+    row("  keys in listed bucket", [f"{f.list_keys:,}" if f.list_keys else "n/a" for f in cols])
+    row("  bulk load PUT/s (wrk)",
+        [f"{f.load[1]:,.0f}" if f.load else "n/a" for f in cols])
+    row("startup to healthy ms", [f"{f.startup_ms:.0f}" if f.startup_ms else "n/a"
+                                  for f in cols])
+    row("RSS MiB idle (PSS)", [f"{f.mem_idle[0]:.1f} ({f.mem_idle[1]:.1f})" if f.mem_idle
+                               else "n/a" for f in cols])
+    row("RSS MiB at end (PSS)", [f"{f.mem_end[0]:.1f} ({f.mem_end[1]:.1f})" if f.mem_end
+                                 else "n/a" for f in cols])
+
+    lines = []
+    w0 = max(len(r[0]) for r in rows) + 2
+    names = [f.name for f in cols]
+    w = [max(len(n), *(len(r[1][i]) for r in rows)) + 2 for i, n in enumerate(names)]
+    lines.append("".ljust(w0) + "".join(n.rjust(w[i]) for i, n in enumerate(names)))
+    for label, cells in rows:
+        lines.append(label.ljust(w0) + "".join(c.rjust(w[i]) for i, c in enumerate(cells)))
+
+    g = {f.name: rps(f, "get4k") for f in cols}
+    p = {f.name: rps(f, "put4k") for f in cols}
+    m = {f.name: rps(f, "get1m") for f in cols}
+    lines.append("")
+    lines.append("Ratios (ruststack 2w unless said)      vs h2o    vs moto   2w/1w")
+    lines.append("  4 KiB GET req/s                   %9s %9s %9s" % (
+        ratio(g[rs2.name], g[h2o.name]), ratio(g[rs2.name], g[moto.name]),
+        ratio(g[rs2.name], g[rs1.name])))
+    lines.append("  4 KiB PUT req/s                   %9s %9s %9s" % (
+        "n/a", ratio(p[rs2.name], p[moto.name]), ratio(p[rs2.name], p[rs1.name])))
+    lines.append("  1 MiB GET MiB/s                   %9s %9s %9s" % (
+        ratio(m[rs2.name], m[h2o.name]), ratio(m[rs2.name], m[moto.name]),
+        ratio(m[rs2.name], m[rs1.name])))
+    if rs2.list_ms and moto.list_ms:
+        lines.append("  ListObjectsV2 end page, moto ms / ruststack ms: %s (moto bucket "
+                     "%d keys, ruststack %d)" % (ratio(moto.list_ms["end"], rs2.list_ms["end"]),
+                                                 moto.list_keys, rs2.list_keys))
+
+    lines.append("")
+    lines.append("Targets")
+
+    def target(text, value, limit):
+        if value is None:
+            lines.append(f"  {text}: not measured")
+        else:
+            verdict = "met" if value >= limit else "NOT met"
+            lines.append(f"  {text}: {value:.2f} -> {verdict}")
+
+    def r(a, b):
+        return a / b if a is not None and b else None
+
+    target("4 KiB GET >= 0.5 x h2o static", r(g[rs2.name], g[h2o.name]), 0.5)
+    target("4 KiB GET >= 100 x moto", r(g[rs2.name], g[moto.name]), 100.0)
+    target("4 KiB GET grows 1 -> 2 workers (2w/1w > 1)", r(g[rs2.name], g[rs1.name]), 1.0001)
+    target("4 KiB PUT grows 1 -> 2 workers (2w/1w > 1)", r(p[rs2.name], p[rs1.name]), 1.0001)
+
+    notes = []
+    for f in cols:
+        for attr in ("get4k", "put4k", "get1m"):
+            res = getattr(f, attr)
+            if res and (res.errors or res.note):
+                notes.append(f"{f.name} {attr}: {res.errors} errors of {res.requests} "
+                             f"requests {res.note}".rstrip())
+        if f.load and f.load[2]:
+            notes.append(f"{f.name}: wrk left {f.load[2]} keys out of the bulk load; "
+                         "they were PUT afterwards")
+        notes += [f"{f.name}: {n}" for n in f.notes]
+    if notes:
+        lines.append("")
+        lines.append("Notes (! = errors: the figure does not count)")
+        lines += ["  " + n for n in notes]
+    return lines
+
+
+def header(args):
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((ln.split(":", 1)[1].strip() for ln in f
+                          if ln.startswith("model name")), "?")
+    except OSError:
+        model = "?"
+    load = os.getloadavg()
+    return [
+        "RustStack benchmark, " + time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        f"machine: {os.cpu_count()} cores ({model}), Linux {platform.release()}, "
+        f"load average {load[0]:.2f} at start",
+        f"method: loopback only; wrk, 1 thread, {args.seconds} s per run after a 1 s "
+        "warm-up, on the same cores as the server",
+        "  (4 KiB/1 MiB objects are the same bytes for every server; h2o static serves them",
+        "  as files with num-threads 2; moto runs in server mode; ruststack with 1 and 2",
+        f"  workers; list latency: median of {args.list_repeat} max-keys=1000 pages per "
+        "position, measured on ruststack 2w",
+        f"  with {args.keys:,} keys and on moto with {args.moto_keys:,} keys, since moto "
+        "loads keys too slowly for 100k in the time budget)",
+        "",
+    ]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--binary", required=True, help="the ruststack binary")
+    ap.add_argument("--config", default=None, help="ruststack config file")
+    ap.add_argument("--out", default=None, help="also write the results here")
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--keys", type=int, default=100000)
+    ap.add_argument("--moto-keys", type=int, default=5000)
+    ap.add_argument("--list-repeat", type=int, default=15)
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("bench: wrk is not installed (sh packaging/setup.sh deps)")
+
+    # timeout(1) sends TERM: unwind so that every started server is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(124))
+    workdir = tempfile.mkdtemp(prefix="rs-bench-")
+    os.chmod(workdir, 0o755)  # h2o serves files from here as "nobody"
+    try:
+        blobs = {"/bench/k4": os.urandom(4096), "/bench/m1": os.urandom(MIB)}
+        figs = [Figures("h2o static"), Figures("moto"), Figures("ruststack 1w"),
+                Figures("ruststack 2w")]
+        lines = header(args)
+        print("\n".join(lines), flush=True)
+
+        srv, port = servers.h2o_static(os.path.join(workdir, "h2o"), blobs)
+        bench_server(srv, port, figs[0], blobs, args, s3=False)
+        srv, port = servers.moto(workdir)
+        bench_server(srv, port, figs[1], blobs, args, list_keys=args.moto_keys)
+        for fig, workers in ((figs[2], 1), (figs[3], 2)):
+            srv, port = servers.ruststack(args.binary, args.config, workers, workdir)
+            bench_server(srv, port, fig, blobs, args,
+                         list_keys=args.keys if workers == 2 else 0)
+
+        body = table(figs, args)
+        print("\n".join(body))
+        if args.out:
+            with open(args.out, "w") as f:
+                f.write("\n".join(lines + body) + "\n")
+        return 0 if all(f.ok for f in figs) else 1
+    finally:
+        subprocess.run(["rm", "-rf", workdir])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

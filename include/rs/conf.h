@@ -1,0 +1,78 @@
+/*
+ * conf.h: the server configuration: one table of options (name, type, range, default,
+ * reloadable flag), a `key = value` file parser that reports file:line, command-line
+ * overrides, and the reload merge. Runs in: master (parse, reload), workers (read the
+ * copy they inherited at fork).
+ */
+#ifndef RS_CONF_H
+#define RS_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RS_CONF_MAX_CREDS 64
+#define RS_CONF_MAX_WORKERS 256
+
+typedef struct rs_conf_cred {
+    char access_key[129];
+    char secret_key[129];
+    char account[13];
+} rs_conf_cred_t;
+
+typedef struct rs_conf {
+    char bind[64];
+    uint32_t port;
+    uint32_t workers; /* after rs_conf_finalize: >= 1 (0 in the file = cores) */
+    char hostname[254];
+    char default_region[32];
+    char default_account[13];
+    int auth_verify;
+    rs_conf_cred_t creds[RS_CONF_MAX_CREDS];
+    uint32_t ncreds;
+    int creds_are_default; /* internal: the first `credentials` line replaces the default */
+    uint64_t s3_capacity;
+    uint32_t s3_max_objects;
+    uint32_t s3_max_buckets;
+    uint64_t s3_max_object_size;
+    uint32_t s3_shards;
+    int log_level;
+    char log_file[1024];
+    int access_log;
+    char shm_name[64];         /* after rs_conf_finalize: never empty */
+    uint32_t shutdown_timeout; /* seconds a graceful stop may take before SIGKILL */
+} rs_conf_t;
+
+/* Every option to its default. */
+void rs_conf_defaults(rs_conf_t *c);
+
+/* Parse `key = value` lines ('#' comments, blank lines) over the current values.
+ * On error returns RS_EINVAL with "file:line: why" in err. */
+int rs_conf_parse(rs_conf_t *c, const char *text, size_t len, const char *fname, char *err,
+                  size_t errlen);
+/* Read and parse a file (RS_ERR with the errno text when it cannot be read). */
+int rs_conf_load_file(rs_conf_t *c, const char *path, char *err, size_t errlen);
+
+/* Set one option by name (command-line overrides use the same setters). */
+int rs_conf_set(rs_conf_t *c, const char *key, const char *value, char *err, size_t errlen);
+
+/* Cross-option checks and derived values (workers 0 -> cores, shm_name default). */
+int rs_conf_finalize(rs_conf_t *c, char *err, size_t errlen);
+
+/* Defaults, then the file (when path is non-NULL), then `nkv` key/value overrides
+ * (kv[2i] = key, kv[2i+1] = value: the command line), then rs_conf_finalize. */
+int rs_conf_build(rs_conf_t *c, const char *path, const char *const *kv, size_t nkv, char *err,
+                  size_t errlen);
+
+/* Reload: copy every restart-only option from `old` into `nc` when it differs and list
+ * the names of those options in `changed` (comma-separated, "" when none). */
+void rs_conf_keep_restart_only(const rs_conf_t *old, rs_conf_t *nc, char *changed,
+                               size_t changed_len);
+
+/* Parse sizes like "1g", "256m", "4096", "64k" (binary units). 0 or RS_EINVAL. */
+int rs_conf_parse_size(const char *s, uint64_t *out);
+
+/* Number of options in the table and the name/reloadable flag of each (for tests/docs). */
+size_t rs_conf_option_count(void);
+const char *rs_conf_option_name(size_t i, int *reloadable);
+
+#endif

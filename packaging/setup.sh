@@ -1,0 +1,286 @@
+#!/bin/sh
+# packaging/setup.sh: the one set-up script of RustStack (runs on the developer's or the
+# CI machine, outside the server).
+#
+#   sh packaging/setup.sh deps    install the Debian packages and Python packages we need
+#   sh packaging/setup.sh build   autoreconf, configure --enable-werror, make in ./build
+#                                 (no deps step)
+#   sh packaging/setup.sh run     deps + build, then run the server on 127.0.0.1:4566
+#                                 (extra arguments go to ruststack, e.g. --workers 4)
+#   sh packaging/setup.sh test    deps + build, make check, ASan/UBSan unit+crash tests,
+#                                 make distcheck, then one summary line per suite
+#
+# Every dependency is one function deps_<name>; `deps` runs the functions named in
+# RS_DEP_STEPS in order, so a new dependency is a new function plus its name there.
+# Environment: RS_BUILD_DIR (default ./build), RS_ASAN_DIR (default ./build-asan),
+# RS_JOBS (default: number of cores), RS_CONFIG (default conf/ruststack.conf),
+# RS_SKIP_DEPS=1 (use what is installed), CI=true (clean build dirs, full failing logs).
+set -eu
+
+RS_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+RS_BUILD_DIR=${RS_BUILD_DIR:-$RS_ROOT/build}
+RS_ASAN_DIR=${RS_ASAN_DIR:-$RS_ROOT/build-asan}
+RS_JOBS=${RS_JOBS:-$(nproc 2>/dev/null || echo 2)}
+RS_CONFIG=${RS_CONFIG:-$RS_ROOT/conf/ruststack.conf}
+RS_DEP_STEPS="apt python"
+CI=${CI:-false}
+
+RS_APT_PACKAGES="build-essential autoconf automake libtool autoconf-archive pkg-config
+libh2o-evloop-dev h2o libxml2-dev libjson-c-dev libssl-dev libarchive-dev libcriterion-dev
+clang-format wrk curl ca-certificates python3 util-linux procps"
+
+# Python modules the tests and benchmarks import, as "module=pip-requirement".
+RS_PY_MODULES="boto3=boto3 awscli=awscli pytest=pytest pytest_tap=pytest-tap
+requests=requests moto=moto[server] flask=moto[server] flask_cors=moto[server]"
+
+log()
+{
+    printf '==> %s\n' "$*" >&2
+}
+
+die()
+{
+    printf 'setup.sh: %s\n' "$*" >&2
+    exit 1
+}
+
+as_root()
+{
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        die "need root (or sudo) to run: $*"
+    fi
+}
+
+# ---- dependencies ---------------------------------------------------------------------
+
+deps_apt()
+{
+    missing=""
+    for p in $RS_APT_PACKAGES; do
+        st=$(dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null || true)
+        [ "$st" = installed ] || missing="$missing $p"
+    done
+    if ! command -v python3 >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null 2>&1; then
+        missing="$missing python3-pip"
+    fi
+    if [ -z "$missing" ]; then
+        log "apt: all packages present"
+        return 0
+    fi
+    log "apt: installing$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -q
+    # shellcheck disable=SC2086
+    as_root apt-get install -y -q --no-install-recommends $missing
+}
+
+# py_missing: the pip requirements (deduplicated) whose module python3 cannot import.
+py_missing()
+{
+    python3 - $RS_PY_MODULES <<'EOF'
+import importlib, sys
+reqs = []
+for pair in sys.argv[1:]:
+    mod, req = pair.split("=", 1)
+    try:
+        importlib.import_module(mod)
+    except Exception:
+        if req not in reqs:
+            reqs.append(req)
+print(" ".join(reqs))
+EOF
+}
+
+deps_python()
+{
+    command -v python3 >/dev/null 2>&1 || die "python3 not found"
+    reqs=$(py_missing)
+    if [ -z "$reqs" ]; then
+        log "python: all modules present ($(command -v python3))"
+        return 0
+    fi
+    log "python: installing $reqs into $(command -v python3)"
+    # Debian's own python3 is "externally managed" (PEP 668); pip versions that know
+    # PEP 668 honour this variable, older ones ignore it.
+    PIP_BREAK_SYSTEM_PACKAGES=1 PIP_ROOT_USER_ACTION=ignore \
+        python3 -m pip install -q $reqs
+    if command -v pyenv >/dev/null 2>&1; then
+        pyenv rehash || true
+    fi
+    [ -z "$(py_missing)" ] || die "python packages still missing: $(py_missing)"
+}
+
+do_deps()
+{
+    if [ "${RS_SKIP_DEPS:-0}" = 1 ]; then
+        log "deps: skipped (RS_SKIP_DEPS=1)"
+        return 0
+    fi
+    for step in $RS_DEP_STEPS; do
+        "deps_$step"
+    done
+}
+
+# ---- build ----------------------------------------------------------------------------
+
+# autoreconf under the same lock as tools/regen.sh: several people edit *.am at once.
+regen()
+{
+    log "autoreconf -fi"
+    (cd "$RS_ROOT" && flock /tmp/rs-autoreconf.lock autoreconf -fi)
+}
+
+# configure_in DIR ARGS...: configure DIR out of tree unless it is already configured.
+configure_in()
+{
+    dir=$1
+    shift
+    mkdir -p "$dir"
+    if [ ! -f "$dir/config.status" ]; then
+        log "configure $* in $dir"
+        (cd "$dir" && "$RS_ROOT/configure" -q "$@")
+    fi
+}
+
+do_build()
+{
+    if [ "$CI" = true ]; then
+        rm -rf "$RS_BUILD_DIR" "$RS_ASAN_DIR"
+    fi
+    regen
+    configure_in "$RS_BUILD_DIR" --enable-werror
+    log "make -j$RS_JOBS in $RS_BUILD_DIR"
+    make -C "$RS_BUILD_DIR" -s -j"$RS_JOBS"
+}
+
+do_run()
+{
+    do_deps
+    do_build
+    log "starting ruststack on 127.0.0.1:4566 (Ctrl-C stops it)"
+    exec "$RS_BUILD_DIR/ruststack" --config "$RS_CONFIG" --bind 127.0.0.1 --port 4566 "$@"
+}
+
+# ---- tests ----------------------------------------------------------------------------
+
+# list_tests DIR: the TESTS list of the configured build in DIR, one per line.
+list_tests()
+{
+    printf 'rs-print-tests:\n\t@echo $(TESTS)\n' >"$RS_TMP/print.mk"
+    make -s -C "$1" -f Makefile -f "$RS_TMP/print.mk" rs-print-tests | tr ' ' '\n' | sed '/^$/d'
+}
+
+# trs_of TEST: the .trs file automake writes for TEST (the .sh extension is a test
+# extension; binaries have none).
+trs_of()
+{
+    case "$1" in
+    *.sh) printf '%s.trs\n' "${1%.sh}" ;;
+    *) printf '%s.trs\n' "$1" ;;
+    esac
+}
+
+# summarize DIR LABEL SUITE...: print "LABEL<suite>: N passed, N failed" per suite from
+# the .trs files of DIR; a test with no .trs (not built, crashed driver) counts as failed.
+# Returns non-zero when any suite has a failure.
+summarize()
+{
+    dir=$1
+    label=$2
+    shift 2
+    list_tests "$dir" >"$RS_TMP/tests"
+    bad=0
+    for suite in "$@"; do
+        pass=0
+        fail=0
+        skip=0
+        for t in $(grep "^tests/$suite/" "$RS_TMP/tests" || true); do
+            trs="$dir/$(trs_of "$t")"
+            if [ ! -f "$trs" ]; then
+                printf '%s%s: %s produced no results\n' "$label" "$suite" "$t"
+                fail=$((fail + 1))
+                continue
+            fi
+            # One line per test case: ":test-result: PASS|FAIL|XFAIL|SKIP|ERROR|XPASS".
+            counts=$(awk '/^:test-result:/ {
+                    if ($2 == "PASS" || $2 == "XFAIL") p++;
+                    else if ($2 == "SKIP") s++;
+                    else f++;
+                } END { printf "%d %d %d\n", p, f, s }' "$trs")
+            read -r p f s <<EOF
+$counts
+EOF
+            pass=$((pass + p))
+            fail=$((fail + f))
+            skip=$((skip + s))
+            if [ "$f" -gt 0 ] && [ "$CI" = true ]; then
+                printf -- '---- %s ----\n' "${trs%.trs}.log"
+                cat "${trs%.trs}.log" 2>/dev/null || true
+            fi
+        done
+        [ "$skip" -eq 0 ] || printf '%s%s: %d skipped\n' "$label" "$suite" "$skip"
+        printf '%s%s: %d passed, %d failed\n' "$label" "$suite" "$pass" "$fail"
+        [ "$fail" -eq 0 ] || bad=1
+    done
+    return $bad
+}
+
+do_test()
+{
+    do_deps
+    do_build
+    RS_TMP=$(mktemp -d)
+    trap 'rm -rf "$RS_TMP"' EXIT
+    status=0
+
+    log "make check in $RS_BUILD_DIR"
+    make -C "$RS_BUILD_DIR" -j"$RS_JOBS" check || status=1
+
+    log "ASan/UBSan build in $RS_ASAN_DIR (unit and crash tests)"
+    asan_ok=1
+    configure_in "$RS_ASAN_DIR" --enable-werror --enable-sanitizers || asan_ok=0
+    if [ $asan_ok = 1 ]; then
+        asan_tests=$(list_tests "$RS_ASAN_DIR" | grep -E '^tests/(unit|crash)/' | tr '\n' ' ')
+        ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1} \
+            UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+            make -C "$RS_ASAN_DIR" -j"$RS_JOBS" check TESTS="$asan_tests" || asan_ok=0
+    fi
+    [ $asan_ok = 1 ] || status=1
+
+    log "make distcheck"
+    dist_ok=1
+    make -C "$RS_BUILD_DIR" -j"$RS_JOBS" distcheck \
+        DISTCHECK_CONFIGURE_FLAGS=--enable-werror || dist_ok=0
+    [ $dist_ok = 1 ] || status=1
+
+    echo
+    echo "==== RustStack test summary ===="
+    summarize "$RS_BUILD_DIR" "" unit crash integration || status=1
+    if [ -f "$RS_ASAN_DIR/Makefile" ]; then
+        summarize "$RS_ASAN_DIR" "asan " unit crash || status=1
+    else
+        echo "asan: build failed"
+    fi
+    if [ $dist_ok = 1 ]; then echo "distcheck: passed"; else echo "distcheck: FAILED"; fi
+    if [ $status = 0 ]; then echo "RESULT: all passed"; else echo "RESULT: FAILED"; fi
+    return $status
+}
+
+# ---- main -----------------------------------------------------------------------------
+
+cmd=${1:-}
+[ $# -eq 0 ] || shift
+case "$cmd" in
+deps) do_deps ;;
+build) do_build ;;
+run) do_run "$@" ;;
+test) do_test ;;
+*)
+    echo "usage: sh packaging/setup.sh deps|build|run|test" >&2
+    exit 2
+    ;;
+esac

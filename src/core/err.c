@@ -1,0 +1,43 @@
+/*
+ * err.c: human-readable names of the internal result codes (logs, tests).
+ * Runs in: every process.
+ */
+#include "rs/err.h"
+
+const char *rs_err_str(int err)
+{
+    switch (err) {
+    case RS_OK:
+        return "ok";
+    case RS_ERR:
+        return "internal error";
+    case RS_ENOMEM:
+        return "out of memory";
+    case RS_ENOENT:
+        return "not found";
+    case RS_EEXIST:
+        return "already exists";
+    case RS_ENOTEMPTY:
+        return "not empty";
+    case RS_ENOSPC:
+        return "store capacity exhausted";
+    case RS_ENOENTRIES:
+        return "store object entries exhausted";
+    case RS_ENOBUCKETS:
+        return "bucket table full";
+    case RS_EPRECOND:
+        return "precondition failed";
+    case RS_EINVAL:
+        return "invalid argument";
+    case RS_EPOISON:
+        return "shared structure poisoned";
+    case RS_ETOOBIG:
+        return "object too large";
+    case RS_EOWNER:
+        return "owned by another account";
+    case RS_EAGAIN:
+        return "try again";
+    default:
+        return "unknown error";
+    }
+}

@@ -1,0 +1,287 @@
+/*
+ * adapter.c: h2o_req_t -> rs_http_req_t -> rs_route -> service -> h2o response, and one
+ * access-log line per request. Runs in: workers (inside the h2o event loop; never blocks).
+ * Per-request state lives in an object allocated with h2o_mem_alloc_shared on req->pool:
+ * its dispose callback runs exactly once when h2o frees the request (response done or
+ * client gone). It releases a zero-copy body's shared-memory pin (resp->on_dispose),
+ * writes the access line and frees the rs pool.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "http/adapter.h"
+#include "rs/log.h"
+#include "rs/s3.h"
+
+typedef struct adapter_handler {
+    h2o_handler_t super;
+    rs_http_ctx_t *http;
+} adapter_handler_t;
+
+typedef struct reqstate {
+    rs_http_ctx_t *http;
+    h2o_req_t *h2o;
+    rs_pool_t pool;
+    rs_http_req_t req;
+    rs_http_resp_t resp;
+    int64_t start_us;
+    int status;
+    int started; /* rs structures initialised (dispose has work to do) */
+} reqstate_t;
+
+static void on_dispose(void *p)
+{
+    reqstate_t *rq = p;
+    if (!rq->started)
+        return;
+    if (rq->resp.on_dispose != NULL) {
+        void (*cb)(void *) = rq->resp.on_dispose;
+        rq->resp.on_dispose = NULL;
+        cb(rq->resp.dispose_arg);
+    }
+    rs_access_rec_t a = {
+        .request_id = rq->req.request_id,
+        .service = rq->req.service,
+        .operation = rq->req.operation,
+        .method = rq->req.method,
+        .path = rq->req.path,
+        .status = rq->status,
+        .bytes = rq->h2o->bytes_sent,
+        .latency_ms = (double)(rs_http_mono_us() - rq->start_us) / 1000.0,
+    };
+    rs_log_access(&a);
+    rs_http_resp_free(&rq->resp);
+    rs_pool_clear(&rq->pool);
+    rq->http->inflight--;
+}
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 206:
+        return "Partial Content";
+    case 301:
+        return "Moved Permanently";
+    case 303:
+        return "See Other";
+    case 304:
+        return "Not Modified";
+    case 307:
+        return "Temporary Redirect";
+    case 400:
+        return "Bad Request";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 411:
+        return "Length Required";
+    case 412:
+        return "Precondition Failed";
+    case 413:
+        return "Payload Too Large";
+    case 416:
+        return "Range Not Satisfiable";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 507:
+        return "Insufficient Storage";
+    default:
+        return status < 300 ? "OK" : (status < 500 ? "Client Error" : "Server Error");
+    }
+}
+
+/* headers h2o computes itself or that would corrupt the framing */
+static int skip_header(const char *name, size_t n)
+{
+    static const char *const skip[] = {"content-length", "transfer-encoding", "connection"};
+    for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+        if (strlen(skip[i]) == n && strncasecmp(skip[i], name, n) == 0)
+            return 1;
+    return 0;
+}
+
+static void to_rs_request(reqstate_t *rq, h2o_req_t *req)
+{
+    rs_http_req_t *r = &rq->req;
+    size_t nh = req->headers.size, have_host = 0;
+
+    r->pool = &rq->pool;
+    r->method = rs_pool_strndup(&rq->pool, req->method.base, req->method.len);
+    const char *p = req->input.path.base;
+    size_t plen = req->input.path.len;
+    if (req->input.query_at != SIZE_MAX && req->input.query_at <= plen) {
+        r->query = p + req->input.query_at + 1;
+        r->query_len = plen - req->input.query_at - 1;
+        plen = req->input.query_at;
+    }
+    r->path = rs_pool_strndup(&rq->pool, p, plen);
+    r->path_len = plen;
+    if (r->query != NULL)
+        r->query = rs_pool_strndup(&rq->pool, r->query, r->query_len);
+    r->host = req->input.authority.base;
+    r->host_len = req->input.authority.len;
+
+    rs_hdr_t *hv = rs_pool_alloc(&rq->pool, (nh + 1) * sizeof(*hv));
+    for (size_t i = 0; i < nh; i++) {
+        const h2o_header_t *h = &req->headers.entries[i];
+        hv[i].name = h->name->base;
+        hv[i].name_len = h->name->len;
+        hv[i].value = h->value.base;
+        hv[i].value_len = h->value.len;
+        if (h->name->len == 4 && memcmp(h->name->base, "host", 4) == 0)
+            have_host = 1;
+        if (h->name->len == 14 && memcmp(h->name->base, "content-length", 14) == 0)
+            r->has_content_length = 1;
+    }
+    if (!have_host && r->host_len > 0) {
+        /* HTTP/2 carries the host as :authority; SigV4 signs it as "host" */
+        hv[nh].name = "host";
+        hv[nh].name_len = 4;
+        hv[nh].value = r->host;
+        hv[nh].value_len = r->host_len;
+        nh++;
+    }
+    r->headers = hv;
+    r->num_headers = nh;
+    if (req->entity.base != NULL) {
+        r->body = (const uint8_t *)req->entity.base;
+        r->body_len = req->entity.len;
+    }
+    rs_http_new_request_id(rq->http, r->request_id);
+}
+
+static void gen_proceed(h2o_generator_t *self, h2o_req_t *req)
+{
+    /* every response goes out in one h2o_send(FINAL): nothing more to produce */
+}
+
+static void gen_stop(h2o_generator_t *self, h2o_req_t *req)
+{
+    /* the pin is released by the dispose callback, which h2o runs after stop */
+}
+
+static h2o_generator_t generator = {gen_proceed, gen_stop};
+
+static void send_response(reqstate_t *rq, h2o_req_t *req)
+{
+    rs_http_resp_t *resp = &rq->resp;
+    int head =
+        resp->head_only || (req->method.len == 4 && memcmp(req->method.base, "HEAD", 4) == 0);
+    int lower = req->version >= 0x200;
+
+    req->res.status = resp->status;
+    req->res.reason = reason(resp->status);
+    rq->status = resp->status;
+    for (size_t i = 0; i < resp->num_headers; i++) {
+        const rs_hdr_t *h = &resp->headers[i];
+        if (skip_header(h->name, h->name_len))
+            continue;
+        char *lname = h2o_mem_alloc_pool(&req->pool, h->name_len + 1);
+        for (size_t k = 0; k < h->name_len; k++)
+            lname[k] =
+                (char)((h->name[k] >= 'A' && h->name[k] <= 'Z') ? h->name[k] + 32 : h->name[k]);
+        lname[h->name_len] = '\0';
+        h2o_add_header_by_str(&req->pool, &req->res.headers, lname, h->name_len, 1,
+                              lower ? NULL : h->name, h->value, h->value_len);
+    }
+
+    int has_server = 0;
+    for (size_t i = 0; i < resp->num_headers; i++)
+        has_server |=
+            resp->headers[i].name_len == 6 && strncasecmp(resp->headers[i].name, "server", 6) == 0;
+    if (!has_server)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SERVER, NULL,
+                       H2O_STRLIT("RustStack/" PACKAGE_VERSION));
+
+    size_t nbufs = 0;
+    h2o_iovec_t *bufs = NULL;
+    if (resp->status == 204 || resp->status == 304 || (resp->status >= 100 && resp->status < 200)) {
+        req->res.content_length = SIZE_MAX;
+    } else if (head) {
+        req->res.content_length =
+            resp->zc_nseg > 0 || resp->content_length > 0 ? resp->content_length : resp->body.len;
+    } else if (resp->zc_nseg > 0) {
+        req->res.content_length = resp->content_length;
+        bufs = h2o_mem_alloc_pool(&req->pool, resp->zc_nseg * sizeof(*bufs));
+        for (size_t i = 0; i < resp->zc_nseg; i++)
+            bufs[i] = h2o_iovec_init(resp->zc[i].iov_base, resp->zc[i].iov_len);
+        nbufs = resp->zc_nseg;
+    } else {
+        req->res.content_length = resp->body.len;
+        if (resp->body.len > 0) {
+            bufs = h2o_mem_alloc_pool(&req->pool, sizeof(*bufs));
+            bufs[0] = h2o_iovec_init(resp->body.data, resp->body.len);
+            nbufs = 1;
+        }
+    }
+    h2o_start_response(req, &generator);
+    h2o_send(req, bufs, nbufs, H2O_SEND_STATE_FINAL);
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    rs_http_ctx_t *http = ((adapter_handler_t *)self)->http;
+    reqstate_t *rq = h2o_mem_alloc_shared(&req->pool, sizeof(*rq), on_dispose);
+    rs_route_t route;
+
+    memset(rq, 0, sizeof(*rq));
+    rq->http = http;
+    rq->h2o = req;
+    rq->start_us = rs_http_mono_us();
+    rs_pool_init(&rq->pool);
+    rs_http_resp_init(&rq->resp, &rq->pool);
+    rq->started = 1;
+    http->inflight++;
+    http->served++;
+
+    to_rs_request(rq, req);
+    rs_route(&rq->req, &http->router, &route);
+    switch (route.kind) {
+    case RS_ROUTE_INTERNAL:
+        rs_internal_handle(http, &rq->req, &route, &rq->resp);
+        break;
+    case RS_ROUTE_S3:
+        rs_s3_handle(&http->s3, &rq->req, &route, &rq->resp);
+        break;
+    default:
+        rs_stub_handle(http, &rq->req, &route, &rq->resp);
+        break;
+    }
+    if (rq->req.service == NULL)
+        rq->req.service = "s3";
+    if (rs_log_get_level() >= RS_LOG_DEBUG)
+        rs_log(RS_LOG_DEBUG, rq->req.request_id, "%s %s%s%s host=%s -> %s %s %d", rq->req.method,
+               rq->req.path, rq->req.query ? "?" : "", rq->req.query ? rq->req.query : "",
+               rs_pool_strndup(&rq->pool, rq->req.host ? rq->req.host : "", rq->req.host_len),
+               rq->req.service, rq->req.operation ? rq->req.operation : "-", rq->resp.status);
+    send_response(rq, req);
+    return 0;
+}
+
+void rs_adapter_register(h2o_pathconf_t *pathconf, rs_http_ctx_t *http)
+{
+    adapter_handler_t *h = (adapter_handler_t *)h2o_create_handler(pathconf, sizeof(*h));
+    h->super.on_req = on_req;
+    h->http = http;
+}

@@ -1,0 +1,173 @@
+/*
+ * internal.c: the /_ruststack/ endpoints: health, info, check (store invariants) and
+ * reset. Runs in: workers. JSON through json-c; every answer is application/json.
+ */
+#include "config.h"
+
+#include <json-c/json.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http/http_int.h"
+#include "rs/err.h"
+#include "rs/log.h"
+
+static void send_json(rs_http_resp_t *resp, int status, json_object *o)
+{
+    const char *s =
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    resp->status = status;
+    rs_http_resp_header(resp, "content-type", "application/json");
+    rs_buf_appends(&resp->body, s);
+    json_object_put(o);
+}
+
+static void add_str(json_object *o, const char *k, const char *v)
+{
+    json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void add_int(json_object *o, const char *k, int64_t v)
+{
+    json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static json_object *unavailable(const char *reason)
+{
+    json_object *o = json_object_new_object();
+    add_str(o, "state", "unavailable");
+    add_str(o, "reason", reason);
+    return o;
+}
+
+static void health(rs_http_ctx_t *c, rs_http_resp_t *resp)
+{
+    rs_store_stats_t st;
+    memset(&st, 0, sizeof(st));
+    rs_store_stats(c->store, &st);
+    json_object *root = json_object_new_object();
+    json_object *services = json_object_new_object();
+    json_object *s3 = json_object_new_object();
+    add_str(s3, "state", st.poisoned ? "degraded" : "running");
+    add_int(s3, "capacity_bytes", (int64_t)st.capacity_bytes);
+    add_int(s3, "used_bytes", (int64_t)st.used_bytes);
+    add_int(s3, "objects", st.objects);
+    add_int(s3, "max_objects", st.max_objects);
+    add_int(s3, "buckets", st.buckets);
+    add_int(s3, "max_buckets", st.max_buckets);
+    add_int(s3, "repairs", (int64_t)st.repairs);
+    add_int(s3, "poisoned", (int64_t)st.poisoned);
+    add_int(s3, "generation", st.generation);
+    json_object_object_add(services, "s3", s3);
+    json_object_object_add(services, "dynamodb", unavailable("not implemented in this version"));
+    json_object_object_add(services, "lambda", unavailable("not implemented in this version"));
+    add_str(root, "version", PACKAGE_VERSION);
+    json_object_object_add(root, "services", services);
+    add_int(root, "workers", c->conf->workers);
+    send_json(resp, 200, root);
+}
+
+static void info(rs_http_ctx_t *c, rs_http_resp_t *resp)
+{
+    json_object *root = json_object_new_object();
+    add_str(root, "version", PACKAGE_VERSION);
+    add_int(root, "master_pid", c->master_pid);
+    add_int(root, "worker_pid", getpid());
+    add_int(root, "worker_slot", c->slot);
+    add_int(root, "workers", c->conf->workers);
+    add_int(root, "worker_uptime_ms", rs_http_now_ms() - c->started_ms);
+    add_int(root, "worker_requests", (int64_t)c->served);
+    add_str(root, "shm_name", c->conf->shm_name);
+    add_int(root, "port", c->conf->port);
+    add_str(root, "bind", c->conf->bind);
+    send_json(resp, 200, root);
+}
+
+static void check(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp)
+{
+    char why[512] = "";
+    json_object *root = json_object_new_object();
+    int rc = rs_store_check(c->store, why, sizeof(why));
+    json_object_object_add(root, "clean", json_object_new_boolean(rc == 0));
+    if (rc != 0) {
+        add_str(root, "why", why[0] ? why : rs_err_str(rc));
+        rs_log(RS_LOG_ERR, req->request_id, "store check failed: %s", why);
+    }
+    send_json(resp, rc == 0 ? 200 : 500, root);
+}
+
+static void reset(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp)
+{
+    json_object *root = json_object_new_object();
+    int rc = rs_store_reset(c->store);
+    json_object_object_add(root, "reset", json_object_new_boolean(rc == 0));
+    if (rc != 0) {
+        add_str(root, "error", rs_err_str(rc));
+        rs_log(RS_LOG_ERR, req->request_id, "store reset failed: %s", rs_err_str(rc));
+    } else {
+        rs_log(RS_LOG_NOTICE, req->request_id, "store reset");
+    }
+    send_json(resp, rc == 0 ? 200 : 500, root);
+}
+
+static void error(rs_http_resp_t *resp, int status, const char *msg, const char *path, size_t plen)
+{
+    json_object *root = json_object_new_object();
+    add_str(root, "error", msg);
+    json_object_object_add(root, "path", json_object_new_string_len(path, (int)plen));
+    send_json(resp, status, root);
+}
+
+typedef struct endpoint {
+    const char *name;   /* after /_ruststack/ */
+    const char *method; /* GET also answers HEAD */
+    const char *operation;
+    int kind;
+} endpoint_t;
+
+enum { EP_HEALTH, EP_INFO, EP_CHECK, EP_RESET };
+
+static const endpoint_t endpoints[] = {
+    {"health", "GET", "Health", EP_HEALTH},
+    {"info", "GET", "Info", EP_INFO},
+    {"check", "GET", "Check", EP_CHECK},
+    {"reset", "POST", "Reset", EP_RESET},
+};
+
+void rs_internal_handle(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *route,
+                        rs_http_resp_t *resp)
+{
+    size_t n = route->rest_len;
+    if (n > 0 && route->rest[n - 1] == '/')
+        n--; /* "/_ruststack/health/" */
+    req->service = "internal";
+    for (size_t i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++) {
+        const endpoint_t *e = &endpoints[i];
+        if (strlen(e->name) != n || memcmp(e->name, route->rest, n) != 0)
+            continue;
+        req->operation = e->operation;
+        int head = strcmp(req->method, "HEAD") == 0 && strcmp(e->method, "GET") == 0;
+        if (strcmp(req->method, e->method) != 0 && !head) {
+            rs_http_resp_header(resp, "allow", e->method);
+            error(resp, 405, "method not allowed", req->path, req->path_len);
+            return;
+        }
+        resp->head_only = head;
+        switch (e->kind) {
+        case EP_HEALTH:
+            health(c, resp);
+            return;
+        case EP_INFO:
+            info(c, resp);
+            return;
+        case EP_CHECK:
+            check(c, req, resp);
+            return;
+        default:
+            reset(c, req, resp);
+            return;
+        }
+    }
+    req->operation = "Unknown";
+    error(resp, 404, "no such internal endpoint", req->path, req->path_len);
+}

@@ -1,0 +1,338 @@
+/*
+ * router.c: which service a request is for (DESIGN.md "Request routing"), and for S3
+ * where bucket and key are. Runs in: workers; a pure function over rs_http_req_t.
+ * Rules, first match wins:
+ *   1. /_ruststack[/...]                          -> INTERNAL (rest: after "/_ruststack/")
+ *   2. X-Amz-Target: DynamoDB_20120810.<Op>       -> DYNAMODB (rest: <Op>)
+ *   3. a Lambda REST path prefix (table below) or
+ *      SigV4 credential scope service "lambda"    -> LAMBDA   (rest: the whole path)
+ *   4. /restapis/<id>/<stage>/_user_request_/...  -> APIGW    (rest: after "/restapis/")
+ *   5. everything else                            -> S3, virtual-hosted or path-style
+ * Path rules 3 and 4 yield to an explicit credential scope of "s3" (a bucket may be named
+ * "restapis" or "2015-03-31").
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rs/router.h"
+
+#define SLEN(s) (sizeof(s) - 1)
+
+static const char *const lambda_prefixes[] = {
+    "/2015-03-31/functions",
+    "/2015-03-31/event-source-mappings",
+    "/2016-08-19/account-settings",
+    "/2017-03-31/tags",
+    "/2017-10-31/functions",
+    "/2018-10-31/layers",
+    "/2019-09-25/functions",
+    "/2019-09-30/functions",
+    "/2020-04-22/code-signing-configs",
+    "/2020-06-30/functions",
+    "/2021-10-31/functions",
+    "/2021-11-15/functions",
+};
+
+/* host names under which "<bucket>." is virtual-hosted; `bare` allows "<bucket>.<base>"
+ * without the ".s3" label (AWS and LocalStack require it) */
+typedef struct vbase {
+    const char *name;
+    int bare;
+} vbase_t;
+
+static const vbase_t fixed_bases[] = {
+    {"localhost", 1},
+    {"localhost.localstack.cloud", 0},
+    {"amazonaws.com", 0},
+};
+
+static const rs_hdr_t *find_header(const rs_http_req_t *req, const char *lname)
+{
+    size_t n = strlen(lname);
+    for (size_t i = 0; i < req->num_headers; i++) {
+        const rs_hdr_t *h = &req->headers[i];
+        if (h->name_len == n && strncasecmp(h->name, lname, n) == 0)
+            return h;
+    }
+    return NULL;
+}
+
+static int has_prefix(const char *s, size_t len, const char *pfx, size_t plen)
+{
+    return len >= plen && memcmp(s, pfx, plen) == 0;
+}
+
+/* prefix that ends at a segment boundary: "/a/b" matches "/a/b" and "/a/b/c", not "/a/bc" */
+static int has_seg_prefix(const char *s, size_t len, const char *pfx)
+{
+    size_t plen = strlen(pfx);
+    return has_prefix(s, len, pfx, plen) && (len == plen || s[plen] == '/');
+}
+
+/* ---- SigV4 credential scope: "<AKID>/<date>/<region>/<service>/aws4_request" ---------- */
+
+/* Copy the 4th '/'-separated field of a credential (with %2F accepted as '/'). */
+static size_t scope_service(const char *v, size_t n, char *out, size_t cap)
+{
+    size_t field = 0, olen = 0;
+    for (size_t i = 0; i < n; i++) {
+        int slash = v[i] == '/';
+        if (!slash && v[i] == '%' && i + 2 < n && v[i + 1] == '2' && (v[i + 2] | 0x20) == 'f') {
+            slash = 1;
+            i += 2;
+        }
+        if (slash) {
+            if (++field > 3)
+                break;
+            continue;
+        }
+        if (field == 3 && olen + 1 < cap)
+            out[olen++] = (char)tolower((unsigned char)v[i]);
+    }
+    out[olen] = '\0';
+    return field >= 3 ? olen : 0;
+}
+
+static void credential_service(const rs_http_req_t *req, char *out, size_t cap)
+{
+    static const char cred[] = "Credential=";
+    static const char qcred[] = "X-Amz-Credential=";
+    out[0] = '\0';
+    const rs_hdr_t *auth = find_header(req, "authorization");
+    if (auth != NULL && has_prefix(auth->value, auth->value_len, "AWS4-", 5)) {
+        const char *v = auth->value, *end = v + auth->value_len;
+        for (const char *p = v; p + SLEN(cred) <= end; p++) {
+            if (memcmp(p, cred, SLEN(cred)) == 0) {
+                const char *s = p + SLEN(cred), *e = s;
+                while (e < end && *e != ',' && *e != ' ')
+                    e++;
+                scope_service(s, (size_t)(e - s), out, cap);
+                return;
+            }
+        }
+        return;
+    }
+    if (req->query != NULL) {
+        const char *q = req->query, *end = q + req->query_len;
+        for (const char *p = q; p < end;) {
+            const char *e = memchr(p, '&', (size_t)(end - p));
+            if (e == NULL)
+                e = end;
+            if (has_prefix(p, (size_t)(e - p), qcred, SLEN(qcred))) {
+                scope_service(p + SLEN(qcred), (size_t)(e - p) - SLEN(qcred), out, cap);
+                return;
+            }
+            p = e + 1;
+        }
+    }
+}
+
+/* ---- virtual-hosted style -------------------------------------------------------------- */
+
+static int is_region(const char *s, size_t n)
+{
+    size_t dashes = 0;
+    if (n < 3 || !islower((unsigned char)s[0]) || !isdigit((unsigned char)s[n - 1]))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '-')
+            dashes++;
+        else if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]))
+            return 0;
+    }
+    return dashes > 0;
+}
+
+/* "s3", "s3.<region>", "s3-<region>", "s3.dualstack.<region>": an S3 service endpoint label
+ * sequence. */
+static int is_s3_label(const char *s, size_t n)
+{
+    if (n == 2 && strncasecmp(s, "s3", 2) == 0)
+        return 1;
+    if (n > 13 && strncasecmp(s, "s3.dualstack.", 13) == 0)
+        return is_region(s + 13, n - 13);
+    if (n > 3 && (strncasecmp(s, "s3.", 3) == 0 || strncasecmp(s, "s3-", 3) == 0))
+        return is_region(s + 3, n - 3);
+    return 0;
+}
+
+static int ends_with_ci(const char *s, size_t n, const char *suf, size_t sl)
+{
+    return n >= sl && strncasecmp(s + n - sl, suf, sl) == 0;
+}
+
+/* p is the part in front of ".<base>": find the bucket in it. */
+static int bucket_from_prefix(const char *p, size_t n, int bare, size_t *blen)
+{
+    if (is_s3_label(p, n))
+        return 0; /* s3.<base> itself: path-style */
+    /* "<bucket>.<s3 labels>": try each '.' as the split point, leftmost S3 label wins */
+    for (size_t i = 1; i + 1 < n; i++) {
+        if (p[i] == '.' && is_s3_label(p + i + 1, n - i - 1)) {
+            *blen = i;
+            return 1;
+        }
+    }
+    if (bare && n > 0) {
+        *blen = n;
+        return 1;
+    }
+    return 0;
+}
+
+static int is_ipv4(const char *s, size_t n)
+{
+    int parts = 0;
+    size_t digits = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || s[i] == '.') {
+            if (digits == 0 || digits > 3)
+                return 0;
+            parts++;
+            digits = 0;
+        } else if (isdigit((unsigned char)s[i])) {
+            digits++;
+        } else {
+            return 0;
+        }
+    }
+    return parts == 4;
+}
+
+static int vhost_bucket(const char *h, size_t n, const rs_router_conf_t *conf, size_t *blen)
+{
+    if (n == 0 || h[0] == '[')
+        return 0;
+    if (h[n - 1] == '.') /* fully qualified form */
+        n--;
+    /* the longest matching base decides */
+    const char *best = NULL;
+    size_t best_len = 0;
+    int best_bare = 0;
+    size_t nb = sizeof(fixed_bases) / sizeof(fixed_bases[0]);
+    for (size_t i = 0; i <= nb; i++) {
+        const char *b = i < nb ? fixed_bases[i].name : (conf ? conf->hostname : NULL);
+        int bare = i < nb ? fixed_bases[i].bare : 1;
+        if (b == NULL || b[0] == '\0')
+            continue;
+        size_t bl = strlen(b);
+        if (bl <= best_len)
+            continue;
+        if ((n == bl && strncasecmp(h, b, bl) == 0) ||
+            (n > bl + 1 && h[n - bl - 1] == '.' && ends_with_ci(h, n, b, bl))) {
+            best = b;
+            best_len = bl;
+            best_bare = bare;
+        }
+    }
+    if (best != NULL) {
+        if (n == best_len)
+            return 0;
+        return bucket_from_prefix(h, n - best_len - 1, best_bare, blen);
+    }
+    /* "<bucket>.<IPv4>": boto3 sends dotted names this way with an IP endpoint */
+    if (is_ipv4(h, n))
+        return 0;
+    size_t dots = 0;
+    for (size_t i = n; i-- > 0;) {
+        if (h[i] == '.' && ++dots == 4) {
+            if (i > 0 && is_ipv4(h + i + 1, n - i - 1)) {
+                *blen = i;
+                return 1;
+            }
+            break;
+        }
+    }
+    return 0;
+}
+
+/* host without ":port" (IPv6 literals keep their brackets) */
+static size_t host_len_no_port(const char *h, size_t n)
+{
+    if (n > 0 && h[0] == '[') {
+        const char *rb = memchr(h, ']', n);
+        return rb ? (size_t)(rb - h) + 1 : n;
+    }
+    const char *colon = memchr(h, ':', n);
+    return colon ? (size_t)(colon - h) : n;
+}
+
+static void route_s3(const rs_http_req_t *req, const rs_router_conf_t *conf, rs_route_t *out)
+{
+    const char *p = req->path ? req->path : "";
+    size_t n = req->path ? req->path_len : 0;
+    size_t blen;
+
+    out->kind = RS_ROUTE_S3;
+    if (n > 0 && p[0] == '/') {
+        p++;
+        n--;
+    }
+    if (req->host != NULL &&
+        vhost_bucket(req->host, host_len_no_port(req->host, req->host_len), conf, &blen)) {
+        out->virtual_host = 1;
+        out->bucket = req->host;
+        out->bucket_len = blen;
+        if (n > 0) {
+            out->key = p;
+            out->key_len = n;
+        }
+        return;
+    }
+    if (n == 0)
+        return; /* service level: ListBuckets */
+    const char *slash = memchr(p, '/', n);
+    out->bucket = p;
+    out->bucket_len = slash ? (size_t)(slash - p) : n;
+    if (slash != NULL && (size_t)(slash - p) + 1 < n) {
+        out->key = slash + 1;
+        out->key_len = n - (size_t)(slash - p) - 1;
+    }
+}
+
+void rs_route(const rs_http_req_t *req, const rs_router_conf_t *conf, rs_route_t *out)
+{
+    static const char internal[] = "/_ruststack";
+    static const char ddb[] = "DynamoDB_20120810.";
+    static const char apigw[] = "/restapis/";
+    const char *path = req->path ? req->path : "";
+    size_t plen = req->path ? req->path_len : 0;
+    char service[32];
+
+    memset(out, 0, sizeof(*out));
+
+    if (has_seg_prefix(path, plen, internal)) {
+        out->kind = RS_ROUTE_INTERNAL;
+        out->rest = path + (plen > SLEN(internal) ? SLEN(internal) + 1 : plen);
+        out->rest_len = plen > SLEN(internal) ? plen - SLEN(internal) - 1 : 0;
+        return;
+    }
+    const rs_hdr_t *target = find_header(req, "x-amz-target");
+    if (target != NULL && has_prefix(target->value, target->value_len, ddb, SLEN(ddb))) {
+        out->kind = RS_ROUTE_DYNAMODB;
+        out->rest = target->value + SLEN(ddb);
+        out->rest_len = target->value_len - SLEN(ddb);
+        return;
+    }
+    credential_service(req, service, sizeof(service));
+    int scope_s3 = strcmp(service, "s3") == 0;
+    int lambda = strcmp(service, "lambda") == 0;
+    for (size_t i = 0; !lambda && !scope_s3 && i < sizeof(lambda_prefixes) / sizeof(char *); i++)
+        lambda = has_seg_prefix(path, plen, lambda_prefixes[i]);
+    if (lambda) {
+        out->kind = RS_ROUTE_LAMBDA;
+        out->rest = path;
+        out->rest_len = plen;
+        return;
+    }
+    if (!scope_s3 && has_prefix(path, plen, apigw, SLEN(apigw))) {
+        out->kind = RS_ROUTE_APIGW;
+        out->rest = path + SLEN(apigw);
+        out->rest_len = plen - SLEN(apigw);
+        return;
+    }
+    route_s3(req, conf, out);
+}

@@ -1,0 +1,110 @@
+/*
+ * worker.c: one worker process: take the store slot, serve HTTP on the inherited
+ * listener with h2o, tick the store every 100 ms, and on TERM (or when the master dies)
+ * drain: stop accepting, let in-flight requests finish (bounded by shutdown_timeout),
+ * detach from the store and exit 0. Runs in: workers (forked by the master).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/server.h"
+#include "proc/proc.h"
+#include "rs/err.h"
+#include "rs/log.h"
+
+/* after the last request ended, idle keep-alive connections get this long to go away */
+#define IDLE_GRACE_MS 1000
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void tick(void *arg)
+{
+    rs_store_tick((rs_store_t *)arg);
+}
+
+void rs_worker_run(const rs_conf_t *conf, rs_store_t *st, int listen_fd, unsigned slot,
+                   pid_t master_pid)
+{
+    char role[32];
+    rs_server_t *srv = NULL;
+    int rc;
+
+    snprintf(role, sizeof(role), "worker%u", slot);
+    rs_log_set_role(role);
+    if (rs_signals_worker() != 0) {
+        rs_log(RS_LOG_ALERT, NULL, "signal set-up failed: %m");
+        _exit(RS_EXIT_FATAL);
+    }
+    /* die with the master; then re-check, the master may have gone before prctl */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != master_pid)
+        _exit(0);
+
+    if ((rc = rs_store_attach(st, slot)) != 0) {
+        rs_log(RS_LOG_ALERT, NULL, "cannot attach store slot %u: %s", slot, rs_err_str(rc));
+        _exit(1);
+    }
+    if ((rc = rs_server_create(conf, st, listen_fd, slot, master_pid, tick, st, &srv)) != 0) {
+        rs_log(RS_LOG_ALERT, NULL, "cannot start the HTTP server: %s", rs_err_str(rc));
+        rs_store_detach(st);
+        _exit(RS_EXIT_FATAL);
+    }
+    rs_log(RS_LOG_INFO, NULL, "worker started (slot %u)", slot);
+
+    int draining = 0;
+    int64_t deadline = 0, idle_since = 0;
+    for (;;) {
+        if (rs_server_run_once(srv, 100) != 0) {
+            rs_log(RS_LOG_ALERT, NULL, "event loop failed: %m");
+            break;
+        }
+        if (rs_sig_reopen) {
+            rs_sig_reopen = 0;
+            if (rs_log_reopen() != 0)
+                rs_log(RS_LOG_ERR, NULL, "cannot reopen the log file: %m");
+        }
+        if (!draining && (rs_sig_stop || getppid() != master_pid)) {
+            draining = 1;
+            deadline = mono_ms() + (int64_t)conf->shutdown_timeout * 1000;
+            rs_log(RS_LOG_INFO, NULL, "draining: %llu request(s) in flight",
+                   (unsigned long long)rs_server_inflight(srv));
+            rs_server_shutdown(srv);
+        }
+        if (!draining)
+            continue;
+        if (rs_server_quiet(srv))
+            break;
+        int64_t now = mono_ms();
+        if (rs_server_inflight(srv) == 0) {
+            if (idle_since == 0)
+                idle_since = now;
+            if (now - idle_since >= IDLE_GRACE_MS)
+                break; /* only idle keep-alive connections are left */
+        } else {
+            idle_since = 0;
+        }
+        if (now >= deadline) {
+            rs_log(RS_LOG_WARN, NULL, "drain timed out with %llu request(s) in flight",
+                   (unsigned long long)rs_server_inflight(srv));
+            break;
+        }
+    }
+    int idle = rs_server_inflight(srv) == 0;
+    rs_server_destroy(srv);
+    if (idle)
+        rs_store_detach(st);
+    /* requests still in flight may pin extents: exiting without detach leaves the slot to
+     * the master (mark dead) and the successor (cleanup) */
+    rs_log(RS_LOG_INFO, NULL, "worker exiting");
+    _exit(0);
+}

@@ -1,0 +1,137 @@
+/*
+ * s3_int.h: private declarations shared by the S3 operation files (src/s3/s3_*.c).
+ * Runs in: workers. One S3 request is described by an rs_s3_call_t built by the
+ * dispatcher (s3_handler.c) and handed to one operation function from the table.
+ */
+#ifndef RS_S3_INT_H
+#define RS_S3_INT_H
+
+#include <stdint.h>
+#include "rs/err.h"
+#include "rs/http.h"
+#include "rs/router.h"
+#include "rs/s3.h"
+#include "rs/s3_error.h"
+#include "rs/sigv4.h"
+#include "rs/store.h"
+
+typedef struct rs_s3_call {
+    rs_s3_ctx_t *ctx;
+    rs_http_req_t *req;
+    rs_http_resp_t *resp;
+    rs_pool_t *pool;
+    rs_auth_t auth;
+    rs_qparam_t *qp; /* decoded query parameters */
+    size_t nqp;
+    char *bucket;    /* decoded bucket name, NULL for service-level requests */
+    char *key;       /* decoded key, NULL when none */
+    size_t key_len;
+    int is_head;
+    int64_t now_ms;
+} rs_s3_call_t;
+
+/* ---- operations (one function each; the dispatcher's table names them) ---------- */
+void rs_s3_list_buckets(rs_s3_call_t *c);
+void rs_s3_create_bucket(rs_s3_call_t *c);
+void rs_s3_delete_bucket(rs_s3_call_t *c);
+void rs_s3_head_bucket(rs_s3_call_t *c);
+void rs_s3_get_bucket_location(rs_s3_call_t *c);
+void rs_s3_get_bucket_versioning(rs_s3_call_t *c);
+void rs_s3_list_objects(rs_s3_call_t *c);    /* V1 */
+void rs_s3_list_objects_v2(rs_s3_call_t *c); /* V2 */
+void rs_s3_put_object(rs_s3_call_t *c);
+void rs_s3_copy_object(rs_s3_call_t *c);
+void rs_s3_get_object(rs_s3_call_t *c); /* GET and HEAD */
+void rs_s3_delete_object(rs_s3_call_t *c);
+void rs_s3_delete_objects(rs_s3_call_t *c);
+void rs_s3_cors_preflight(rs_s3_call_t *c);
+void rs_s3_cors_actual(rs_s3_call_t *c); /* adds CORS headers when Origin is present */
+
+/* ---- shared helpers ------------------------------------------------------------ */
+/* error with extras given as name/value pairs, terminated by NULL */
+void rs_s3_fail(rs_s3_call_t *c, rs_s3e_t e, const char *message, ...);
+/* lookup c->bucket; renders NoSuchBucket (or AccessDenied for another account) on
+ * failure and returns -1 */
+int rs_s3_bucket_get(rs_s3_call_t *c, const char *name, rs_bucket_t *out);
+const rs_qparam_t *rs_s3_q(const rs_s3_call_t *c, const char *name);
+const char *rs_s3_hdr(const rs_s3_call_t *c, const char *lname, size_t *len); /* NUL-terminated */
+/* map a store error to the AWS error (InsufficientStorage naming the setting, ...) */
+void rs_s3_store_fail(rs_s3_call_t *c, int err);
+/* canonical user id of an account (64 hex), pool string */
+const char *rs_s3_owner_id(rs_s3_call_t *c, const char *account);
+void rs_s3_etag_hex(const uint8_t md5[16], char out[33]);
+
+/* PutObject/CopyObject destination conditions (If-Match / If-None-Match); renders the
+ * 501 errors and returns -1 for values AWS refuses. */
+int rs_s3_put_conditions(rs_s3_call_t *c, rs_put_cond_t *cond);
+/* map an rs_obj_put error for the destination key */
+void rs_s3_put_fail(rs_s3_call_t *c, const rs_put_cond_t *cond, int err);
+/* x-amz-storage-class of the request (0 when absent); renders InvalidStorageClass */
+int rs_s3_storage_class_from_request(rs_s3_call_t *c, int *sc);
+
+/* ---- names and enumerations (s3_names.c) --------------------------------------- */
+int rs_s3_bucket_name_valid(const char *name);
+int rs_s3_region_valid(const char *region);
+/* storage class name -> index (0 = STANDARD), -1 if unknown */
+int rs_s3_storage_class_parse(const char *s);
+const char *rs_s3_storage_class_name(int idx);
+int rs_s3_storage_class_archived(int idx); /* GLACIER / DEEP_ARCHIVE */
+
+/* ---- stored object metadata (s3_meta.c) ------------------------------------------- */
+/* The opaque blob kept with every object: system headers and user metadata. */
+enum {
+    RS_META_CONTENT_TYPE = 1,
+    RS_META_CONTENT_ENCODING,
+    RS_META_CONTENT_DISPOSITION,
+    RS_META_CONTENT_LANGUAGE,
+    RS_META_CACHE_CONTROL,
+    RS_META_EXPIRES,
+    RS_META_WEBSITE_REDIRECT,
+    RS_META_TAGGING,
+    RS_META_USER, /* "name\0value" (name without x-amz-meta-, lower-case) */
+};
+
+typedef struct rs_s3_meta_field {
+    int tag;
+    const char *name; /* RS_META_USER only */
+    const char *value;
+    size_t value_len;
+} rs_s3_meta_field_t;
+
+typedef struct rs_s3_meta {
+    rs_s3_meta_field_t f[128];
+    size_t n;
+} rs_s3_meta_t;
+
+void rs_s3_meta_add(rs_s3_meta_t *m, int tag, const char *name, const char *value, size_t len);
+/* encode into the pool; returns 0 or -1 when larger than RS_MAX_META */
+int rs_s3_meta_encode(rs_pool_t *pool, const rs_s3_meta_t *m, uint8_t **out, size_t *len);
+int rs_s3_meta_decode(rs_pool_t *pool, const uint8_t *blob, size_t len, rs_s3_meta_t *m);
+const rs_s3_meta_field_t *rs_s3_meta_find(const rs_s3_meta_t *m, int tag);
+/* Build metadata from request headers (PutObject, CopyObject REPLACE). Renders the error
+ * and returns -1 on MetadataTooLarge / bad tagging. */
+int rs_s3_meta_from_request(rs_s3_call_t *c, rs_s3_meta_t *m);
+/* Add the stored headers of an object to the response. */
+void rs_s3_meta_to_response(rs_s3_call_t *c, const rs_s3_meta_t *m);
+
+/* ---- request body decoding and integrity checks (s3_body.c) --------------------- */
+typedef struct rs_s3_body {
+    struct iovec *iov; /* the decoded bytes */
+    size_t iovcnt;
+    size_t len;
+    uint8_t md5[16];
+    int checksum_alg;  /* RS_CKSUM_*: the client's, or CRC64NVME computed by us */
+    uint8_t checksum[32];
+    size_t checksum_len;
+    int client_checksum; /* the client sent one (echo it on the response) */
+    int was_chunked;     /* aws-chunked: strip it from Content-Encoding */
+} rs_s3_body_t;
+
+/* Decode (aws-chunked), verify Content-MD5 and the flexible checksum, compute MD5 and
+ * the stored checksum. Renders the AWS error and returns -1 on failure. */
+int rs_s3_body_read(rs_s3_call_t *c, rs_s3_body_t *b);
+/* Only integrity headers (DeleteObjects): Content-MD5 / x-amz-checksum-* over the raw
+ * body. Renders and returns -1 on failure. */
+int rs_s3_body_check_plain(rs_s3_call_t *c);
+
+#endif

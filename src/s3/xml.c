@@ -1,0 +1,341 @@
+/*
+ * xml.c: XML output through libxml2's xmlTextWriter, and bounded parsing of the two S3
+ * request bodies we accept (CreateBucketConfiguration, Delete). Runs in: workers.
+ * Parsing: size cap, no network, no DTD (rejected), no entity substitution; the S3
+ * namespace is optional; element names must match exactly.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlwriter.h>
+
+#include "rs/err.h"
+#include "rs/xml.h"
+
+#define RS_XML_MAX_BODY (4u << 20)
+#define RS_S3_NS "http://s3.amazonaws.com/doc/2006-03-01/"
+
+struct rs_xml {
+    xmlBufferPtr buf;
+    xmlTextWriterPtr w;
+};
+
+rs_xml_t *rs_xml_begin(const char *root, const char *ns)
+{
+    rs_xml_t *x = calloc(1, sizeof(*x));
+
+    if (x == NULL)
+        return NULL;
+    x->buf = xmlBufferCreate();
+    if (x->buf == NULL) {
+        free(x);
+        return NULL;
+    }
+    x->w = xmlNewTextWriterMemory(x->buf, 0);
+    if (x->w == NULL) {
+        xmlBufferFree(x->buf);
+        free(x);
+        return NULL;
+    }
+    xmlTextWriterStartDocument(x->w, "1.0", "UTF-8", NULL);
+    xmlTextWriterStartElement(x->w, BAD_CAST root);
+    if (ns != NULL)
+        xmlTextWriterWriteAttribute(x->w, BAD_CAST "xmlns", BAD_CAST ns);
+    return x;
+}
+
+void rs_xml_start(rs_xml_t *x, const char *name)
+{
+    if (x != NULL)
+        xmlTextWriterStartElement(x->w, BAD_CAST name);
+}
+
+void rs_xml_end(rs_xml_t *x)
+{
+    if (x != NULL)
+        xmlTextWriterFullEndElement(x->w);
+}
+
+void rs_xml_text(rs_xml_t *x, const char *text)
+{
+    if (x != NULL && text != NULL)
+        xmlTextWriterWriteString(x->w, BAD_CAST text);
+}
+
+void rs_xml_elemn(rs_xml_t *x, const char *name, const char *text, size_t len)
+{
+    char *t;
+
+    if (x == NULL)
+        return;
+    t = malloc(len + 1);
+    if (t == NULL)
+        return;
+    memcpy(t, text, len);
+    t[len] = '\0';
+    xmlTextWriterStartElement(x->w, BAD_CAST name);
+    xmlTextWriterWriteString(x->w, BAD_CAST t);
+    xmlTextWriterFullEndElement(x->w);
+    free(t);
+}
+
+void rs_xml_elem(rs_xml_t *x, const char *name, const char *text)
+{
+    rs_xml_elemn(x, name, text ? text : "", text ? strlen(text) : 0);
+}
+
+void rs_xml_elemf(rs_xml_t *x, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    char small[128];
+    char *t = small;
+    int len;
+
+    if (x == NULL)
+        return;
+    va_start(ap, fmt);
+    len = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (len < 0)
+        return;
+    if ((size_t)len >= sizeof(small)) {
+        t = malloc((size_t)len + 1);
+        if (t == NULL)
+            return;
+        va_start(ap, fmt);
+        vsnprintf(t, (size_t)len + 1, fmt, ap);
+        va_end(ap);
+    }
+    rs_xml_elemn(x, name, t, (size_t)len);
+    if (t != small)
+        free(t);
+}
+
+void rs_xml_finish(rs_xml_t *x, rs_buf_t *out)
+{
+    if (x == NULL)
+        return;
+    xmlTextWriterEndDocument(x->w);
+    xmlFreeTextWriter(x->w); /* flushes into the buffer */
+    rs_buf_append(out, xmlBufferContent(x->buf), (size_t)xmlBufferLength(x->buf));
+    xmlBufferFree(x->buf);
+    free(x);
+}
+
+/* ---- parsing -------------------------------------------------------------------- */
+
+static int rs_xml_blank(const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+            return 0;
+    return 1;
+}
+
+static int rs_xml_has(const uint8_t *s, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+
+    for (size_t i = 0; i + k <= n; i++)
+        if (s[i] == (uint8_t)needle[0] && memcmp(s + i, needle, k) == 0)
+            return 1;
+    return 0;
+}
+
+static xmlDocPtr rs_xml_read(const uint8_t *body, size_t len)
+{
+    xmlDocPtr doc;
+
+    if (len == 0 || len > RS_XML_MAX_BODY)
+        return NULL;
+    /* no DTDs at all: that also rules out entity declarations and external subsets */
+    if (rs_xml_has(body, len, "<!DOCTYPE") || rs_xml_has(body, len, "<!ENTITY"))
+        return NULL;
+    doc = xmlReadMemory((const char *)body, (int)len, "body.xml", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (doc == NULL)
+        return NULL;
+    if (doc->intSubset != NULL || doc->extSubset != NULL) {
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+/* element named `name`, in no namespace or the S3 one */
+static int rs_xml_is(const xmlNode *n, const char *name)
+{
+    if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, name) != 0)
+        return 0;
+    return n->ns == NULL || n->ns->href == NULL || strcmp((const char *)n->ns->href, RS_S3_NS) == 0;
+}
+
+/* next element child after `n` (NULL = first); -1 when stray text or odd nodes are met */
+static int rs_xml_next_elem(const xmlNode *parent, const xmlNode **n)
+{
+    const xmlNode *c = *n ? (*n)->next : parent->children;
+
+    for (; c != NULL; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE) {
+            *n = c;
+            return 1;
+        }
+        if (c->type == XML_COMMENT_NODE || c->type == XML_PI_NODE)
+            continue;
+        if (c->type == XML_TEXT_NODE && c->content != NULL &&
+            rs_xml_blank(c->content, strlen((const char *)c->content)))
+            continue;
+        return -1;
+    }
+    *n = NULL;
+    return 0;
+}
+
+/* text content of a leaf element into the pool; -1 when it has element children */
+static int rs_xml_node_text(rs_pool_t *pool, const xmlNode *e, char **out, size_t *out_len)
+{
+    rs_buf_t b;
+
+    rs_buf_init(&b);
+    for (const xmlNode *c = e->children; c != NULL; c = c->next) {
+        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+            if (c->content != NULL)
+                rs_buf_appends(&b, (const char *)c->content);
+        } else if (c->type != XML_COMMENT_NODE && c->type != XML_PI_NODE) {
+            rs_buf_free(&b);
+            return -1;
+        }
+    }
+    *out = rs_pool_strndup(pool, b.data ? b.data : "", b.len);
+    if (out_len != NULL)
+        *out_len = b.len;
+    rs_buf_free(&b);
+    return 0;
+}
+
+int rs_xml_parse_create_bucket(rs_pool_t *pool, const uint8_t *body, size_t len, char **location)
+{
+    xmlDocPtr doc;
+    const xmlNode *root, *c = NULL;
+    int rc = 0, seen = 0, r;
+
+    *location = NULL;
+    if (len == 0 || rs_xml_blank(body, len))
+        return 0;
+    doc = rs_xml_read(body, len);
+    if (doc == NULL)
+        return RS_EINVAL;
+    root = xmlDocGetRootElement(doc);
+    if (root == NULL || !rs_xml_is(root, "CreateBucketConfiguration")) {
+        xmlFreeDoc(doc);
+        return RS_EINVAL;
+    }
+    while ((r = rs_xml_next_elem(root, &c)) > 0) {
+        if (rs_xml_is(c, "LocationConstraint")) {
+            char *loc;
+            if (seen++ || rs_xml_node_text(pool, c, &loc, NULL) != 0) {
+                rc = RS_EINVAL;
+                break;
+            }
+            *location = loc[0] ? loc : NULL;
+        } else if (!rs_xml_is(c, "Location") && !rs_xml_is(c, "Bucket") && !rs_xml_is(c, "Tags")) {
+            rc = RS_EINVAL;
+            break;
+        }
+    }
+    if (r < 0)
+        rc = RS_EINVAL;
+    if (rc != 0)
+        *location = NULL;
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+static int rs_xml_delete_object(rs_pool_t *pool, const xmlNode *obj, rs_xml_delobj_t *d)
+{
+    const xmlNode *c = NULL;
+    int r, have_key = 0;
+
+    d->key = NULL;
+    d->key_len = 0;
+    d->version_id = NULL;
+    while ((r = rs_xml_next_elem(obj, &c)) > 0) {
+        if (rs_xml_is(c, "Key")) {
+            if (have_key++ || rs_xml_node_text(pool, c, &d->key, &d->key_len) != 0)
+                return RS_EINVAL;
+        } else if (rs_xml_is(c, "VersionId")) {
+            if (d->version_id != NULL || rs_xml_node_text(pool, c, &d->version_id, NULL) != 0)
+                return RS_EINVAL;
+        } else if (!rs_xml_is(c, "ETag") && !rs_xml_is(c, "LastModifiedTime") &&
+                   !rs_xml_is(c, "Size")) {
+            return RS_EINVAL;
+        }
+    }
+    return r < 0 || !have_key ? RS_EINVAL : 0;
+}
+
+int rs_xml_parse_delete(rs_pool_t *pool, const uint8_t *body, size_t len, size_t max,
+                        rs_xml_delobj_t **objs, size_t *n, int *quiet)
+{
+    xmlDocPtr doc;
+    const xmlNode *root, *c = NULL;
+    size_t count = 0, i = 0;
+    int r, rc = 0, seen_quiet = 0;
+
+    *objs = NULL;
+    *n = 0;
+    *quiet = 0;
+    doc = rs_xml_read(body, len);
+    if (doc == NULL)
+        return RS_EINVAL;
+    root = xmlDocGetRootElement(doc);
+    if (root == NULL || !rs_xml_is(root, "Delete")) {
+        xmlFreeDoc(doc);
+        return RS_EINVAL;
+    }
+    while ((r = rs_xml_next_elem(root, &c)) > 0)
+        if (rs_xml_is(c, "Object") && ++count > max)
+            break;
+    if (r < 0 || count == 0 || count > max) {
+        xmlFreeDoc(doc);
+        return RS_EINVAL;
+    }
+    rs_xml_delobj_t *arr = rs_pool_alloc(pool, count * sizeof(*arr));
+    c = NULL;
+    while (rc == 0 && rs_xml_next_elem(root, &c) > 0) {
+        if (rs_xml_is(c, "Object")) {
+            rc = rs_xml_delete_object(pool, c, &arr[i++]);
+        } else if (rs_xml_is(c, "Quiet")) {
+            char *t;
+            size_t tl;
+            if (seen_quiet++ || rs_xml_node_text(pool, c, &t, &tl) != 0) {
+                rc = RS_EINVAL;
+                break;
+            }
+            while (tl > 0 && (t[tl - 1] == ' ' || t[tl - 1] == '\n' || t[tl - 1] == '\r' ||
+                              t[tl - 1] == '\t'))
+                t[--tl] = '\0';
+            while (*t == ' ' || *t == '\n' || *t == '\r' || *t == '\t')
+                t++;
+            if (strcasecmp(t, "true") == 0)
+                *quiet = 1;
+            else if (strcasecmp(t, "false") != 0)
+                rc = RS_EINVAL;
+        } else {
+            rc = RS_EINVAL;
+        }
+    }
+    xmlFreeDoc(doc);
+    if (rc != 0) {
+        *quiet = 0;
+        return RS_EINVAL;
+    }
+    *objs = arr;
+    *n = count;
+    return 0;
+}

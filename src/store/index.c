@@ -1,0 +1,436 @@
+/*
+ * index.c: the sharded object index: lookup, PutObject (allocate, copy with no lock,
+ * publish by one aligned store under the shard lock), GetObject with pinning, and
+ * DeleteObject, each leaving an intent record for the shard repair.
+ * Runs in: workers.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "store/store_int.h"
+
+uint32_t rs_key_hash(uint32_t bucket_id, const char *key, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ull ^ ((uint64_t)bucket_id * 0x9e3779b97f4a7c15ull);
+
+    for (size_t i = 0; i < len; i++) {
+        h ^= (uint8_t)key[i];
+        h *= 0x100000001b3ull;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return (uint32_t)h;
+}
+
+static uint32_t chain_of(rs_store_t *st, uint32_t hash)
+{
+    return (hash >> st->hdr->shard_bits) & (st->hdr->nheads - 1);
+}
+
+uint32_t rs_index_find(rs_store_t *st, uint32_t s, uint32_t bucket_id, uint32_t bucket_gen,
+                       const char *key, size_t len, uint32_t hash)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = rs_heads(st, s)[chain_of(st, hash)]; i && n < st->hdr->eps; n++) {
+        rs_entry_shm_t *e = rs_entry(st, s, i);
+        if (e->hash == hash && e->bucket_id == bucket_id && e->bucket_gen == bucket_gen &&
+            e->key_len == len && memcmp(e->key, key, len) == 0)
+            return i;
+        i = e->hnext;
+    }
+    return 0;
+}
+
+int rs_chain_contains(rs_store_t *st, uint32_t s, uint32_t idx)
+{
+    rs_entry_shm_t *e = rs_entry(st, s, idx);
+    uint32_t n = 0;
+
+    for (uint32_t i = rs_heads(st, s)[chain_of(st, e->hash)]; i; i = rs_entry(st, s, i)->hnext) {
+        if (i >= st->hdr->eps || ++n > st->hdr->eps)
+            return -1;
+        if (i == idx)
+            return 1;
+    }
+    return 0;
+}
+
+int rs_bucket_alive(rs_store_t *st, uint32_t id, uint32_t gen, int *deleting)
+{
+    rs_bucket_shm_t *b;
+    uint32_t s;
+
+    *deleting = 0;
+    if (id >= st->hdr->nbuckets)
+        return 0;
+    b = rs_bucket(st, id);
+    s = LD(&b->state);
+    if (LD(&b->gen) != gen || s == RS_BK_FREE)
+        return 0;
+    *deleting = s == RS_BK_DELETING;
+    return 1;
+}
+
+static int etag_of(rs_store_t *st, uint64_t blob, const uint8_t *want)
+{
+    rs_ext_hdr_t *x = rs_ext(st, blob);
+    return x && memcmp(x->info.etag, want, 16) == 0;
+}
+
+/* Allocate and fill the extent for `p` (no lock held); *head out. */
+static int build_extent(rs_store_t *st, const rs_obj_put_t *p, uint64_t *head)
+{
+    uint64_t hb = ((sizeof(rs_ext_hdr_t) + p->key_len + p->meta_len + 7) & ~7ull);
+    uint64_t size = p->info.size, left;
+    uint32_t nch = 0;
+    rs_ext_hdr_t *x;
+    uint8_t *dst;
+    int c, rc;
+
+    if (hb + size > RS_PAGE_SIZE) {
+        nch = (uint32_t)((size + RS_PAGE_SIZE - 1) >> RS_PAGE_SHIFT);
+        hb += 8ull * nch;
+    } else {
+        hb += size;
+    }
+    c = rs_class_for(hb);
+    rc = rs_chunk_claim(st, (unsigned)c, head);
+    if (rc == RS_ENOSPC) {
+        rs_reclaim_all(st);
+        rc = rs_chunk_claim(st, (unsigned)c, head);
+    }
+    if (rc)
+        return rc;
+    x = rs_at(st, *head);
+    x->magic = 0;
+    x->head_class = (uint32_t)c;
+    x->entry_ref = 0;
+    x->entry_gen = 0;
+    x->key_len = (uint32_t)p->key_len;
+    x->meta_len = (uint32_t)p->meta_len;
+    x->nchunks = 0;
+    x->size = size;
+    x->info = p->info;
+    memcpy(x + 1, p->key, p->key_len);
+    if (p->meta_len)
+        memcpy((uint8_t *)(x + 1) + p->key_len, p->meta, p->meta_len);
+    x->nchunks = nch;
+    for (uint32_t i = 0; i < nch; i++) {
+        uint64_t o;
+        rc = rs_chunk_claim(st, RS_NCLASS - 1, &o);
+        if (rc == RS_ENOSPC) {
+            rs_reclaim_all(st);
+            rc = rs_chunk_claim(st, RS_NCLASS - 1, &o);
+        }
+        if (rc)
+            return rc;
+        rs_ext_chunks(x)[i] = o;
+    }
+    x->magic = RS_EXT_MAGIC;
+    /* copy the bytes */
+    left = size;
+    dst = nch ? NULL : rs_ext_inline(x);
+    uint32_t ci = 0;
+    uint64_t room = nch ? 0 : size;
+    for (size_t v = 0; v < p->data_iovcnt; v++) {
+        const uint8_t *src = p->data[v].iov_base;
+        size_t n = p->data[v].iov_len;
+        while (n > 0) {
+            size_t k;
+            if (room == 0) {
+                dst = rs_at(st, rs_ext_chunks(x)[ci++]);
+                room = left < RS_PAGE_SIZE ? left : RS_PAGE_SIZE;
+            }
+            k = n < room ? n : room;
+            memcpy(dst, src, k);
+            dst += k;
+            src += k;
+            n -= k;
+            room -= k;
+            left -= k;
+        }
+    }
+    RS_CRASHPOINT(PUT_COPIED);
+    return 0;
+}
+
+static int check_put(rs_store_t *st, const rs_obj_put_t *p)
+{
+    uint64_t sum = 0;
+
+    if (st->slot < 0 || !p || !p->bucket || !p->key || p->key_len == 0 || p->key_len > RS_MAX_KEY ||
+        p->meta_len > RS_MAX_META || (p->meta_len && !p->meta) || (p->data_iovcnt && !p->data))
+        return RS_EINVAL;
+    for (size_t i = 0; i < p->data_iovcnt; i++)
+        sum += p->data[i].iov_len;
+    if (sum != p->info.size)
+        return RS_EINVAL;
+    if (sum > st->hdr->max_object_size)
+        return RS_ETOOBIG;
+    return 0;
+}
+
+/* Publish `head` under the shard lock (held). */
+static int publish(rs_store_t *st, uint32_t s, const rs_obj_put_t *p, uint32_t hash, uint64_t head)
+{
+    rs_shard_shm_t *sh = rs_shard(st, s);
+    rs_intent_shm_t *it = &sh->intent;
+    const rs_bucket_t *bk = p->bucket;
+    uint32_t idx = rs_index_find(st, s, bk->id, bk->gen, p->key, p->key_len, hash);
+    rs_ext_hdr_t *x = rs_at(st, head);
+    rs_entry_shm_t *e;
+
+    if (p->cond.if_none_match_star && idx)
+        return RS_EPRECOND;
+    if (p->cond.has_if_match && !idx)
+        return RS_ENOENT;
+    if (p->cond.has_if_match && !etag_of(st, rs_entry(st, s, idx)->blob, p->cond.if_match))
+        return RS_EPRECOND;
+    if (!idx && !sh->free_head && sh->bump >= st->hdr->eps)
+        return RS_ENOENTRIES;
+    e = rs_entry(st, s, idx ? idx : (sh->free_head ? sh->free_head : sh->bump));
+    it->step = 1;
+    it->entry = idx ? idx : (uint32_t)(e - rs_entry(st, s, 0));
+    it->gen = e->gen;
+    it->owner_tag = st->tag;
+    it->is_new = idx == 0;
+    it->old_blob = idx ? e->blob : 0;
+    it->new_blob = head;
+    it->bucket_id = bk->id;
+    ST(&it->op, (uint32_t)RS_OP_PUT);
+    RS_CRASHPOINT(PUT_INTENT);
+    ST(&sh->seq, sh->seq + 1);
+    RS_CRASHPOINT(PUT_SEQ_ODD);
+    x->entry_ref = rs_ref(st, s, it->entry);
+    x->entry_gen = it->gen + 1;
+    if (!idx) {
+        uint32_t *hd = &rs_heads(st, s)[chain_of(st, hash)];
+        if (sh->free_head == it->entry)
+            sh->free_head = e->hnext;
+        else
+            sh->bump++;
+        e->gen = it->gen + 1;
+        e->bucket_id = bk->id;
+        e->bucket_gen = bk->gen;
+        e->hash = hash;
+        e->key_len = (uint16_t)p->key_len;
+        memcpy(e->key, p->key, p->key_len);
+        e->height = rs_skip_height(hash);
+        memset(e->next, 0, sizeof e->next);
+        e->blob = head;
+        e->state = RS_ENT_LIVE;
+        e->hnext = *hd;
+        RS_CRASHPOINT(PUT_ENTRY_INIT);
+        rs_extent_make_live(st, head, st->tag);
+        RS_CRASHPOINT(PUT_TAGS_LIVE);
+        ST(hd, it->entry); /* linearisation point */
+        RS_CRASHPOINT(PUT_PUBLISHED);
+        if (rs_lock_list(st, bk->id) == 0) {
+            rs_skip_insert(st, rs_bucket(st, bk->id), rs_ref(st, s, it->entry));
+            rs_shm_unlock(&rs_bucket(st, bk->id)->list_mu);
+        }
+        sh->count++;
+        it->step = 2;
+        RS_CRASHPOINT(PUT_STEP2);
+    } else {
+        rs_extent_make_live(st, head, st->tag);
+        RS_CRASHPOINT(PUT_TAGS_LIVE);
+        ST(&e->blob, head); /* linearisation point */
+        RS_CRASHPOINT(PUT_PUBLISHED);
+        e->gen = it->gen + 1;
+        it->step = 2;
+        RS_CRASHPOINT(PUT_STEP2);
+        CAS(rs_tag_of(st, it->old_blob), RS_TAG_LIVE, RS_TAG_RETIRED);
+        RS_CRASHPOINT(PUT_RETIRED);
+    }
+    ST(&sh->seq, sh->seq + 1);
+    ST(&it->op, (uint32_t)RS_OP_NONE);
+    return 0;
+}
+
+int rs_obj_put(rs_store_t *st, const rs_obj_put_t *p)
+{
+    uint32_t hash, s;
+    uint64_t head = 0;
+    int rc, deleting;
+
+    rc = check_put(st, p);
+    if (rc)
+        return rc;
+    if (!rs_bucket_alive(st, p->bucket->id, p->bucket->gen, &deleting))
+        return RS_ENOENT;
+    hash = rs_key_hash(p->bucket->id, p->key, p->key_len);
+    s = hash & (st->hdr->nshards - 1);
+    rc = build_extent(st, p, &head);
+    if (rc)
+        goto fail;
+    for (;;) {
+        rc = rs_lock_shard(st, s);
+        if (rc)
+            goto fail;
+        if (!rs_bucket_alive(st, p->bucket->id, p->bucket->gen, &deleting)) {
+            rc = RS_ENOENT;
+        } else if (deleting) {
+            /* a DeleteBucket is deciding: wait for it outside the shard lock */
+            rs_shm_unlock(&rs_shard(st, s)->mu);
+            rc = rs_lock_btab(st);
+            if (rc)
+                goto fail;
+            rs_shm_unlock(&rs_btab(st)->mu);
+            continue;
+        } else {
+            rc = publish(st, s, p, hash, head);
+        }
+        rs_shm_unlock(&rs_shard(st, s)->mu);
+        break;
+    }
+    if (rc)
+        goto fail;
+    RS_CRASHPOINT(PUT_UNLOCKED);
+    rs_extent_abandon(st, 0); /* published chunks are LIVE now: this only clears the list */
+    return 0;
+fail:
+    rs_extent_abandon(st, head);
+    return rc;
+}
+
+static void make_view(rs_store_t *st, uint64_t blob, rs_obj_view_t *v)
+{
+    rs_ext_hdr_t *x = rs_at(st, blob);
+
+    v->info = x->info;
+    v->meta = (const uint8_t *)(x + 1) + x->key_len;
+    v->meta_len = x->meta_len;
+    v->off_ = blob;
+    v->segv_ = NULL;
+    if (x->nchunks == 0) {
+        v->seg1_.iov_base = rs_ext_inline(x);
+        v->seg1_.iov_len = x->size;
+        v->nseg = x->size ? 1 : 0;
+        v->seg = &v->seg1_;
+    }
+}
+
+int rs_obj_get(rs_store_t *st, const rs_bucket_t *bk, const char *key, size_t len,
+               rs_obj_view_t *out)
+{
+    uint32_t hash, s, idx;
+    uint64_t blob = 0;
+    int rc;
+
+    if (st->slot < 0 || !bk || !key || len == 0 || len > RS_MAX_KEY || !out)
+        return RS_EINVAL;
+    hash = rs_key_hash(bk->id, key, len);
+    s = hash & (st->hdr->nshards - 1);
+    rc = rs_lock_shard(st, s);
+    if (rc)
+        return rc;
+    idx = rs_index_find(st, s, bk->id, bk->gen, key, len, hash);
+    if (!idx) {
+        rc = RS_ENOENT;
+    } else {
+        blob = rs_entry(st, s, idx)->blob;
+        rc = rs_pin(st, blob, &out->pin_);
+    }
+    rs_shm_unlock(&rs_shard(st, s)->mu);
+    if (rc)
+        return rc;
+    make_view(st, blob, out);
+    rs_ext_hdr_t *x = rs_at(st, blob);
+    if (x->nchunks) {
+        uint64_t left = x->size;
+        out->segv_ = malloc(sizeof(struct iovec) * x->nchunks);
+        if (!out->segv_) {
+            rs_unpin(st, out->pin_);
+            return RS_ENOMEM;
+        }
+        for (uint32_t i = 0; i < x->nchunks; i++) {
+            out->segv_[i].iov_base = rs_at(st, rs_ext_chunks(x)[i]);
+            out->segv_[i].iov_len = left < RS_PAGE_SIZE ? left : RS_PAGE_SIZE;
+            left -= out->segv_[i].iov_len;
+        }
+        out->seg = out->segv_;
+        out->nseg = x->nchunks;
+    }
+    return 0;
+}
+
+void rs_obj_release(rs_store_t *st, rs_obj_view_t *v)
+{
+    if (!v)
+        return;
+    rs_unpin(st, v->pin_);
+    free(v->segv_);
+    v->segv_ = NULL;
+    v->seg = NULL;
+    v->nseg = 0;
+}
+
+static void unhash(rs_store_t *st, uint32_t s, uint32_t idx)
+{
+    rs_entry_shm_t *e = rs_entry(st, s, idx);
+    uint32_t *link = &rs_heads(st, s)[chain_of(st, e->hash)];
+
+    while (*link && *link != idx)
+        link = &rs_entry(st, s, *link)->hnext;
+    if (*link == idx)
+        ST(link, e->hnext); /* linearisation point */
+}
+
+int rs_obj_delete(rs_store_t *st, const rs_bucket_t *bk, const char *key, size_t len,
+                  const uint8_t *if_match)
+{
+    uint32_t hash, s, idx;
+    rs_shard_shm_t *sh;
+    int rc = 0;
+
+    if (st->slot < 0 || !bk || !key || len == 0 || len > RS_MAX_KEY)
+        return RS_EINVAL;
+    hash = rs_key_hash(bk->id, key, len);
+    s = hash & (st->hdr->nshards - 1);
+    sh = rs_shard(st, s);
+    rc = rs_lock_shard(st, s);
+    if (rc)
+        return rc;
+    idx = rs_index_find(st, s, bk->id, bk->gen, key, len, hash);
+    if (!idx) {
+        rc = RS_ENOENT;
+    } else if (if_match && !etag_of(st, rs_entry(st, s, idx)->blob, if_match)) {
+        rc = RS_EPRECOND;
+    } else {
+        rs_entry_shm_t *e = rs_entry(st, s, idx);
+        rs_intent_shm_t *it = &sh->intent;
+        it->step = 1;
+        it->entry = idx;
+        it->gen = e->gen;
+        it->owner_tag = st->tag;
+        it->is_new = 0;
+        it->old_blob = e->blob;
+        it->new_blob = 0;
+        it->bucket_id = bk->id;
+        ST(&it->op, (uint32_t)RS_OP_DEL);
+        ST(&sh->seq, sh->seq + 1);
+        RS_CRASHPOINT(DEL_INTENT);
+        unhash(st, s, idx);
+        RS_CRASHPOINT(DEL_UNHASHED);
+        it->step = 2;
+        if (rs_lock_list(st, bk->id) == 0) {
+            rs_skip_unlink(st, rs_bucket(st, bk->id), rs_ref(st, s, idx));
+            rs_shm_unlock(&rs_bucket(st, bk->id)->list_mu);
+        }
+        CAS(rs_tag_of(st, it->old_blob), RS_TAG_LIVE, RS_TAG_RETIRED);
+        RS_CRASHPOINT(DEL_RETIRED);
+        e->gen = it->gen + 1;
+        e->state = RS_ENT_FREE;
+        e->hnext = sh->free_head;
+        sh->free_head = idx;
+        sh->count--;
+        ST(&sh->seq, sh->seq + 1);
+        ST(&it->op, (uint32_t)RS_OP_NONE);
+    }
+    rs_shm_unlock(&sh->mu);
+    return rc;
+}

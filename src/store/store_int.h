@@ -1,0 +1,184 @@
+/*
+ * store_int.h: process-local handle and internal helpers shared by src/shm and src/store.
+ * Runs in: master (create/destroy) and workers.
+ */
+#ifndef RS_STORE_INT_H
+#define RS_STORE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "rs/err.h"
+#include "rs/store.h"
+#include "shm/crashpoint.h"
+#include "shm/lock.h"
+#include "shm/region_shm.h"
+#include "store/store_shm.h"
+
+struct rs_store {
+    uint8_t *base;     /* mapping address */
+    rs_shm_hdr_t *hdr; /* == base */
+    uint64_t size;
+    int slot;     /* attached slot or -1 */
+    uint32_t tag; /* RS_SLOT_TAG(slot, incarnation) while attached */
+    uint32_t reclaim_cursor;
+    char name[64];
+};
+
+#define LD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define ST(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define CAS(p, exp, v)                                                                             \
+    __extension__({                                                                                \
+        __typeof__(*(p)) e_ = (exp);                                                               \
+        __atomic_compare_exchange_n((p), &e_, (v), 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);         \
+    })
+
+/* ---- addressing ---- */
+static inline void *rs_at(rs_store_t *st, uint64_t off)
+{
+    return st->base + off;
+}
+static inline rs_slot_shm_t *rs_slot(rs_store_t *st, unsigned i)
+{
+    return (rs_slot_shm_t *)rs_at(st, st->hdr->toc.slots) + i;
+}
+static inline uint64_t *rs_slot_owned(rs_store_t *st, rs_slot_shm_t *s)
+{
+    return rs_at(st, s->owned_off);
+}
+static inline uint64_t *rs_slot_pins(rs_store_t *st, rs_slot_shm_t *s)
+{
+    return rs_at(st, s->pins_off);
+}
+static inline rs_btab_shm_t *rs_btab(rs_store_t *st)
+{
+    return rs_at(st, st->hdr->toc.btab);
+}
+static inline rs_bucket_shm_t *rs_bucket(rs_store_t *st, uint32_t id)
+{
+    return (rs_bucket_shm_t *)rs_at(st, st->hdr->toc.btab + sizeof(rs_btab_shm_t)) + id;
+}
+static inline rs_shard_shm_t *rs_shard(rs_store_t *st, uint32_t s)
+{
+    return (rs_shard_shm_t *)rs_at(st, st->hdr->toc.shards) + s;
+}
+static inline uint32_t *rs_heads(rs_store_t *st, uint32_t s)
+{
+    return (uint32_t *)rs_at(st, st->hdr->toc.heads) + (uint64_t)s * st->hdr->nheads;
+}
+static inline rs_entry_shm_t *rs_entry(rs_store_t *st, uint32_t s, uint32_t idx)
+{
+    return (rs_entry_shm_t *)rs_at(st, st->hdr->toc.entries) + (uint64_t)s * st->hdr->eps + idx;
+}
+static inline uint32_t rs_ref(rs_store_t *st, uint32_t s, uint32_t idx)
+{
+    return (s << st->hdr->eps_bits) | idx;
+}
+static inline uint32_t rs_ref_shard(rs_store_t *st, uint32_t ref)
+{
+    return ref >> st->hdr->eps_bits;
+}
+static inline uint32_t rs_ref_idx(rs_store_t *st, uint32_t ref)
+{
+    return ref & ((1u << st->hdr->eps_bits) - 1);
+}
+/* Entry by global ref; NULL if out of range (ref 0 of each shard is never used). */
+rs_entry_shm_t *rs_entry_ref(rs_store_t *st, uint32_t ref);
+
+static inline rs_class_shm_t *rs_class(rs_store_t *st, unsigned c)
+{
+    return (rs_class_shm_t *)rs_at(st, st->hdr->toc.classes) + c;
+}
+static inline rs_pagetab_shm_t *rs_pagetab(rs_store_t *st)
+{
+    return rs_at(st, st->hdr->toc.pagetab);
+}
+static inline uint32_t *rs_page_class(rs_store_t *st)
+{
+    return (uint32_t *)rs_at(st, st->hdr->toc.pagetab + sizeof(rs_pagetab_shm_t));
+}
+static inline uint32_t *rs_tags(rs_store_t *st)
+{
+    return rs_at(st, st->hdr->toc.tags);
+}
+static inline uint64_t rs_chunk_size(unsigned c)
+{
+    return (uint64_t)1 << (RS_UNIT_SHIFT + c);
+}
+
+/* Chunk offset checks: in the arena and aligned to its class; unit index out. */
+int rs_off_unit(rs_store_t *st, uint64_t off, uint32_t *unit);
+/* The tag word of the chunk starting at `off` (must be valid). */
+uint32_t *rs_tag_of(rs_store_t *st, uint64_t off);
+/* The extent head at `off` if `off` is a valid, aligned chunk with an extent magic. */
+rs_ext_hdr_t *rs_ext(rs_store_t *st, uint64_t off);
+static inline uint64_t *rs_ext_chunks(rs_ext_hdr_t *h)
+{
+    uint64_t o = sizeof(rs_ext_hdr_t) + h->key_len + h->meta_len;
+    return (uint64_t *)((uint8_t *)h + ((o + 7) & ~(uint64_t)7));
+}
+static inline uint8_t *rs_ext_inline(rs_ext_hdr_t *h)
+{
+    return (uint8_t *)(rs_ext_chunks(h) + h->nchunks);
+}
+
+/* ---- allocator (alloc.c) ---- */
+int rs_class_for(uint64_t bytes);
+/* Claim one chunk of class c for this slot (recorded in the owned list first). */
+int rs_chunk_claim(rs_store_t *st, unsigned c, uint64_t *off);
+/* Free one chunk tagged `expect` (CAS to 0); returns 1 if freed. */
+int rs_chunk_free_cas(rs_store_t *st, uint64_t off, uint32_t expect);
+/* Drop `off` from this slot's owned list. */
+void rs_owned_drop(rs_store_t *st, uint64_t off);
+/* Reclaim unpinned RETIRED extents of class c (and release empty pages). */
+int rs_class_reclaim(rs_store_t *st, unsigned c);
+void rs_reclaim_all(rs_store_t *st);
+/* Free an unpublished extent this slot owns (head + data). */
+void rs_extent_abandon(rs_store_t *st, uint64_t head);
+/* Tag transitions of a whole extent (repair + publish). */
+void rs_extent_make_live(rs_store_t *st, uint64_t head, uint32_t owner_tag);
+void rs_extent_rollback(rs_store_t *st, uint64_t head, uint32_t owner_tag);
+int rs_class_repair(void *arg);
+int rs_page_repair(void *arg);
+
+/* ---- locking helpers (repair.c) ---- */
+int rs_lock_shard(rs_store_t *st, uint32_t s);
+int rs_lock_list(rs_store_t *st, uint32_t bucket_id);
+int rs_lock_btab(rs_store_t *st);
+int rs_lock_class(rs_store_t *st, unsigned c);
+void rs_store_poison(rs_store_t *st);
+/* Bounded structural check of one shard (lock held); 0 or RS_EPOISON with reason. */
+int rs_shard_check(rs_store_t *st, uint32_t s, char *why, size_t why_len);
+
+/* ---- skiplist (skiplist.c; list lock held) ---- */
+uint8_t rs_skip_height(uint32_t hash);
+/* Link / unlink entry `ref`; idempotent. */
+void rs_skip_insert(rs_store_t *st, rs_bucket_shm_t *b, uint32_t ref);
+void rs_skip_unlink(rs_store_t *st, rs_bucket_shm_t *b, uint32_t ref);
+int rs_skip_contains(rs_store_t *st, rs_bucket_shm_t *b, uint32_t ref);
+/* First node whose key is > (strict) or >= key. */
+uint32_t rs_skip_seek(rs_store_t *st, rs_bucket_shm_t *b, const char *key, size_t len, int strict);
+/* First node whose key neither sorts before `p` nor starts with `p`. */
+uint32_t rs_skip_seek_past_prefix(rs_store_t *st, rs_bucket_shm_t *b, const char *p, size_t len);
+/* Rebuild the upper levels from level 0 and validate order; 0 or RS_EPOISON. */
+int rs_skip_rebuild(rs_store_t *st, rs_bucket_shm_t *b);
+int rs_key_cmp(const char *a, size_t al, const char *b, size_t bl);
+
+/* ---- index (index.c) ---- */
+uint32_t rs_key_hash(uint32_t bucket_id, const char *key, size_t len);
+/* Entry index of (bucket, key) in shard s, 0 if absent (shard lock held). */
+uint32_t rs_index_find(rs_store_t *st, uint32_t s, uint32_t bucket_id, uint32_t bucket_gen,
+                       const char *key, size_t len, uint32_t hash);
+int rs_chain_contains(rs_store_t *st, uint32_t s, uint32_t idx);
+/* Read the bucket's (state, gen) lock-free. */
+int rs_bucket_alive(rs_store_t *st, uint32_t id, uint32_t gen, int *deleting);
+
+/* ---- slots (slot.c) ---- */
+int rs_pin(rs_store_t *st, uint64_t off, uint32_t *pin);
+void rs_unpin(rs_store_t *st, uint32_t pin);
+int rs_is_pinned(rs_store_t *st, uint64_t off);
+
+int64_t rs_store_now_ms(void);
+
+#endif

@@ -1,0 +1,324 @@
+"""pytest harness for the S3 integration tests: starts the real `ruststack` binary once per
+session on a free loopback port (2 workers, temp config), waits for /_ruststack/health,
+resets the store before every test, provides boto3 clients (us-east-1, us-west-2,
+virtual-hosted), raw-request and AWS CLI helpers, and on teardown stops the server with
+SIGTERM and checks it exits 0 within 10 s leaving no /dev/shm region.
+Runs in: the pytest process."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.parse
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config
+
+import s3util
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# Keep any developer/CI AWS settings out of the clients under test.
+for _var in list(os.environ):
+    if _var.startswith("AWS_"):
+        del os.environ[_var]
+os.environ["AWS_CONFIG_FILE"] = "/dev/null"
+os.environ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
+
+def binary_path():
+    if os.environ.get("RS_BINARY"):
+        return os.environ["RS_BINARY"]
+    if os.environ.get("RS_BUILDDIR"):
+        return os.path.join(os.environ["RS_BUILDDIR"], "ruststack")
+    return os.path.normpath(os.path.join(HERE, "..", "..", "ruststack"))
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def children_of(pid):
+    """Direct children of `pid` (from /proc/<pid>/task/*/children)."""
+    out = []
+    base = "/proc/%d/task" % pid
+    try:
+        for tid in os.listdir(base):
+            try:
+                with open(os.path.join(base, tid, "children")) as f:
+                    out += [int(x) for x in f.read().split()]
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return out
+
+
+class Server:
+    """One running ruststack process."""
+
+    def __init__(self, workdir, workers=2, extra_conf=""):
+        self.port = free_port()
+        self.shm_name = "/rs-it-%d-%d" % (os.getpid(), self.port)
+        self.workdir = str(workdir)
+        self.conf_path = os.path.join(self.workdir, "ruststack.conf")
+        self.log_path = os.path.join(self.workdir, "server.log")
+        with open(self.conf_path, "w") as f:
+            f.write("# written by tests/integration/conftest.py\n"
+                    "bind = 127.0.0.1\n"
+                    "port = %d\n"
+                    "workers = %d\n"
+                    "shm_name = %s\n"
+                    "s3_capacity = 256m\n"
+                    "%s" % (self.port, workers, self.shm_name, extra_conf))
+        self.endpoint = "http://127.0.0.1:%d" % self.port
+        self.proc = None
+        self.workers = workers
+
+    def start(self, timeout=10.0):
+        binary = binary_path()
+        if not os.access(binary, os.X_OK):
+            raise RuntimeError("ruststack binary not found or not executable: %s" % binary)
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [binary, "--config", self.conf_path, "--port", str(self.port),
+             "--bind", "127.0.0.1", "--workers", str(self.workers)],
+            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("ruststack exited with %s during start-up:\n%s"
+                                   % (self.proc.returncode, self.log_tail()))
+            try:
+                r = requests.get(self.endpoint + "/_ruststack/health", timeout=1)
+                if r.status_code == 200:
+                    return
+                last = "status %d" % r.status_code
+            except requests.RequestException as e:
+                last = repr(e)
+            time.sleep(0.1)
+        self.kill()
+        raise RuntimeError("ruststack not healthy within %.0f s (%s):\n%s"
+                           % (timeout, last, self.log_tail()))
+
+    def log_tail(self, n=40):
+        try:
+            with open(self.log_path, "rb") as f:
+                return b"\n".join(f.read().splitlines()[-n:]).decode(errors="replace")
+        except OSError:
+            return ""
+
+    def shm_path(self):
+        return "/dev/shm/" + self.shm_name.lstrip("/")
+
+    def stop(self, timeout=10.0):
+        """SIGTERM; returns (exit code or None on timeout, leftover child pids)."""
+        kids = children_of(self.proc.pid)
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            rc = None
+            self.kill()
+        leftover = []
+        deadline = time.monotonic() + 2
+        for pid in kids:
+            while os.path.exists("/proc/%d" % pid) and time.monotonic() < deadline:
+                if _is_zombie_or_gone(pid):
+                    break
+                time.sleep(0.05)
+            if os.path.exists("/proc/%d" % pid) and not _is_zombie_or_gone(pid):
+                leftover.append(pid)
+        self._log.close()
+        return rc, leftover
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            for pid in children_of(self.proc.pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+def _is_zombie_or_gone(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    srv = Server(tmp_path_factory.mktemp("ruststack"))
+    try:
+        srv.start()
+    except RuntimeError as e:
+        pytest.fail(str(e), pytrace=False)
+    yield srv
+    rc, leftover = srv.stop()
+    shm_left = os.path.exists(srv.shm_path())
+    assert rc == 0, "ruststack exit code after SIGTERM: %r\n%s" % (rc, srv.log_tail())
+    assert not leftover, "worker processes left after SIGTERM: %r" % leftover
+    assert not shm_left, "shared memory region left behind: %s" % srv.shm_path()
+
+
+@pytest.fixture(scope="session")
+def endpoint(server):
+    return server.endpoint
+
+
+@pytest.fixture(scope="session")
+def port(server):
+    return server.port
+
+
+@pytest.fixture(autouse=True)
+def _reset(server):
+    r = requests.post(server.endpoint + "/_ruststack/reset", timeout=10)
+    assert r.status_code == 200, "reset failed: %d %r" % (r.status_code, r.text)
+
+
+def make_client(endpoint, region="us-east-1", **config):
+    cfg = dict(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=10,
+               read_timeout=30)
+    cfg.update(config)
+    return boto3.session.Session().client(
+        "s3", endpoint_url=endpoint, region_name=region, aws_access_key_id="test",
+        aws_secret_access_key="test", config=Config(**cfg))
+
+
+@pytest.fixture(scope="session")
+def s3(endpoint):
+    return make_client(endpoint)
+
+
+@pytest.fixture(scope="session")
+def s3_west(endpoint):
+    return make_client(endpoint, region="us-west-2")
+
+
+@pytest.fixture(scope="session")
+def s3_v4(endpoint):
+    return make_client(endpoint, signature_version="s3v4")
+
+
+def resolves(name):
+    try:
+        socket.getaddrinfo(name, 80)
+        return True
+    except OSError:
+        return False
+
+
+def _route_to_loopback(port):
+    """before-send hook: connect to 127.0.0.1 but keep the virtual Host header."""
+
+    def hook(request, **kwargs):
+        parts = urllib.parse.urlsplit(request.url)
+        if parts.hostname and parts.hostname.endswith(".localhost"):
+            request.headers["Host"] = parts.netloc
+            request.url = urllib.parse.urlunsplit(
+                (parts.scheme, "127.0.0.1:%d" % port, parts.path, parts.query, ""))
+        return None
+
+    return hook
+
+
+@pytest.fixture(scope="session")
+def s3_virtual(server):
+    """boto3 with virtual-hosted addressing against http://localhost:PORT. When
+    `<bucket>.localhost` does not resolve here, the requests still carry
+    Host: <bucket>.localhost:PORT but are sent to 127.0.0.1."""
+    client = make_client("http://localhost:%d" % server.port,
+                         s3={"addressing_style": "virtual"})
+    if not resolves("rs-probe.localhost"):
+        client.meta.events.register("before-send.s3", _route_to_loopback(server.port))
+    return client
+
+
+@pytest.fixture(scope="session")
+def s3_https_emulated(server):
+    """boto3 believing it talks https (so it takes the aws-chunked trailer path of
+    botocore) while the bytes go over plain http to the server."""
+    client = make_client("https://127.0.0.1:%d" % server.port)
+
+    def hook(request, **kwargs):
+        if request.url.startswith("https://"):
+            request.url = "http://" + request.url[len("https://"):]
+        return None
+
+    client.meta.events.register("before-send.s3", hook)
+    return client
+
+
+class Raw:
+    """Raw HTTP against the server (see s3util.raw_request). Requests are SigV4-signed
+    like an SDK would sign them (the payload hash is the body's SHA-256, or the
+    x-amz-content-sha256 header the caller gave, e.g. a STREAMING-* value) unless
+    anon=True or the caller already put an Authorization header."""
+
+    def __init__(self, port):
+        self.port = port
+
+    def __call__(self, method, path, headers=None, body=None, host=None, chunked=False,
+                 anon=False, region="us-east-1"):
+        hdrs = dict(headers or {})
+        if not anon and not any(k.lower() == "authorization" for k in hdrs):
+            if not any(k.lower() == "host" for k in hdrs):
+                hdrs["Host"] = host or ("127.0.0.1:%d" % self.port)
+            payload = None
+            for k in list(hdrs):
+                if k.lower() == "x-amz-content-sha256":
+                    payload = hdrs.pop(k)
+            if payload is None:
+                if chunked:
+                    payload = "UNSIGNED-PAYLOAD"
+                else:
+                    payload = s3util.hashlib.sha256(body or b"").hexdigest()
+            hdrs, _, _, _ = s3util.sigv4_sign(method, path, hdrs, payload, region=region)
+        return s3util.raw_request(self.port, method, path, headers=hdrs, body=body,
+                                  host=host, chunked=chunked)
+
+@pytest.fixture(scope="session")
+def raw(server):
+    return Raw(server.port)
+
+
+class Cli:
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+        self.exe = shutil.which("aws")
+
+    def __call__(self, *args, cwd=None, timeout=120):
+        env = dict(os.environ)
+        env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                    "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null",
+                    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_PAGER": ""})
+        return subprocess.run([self.exe, "--endpoint-url", self.endpoint] + list(args),
+                              env=env, cwd=cwd, capture_output=True, text=True,
+                              timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def aws(endpoint):
+    cli = Cli(endpoint)
+    assert cli.exe, "the aws CLI is not installed"
+    return cli
+
+
+@pytest.fixture
+def bucket(s3):
+    s3.create_bucket(Bucket="test-bucket")
+    return "test-bucket"
