@@ -43,7 +43,7 @@ def verify_objects(port, blobs):
     return None
 
 
-def bench_server(srv, port, fig, blobs, args, s3=True, list_keys=0):
+def bench_server(srv, port, fig, blobs, args, s3=True, list_keys=0, list_repeat=0):
     if not srv.start(port):
         fig.notes.append("did not start (see its log above)")
         return
@@ -68,7 +68,7 @@ def bench_server(srv, port, fig, blobs, args, s3=True, list_keys=0):
         if list_keys:
             fig.load = measure.load_keys(port, "list", list_keys)
             fig.list_keys = list_keys
-            fig.list_ms = measure.list_latency(port, "list", list_keys, args.list_repeat)
+            fig.list_ms = measure.list_latency(port, "list", list_keys, list_repeat)
         fig.mem_end = srv.memory_mib()
     except Exception as e:  # a failing server must not stop the other measurements
         fig.notes.append(f"error: {e}")
@@ -204,10 +204,11 @@ def header(args):
         "warm-up, on the same cores as the server",
         "  (4 KiB/1 MiB objects are the same bytes for every server; h2o static serves them",
         "  as files with num-threads 2; moto runs in server mode; ruststack with 1 and 2",
-        f"  workers; list latency: median of {args.list_repeat} max-keys=1000 pages per "
-        "position, measured on ruststack 2w",
-        f"  with {args.keys:,} keys and on moto with {args.moto_keys:,} keys, since moto "
-        "loads keys too slowly for 100k in the time budget)",
+        "  workers; list latency: median of max-keys=1000 pages per position (start, middle",
+        f"  and end of the keyspace), on ruststack 2w with {args.keys:,} keys "
+        f"({args.list_repeat} pages per position)",
+        f"  and on moto with {args.moto_keys:,} keys ({args.moto_list_repeat} per position): "
+        "moto loads and lists too slowly for 100k keys in the time budget)",
         "",
     ]
 
@@ -221,6 +222,7 @@ def main():
     ap.add_argument("--keys", type=int, default=100000)
     ap.add_argument("--moto-keys", type=int, default=5000)
     ap.add_argument("--list-repeat", type=int, default=15)
+    ap.add_argument("--moto-list-repeat", type=int, default=3)
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench: wrk is not installed (sh packaging/setup.sh deps)")
@@ -239,11 +241,13 @@ def main():
         srv, port = servers.h2o_static(os.path.join(workdir, "h2o"), blobs)
         bench_server(srv, port, figs[0], blobs, args, s3=False)
         srv, port = servers.moto(workdir)
-        bench_server(srv, port, figs[1], blobs, args, list_keys=args.moto_keys)
+        bench_server(srv, port, figs[1], blobs, args, list_keys=args.moto_keys,
+                     list_repeat=args.moto_list_repeat)
         for fig, workers in ((figs[2], 1), (figs[3], 2)):
             srv, port = servers.ruststack(args.binary, args.config, workers, workdir)
             bench_server(srv, port, fig, blobs, args,
-                         list_keys=args.keys if workers == 2 else 0)
+                         list_keys=args.keys if workers == 2 else 0,
+                         list_repeat=args.list_repeat)
 
         body = table(figs, args)
         print("\n".join(body))
