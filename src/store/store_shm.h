@@ -43,6 +43,7 @@ typedef struct rs_bucket_shm {
     uint32_t count;                       /* linked nodes (hint, recounted by list repair) */
     uint32_t pad_;
 } __attribute__((aligned(64))) rs_bucket_shm_t;
+_Static_assert(sizeof(rs_bucket_shm_t) % 64 == 0, "bucket entries are cache-line padded");
 
 /* ---- index shard ---- */
 enum { RS_OP_NONE = 0, RS_OP_PUT = 1, RS_OP_DEL = 2 };
@@ -86,6 +87,8 @@ typedef struct rs_entry_shm {
     uint32_t next[RS_SKIP_LEVELS]; /* skiplist links (entry refs): under the list lock */
     char key[RS_MAX_KEY];          /* immutable while linked */
 } __attribute__((aligned(8))) rs_entry_shm_t;
+_Static_assert(sizeof(rs_entry_shm_t) == 40 + 4 * RS_SKIP_LEVELS + RS_MAX_KEY, "entry layout");
+_Static_assert(sizeof(rs_entry_shm_t) % 8 == 0, "entry blob offset stays 8-aligned");
 
 /* ---- blob arena ---- */
 typedef struct rs_class_shm {
@@ -95,6 +98,7 @@ typedef struct rs_class_shm {
     uint64_t used; /* chunks not free (atomic adds; recounted by class repair) */
     uint8_t pad_[48];
 } __attribute__((aligned(64))) rs_class_shm_t;
+_Static_assert(sizeof(rs_class_shm_t) == 128, "class is two cache lines");
 
 typedef struct rs_pagetab_shm {
     rs_shm_mutex_t mu; /* page pool lock (nested inside a class lock) */
@@ -103,6 +107,7 @@ typedef struct rs_pagetab_shm {
     /* followed by uint32_t page_class[npages]: 0 = unassigned, else class + 1;
      * changed under the owning class lock AND mu */
 } rs_pagetab_shm_t;
+_Static_assert(sizeof(rs_pagetab_shm_t) == 128, "page table header layout");
 
 #define RS_EXT_MAGIC 0x52534558u /* "RSEX" */
 

@@ -183,3 +183,15 @@ def test_unsigned_payload_header(raw, port, bucket):
     r = raw("PUT", "/%s/unsigned" % bucket, headers=hdrs, body=b"payload not hashed")
     assert r.status == 200, r
     assert raw("GET", "/%s/unsigned" % bucket).body == b"payload not hashed"
+
+
+def test_sigv2_header_auth(endpoint, bucket):
+    from conftest import make_client
+    v2 = make_client(endpoint, signature_version="s3")
+    v2.put_object(Bucket=bucket, Key="v2 header+auth.txt", Body=b"AWS key:sig",
+                  ContentType="text/plain", Metadata={"m": "1"})
+    g = v2.get_object(Bucket=bucket, Key="v2 header+auth.txt")
+    assert g["Body"].read() == b"AWS key:sig"
+    assert g["Metadata"] == {"m": "1"}
+    assert [c["Key"] for c in v2.list_objects(Bucket=bucket)["Contents"]] == \
+        ["v2 header+auth.txt"]

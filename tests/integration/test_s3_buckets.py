@@ -268,3 +268,44 @@ def test_list_buckets_region_with_params(raw, s3_west):
     r = raw("GET", "/?max-buckets=10")
     assert r.status == 200
     assert s3util.text(r.xml(), "Buckets/Bucket/BucketRegion") == "us-west-2"
+
+
+def test_list_buckets_pagination_and_prefix(s3):
+    for n in ("pg-a", "pg-b", "pg-c", "other-d"):
+        s3.create_bucket(Bucket=n)
+    p1 = s3.list_buckets(MaxBuckets=2)
+    assert [b["Name"] for b in p1["Buckets"]] == ["other-d", "pg-a"]
+    assert p1["ContinuationToken"]
+    assert p1["Buckets"][0]["BucketRegion"] == "us-east-1"
+    p2 = s3.list_buckets(MaxBuckets=2, ContinuationToken=p1["ContinuationToken"])
+    assert [b["Name"] for b in p2["Buckets"]] == ["pg-b", "pg-c"]
+    assert "ContinuationToken" not in p2
+    pre = s3.list_buckets(Prefix="pg-")
+    assert [b["Name"] for b in pre["Buckets"]] == ["pg-a", "pg-b", "pg-c"]
+    assert pre["Prefix"] == "pg-"
+
+
+def test_list_buckets_invalid_region(s3):
+    with pytest.raises(ClientError) as ei:
+        s3.list_buckets(BucketRegion="eu-east-1")
+    e, status = err(ei)
+    assert status == 400
+    assert e["Code"] == "InvalidArgument"
+    assert e["Message"] == "Argument value eu-east-1 is not a valid AWS Region"
+    assert e["ArgumentName"] == "bucket-region"
+
+
+def test_list_buckets_by_region(s3, s3_west):
+    s3.create_bucket(Bucket="in-east")
+    s3_west.create_bucket(Bucket="in-west",
+                          CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    r = s3.list_buckets(BucketRegion="us-west-2")
+    assert [b["Name"] for b in r["Buckets"]] == ["in-west"]
+
+
+def test_region_header_on_list_objects_outside_us_east_1(raw, s3_west):
+    s3_west.create_bucket(Bucket="west-list",
+                          CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    r = raw("GET", "/west-list?list-type=2", region="us-west-2")
+    assert r.status == 200
+    assert r.header("x-amz-bucket-region") == "us-west-2"

@@ -189,3 +189,16 @@ def test_signed_streaming_gzip_encoding(raw, port, bucket):
     g = _get(raw, path)
     assert g.header("Content-Encoding") == "gzip"
     assert g.body == data
+
+
+def test_unsigned_stream_without_trailer(raw, bucket):
+    data = b"no trailer at all"
+    body = s3util.unsigned_trailer_body(data, 5, [])
+    h = _trailer_headers(len(data))
+    del h["x-amz-trailer"]
+    del h["x-amz-sdk-checksum-algorithm"]
+    r = raw("PUT", "/%s/notrailer" % bucket, body=body, headers=h)
+    assert r.status == 200, r
+    g = _get(raw, "/%s/notrailer" % bucket, **{"x-amz-checksum-mode": "ENABLED"})
+    assert g.body == data
+    assert g.header("x-amz-checksum-crc64nvme") == s3util.crc64nvme_b64(data)

@@ -63,3 +63,20 @@ def test_config_check_flag(tmp_path):
                          timeout=10)
     assert res.returncode == 1
     assert b"bad.conf:2" in res.stdout + res.stderr
+
+
+def test_entity_too_large(tmp_path):
+    srv = Server(tmp_path, workers=1, extra_conf="s3_max_object_size = 1m\n")
+    srv.start()
+    try:
+        c = make_client(srv.endpoint)
+        c.create_bucket(Bucket="limit")
+        c.put_object(Bucket="limit", Key="ok", Body=b"x" * (1024 * 1024))
+        r = requests.put(srv.endpoint + "/limit/big", data=b"x" * (1024 * 1024 + 1), timeout=10)
+        assert r.status_code == 400, r.text
+        assert b"<Code>EntityTooLarge</Code>" in r.content
+        assert b"<ProposedSize>1048577</ProposedSize>" in r.content
+        assert b"<MaxSizeAllowed>1048576</MaxSizeAllowed>" in r.content
+        assert requests.head(srv.endpoint + "/limit/big", timeout=10).status_code == 404
+    finally:
+        srv.stop()

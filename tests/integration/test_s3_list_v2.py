@@ -301,3 +301,37 @@ def test_paginator_2500_keys(s3, bucket):
     pages = list(s3.get_paginator("list_objects_v2").paginate(
         Bucket=bucket, PaginationConfig={"PageSize": 700}))
     assert [p["KeyCount"] for p in pages] == [700, 700, 700, 400]
+
+
+def test_order_is_utf8_binary(s3, bucket):
+    keys = ["a", "Z", "~tilde", "\u00e9", "\U0001F600", "0", "a/b", "a-b", "A"]
+    for k in keys:
+        s3.put_object(Bucket=bucket, Key=k, Body=b"")
+    got = keys_of(s3.list_objects_v2(Bucket=bucket))
+    assert got == sorted(keys, key=lambda k: k.encode("utf-8"))
+
+
+def test_token_survives_deletion_of_next_key(s3, tree):
+    p1 = s3.list_objects_v2(Bucket=tree, MaxKeys=2)
+    assert keys_of(p1) == ["a.txt", "dir1/sub/z"]
+    s3.delete_object(Bucket=tree, Key="dir1/x")
+    p2 = s3.list_objects_v2(Bucket=tree, MaxKeys=2, ContinuationToken=p1["NextContinuationToken"])
+    assert keys_of(p2) == ["dir1/y", "dir2/x"]
+
+
+def test_delimiter_pagination_many_prefixes(s3, bucket):
+    keys = ["p%02d/k%d" % (i, j) for i in range(30) for j in range(4)] + \
+        ["top%02d" % i for i in range(10)]
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        list(ex.map(lambda k: s3.put_object(Bucket=bucket, Key=k, Body=b""), keys))
+    prefixes, contents, pages = [], [], 0
+    for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Delimiter="/", PaginationConfig={"PageSize": 7}):
+        pages += 1
+        assert page["KeyCount"] <= 7
+        prefixes += prefixes_of(page)
+        contents += keys_of(page)
+        assert pages < 20
+    assert prefixes == ["p%02d/" % i for i in range(30)]
+    assert contents == ["top%02d" % i for i in range(10)]
+    assert pages == 6

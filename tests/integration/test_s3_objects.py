@@ -275,3 +275,82 @@ def test_archived_object_get_is_invalid_object_state(s3, bucket, cls):
     assert e["Code"] == "InvalidObjectState"
     assert e["Message"] == "The operation is not valid for the object's storage class"
     assert e["StorageClass"] == cls
+
+
+# ---- more stored attributes ---------------------------------------------------------------
+
+def test_server_side_encryption_header(raw, bucket):
+    r = raw("PUT", "/%s/sse" % bucket, body=b"x")
+    assert r.header("x-amz-server-side-encryption") == "AES256"
+    g = raw("GET", "/%s/sse" % bucket)
+    assert g.header("x-amz-server-side-encryption") == "AES256"
+
+
+def test_tagging_count(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="tagged", Body=b"x", Tagging="team=core&env=dev")
+    assert s3.get_object(Bucket=bucket, Key="tagged")["TagCount"] == 2
+    s3.put_object(Bucket=bucket, Key="untagged", Body=b"x")
+    assert "TagCount" not in s3.get_object(Bucket=bucket, Key="untagged")
+
+
+def test_website_redirect_location(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="redir", Body=b"x", WebsiteRedirectLocation="/other.html")
+    assert s3.head_object(Bucket=bucket, Key="redir")["WebsiteRedirectLocation"] == "/other.html"
+
+
+def test_metadata_rfc2047_non_ascii_kept_encoded(raw, s3, bucket):
+    raw("PUT", "/%s/rfc2" % bucket, body=b"m",
+        headers={"x-amz-meta-city": "=?UTF-8?Q?Z=C3=BCrich?="})
+    assert s3.head_object(Bucket=bucket, Key="rfc2")["Metadata"]["city"] == \
+        "=?UTF-8?Q?Z=C3=BCrich?="
+
+
+def test_put_without_content_length_is_411(port, bucket):
+    import socket
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"PUT /%s/nolen HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                     b"Connection: close\r\n\r\n" % (bucket.encode(), port))
+        data = b""
+        while len(data) < 65536:
+            piece = sock.recv(4096)
+            if not piece:
+                break
+            data += piece
+    status = int(data.split(b" ", 2)[1])
+    assert status == 411, data[:300]
+    assert b"<Code>MissingContentLength</Code>" in data
+
+
+def test_truncated_body_never_visible(raw, port, bucket):
+    import socket
+    raw("PUT", "/%s/partial" % bucket, body=b"old value")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"PUT /%s/partial HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                     b"Content-Length: 100000\r\n\r\n" % (bucket.encode(), port)
+                     + b"n" * 5000)
+        sock.shutdown(socket.SHUT_WR)
+        try:
+            while sock.recv(4096):
+                pass
+        except OSError:
+            pass
+    for _ in range(3):
+        g = raw("GET", "/%s/partial" % bucket)
+        assert (g.status, g.body) == (200, b"old value")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"PUT /%s/fresh HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                     b"Content-Length: 100000\r\n\r\n" % (bucket.encode(), port) + b"n" * 5000)
+        sock.close()
+    import time
+    time.sleep(0.5)
+    assert raw("HEAD", "/%s/fresh" % bucket).status == 404
+
+
+def test_head_matches_get_headers(raw, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="hg", Body=b"head vs get", ContentType="text/plain",
+                  Metadata={"a": "1"}, CacheControl="no-cache")
+    g = raw("GET", "/%s/hg" % bucket)
+    h = raw("HEAD", "/%s/hg" % bucket)
+    for name in ("Content-Type", "Content-Length", "ETag", "Last-Modified", "Accept-Ranges",
+                 "Cache-Control", "x-amz-meta-a"):
+        assert h.header(name) == g.header(name), name

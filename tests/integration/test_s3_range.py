@@ -127,3 +127,25 @@ def test_download_file_validates_content_range(s3, bucket, tmp_path):
     target = tmp_path / "dl.bin"
     s3.download_file(bucket, "dl", str(target))
     assert target.read_bytes() == data
+
+
+def test_part_number_single_part_object(raw, digits):
+    r = raw("GET", digits + "?partNumber=1")
+    assert r.status == 206
+    assert r.header("Content-Range") == "bytes 0-9/10"
+    assert r.body == DATA
+    r = raw("GET", digits + "?partNumber=2")
+    assert r.status == 416
+    e = r.error()
+    assert e["Code"] == "InvalidPartNumber"
+    assert e["Message"] == "The requested partnumber is not satisfiable"
+    assert e["PartNumberRequested"] == "2"
+    assert e["ActualPartCount"] == "1"
+
+
+def test_range_with_part_number_is_invalid(raw, digits):
+    r = raw("GET", digits + "?partNumber=1", headers={"Range": "bytes=0-1"})
+    assert r.status == 400
+    e = r.error()
+    assert e["Code"] == "InvalidRequest"
+    assert e["Message"] == "Cannot specify both Range header and partNumber query parameter"

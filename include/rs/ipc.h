@@ -1,0 +1,55 @@
+/*
+ * ipc.h: the framed protocol between workers and supervisors over Unix-domain stream
+ * sockets (one persistent connection per worker and supervisor), and blocking frame I/O
+ * helpers for supervisors. Runs in: workers (non-blocking client in src/http/) and
+ * supervisors (blocking server side).
+ *
+ * A frame is a fixed header (host byte order: both ends are on one machine and built
+ * together) followed by `meta_len` bytes of JSON metadata and `body_len` raw body bytes.
+ * Requests and responses are matched by `id` (chosen by the worker, unique per
+ * connection); responses may come back in any order.
+ *
+ * Request meta (DynamoDB): {"target": "DynamoDB_20120810.PutItem", "account": "...",
+ *   "region": "...", "request_id": "...", "content_type": "...", "access_key": "..."}
+ * Response meta: {"status": 200, "headers": {"name": "value", ...}}; body = HTTP body.
+ */
+#ifndef RS_IPC_H
+#define RS_IPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RS_IPC_MAGIC 0x50495352u /* "RSIP" */
+#define RS_IPC_VERSION 1
+#define RS_IPC_MAX_META (64u * 1024)
+#define RS_IPC_MAX_BODY (32u * 1024 * 1024)
+
+enum { RS_IPC_REQUEST = 1, RS_IPC_RESPONSE = 2, RS_IPC_PING = 3, RS_IPC_PONG = 4 };
+
+typedef struct rs_ipc_hdr {
+    uint32_t magic;
+    uint16_t version;
+    uint16_t type;
+    uint64_t id;
+    uint32_t meta_len;
+    uint32_t body_len;
+} rs_ipc_hdr_t;
+
+_Static_assert(sizeof(rs_ipc_hdr_t) == 24, "rs_ipc_hdr_t is part of the IPC ABI");
+
+/* Validate a received header: 0, or RS_EINVAL (bad magic/version/type/sizes). */
+int rs_ipc_hdr_check(const rs_ipc_hdr_t *h);
+/* Fill a header. */
+void rs_ipc_hdr_init(rs_ipc_hdr_t *h, int type, uint64_t id, size_t meta_len, size_t body_len);
+
+/* Blocking helpers (supervisors): write a whole frame (retrying on EINTR and partial
+ * writes), read a whole frame into malloc'd buffers. Return 0, RS_EINVAL (bad frame),
+ * or RS_ERR with errno set (I/O error / EOF: errno 0). */
+int rs_ipc_write_frame(int fd, int type, uint64_t id, const char *meta, size_t meta_len,
+                       const void *body, size_t body_len);
+int rs_ipc_read_frame(int fd, rs_ipc_hdr_t *h, char **meta, void **body);
+
+/* Path of a supervisor's socket: <runtime_dir>/<name>.sock (name "ddb" or "lambda"). */
+void rs_ipc_socket_path(const char *runtime_dir, const char *name, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * status.h: the service status board: a tiny lock-free shared mapping that the master
+ * creates before forking, where each supervisor publishes its service's state and a
+ * reason, and workers read it (health endpoint, fast failure when a service is down).
+ * Runs in: master (create; may also publish "unavailable" when it cannot spawn a
+ * supervisor), supervisors (publish their own service only), workers (read).
+ * One writer per service; readers use a sequence counter and never block.
+ */
+#ifndef RS_STATUS_H
+#define RS_STATUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { RS_SVC_DYNAMODB = 0, RS_SVC_LAMBDA = 1, RS_SVC__COUNT } rs_svc_t;
+
+typedef enum {
+    RS_SVC_DISABLED = 0,   /* turned off in the configuration */
+    RS_SVC_STARTING = 1,   /* being started or restarted */
+    RS_SVC_RUNNING = 2,    /* healthy: a real request succeeded */
+    RS_SVC_UNAVAILABLE = 3 /* cannot run: the reason says why and what to install */
+} rs_svc_state_t;
+
+typedef struct rs_status_board rs_status_board_t;
+
+rs_status_board_t *rs_status_create(void); /* master, before any fork */
+void rs_status_destroy(rs_status_board_t *b);
+void rs_status_set(rs_status_board_t *b, rs_svc_t svc, rs_svc_state_t state, const char *reason);
+/* Returns the state; copies the reason (may be ""). Never blocks. */
+rs_svc_state_t rs_status_get(const rs_status_board_t *b, rs_svc_t svc, char *reason, size_t len);
+const char *rs_status_name(rs_svc_state_t s); /* "disabled", "starting", "running", "unavailable" */
+
+#endif
