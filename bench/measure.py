@@ -10,7 +10,7 @@ import subprocess
 import time
 import urllib.parse
 
-from servers import AUTH, HEADERS, request
+from servers import HEADERS, request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -34,8 +34,9 @@ def _ms(text):
 
 def wrk(port, path, conns, seconds, threads=1, script=None, env=None):
     """Run wrk against 127.0.0.1:port; errors are non-2xx/3xx responses + socket errors."""
-    argv = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--latency",
-            "-H", f"Authorization: {AUTH}", "-H", "Content-Type: application/octet-stream"]
+    argv = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--latency"]
+    for name, value in HEADERS.items():
+        argv += ["-H", f"{name}: {value}"]
     if script:
         argv += ["-s", os.path.join(HERE, script)]
     argv.append(f"http://127.0.0.1:{port}{path}")

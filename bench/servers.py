@@ -11,11 +11,17 @@ import sys
 import time
 
 # moto refuses anonymous GETs; it does not verify signatures, so a well-formed SigV4
-# header identifies the caller. Every server gets the same header so that every server
-# sees the same request bytes.
-AUTH = ("AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, "
-        "SignedHeaders=host, Signature=0000000000000000000000000000000000000000")
-HEADERS = {"Authorization": AUTH, "Content-Type": "application/octet-stream"}
+# header identifies the caller (ruststack with auth_verify off accepts it too). Every
+# server gets the same headers so that every server sees the same request bytes.
+_NOW = time.gmtime()
+HEADERS = {
+    "Authorization": "AWS4-HMAC-SHA256 Credential=test/%s/us-east-1/s3/aws4_request, "
+    "SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=%s"
+    % (time.strftime("%Y%m%d", _NOW), "0" * 64),
+    "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", _NOW),
+    "X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD",
+    "Content-Type": "application/octet-stream",
+}
 
 
 def free_port():

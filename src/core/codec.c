@@ -104,7 +104,7 @@ void rs_hex_encode(const uint8_t *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static int rs_hex_nibble(unsigned char c)
+int rs_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -120,8 +120,8 @@ int rs_hex_decode(const char *in, size_t n, uint8_t *out)
     if (n % 2 != 0)
         return -1;
     for (size_t i = 0; i < n; i += 2) {
-        int hi = rs_hex_nibble((unsigned char)in[i]);
-        int lo = rs_hex_nibble((unsigned char)in[i + 1]);
+        int hi = rs_hex_digit((unsigned char)in[i]);
+        int lo = rs_hex_digit((unsigned char)in[i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i / 2] = (uint8_t)(hi << 4 | lo);

@@ -4,18 +4,8 @@
  */
 #include <string.h>
 
+#include "rs/codec.h"
 #include "rs/http.h"
-
-static int rs_hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 int rs_pct_decode(rs_pool_t *pool, const char *s, size_t n, char **out, size_t *out_len)
 {
@@ -29,8 +19,8 @@ int rs_pct_decode(rs_pool_t *pool, const char *s, size_t n, char **out, size_t *
         }
         if (n - i < 3)
             return -1;
-        int hi = rs_hexval((unsigned char)s[i + 1]);
-        int lo = rs_hexval((unsigned char)s[i + 2]);
+        int hi = rs_hex_digit((unsigned char)s[i + 1]);
+        int lo = rs_hex_digit((unsigned char)s[i + 2]);
         if (hi < 0 || lo < 0)
             return -1;
         d[o++] = (char)(hi << 4 | lo);

@@ -142,7 +142,7 @@ static void to_rs_request(reqstate_t *rq, h2o_req_t *req)
     r->host = req->input.authority.base;
     r->host_len = req->input.authority.len;
 
-    rs_hdr_t *hv = rs_pool_alloc(&rq->pool, (nh + 1) * sizeof(*hv));
+    rs_hdr_t *hv = rs_pool_alloc(&rq->pool, (nh + 2) * sizeof(*hv));
     for (size_t i = 0; i < nh; i++) {
         const h2o_header_t *h = &req->headers.entries[i];
         hv[i].name = h->name->base;
@@ -161,6 +161,16 @@ static void to_rs_request(reqstate_t *rq, h2o_req_t *req)
         hv[nh].value = r->host;
         hv[nh].value_len = r->host_len;
         nh++;
+    }
+    if (!r->has_content_length && req->entity.base != NULL) {
+        /* h2o 2.2.5 consumes Content-Length into the entity; SDKs that sign it (Java,
+         * Rust) need it back for the canonical request */
+        hv[nh].name = "content-length";
+        hv[nh].name_len = 14;
+        hv[nh].value = rs_pool_printf(&rq->pool, "%zu", req->entity.len);
+        hv[nh].value_len = strlen(hv[nh].value);
+        nh++;
+        r->has_content_length = 1;
     }
     r->headers = hv;
     r->num_headers = nh;

@@ -49,17 +49,6 @@ static const vbase_t fixed_bases[] = {
     {"amazonaws.com", 0},
 };
 
-static const rs_hdr_t *find_header(const rs_http_req_t *req, const char *lname)
-{
-    size_t n = strlen(lname);
-    for (size_t i = 0; i < req->num_headers; i++) {
-        const rs_hdr_t *h = &req->headers[i];
-        if (h->name_len == n && strncasecmp(h->name, lname, n) == 0)
-            return h;
-    }
-    return NULL;
-}
-
 static int has_prefix(const char *s, size_t len, const char *pfx, size_t plen)
 {
     return len >= plen && memcmp(s, pfx, plen) == 0;
@@ -101,7 +90,7 @@ static void credential_service(const rs_http_req_t *req, char *out, size_t cap)
     static const char cred[] = "Credential=";
     static const char qcred[] = "X-Amz-Credential=";
     out[0] = '\0';
-    const rs_hdr_t *auth = find_header(req, "authorization");
+    const rs_hdr_t *auth = rs_http_req_header(req, "authorization");
     if (auth != NULL && has_prefix(auth->value, auth->value_len, "AWS4-", 5)) {
         const char *v = auth->value, *end = v + auth->value_len;
         for (const char *p = v; p + SLEN(cred) <= end; p++) {
@@ -310,7 +299,7 @@ void rs_route(const rs_http_req_t *req, const rs_router_conf_t *conf, rs_route_t
         out->rest_len = plen > SLEN(internal) ? plen - SLEN(internal) - 1 : 0;
         return;
     }
-    const rs_hdr_t *target = find_header(req, "x-amz-target");
+    const rs_hdr_t *target = rs_http_req_header(req, "x-amz-target");
     if (target != NULL && has_prefix(target->value, target->value_len, ddb, SLEN(ddb))) {
         out->kind = RS_ROUTE_DYNAMODB;
         out->rest = target->value + SLEN(ddb);
