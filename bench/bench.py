@@ -204,7 +204,8 @@ def header(args):
         "warm-up, on the same cores as the server",
         "  (4 KiB/1 MiB objects are the same bytes for every server; h2o static serves them",
         "  as files with num-threads 2; moto runs in server mode; ruststack with 1 and 2",
-        "  workers; list latency: median of max-keys=1000 pages per position (start, middle",
+        "  workers, " + (f"config {args.config}" if args.config else "access_log = off")
+        + "; list latency: median of max-keys=1000 pages per position (start, middle",
         f"  and end of the keyspace), on ruststack 2w with {args.keys:,} keys "
         f"({args.list_repeat} pages per position)",
         f"  and on moto with {args.moto_keys:,} keys ({args.moto_list_repeat} per position): "
@@ -216,7 +217,8 @@ def header(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--binary", required=True, help="the ruststack binary")
-    ap.add_argument("--config", default=None, help="ruststack config file")
+    ap.add_argument("--config", default=None,
+                    help="ruststack config file (default: access_log = off)")
     ap.add_argument("--out", default=None, help="also write the results here")
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--keys", type=int, default=100000)
@@ -243,8 +245,14 @@ def main():
         srv, port = servers.moto(workdir)
         bench_server(srv, port, figs[1], blobs, args, list_keys=args.moto_keys,
                      list_repeat=args.moto_list_repeat)
+        config = args.config
+        if not config:
+            # No access log, as for h2o (none configured) and as a busy service would run.
+            config = os.path.join(workdir, "ruststack.conf")
+            with open(config, "w") as f:
+                f.write("access_log = off\nlog_level = warn\n")
         for fig, workers in ((figs[2], 1), (figs[3], 2)):
-            srv, port = servers.ruststack(args.binary, args.config, workers, workdir)
+            srv, port = servers.ruststack(args.binary, config, workers, workdir)
             bench_server(srv, port, fig, blobs, args,
                          list_keys=args.keys if workers == 2 else 0,
                          list_repeat=args.list_repeat)

@@ -24,6 +24,8 @@ typedef enum {
 typedef struct rs_status_board rs_status_board_t;
 
 rs_status_board_t *rs_status_create(void); /* master, before any fork */
+/* The board this process created or inherited through fork (NULL when none). */
+rs_status_board_t *rs_status_current(void);
 void rs_status_destroy(rs_status_board_t *b);
 void rs_status_set(rs_status_board_t *b, rs_svc_t svc, rs_svc_state_t state, const char *reason);
 /* Returns the state; copies the reason (may be ""). Never blocks. */

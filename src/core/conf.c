@@ -40,6 +40,8 @@ static int check_hostname(const char *v, char *why, size_t n);
 static int check_region(const char *v, char *why, size_t n);
 static int check_account(const char *v, char *why, size_t n);
 static int check_shm(const char *v, char *why, size_t n);
+static int check_path(const char *v, char *why, size_t n);
+static int check_nonempty(const char *v, char *why, size_t n);
 
 #define F(field) offsetof(rs_conf_t, field), sizeof(((rs_conf_t *)0)->field)
 #define KB 1024ull
@@ -66,6 +68,14 @@ static const opt_t opts[] = {
     {"access_log", T_BOOL, F(access_log), 0, 1, 1, "on", NULL},
     {"shm_name", T_STR, F(shm_name), 0, 0, 0, "", check_shm},
     {"shutdown_timeout", T_UINT, F(shutdown_timeout), 1, 3600, 1, "10", NULL},
+    {"runtime_dir", T_STR, F(runtime_dir), 0, 0, 0, "", check_path},
+    {"dynamodb", T_BOOL, F(dynamodb), 0, 1, 0, "on", NULL},
+    {"dynamodb_local_dir", T_STR, F(dynamodb_local_dir), 0, 0, 0, RS_DATADIR "/dynamodb-local",
+     check_path},
+    {"java", T_STR, F(java), 0, 0, 0, "java", check_nonempty},
+    {"dynamodb_start_timeout", T_UINT, F(dynamodb_start_timeout), 1, 3600, 0, "60", NULL},
+    {"dynamodb_request_timeout", T_UINT, F(dynamodb_request_timeout), 1, 3600, 0, "30", NULL},
+    {"data_dir", T_STR, F(data_dir), 0, 0, 0, "", check_path},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -146,6 +156,33 @@ static int check_shm(const char *v, char *why, size_t n)
         return 0; /* derived from the port by rs_conf_finalize */
     if (v[0] != '/' || v[1] == '\0' || strchr(v + 1, '/') != NULL || strlen(v) > 63) {
         errf(why, n, "\"%s\" is not a POSIX shm name like /ruststack-4566", v);
+        return RS_EINVAL;
+    }
+    return 0;
+}
+
+/* directories: empty (default / off) or an absolute path without control bytes */
+static int check_path(const char *v, char *why, size_t n)
+{
+    if (v[0] == '\0')
+        return 0;
+    if (v[0] != '/') {
+        errf(why, n, "\"%s\" is not an absolute path", v);
+        return RS_EINVAL;
+    }
+    for (const char *p = v; *p != '\0'; p++) {
+        if ((unsigned char)*p < 0x20) {
+            errf(why, n, "a path must not contain control characters");
+            return RS_EINVAL;
+        }
+    }
+    return 0;
+}
+
+static int check_nonempty(const char *v, char *why, size_t n)
+{
+    if (v[0] == '\0') {
+        errf(why, n, "must not be empty");
         return RS_EINVAL;
     }
     return 0;
@@ -481,6 +518,13 @@ int rs_conf_finalize(rs_conf_t *c, char *err, size_t errlen)
     }
     if (c->shm_name[0] == '\0')
         snprintf(c->shm_name, sizeof(c->shm_name), "/ruststack-%u", c->port);
+    if (c->runtime_dir[0] == '\0')
+        snprintf(c->runtime_dir, sizeof(c->runtime_dir), "/tmp/ruststack-%u", c->port);
+    /* <runtime_dir>/lambda.sock must fit a sun_path (108 bytes) */
+    if (strlen(c->runtime_dir) > 90) {
+        errf(err, errlen, "runtime_dir is too long for a Unix socket path (at most 90 bytes)");
+        return RS_EINVAL;
+    }
     if (c->s3_max_object_size > c->s3_capacity) {
         errf(err, errlen, "s3_max_object_size (%llu) is larger than s3_capacity (%llu)",
              (unsigned long long)c->s3_max_object_size, (unsigned long long)c->s3_capacity);

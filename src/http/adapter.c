@@ -5,6 +5,10 @@
  * its dispose callback runs exactly once when h2o frees the request (response done or
  * client gone). It releases a zero-copy body's shared-memory pin (resp->on_dispose),
  * writes the access line and frees the rs pool.
+ * DynamoDB is asynchronous: on_req hands the request to the ddb supervisor through the
+ * worker's IPC client (ipc_client.h) and returns; the reply callback fills the response
+ * and sends it. If the client goes away first, dispose cancels the call (a late reply is
+ * then dropped by the IPC client).
  */
 #include "config.h"
 
@@ -12,6 +16,9 @@
 #include <strings.h>
 
 #include "http/adapter.h"
+#include "http/ddb_proxy.h"
+#include "http/ipc_client.h"
+#include "rs/err.h"
 #include "rs/log.h"
 #include "rs/s3.h"
 
@@ -28,12 +35,14 @@ typedef struct reqstate {
     rs_http_resp_t resp;
     int64_t start_us;
     int status;
-    int started; /* rs structures initialised (dispose has work to do) */
+    int started;        /* rs structures initialised (dispose has work to do) */
+    rs_ipc_call_t call; /* DynamoDB hand-off (pending between on_req and the reply) */
 } reqstate_t;
 
 static void on_dispose(void *p)
 {
     reqstate_t *rq = p;
+    rs_ipc_call_cancel(&rq->call);
     if (!rq->started)
         return;
     if (rq->resp.on_dispose != NULL) {
@@ -249,6 +258,83 @@ static void send_response(reqstate_t *rq, h2o_req_t *req)
     h2o_send(req, bufs, nbufs, H2O_SEND_STATE_FINAL);
 }
 
+static void finish(reqstate_t *rq)
+{
+    if (rq->req.service == NULL)
+        rq->req.service = "s3";
+    if (rs_log_get_level() >= RS_LOG_DEBUG)
+        rs_log(RS_LOG_DEBUG, rq->req.request_id, "%s %s%s%s host=%s -> %s %s %d", rq->req.method,
+               rq->req.path, rq->req.query ? "?" : "", rq->req.query ? rq->req.query : "",
+               rs_pool_strndup(&rq->pool, rq->req.host ? rq->req.host : "", rq->req.host_len),
+               rq->req.service, rq->req.operation ? rq->req.operation : "-", rq->resp.status);
+    send_response(rq, rq->h2o);
+}
+
+/* a hand-off that produced no reply: the retryable DynamoDB error, saying why */
+static void ddb_failed(reqstate_t *rq, int outcome)
+{
+    const char *why;
+    switch (outcome) {
+    case RS_IPC_NOCONN:
+        why = "the DynamoDB supervisor is not reachable (it is restarting); retry shortly";
+        break;
+    case RS_IPC_DROPPED:
+        why = "the DynamoDB supervisor went away while handling the request; retry";
+        break;
+    case RS_IPC_TIMEOUT:
+        why = rs_pool_printf(&rq->pool, "DynamoDB Local did not answer within %u seconds",
+                             (unsigned)rq->http->conf->dynamodb_request_timeout);
+        break;
+    default:
+        why = "too many DynamoDB requests are queued in this worker; retry shortly";
+        break;
+    }
+    rs_log(RS_LOG_WARN, rq->req.request_id, "DynamoDB %s: %s", rq->req.operation, why);
+    rs_ddb_error(&rq->req, &rq->resp, RS_DDBE_ServiceUnavailable, why);
+}
+
+static void ddb_done(void *arg, rs_ipc_outcome_t outcome, const rs_ipc_reply_t *r)
+{
+    reqstate_t *rq = arg;
+    if (outcome == RS_IPC_OK) {
+        if (rs_ddb_reply(&rq->req, &rq->resp, r->meta, r->meta_len, r->body, r->body_len) != 0)
+            rs_log(RS_LOG_ERR, rq->req.request_id, "malformed reply meta from the ddb supervisor");
+    } else {
+        ddb_failed(rq, outcome);
+    }
+    finish(rq);
+}
+
+/* 1 when the request went to the supervisor (the reply completes it), 0 when rq->resp
+ * already holds the answer */
+static int ddb_forward(reqstate_t *rq, h2o_req_t *req, const rs_route_t *route)
+{
+    rs_http_ctx_t *http = rq->http;
+    rs_ddb_fwd_t fwd;
+    if (rs_ddb_prepare(http, &rq->req, route, &rq->resp, &fwd) != 0)
+        return 0;
+    if (http->ddb == NULL) {
+        /* the supervisor answers a slow DynamoDB Local itself after the same timeout; the
+         * worker's timer is the backstop for a wedged supervisor, one second later */
+        uint32_t ms = http->conf->dynamodb_request_timeout * 1000u + 1000u;
+        int rc = rs_ipc_client_create(req->conn->ctx->loop, http->conf->runtime_dir, "ddb", ms,
+                                      &http->ddb);
+        if (rc != 0) {
+            rs_log(RS_LOG_ERR, rq->req.request_id, "cannot create the ddb client (%s): %s",
+                   http->conf->runtime_dir, rs_err_str(rc));
+            rs_ddb_error(&rq->req, &rq->resp, RS_DDBE_InternalServerError,
+                         "the DynamoDB supervisor socket path is unusable (runtime_dir)");
+            return 0;
+        }
+    }
+    int rc = rs_ipc_call_start(http->ddb, &rq->call, fwd.meta, fwd.meta_len, rq->req.body,
+                               rq->req.body_len, ddb_done, rq);
+    if (rc == 0)
+        return 1;
+    ddb_failed(rq, rc);
+    return 0;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     rs_http_ctx_t *http = ((adapter_handler_t *)self)->http;
@@ -274,18 +360,15 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     case RS_ROUTE_S3:
         rs_s3_handle(&http->s3, &rq->req, &route, &rq->resp);
         break;
+    case RS_ROUTE_DYNAMODB:
+        if (ddb_forward(rq, req, &route))
+            return 0; /* ddb_done sends the response */
+        break;
     default:
         rs_stub_handle(http, &rq->req, &route, &rq->resp);
         break;
     }
-    if (rq->req.service == NULL)
-        rq->req.service = "s3";
-    if (rs_log_get_level() >= RS_LOG_DEBUG)
-        rs_log(RS_LOG_DEBUG, rq->req.request_id, "%s %s%s%s host=%s -> %s %s %d", rq->req.method,
-               rq->req.path, rq->req.query ? "?" : "", rq->req.query ? rq->req.query : "",
-               rs_pool_strndup(&rq->pool, rq->req.host ? rq->req.host : "", rq->req.host_len),
-               rq->req.service, rq->req.operation ? rq->req.operation : "-", rq->resp.status);
-    send_response(rq, req);
+    finish(rq);
     return 0;
 }
 

@@ -24,9 +24,10 @@ typedef struct rs_http_ctx {
     unsigned slot;
     pid_t master_pid;
     int64_t started_ms;
-    uint64_t served;   /* requests answered by this worker */
-    uint64_t inflight; /* requests between on_req and dispose */
-    uint64_t rng;      /* request-id generator state */
+    uint64_t served;           /* requests answered by this worker */
+    uint64_t inflight;         /* requests between on_req and dispose */
+    uint64_t rng;              /* request-id generator state */
+    struct rs_ipc_client *ddb; /* DynamoDB supervisor client (ipc_client.h), made on first use */
 } rs_http_ctx_t;
 
 void rs_http_ctx_init(rs_http_ctx_t *c, const rs_conf_t *conf, rs_store_t *st, unsigned slot,
@@ -43,7 +44,7 @@ void rs_http_set_identity(rs_http_ctx_t *c, rs_http_req_t *req);
 void rs_internal_handle(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *route,
                         rs_http_resp_t *resp);
 
-/* DynamoDB, Lambda and the API Gateway proxy: AWS-shaped "not available" errors. */
+/* Lambda and the API Gateway proxy: AWS-shaped "not available" errors. */
 void rs_stub_handle(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *route,
                     rs_http_resp_t *resp);
 

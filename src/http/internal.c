@@ -11,6 +11,7 @@
 #include "http/http_int.h"
 #include "rs/err.h"
 #include "rs/log.h"
+#include "rs/status.h"
 
 static void send_json(rs_http_resp_t *resp, int status, json_object *o)
 {
@@ -40,6 +41,20 @@ static json_object *unavailable(const char *reason)
     return o;
 }
 
+/* a supervised service as the status board shows it: {"state": ..., "reason": ...} */
+static json_object *service_state(rs_svc_t svc)
+{
+    char reason[256];
+    const rs_status_board_t *b = rs_status_current();
+    if (b == NULL)
+        return unavailable("no status board in this process");
+    rs_svc_state_t st = rs_status_get(b, svc, reason, sizeof(reason));
+    json_object *o = json_object_new_object();
+    add_str(o, "state", rs_status_name(st));
+    add_str(o, "reason", reason);
+    return o;
+}
+
 static void health(rs_http_ctx_t *c, rs_http_resp_t *resp)
 {
     rs_store_stats_t st;
@@ -59,7 +74,7 @@ static void health(rs_http_ctx_t *c, rs_http_resp_t *resp)
     add_int(s3, "poisoned", (int64_t)st.poisoned);
     add_int(s3, "generation", st.generation);
     json_object_object_add(services, "s3", s3);
-    json_object_object_add(services, "dynamodb", unavailable("not implemented in this version"));
+    json_object_object_add(services, "dynamodb", service_state(RS_SVC_DYNAMODB));
     json_object_object_add(services, "lambda", unavailable("not implemented in this version"));
     add_str(root, "version", PACKAGE_VERSION);
     json_object_object_add(root, "services", services);

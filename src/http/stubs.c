@@ -1,9 +1,8 @@
 /*
- * stubs.c: DynamoDB, Lambda and the API Gateway proxy are routed but not served yet; each
- * answers with its own protocol's error shape (503, retryable) so that SDKs report a
- * clean service error. Runs in: workers.
- *   DynamoDB (JSON 1.0): {"__type": "com.amazonaws.dynamodb.v20120810#<Code>",
- *                         "message": "..."} + x-amzn-RequestId
+ * stubs.c: Lambda and the API Gateway proxy are routed but not served yet; each answers
+ * with its own protocol's error shape (503, retryable) so that SDKs report a clean
+ * service error. Runs in: workers. (DynamoDB goes to its supervisor: adapter.c,
+ * ddb_proxy.c, ipc_client.c; its errors are in ddb_error.c.)
  *   Lambda (REST JSON):  {"Type": "Service", "Message": "..."} + x-amzn-ErrorType
  *   API Gateway proxy:   {"message": "..."} + x-amzn-ErrorType
  */
@@ -19,26 +18,6 @@ static void put_json(rs_http_resp_t *resp, json_object *o)
     rs_buf_appends(&resp->body, json_object_to_json_string_ext(
                                     o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
-}
-
-static void dynamodb(rs_http_req_t *req, const rs_route_t *route, rs_http_resp_t *resp)
-{
-    json_object *o = json_object_new_object();
-    char *op = rs_pool_strndup(req->pool, route->rest, route->rest_len);
-    req->service = "dynamodb";
-    req->operation = op;
-    json_object_object_add(
-        o, "__type", json_object_new_string("com.amazonaws.dynamodb.v20120810#ServiceUnavailable"));
-    json_object_object_add(
-        o, "message",
-        json_object_new_string(rs_pool_printf(req->pool,
-                                              "DynamoDB is not available in this version of "
-                                              "RustStack (operation %s)",
-                                              op)));
-    resp->status = 503;
-    rs_http_resp_header(resp, "content-type", "application/x-amz-json-1.0");
-    rs_http_resp_header(resp, "x-amzn-requestid", req->request_id);
-    put_json(resp, o);
 }
 
 static void lambda(rs_http_req_t *req, rs_http_resp_t *resp)
@@ -78,9 +57,6 @@ void rs_stub_handle(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *rout
 {
     rs_http_set_identity(c, req);
     switch (route->kind) {
-    case RS_ROUTE_DYNAMODB:
-        dynamodb(req, route, resp);
-        break;
     case RS_ROUTE_LAMBDA:
         lambda(req, resp);
         break;

@@ -2,7 +2,10 @@
  * master.c: the thin master: create the store before any fork, open the listener, fork
  * one worker per slot, reap and respawn with backoff, and act on signals: TERM/INT/QUIT
  * graceful stop (SIGKILL after shutdown_timeout, or at once on a second signal), HUP
- * reload (validate, then roll the workers one by one), USR1 reopen logs.
+ * reload (validate, then roll the workers one by one), USR1 reopen logs. It also
+ * creates the service status board before any fork and, when `dynamodb` is on, runs the
+ * ddb supervisor as a supervised child (respawned with backoff, stopped after the
+ * workers).
  * Runs in: master. Never takes a lock in shared memory, never parses HTTP; its only
  * store write is rs_store_slot_mark_dead after reaping.
  */
@@ -20,9 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ddb/ddb.h"
 #include "proc/proc.h"
+#include "proc/supervisor.h"
 #include "rs/err.h"
 #include "rs/log.h"
+#include "rs/status.h"
 
 #define QUICK_DEATH_MS 5000 /* a worker dying sooner than this failed at start-up */
 #define MAX_QUICK_DEATHS 6  /* in a row, in one slot: give up instead of looping */
@@ -53,6 +59,8 @@ static struct {
     int exit_code;
     int64_t deadline_ms;
     int killed;
+    rs_status_board_t *board;
+    rs_child_t ddb; /* the ddb supervisor */
 } M;
 
 static int64_t mono_ms(void)
@@ -111,6 +119,23 @@ static void signal_all(int sig)
             kill(M.slots[i].pid, sig);
 }
 
+static void ddb_child(void *arg)
+{
+    (void)arg;
+    close(M.lfd);
+    rs_ddb_supervisor_main(&M.conf, M.board, M.pid);
+}
+
+static void spawn_ddb(int64_t now)
+{
+    if (!M.conf.dynamodb || M.stopping || M.ddb.pid > 0 || now < M.ddb.next_spawn_ms)
+        return;
+    if (rs_child_spawn(&M.ddb, SIGTERM, ddb_child, NULL) != 0) {
+        rs_log(RS_LOG_ALERT, NULL, "fork failed for the ddb supervisor: %m");
+        M.ddb.next_spawn_ms = now + 1000;
+    }
+}
+
 static void spawn(unsigned i)
 {
     wslot_t *w = &M.slots[i];
@@ -135,6 +160,8 @@ static void begin_stop(int code, const char *why)
         if (!M.killed) {
             rs_log(RS_LOG_NOTICE, NULL, "second stop request: killing the workers");
             signal_all(SIGKILL);
+            if (M.ddb.pid > 0)
+                kill(M.ddb.pid, SIGKILL);
             M.killed = 1;
         }
         return;
@@ -207,6 +234,14 @@ static void reap(void)
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid == M.ddb.pid) {
+            int64_t delay = rs_child_reaped(&M.ddb, status, mono_ms());
+            if (!M.stopping)
+                rs_status_set(M.board, RS_SVC_DYNAMODB, RS_SVC_STARTING,
+                              delay > 0 ? "the ddb supervisor is restarting (backoff)"
+                                        : "the ddb supervisor is restarting");
+            continue;
+        }
         for (unsigned i = 0; i < M.n; i++) {
             if (M.slots[i].pid == pid) {
                 reaped(i, status);
@@ -293,6 +328,8 @@ static int serve(const sigset_t *wait_mask)
             if (rs_log_reopen() != 0)
                 rs_log(RS_LOG_ERR, NULL, "cannot reopen the log file: %m");
             signal_all(SIGUSR1);
+            if (M.ddb.pid > 0)
+                kill(M.ddb.pid, SIGUSR1);
         }
         if (rs_sig_reload) {
             rs_sig_reload = 0;
@@ -300,7 +337,12 @@ static int serve(const sigset_t *wait_mask)
                 reload();
         }
         if (M.stopping) {
-            if (alive() == 0)
+            if (alive() == 0 && M.ddb.pid > 0) {
+                /* the workers are gone: now the ddb supervisor (it stops DynamoDB Local) */
+                rs_child_stop_begin(&M.ddb, (int)M.conf.shutdown_timeout * 1000, now);
+                rs_child_stop_tick(&M.ddb, now);
+            }
+            if (alive() == 0 && M.ddb.pid == 0)
                 return M.exit_code;
             if (!M.killed && now >= M.deadline_ms) {
                 rs_log(RS_LOG_WARN, NULL, "graceful stop timed out: killing %u worker(s)", alive());
@@ -308,8 +350,13 @@ static int serve(const sigset_t *wait_mask)
                 M.killed = 1;
             }
             wake = M.killed ? now + 1000 : M.deadline_ms;
+            if (alive() == 0 && wake > now + 100)
+                wake = now + 100;
         } else {
+            spawn_ddb(now);
             wake = spawn_due(now);
+            if (M.conf.dynamodb && M.ddb.pid == 0 && M.ddb.next_spawn_ms < wake)
+                wake = M.ddb.next_spawn_ms;
             if (!M.stopping)
                 roll_step();
         }
@@ -351,6 +398,16 @@ int rs_master_run(const rs_conf_t *conf, const char *path, const char *const *kv
         rs_log(RS_LOG_EMERG, NULL, "signal set-up failed: %m");
         return 1;
     }
+    rs_child_init(&M.ddb, "ddb supervisor");
+    if ((M.board = rs_status_create()) == NULL) {
+        rs_log(RS_LOG_EMERG, NULL, "cannot create the status board: %m");
+        return 1;
+    }
+    if (conf->dynamodb)
+        rs_status_set(M.board, RS_SVC_DYNAMODB, RS_SVC_STARTING, "the ddb supervisor is starting");
+    else
+        rs_status_set(M.board, RS_SVC_DYNAMODB, RS_SVC_DISABLED,
+                      "switched off in the configuration (dynamodb = off)");
     if ((rc = rs_store_create(conf->shm_name, &sc, &M.st)) != 0) {
         rs_log(RS_LOG_EMERG, NULL, "cannot create the shared store %s: %s", conf->shm_name,
                rs_err_str(rc));
@@ -368,6 +425,8 @@ int rs_master_run(const rs_conf_t *conf, const char *path, const char *const *kv
     rc = serve(&wait_mask);
     close(M.lfd);
     rs_store_destroy(M.st, 1);
+    rmdir(conf->runtime_dir); /* only when empty: the supervisors removed their sockets */
+    rs_status_destroy(M.board);
     rs_log(RS_LOG_NOTICE, NULL, "stopped");
     return rc;
 }

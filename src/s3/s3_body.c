@@ -171,6 +171,11 @@ static int is_streaming(const char *sha)
     return sha != NULL && strncmp(sha, "STREAMING-", 10) == 0;
 }
 
+int rs_s3_body_is_streaming(rs_s3_call_t *c)
+{
+    return is_streaming(rs_s3_hdr(c, "x-amz-content-sha256", NULL));
+}
+
 static int verify_chunk_sigs(rs_s3_call_t *c, const rs_chunked_result_t *r)
 {
     const rs_cred_t *cred = NULL;

@@ -72,7 +72,7 @@ int rs_s3_storage_class_from_request(rs_s3_call_t *c, int *sc);
 /* ---- names and enumerations (s3_names.c) --------------------------------------- */
 int rs_s3_bucket_name_valid(const char *name);
 int rs_s3_region_valid(const char *region);
-/* storage class name -> index (0 = STANDARD), -1 if unknown */
+/* storage class name -> index (0 = STANDARD), -1 if unknown or not for general-purpose buckets */
 int rs_s3_storage_class_parse(const char *s);
 const char *rs_s3_storage_class_name(int idx);
 int rs_s3_storage_class_archived(int idx); /* GLACIER / DEEP_ARCHIVE */
@@ -130,6 +130,8 @@ typedef struct rs_s3_body {
 /* Decode (aws-chunked), verify Content-MD5 and the flexible checksum, compute MD5 and
  * the stored checksum. Renders the AWS error and returns -1 on failure. */
 int rs_s3_body_read(rs_s3_call_t *c, rs_s3_body_t *b);
+/* x-amz-content-sha256 announces an aws-chunked (STREAMING-*) body */
+int rs_s3_body_is_streaming(rs_s3_call_t *c);
 /* Only integrity headers (DeleteObjects): Content-MD5 / x-amz-checksum-* over the raw
  * body. Renders and returns -1 on failure. */
 int rs_s3_body_check_plain(rs_s3_call_t *c);

@@ -99,10 +99,14 @@ static const char *const storage_classes[] = {
     "OUTPOSTS",     "SNOW",               "EXPRESS_ONEZONE", "FSX_OPENZFS",
     "FSX_ONTAP",    NULL};
 
+/* Classes a general-purpose bucket accepts on write: the first eight. OUTPOSTS, SNOW,
+ * EXPRESS_ONEZONE and FSX_* belong to other bucket kinds (AWS: InvalidStorageClass). */
+#define GENERAL_PURPOSE_CLASSES 8
+
 int rs_s3_storage_class_parse(const char *s)
 {
     int i;
-    for (i = 0; storage_classes[i] != NULL; i++)
+    for (i = 0; i < GENERAL_PURPOSE_CLASSES; i++)
         if (strcmp(storage_classes[i], s) == 0)
             return i;
     return -1;

@@ -122,6 +122,10 @@ void rs_s3_put_object(rs_s3_call_t *c)
         return;
     if (rs_s3_put_conditions(c, &cond) != 0 || rs_s3_storage_class_from_request(c, &sc) != 0)
         return;
+    if (!c->req->has_content_length && !rs_s3_body_is_streaming(c)) {
+        rs_s3_fail(c, RS_S3E_MissingContentLength, NULL, NULL);
+        return;
+    }
     if (rs_s3_body_read(c, &body) != 0)
         return;
     if (body.len > c->ctx->max_object_size) {
@@ -445,6 +449,16 @@ void rs_s3_delete_object(rs_s3_call_t *c)
 
     if (rs_s3_bucket_get(c, c->bucket, &b) != 0)
         return;
+    /* directory-bucket (S3 Express) conditions: general-purpose buckets refuse them */
+    if (rs_http_req_header(c->req, "x-amz-if-match-last-modified-time") != NULL ||
+        rs_http_req_header(c->req, "x-amz-if-match-size") != NULL) {
+        rs_s3_fail(c, RS_S3E_NotImplemented, NULL, "Header",
+                   rs_http_req_header(c->req, "x-amz-if-match-last-modified-time") != NULL
+                       ? "x-amz-if-match-last-modified-time"
+                       : "x-amz-if-match-size",
+                   NULL);
+        return;
+    }
     if (ver != NULL && strcmp(ver->value, "null") != 0) {
         rs_s3_fail(c, RS_S3E_InvalidArgument, "Invalid version id specified", "ArgumentName",
                    "versionId", "ArgumentValue", ver->value, NULL);

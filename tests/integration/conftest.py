@@ -141,6 +141,8 @@ class Server:
         return rc, leftover
 
     def kill(self):
+        """Last-resort cleanup of this instance: SIGKILL the master and its workers and
+        remove the shared-memory region it can no longer unlink itself."""
         if self.proc and self.proc.poll() is None:
             for pid in children_of(self.proc.pid):
                 try:
@@ -149,6 +151,17 @@ class Server:
                     pass
             self.proc.kill()
             self.proc.wait(timeout=10)
+        try:
+            os.unlink(self.shm_path())
+        except OSError:
+            pass
+
+    def close(self):
+        """Fixture teardown: a graceful stop if still running, then make sure nothing
+        (process or region) is left behind."""
+        if self.proc and self.proc.poll() is None:
+            self.stop()
+        self.kill()
 
 
 def _is_zombie_or_gone(pid):
@@ -169,6 +182,7 @@ def server(tmp_path_factory):
     yield srv
     rc, leftover = srv.stop()
     shm_left = os.path.exists(srv.shm_path())
+    srv.kill()
     assert rc == 0, "ruststack exit code after SIGTERM: %r\n%s" % (rc, srv.log_tail())
     assert not leftover, "worker processes left after SIGTERM: %r" % leftover
     assert not shm_left, "shared memory region left behind: %s" % srv.shm_path()
@@ -301,14 +315,14 @@ class Cli:
         self.endpoint = endpoint
         self.exe = shutil.which("aws")
 
-    def __call__(self, *args, cwd=None, timeout=120):
+    def __call__(self, *args, cwd=None, timeout=120, region="us-east-1", input=""):
         env = dict(os.environ)
         env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                    "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null",
+                    "AWS_DEFAULT_REGION": region, "AWS_CONFIG_FILE": "/dev/null",
                     "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_PAGER": ""})
         return subprocess.run([self.exe, "--endpoint-url", self.endpoint] + list(args),
                               env=env, cwd=cwd, capture_output=True, text=True,
-                              timeout=timeout)
+                              timeout=timeout, input=input)
 
 
 @pytest.fixture(scope="session")
@@ -322,3 +336,316 @@ def aws(endpoint):
 def bucket(s3):
     s3.create_bucket(Bucket="test-bucket")
     return "test-bucket"
+
+
+# ---- DynamoDB (helper ddb-tests) -----------------------------------------------------------
+# A second ruststack (session scope) with DynamoDB on: `dynamodb_local_dir` is the fetched
+# jar directory (env RS_DDB_LOCAL_DIR, default <repo>/build/dynamodb-local, filled by
+# packaging/fetch-dynamodb-local.sh). The fixture waits (bounded, 90 s) until health says
+# dynamodb `running`. RS_DDB_ENDPOINT=http://host:port runs the DynamoDB suite against an
+# already running endpoint instead (differential runs: DynamoDB Local itself, real AWS);
+# the tests that need the server's processes skip then. The DynamoDB modules override the
+# S3 `_reset` fixture (tables get unique names and are deleted by `ddb_table`).
+
+import binascii
+import json
+import uuid
+
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
+
+DDB_READY_TIMEOUT = 90.0
+DDB_TARGET = "DynamoDB_20120810."
+
+
+def ddb_local_dir():
+    return os.environ.get("RS_DDB_LOCAL_DIR") or os.path.normpath(
+        os.path.join(HERE, "..", "..", "build", "dynamodb-local"))
+
+
+def descendants(pid):
+    """All descendants of `pid` (children, grandchildren, ...)."""
+    out, todo = [], [pid]
+    while todo:
+        kids = children_of(todo.pop())
+        out += kids
+        todo += kids
+    return out
+
+
+def proc_cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def proc_exe_name(pid):
+    try:
+        return os.path.basename(os.readlink("/proc/%d/exe" % pid))
+    except OSError:
+        return ""
+
+
+def ddb_health(endpoint, timeout=5):
+    """The `services.dynamodb` object of /_ruststack/health ({} when unreadable)."""
+    try:
+        r = requests.get(endpoint + "/_ruststack/health", timeout=timeout)
+        return r.json().get("services", {}).get("dynamodb", {})
+    except (requests.RequestException, ValueError):
+        return {}
+
+
+def wait_ddb_state(endpoint, states, timeout, seen=None):
+    """Poll health (every 50 ms, at most `timeout` s) until the dynamodb state is in
+    `states`; returns the last health object. `seen` (a list) collects every distinct
+    state observed, in order."""
+    deadline = time.monotonic() + timeout
+    h = {}
+    while True:
+        h = ddb_health(endpoint, timeout=2)
+        st = h.get("state")
+        if seen is not None and st and (not seen or seen[-1] != st):
+            seen.append(st)
+        if st in states or time.monotonic() >= deadline:
+            return h
+        time.sleep(0.05)
+
+
+class DdbServer(Server):
+    """ruststack with DynamoDB on, `dynamodb_local_dir` = local_dir."""
+
+    def __init__(self, workdir, workers=2, local_dir=None, extra_conf=""):
+        self.local_dir = local_dir or ddb_local_dir()
+        Server.__init__(self, workdir, workers,
+                        "dynamodb = on\ndynamodb_local_dir = %s\n%s" % (self.local_dir,
+                                                                       extra_conf))
+        self.external = False
+
+    def start_ddb(self, states=("running",), timeout=DDB_READY_TIMEOUT):
+        self.start()
+        h = wait_ddb_state(self.endpoint, states, timeout)
+        if h.get("state") not in states:
+            self.kill()
+            raise RuntimeError("dynamodb not %s within %.0f s (health: %r):\n%s"
+                               % ("/".join(states), timeout, h, self.log_tail(80)))
+        return h
+
+    def java_pids(self):
+        """DynamoDB Local: the java descendants of the master."""
+        return [p for p in descendants(self.proc.pid)
+                if proc_exe_name(p).startswith("java") or "DynamoDBLocal" in proc_cmdline(p)]
+
+    def supervisor_pids(self):
+        """The master's children that have a java child (the ddb supervisor)."""
+        out = []
+        java = set(self.java_pids())
+        for p in children_of(self.proc.pid):
+            if any(k in java for k in descendants(p)):
+                out.append(p)
+        return out
+
+
+class ExternalDdb:
+    """RS_DDB_ENDPOINT: an endpoint this suite does not own."""
+
+    def __init__(self, endpoint):
+        self.endpoint = endpoint.rstrip("/")
+        self.external = True
+
+
+def _stop_checked(srv):
+    kids = descendants(srv.proc.pid)
+    rc, leftover = srv.stop()
+    deadline = time.monotonic() + 10
+    alive = [p for p in kids if not _is_zombie_or_gone(p)]
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [p for p in alive if not _is_zombie_or_gone(p)]
+    return rc, alive
+
+
+@pytest.fixture(scope="session")
+def ddb_server(tmp_path_factory):
+    if os.environ.get("RS_DDB_ENDPOINT"):
+        yield ExternalDdb(os.environ["RS_DDB_ENDPOINT"])
+        return
+    srv = DdbServer(tmp_path_factory.mktemp("ruststack-ddb"))
+    try:
+        srv.start_ddb()
+    except RuntimeError as e:
+        pytest.fail(str(e), pytrace=False)
+    yield srv
+    rc, alive = _stop_checked(srv)
+    assert rc == 0, "ruststack exit code after SIGTERM: %r\n%s" % (rc, srv.log_tail())
+    assert not alive, "processes (DynamoDB Local?) left after SIGTERM: %r" % [
+        (p, proc_cmdline(p)[:80]) for p in alive]
+
+
+@pytest.fixture(scope="session")
+def ddb_endpoint(ddb_server):
+    return ddb_server.endpoint
+
+
+def ddb_config(**config):
+    cfg = dict(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=10,
+               read_timeout=40)
+    cfg.update(config)
+    return Config(**cfg)
+
+
+def make_ddb_client(endpoint, region="us-east-1", access_key="test", **config):
+    return boto3.session.Session().client(
+        "dynamodb", endpoint_url=endpoint, region_name=region, aws_access_key_id=access_key,
+        aws_secret_access_key="test", config=ddb_config(**config))
+
+
+def make_ddb_resource(endpoint, region="us-east-1", access_key="test", **config):
+    return boto3.session.Session().resource(
+        "dynamodb", endpoint_url=endpoint, region_name=region, aws_access_key_id=access_key,
+        aws_secret_access_key="test", config=ddb_config(**config))
+
+
+@pytest.fixture(scope="session")
+def ddb(ddb_endpoint):
+    """boto3 DynamoDB client, us-east-1, default account (access key `test`)."""
+    return make_ddb_client(ddb_endpoint)
+
+
+@pytest.fixture(scope="session")
+def ddb_resource(ddb_endpoint):
+    return make_ddb_resource(ddb_endpoint)
+
+
+def unique_name(prefix="t"):
+    return "%s-%s" % (prefix, uuid.uuid4().hex[:12])
+
+
+def ddb_error(exc_info):
+    """(code, message, full parsed error dict) of a botocore ClientError."""
+    err = exc_info.value.response.get("Error", {})
+    return err.get("Code"), err.get("Message"), exc_info.value.response
+
+
+class TableFactory:
+    """Creates tables with unique names; deletes them all at teardown."""
+
+    def __init__(self, client):
+        self.client = client
+        self.made = []
+
+    def __call__(self, hash_key=("pk", "S"), range_key=None, gsis=(), lsis=(),
+                 billing="PAY_PER_REQUEST", name=None, client=None, extra_attrs=()):
+        client = client or self.client
+        name = name or unique_name()
+        attrs = {hash_key[0]: hash_key[1]}
+        schema = [{"AttributeName": hash_key[0], "KeyType": "HASH"}]
+        if range_key:
+            attrs[range_key[0]] = range_key[1]
+            schema.append({"AttributeName": range_key[0], "KeyType": "RANGE"})
+        for a, t in extra_attrs:
+            attrs[a] = t
+        kw = dict(TableName=name, KeySchema=schema, BillingMode=billing)
+        if billing == "PROVISIONED":
+            kw["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+        for spec in gsis:
+            kw.setdefault("GlobalSecondaryIndexes", []).append(spec)
+        for spec in lsis:
+            kw.setdefault("LocalSecondaryIndexes", []).append(spec)
+        kw["AttributeDefinitions"] = [{"AttributeName": a, "AttributeType": t}
+                                      for a, t in attrs.items()]
+        client.create_table(**kw)
+        self.made.append((client, name))
+        return name
+
+    def track(self, name, client=None):
+        self.made.append((client or self.client, name))
+
+    def cleanup(self):
+        for client, name in reversed(self.made):
+            try:
+                client.delete_table(TableName=name)
+            except Exception:
+                pass
+
+
+@pytest.fixture
+def ddb_table(ddb):
+    """Factory: ddb_table(hash_key=("pk","S"), range_key=None, gsis=(), lsis=(), ...) -> name."""
+    f = TableFactory(ddb)
+    yield f
+    f.cleanup()
+
+
+def ddb_index(name, hash_key, range_key=None, projection="ALL", non_key=None,
+              provisioned=False):
+    schema = [{"AttributeName": hash_key, "KeyType": "HASH"}]
+    if range_key:
+        schema.append({"AttributeName": range_key, "KeyType": "RANGE"})
+    proj = {"ProjectionType": projection}
+    if non_key:
+        proj["NonKeyAttributes"] = list(non_key)
+    spec = {"IndexName": name, "KeySchema": schema, "Projection": proj}
+    if provisioned:
+        spec["ProvisionedThroughput"] = {"ReadCapacityUnits": 3, "WriteCapacityUnits": 3}
+    return spec
+
+
+class DdbRaw:
+    """Raw DynamoDB requests: JSON 1.0 POST signed with botocore's SigV4Auth (or not),
+    returning the `requests` response (the exact body bytes are in `.content`)."""
+
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+
+    def __call__(self, target, body, region="us-east-1", access_key="test", sign=True,
+                 headers=None, content_type="application/x-amz-json-1.0", timeout=30):
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+        elif isinstance(body, str):
+            body = body.encode()
+        hdrs = {"Content-Type": content_type}
+        if target is not None:
+            hdrs["X-Amz-Target"] = target if "." in target else DDB_TARGET + target
+        hdrs.update(headers or {})
+        if sign:
+            req = botocore.awsrequest.AWSRequest(method="POST", url=self.endpoint + "/",
+                                                 data=body, headers=hdrs)
+            creds = botocore.credentials.Credentials(access_key, "test")
+            botocore.auth.SigV4Auth(creds, "dynamodb", region).add_auth(req)
+            hdrs = dict(req.headers.items())
+        return requests.post(self.endpoint + "/", data=body, headers=hdrs, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def ddb_raw(ddb_endpoint):
+    return DdbRaw(ddb_endpoint)
+
+
+def crc32_ok(resp):
+    """True when x-amz-crc32 is absent, or equal to the CRC32 of the raw body."""
+    v = resp.headers.get("x-amz-crc32")
+    if v is None:
+        return True
+    return v.strip().isdigit() and int(v) == (binascii.crc32(resp.content) & 0xFFFFFFFF)
+
+
+class DdbCli(Cli):
+    """`aws dynamodb ...` against the DynamoDB server (JSON output)."""
+
+    def __init__(self, endpoint):
+        Cli.__init__(self, endpoint)
+
+    def json(self, *args, region="us-east-1"):
+        p = self("dynamodb", *args, "--output", "json", region=region, timeout=60)
+        out = json.loads(p.stdout) if p.returncode == 0 and p.stdout.strip() else None
+        return p, out
+
+
+@pytest.fixture(scope="session")
+def ddb_cli(ddb_endpoint):
+    cli = DdbCli(ddb_endpoint)
+    assert cli.exe, "the aws CLI is not installed"
+    return cli

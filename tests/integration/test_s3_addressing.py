@@ -89,3 +89,15 @@ def test_service_hosts_are_never_buckets(raw, port, s3, host_fmt):
     s3.put_object(Bucket="listed-bucket", Key="k", Body=b"x")
     g = raw("GET", "/listed-bucket/k", host=host)
     assert (g.status, g.body) == (200, b"x")
+
+
+def test_presigned_url_virtual_host(s3_virtual, raw, s3, port):
+    import urllib.parse
+    s3.create_bucket(Bucket="vh-presign")
+    s3.put_object(Bucket="vh-presign", Key="f.txt", Body=b"vh presigned")
+    url = s3_virtual.generate_presigned_url("get_object",
+                                            Params={"Bucket": "vh-presign", "Key": "f.txt"})
+    parts = urllib.parse.urlsplit(url)
+    assert parts.netloc == "vh-presign.localhost:%d" % port
+    r = raw("GET", parts.path + "?" + parts.query, host=parts.netloc, anon=True)
+    assert (r.status, r.body) == (200, b"vh presigned")

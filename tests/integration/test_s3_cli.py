@@ -128,3 +128,27 @@ def test_presign_command(aws, s3):
     url = ok(aws("s3", "presign", "s3://cli-presign/p.txt")).stdout.strip()
     r = requests.get(url, timeout=10)
     assert (r.status_code, r.content) == (200, b"presigned by cli")
+
+
+def test_mb_in_other_region_sends_location_constraint(aws, s3):
+    ok(aws("s3", "mb", "s3://cli-west", region="us-west-2"))
+    h = s3.head_bucket(Bucket="cli-west")
+    assert h["ResponseMetadata"]["HTTPHeaders"]["x-amz-bucket-region"] == "us-west-2"
+    ok(aws("s3", "cp", "-", "s3://cli-west/stdin.txt", region="us-west-2",
+           input="streamed from stdin\n"))
+    assert s3.get_object(Bucket="cli-west", Key="stdin.txt")["Body"].read() == \
+        b"streamed from stdin\n"
+    out = ok(aws("s3", "ls", "s3://cli-west/", region="us-west-2")).stdout
+    assert "stdin.txt" in out
+
+
+def test_cp_with_metadata_and_content_type(aws, s3, tmp_path):
+    f = tmp_path / "m.dat"
+    f.write_bytes(b"meta")
+    ok(aws("s3", "mb", "s3://cli-meta"))
+    ok(aws("s3", "cp", str(f), "s3://cli-meta/m.dat", "--content-type", "application/x-meta",
+           "--metadata", "owner=cli,stage=test", "--cache-control", "max-age=9"))
+    h = s3.head_object(Bucket="cli-meta", Key="m.dat")
+    assert h["ContentType"] == "application/x-meta"
+    assert h["Metadata"] == {"owner": "cli", "stage": "test"}
+    assert h["CacheControl"] == "max-age=9"

@@ -210,6 +210,9 @@ def test_put_if_match_star_is_501(raw, bucket):
     e = r.error()
     assert e["Code"] == "NotImplemented"
     assert e["Header"] == "If-Match"
+    assert e["additionalMessage"] == ("We don't accept the provided value of If-Match header "
+                                      "for this API")
+    assert raw("GET", "/%s/x" % bucket).body == b"v"
 
 
 def test_put_both_conditions_is_501(raw, bucket):
@@ -222,3 +225,32 @@ def test_put_both_conditions_is_501(raw, bucket):
     assert e["Header"] == "If-Match,If-None-Match"
     assert e["additionalMessage"] == "Multiple conditional request headers present in the request"
     assert raw("GET", "/%s/x" % bucket).body == b"v"
+
+
+# ---- conditional DELETE -------------------------------------------------------------------
+
+def test_delete_if_match(s3, bucket):
+    etag = s3.put_object(Bucket=bucket, Key="d", Body=b"v")["ETag"]
+    with pytest.raises(ClientError) as ei:
+        s3.delete_object(Bucket=bucket, Key="d", IfMatch='"0000"')
+    e, status = err(ei)
+    assert (status, e["Code"], e["Condition"]) == (412, "PreconditionFailed", "If-Match")
+    assert s3.get_object(Bucket=bucket, Key="d")["Body"].read() == b"v"
+    r = s3.delete_object(Bucket=bucket, Key="d", IfMatch=etag)
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 204
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="d")
+
+
+@pytest.mark.parametrize("header,value", [
+    ("x-amz-if-match-size", "1"),
+    ("x-amz-if-match-last-modified-time", "Wed, 21 Oct 2015 07:28:00 GMT"),
+])
+def test_delete_express_only_conditions_not_implemented(raw, bucket, header, value):
+    raw("PUT", "/%s/d" % bucket, body=b"v")
+    r = raw("DELETE", "/%s/d" % bucket, headers={header: value})
+    assert r.status == 501
+    e = r.error()
+    assert e["Code"] == "NotImplemented"
+    assert e["Header"] == header
+    assert raw("GET", "/%s/d" % bucket).body == b"v"

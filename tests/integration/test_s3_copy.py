@@ -188,3 +188,35 @@ def test_copy_keeps_checksum(s3, bucket, src):
     assert g["ChecksumCRC32"] == s3util.crc32_b64(DATA)
     assert r["CopyObjectResult"].get("ChecksumCRC32") == s3util.crc32_b64(DATA)
     assert g["Body"].read() == DATA
+
+
+# ---- destination preconditions --------------------------------------------------------
+
+def test_copy_dest_if_none_match_star(s3, bucket, src):
+    s3.put_object(Bucket=bucket, Key="exists", Body=b"already")
+    with pytest.raises(ClientError) as ei:
+        s3.copy_object(Bucket=bucket, Key="exists",
+                       CopySource={"Bucket": bucket, "Key": "src.txt"}, IfNoneMatch="*")
+    e, status = err(ei)
+    assert (status, e["Code"], e["Condition"]) == (412, "PreconditionFailed", "If-None-Match")
+    assert s3.get_object(Bucket=bucket, Key="exists")["Body"].read() == b"already"
+    s3.copy_object(Bucket=bucket, Key="fresh", CopySource={"Bucket": bucket, "Key": "src.txt"},
+                   IfNoneMatch="*")
+    assert s3.get_object(Bucket=bucket, Key="fresh")["Body"].read() == DATA
+
+
+@pytest.mark.parametrize("headers,header", [
+    ({"If-None-Match": '"abc"'}, "If-None-Match"),
+    ({"If-Match": "*"}, "If-Match"),
+    ({"If-Match": '"abc"', "If-None-Match": "*"}, "If-Match,If-None-Match"),
+])
+def test_copy_dest_precondition_validation(raw, bucket, src, headers, header):
+    raw("PUT", "/%s/target" % bucket, body=b"t")
+    h = dict(headers)
+    h["x-amz-copy-source"] = "/%s/src.txt" % bucket
+    r = raw("PUT", "/%s/target" % bucket, headers=h)
+    assert r.status == 501
+    e = r.error()
+    assert e["Code"] == "NotImplemented"
+    assert e["Header"] == header
+    assert raw("GET", "/%s/target" % bucket).body == b"t"

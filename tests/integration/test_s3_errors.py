@@ -90,3 +90,28 @@ def test_unknown_method_on_object(raw, bucket):
     e = r.error()
     assert e["Code"] in ("MethodNotAllowed", "NotImplemented")
     _ids(r)
+
+
+def test_keep_alive_across_errors(port, bucket):
+    """Errors that arrive with a request body must not desynchronise the connection."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        def req(method, path, body=None, headers=None):
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            return r.status, r.read()
+
+        assert req("PUT", "/%s/ka" % bucket, b"first")[0] == 200
+        assert req("HEAD", "/%s/none" % bucket)[0] == 404
+        st, body = req("PUT", "/%s/ka" % bucket, b"x" * 5000,
+                       {"Content-MD5": s3util.md5_b64(b"other")})
+        assert st == 400 and b"BadDigest" in body
+        st, body = req("PUT", "/no-such-bucket-ka/k", b"y" * 5000)
+        assert st == 404
+        assert req("GET", "/%s/ka" % bucket) == (200, b"first")
+        assert req("GET", "/%s/none" % bucket)[0] == 404
+        assert req("DELETE", "/%s/ka" % bucket)[0] == 204
+        assert req("GET", "/%s/ka" % bucket)[0] == 404
+    finally:
+        conn.close()

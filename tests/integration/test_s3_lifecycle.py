@@ -15,7 +15,7 @@ def second(tmp_path):
     srv = Server(tmp_path, workers=2)
     srv.start()
     yield srv
-    srv.kill()
+    srv.close()
 
 
 def test_sigterm_clean_exit(second):
@@ -79,4 +79,31 @@ def test_entity_too_large(tmp_path):
         assert b"<MaxSizeAllowed>1048576</MaxSizeAllowed>" in r.content
         assert requests.head(srv.endpoint + "/limit/big", timeout=10).status_code == 404
     finally:
-        srv.stop()
+        srv.close()
+
+
+def test_killed_worker_is_respawned(second):
+    import signal
+    import time
+    c = make_client(second.endpoint)
+    c.create_bucket(Bucket="survive")
+    c.put_object(Bucket="survive", Key="k", Body=b"still here")
+    kids = children_of(second.proc.pid)
+    assert len(kids) >= 2
+    os.kill(kids[0], signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    now_kids = []
+    while time.monotonic() < deadline:
+        now_kids = [p for p in children_of(second.proc.pid) if p != kids[0]]
+        if len(now_kids) >= len(kids):
+            break
+        time.sleep(0.1)
+    assert len(now_kids) >= len(kids), "worker not respawned: %r" % now_kids
+    for _ in range(20):
+        assert c.get_object(Bucket="survive", Key="k")["Body"].read() == b"still here"
+    c.put_object(Bucket="survive", Key="k2", Body=b"after respawn")
+    assert requests.get(second.endpoint + "/_ruststack/check", timeout=30).json()["clean"]
+    rc, leftover = second.stop()
+    assert rc == 0
+    assert leftover == []
+    assert not os.path.exists(second.shm_path())

@@ -252,14 +252,15 @@ def test_non_standard_storage_class(raw, s3, bucket, cls):
     assert listed["StorageClass"] == cls
 
 
-def test_invalid_storage_class(raw, bucket):
+@pytest.mark.parametrize("cls", ["FakeClass", "OUTPOSTS", "standard"])
+def test_invalid_storage_class(raw, bucket, cls):
     r = raw("PUT", "/%s/bad-class" % bucket, body=b"1",
-            headers={"x-amz-storage-class": "FakeClass"})
+            headers={"x-amz-storage-class": cls})
     assert r.status == 400
     e = r.error()
     assert e["Code"] == "InvalidStorageClass"
     assert e["Message"] == "The storage class you specified is not valid"
-    assert e["StorageClassRequested"] == "FakeClass"
+    assert e["StorageClassRequested"] == cls
     assert raw("HEAD", "/%s/bad-class" % bucket).status == 404
 
 
@@ -354,3 +355,19 @@ def test_head_matches_get_headers(raw, s3, bucket):
     for name in ("Content-Type", "Content-Length", "ETag", "Last-Modified", "Accept-Ranges",
                  "Cache-Control", "x-amz-meta-a"):
         assert h.header(name) == g.header(name), name
+
+
+def test_raw_path_percent_decoding(raw, s3, bucket):
+    assert raw("PUT", "/%s/enc%%2Fslash" % bucket, body=b"1").status == 200
+    assert raw("PUT", "/%s/lower%%c3%%a9" % bucket, body=b"2").status == 200
+    assert raw("PUT", "/%s/sp%%20ace" % bucket, body=b"3").status == 200
+    keys = sorted(c["Key"] for c in s3.list_objects_v2(Bucket=bucket)["Contents"])
+    assert keys == ["enc/slash", "lower\u00e9", "sp ace"]
+
+
+def test_unknown_query_params_ignored(raw, s3, bucket):
+    r = raw("PUT", "/%s/xid?x-id=PutObject" % bucket, body=b"rust sdk")
+    assert r.status == 200
+    g = raw("GET", "/%s/xid?x-id=GetObject" % bucket)
+    assert (g.status, g.body) == (200, b"rust sdk")
+    assert s3.list_objects_v2(Bucket=bucket)["Contents"][0]["Key"] == "xid"

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "rs/conf.h"
+#include "rs/err.h"
 #include "rs/log.h"
 
 static rs_conf_t C;
@@ -282,4 +283,80 @@ Test(conf, shipped_file_matches_defaults)
         snprintf(needle, sizeof(needle), "# %s = ", rs_conf_option_name(i, NULL));
         cr_assert(strstr(text, needle) != NULL, "conf/ruststack.conf lacks \"%s\"", needle);
     }
+}
+
+/* ---- supervisor and DynamoDB keys -------------------------------------------------- */
+
+Test(conf, dynamodb_defaults)
+{
+    static rs_conf_t c;
+    rs_conf_defaults(&c);
+    cr_assert_eq(c.dynamodb, 1);
+    cr_assert_str_eq(c.java, "java");
+    cr_assert_eq(c.dynamodb_start_timeout, 60);
+    cr_assert_eq(c.dynamodb_request_timeout, 30);
+    cr_assert_str_eq(c.data_dir, "");
+    cr_assert_str_eq(c.runtime_dir, "");
+    cr_assert(strstr(c.dynamodb_local_dir, "/dynamodb-local") != NULL, "%s",
+              c.dynamodb_local_dir);
+    cr_assert_eq(c.dynamodb_local_dir[0], '/');
+}
+
+Test(conf, dynamodb_keys_parse)
+{
+    cr_assert_eq(parse("dynamodb = off\njava = /opt/jdk/bin/java\n"
+                       "dynamodb_local_dir = /srv/ddbl\ndynamodb_start_timeout = 5\n"
+                       "dynamodb_request_timeout = 7\ndata_dir = /var/lib/rs\n"
+                       "runtime_dir = /run/rs\n"),
+                 0, "%s", err);
+    cr_assert_eq(C.dynamodb, 0);
+    cr_assert_str_eq(C.java, "/opt/jdk/bin/java");
+    cr_assert_str_eq(C.dynamodb_local_dir, "/srv/ddbl");
+    cr_assert_eq(C.dynamodb_start_timeout, 5);
+    cr_assert_eq(C.dynamodb_request_timeout, 7);
+    cr_assert_str_eq(C.data_dir, "/var/lib/rs");
+    cr_assert_str_eq(C.runtime_dir, "/run/rs");
+}
+
+Test(conf, dynamodb_keys_errors)
+{
+    cr_assert_eq(parse("runtime_dir = relative/dir\n"), RS_EINVAL);
+    cr_assert(strstr(err, "t.conf:1") != NULL && strstr(err, "absolute") != NULL, "%s", err);
+    cr_assert_eq(parse("\ndata_dir = data\n"), RS_EINVAL);
+    cr_assert(strstr(err, "t.conf:2") != NULL, "%s", err);
+    cr_assert_eq(parse("dynamodb_local_dir = x\n"), RS_EINVAL);
+    cr_assert_eq(parse("java = \"\"\n"), RS_EINVAL);
+    cr_assert_eq(parse("dynamodb_start_timeout = 0\n"), RS_EINVAL);
+    cr_assert_eq(parse("dynamodb_request_timeout = 3601\n"), RS_EINVAL);
+    cr_assert_eq(parse("dynamodb = maybe\n"), RS_EINVAL);
+}
+
+Test(conf, runtime_dir_derived_and_bounded)
+{
+    static rs_conf_t c;
+    const char *kv[] = {"port", "4999"};
+    cr_assert_eq(rs_conf_build(&c, NULL, kv, 1, err, sizeof(err)), 0, "%s", err);
+    cr_assert_str_eq(c.runtime_dir, "/tmp/ruststack-4999");
+    char longdir[200];
+    memset(longdir, 'a', sizeof(longdir));
+    longdir[0] = '/';
+    longdir[120] = '\0';
+    const char *kv2[] = {"runtime_dir", longdir};
+    cr_assert_eq(rs_conf_build(&c, NULL, kv2, 1, err, sizeof(err)), RS_EINVAL);
+    cr_assert(strstr(err, "runtime_dir") != NULL, "%s", err);
+}
+
+Test(conf, dynamodb_keys_are_restart_only)
+{
+    static rs_conf_t old, nc;
+    char changed[512];
+    rs_conf_defaults(&old);
+    rs_conf_defaults(&nc);
+    nc.dynamodb = 0;
+    snprintf(nc.java, sizeof(nc.java), "/x/java");
+    rs_conf_keep_restart_only(&old, &nc, changed, sizeof(changed));
+    cr_assert_eq(nc.dynamodb, 1);
+    cr_assert_str_eq(nc.java, "java");
+    cr_assert(strstr(changed, "dynamodb") != NULL && strstr(changed, "java") != NULL, "%s",
+              changed);
 }

@@ -1,0 +1,296 @@
+"""bench/ddb_bench.py: the DynamoDB benchmark (run it through bench/run-ddb.sh). One run on
+one machine measures GetItem, PutItem and Query requests/s and p50/p99 latency (wrk, one
+connection for latency, several for throughput) through RustStack (1 and 2 workers),
+straight to the very DynamoDB Local that RustStack's supervisor runs (its -port), and
+moto's server mode, then prints a table and the ratios (proxy overhead at p50, worker
+scaling, RustStack vs moto) and writes them to the results file. Every phase is bounded.
+Runs in: the benchmark driver process (never inside a server)."""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import servers  # noqa: E402
+
+_NOW = time.gmtime()
+AUTH = ("AWS4-HMAC-SHA256 Credential=test/%s/us-east-1/dynamodb/aws4_request, "
+        "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=%s"
+        % (time.strftime("%Y%m%d", _NOW), "0" * 64))
+AMZDATE = time.strftime("%Y%m%dT%H%M%SZ", _NOW)
+TABLE = "bench"
+NKEYS = 1000
+
+# wrk script: POST one DynamoDB operation; "%d" in the body becomes a rotating key number.
+LUA = r"""
+local tmpl = os.getenv("DDB_BODY")
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-amz-json-1.0"
+wrk.headers["X-Amz-Target"] = "DynamoDB_20120810." .. os.getenv("DDB_OP")
+wrk.headers["Authorization"] = os.getenv("DDB_AUTH")
+wrk.headers["X-Amz-Date"] = os.getenv("DDB_DATE")
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, string.format(tmpl, n % 1000))
+end
+"""
+
+OPS = {
+    "GetItem": '{"TableName":"bench","Key":{"pk":{"S":"k%d"},"sk":{"N":"0"}}}',
+    "PutItem": '{"TableName":"bench","Item":{"pk":{"S":"k%d"},"sk":{"N":"0"},'
+               '"v":{"S":"benchmark value 0123456789"},"n":{"N":"42"}}}',
+    "Query": '{"TableName":"bench","KeyConditionExpression":"pk = :p",'
+             '"ExpressionAttributeValues":{":p":{"S":"q"}}}',
+}
+
+
+def post(port, op, body, timeout=30):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("POST", "/", body=json.dumps(body),
+                     headers={"Content-Type": "application/x-amz-json-1.0",
+                              "X-Amz-Target": "DynamoDB_20120810." + op,
+                              "Authorization": AUTH, "X-Amz-Date": AMZDATE})
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def setup_table(port):
+    """Table bench (pk S, sk N), NKEYS items k0..k999 (sk 0) and 10 items in partition q."""
+    st, body = post(port, "CreateTable", {
+        "TableName": TABLE, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                      {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "sk", "AttributeType": "N"}]})
+    if st != 200 and b"ResourceInUse" not in body:
+        raise RuntimeError("CreateTable: HTTP %d %r" % (st, body[:300]))
+    items = [{"pk": {"S": "k%d" % i}, "sk": {"N": "0"}, "v": {"S": "value %d" % i}}
+             for i in range(NKEYS)]
+    items += [{"pk": {"S": "q"}, "sk": {"N": str(i)}, "v": {"S": "row %d" % i}}
+              for i in range(10)]
+    for i in range(0, len(items), 25):
+        reqs = [{"PutRequest": {"Item": it}} for it in items[i:i + 25]]
+        for _ in range(10):
+            st, body = post(port, "BatchWriteItem", {"RequestItems": {TABLE: reqs}})
+            if st != 200:
+                raise RuntimeError("BatchWriteItem: HTTP %d %r" % (st, body[:300]))
+            left = json.loads(body).get("UnprocessedItems", {}).get(TABLE, [])
+            if not left:
+                break
+            reqs = left
+    # the answers are real: GetItem finds the item, Query returns 10 rows
+    st, body = post(port, "GetItem", {"TableName": TABLE,
+                                      "Key": {"pk": {"S": "k7"}, "sk": {"N": "0"}}})
+    if st != 200 or json.loads(body).get("Item", {}).get("v") != {"S": "value 7"}:
+        raise RuntimeError("GetItem check failed: %d %r" % (st, body[:200]))
+    st, body = post(port, "Query", json.loads(OPS["Query"]))
+    if st != 200 or json.loads(body).get("Count") != 10:
+        raise RuntimeError("Query check failed: %d %r" % (st, body[:200]))
+
+
+def _ms(text):
+    m = re.match(r"([\d.]+)(us|ms|s)$", text)
+    if not m:
+        return None
+    v = float(m.group(1))
+    return {"us": v / 1000.0, "ms": v, "s": v * 1000.0}[m.group(2)]
+
+
+def run_wrk(port, op, conns, seconds, lua_path):
+    """(requests/s, p50 ms, p99 ms, errors); errors = non-2xx + socket errors."""
+    env = dict(os.environ, DDB_BODY=OPS[op], DDB_OP=op, DDB_AUTH=AUTH, DDB_DATE=AMZDATE)
+    argv = ["wrk", "-t1", "-c%d" % conns, "-d%ds" % seconds, "--latency", "-s", lua_path,
+            "http://127.0.0.1:%d/" % port]
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, env=env,
+                             timeout=seconds + 20).stdout
+    except subprocess.TimeoutExpired:
+        return None
+    rps, p50, p99, errors = 0.0, None, None, 0
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("Requests/sec:"):
+            rps = float(line.split()[1])
+        elif line.startswith("50%"):
+            p50 = _ms(line.split()[1])
+        elif line.startswith("99%"):
+            p99 = _ms(line.split()[1])
+        elif line.startswith("Non-2xx or 3xx responses:"):
+            errors += int(line.split()[-1])
+        elif line.startswith("Socket errors:"):
+            errors += sum(int(n) for n in re.findall(r"\d+", line))
+    return rps, p50, p99, errors
+
+
+def ddb_state(port):
+    try:
+        st, body = servers.request(port, "GET", "/_ruststack/health", timeout=2)
+        return json.loads(body)["services"]["dynamodb"]["state"] if st == 200 else None
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def java_port(server):
+    """-port of the java (DynamoDB Local) descendant of a ruststack server."""
+    for pid in servers.tree(server.proc.pid):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                argv = f.read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if "-port" in argv and any("DynamoDBLocal" in a for a in argv):
+            return int(argv[argv.index("-port") + 1])
+    return None
+
+
+def measure_target(name, port, args, lua, rows):
+    setup_table(port)
+    for op in ("GetItem", "PutItem", "Query"):
+        for conns in (1, args.conns):
+            r = run_wrk(port, op, conns, args.seconds, lua)
+            rows.append((name, op, conns) + (r if r else (0.0, None, None, -1)))
+            print("  %-16s %-8s c=%-2d %s" % (name, op, conns, fmt_row(rows[-1])), flush=True)
+
+
+def fmt_ms(v):
+    return "n/a" if v is None else "%.3f" % v
+
+
+def fmt_row(row):
+    _, _, _, rps, p50, p99, err = row
+    return "%9.0f req/s  p50 %s ms  p99 %s ms  errors %d" % (rps, fmt_ms(p50), fmt_ms(p99),
+                                                            err)
+
+
+def start_ruststack(binary, workers, local_dir, workdir, timeout):
+    conf = os.path.join(workdir, "rs-%dw.conf" % workers)
+    with open(conf, "w") as f:
+        f.write("access_log = off\nlog_level = warn\ndynamodb = on\n"
+                "dynamodb_local_dir = %s\n" % local_dir)
+    srv, port = servers.ruststack(binary, conf, workers, workdir)
+    if not srv.start(port):
+        return None, None, None
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if ddb_state(port) == "running":
+            return srv, port, time.monotonic() - t0
+        time.sleep(0.05)
+    sys.stderr.write("ddb_bench: dynamodb not running within %d s\n" % timeout)
+    srv.stop()
+    return None, None, None
+
+
+def find(rows, name, op, conns):
+    for r in rows:
+        if r[0] == name and r[1] == op and r[2] == conns:
+            return r
+    return None
+
+
+def ratios(rows, conns):
+    out = []
+    for op in ("GetItem", "PutItem", "Query"):
+        rs1, rs2 = find(rows, "ruststack 1w", op, 1), find(rows, "ruststack 2w", op, conns)
+        rs1c = find(rows, "ruststack 1w", op, conns)
+        direct, directc = find(rows, "DynamoDB Local", op, 1), \
+            find(rows, "DynamoDB Local", op, conns)
+        moto_c = find(rows, "moto", op, conns)
+        parts = [op + ":"]
+        if rs1 and direct and rs1[4] and direct[4]:
+            parts.append("p50 overhead c=1 %+.1f%% (%.3f vs %.3f ms)"
+                         % ((rs1[4] / direct[4] - 1) * 100, rs1[4], direct[4]))
+        if rs1c and directc and directc[3]:
+            parts.append("1w/direct rps c=%d %.2f" % (conns, rs1c[3] / directc[3]))
+        if rs1c and rs2 and rs1c[3]:
+            parts.append("2w/1w rps %.2f" % (rs2[3] / rs1c[3]))
+        best = max((r for r in (rs1c, rs2) if r), key=lambda r: r[3], default=None)
+        if best and moto_c and moto_c[3]:
+            parts.append("ruststack/moto rps %.2f" % (best[3] / moto_c[3]))
+        out.append("  " + "  ".join(parts))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--ddb-local-dir", required=True)
+    ap.add_argument("--seconds", type=int, default=3, help="per wrk run")
+    ap.add_argument("--conns", type=int, default=8, help="connections for throughput runs")
+    ap.add_argument("--no-moto", action="store_true")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    for tool in ("wrk", "java"):
+        if not shutil.which(tool):
+            sys.exit("ddb_bench: %s not found" % tool)
+    if not os.path.exists(os.path.join(args.ddb_local_dir, "DynamoDBLocal.jar")):
+        sys.exit("ddb_bench: no DynamoDBLocal.jar in %s (sh packaging/fetch-dynamodb-local.sh)"
+                 % args.ddb_local_dir)
+    t_start = time.monotonic()
+    rows, notes = [], []
+    work = tempfile.mkdtemp(prefix="rs-ddb-bench-")
+    lua = os.path.join(work, "ddb.lua")
+    with open(lua, "w") as f:
+        f.write(LUA)
+    try:
+        for workers in (1, 2):
+            srv, port, ready = start_ruststack(args.binary, workers, args.ddb_local_dir, work, 90)
+            if srv is None:
+                notes.append("ruststack %dw did not start" % workers)
+                continue
+            notes.append("ruststack %dw: DynamoDB Local running %.1f s after health"
+                         % (workers, ready))
+            try:
+                measure_target("ruststack %dw" % workers, port, args, lua, rows)
+                if workers == 1:
+                    jport = java_port(srv)
+                    if jport:
+                        measure_target("DynamoDB Local", jport, args, lua, rows)
+                    else:
+                        notes.append("could not find DynamoDB Local's port")
+            finally:
+                srv.stop()
+        if not args.no_moto:
+            m, mport = servers.moto(work)
+            if m.start(mport, timeout=30):
+                try:
+                    measure_target("moto", mport, args, lua, rows)
+                finally:
+                    m.stop()
+            else:
+                notes.append("moto did not start")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    lines = ["DynamoDB benchmark %s on %s (%d CPUs), wrk -t1, %d s per run"
+             % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), platform.node(),
+                os.cpu_count() or 0, args.seconds),
+             "%-16s %-8s %-4s %s" % ("target", "op", "c", "figures")]
+    for r in rows:
+        lines.append("%-16s %-8s %-4d %s" % (r[0], r[1], r[2], fmt_row(r)))
+    lines.append("ratios:")
+    lines += ratios(rows, args.conns)
+    lines += ["note: " + n for n in notes]
+    lines.append("total %.0f s" % (time.monotonic() - t_start))
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text)
+    return 0 if rows and all(r[6] == 0 for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+/*
+ * ddb_int.h: private to src/ddb: the ddb supervisor's pieces: the response rewriter
+ * (ddb_rewrite.c), the keep-alive HTTP client to DynamoDB Local (ddb_http.c), the Java
+ * child (ddb_java.c) and the process main loop (ddb_supervisor.c).
+ * Runs in: the ddb supervisor (the rewriter is pure and also runs in the unit tests).
+ */
+#ifndef RS_DDB_INT_H
+#define RS_DDB_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rs/conf.h"
+#include "rs/status.h"
+
+/* ---- ddb_rewrite.c ---------------------------------------------------------------- */
+
+/* What the rewriter needs to know about the request a response answers. */
+typedef struct rs_ddb_rw {
+    const char *op;      /* operation name: "DeleteTable" (no "DynamoDB_20120810.") */
+    const char *region;  /* the request's region */
+    const char *account; /* the request's account (12 digits) */
+    const char *req_body;
+    size_t req_len;
+} rs_ddb_rw_t;
+
+/* Rewrite DynamoDB Local's response into what DynamoDB answers: ARNs carry the request's
+ * region and account, error `__type` gets its namespace, `Message` becomes `message` for
+ * DynamoDB's own exceptions, AWS texts for the missing-table and existing-table errors,
+ * CreateTable reports CREATING, DeleteTable the reduced DELETING description. `*status`
+ * may change. *out is malloc'd (NUL-terminated). Returns 0 or RS_ENOMEM. A body that is
+ * not a JSON object is copied unchanged. */
+int rs_ddb_rewrite(const rs_ddb_rw_t *rw, int *status, const char *body, size_t len, char **out,
+                   size_t *outlen);
+
+/* Request checks DynamoDB makes and DynamoDB Local does not (an AttributeValue member of
+ * the wrong JSON type). Returns 0 when the request may go on, 1 with the error answer in
+ * *out and *status, or RS_ENOMEM. */
+int rs_ddb_check_request(const char *op, const char *body, size_t len, int *status, char **out,
+                         size_t *outlen);
+
+/* Replace every "arn:aws:dynamodb:<r>:<a>:" in s (length n) by the request's region and
+ * account; *out malloc'd. Returns the number of ARNs replaced or RS_ENOMEM. */
+int rs_ddb_rewrite_arns(const char *s, size_t n, const char *region, const char *account,
+                        char **out, size_t *outlen);
+
+/* The access key id the supervisor uses for an account towards DynamoDB Local: DynamoDB
+ * Local keeps one database per access key id and region. */
+void rs_ddb_access_key(const char *account, char *out, size_t outlen);
+
+/* An error body {"__type": NS#code, "message": msg} (malloc'd). */
+char *rs_ddb_error_body(const char *type, const char *message, size_t *len);
+
+/* ---- ddb_http.c ------------------------------------------------------------------- */
+
+typedef struct rs_ddb_conn {
+    int fd; /* -1: not connected */
+    uint16_t port;
+    unsigned requests; /* answered on this connection */
+} rs_ddb_conn_t;
+
+typedef struct rs_ddb_req {
+    const char *target; /* "DynamoDB_20120810.PutItem" */
+    const char *region;
+    const char *account;
+    const char *content_type; /* may be NULL or "" */
+    const void *body;
+    size_t body_len;
+} rs_ddb_req_t;
+
+typedef struct rs_ddb_resp {
+    int status;
+    char *body; /* malloc'd, NUL-terminated */
+    size_t body_len;
+} rs_ddb_resp_t;
+
+void rs_ddb_conn_init(rs_ddb_conn_t *c);
+void rs_ddb_conn_close(rs_ddb_conn_t *c);
+/* One request on the keep-alive connection to 127.0.0.1:port (connects or reconnects
+ * as needed; a stale kept-alive connection is retried once on a fresh one when nothing
+ * was received). Returns 0, RS_EAGAIN (timeout), or RS_ERR (connection failure). */
+int rs_ddb_http_do(rs_ddb_conn_t *c, uint16_t port, const rs_ddb_req_t *req, int timeout_ms,
+                   rs_ddb_resp_t *resp);
+void rs_ddb_resp_free(rs_ddb_resp_t *r);
+/* The Authorization and X-Amz-Date headers of a SigV4 signature (exposed for tests). */
+void rs_ddb_sign(const rs_ddb_req_t *req, const char *host, int64_t now, char *auth, size_t authlen,
+                 char amzdate[17]);
+
+/* ---- ddb_java.c ------------------------------------------------------------------- */
+
+typedef struct rs_ddb_java rs_ddb_java_t;
+
+/* Check java and the jar; on a problem returns RS_ENOENT with the reason (what to
+ * install) in why. */
+int rs_ddb_java_check(const rs_conf_t *conf, char *why, size_t whylen);
+rs_ddb_java_t *rs_ddb_java_new(const rs_conf_t *conf, rs_status_board_t *board);
+/* Manage the child for one tick: spawn when due, wait for the first good answer,
+ * health-check, notice its death and schedule a restart. Returns the port of a healthy
+ * DynamoDB Local, or 0 while none is. */
+uint16_t rs_ddb_java_tick(rs_ddb_java_t *j, int64_t now_ms);
+/* Milliseconds until the next tick is needed. */
+int rs_ddb_java_next_ms(const rs_ddb_java_t *j, int64_t now_ms);
+/* Tell the manager a forwarded request could not reach the port (probe at once). */
+void rs_ddb_java_suspect(rs_ddb_java_t *j);
+/* Stop the child (TERM, then KILL) and free. */
+void rs_ddb_java_free(rs_ddb_java_t *j);
+
+#endif

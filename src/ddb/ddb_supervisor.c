@@ -1,0 +1,468 @@
+/*
+ * ddb_supervisor.c: the ddb supervisor process: the Unix socket workers connect to
+ * (<runtime_dir>/ddb.sock, mode 0600, a stale one replaced), one reader thread per worker
+ * connection, a fixed pool of forwarding threads (each with one kept-alive HTTP
+ * connection to DynamoDB Local) fed by a bounded queue, response frames written under a
+ * per-connection lock, and the main thread running DynamoDB Local (ddb_java.c).
+ * A worker that goes away only drops its own pending requests. While DynamoDB Local is
+ * not ready every request is answered at once: 503 ServiceUnavailable (retryable; botocore
+ * retries any 503 in both retry modes) while it starts, 400 ServiceNotAvailableException
+ * (not retryable: retrying cannot install Java) when it cannot run here.
+ * Runs in: the ddb supervisor (forked by the master).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ddb/ddb.h"
+#include "ddb/ddb_int.h"
+#include "proc/proc.h"
+#include "proc/supervisor.h"
+#include "rs/checksum.h"
+#include "rs/err.h"
+#include "rs/ipc.h"
+#include "rs/log.h"
+
+#define NS_DDB "com.amazonaws.dynamodb.v20120810#"
+#define QUEUE_MAX 4096
+#define POOL_MIN 4
+#define POOL_MAX 32
+
+typedef struct wconn {
+    int fd;
+    _Atomic int refs;
+    _Atomic int dead;
+    pthread_mutex_t wlock; /* one frame at a time on the socket */
+} wconn_t;
+
+typedef struct job {
+    struct job *next;
+    wconn_t *wc;
+    uint64_t id;
+    char *meta;
+    void *body;
+    size_t body_len;
+} job_t;
+
+static struct {
+    const rs_conf_t *conf;
+    rs_status_board_t *board;
+    pthread_mutex_t qlock;
+    pthread_cond_t qcond;
+    job_t *head, *tail;
+    unsigned qlen;
+    int quit;
+    _Atomic unsigned port; /* 0: DynamoDB Local not ready */
+    _Atomic int suspect;   /* a forward could not connect */
+    int lfd;
+} S;
+
+static void wconn_put(wconn_t *wc)
+{
+    if (atomic_fetch_sub(&wc->refs, 1) == 1) {
+        close(wc->fd);
+        pthread_mutex_destroy(&wc->wlock);
+        free(wc);
+    }
+}
+
+static void job_free(job_t *j)
+{
+    wconn_put(j->wc);
+    free(j->meta);
+    free(j->body);
+    free(j);
+}
+
+/* ---- answering --------------------------------------------------------------------- */
+
+static void reply(wconn_t *wc, uint64_t id, int status, const char *request_id, const char *body,
+                  size_t len)
+{
+    if (atomic_load(&wc->dead))
+        return;
+    char meta[512], crc[16];
+    snprintf(crc, sizeof(crc), "%u", rs_crc32(0, body, len));
+    int n = snprintf(meta, sizeof(meta),
+                     "{\"status\":%d,\"headers\":{\"content-type\":\"application/x-amz-json-1.0\","
+                     "\"x-amzn-requestid\":\"%s\",\"x-amz-crc32\":\"%s\"}}",
+                     status, request_id, crc);
+    if (n < 0 || (size_t)n >= sizeof(meta))
+        return;
+    pthread_mutex_lock(&wc->wlock);
+    int rc = rs_ipc_write_frame(wc->fd, RS_IPC_RESPONSE, id, meta, (size_t)n, body, len);
+    pthread_mutex_unlock(&wc->wlock);
+    if (rc != 0) {
+        atomic_store(&wc->dead, 1);
+        shutdown(wc->fd, SHUT_RDWR); /* wakes its reader thread */
+    }
+}
+
+static void reply_error(wconn_t *wc, uint64_t id, const char *request_id, int status,
+                        const char *type, const char *msg)
+{
+    size_t len;
+    char *b = rs_ddb_error_body(type, msg, &len);
+    if (b != NULL)
+        reply(wc, id, status, request_id, b, len);
+    free(b);
+}
+
+/* the state answer when DynamoDB Local cannot take the request; 0 when it can */
+static int not_ready(wconn_t *wc, uint64_t id, const char *rid)
+{
+    char reason[256], msg[400];
+    rs_svc_state_t st = rs_status_get(S.board, RS_SVC_DYNAMODB, reason, sizeof(reason));
+    if (st == RS_SVC_UNAVAILABLE) {
+        snprintf(msg, sizeof(msg), "DynamoDB is not available in this RustStack: %s", reason);
+        reply_error(wc, id, rid, 400, NS_DDB "ServiceNotAvailableException", msg);
+    } else {
+        reply_error(wc, id, rid, 503, NS_DDB "ServiceUnavailable",
+                    "DynamoDB is starting or restarting; retry shortly");
+    }
+    return 1;
+}
+
+static const char *meta_str(json_object *m, const char *k)
+{
+    json_object *v;
+    if (m != NULL && json_object_object_get_ex(m, k, &v) &&
+        json_object_is_type(v, json_type_string))
+        return json_object_get_string(v);
+    return "";
+}
+
+static int valid_json(const void *body, size_t len)
+{
+    json_tokener *tok = json_tokener_new();
+    if (tok == NULL)
+        return 1;
+    json_object *o = json_tokener_parse_ex(tok, body, (int)len);
+    int ok = o != NULL && json_tokener_get_error(tok) == json_tokener_success;
+    json_object_put(o);
+    json_tokener_free(tok);
+    return ok;
+}
+
+static void forward(job_t *j, rs_ddb_conn_t *hc)
+{
+    json_object *m = json_tokener_parse(j->meta);
+    const char *target = meta_str(m, "target"), *rid = meta_str(m, "request_id");
+    const char *region = meta_str(m, "region"), *account = meta_str(m, "account");
+    const char *dot = strchr(target, '.');
+    const char *op = dot != NULL ? dot + 1 : target;
+    unsigned port = atomic_load(&S.port);
+    if (m == NULL || target[0] == '\0' || region[0] == '\0' || account[0] == '\0') {
+        reply_error(j->wc, j->id, rid, 500, NS_DDB "InternalServerError",
+                    "malformed request hand-off");
+        json_object_put(m);
+        return;
+    }
+    if (port == 0) {
+        not_ready(j->wc, j->id, rid);
+        json_object_put(m);
+        return;
+    }
+    int cst = 0;
+    char *cerr = NULL;
+    size_t clen = 0;
+    if (rs_ddb_check_request(op, j->body, j->body_len, &cst, &cerr, &clen) == 1) {
+        reply(j->wc, j->id, cst, rid, cerr, clen);
+        free(cerr);
+        json_object_put(m);
+        return;
+    }
+    rs_ddb_req_t req = {
+        .target = target,
+        .region = region,
+        .account = account,
+        .content_type = meta_str(m, "content_type"),
+        .body = j->body,
+        .body_len = j->body_len,
+    };
+    rs_ddb_resp_t resp;
+    int rc = rs_ddb_http_do(hc, (uint16_t)port, &req, (int)S.conf->dynamodb_request_timeout * 1000,
+                            &resp);
+    if (rc == RS_EAGAIN) {
+        rs_log(RS_LOG_WARN, rid, "DynamoDB Local did not answer %s within %u s", op,
+               S.conf->dynamodb_request_timeout);
+        reply_error(j->wc, j->id, rid, 500, NS_DDB "InternalServerError",
+                    "DynamoDB Local did not answer in time");
+        atomic_store(&S.suspect, 1);
+    } else if (rc != 0) {
+        /* refused or cut: it is restarting (or about to be) */
+        atomic_store(&S.suspect, 1);
+        reply_error(j->wc, j->id, rid, 503, NS_DDB "ServiceUnavailable",
+                    "DynamoDB is starting or restarting; retry shortly");
+    } else {
+        int status = resp.status;
+        char *out = NULL;
+        size_t outlen = 0;
+        if (status == 500 && strstr(resp.body, "InternalFailure") != NULL &&
+            !valid_json(j->body, j->body_len)) {
+            /* DynamoDB answers a body that is not JSON with a bare SerializationException */
+            status = 400;
+            out =
+                rs_ddb_error_body("com.amazon.coral.service#SerializationException", NULL, &outlen);
+        } else {
+            rs_ddb_rw_t rw = {op, region, account, j->body, j->body_len};
+            if (rs_ddb_rewrite(&rw, &status, resp.body, resp.body_len, &out, &outlen) != 0)
+                out = NULL;
+        }
+        if (out != NULL)
+            reply(j->wc, j->id, status, rid, out, outlen);
+        else
+            reply_error(j->wc, j->id, rid, 500, NS_DDB "InternalServerError", "out of memory");
+        free(out);
+        rs_ddb_resp_free(&resp);
+    }
+    json_object_put(m);
+}
+
+/* ---- the pool ---------------------------------------------------------------------- */
+
+static void *pool_main(void *arg)
+{
+    (void)arg;
+    rs_ddb_conn_t hc;
+    rs_ddb_conn_init(&hc);
+    for (;;) {
+        pthread_mutex_lock(&S.qlock);
+        while (S.head == NULL && !S.quit)
+            pthread_cond_wait(&S.qcond, &S.qlock);
+        if (S.head == NULL) {
+            pthread_mutex_unlock(&S.qlock);
+            break;
+        }
+        job_t *j = S.head;
+        S.head = j->next;
+        if (S.head == NULL)
+            S.tail = NULL;
+        S.qlen--;
+        pthread_mutex_unlock(&S.qlock);
+        if (!atomic_load(&j->wc->dead)) /* its worker went away: drop it */
+            forward(j, &hc);
+        job_free(j);
+    }
+    rs_ddb_conn_close(&hc);
+    return NULL;
+}
+
+static int enqueue(job_t *j)
+{
+    pthread_mutex_lock(&S.qlock);
+    if (S.qlen >= QUEUE_MAX) {
+        pthread_mutex_unlock(&S.qlock);
+        return RS_EAGAIN;
+    }
+    j->next = NULL;
+    if (S.tail != NULL)
+        S.tail->next = j;
+    else
+        S.head = j;
+    S.tail = j;
+    S.qlen++;
+    pthread_cond_signal(&S.qcond);
+    pthread_mutex_unlock(&S.qlock);
+    return 0;
+}
+
+/* ---- worker connections ------------------------------------------------------------ */
+
+static void *reader_main(void *arg)
+{
+    wconn_t *wc = arg;
+    for (;;) {
+        rs_ipc_hdr_t h;
+        char *meta;
+        void *body;
+        int rc = rs_ipc_read_frame(wc->fd, &h, &meta, &body);
+        if (rc != 0) {
+            if (rc == RS_EINVAL)
+                rs_log(RS_LOG_ERR, NULL, "bad frame from a worker: closing its connection");
+            break;
+        }
+        if (h.type == RS_IPC_PING) {
+            pthread_mutex_lock(&wc->wlock);
+            rs_ipc_write_frame(wc->fd, RS_IPC_PONG, h.id, NULL, 0, NULL, 0);
+            pthread_mutex_unlock(&wc->wlock);
+            free(meta);
+            free(body);
+            continue;
+        }
+        if (h.type != RS_IPC_REQUEST) {
+            free(meta);
+            free(body);
+            continue;
+        }
+        job_t *j = calloc(1, sizeof(*j));
+        if (j == NULL) {
+            free(meta);
+            free(body);
+            continue;
+        }
+        atomic_fetch_add(&wc->refs, 1);
+        *j = (job_t){NULL, wc, h.id, meta, body, h.body_len};
+        if (enqueue(j) != 0) {
+            json_object *m = json_tokener_parse(meta);
+            reply_error(wc, h.id, meta_str(m, "request_id"), 503, NS_DDB "ServiceUnavailable",
+                        "too many DynamoDB requests in flight; retry shortly");
+            json_object_put(m);
+            job_free(j);
+        }
+    }
+    atomic_store(&wc->dead, 1);
+    wconn_put(wc);
+    return NULL;
+}
+
+static void *accept_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        int fd = accept4(S.lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOMEM) {
+                usleep(100000);
+                continue;
+            }
+            break; /* listener closed: shutting down */
+        }
+        wconn_t *wc = calloc(1, sizeof(*wc));
+        if (wc == NULL) {
+            close(fd);
+            continue;
+        }
+        wc->fd = fd;
+        atomic_init(&wc->refs, 1);
+        pthread_mutex_init(&wc->wlock, NULL);
+        pthread_t t;
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &at, reader_main, wc) != 0) {
+            wconn_put(wc);
+        }
+        pthread_attr_destroy(&at);
+    }
+    return NULL;
+}
+
+static int open_socket(const char *runtime_dir, char *path, size_t pathlen)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (mkdir(runtime_dir, 0700) != 0 && errno != EEXIST)
+        return RS_ERR;
+    rs_ipc_socket_path(runtime_dir, "ddb", path, pathlen);
+    if (strlen(path) >= sizeof(a.sun_path)) {
+        errno = ENAMETOOLONG;
+        return RS_ERR;
+    }
+    snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return RS_ERR;
+    unlink(path); /* a stale socket of a previous supervisor */
+    mode_t old = umask(0177);
+    int rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
+    umask(old);
+    if (rc != 0 || chmod(path, 0600) != 0 || listen(fd, 256) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return RS_ERR;
+    }
+    return fd;
+}
+
+static unsigned pool_size(const rs_conf_t *conf)
+{
+    unsigned n = conf->workers * 2;
+    return n < POOL_MIN ? POOL_MIN : (n > POOL_MAX ? POOL_MAX : n);
+}
+
+void rs_ddb_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, pid_t master_pid)
+{
+    char role[] = "ddb", path[256];
+    rs_log_set_role(role);
+    if (rs_signals_worker() != 0)
+        _exit(RS_EXIT_FATAL);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != master_pid)
+        _exit(0);
+    memset(&S, 0, sizeof(S));
+    S.conf = conf;
+    S.board = board;
+    pthread_mutex_init(&S.qlock, NULL);
+    pthread_cond_init(&S.qcond, NULL);
+
+    S.lfd = open_socket(conf->runtime_dir, path, sizeof(path));
+    if (S.lfd < 0) {
+        rs_log(RS_LOG_ALERT, NULL, "cannot listen on the socket in %s: %m", conf->runtime_dir);
+        rs_status_set(board, RS_SVC_DYNAMODB, RS_SVC_UNAVAILABLE,
+                      "the ddb supervisor cannot create its socket in runtime_dir");
+        _exit(1);
+    }
+
+    /* threads never take the control signals: the main thread's flags handle them */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGQUIT);
+    sigaddset(&block, SIGUSR1);
+    sigaddset(&block, SIGCHLD);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    unsigned npool = pool_size(conf);
+    pthread_t *pool = calloc(npool, sizeof(*pool)), acc;
+    for (unsigned i = 0; pool != NULL && i < npool; i++)
+        pthread_create(&pool[i], NULL, pool_main, NULL);
+    pthread_create(&acc, NULL, accept_main, NULL);
+    rs_log(RS_LOG_INFO, NULL, "ddb supervisor listening on %s with %u forwarding thread(s)", path,
+           npool);
+
+    rs_ddb_java_t *java = rs_ddb_java_new(conf, board);
+    sigset_t wait_mask = old;
+    sigdelset(&wait_mask, SIGTERM);
+    sigdelset(&wait_mask, SIGINT);
+    sigdelset(&wait_mask, SIGQUIT);
+    sigdelset(&wait_mask, SIGUSR1);
+    while (!rs_sig_stop && getppid() == master_pid) {
+        int64_t now = rs_mono_ms();
+        if (atomic_exchange(&S.suspect, 0))
+            rs_ddb_java_suspect(java);
+        atomic_store(&S.port, rs_ddb_java_tick(java, now));
+        if (rs_sig_reopen) {
+            rs_sig_reopen = 0;
+            rs_log_reopen();
+        }
+        int ms = rs_ddb_java_next_ms(java, rs_mono_ms());
+        if (atomic_load(&S.suspect))
+            ms = 1;
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+        ppoll(NULL, 0, &ts, &wait_mask);
+    }
+    rs_log(RS_LOG_INFO, NULL, "ddb supervisor stopping");
+    atomic_store(&S.port, 0);
+    shutdown(S.lfd, SHUT_RDWR);
+    close(S.lfd);
+    unlink(path);
+    rs_ddb_java_free(java);
+    rs_status_set(board, RS_SVC_DYNAMODB, RS_SVC_STARTING, "the ddb supervisor stopped");
+    _exit(0);
+}

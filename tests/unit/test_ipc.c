@@ -1,0 +1,194 @@
+/*
+ * test_ipc.c: the IPC frame helpers (src/ipc/frame.c): round trips over a socketpair,
+ * frames larger than the socket buffer (partial writes and reads), header validation,
+ * EOF and truncated frames, the socket path. Runs in: the test.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "rs/err.h"
+#include "rs/ipc.h"
+
+static int sp[2];
+
+static void setup(void)
+{
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+}
+
+static void teardown(void)
+{
+    close(sp[0]);
+    close(sp[1]);
+}
+
+TestSuite(ipc, .init = setup, .fini = teardown);
+
+Test(ipc, round_trip)
+{
+    const char *meta = "{\"target\":\"DynamoDB_20120810.ListTables\"}";
+    cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_REQUEST, 42, meta, strlen(meta), "{}", 2), 0);
+    rs_ipc_hdr_t h;
+    char *m;
+    void *b;
+    cr_assert_eq(rs_ipc_read_frame(sp[1], &h, &m, &b), 0);
+    cr_assert_eq(h.type, RS_IPC_REQUEST);
+    cr_assert_eq(h.id, 42);
+    cr_assert_eq(h.meta_len, strlen(meta));
+    cr_assert_eq(h.body_len, 2);
+    cr_assert_str_eq(m, meta);
+    cr_assert_eq(memcmp(b, "{}", 2), 0);
+    free(m);
+    free(b);
+}
+
+Test(ipc, empty_meta_and_body_and_order)
+{
+    for (uint64_t i = 1; i <= 3; i++)
+        cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_PING, i, NULL, 0, NULL, 0), 0);
+    for (uint64_t i = 1; i <= 3; i++) {
+        rs_ipc_hdr_t h;
+        char *m;
+        void *b;
+        cr_assert_eq(rs_ipc_read_frame(sp[1], &h, &m, &b), 0);
+        cr_assert_eq(h.type, RS_IPC_PING);
+        cr_assert_eq(h.id, i);
+        cr_assert_eq(h.meta_len, 0);
+        cr_assert_str_eq(m, "");
+        free(m);
+        free(b);
+    }
+}
+
+typedef struct big {
+    int fd;
+    size_t n;
+    char *data;
+    int rc;
+} big_t;
+
+static void *writer(void *arg)
+{
+    big_t *w = arg;
+    w->rc = rs_ipc_write_frame(w->fd, RS_IPC_RESPONSE, 7, "{\"status\":200}", 14, w->data, w->n);
+    return NULL;
+}
+
+/* 4 MiB does not fit the socket buffer: the writer must loop over partial writes and
+ * the reader over partial reads */
+Test(ipc, large_frame_partial_io)
+{
+    big_t w = {.fd = sp[0], .n = 4u << 20};
+    w.data = malloc(w.n);
+    for (size_t i = 0; i < w.n; i++)
+        w.data[i] = (char)(i * 131 + 7);
+    int sz = 4096;
+    setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+    pthread_t t;
+    pthread_create(&t, NULL, writer, &w);
+    rs_ipc_hdr_t h;
+    char *m;
+    void *b;
+    cr_assert_eq(rs_ipc_read_frame(sp[1], &h, &m, &b), 0);
+    pthread_join(t, NULL);
+    cr_assert_eq(w.rc, 0);
+    cr_assert_eq(h.body_len, w.n);
+    cr_assert_eq(memcmp(b, w.data, w.n), 0);
+    cr_assert_str_eq(m, "{\"status\":200}");
+    free(m);
+    free(b);
+    free(w.data);
+}
+
+Test(ipc, bad_magic_version_type)
+{
+    rs_ipc_hdr_t h;
+    rs_ipc_hdr_init(&h, RS_IPC_REQUEST, 1, 0, 0);
+    cr_assert_eq(rs_ipc_hdr_check(&h), 0);
+    h.magic ^= 1;
+    cr_assert_eq(rs_ipc_hdr_check(&h), RS_EINVAL);
+    rs_ipc_hdr_init(&h, RS_IPC_REQUEST, 1, 0, 0);
+    h.version = 9;
+    cr_assert_eq(rs_ipc_hdr_check(&h), RS_EINVAL);
+    rs_ipc_hdr_init(&h, 0, 1, 0, 0);
+    cr_assert_eq(rs_ipc_hdr_check(&h), RS_EINVAL);
+    rs_ipc_hdr_init(&h, RS_IPC_PONG + 1, 1, 0, 0);
+    cr_assert_eq(rs_ipc_hdr_check(&h), RS_EINVAL);
+
+    /* a garbage header on the wire is RS_EINVAL, not an I/O error */
+    rs_ipc_hdr_init(&h, RS_IPC_REQUEST, 1, 0, 0);
+    h.magic = 0x12345678;
+    cr_assert_eq(write(sp[0], &h, sizeof(h)), (ssize_t)sizeof(h));
+    char *m;
+    void *b;
+    cr_assert_eq(rs_ipc_read_frame(sp[1], &h, &m, &b), RS_EINVAL);
+    cr_assert_null(m);
+    cr_assert_null(b);
+}
+
+Test(ipc, oversize)
+{
+    rs_ipc_hdr_t h;
+    rs_ipc_hdr_init(&h, RS_IPC_REQUEST, 1, RS_IPC_MAX_META + 1, 0);
+    cr_assert_eq(rs_ipc_hdr_check(&h), RS_EINVAL);
+    rs_ipc_hdr_init(&h, RS_IPC_REQUEST, 1, 0, (size_t)RS_IPC_MAX_BODY + 1);
+    cr_assert_eq(rs_ipc_hdr_check(&h), RS_EINVAL);
+    rs_ipc_hdr_init(&h, RS_IPC_REQUEST, 1, RS_IPC_MAX_META, RS_IPC_MAX_BODY);
+    cr_assert_eq(rs_ipc_hdr_check(&h), 0);
+    /* the writer refuses without writing anything */
+    static char meta[RS_IPC_MAX_META + 1];
+    cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_REQUEST, 1, meta, sizeof(meta), NULL, 0),
+                 RS_EINVAL);
+    /* an oversize header from the peer is rejected before any allocation */
+    rs_ipc_hdr_init(&h, RS_IPC_REQUEST, 1, 0, (size_t)RS_IPC_MAX_BODY + 1);
+    cr_assert_eq(write(sp[0], &h, sizeof(h)), (ssize_t)sizeof(h));
+    char *m;
+    void *b;
+    cr_assert_eq(rs_ipc_read_frame(sp[1], &h, &m, &b), RS_EINVAL);
+}
+
+Test(ipc, eof_and_truncated)
+{
+    rs_ipc_hdr_t h;
+    char *m;
+    void *b;
+    /* a frame cut inside its body, then EOF */
+    rs_ipc_hdr_init(&h, RS_IPC_REQUEST, 5, 2, 10);
+    cr_assert_eq(write(sp[0], &h, sizeof(h)), (ssize_t)sizeof(h));
+    cr_assert_eq(write(sp[0], "{}abc", 5), 5);
+    shutdown(sp[0], SHUT_WR);
+    errno = 77;
+    cr_assert_eq(rs_ipc_read_frame(sp[1], &h, &m, &b), RS_ERR);
+    cr_assert_eq(errno, 0);
+    cr_assert_null(m);
+    cr_assert_null(b);
+    /* plain EOF at a frame boundary */
+    errno = 77;
+    cr_assert_eq(rs_ipc_read_frame(sp[1], &h, &m, &b), RS_ERR);
+    cr_assert_eq(errno, 0);
+}
+
+Test(ipc, write_to_closed_peer_fails)
+{
+    signal(SIGPIPE, SIG_IGN);
+    close(sp[1]);
+    sp[1] = open("/dev/null", 0);
+    cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_PING, 1, NULL, 0, NULL, 0), RS_ERR);
+    cr_assert_eq(errno, EPIPE);
+}
+
+Test(ipc, socket_path)
+{
+    char p[108];
+    rs_ipc_socket_path("/tmp/ruststack-4566", "ddb", p, sizeof(p));
+    cr_assert_str_eq(p, "/tmp/ruststack-4566/ddb.sock");
+    rs_ipc_socket_path("/run/rs/", "lambda", p, sizeof(p));
+    cr_assert_str_eq(p, "/run/rs/lambda.sock");
+}
