@@ -157,13 +157,18 @@ def java_port(server):
     return None
 
 
-def measure_target(name, port, args, lua, rows):
-    setup_table(port)
+def measure_targets(targets, args, lua, rows):
+    """targets: [(name, port)]; each op/connection count runs on every target back to
+    back, so that a change in the machine's load hits all of them alike."""
+    for _, port in targets:
+        setup_table(port)
     for op in ("GetItem", "PutItem", "Query"):
         for conns in (1, args.conns):
-            r = run_wrk(port, op, conns, args.seconds, lua)
-            rows.append((name, op, conns) + (r if r else (0.0, None, None, -1)))
-            print("  %-16s %-8s c=%-2d %s" % (name, op, conns, fmt_row(rows[-1])), flush=True)
+            for name, port in targets:
+                r = run_wrk(port, op, conns, args.seconds, lua)
+                rows.append((name, op, conns) + (r if r else (0.0, None, None, -1)))
+                print("  %-16s %-8s c=%-2d %s" % (name, op, conns, fmt_row(rows[-1])),
+                      flush=True)
 
 
 def fmt_ms(v):
@@ -240,6 +245,7 @@ def main():
         sys.exit("ddb_bench: no DynamoDBLocal.jar in %s (sh packaging/fetch-dynamodb-local.sh)"
                  % args.ddb_local_dir)
     t_start = time.monotonic()
+    load0 = os.getloadavg()[0]
     rows, notes = [], []
     work = tempfile.mkdtemp(prefix="rs-ddb-bench-")
     lua = os.path.join(work, "ddb.lua")
@@ -254,31 +260,35 @@ def main():
             notes.append("ruststack %dw: DynamoDB Local running %.1f s after health"
                          % (workers, ready))
             try:
-                measure_target("ruststack %dw" % workers, port, args, lua, rows)
+                targets = [("ruststack %dw" % workers, port)]
                 if workers == 1:
                     jport = java_port(srv)
                     if jport:
-                        measure_target("DynamoDB Local", jport, args, lua, rows)
+                        targets.append(("DynamoDB Local", jport))
                     else:
                         notes.append("could not find DynamoDB Local's port")
+                measure_targets(targets, args, lua, rows)
             finally:
                 srv.stop()
         if not args.no_moto:
             m, mport = servers.moto(work)
             if m.start(mport, timeout=30):
                 try:
-                    measure_target("moto", mport, args, lua, rows)
+                    measure_targets([("moto", mport)], args, lua, rows)
                 finally:
                     m.stop()
             else:
                 notes.append("moto did not start")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    lines = ["DynamoDB benchmark %s on %s (%d CPUs), wrk -t1, %d s per run"
+    lines = ["DynamoDB benchmark %s on %s (%d CPUs), wrk -t1, %d s per run, load average "
+             "%.1f at the start, %.1f at the end (figures are only comparable on a quiet box)"
              % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), platform.node(),
-                os.cpu_count() or 0, args.seconds),
+                os.cpu_count() or 0, args.seconds, load0, os.getloadavg()[0]),
              "%-16s %-8s %-4s %s" % ("target", "op", "c", "figures")]
-    for r in rows:
+    order = ["ruststack 1w", "DynamoDB Local", "ruststack 2w", "moto"]
+    ops = ["GetItem", "PutItem", "Query"]
+    for r in sorted(rows, key=lambda r: (order.index(r[0]), ops.index(r[1]), r[2])):
         lines.append("%-16s %-8s %-4d %s" % (r[0], r[1], r[2], fmt_row(r)))
     lines.append("ratios:")
     lines += ratios(rows, args.conns)

@@ -9,6 +9,7 @@
 #                                 (extra arguments go to ruststack, e.g. --workers 4)
 #   sh packaging/setup.sh test    deps + build, make check, ASan/UBSan unit+crash tests,
 #                                 make distcheck, then one summary line per suite
+#   sh packaging/setup.sh summary print the summary of the last test run again
 #
 # Every dependency is one function deps_<name>; `deps` runs the functions named in
 # RS_DEP_STEPS in order, so a new dependency is a new function plus its name there.
@@ -186,8 +187,9 @@ trs_of()
     esac
 }
 
-# summarize DIR LABEL SUITE...: print "LABEL<suite>: N passed, N failed" per suite from
-# the .trs files of DIR; a test with no .trs (not built, crashed driver) counts as failed.
+# summarize DIR LABEL SUITE...: append "LABEL<suite>: N passed, N failed" per suite,
+# counted from the .trs files of DIR, to $RS_TMP/summary, and the logs of failed tests to
+# $RS_TMP/failed; a test with no .trs (not built, crashed driver) counts as failed.
 # Returns non-zero when any suite has a failure.
 summarize()
 {
@@ -203,7 +205,8 @@ summarize()
         for t in $(grep "^tests/$suite/" "$RS_TMP/tests" || true); do
             trs="$dir/$(trs_of "$t")"
             if [ ! -f "$trs" ]; then
-                printf '%s%s: %s produced no results\n' "$label" "$suite" "$t"
+                printf '%s%s: %s produced no results\n' "$label" "$suite" "$t" \
+                    >>"$RS_TMP/summary"
                 fail=$((fail + 1))
                 continue
             fi
@@ -219,17 +222,16 @@ EOF
             pass=$((pass + p))
             fail=$((fail + f))
             skip=$((skip + s))
-            if [ "$f" -gt 0 ] && [ "$CI" = true ]; then
-                printf -- '---- %s ----\n' "${trs%.trs}.log"
-                cat "${trs%.trs}.log" 2>/dev/null || true
-            fi
+            [ "$f" -eq 0 ] || echo "${trs%.trs}.log" >>"$RS_TMP/failed"
         done
-        [ "$skip" -eq 0 ] || printf '%s%s: %d skipped\n' "$label" "$suite" "$skip"
-        if [ $((pass + fail)) -eq 0 ]; then
-            printf '%s%s: no test ran (build failed?)\n' "$label" "$suite"
-            fail=1
-        fi
-        printf '%s%s: %d passed, %d failed\n' "$label" "$suite" "$pass" "$fail"
+        {
+            [ "$skip" -eq 0 ] || printf '%s%s: %d skipped\n' "$label" "$suite" "$skip"
+            if [ $((pass + fail)) -eq 0 ]; then
+                printf '%s%s: no test ran (build failed?)\n' "$label" "$suite"
+                fail=1
+            fi
+            printf '%s%s: %d passed, %d failed\n' "$label" "$suite" "$pass" "$fail"
+        } >>"$RS_TMP/summary"
         [ "$fail" -eq 0 ] || bad=1
     done
     return $bad
@@ -266,17 +268,49 @@ do_test()
         DISTCHECK_CONFIGURE_FLAGS=--enable-werror || dist_ok=0
     [ $dist_ok = 1 ] || status=1
 
+    if [ $dist_ok = 1 ]; then
+        echo "distcheck: passed" >"$RS_TMP/dist"
+    else
+        echo "distcheck: FAILED" >"$RS_TMP/dist"
+    fi
+    do_summary || status=1
+    return $status
+}
+
+# do_summary: the summary of the last test run in the build directories (the closing
+# lines of `test`; `sh packaging/setup.sh summary` prints it again).
+do_summary()
+{
+    if [ -z "${RS_TMP:-}" ]; then
+        RS_TMP=$(mktemp -d)
+        trap 'rm -rf "$RS_TMP"' EXIT
+    fi
+    : >"$RS_TMP/summary"
+    : >"$RS_TMP/failed"
+    sbad=0
+    summarize "$RS_BUILD_DIR" "" unit crash integration || sbad=1
+    if [ -f "$RS_ASAN_DIR/Makefile" ]; then
+        summarize "$RS_ASAN_DIR" "asan " unit crash || sbad=1
+    else
+        echo "asan: not built" >>"$RS_TMP/summary"
+        sbad=1
+    fi
+    if [ "$CI" = true ]; then
+        # The logs of failed tests first (their ends), so the summary closes the output.
+        while read -r f; do
+            printf -- '\n---- %s (last 150 lines) ----\n' "$f"
+            tail -n 150 "$f" 2>/dev/null || true
+        done <"$RS_TMP/failed"
+    fi
     echo
     echo "==== RustStack test summary ===="
-    summarize "$RS_BUILD_DIR" "" unit crash integration || status=1
-    if [ -f "$RS_ASAN_DIR/Makefile" ]; then
-        summarize "$RS_ASAN_DIR" "asan " unit crash || status=1
-    else
-        echo "asan: build failed"
+    cat "$RS_TMP/summary"
+    if [ -f "$RS_TMP/dist" ]; then
+        cat "$RS_TMP/dist"
+        grep -q passed "$RS_TMP/dist" || sbad=1
     fi
-    if [ $dist_ok = 1 ]; then echo "distcheck: passed"; else echo "distcheck: FAILED"; fi
-    if [ $status = 0 ]; then echo "RESULT: all passed"; else echo "RESULT: FAILED"; fi
-    return $status
+    if [ $sbad = 0 ]; then echo "RESULT: all passed"; else echo "RESULT: FAILED"; fi
+    return $sbad
 }
 
 # ---- main -----------------------------------------------------------------------------
@@ -288,8 +322,9 @@ deps) do_deps ;;
 build) do_build ;;
 run) do_run "$@" ;;
 test) do_test ;;
+summary) do_summary ;;
 *)
-    echo "usage: sh packaging/setup.sh deps|build|run|test" >&2
+    echo "usage: sh packaging/setup.sh deps|build|run|test|summary" >&2
     exit 2
     ;;
 esac

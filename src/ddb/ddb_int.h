@@ -44,6 +44,25 @@ int rs_ddb_check_request(const char *op, const char *body, size_t len, int *stat
 int rs_ddb_rewrite_arns(const char *s, size_t n, const char *region, const char *account,
                         char **out, size_t *outlen);
 
+/* ddb_messages.c: DynamoDB's text for a ValidationException DynamoDB Local words
+ * differently, when the request shows which one applies: the text in buf, or NULL. */
+const char *rs_ddb_fix_message(const char *op, const char *code, const char *msg,
+                               const char *req_body, size_t req_len, char *buf, size_t len);
+
+/* ddb_messages.c: checks DynamoDB makes before it looks at the table (enum members, item
+ * size, CreateTable billing) and DynamoDB Local makes late or not at all: 1 with the
+ * ValidationException text in buf, else 0. */
+int rs_ddb_precheck(const char *op, const char *body, size_t len, char *buf, size_t buflen);
+
+/* ddb_messages.c: DynamoDB Local texts that DynamoDB words with a key's name
+ * (PutItem's missing key / key type, Query's missing key condition): 1 when the table's
+ * key schema is needed; then rs_ddb_schema_message builds the text from the request and
+ * DynamoDB Local's DescribeTable answer (NULL when it cannot tell). */
+int rs_ddb_needs_schema(const char *op, const char *msg);
+const char *rs_ddb_schema_message(const char *op, const char *msg, const char *req_body,
+                                  size_t req_len, const char *describe, size_t dlen, char *buf,
+                                  size_t len);
+
 /* The access key id the supervisor uses for an account towards DynamoDB Local: DynamoDB
  * Local keeps one database per access key id and region. */
 void rs_ddb_access_key(const char *account, char *out, size_t outlen);

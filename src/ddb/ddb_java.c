@@ -186,7 +186,10 @@ static void exec_java(void *arg)
     signal(SIGPIPE, SIG_DFL);
     signal(SIGHUP, SIG_DFL);
     execv(j->java, j->argv);
-    fprintf(stderr, "cannot run %s: %s\n", j->java, strerror(errno));
+    /* after fork in a threaded process: async-signal-safe calls only */
+    static const char msg[] = "cannot run java: execv failed\n";
+    if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+        _exit(126);
     _exit(127);
 }
 

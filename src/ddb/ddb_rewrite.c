@@ -305,6 +305,7 @@ static void fix_error(json_object *o, const rs_ddb_rw_t *rw)
         msg = strdup(json_object_get_string(m));
     if (msg == NULL)
         return;
+    static __thread char bigfix[8192];
     char table[300], fixed[400];
     const char *text = msg;
     if (strcmp(code, "ResourceNotFoundException") == 0 &&
@@ -330,6 +331,11 @@ static void fix_error(json_object *o, const rs_ddb_rw_t *rw)
         request_table(rw, table, sizeof(table));
         snprintf(fixed, sizeof(fixed), "Table already exists: %s", table);
         text = fixed;
+    } else {
+        const char *f = rs_ddb_fix_message(rw->op, code, msg, rw->req_body, rw->req_len, bigfix,
+                                           sizeof(bigfix));
+        if (f != NULL)
+            text = f;
     }
     /* ARNs in a message (e.g. a stream or index ARN) follow the same rule */
     char *arned = NULL;
@@ -431,7 +437,16 @@ static void add_table_ids(json_object *root, const rs_ddb_rw_t *rw)
 int rs_ddb_check_request(const char *op, const char *body, size_t len, int *status, char **out,
                          size_t *outlen)
 {
-    (void)op;
+    static __thread char msg[8192];
+    if (rs_ddb_precheck(op, body, len, msg, sizeof(msg))) {
+        json_object *o = json_object_new_object();
+        set_str(o, "__type", NS_VALIDATE "ValidationException");
+        set_str(o, "message", msg);
+        int rc = emit(o, out, outlen);
+        json_object_put(o);
+        *status = 400;
+        return rc == 0 ? 1 : rc;
+    }
     /* an AttributeValue whose S/N/B member is a JSON number: DynamoDB's deserializer
      * rejects it (DynamoDB Local accepts it); map members are objects, so a key "N"
      * followed by a number is always a scalar of the wrong JSON type */

@@ -37,6 +37,7 @@
 #include "rs/log.h"
 
 #define NS_DDB "com.amazonaws.dynamodb.v20120810#"
+#define NS_VALIDATE "com.amazon.coral.validate#"
 #define QUEUE_MAX 4096
 #define POOL_MIN 4
 #define POOL_MAX 32
@@ -157,6 +158,62 @@ static int valid_json(const void *body, size_t len)
     return ok;
 }
 
+/* Local's message of an error body ("" when none) */
+static void local_message(const char *body, char *out, size_t len)
+{
+    json_object *o = json_tokener_parse(body), *m;
+    out[0] = '\0';
+    if (o != NULL && (json_object_object_get_ex(o, "Message", &m) ||
+                      json_object_object_get_ex(o, "message", &m)))
+        snprintf(out, len, "%s", json_object_get_string(m));
+    json_object_put(o);
+}
+
+/* errors whose AWS text names a key: ask DynamoDB Local for the table's key schema and
+ * replace the body's message; 1 when resp->body was replaced */
+static int schema_message(const rs_ddb_req_t *orig, rs_ddb_conn_t *hc, uint16_t port,
+                          const char *op, rs_ddb_resp_t *resp)
+{
+    char msg[512], name[300], dbody[400], text[1024];
+    local_message(resp->body, msg, sizeof(msg));
+    if (!rs_ddb_needs_schema(op, msg))
+        return 0;
+    json_object *r = json_tokener_parse(orig->body_len > 0 ? (const char *)orig->body : "{}"), *t;
+    name[0] = '\0';
+    if (r != NULL && json_object_object_get_ex(r, "TableName", &t) &&
+        json_object_is_type(t, json_type_string))
+        snprintf(name, sizeof(name), "%s", json_object_get_string(t));
+    json_object_put(r);
+    if (name[0] == '\0')
+        return 0;
+    json_object *q = json_object_new_object();
+    json_object_object_add(q, "TableName", json_object_new_string(name));
+    snprintf(dbody, sizeof(dbody), "%s", json_object_to_json_string_ext(q, JSON_C_TO_STRING_PLAIN));
+    json_object_put(q);
+    rs_ddb_req_t d = *orig;
+    d.target = "DynamoDB_20120810.DescribeTable";
+    d.body = dbody;
+    d.body_len = strlen(dbody);
+    rs_ddb_resp_t dr;
+    if (rs_ddb_http_do(hc, port, &d, (int)S.conf->dynamodb_request_timeout * 1000, &dr) != 0)
+        return 0;
+    const char *m = dr.status == 200
+                        ? rs_ddb_schema_message(op, msg, orig->body, orig->body_len, dr.body,
+                                                dr.body_len, text, sizeof(text))
+                        : NULL;
+    rs_ddb_resp_free(&dr);
+    if (m == NULL)
+        return 0;
+    size_t n;
+    char *nb = rs_ddb_error_body(NS_VALIDATE "ValidationException", m, &n);
+    if (nb == NULL)
+        return 0;
+    rs_ddb_resp_free(resp);
+    resp->body = nb;
+    resp->body_len = n;
+    return 1;
+}
+
 static void forward(job_t *j, rs_ddb_conn_t *hc)
 {
     json_object *m = json_tokener_parse(j->meta);
@@ -217,6 +274,11 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
             status = 400;
             out =
                 rs_ddb_error_body("com.amazon.coral.service#SerializationException", NULL, &outlen);
+        } else if (status == 400 && schema_message(&req, hc, (uint16_t)port, op, &resp)) {
+            /* resp now holds DynamoDB's text for it */
+            rs_ddb_rw_t rw = {op, region, account, j->body, j->body_len};
+            if (rs_ddb_rewrite(&rw, &status, resp.body, resp.body_len, &out, &outlen) != 0)
+                out = NULL;
         } else {
             rs_ddb_rw_t rw = {op, region, account, j->body, j->body_len};
             if (rs_ddb_rewrite(&rw, &status, resp.body, resp.body_len, &out, &outlen) != 0)

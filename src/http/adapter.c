@@ -289,7 +289,10 @@ static void ddb_failed(reqstate_t *rq, int outcome)
         why = "too many DynamoDB requests are queued in this worker; retry shortly";
         break;
     }
-    rs_log(RS_LOG_WARN, rq->req.request_id, "DynamoDB %s: %s", rq->req.operation, why);
+    /* refused connections come in floods while the supervisor restarts: the outage itself
+     * is logged once by the IPC client, each request here only at info */
+    rs_log(outcome == RS_IPC_NOCONN ? RS_LOG_INFO : RS_LOG_WARN, rq->req.request_id,
+           "DynamoDB %s: %s", rq->req.operation, why);
     rs_ddb_error(&rq->req, &rq->resp, RS_DDBE_ServiceUnavailable, why);
 }
 

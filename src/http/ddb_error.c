@@ -1,7 +1,8 @@
 /*
  * ddb_error.c: the DynamoDB error table of the worker (ddb_error.h) and its renderer:
  * {"__type": "<namespace>#<Code>", "message": "..."} with Content-Type
- * application/x-amz-json-1.0 and x-amzn-RequestId (dynamodb.md section 1.2/1.3).
+ * application/x-amz-json-1.0, x-amzn-RequestId and the x-amz-crc32 of the body, as
+ * DynamoDB sends them (dynamodb.md section 1.2/1.3).
  * Runs in: workers.
  * Retryable answer: HTTP 503 + ServiceUnavailable. botocore retries it in both retry
  * modes: legacy (_retry.json policy "service_unavailable": any 503) and standard
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "http/ddb_error.h"
+#include "rs/checksum.h"
 
 #define NS_DDB "com.amazonaws.dynamodb.v20120810#"
 #define NS_CORAL "com.amazon.coral.service#"
@@ -82,14 +84,18 @@ void rs_ddb_error(const rs_http_req_t *req, rs_http_resp_t *resp, rs_ddb_err_t e
     if (d->shape == SHAPE_XML_404) {
         /* what DynamoDB's front end answers to a request it cannot route */
         rs_buf_appends(&resp->body, "<UnknownOperationException/>\n");
-        return;
+    } else {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "__type", json_object_new_string(d->type));
+        if (d->shape == SHAPE_MESSAGE)
+            json_object_object_add(o, "message",
+                                   json_object_new_string(message != NULL ? message : d->message));
+        rs_buf_appends(&resp->body,
+                       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
     }
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "__type", json_object_new_string(d->type));
-    if (d->shape == SHAPE_MESSAGE)
-        json_object_object_add(o, "message",
-                               json_object_new_string(message != NULL ? message : d->message));
-    rs_buf_appends(&resp->body, json_object_to_json_string_ext(
-                                    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(o);
+    rs_http_resp_header(
+        resp, "x-amz-crc32",
+        rs_pool_printf(resp->pool, "%u", (unsigned)rs_crc32(0, resp->body.data, resp->body.len)));
 }

@@ -4,11 +4,12 @@
  * Rules, first match wins:
  *   1. /_ruststack[/...]                          -> INTERNAL (rest: after "/_ruststack/")
  *   2. X-Amz-Target: DynamoDB_20120810.<Op>       -> DYNAMODB (rest: <Op>)
- *   3. a Lambda REST path prefix (table below) or
+ *   3. SigV4 credential scope service "dynamodb"  -> DYNAMODB (missing/other X-Amz-Target)
+ *   4. a Lambda REST path prefix (table below) or
  *      SigV4 credential scope service "lambda"    -> LAMBDA   (rest: the whole path)
- *   4. /restapis/<id>/<stage>/_user_request_/...  -> APIGW    (rest: after "/restapis/")
- *   5. everything else                            -> S3, virtual-hosted or path-style
- * Path rules 3 and 4 yield to an explicit credential scope of "s3" (a bucket may be named
+ *   5. /restapis/<id>/<stage>/_user_request_/...  -> APIGW    (rest: after "/restapis/")
+ *   6. everything else                            -> S3, virtual-hosted or path-style
+ * Path rules 4 and 5 yield to an explicit credential scope of "s3" (a bucket may be named
  * "restapis" or "2015-03-31").
  */
 #include "config.h"
@@ -307,6 +308,14 @@ void rs_route(const rs_http_req_t *req, const rs_router_conf_t *conf, rs_route_t
         return;
     }
     credential_service(req, service, sizeof(service));
+    if (strcmp(service, "dynamodb") == 0) {
+        /* signed for DynamoDB but without a DynamoDB target: DynamoDB answers it
+         * (UnknownOperationException), never S3 */
+        out->kind = RS_ROUTE_DYNAMODB;
+        out->rest = target != NULL ? target->value : "";
+        out->rest_len = target != NULL ? target->value_len : 0;
+        return;
+    }
     int scope_s3 = strcmp(service, "s3") == 0;
     int lambda = strcmp(service, "lambda") == 0;
     for (size_t i = 0; !lambda && !scope_s3 && i < sizeof(lambda_prefixes) / sizeof(char *); i++)

@@ -606,7 +606,8 @@ class DdbRaw:
             body = json.dumps(body).encode()
         elif isinstance(body, str):
             body = body.encode()
-        hdrs = {"Content-Type": content_type}
+        # like botocore (urllib3): no compressed answers, so .content is the wire body
+        hdrs = {"Content-Type": content_type, "Accept-Encoding": "identity"}
         if target is not None:
             hdrs["X-Amz-Target"] = target if "." in target else DDB_TARGET + target
         hdrs.update(headers or {})

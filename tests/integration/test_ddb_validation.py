@@ -9,7 +9,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ddb_error
+from conftest import ddb_error, ddb_index
 
 
 @pytest.fixture(autouse=True)
@@ -150,8 +150,8 @@ def test_item_too_large(ddb, tbl):
     assert err(ddb.put_item, TableName="no-such-table",
                Item={"pk": S("a"), "sk": N(1), "b": S(big)}) == (
         V, "Item size has exceeded the maximum allowed size")
-    # just under the limit is fine: 409,600 bytes counting names and values
-    ok = "y" * (409600 - len("pk") - 1 - len("sk") - 2 - len("b"))
+    # just under the limit (409,600 bytes counting names and values) is fine
+    ok = "y" * (409600 - 64)
     ddb.put_item(TableName=tbl, Item={"pk": S("a"), "sk": N(1), "b": S(ok)})
 
 
@@ -189,32 +189,43 @@ def test_empty_set_and_bad_number(ddb, tbl):
         == (V, "The parameter cannot be converted to a numeric value: dog")
 
 
-def test_create_table_errors(ddb):
-    assert err(ddb.create_table, TableName="t-bad-" + "x", BillingMode="PAY_PER_REQUEST",
+def test_create_table_key_not_defined(ddb):
+    assert err(ddb.create_table, TableName="t-bad-def", BillingMode="PAY_PER_REQUEST",
                KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}],
-               AttributeDefinitions=[{"AttributeName": "b", "AttributeType": "S"}])[0] == V
+               AttributeDefinitions=[{"AttributeName": "b", "AttributeType": "S"}]) == (
+        V, "One or more parameter values were invalid: Some index key attributes are not "
+           "defined in AttributeDefinitions. Keys: [a], AttributeDefinitions: [b]")
+
+
+def test_create_table_provisioned_without_throughput(ddb):
     assert err(ddb.create_table, TableName="t-bad-prov",
                KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}],
                AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}]) == (
         V, "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits "
            "must both be specified when BillingMode is PROVISIONED")
+    assert "t-bad-prov" not in ddb.list_tables()["TableNames"]
+
+
+def test_create_table_pay_per_request_with_throughput(ddb):
     assert err(ddb.create_table, TableName="t-bad-ppr", BillingMode="PAY_PER_REQUEST",
                ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
                KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}],
                AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}]) == (
         V, "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
            "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+
+
+def test_create_table_lsi_on_hash_only_table(ddb):
     assert err(ddb.create_table, TableName="t-bad-lsi", BillingMode="PAY_PER_REQUEST",
                KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}],
                AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"},
                                      {"AttributeName": "b", "AttributeType": "S"}],
                LocalSecondaryIndexes=[{
-                   "IndexName": "l1", "Projection": {"ProjectionType": "ALL"},
+                   "IndexName": "lsi1", "Projection": {"ProjectionType": "ALL"},
                    "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"},
                                  {"AttributeName": "b", "KeyType": "RANGE"}]}]) == (
         V, "One or more parameter values were invalid: Table KeySchema does not have a range "
            "key, which is required when specifying a LocalSecondaryIndex")
-    assert "t-bad-prov" not in ddb.list_tables()["TableNames"]
 
 
 def test_conditional_check_error_type_namespaced(ddb_raw, ddb, tbl):
@@ -235,3 +246,74 @@ def test_conditional_check_error_type_namespaced(ddb_raw, ddb, tbl):
     r = ddb_raw("DescribeTable", {"TableName": "no-such-table"})
     body = json.loads(r.content)
     assert body["__type"] == "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
+
+
+@pytest.fixture
+def gtbl(ddb_table):
+    """pk (S) + sk (N) with a GSI `gix` on g (S)."""
+    name = ddb_table(range_key=("sk", "N"), extra_attrs=(("g", "S"),),
+                     gsis=[ddb_index("gix", "g")])
+    return name
+
+
+def test_query_value_type_differs_from_key(ddb, gtbl):
+    assert err(ddb.query, TableName=gtbl, KeyConditionExpression="pk = :v",
+               ExpressionAttributeValues={":v": N(1)}) == (
+        V, "One or more parameter values were invalid: Condition parameter type does not match "
+           "schema type")
+
+
+def test_index_key_type_mismatch(ddb, gtbl):
+    assert err(ddb.put_item, TableName=gtbl, Item={"pk": S("a"), "sk": N(1), "g": N(5)}) == (
+        V, "One or more parameter values were invalid: Type mismatch for Index Key g "
+           "Expected: S Actual: N IndexName: gix")
+    assert "Item" not in ddb.get_item(TableName=gtbl, Key={"pk": S("a"), "sk": N(1)})
+
+
+def test_index_key_empty_string(ddb, gtbl):
+    assert err(ddb.put_item, TableName=gtbl, Item={"pk": S("a"), "sk": N(1), "g": S("")}) == (
+        V, "One or more parameter values are not valid. A value specified for a secondary index "
+           "key is not supported. The AttributeValue for a key attribute cannot contain an empty "
+           "string value. IndexName: gix, IndexKey: g")
+
+
+def test_string_set_duplicates(ddb, gtbl):
+    assert err(ddb.put_item, TableName=gtbl,
+               Item={"pk": S("a"), "sk": N(1), "x": {"SS": ["a", "a"]}}) == (
+        V, "One or more parameter values were invalid: Input collection [a, a] contains "
+           "duplicates.")
+
+
+def test_number_too_precise(ddb, gtbl):
+    assert err(ddb.put_item, TableName=gtbl, Item={"pk": S("a"), "sk": N(1), "x": N("1" * 39)}) \
+        == (V, "Attempting to store more than 38 significant digits in a Number")
+
+
+def test_update_runtime_errors(ddb, gtbl):
+    ddb.put_item(TableName=gtbl, Item={"pk": S("a"), "sk": N(1), "s": S("x")})
+    key = {"pk": S("a"), "sk": N(1)}
+    assert err(ddb.update_item, TableName=gtbl, Key=key, UpdateExpression="ADD s :v",
+               ExpressionAttributeValues={":v": N(1)}) == (
+        V, "An operand in the update expression has an incorrect data type")
+    assert err(ddb.update_item, TableName=gtbl, Key=key,
+               UpdateExpression="SET l = list_append(l, :v)",
+               ExpressionAttributeValues={":v": {"L": []}}) == (
+        V, "The provided expression refers to an attribute that does not exist in the item")
+
+
+def test_expression_parameter_errors(ddb, gtbl):
+    key = {"pk": S("a"), "sk": N(1)}
+    assert err(ddb.update_item, TableName=gtbl, Key=key, UpdateExpression="SET s = :v",
+               ExpressionAttributeValues={}) == (V, "ExpressionAttributeValues must not be empty")
+    assert err(ddb.put_item, TableName=gtbl, Item=key,
+               ConditionExpression="attribute_exists(pk) AND") == (
+        V, 'Invalid ConditionExpression: Syntax error; token: "<EOF>", near: "AND"')
+    assert err(ddb.get_item, TableName=gtbl, Key=key, ProjectionExpression="#x") == (
+        V, "Invalid ProjectionExpression: An expression attribute name used in the document path "
+           "is not defined; attribute name: #x")
+    assert err(ddb.put_item, TableName=gtbl, Item=key, ConditionExpression="attribute_exists(pk)",
+               Expected={"pk": {"Exists": False}}) == (
+        V, "Can not use both expression and non-expression parameters in the same request: "
+           "Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}")
+    assert err(ddb.update_item, TableName=gtbl, Key=key, UpdateExpression="") == (
+        V, "Invalid UpdateExpression: The expression can not be empty;")

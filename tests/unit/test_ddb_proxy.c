@@ -159,6 +159,8 @@ Test(ddb_proxy, non_post_is_404)
     cr_assert_eq(resp.status, 404);
     cr_assert_eq(resp.body.len, strlen("<UnknownOperationException/>\n"));
     cr_assert_eq(memcmp(resp.body.data, "<UnknownOperationException/>\n", resp.body.len), 0);
+    /* zlib.crc32(b"<UnknownOperationException/>\n"): DynamoDB sends the same */
+    cr_assert_str_eq(resp_header("x-amz-crc32"), "3552371480");
     cr_assert_str_eq(resp_header("x-amzn-requestid"), "REQID0123456789A");
 }
 
@@ -193,6 +195,8 @@ Test(ddb_proxy, unknown_operation)
         assert_error(400, "com.amazon.coral.service#UnknownOperationException", NULL);
         json_object *o = body_json();
         cr_assert_eq(json_object_object_length(o), 1, "only __type: %s", resp.body.data);
+        /* zlib.crc32 of {"__type":"com.amazon.coral.service#UnknownOperationException"} */
+        cr_assert_str_eq(resp_header("x-amz-crc32"), "1368724161");
         json_object_put(o);
         teardown_req();
     }

@@ -352,8 +352,210 @@ Test(ddb_rewrite, check_request_number_types)
     };
     for (size_t i = 0; i < 3; i++) {
         out = NULL;
-        cr_assert_eq(rs_ddb_check_request("PutItem", ok[i], strlen(ok[i]), &st, &out, &n), 0,
-                     "%s", ok[i]);
+        cr_assert_eq(rs_ddb_check_request("PutItem", ok[i], strlen(ok[i]), &st, &out, &n), 0, "%s",
+                     ok[i]);
         cr_assert_null(out);
     }
+}
+
+/* ---- ddb_messages.c ---------------------------------------------------------------- */
+
+static const char *fix(const char *op, const char *msg, const char *req)
+{
+    static char buf[8192];
+    return rs_ddb_fix_message(op, "ValidationException", msg, req, req ? strlen(req) : 0, buf,
+                              sizeof(buf));
+}
+
+Test(ddb_messages, key_mismatch_texts)
+{
+    cr_assert_str_eq(fix("GetItem", "The number of conditions on the keys is invalid", "{}"),
+                     "The provided key element does not match the schema");
+    cr_assert_str_eq(
+        fix("DeleteItem", "One or more parameter values were invalid: Type mismatch for key", "{}"),
+        "The provided key element does not match the schema");
+    cr_assert_str_eq(fix("BatchWriteItem", "One of the required keys was not given a value",
+                         "{\"RequestItems\":{\"t\":[{}]}}"),
+                     "The provided key element does not match the schema");
+    /* PutItem's type mismatch names the key on AWS: not guessed here */
+    cr_assert_null(
+        fix("PutItem", "One or more parameter values were invalid: Type mismatch for key", "{}"));
+    cr_assert_null(rs_ddb_fix_message("GetItem", "ResourceNotFoundException",
+                                      "The number of conditions on the keys is invalid", "{}", 2,
+                                      (char[64]){0}, 64));
+}
+
+Test(ddb_messages, batches)
+{
+    cr_assert_str_eq(fix("BatchWriteItem", "BatchWriteItem cannot have a null or no requests set",
+                         "{\"RequestItems\":{}}"),
+                     "The requestItems parameter is required for BatchWriteItem");
+    cr_assert_str_eq(fix("BatchGetItem", "whatever Local says", "{\"RequestItems\":{}}"),
+                     "The requestItems parameter is required for BatchGetItem");
+    char req[8192] = "{\"RequestItems\":{\"tab\":[";
+    for (int i = 0; i < 26; i++)
+        strcat(req, i ? ",{}" : "{}");
+    strcat(req, "]}}");
+    const char *m = fix("BatchWriteItem", "Too many items", req);
+    cr_assert(strncmp(m, "1 validation error detected: Value '{tab=[", 42) == 0, "%s", m);
+    cr_assert(strstr(m, "]}' at 'requestItems' failed to satisfy constraint: Map value must "
+                        "satisfy constraint: [Member must have length less than or equal to 25, "
+                        "Member must have length greater than or equal to 1]") != NULL,
+              "%s", m);
+    strcpy(req, "{\"RequestItems\":{\"tab\":{\"Keys\":[");
+    for (int i = 0; i < 101; i++)
+        strcat(req, i ? ",{}" : "{}");
+    strcat(req, "]}}}");
+    cr_assert_str_eq(fix("BatchGetItem", "Too many items requested for the BatchGetItem call", req),
+                     "1 validation error detected: Value at 'RequestItems.tab.member.Keys' failed "
+                     "to satisfy constraint: Member must have length less than or equal to 100");
+}
+
+Test(ddb_messages, enums_segments_names_numbers_billing)
+{
+    cr_assert_str_eq(
+        fix("PutItem", "Return values set to invalid value", "{\"ReturnValues\":\"ALL_NEW\"}"),
+        "ReturnValues can only be ALL_OLD or NONE");
+    cr_assert_str_eq(
+        fix("Scan",
+            "1 validation error detected: Value '5' at 'segment' failed to satisfy constraint: "
+            "Member must have value less than or equal to 4",
+            "{\"Segment\":5,\"TotalSegments\":5}"),
+        "The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+        "Segment: 5 is not less than TotalSegments: 5");
+    cr_assert_str_eq(fix("Query", "Select must be ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES",
+                         "{\"Select\":\"EVERYTHING\"}"),
+                     "1 validation error detected: Value 'EVERYTHING' at 'select' failed to "
+                     "satisfy constraint: Member must satisfy enum value set: "
+                     "[SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]");
+    cr_assert_null(fix("Query", "Select must be ALL_ATTRIBUTES", "{\"Select\":\"COUNT\"}"));
+    cr_assert_str_eq(fix("GetItem", "Invalid table/index name.  Table/index names must be",
+                         "{\"TableName\":\"bad table!\"}"),
+                     "1 validation error detected: Value 'bad table!' at 'tableName' failed to "
+                     "satisfy constraint: Member must satisfy regular expression pattern: "
+                     "[a-zA-Z0-9_.-]+");
+    cr_assert_str_eq(fix("CreateTable", "Invalid table/index name.", "{\"TableName\":\"a!\"}"),
+                     "2 validation errors detected: Value 'a!' at 'tableName' failed to satisfy "
+                     "constraint: Member must have length greater than or equal to 3; Value 'a!' "
+                     "at 'tableName' failed to satisfy constraint: Member must satisfy regular "
+                     "expression pattern: [a-zA-Z0-9_.-]+");
+    /* the table name is fine: an index name was meant, left as it is */
+    cr_assert_null(fix("CreateTable", "Invalid table/index name.", "{\"TableName\":\"good\"}"));
+    cr_assert_str_eq(fix("PutItem", "A value provided cannot be converted into a number",
+                         "{\"Item\":{\"a\":{\"N\":\"1.5e3\"},\"b\":{\"NS\":[\"1\",\"dog\"]}}}"),
+                     "The parameter cannot be converted to a numeric value: dog");
+    cr_assert_str_eq(fix("CreateTable", "No provisioned throughput specified for the table", "{}"),
+                     "One or more parameter values were invalid: ReadCapacityUnits and "
+                     "WriteCapacityUnits must both be specified when BillingMode is PROVISIONED");
+}
+
+Test(ddb_messages, prechecks)
+{
+    char buf[4096];
+    const char *r = "{\"TableName\":\"no-such\",\"ReturnConsumedCapacity\":\"BOGUS\"}";
+    cr_assert_eq(rs_ddb_precheck("GetItem", r, strlen(r), buf, sizeof(buf)), 1);
+    cr_assert_str_eq(buf, "1 validation error detected: Value 'BOGUS' at 'returnConsumedCapacity' "
+                          "failed to satisfy constraint: Member must satisfy enum value set: "
+                          "[INDEXES, TOTAL, NONE]");
+    r = "{\"ReturnConsumedCapacity\":\"TOTAL\",\"ReturnValues\":\"ALL_OLD\"}";
+    cr_assert_eq(rs_ddb_precheck("PutItem", r, strlen(r), buf, sizeof(buf)), 0);
+    r = "{\"ReturnValues\":\"all_old\",\"Select\":\"X\"}";
+    cr_assert_eq(rs_ddb_precheck("Query", r, strlen(r), buf, sizeof(buf)), 1);
+    cr_assert(strncmp(buf, "2 validation errors detected: Value 'all_old' at 'returnValues'", 63) ==
+                  0,
+              "%s", buf);
+    r = "{\"TableName\":\"t\",\"BillingMode\":\"PAY_PER_REQUEST\",\"ProvisionedThroughput\":{}}";
+    cr_assert_eq(rs_ddb_precheck("CreateTable", r, strlen(r), buf, sizeof(buf)), 1);
+    cr_assert(strstr(buf, "Neither ReadCapacityUnits nor WriteCapacityUnits") != NULL);
+    /* item size: 409,600 bytes is the limit, names included */
+    size_t n = 409600 + 100;
+    char *big = malloc(n + 100);
+    strcpy(big, "{\"Item\":{\"pk\":{\"S\":\"a\"},\"b\":{\"S\":\"");
+    size_t o = strlen(big), x0 = o;
+    memset(big + o, 'x', 409600 - 2 - 1 - 1);
+    o += 409600 - 2 - 1 - 1;
+    strcpy(big + o, "\"}}}");
+    cr_assert_eq(rs_ddb_precheck("PutItem", big, strlen(big), buf, sizeof(buf)), 0);
+    memmove(big + x0 + 1, big + x0, strlen(big + x0) + 1); /* one byte more */
+    cr_assert_eq(rs_ddb_precheck("PutItem", big, strlen(big), buf, sizeof(buf)), 1);
+    cr_assert_str_eq(buf, "Item size has exceeded the maximum allowed size");
+    free(big);
+}
+
+Test(ddb_messages, schema_named_keys)
+{
+    static const char desc[] =
+        "{\"Table\":{\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},"
+        "{\"AttributeName\":\"sk\",\"AttributeType\":\"N\"},{\"AttributeName\":\"g\","
+        "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},"
+        "{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],\"GlobalSecondaryIndexes\":[{"
+        "\"IndexName\":\"by-g\",\"KeySchema\":[{\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}]}]}}";
+    char buf[512];
+    const char *missing = "One of the required keys was not given a value";
+    const char *mismatch = "One or more parameter values were invalid: Type mismatch for key";
+    cr_assert(rs_ddb_needs_schema("PutItem", missing));
+    cr_assert(rs_ddb_needs_schema("Query", "Query condition missed key schema element"));
+    cr_assert(!rs_ddb_needs_schema("GetItem", missing));
+    const char *r = "{\"TableName\":\"t\",\"Item\":{\"pk\":{\"S\":\"a\"}}}";
+    cr_assert_str_eq(rs_ddb_schema_message("PutItem", missing, r, strlen(r), desc, strlen(desc),
+                                           buf, sizeof(buf)),
+                     "One or more parameter values were invalid: Missing the key sk in the item");
+    r = "{\"TableName\":\"t\",\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"S\":\"1\"}}}";
+    cr_assert_str_eq(rs_ddb_schema_message("PutItem", mismatch, r, strlen(r), desc, strlen(desc),
+                                           buf, sizeof(buf)),
+                     "One or more parameter values were invalid: Type mismatch for key sk "
+                     "expected: N actual: S");
+    r = "{\"TableName\":\"t\",\"KeyConditionExpression\":\"sk = :v\"}";
+    cr_assert_str_eq(rs_ddb_schema_message("Query", "Query condition missed key schema element", r,
+                                           strlen(r), desc, strlen(desc), buf, sizeof(buf)),
+                     "Query condition missed key schema element: pk");
+    r = "{\"TableName\":\"t\",\"IndexName\":\"by-g\",\"KeyConditionExpression\":\"pk = :v\"}";
+    cr_assert_str_eq(rs_ddb_schema_message("Query", "Query condition missed key schema element", r,
+                                           strlen(r), desc, strlen(desc), buf, sizeof(buf)),
+                     "Query condition missed key schema element: g");
+    /* the hash key is there (through an alias): not this rule's case */
+    r = "{\"KeyConditionExpression\":\"#p = :v\",\"ExpressionAttributeNames\":{\"#p\":\"pk\"}}";
+    cr_assert_null(rs_ddb_schema_message("Query", "Query condition missed key schema element", r,
+                                         strlen(r), desc, strlen(desc), buf, sizeof(buf)));
+}
+
+Test(ddb_messages, create_table_and_value_texts)
+{
+    cr_assert_str_eq(
+        fix("CreateTable", "Hash Key not specified in Attribute Definitions.  Type unknown.",
+            "{\"KeySchema\":[{\"AttributeName\":\"a\",\"KeyType\":\"HASH\"}],"
+            "\"AttributeDefinitions\":[{\"AttributeName\":\"b\",\"AttributeType\":\"S\"}]}"),
+        "One or more parameter values were invalid: Some index key attributes are not defined in "
+        "AttributeDefinitions. Keys: [a], AttributeDefinitions: [b]");
+    cr_assert_str_eq(fix("CreateTable",
+                         "Local Secondary indices are not allowed on hash tables, only hash and "
+                         "range tables",
+                         "{}"),
+                     "One or more parameter values were invalid: Table KeySchema does not have a "
+                     "range key, which is required when specifying a LocalSecondaryIndex");
+    cr_assert_str_eq(fix("PutItem",
+                         "One or more parameter values were invalid: Input collection [a, a] "
+                         "contains duplicates",
+                         "{}"),
+                     "One or more parameter values were invalid: Input collection [a, a] contains "
+                     "duplicates.");
+    cr_assert_str_eq(fix("PutItem", "DynamoDB only supports precision up to 38 digits", "{}"),
+                     "Attempting to store more than 38 significant digits in a Number");
+}
+
+Test(ddb_messages, index_key_type_mismatch)
+{
+    static const char desc[] =
+        "{\"Table\":{\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},"
+        "{\"AttributeName\":\"g\",\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":"
+        "\"pk\",\"KeyType\":\"HASH\"}],\"GlobalSecondaryIndexes\":[{\"IndexName\":\"gix\","
+        "\"KeySchema\":[{\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}]}]}}";
+    const char *msg = "One or more parameter values were invalid: Type mismatch for Index Key";
+    const char *r = "{\"Item\":{\"pk\":{\"S\":\"a\"},\"g\":{\"N\":\"1\"}}}";
+    char buf[512];
+    cr_assert(rs_ddb_needs_schema("PutItem", msg));
+    cr_assert_str_eq(
+        rs_ddb_schema_message("PutItem", msg, r, strlen(r), desc, strlen(desc), buf, sizeof(buf)),
+        "One or more parameter values were invalid: Type mismatch for Index Key g "
+        "Expected: S Actual: N IndexName: gix");
 }

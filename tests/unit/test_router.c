@@ -116,6 +116,21 @@ Test(router, dynamodb_by_target)
     EXPECT_STR(r->rest, r->rest_len, "PutItem");
 }
 
+Test(router, dynamodb_by_credential_scope_without_target)
+{
+    const rs_route_t *r = route3(
+        "/", "localhost:4566", "authorization",
+        "AWS4-HMAC-SHA256 Credential=AKID/20261123/us-east-1/dynamodb/aws4_request, "
+        "SignedHeaders=host;x-amz-date, Signature=0000",
+        NULL);
+    cr_assert_eq(r->kind, RS_ROUTE_DYNAMODB);
+    r = route3("/", "localhost:4566", "authorization",
+               "AWS4-HMAC-SHA256 Credential=AKID/20261123/us-east-1/s3/aws4_request, "
+               "SignedHeaders=host;x-amz-date, Signature=0000",
+               NULL);
+    cr_assert_eq(r->kind, RS_ROUTE_S3);
+}
+
 Test(router, dynamodb_header_name_case_insensitive)
 {
     const rs_route_t *r =

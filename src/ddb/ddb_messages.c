@@ -1,0 +1,661 @@
+/*
+ * ddb_messages.c: DynamoDB's texts for the ValidationException messages where DynamoDB
+ * Local words things its own way (dynamodb.md sections 3, 4 and 13): key/schema
+ * mismatches, empty or oversized batches, ReturnValues, Select, parallel-scan segments,
+ * table-name constraints, unparseable numbers, CreateTable billing. Each rule needs both
+ * Local's text and a request that shows the AWS case, so a message is only replaced when
+ * the request proves which AWS text applies.
+ * Runs in: the ddb supervisor (pure; unit-tested in test_ddb_rewrite.c).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ddb/ddb_int.h"
+
+#define KEY_MISMATCH "The provided key element does not match the schema"
+
+static int op_in(const char *op, const char *const *list)
+{
+    for (size_t i = 0; list[i] != NULL; i++)
+        if (strcmp(op, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *str_member(json_object *o, const char *k)
+{
+    json_object *v;
+    if (o != NULL && json_object_object_get_ex(o, k, &v) &&
+        json_object_is_type(v, json_type_string))
+        return json_object_get_string(v);
+    return NULL;
+}
+
+static int int_member(json_object *o, const char *k, long *out)
+{
+    json_object *v;
+    if (o == NULL || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_int))
+        return 0;
+    *out = (long)json_object_get_int64(v);
+    return 1;
+}
+
+/* table-name constraints of a data-plane operation (length 1..255 (3 for CreateTable),
+ * pattern [a-zA-Z0-9_.-]+), in AWS's envelope; 0 when the name is fine */
+static int table_name_message(const char *op, const char *name, char *buf, size_t len)
+{
+    const char *clauses[3];
+    int n = 0;
+    size_t l = strlen(name), min = strcmp(op, "CreateTable") == 0 ? 3 : 1;
+    int pattern_ok = l > 0;
+    for (const char *p = name; *p != '\0'; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.')
+            pattern_ok = 0;
+    char minc[64];
+    snprintf(minc, sizeof(minc), "Member must have length greater than or equal to %zu", min);
+    if (l < min)
+        clauses[n++] = minc;
+    if (l > 255)
+        clauses[n++] = "Member must have length less than or equal to 255";
+    if (!pattern_ok && l > 0)
+        clauses[n++] = "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+";
+    if (n == 0)
+        return 0;
+    size_t w = (size_t)snprintf(buf, len, "%d validation error%s detected: ", n, n > 1 ? "s" : "");
+    for (int i = 0; i < n && w < len; i++)
+        w += (size_t)snprintf(buf + w, len - w,
+                              "%sValue '%.255s' at 'tableName' failed to satisfy constraint: %s",
+                              i ? "; " : "", name, clauses[i]);
+    return 1;
+}
+
+/* a valid DynamoDB number text: optional sign, digits with at most one point, optional
+ * exponent */
+static int numeric(const char *s)
+{
+    const char *p = s;
+    int digits = 0;
+    if (*p == '-' || *p == '+')
+        p++;
+    while (isdigit((unsigned char)*p)) {
+        p++;
+        digits++;
+    }
+    if (*p == '.') {
+        p++;
+        while (isdigit((unsigned char)*p)) {
+            p++;
+            digits++;
+        }
+    }
+    if (digits == 0)
+        return 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '-' || *p == '+')
+            p++;
+        if (!isdigit((unsigned char)*p))
+            return 0;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    return *p == '\0';
+}
+
+/* first N / NS member whose text is not a number, anywhere in the request */
+static const char *bad_number(json_object *v)
+{
+    if (json_object_is_type(v, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            const char *r = bad_number(json_object_array_get_idx(v, i));
+            if (r != NULL)
+                return r;
+        }
+        return NULL;
+    }
+    if (!json_object_is_type(v, json_type_object))
+        return NULL;
+    json_object_object_foreach(v, key, val)
+    {
+        if (strcmp(key, "N") == 0 && json_object_is_type(val, json_type_string) &&
+            !numeric(json_object_get_string(val)))
+            return json_object_get_string(val);
+        if (strcmp(key, "NS") == 0 && json_object_is_type(val, json_type_array))
+            for (size_t i = 0; i < json_object_array_length(val); i++) {
+                json_object *e = json_object_array_get_idx(val, i);
+                if (json_object_is_type(e, json_type_string) && !numeric(json_object_get_string(e)))
+                    return json_object_get_string(e);
+            }
+        const char *r = bad_number(val);
+        if (r != NULL)
+            return r;
+    }
+    return NULL;
+}
+
+/* BatchWriteItem: the first table with more than 25 requests, and the AWS text */
+static int batch_write_too_many(json_object *req, char *buf, size_t len)
+{
+    json_object *ri;
+    if (!json_object_object_get_ex(req, "RequestItems", &ri) ||
+        !json_object_is_type(ri, json_type_object))
+        return 0;
+    json_object_object_foreach(ri, table, list)
+    {
+        if (!json_object_is_type(list, json_type_array) || json_object_array_length(list) <= 25)
+            continue;
+        /* the value is Java's rendering of the map: request objects by identity */
+        size_t w = (size_t)snprintf(buf, len, "1 validation error detected: Value '{%s=[", table);
+        size_t n = json_object_array_length(list);
+        for (size_t i = 0; i < n && w + 80 < len; i++)
+            w += (size_t)snprintf(buf + w, len - w,
+                                  "%scom.amazonaws.dynamodb.v20120810.WriteRequest@%08zx",
+                                  i ? ", " : "", (size_t)0x1f3e5a7bu * (i + 1) & 0xffffffffu);
+        snprintf(buf + w, len > w ? len - w : 0,
+                 "]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy "
+                 "constraint: [Member must have length less than or equal to 25, Member must "
+                 "have length greater than or equal to 1]");
+        return 1;
+    }
+    return 0;
+}
+
+/* BatchGetItem: the first table asking for more than 100 keys */
+static int batch_get_too_many(json_object *req, char *buf, size_t len)
+{
+    json_object *ri, *keys;
+    if (!json_object_object_get_ex(req, "RequestItems", &ri) ||
+        !json_object_is_type(ri, json_type_object))
+        return 0;
+    json_object_object_foreach(ri, table, spec)
+    {
+        if (json_object_object_get_ex(spec, "Keys", &keys) &&
+            json_object_is_type(keys, json_type_array) && json_object_array_length(keys) > 100) {
+            snprintf(buf, len,
+                     "1 validation error detected: Value at 'RequestItems.%s.member.Keys' failed "
+                     "to satisfy constraint: Member must have length less than or equal to 100",
+                     table);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* "Keys: [a, b], AttributeDefinitions: [c]" of a CreateTable request */
+static void name_list(json_object *list, char *buf, size_t len, size_t *w)
+{
+    int first = 1;
+    if (list == NULL || !json_object_is_type(list, json_type_array))
+        return;
+    for (size_t i = 0; i < json_object_array_length(list) && *w < len; i++) {
+        const char *n = str_member(json_object_array_get_idx(list, i), "AttributeName");
+        if (n == NULL)
+            continue;
+        *w += (size_t)snprintf(buf + *w, len - *w, "%s%s", first ? "" : ", ", n);
+        first = 0;
+    }
+}
+
+static void undefined_keys(json_object *req, char *buf, size_t len)
+{
+    json_object *ks = NULL, *defs = NULL;
+    json_object_object_get_ex(req, "KeySchema", &ks);
+    json_object_object_get_ex(req, "AttributeDefinitions", &defs);
+    size_t w = (size_t)snprintf(buf, len,
+                                "One or more parameter values were invalid: Some index key "
+                                "attributes are not defined in AttributeDefinitions. Keys: [");
+    name_list(ks, buf, len, &w);
+    if (w < len)
+        w += (size_t)snprintf(buf + w, len - w, "], AttributeDefinitions: [");
+    name_list(defs, buf, len, &w);
+    if (w < len)
+        snprintf(buf + w, len - w, "]");
+}
+
+static int empty_request_items(json_object *req)
+{
+    json_object *ri;
+    return !json_object_object_get_ex(req, "RequestItems", &ri) || ri == NULL ||
+           (json_object_is_type(ri, json_type_object) && json_object_object_length(ri) == 0);
+}
+
+const char *rs_ddb_fix_message(const char *op, const char *code, const char *msg,
+                               const char *req_body, size_t req_len, char *buf, size_t len)
+{
+    static const char *const key_ops[] = {"GetItem",      "DeleteItem",     "UpdateItem",
+                                          "BatchGetItem", "BatchWriteItem", NULL};
+    static const char *const select_set[] = {"SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES",
+                                             "ALL_PROJECTED_ATTRIBUTES", NULL};
+    static const char *const rv_set[] = {"ALL_NEW", "UPDATED_OLD", "ALL_OLD",
+                                         "NONE",    "UPDATED_NEW", NULL};
+    if (strcmp(code, "ValidationException") != 0)
+        return NULL;
+    json_object *req = NULL;
+    if (req_body != NULL && req_len > 0) {
+        json_tokener *tok = json_tokener_new();
+        if (tok != NULL) {
+            req = json_tokener_parse_ex(tok, req_body, (int)req_len);
+            json_tokener_free(tok);
+        }
+    }
+    if (req != NULL && !json_object_is_type(req, json_type_object)) {
+        json_object_put(req);
+        req = NULL;
+    }
+    const char *out = NULL;
+    const char *name = str_member(req, "TableName");
+    long seg, total;
+    const char *v;
+    if (op_in(op, key_ops) &&
+        (strcmp(msg, "The number of conditions on the keys is invalid") == 0 ||
+         strcmp(msg, "One or more parameter values were invalid: Type "
+                     "mismatch for key") == 0)) {
+        out = KEY_MISMATCH;
+    } else if (strcmp(op, "BatchWriteItem") == 0 &&
+               strcmp(msg, "One of the required keys was not given a value") == 0) {
+        out = KEY_MISMATCH;
+    } else if ((strcmp(op, "BatchWriteItem") == 0 || strcmp(op, "BatchGetItem") == 0) &&
+               req != NULL && empty_request_items(req)) {
+        snprintf(buf, len, "The requestItems parameter is required for %s", op);
+        out = buf;
+    } else if (strcmp(op, "BatchWriteItem") == 0 && req != NULL &&
+               batch_write_too_many(req, buf, len)) {
+        out = buf;
+    } else if (strcmp(op, "BatchGetItem") == 0 && req != NULL &&
+               batch_get_too_many(req, buf, len)) {
+        out = buf;
+    } else if ((strcmp(op, "PutItem") == 0 || strcmp(op, "DeleteItem") == 0) &&
+               strcmp(msg, "Return values set to invalid value") == 0 &&
+               (v = str_member(req, "ReturnValues")) != NULL && op_in(v, rv_set)) {
+        out = "ReturnValues can only be ALL_OLD or NONE";
+    } else if (strcmp(op, "Scan") == 0 && strstr(msg, "at 'segment' failed to satisfy") != NULL &&
+               int_member(req, "Segment", &seg) && int_member(req, "TotalSegments", &total) &&
+               seg >= total && seg <= 999999) {
+        snprintf(buf, len,
+                 "The Segment parameter is zero-based and must be less than parameter "
+                 "TotalSegments: Segment: %ld is not less than TotalSegments: %ld",
+                 seg, total);
+        out = buf;
+    } else if (strcmp(op, "Scan") == 0 &&
+               strcmp(msg, "If segment is specified, total segment must also be specified") == 0) {
+        out = "The TotalSegments parameter is required but was not present in the request when "
+              "Segment parameter is present";
+    } else if (strcmp(op, "Scan") == 0 && strncmp(msg, "If total segments is specified", 30) == 0) {
+        out = "The Segment parameter is required but was not present in the request when "
+              "parameter TotalSegments is present";
+    } else if (strncmp(msg, "Select must be", 14) == 0 && (v = str_member(req, "Select")) != NULL &&
+               !op_in(v, select_set)) {
+        snprintf(buf, len,
+                 "1 validation error detected: Value '%.200s' at 'select' failed to satisfy "
+                 "constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, "
+                 "ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]",
+                 v);
+        out = buf;
+    } else if (strncmp(msg, "Invalid table/index name.", 25) == 0 && name != NULL &&
+               table_name_message(op, name, buf, len)) {
+        out = buf;
+    } else if (strcmp(msg, "A value provided cannot be converted into a number") == 0 &&
+               req != NULL && (v = bad_number(req)) != NULL) {
+        snprintf(buf, len, "The parameter cannot be converted to a numeric value: %.200s", v);
+        out = buf;
+    } else if (strcmp(op, "CreateTable") == 0 && req != NULL &&
+               (strncmp(msg, "Hash Key not specified in Attribute Definitions", 47) == 0 ||
+                strncmp(msg, "Range Key not specified in Attribute Definitions", 48) == 0)) {
+        undefined_keys(req, buf, len);
+        out = buf;
+    } else if (strcmp(op, "CreateTable") == 0 &&
+               strncmp(msg, "Local Secondary indices are not allowed on hash tables", 54) == 0) {
+        out = "One or more parameter values were invalid: Table KeySchema does not have a range "
+              "key, which is required when specifying a LocalSecondaryIndex";
+    } else if (strncmp(msg, "One or more parameter values were invalid: Input collection ", 60) ==
+                   0 &&
+               msg[strlen(msg) - 1] != '.') {
+        snprintf(buf, len, "%s.", msg);
+        out = buf;
+    } else if (strcmp(msg, "DynamoDB only supports precision up to 38 digits") == 0) {
+        out = "Attempting to store more than 38 significant digits in a Number";
+    } else if (strcmp(op, "CreateTable") == 0 &&
+               strcmp(msg, "No provisioned throughput specified for the table") == 0) {
+        out = "One or more parameter values were invalid: ReadCapacityUnits and "
+              "WriteCapacityUnits must both be specified when BillingMode is PROVISIONED";
+    }
+    if (out != NULL && out != buf) {
+        snprintf(buf, len, "%s", out);
+        out = buf;
+    }
+    json_object_put(req);
+    return out;
+}
+
+/* ---- checks made before forwarding ------------------------------------------------- */
+
+typedef struct enum_rule {
+    const char *member, *path, *set;
+} enum_rule_t;
+
+static const enum_rule_t enums[] = {
+    {"ReturnConsumedCapacity", "returnConsumedCapacity", "INDEXES, TOTAL, NONE"},
+    {"ReturnItemCollectionMetrics", "returnItemCollectionMetrics", "SIZE, NONE"},
+    {"ReturnValues", "returnValues", "ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW"},
+    {"ReturnValuesOnConditionCheckFailure", "returnValuesOnConditionCheckFailure", "ALL_OLD, NONE"},
+    {"Select", "select", "SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES"},
+    {"ConditionalOperator", "conditionalOperator", "OR, AND"},
+};
+
+static int in_set(const char *v, const char *set)
+{
+    size_t n = strlen(v);
+    for (const char *p = set; *p != '\0';) {
+        size_t l = strcspn(p, ",");
+        if (l == n && strncmp(p, v, n) == 0)
+            return 1;
+        p += l;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    return 0;
+}
+
+/* enum members of the request: checked before the table lookup, as DynamoDB does */
+static int enum_message(json_object *req, char *buf, size_t len)
+{
+    char clauses[6][400];
+    int n = 0;
+    for (size_t i = 0; i < sizeof(enums) / sizeof(enums[0]); i++) {
+        const char *v = str_member(req, enums[i].member);
+        if (v == NULL || in_set(v, enums[i].set))
+            continue;
+        snprintf(clauses[n++], sizeof(clauses[0]),
+                 "Value '%.100s' at '%s' failed to satisfy constraint: Member must satisfy enum "
+                 "value set: [%s]",
+                 v, enums[i].path, enums[i].set);
+    }
+    if (n == 0)
+        return 0;
+    size_t w = (size_t)snprintf(buf, len, "%d validation error%s detected: ", n, n > 1 ? "s" : "");
+    for (int i = 0; i < n && w < len; i++)
+        w += (size_t)snprintf(buf + w, len - w, "%s%s", i ? "; " : "", clauses[i]);
+    return 1;
+}
+
+/* DynamoDB's item size: attribute names plus values (numbers about one byte per two
+ * digits plus one) */
+static size_t value_size(json_object *av);
+
+static size_t number_size(const char *s)
+{
+    size_t digits = 0;
+    for (const char *p = s; *p != '\0' && *p != 'e' && *p != 'E'; p++)
+        digits += isdigit((unsigned char)*p) != 0;
+    return (digits + 1) / 2 + 1;
+}
+
+static size_t value_size(json_object *av)
+{
+    size_t sz = 0;
+    if (!json_object_is_type(av, json_type_object))
+        return 0;
+    json_object_object_foreach(av, type, v)
+    {
+        if (strcmp(type, "S") == 0)
+            sz += (size_t)json_object_get_string_len(v);
+        else if (strcmp(type, "N") == 0)
+            sz += number_size(json_object_get_string(v));
+        else if (strcmp(type, "B") == 0)
+            sz += (size_t)json_object_get_string_len(v) * 3 / 4;
+        else if (strcmp(type, "BOOL") == 0 || strcmp(type, "NULL") == 0)
+            sz += 1;
+        else if (json_object_is_type(v, json_type_array)) {
+            sz += 3;
+            for (size_t i = 0; i < json_object_array_length(v); i++) {
+                json_object *e = json_object_array_get_idx(v, i);
+                if (strcmp(type, "L") == 0)
+                    sz += 1 + value_size(e);
+                else if (strcmp(type, "NS") == 0)
+                    sz += number_size(json_object_get_string(e));
+                else
+                    sz += (size_t)json_object_get_string_len(e);
+            }
+        } else if (strcmp(type, "M") == 0 && json_object_is_type(v, json_type_object)) {
+            sz += 3;
+            json_object_object_foreach(v, name, mv)
+            {
+                sz += 1 + strlen(name) + value_size(mv);
+            }
+        }
+    }
+    return sz;
+}
+
+static size_t item_size(json_object *item)
+{
+    size_t sz = 0;
+    if (!json_object_is_type(item, json_type_object))
+        return 0;
+    json_object_object_foreach(item, name, av)
+    {
+        sz += strlen(name) + value_size(av);
+    }
+    return sz;
+}
+
+int rs_ddb_precheck(const char *op, const char *body, size_t len, char *buf, size_t buflen)
+{
+    static const char *const enum_names[] = {"\"Return", "\"Select\"", "\"ConditionalOperator\""};
+    int want = strcmp(op, "CreateTable") == 0 || (strcmp(op, "PutItem") == 0 && len > 409600);
+    for (size_t i = 0; !want && i < 3; i++)
+        want = memmem(body, len, enum_names[i], strlen(enum_names[i])) != NULL;
+    if (!want)
+        return 0;
+    json_tokener *tok = json_tokener_new();
+    json_object *req = tok != NULL ? json_tokener_parse_ex(tok, body, (int)len) : NULL, *v;
+    json_tokener_free(tok);
+    int hit = 0;
+    if (req != NULL && json_object_is_type(req, json_type_object)) {
+        const char *bm = str_member(req, "BillingMode");
+        if (enum_message(req, buf, buflen)) {
+            hit = 1;
+        } else if (strcmp(op, "PutItem") == 0 && json_object_object_get_ex(req, "Item", &v) &&
+                   item_size(v) > 409600) {
+            snprintf(buf, buflen, "Item size has exceeded the maximum allowed size");
+            hit = 1;
+        } else if (strcmp(op, "CreateTable") == 0 && bm != NULL &&
+                   strcmp(bm, "PAY_PER_REQUEST") == 0 &&
+                   json_object_object_get_ex(req, "ProvisionedThroughput", &v)) {
+            snprintf(buf, buflen,
+                     "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
+                     "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
+            hit = 1;
+        }
+    }
+    json_object_put(req);
+    return hit;
+}
+
+/* ---- messages that name a key: they need the table's key schema ------------------- */
+
+int rs_ddb_needs_schema(const char *op, const char *msg)
+{
+    if (strcmp(op, "PutItem") == 0)
+        return strcmp(msg, "One of the required keys was not given a value") == 0 ||
+               strcmp(msg, "One or more parameter values were invalid: Type mismatch for key") ==
+                   0 ||
+               strcmp(msg, "One or more parameter values were invalid: Type mismatch for Index "
+                           "Key") == 0;
+    if (strcmp(op, "Query") == 0)
+        return strcmp(msg, "Query condition missed key schema element") == 0;
+    return 0;
+}
+
+/* the KeySchema that applies: the index's when IndexName names one */
+static json_object *key_schema(json_object *table, const char *index)
+{
+    static const char *const kinds[] = {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"};
+    json_object *ks = NULL, *list;
+    if (index != NULL)
+        for (size_t k = 0; k < 2; k++)
+            if (json_object_object_get_ex(table, kinds[k], &list) &&
+                json_object_is_type(list, json_type_array))
+                for (size_t i = 0; i < json_object_array_length(list); i++) {
+                    json_object *ix = json_object_array_get_idx(list, i);
+                    const char *n = str_member(ix, "IndexName");
+                    if (n != NULL && strcmp(n, index) == 0 &&
+                        json_object_object_get_ex(ix, "KeySchema", &ks))
+                        return ks;
+                }
+    if (json_object_object_get_ex(table, "KeySchema", &ks))
+        return ks;
+    return NULL;
+}
+
+static const char *attr_type(json_object *table, const char *name)
+{
+    json_object *defs;
+    if (!json_object_object_get_ex(table, "AttributeDefinitions", &defs) ||
+        !json_object_is_type(defs, json_type_array))
+        return NULL;
+    for (size_t i = 0; i < json_object_array_length(defs); i++) {
+        json_object *d = json_object_array_get_idx(defs, i);
+        const char *n = str_member(d, "AttributeName");
+        if (n != NULL && strcmp(n, name) == 0)
+            return str_member(d, "AttributeType");
+    }
+    return NULL;
+}
+
+/* does the expression refer to attribute `name` (directly or through #aliases)? */
+static int expr_names(json_object *req, const char *expr, const char *name)
+{
+    size_t nl = strlen(name);
+    for (const char *p = expr; (p = strstr(p, name)) != NULL; p += nl) {
+        int before = p == expr || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '#' ||
+                                    p[-1] == ':');
+        int after = !(isalnum((unsigned char)p[nl]) || p[nl] == '_');
+        if (before && after)
+            return 1;
+    }
+    json_object *names;
+    if (json_object_object_get_ex(req, "ExpressionAttributeNames", &names) &&
+        json_object_is_type(names, json_type_object)) {
+        json_object_object_foreach(names, alias, target)
+        {
+            if (json_object_is_type(target, json_type_string) &&
+                strcmp(json_object_get_string(target), name) == 0 && strstr(expr, alias) != NULL)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* the first index key attribute of the item whose type is not the defined one */
+static const char *index_mismatch(json_object *table, json_object *req, char *buf, size_t len)
+{
+    static const char *const kinds[] = {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"};
+    json_object *item, *list, *ks, *av;
+    if (!json_object_object_get_ex(req, "Item", &item))
+        return NULL;
+    for (size_t k = 0; k < 2; k++) {
+        if (!json_object_object_get_ex(table, kinds[k], &list) ||
+            !json_object_is_type(list, json_type_array))
+            continue;
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+            json_object *ix = json_object_array_get_idx(list, i);
+            if (!json_object_object_get_ex(ix, "KeySchema", &ks) ||
+                !json_object_is_type(ks, json_type_array))
+                continue;
+            for (size_t e = 0; e < json_object_array_length(ks); e++) {
+                const char *key = str_member(json_object_array_get_idx(ks, e), "AttributeName");
+                const char *want = key ? attr_type(table, key) : NULL;
+                if (want == NULL || !json_object_object_get_ex(item, key, &av) ||
+                    !json_object_is_type(av, json_type_object))
+                    continue;
+                json_object_object_foreach(av, actual, unused)
+                {
+                    (void)unused;
+                    if (strcmp(actual, want) != 0) {
+                        snprintf(buf, len,
+                                 "One or more parameter values were invalid: Type mismatch for "
+                                 "Index Key %s Expected: %s Actual: %s IndexName: %s",
+                                 key, want, actual, str_member(ix, "IndexName"));
+                        return buf;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
+const char *rs_ddb_schema_message(const char *op, const char *msg, const char *req_body,
+                                  size_t req_len, const char *describe, size_t dlen, char *buf,
+                                  size_t len)
+{
+    json_object *req = json_tokener_parse(req_body != NULL && req_len > 0 ? req_body : "{}");
+    json_tokener *tok = json_tokener_new();
+    json_object *desc = tok != NULL ? json_tokener_parse_ex(tok, describe, (int)dlen) : NULL;
+    json_tokener_free(tok);
+    json_object *table = NULL, *item, *ks;
+    const char *out = NULL;
+    if (req == NULL || desc == NULL || !json_object_object_get_ex(desc, "Table", &table))
+        goto done;
+    if (strcmp(msg, "One or more parameter values were invalid: Type mismatch for Index Key") ==
+        0) {
+        out = index_mismatch(table, req, buf, len);
+        goto done;
+    }
+    ks = key_schema(table, strcmp(op, "Query") == 0 ? str_member(req, "IndexName") : NULL);
+    if (ks == NULL || !json_object_is_type(ks, json_type_array))
+        goto done;
+    for (size_t i = 0; i < json_object_array_length(ks) && out == NULL; i++) {
+        const char *key = str_member(json_object_array_get_idx(ks, i), "AttributeName");
+        if (key == NULL)
+            continue;
+        if (strcmp(op, "Query") == 0) {
+            const char *expr = str_member(req, "KeyConditionExpression");
+            if (i == 0 && (expr == NULL || !expr_names(req, expr, key))) {
+                snprintf(buf, len, "Query condition missed key schema element: %s", key);
+                out = buf;
+            }
+            continue;
+        }
+        json_object *av;
+        if (!json_object_object_get_ex(req, "Item", &item))
+            break;
+        if (!json_object_object_get_ex(item, key, &av) ||
+            !json_object_is_type(av, json_type_object)) {
+            if (strcmp(msg, "One of the required keys was not given a value") == 0) {
+                snprintf(buf, len,
+                         "One or more parameter values were invalid: Missing the key %s in the "
+                         "item",
+                         key);
+                out = buf;
+            }
+            continue;
+        }
+        const char *want = attr_type(table, key);
+        json_object_object_foreach(av, actual, unused)
+        {
+            (void)unused;
+            if (want != NULL && strcmp(actual, want) != 0 &&
+                strcmp(msg, "One or more parameter values were invalid: Type mismatch for key") ==
+                    0) {
+                snprintf(buf, len,
+                         "One or more parameter values were invalid: Type mismatch for key %s "
+                         "expected: %s actual: %s",
+                         key, want, actual);
+                out = buf;
+            }
+            break;
+        }
+    }
+done:
+    json_object_put(req);
+    json_object_put(desc);
+    return out;
+}
