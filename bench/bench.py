@@ -43,37 +43,65 @@ def verify_objects(port, blobs):
     return None
 
 
-def bench_server(srv, port, fig, blobs, args, s3=True, list_keys=0, list_repeat=0):
-    if not srv.start(port):
-        fig.notes.append("did not start (see its log above)")
+class Entry:
+    """A server under test: its figures, process, port and what it is measured on."""
+
+    def __init__(self, fig, srv, port, s3=True, list_keys=0, list_repeat=0):
+        self.fig, self.srv, self.port = fig, srv, port
+        self.s3, self.list_keys, self.list_repeat = s3, list_keys, list_repeat
+
+
+def start(e, blobs):
+    """Start the server, time it to healthy, store the benchmark objects and check them."""
+    if not e.srv.start(e.port):
+        e.fig.notes.append("did not start (see its log above)")
         return
+    e.fig.ok = True
+    e.fig.startup_ms = e.srv.startup_ms
+    e.fig.mem_idle = e.srv.memory_mib()
+    if e.s3:
+        servers.request(e.port, "PUT", "/bench")
+        for path, data in blobs.items():
+            status, _ = servers.request(e.port, "PUT", path, body=data)
+            if status != 200:
+                e.fig.notes.append(f"PUT {path}: HTTP {status}")
+    bad = verify_objects(e.port, blobs)
+    if bad:
+        e.fig.notes.append(bad)
+
+
+def best(a, b):
+    """The better of two runs of one measurement; errors of any run are kept."""
+    if a is None:
+        return b
+    win = b if b.rps > a.rps else a
+    return measure.WrkResult(win.rps, a.errors + b.errors, win.p99_ms,
+                             a.requests + b.requests, (a.note + " " + b.note).strip())
+
+
+def throughput(entries, args):
+    """4 KiB GET, 4 KiB PUT and 1 MiB GET, each the best of args.rounds runs; in every
+    round the servers take turns, so background load on the machine hits them alike."""
+    runs = (("get4k", "/bench/k4", 32, None, False), ("put4k", "/", 32, "put.lua", True),
+            ("get1m", "/bench/m1", 8, None, False))
+    for e in entries:
+        if e.fig.ok:
+            measure.wrk(e.port, "/bench/k4", 32, 1)  # warm-up, not recorded
+    for attr, path, conns, script, s3_only in runs:
+        for _ in range(args.rounds):
+            for e in entries:
+                if e.fig.ok and (e.s3 or not s3_only):
+                    r = measure.wrk(e.port, path, conns, args.seconds, script=script)
+                    setattr(e.fig, attr, best(getattr(e.fig, attr), r))
+
+
+def listing(e):
     try:
-        fig.ok = True
-        fig.startup_ms = srv.startup_ms
-        fig.mem_idle = srv.memory_mib()
-        if s3:
-            servers.request(port, "PUT", "/bench")
-            for path, data in blobs.items():
-                status, _ = servers.request(port, "PUT", path, body=data)
-                if status != 200:
-                    fig.notes.append(f"PUT {path}: HTTP {status}")
-        bad = verify_objects(port, blobs)
-        if bad:
-            fig.notes.append(bad)
-        measure.wrk(port, "/bench/k4", 32, 1)  # warm-up, not recorded
-        fig.get4k = measure.wrk(port, "/bench/k4", 32, args.seconds)
-        if s3:
-            fig.put4k = measure.wrk(port, "/", 32, args.seconds, script="put.lua")
-        fig.get1m = measure.wrk(port, "/bench/m1", 8, args.seconds)
-        if list_keys:
-            fig.load = measure.load_keys(port, "list", list_keys)
-            fig.list_keys = list_keys
-            fig.list_ms = measure.list_latency(port, "list", list_keys, list_repeat)
-        fig.mem_end = srv.memory_mib()
-    except Exception as e:  # a failing server must not stop the other measurements
-        fig.notes.append(f"error: {e}")
-    finally:
-        srv.stop()
+        e.fig.load = measure.load_keys(e.port, "list", e.list_keys)
+        e.fig.list_keys = e.list_keys
+        e.fig.list_ms = measure.list_latency(e.port, "list", e.list_keys, e.list_repeat)
+    except Exception as ex:  # a failing server must not stop the other measurements
+        e.fig.notes.append(f"error: {ex}")
 
 
 def cell_rps(r):
@@ -217,9 +245,11 @@ def header(args):
         "RustStack benchmark, " + time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         f"machine: {os.cpu_count()} cores ({model}), Linux {platform.release()}, "
         f"load average {load[0]:.2f} at start",
-        f"method: loopback only; wrk with 1 thread on the same cores as the servers; "
-        f"{args.seconds} s per run",
-        "  after a 1 s warm-up; the same 4 KiB and 1 MiB objects for every server.",
+        f"method: loopback only; wrk with 1 thread on the same cores as the servers; best of "
+        f"{args.rounds} runs",
+        f"  of {args.seconds} s, the servers taking turns in each round, after a 1 s warm-up; "
+        "the same",
+        "  4 KiB and 1 MiB objects for every server; all four servers up during the run.",
         "  h2o static: the files, num-threads 2. moto: server mode. ruststack: 1 and 2 "
         f"workers, {cfg}.",
         "  ListObjectsV2: median ms of a max-keys=1000 page at the start, middle and end "
@@ -241,7 +271,8 @@ def main():
     ap.add_argument("--config", default=None,
                     help="ruststack config file (default: access_log = off)")
     ap.add_argument("--out", default=None, help="also write the results here")
-    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--seconds", type=int, default=4)
+    ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--keys", type=int, default=100000)
     ap.add_argument("--moto-keys", type=int, default=5000)
     ap.add_argument("--list-repeat", type=int, default=15)
@@ -261,17 +292,32 @@ def main():
         lines = header(args)
         print("\n".join(lines), flush=True)
 
-        srv, port = servers.h2o_static(os.path.join(workdir, "h2o"), blobs)
-        bench_server(srv, port, figs[0], blobs, args, s3=False)
-        srv, port = servers.moto(workdir)
-        bench_server(srv, port, figs[1], blobs, args, list_keys=args.moto_keys,
-                     list_repeat=args.moto_list_repeat)
         config = args.config or bench_config(args.binary, workdir)
-        for fig, workers in ((figs[2], 1), (figs[3], 2)):
-            srv, port = servers.ruststack(args.binary, config, workers, workdir)
-            bench_server(srv, port, fig, blobs, args,
-                         list_keys=args.keys if workers == 2 else 0,
-                         list_repeat=args.list_repeat)
+        entries = [
+            Entry(figs[0], *servers.h2o_static(os.path.join(workdir, "h2o"), blobs), s3=False),
+            Entry(figs[1], *servers.moto(workdir), list_keys=args.moto_keys,
+                  list_repeat=args.moto_list_repeat),
+            Entry(figs[2], *servers.ruststack(args.binary, config, 1, workdir)),
+            Entry(figs[3], *servers.ruststack(args.binary, config, 2, workdir),
+                  list_keys=args.keys, list_repeat=args.list_repeat),
+        ]
+        try:
+            for e in entries:
+                try:
+                    start(e, blobs)
+                except Exception as ex:  # the other servers are still measured
+                    e.fig.ok = False
+                    e.fig.notes.append(f"error: {ex}")
+            throughput(entries, args)
+            for e in entries:
+                if e.fig.ok and e.list_keys:
+                    listing(e)
+            for e in entries:
+                if e.fig.ok:
+                    e.fig.mem_end = e.srv.memory_mib()
+        finally:
+            for e in entries:
+                e.srv.stop()
 
         body = table(figs, args)
         print("\n".join(body))

@@ -39,7 +39,7 @@
 #define NS_DDB "com.amazonaws.dynamodb.v20120810#"
 #define NS_VALIDATE "com.amazon.coral.validate#"
 #define QUEUE_MAX 4096
-#define POOL_MIN 4
+#define POOL_MIN 8
 #define POOL_MAX 32
 
 typedef struct wconn {
@@ -454,7 +454,7 @@ static int open_socket(const char *runtime_dir, char *path, size_t pathlen)
 
 static unsigned pool_size(const rs_conf_t *conf)
 {
-    unsigned n = conf->workers * 2;
+    unsigned n = conf->workers * 4;
     return n < POOL_MIN ? POOL_MIN : (n > POOL_MAX ? POOL_MAX : n);
 }
 

@@ -384,6 +384,9 @@ def test_requests_never_hang_while_starting(tmp_path):
     srv = DdbServer(tmp_path)
     srv.start()
     try:
+        # DynamoDB Local needs seconds to start: health says so meanwhile
+        first = ddb_health(srv.endpoint).get("state")
+        assert first == "starting", "health right after start-up: %r" % first
         c = make_ddb_client(srv.endpoint, connect_timeout=5, read_timeout=15)
         outcomes = []
         deadline = time.monotonic() + DDB_READY_TIMEOUT
@@ -402,6 +405,7 @@ def test_requests_never_hang_while_starting(tmp_path):
                 break
             time.sleep(0.02)
         assert outcomes[-1] == "ok", outcomes[-3:]
+        assert ddb_health(srv.endpoint).get("state") == "running"
         assert all(o in ("ok", "clean") for o in outcomes), [o for o in outcomes
                                                              if o not in ("ok", "clean")][:3]
     finally:
