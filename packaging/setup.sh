@@ -23,18 +23,20 @@ RS_BUILD_DIR=${RS_BUILD_DIR:-$RS_ROOT/build}
 RS_ASAN_DIR=${RS_ASAN_DIR:-$RS_ROOT/build-asan}
 RS_JOBS=${RS_JOBS:-$(nproc 2>/dev/null || echo 2)}
 RS_CONFIG=${RS_CONFIG:-$RS_ROOT/conf/ruststack.conf}
-RS_DEP_STEPS="apt python"
+RS_DEP_STEPS="apt python dynamodb"
 CI=${CI:-false}
 
 RS_APT_PACKAGES="build-essential autoconf automake libtool autoconf-archive pkg-config
 libh2o-evloop-dev h2o libxml2-dev libjson-c-dev libssl-dev libarchive-dev libcriterion-dev
-clang-format wrk curl ca-certificates python3 util-linux procps"
+clang-format wrk curl ca-certificates python3 util-linux procps
+maven openjdk-17-jre-headless"
 
 # Python modules the tests and benchmarks import, as "module=pip-requirement".
 # (pytest-tap is not used: its 3.5 release cannot load under pytest >= 9; the
 # integration suite reports TAP through its own plugin, tests/integration/tap_report.py.)
 RS_PY_MODULES="boto3=boto3 awscli=awscli pytest=pytest requests=requests
-moto=moto[server] flask=moto[server] flask_cors=moto[server]"
+moto=moto[server] flask=moto[server] flask_cors=moto[server]
+pynamodb=pynamodb"
 
 log()
 {
@@ -117,6 +119,17 @@ deps_python()
     [ -z "$(py_missing)" ] || die "python packages still missing: $(py_missing)"
 }
 
+# DynamoDB Local from Maven Central into build/dynamodb-local (the ddb supervisor's
+# dynamodb_local_dir for source-tree runs and the tests).
+RS_DDB_LOCAL_DIR=${RS_DDB_LOCAL_DIR:-$RS_ROOT/build/dynamodb-local}
+export RS_DDB_LOCAL_DIR
+
+deps_dynamodb()
+{
+    log "dynamodb: DynamoDB Local in $RS_DDB_LOCAL_DIR"
+    sh "$RS_ROOT/packaging/fetch-dynamodb-local.sh" "$RS_DDB_LOCAL_DIR"
+}
+
 do_deps()
 {
     if [ "${RS_SKIP_DEPS:-0}" = 1 ]; then
@@ -152,7 +165,12 @@ configure_in()
 do_build()
 {
     if [ "$CI" = true ]; then
-        rm -rf "$RS_BUILD_DIR" "$RS_ASAN_DIR"
+        # a clean build, keeping the DynamoDB Local download that deps put there
+        if [ -d "$RS_BUILD_DIR" ]; then
+            find "$RS_BUILD_DIR" -mindepth 1 -maxdepth 1 ! -name dynamodb-local \
+                -exec rm -rf {} +
+        fi
+        rm -rf "$RS_ASAN_DIR"
     fi
     regen
     configure_in "$RS_BUILD_DIR" --enable-werror
@@ -164,8 +182,14 @@ do_run()
 {
     do_deps
     do_build
+    # the configuration, plus the source tree's DynamoDB Local (later lines win)
+    runconf="$RS_BUILD_DIR/ruststack-run.conf"
+    {
+        cat "$RS_CONFIG"
+        printf '\n# added by packaging/setup.sh run\ndynamodb_local_dir = %s\n' "$RS_DDB_LOCAL_DIR"
+    } >"$runconf"
     log "starting ruststack on 127.0.0.1:4566 (Ctrl-C stops it)"
-    exec "$RS_BUILD_DIR/ruststack" --config "$RS_CONFIG" --bind 127.0.0.1 --port 4566 "$@"
+    exec "$RS_BUILD_DIR/ruststack" --config "$runconf" --bind 127.0.0.1 --port 4566 "$@"
 }
 
 # ---- tests ----------------------------------------------------------------------------

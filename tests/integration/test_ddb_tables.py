@@ -154,6 +154,8 @@ def test_list_tables_order_limit_and_paging(ddb_endpoint):
             client.delete_table(TableName=n)
 
 
+@pytest.mark.xfail(strict=True, reason="known difference, README 'DynamoDB compatibility': "
+                   "DynamoDB Local compares table names case-insensitively")
 def test_table_names_case_sensitive(ddb, ddb_table):
     """AWS table names are case-sensitive: `Users` and `users` are two tables."""
     base = unique_name("case")
