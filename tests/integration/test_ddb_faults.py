@@ -175,7 +175,8 @@ def test_sigkill_dynamodb_local_under_load(faulty):
     assert len(java) == 1, "expected one DynamoDB Local java process, found %r" % java
     load = Load(faulty.endpoint, table)
     load.start()
-    time.sleep(1.0)
+    # wait (bounded) for the load to get going: a loaded machine may need more than 1 s
+    wait_for(lambda: load.ok > 0, 20)
     ok_before = load.ok
     assert ok_before > 0, "no request succeeded before the kill: %r" % load.dirty[:3]
     # a retrying client (botocore standard mode) started right at the kill must get through
