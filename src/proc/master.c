@@ -30,7 +30,7 @@
 #include "rs/log.h"
 #include "rs/status.h"
 
-#define QUICK_DEATH_MS 5000 /* a worker dying sooner than this failed at start-up */
+#define QUICK_DEATH_MS 5000 /* a worker exiting/crashing sooner than this failed at start-up */
 #define MAX_QUICK_DEATHS 6  /* in a row, in one slot: give up instead of looping */
 #define BACKOFF_MAX_MS 10000
 
@@ -208,7 +208,11 @@ static void reaped(unsigned i, int status)
         rs_log(RS_LOG_ALERT, NULL, "slot %u: fatal worker error, not respawning", i);
         return;
     }
-    if (now - w->started_ms < QUICK_DEATH_MS)
+    /* A start-up failure is the worker's own exit or crash soon after spawning. A SIGKILL
+     * comes from outside (an operator, the OOM killer, a stress test) and says nothing
+     * about start-up, so it never counts towards giving up. */
+    if (now - w->started_ms < QUICK_DEATH_MS &&
+        !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
         w->quick_deaths++;
     else
         w->quick_deaths = 0;

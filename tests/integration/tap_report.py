@@ -44,7 +44,9 @@ class TapStream:
                 self.point(True, report.nodeid, directive="SKIP " + str(reason))
         elif report.when == "call":
             if hasattr(report, "wasxfail"):
-                self.point(report.skipped, report.nodeid, directive="TODO " + report.wasxfail)
+                # TAP "not ok # TODO" is an expected failure (automake XFAIL); an
+                # unexpected pass is "ok # TODO" (XPASS, counted as a failure)
+                self.point(report.passed, report.nodeid, directive="TODO " + report.wasxfail)
             elif report.passed:
                 self.point(True, report.nodeid)
             elif report.skipped:
