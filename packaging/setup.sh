@@ -286,6 +286,14 @@ do_test()
     fi
     [ $asan_ok = 1 ] || status=1
 
+    log "clang-format check (.clang-format)"
+    : >"$RS_TMP/format"
+    for f in $(cd "$RS_ROOT" && git ls-files '*.c' '*.h' 2>/dev/null ||
+        find src include tests -name '*.[ch]'); do
+        clang-format --dry-run --Werror "$RS_ROOT/$f" >/dev/null 2>&1 || echo "$f" >>"$RS_TMP/format"
+    done
+    [ ! -s "$RS_TMP/format" ] || status=1
+
     log "make distcheck"
     dist_ok=1
     make -C "$RS_BUILD_DIR" -j"$RS_JOBS" distcheck \
@@ -329,6 +337,16 @@ do_summary()
     echo
     echo "==== RustStack test summary ===="
     cat "$RS_TMP/summary"
+    if [ -f "$RS_TMP/format" ]; then
+        if [ -s "$RS_TMP/format" ]; then
+            printf 'format: %d files differ from clang-format:' "$(wc -l <"$RS_TMP/format")"
+            tr '\n' ' ' <"$RS_TMP/format"
+            echo
+            sbad=1
+        else
+            echo "format: clang-format clean"
+        fi
+    fi
     if [ -f "$RS_TMP/dist" ]; then
         cat "$RS_TMP/dist"
         grep -q passed "$RS_TMP/dist" || sbad=1

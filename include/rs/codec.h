@@ -14,8 +14,8 @@ size_t rs_base64_encode(const uint8_t *in, size_t n, char *out);
 /* strict: padding required, no whitespace; returns decoded length or -1 */
 long rs_base64_decode(const char *in, size_t n, uint8_t *out, size_t out_cap);
 void rs_hex_encode(const uint8_t *in, size_t n, char *out); /* lower-case, NUL-terminated */
-int rs_hex_decode(const char *in, size_t n, uint8_t *out); /* 0 or -1 */
-int rs_hex_digit(int c); /* value of one hex digit, or -1 */
+int rs_hex_decode(const char *in, size_t n, uint8_t *out);  /* 0 or -1 */
+int rs_hex_digit(int c);                                    /* value of one hex digit, or -1 */
 
 /* S3 encoding-type=url: percent-encode all but unreserved (A-Za-z0-9-._~) and '/' */
 char *rs_s3_urlencode(rs_pool_t *pool, const char *s, size_t n);

@@ -38,12 +38,12 @@ typedef struct rs_conf {
     int log_level;
     char log_file[1024];
     int access_log;
-    char shm_name[64];         /* after rs_conf_finalize: never empty */
-    uint32_t shutdown_timeout; /* seconds a graceful stop may take before SIGKILL */
-    char runtime_dir[256];     /* supervisor sockets; after finalize: never empty */
-    int dynamodb;              /* run the DynamoDB supervisor */
-    char dynamodb_local_dir[1024]; /* DynamoDBLocal.jar, DynamoDBLocal_lib/ */
-    char java[1024];               /* the java binary (PATH lookup when no '/') */
+    char shm_name[64];                 /* after rs_conf_finalize: never empty */
+    uint32_t shutdown_timeout;         /* seconds a graceful stop may take before SIGKILL */
+    char runtime_dir[256];             /* supervisor sockets; after finalize: never empty */
+    int dynamodb;                      /* run the DynamoDB supervisor */
+    char dynamodb_local_dir[1024];     /* DynamoDBLocal.jar, DynamoDBLocal_lib/ */
+    char java[1024];                   /* the java binary (PATH lookup when no '/') */
     uint32_t dynamodb_start_timeout;   /* seconds until DynamoDB Local must answer */
     uint32_t dynamodb_request_timeout; /* seconds one forwarded request may take */
     char data_dir[1024];               /* "" = in memory; else <data_dir>/dynamodb */

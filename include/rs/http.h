@@ -18,7 +18,7 @@ typedef struct rs_pool {
 } rs_pool_t;
 
 void rs_pool_init(rs_pool_t *p);
-void *rs_pool_alloc(rs_pool_t *p, size_t n);      /* aborts on OOM, like h2o_mem_alloc */
+void *rs_pool_alloc(rs_pool_t *p, size_t n); /* aborts on OOM, like h2o_mem_alloc */
 char *rs_pool_strndup(rs_pool_t *p, const char *s, size_t n); /* NUL-terminated copy */
 char *rs_pool_printf(rs_pool_t *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rs_pool_clear(rs_pool_t *p);
@@ -46,19 +46,19 @@ typedef struct rs_hdr {
 /* ---- request -------------------------------------------------------------------- */
 typedef struct rs_http_req {
     rs_pool_t *pool;
-    const char *method;   /* "GET", ... NUL-terminated */
-    const char *path;     /* raw path as sent (percent-encoded), without the query */
+    const char *method; /* "GET", ... NUL-terminated */
+    const char *path;   /* raw path as sent (percent-encoded), without the query */
     size_t path_len;
-    const char *query;    /* raw query without '?', NULL when there was no '?' */
+    const char *query; /* raw query without '?', NULL when there was no '?' */
     size_t query_len;
-    const char *host;     /* Host header / authority, may include ":port" */
+    const char *host; /* Host header / authority, may include ":port" */
     size_t host_len;
     const rs_hdr_t *headers;
     size_t num_headers;
     const uint8_t *body;
     size_t body_len;
     int has_content_length; /* the client sent Content-Length */
-    char request_id[17];  /* 16 upper-case alphanumerics, set by the adapter */
+    char request_id[17];    /* 16 upper-case alphanumerics, set by the adapter */
     /* set by the router from the credentials (SigV4 scope / access key) */
     char account[13];
     char region[32];
@@ -78,12 +78,12 @@ typedef struct rs_http_resp {
     int status;
     rs_hdr_t headers[RS_HTTP_MAX_HEADERS];
     size_t num_headers;
-    rs_buf_t body;   /* owned body (heap); used when zc_nseg == 0 */
+    rs_buf_t body; /* owned body (heap); used when zc_nseg == 0 */
     /* zero-copy body straight out of shared memory (pinned by the S3 layer) */
     const struct iovec *zc;
     size_t zc_nseg;
     size_t content_length; /* total length when the body is zero-copy */
-    int head_only;   /* HEAD: send headers (incl. Content-Length) but no body */
+    int head_only;         /* HEAD: send headers (incl. Content-Length) but no body */
     /* called once when the response is done or the client went away */
     void (*on_dispose)(void *arg);
     void *dispose_arg;

@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 typedef enum {
-    RS_RANGE_NONE = 0,        /* absent or ignored (malformed, multi-range, last < first) */
-    RS_RANGE_OK = 1,          /* [*first, *last] inclusive, clamped to size */
+    RS_RANGE_NONE = 0,         /* absent or ignored (malformed, multi-range, last < first) */
+    RS_RANGE_OK = 1,           /* [*first, *last] inclusive, clamped to size */
     RS_RANGE_UNSATISFIABLE = 2 /* 416 InvalidRange */
 } rs_range_result_t;
 

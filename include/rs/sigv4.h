@@ -11,7 +11,7 @@
 #include "rs/http.h"
 
 typedef enum {
-    RS_AUTH_NONE = 0,  /* anonymous */
+    RS_AUTH_NONE = 0, /* anonymous */
     RS_AUTH_V4_HEADER,
     RS_AUTH_V4_QUERY,
     RS_AUTH_V2_HEADER,
@@ -21,13 +21,13 @@ typedef enum {
 typedef struct rs_auth {
     rs_auth_kind_t kind;
     char access_key[129];
-    char scope_date[9];   /* yyyymmdd (v4) */
-    char region[32];      /* v4 scope region; "" for v2 */
-    char service[32];     /* v4 scope service */
-    char amz_date[17];    /* yyyymmddThhmmssZ (v4) */
-    int64_t request_time; /* seconds, from X-Amz-Date / Date; 0 if unknown */
-    int64_t expires_at;   /* presigned: absolute expiry in seconds; 0 = none */
-    long expires_param;   /* v4 X-Amz-Expires as given */
+    char scope_date[9];         /* yyyymmdd (v4) */
+    char region[32];            /* v4 scope region; "" for v2 */
+    char service[32];           /* v4 scope service */
+    char amz_date[17];          /* yyyymmddThhmmssZ (v4) */
+    int64_t request_time;       /* seconds, from X-Amz-Date / Date; 0 if unknown */
+    int64_t expires_at;         /* presigned: absolute expiry in seconds; 0 = none */
+    long expires_param;         /* v4 X-Amz-Expires as given */
     const char *signed_headers; /* pool, ';'-separated lower-case (v4) */
     const char *signature;      /* pool, hex (v4) or base64 (v2) */
     const char *payload_hash;   /* x-amz-content-sha256 or UNSIGNED-PAYLOAD (v4) */

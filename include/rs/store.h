@@ -16,20 +16,20 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-#define RS_MAX_KEY 1024         /* S3's key limit in bytes */
-#define RS_MAX_BUCKET_NAME 63   /* S3's bucket name limit */
-#define RS_ACCOUNT_LEN 12       /* 12-digit account id */
+#define RS_MAX_KEY 1024       /* S3's key limit in bytes */
+#define RS_MAX_BUCKET_NAME 63 /* S3's bucket name limit */
+#define RS_ACCOUNT_LEN 12     /* 12-digit account id */
 #define RS_MAX_REGION 31
-#define RS_MAX_META 16384       /* opaque per-object metadata blob (headers, user meta) */
+#define RS_MAX_META 16384 /* opaque per-object metadata blob (headers, user meta) */
 
 typedef struct rs_store rs_store_t; /* process-local handle (base address, slot, tag) */
 
 typedef struct rs_store_conf {
-    uint64_t capacity_bytes; /* blob arena size: the `s3_capacity` setting */
-    uint32_t max_objects;    /* index entries in all: the `s3_max_objects` setting */
-    uint32_t max_buckets;    /* bucket table size: the `s3_max_buckets` setting */
-    uint32_t shards;         /* index shards, power of two >= 4; 0 = 4 x max_workers rounded */
-    uint32_t max_workers;    /* worker slots */
+    uint64_t capacity_bytes;  /* blob arena size: the `s3_capacity` setting */
+    uint32_t max_objects;     /* index entries in all: the `s3_max_objects` setting */
+    uint32_t max_buckets;     /* bucket table size: the `s3_max_buckets` setting */
+    uint32_t shards;          /* index shards, power of two >= 4; 0 = 4 x max_workers rounded */
+    uint32_t max_workers;     /* worker slots */
     uint64_t max_object_size; /* largest single object: the `s3_max_object_size` setting */
 } rs_store_conf_t;
 
@@ -93,19 +93,25 @@ int rs_bucket_list(rs_store_t *st, const char *account, rs_bucket_t **out, size_
 
 /* ---- objects ------------------------------------------------------------------- */
 
-enum { RS_CKSUM_NONE = 0, RS_CKSUM_CRC32, RS_CKSUM_CRC32C, RS_CKSUM_CRC64NVME, RS_CKSUM_SHA1,
-       RS_CKSUM_SHA256 };
+enum {
+    RS_CKSUM_NONE = 0,
+    RS_CKSUM_CRC32,
+    RS_CKSUM_CRC32C,
+    RS_CKSUM_CRC64NVME,
+    RS_CKSUM_SHA1,
+    RS_CKSUM_SHA256
+};
 
 /* Fixed per-object facts the store itself needs (listing, conditions). */
 typedef struct rs_obj_info {
     uint64_t size;
-    int64_t mtime_ms;        /* last modified, ms since the epoch */
-    uint8_t etag[16];        /* MD5 of the bytes */
-    uint8_t checksum_alg;    /* RS_CKSUM_* */
-    uint8_t checksum_len;    /* bytes used in checksum[] */
-    uint8_t storage_class;   /* index into the S3 layer's storage-class table; 0 = STANDARD */
+    int64_t mtime_ms;      /* last modified, ms since the epoch */
+    uint8_t etag[16];      /* MD5 of the bytes */
+    uint8_t checksum_alg;  /* RS_CKSUM_* */
+    uint8_t checksum_len;  /* bytes used in checksum[] */
+    uint8_t storage_class; /* index into the S3 layer's storage-class table; 0 = STANDARD */
     uint8_t pad_;
-    uint8_t checksum[32];    /* raw big-endian digest */
+    uint8_t checksum[32]; /* raw big-endian digest */
 } rs_obj_info_t;
 
 /* Write conditions, checked atomically inside the shard critical section. */
@@ -119,11 +125,11 @@ typedef struct rs_obj_put {
     const rs_bucket_t *bucket; /* from rs_bucket_lookup; RS_ENOENT if deleted since */
     const char *key;
     size_t key_len;
-    const uint8_t *meta; /* opaque blob stored with the object (S3 layer's encoding) */
-    size_t meta_len;     /* <= RS_MAX_META */
+    const uint8_t *meta;      /* opaque blob stored with the object (S3 layer's encoding) */
+    size_t meta_len;          /* <= RS_MAX_META */
     const struct iovec *data; /* the bytes, possibly in pieces */
     size_t data_iovcnt;
-    rs_obj_info_t info;  /* size must equal the sum of data; the store keeps it verbatim */
+    rs_obj_info_t info; /* size must equal the sum of data; the store keeps it verbatim */
     rs_put_cond_t cond;
 } rs_obj_put_t;
 
@@ -160,26 +166,26 @@ int rs_obj_delete(rs_store_t *st, const rs_bucket_t *bucket, const char *key, si
 /* ---- listing ------------------------------------------------------------------- */
 
 typedef struct rs_list_item {
-    char *key;       /* the key, or the common prefix when is_prefix */
+    char *key; /* the key, or the common prefix when is_prefix */
     size_t key_len;
     int is_prefix;
     rs_obj_info_t info; /* objects only */
 } rs_list_item_t;
 
 typedef struct rs_list_query {
-    const char *after;  /* start strictly after this (marker, start-after, token); NULL: start */
+    const char *after; /* start strictly after this (marker, start-after, token); NULL: start */
     size_t after_len;
     const char *prefix;
     size_t prefix_len;
-    const char *delim;  /* NULL or "" for none */
+    const char *delim; /* NULL or "" for none */
     size_t delim_len;
-    size_t max_items;   /* objects + common prefixes on the page; 0 = empty page */
+    size_t max_items; /* objects + common prefixes on the page; 0 = empty page */
 } rs_list_query_t;
 
 typedef struct rs_list_result {
     rs_list_item_t *items; /* in key order; common prefixes interleaved in order */
     size_t n;
-    int truncated;         /* more items follow the last one */
+    int truncated; /* more items follow the last one */
 } rs_list_result_t;
 
 /* Keys in UTF-8 byte order, without scanning the whole bucket: cost is O(log n + page).

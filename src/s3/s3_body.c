@@ -53,8 +53,7 @@ static int check_md5(rs_s3_call_t *c, const uint8_t md5[16])
     if (memcmp(want, md5, 16) != 0) {
         rs_hex_encode(want, 16, hex);
         rs_base64_encode(md5, 16, b64);
-        rs_s3_fail(c, RS_S3E_BadDigest, NULL, "ExpectedDigest", hex, "CalculatedDigest", b64,
-                   NULL);
+        rs_s3_fail(c, RS_S3E_BadDigest, NULL, "ExpectedDigest", hex, "CalculatedDigest", b64, NULL);
         return -1;
     }
     return 0;
@@ -221,8 +220,7 @@ int rs_s3_body_read(rs_s3_call_t *c, rs_s3_body_t *b)
         want = strtoull(dcl, &end, 10);
         if (*dcl == '\0' || *end != '\0') {
             rs_s3_fail(c, RS_S3E_InvalidArgument, "x-amz-decoded-content-length is not a number",
-                       "ArgumentName", "x-amz-decoded-content-length", "ArgumentValue", dcl,
-                       NULL);
+                       "ArgumentName", "x-amz-decoded-content-length", "ArgumentValue", dcl, NULL);
             return -1;
         }
         if (rs_awschunked_decode(c->pool, req->body, req->body_len, &r) != 0 ||
@@ -230,7 +228,8 @@ int rs_s3_body_read(rs_s3_call_t *c, rs_s3_body_t *b)
             rs_s3_fail(c, RS_S3E_IncompleteBody, NULL, NULL);
             return -1;
         }
-        if (c->ctx->verify_signatures && strncmp(sha, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", 34) == 0 &&
+        if (c->ctx->verify_signatures &&
+            strncmp(sha, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", 34) == 0 &&
             verify_chunk_sigs(c, &r) != 0)
             return -1;
         b->iov = r.segs, b->iovcnt = r.nseg, b->len = r.decoded_len;

@@ -182,10 +182,10 @@ void rs_s3_list_buckets(rs_s3_call_t *c)
         }
     }
     if (qreg != NULL && qreg->value[0] != '\0' && !rs_s3_region_valid(qreg->value)) {
-        rs_s3_fail(c, RS_S3E_InvalidArgument,
-                   rs_pool_printf(c->pool, "Argument value %s is not a valid AWS Region",
-                                  qreg->value),
-                   "ArgumentName", "bucket-region", NULL);
+        rs_s3_fail(
+            c, RS_S3E_InvalidArgument,
+            rs_pool_printf(c->pool, "Argument value %s is not a valid AWS Region", qreg->value),
+            "ArgumentName", "bucket-region", NULL);
         return;
     }
     if (qtok != NULL && qtok->value[0] != '\0') {

@@ -236,9 +236,9 @@ void rs_s3_copy_object(rs_s3_call_t *c)
     rs_xml_elem(x, "LastModified", date);
     if (put.info.checksum_alg != RS_CKSUM_NONE) {
         rs_base64_encode(put.info.checksum, put.info.checksum_len, b64);
-        rs_xml_elem(x, rs_pool_printf(c->pool, "Checksum%s",
-                                      rs_checksum_alg_name(put.info.checksum_alg)),
-                    b64);
+        rs_xml_elem(
+            x, rs_pool_printf(c->pool, "Checksum%s", rs_checksum_alg_name(put.info.checksum_alg)),
+            b64);
         rs_xml_elem(x, "ChecksumType", "FULL_OBJECT");
     }
     rs_xml_finish(x, &c->resp->body);

@@ -13,9 +13,9 @@
 
 #define CORS_METHODS "GET, PUT, POST, DELETE, HEAD"
 #define CORS_EXPOSE                                                                                \
-    "ETag, x-amz-request-id, x-amz-id-2, x-amz-version-id, x-amz-server-side-encryption, "        \
-    "x-amz-checksum-crc32, x-amz-checksum-crc32c, x-amz-checksum-crc64nvme, "                     \
-    "x-amz-checksum-sha1, x-amz-checksum-sha256, x-amz-checksum-type, Content-Range, "            \
+    "ETag, x-amz-request-id, x-amz-id-2, x-amz-version-id, x-amz-server-side-encryption, "         \
+    "x-amz-checksum-crc32, x-amz-checksum-crc32c, x-amz-checksum-crc64nvme, "                      \
+    "x-amz-checksum-sha1, x-amz-checksum-sha256, x-amz-checksum-type, Content-Range, "             \
     "Content-Length, Content-Type, Last-Modified"
 
 static const char *lower(rs_s3_call_t *c, const char *s)

@@ -183,8 +183,8 @@ static int authenticate(rs_s3_call_t *c)
             rs_s3_fail(c, RS_S3E_AccessDenied, "Request has expired", "X-Amz-Expires", xbuf,
                        "Expires", ebuf, "ServerTime", tbuf, NULL);
         } else {
-            rs_s3_fail(c, RS_S3E_AccessDenied, "Request has expired", "Expires", ebuf,
-                       "ServerTime", tbuf, NULL);
+            rs_s3_fail(c, RS_S3E_AccessDenied, "Request has expired", "Expires", ebuf, "ServerTime",
+                       tbuf, NULL);
         }
         return -1;
     }
@@ -212,14 +212,13 @@ static int authenticate(rs_s3_call_t *c)
         if (rs_auth_verify(c->req, &c->auth, cred->secret_key, &sts, &creq) != 0) {
             if (c->auth.kind == RS_AUTH_V4_HEADER || c->auth.kind == RS_AUTH_V4_QUERY)
                 rs_s3_fail(c, RS_S3E_SignatureDoesNotMatch, NULL, "AWSAccessKeyId",
-                           c->auth.access_key, "StringToSign", sts ? sts : "",
-                           "SignatureProvided", c->auth.signature ? c->auth.signature : "",
-                           "CanonicalRequest", creq ? creq : "", NULL);
+                           c->auth.access_key, "StringToSign", sts ? sts : "", "SignatureProvided",
+                           c->auth.signature ? c->auth.signature : "", "CanonicalRequest",
+                           creq ? creq : "", NULL);
             else
                 rs_s3_fail(c, RS_S3E_SignatureDoesNotMatch, NULL, "AWSAccessKeyId",
-                           c->auth.access_key, "StringToSign", sts ? sts : "",
-                           "SignatureProvided", c->auth.signature ? c->auth.signature : "",
-                           NULL);
+                           c->auth.access_key, "StringToSign", sts ? sts : "", "SignatureProvided",
+                           c->auth.signature ? c->auth.signature : "", NULL);
             return -1;
         }
     }
@@ -232,20 +231,45 @@ enum { ON_SERVICE = 1, ON_BUCKET = 2, ON_OBJECT = 4 };
 
 typedef struct s3_route {
     const char *method;
-    int on;              /* where it applies */
-    const char *subres;  /* query parameter that selects it, NULL: none of the known ones */
-    const char *header;  /* request header that selects it (copy source), NULL: none */
-    const char *op;      /* operation name for the access log */
+    int on;             /* where it applies */
+    const char *subres; /* query parameter that selects it, NULL: none of the known ones */
+    const char *header; /* request header that selects it (copy source), NULL: none */
+    const char *op;     /* operation name for the access log */
     void (*fn)(rs_s3_call_t *c);
 } s3_route_t;
 
 /* Sub-resources that name bucket/object configuration we do not implement. */
-static const char *const unsupported_subres[] = {
-    "acl", "accelerate", "analytics", "cors", "encryption", "intelligent-tiering",
-    "inventory", "legal-hold", "lifecycle", "logging", "metrics", "notification",
-    "object-lock", "ownershipControls", "policy", "policyStatus", "publicAccessBlock",
-    "replication", "requestPayment", "restore", "retention", "select", "tagging",
-    "torrent", "uploadId", "uploads", "website", "attributes", "versions", "session", NULL};
+static const char *const unsupported_subres[] = {"acl",
+                                                 "accelerate",
+                                                 "analytics",
+                                                 "cors",
+                                                 "encryption",
+                                                 "intelligent-tiering",
+                                                 "inventory",
+                                                 "legal-hold",
+                                                 "lifecycle",
+                                                 "logging",
+                                                 "metrics",
+                                                 "notification",
+                                                 "object-lock",
+                                                 "ownershipControls",
+                                                 "policy",
+                                                 "policyStatus",
+                                                 "publicAccessBlock",
+                                                 "replication",
+                                                 "requestPayment",
+                                                 "restore",
+                                                 "retention",
+                                                 "select",
+                                                 "tagging",
+                                                 "torrent",
+                                                 "uploadId",
+                                                 "uploads",
+                                                 "website",
+                                                 "attributes",
+                                                 "versions",
+                                                 "session",
+                                                 NULL};
 
 static const s3_route_t routes[] = {
     {"GET", ON_SERVICE, NULL, NULL, "ListBuckets", rs_s3_list_buckets},
@@ -355,7 +379,10 @@ void rs_s3_handle(rs_s3_ctx_t *ctx, rs_http_req_t *req, const rs_route_t *route,
         goto done;
     }
     rs_s3_fail(c, RS_S3E_MethodNotAllowed, NULL, "Method", req->method, "ResourceType",
-               on == ON_SERVICE ? "SERVICE" : on == ON_BUCKET ? "BUCKET" : "OBJECT", NULL);
+               on == ON_SERVICE  ? "SERVICE"
+               : on == ON_BUCKET ? "BUCKET"
+                                 : "OBJECT",
+               NULL);
 done:
     for (i = 0; i < resp->num_headers; i++)
         if (strcasecmp(resp->headers[i].name, "x-amz-request-id") == 0)

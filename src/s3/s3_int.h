@@ -23,8 +23,8 @@ typedef struct rs_s3_call {
     rs_auth_t auth;
     rs_qparam_t *qp; /* decoded query parameters */
     size_t nqp;
-    char *bucket;    /* decoded bucket name, NULL for service-level requests */
-    char *key;       /* decoded key, NULL when none */
+    char *bucket; /* decoded bucket name, NULL for service-level requests */
+    char *key;    /* decoded key, NULL when none */
     size_t key_len;
     int is_head;
     int64_t now_ms;
@@ -120,7 +120,7 @@ typedef struct rs_s3_body {
     size_t iovcnt;
     size_t len;
     uint8_t md5[16];
-    int checksum_alg;  /* RS_CKSUM_*: the client's, or CRC64NVME computed by us */
+    int checksum_alg; /* RS_CKSUM_*: the client's, or CRC64NVME computed by us */
     uint8_t checksum[32];
     size_t checksum_len;
     int client_checksum; /* the client sent one (echo it on the response) */

@@ -70,8 +70,8 @@ static const char *enc(rs_s3_call_t *c, const list_params_t *p, const char *s, s
     return p->url ? rs_s3_urlencode(c->pool, s, n) : rs_pool_strndup(c->pool, s, n);
 }
 
-static void contents(rs_s3_call_t *c, rs_xml_t *x, const list_params_t *p,
-                     const rs_list_item_t *it, int owner)
+static void contents(rs_s3_call_t *c, rs_xml_t *x, const list_params_t *p, const rs_list_item_t *it,
+                     int owner)
 {
     char date[32], etag[33];
     rs_xml_start(x, "Contents");
@@ -94,8 +94,8 @@ static void contents(rs_s3_call_t *c, rs_xml_t *x, const list_params_t *p,
     rs_xml_end(x);
 }
 
-static void items(rs_s3_call_t *c, rs_xml_t *x, const list_params_t *p,
-                  const rs_list_result_t *r, int owner)
+static void items(rs_s3_call_t *c, rs_xml_t *x, const list_params_t *p, const rs_list_result_t *r,
+                  int owner)
 {
     size_t i;
     for (i = 0; i < r->n; i++)
@@ -225,8 +225,7 @@ void rs_s3_list_objects(rs_s3_call_t *c)
     if (p.url)
         rs_xml_elem(x, "EncodingType", "url");
     if (r.truncated && r.n > 0 && p.delim != NULL)
-        rs_xml_elem(x, "NextMarker",
-                    enc(c, &p, r.items[r.n - 1].key, r.items[r.n - 1].key_len));
+        rs_xml_elem(x, "NextMarker", enc(c, &p, r.items[r.n - 1].key, r.items[r.n - 1].key_len));
     items(c, x, &p, &r, 1);
     rs_list_result_free(&r);
     send_list(c, &b, x);

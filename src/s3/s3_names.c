@@ -73,15 +73,19 @@ int rs_s3_bucket_name_valid(const char *name)
 }
 
 /* Commercial, GovCloud and China regions that S3 accepts as a LocationConstraint. */
-static const char *const regions[] = {
-    "af-south-1",     "ap-east-1",      "ap-east-2",      "ap-northeast-1", "ap-northeast-2",
-    "ap-northeast-3", "ap-south-1",     "ap-south-2",     "ap-southeast-1", "ap-southeast-2",
-    "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
-    "ca-central-1",   "ca-west-1",      "cn-north-1",     "cn-northwest-1", "eu-central-1",
-    "eu-central-2",   "eu-north-1",     "eu-south-1",     "eu-south-2",     "eu-west-1",
-    "eu-west-2",      "eu-west-3",      "il-central-1",   "me-central-1",   "me-south-1",
-    "mx-central-1",   "sa-east-1",      "us-east-1",      "us-east-2",      "us-gov-east-1",
-    "us-gov-west-1",  "us-west-1",      "us-west-2",      NULL};
+static const char *const regions[] = {"af-south-1",     "ap-east-1",      "ap-east-2",
+                                      "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+                                      "ap-south-1",     "ap-south-2",     "ap-southeast-1",
+                                      "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+                                      "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
+                                      "ca-central-1",   "ca-west-1",      "cn-north-1",
+                                      "cn-northwest-1", "eu-central-1",   "eu-central-2",
+                                      "eu-north-1",     "eu-south-1",     "eu-south-2",
+                                      "eu-west-1",      "eu-west-2",      "eu-west-3",
+                                      "il-central-1",   "me-central-1",   "me-south-1",
+                                      "mx-central-1",   "sa-east-1",      "us-east-1",
+                                      "us-east-2",      "us-gov-east-1",  "us-gov-west-1",
+                                      "us-west-1",      "us-west-2",      NULL};
 
 int rs_s3_region_valid(const char *region)
 {
@@ -94,10 +98,9 @@ int rs_s3_region_valid(const char *region)
 
 /* Index 0 is the default; the store keeps the index in rs_obj_info_t.storage_class. */
 static const char *const storage_classes[] = {
-    "STANDARD",     "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",
-    "INTELLIGENT_TIERING", "GLACIER",     "DEEP_ARCHIVE", "GLACIER_IR",
-    "OUTPOSTS",     "SNOW",               "EXPRESS_ONEZONE", "FSX_OPENZFS",
-    "FSX_ONTAP",    NULL};
+    "STANDARD",        "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+    "GLACIER",         "DEEP_ARCHIVE",       "GLACIER_IR",  "OUTPOSTS",   "SNOW",
+    "EXPRESS_ONEZONE", "FSX_OPENZFS",        "FSX_ONTAP",   NULL};
 
 /* Classes a general-purpose bucket accepts on write: the first eight. OUTPOSTS, SNOW,
  * EXPRESS_ONEZONE and FSX_* belong to other bucket kinds (AWS: InvalidStorageClass). */

@@ -45,16 +45,15 @@ int rs_s3_put_conditions(rs_s3_call_t *c, rs_put_cond_t *cond)
     memset(cond, 0, sizeof *cond);
     if (im != NULL && inm != NULL) {
         rs_s3_fail(c, RS_S3E_NotImplemented, NULL, "Header", "If-Match,If-None-Match",
-                   "additionalMessage", "Multiple conditional request headers present in the request",
-                   NULL);
+                   "additionalMessage",
+                   "Multiple conditional request headers present in the request", NULL);
         return -1;
     }
     if (inm != NULL) {
         if (strcmp(inm, "*") != 0) {
-            rs_s3_fail(c, RS_S3E_NotImplemented, NULL, "Header", "If-None-Match",
-                       "additionalMessage",
-                       "We don't accept the provided value of If-None-Match header for this API",
-                       NULL);
+            rs_s3_fail(
+                c, RS_S3E_NotImplemented, NULL, "Header", "If-None-Match", "additionalMessage",
+                "We don't accept the provided value of If-None-Match header for this API", NULL);
             return -1;
         }
         cond->if_none_match_star = 1;

@@ -297,8 +297,7 @@ Test(conf, dynamodb_defaults)
     cr_assert_eq(c.dynamodb_request_timeout, 30);
     cr_assert_str_eq(c.data_dir, "");
     cr_assert_str_eq(c.runtime_dir, "");
-    cr_assert(strstr(c.dynamodb_local_dir, "/dynamodb-local") != NULL, "%s",
-              c.dynamodb_local_dir);
+    cr_assert(strstr(c.dynamodb_local_dir, "/dynamodb-local") != NULL, "%s", c.dynamodb_local_dir);
     cr_assert_eq(c.dynamodb_local_dir[0], '/');
 }
 

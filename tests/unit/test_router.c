@@ -118,11 +118,11 @@ Test(router, dynamodb_by_target)
 
 Test(router, dynamodb_by_credential_scope_without_target)
 {
-    const rs_route_t *r = route3(
-        "/", "localhost:4566", "authorization",
-        "AWS4-HMAC-SHA256 Credential=AKID/20261123/us-east-1/dynamodb/aws4_request, "
-        "SignedHeaders=host;x-amz-date, Signature=0000",
-        NULL);
+    const rs_route_t *r =
+        route3("/", "localhost:4566", "authorization",
+               "AWS4-HMAC-SHA256 Credential=AKID/20261123/us-east-1/dynamodb/aws4_request, "
+               "SignedHeaders=host;x-amz-date, Signature=0000",
+               NULL);
     cr_assert_eq(r->kind, RS_ROUTE_DYNAMODB);
     r = route3("/", "localhost:4566", "authorization",
                "AWS4-HMAC-SHA256 Credential=AKID/20261123/us-east-1/s3/aws4_request, "

@@ -157,8 +157,7 @@ Test(s3_ops, create_bucket_rules)
     expect(run("PUT", "/good-bucket", NULL, 0, NULL), 200, NULL);
     /* us-east-1, no configuration: the legacy idempotent 200 */
     expect(run("PUT", "/good-bucket", NULL, 0, NULL), 200, NULL);
-    expect(run("PUT", "/Bad_Bucket", NULL, 0, NULL), 400,
-           "<Code>InvalidBucketName</Code>");
+    expect(run("PUT", "/Bad_Bucket", NULL, 0, NULL), 400, "<Code>InvalidBucketName</Code>");
     expect(run("PUT", "/192.168.5.4", NULL, 0, NULL), 400, "<BucketName>192.168.5.4</BucketName>");
     {
         const char *cfg = "<CreateBucketConfiguration><LocationConstraint>us-east-1"
@@ -216,8 +215,8 @@ Test(s3_ops, integrity_errors_store_nothing)
            "The CRC32 you specified did not match the calculated checksum.");
     expect(run("PUT", "/bkt/k", "abc", 3, "x-amz-checksum-crc32", "zz", NULL), 400,
            "Value for x-amz-checksum-crc32 header is invalid.");
-    expect(run("PUT", "/bkt/k", "abc", 3, "x-amz-checksum-crc32", "NSRBwg==",
-               "x-amz-checksum-sha1", "qZk+NkcGgWq6PiVxeFDCbJzQ2J0=", NULL),
+    expect(run("PUT", "/bkt/k", "abc", 3, "x-amz-checksum-crc32", "NSRBwg==", "x-amz-checksum-sha1",
+               "qZk+NkcGgWq6PiVxeFDCbJzQ2J0=", NULL),
            400, "Expecting a single x-amz-checksum- header");
     expect(run("PUT", "/bkt/k", "abc", 3, "x-amz-sdk-checksum-algorithm", "CRC32", NULL), 400,
            "x-amz-sdk-checksum-algorithm specified");
