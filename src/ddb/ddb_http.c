@@ -24,6 +24,7 @@
 
 #include "ddb/ddb_int.h"
 #include "rs/err.h"
+#include "rs/ipc.h"
 #include "rs/sigv4.h"
 
 #define SECRET "ruststack-ddb-local"
@@ -167,16 +168,7 @@ static int send_all(int fd, struct iovec *iov, int n, int64_t deadline)
             }
             return RS_ERR;
         }
-        size_t left = (size_t)w;
-        while (n > 0 && left >= iov->iov_len) {
-            left -= iov->iov_len;
-            iov++;
-            n--;
-        }
-        if (n > 0) {
-            iov->iov_base = (char *)iov->iov_base + left;
-            iov->iov_len -= left;
-        }
+        rs_iov_advance(&iov, &n, (size_t)w);
     }
     return 0;
 }

@@ -38,6 +38,19 @@ void rs_ipc_hdr_init(rs_ipc_hdr_t *h, int type, uint64_t id, size_t meta_len, si
     h->body_len = (uint32_t)body_len;
 }
 
+void rs_iov_advance(struct iovec **iov, int *n, size_t done)
+{
+    while (*n > 0 && done >= (*iov)->iov_len) {
+        done -= (*iov)->iov_len;
+        (*iov)++;
+        (*n)--;
+    }
+    if (*n > 0) {
+        (*iov)->iov_base = (char *)(*iov)->iov_base + done;
+        (*iov)->iov_len -= done;
+    }
+}
+
 /* writev until everything is out; iov is consumed in place */
 static int write_all(int fd, struct iovec *iov, int n)
 {
@@ -48,16 +61,7 @@ static int write_all(int fd, struct iovec *iov, int n)
                 continue;
             return RS_ERR;
         }
-        size_t left = (size_t)w;
-        while (n > 0 && left >= iov->iov_len) {
-            left -= iov->iov_len;
-            iov++;
-            n--;
-        }
-        if (n > 0) {
-            iov->iov_base = (char *)iov->iov_base + left;
-            iov->iov_len -= left;
-        }
+        rs_iov_advance(&iov, &n, (size_t)w);
     }
     return 0;
 }

@@ -173,23 +173,12 @@ static void begin_stop(int code, const char *why)
     signal_all(SIGTERM);
 }
 
-static void describe(int status, char *buf, size_t n)
-{
-    if (WIFEXITED(status))
-        snprintf(buf, n, "exited with code %d", WEXITSTATUS(status));
-    else if (WIFSIGNALED(status))
-        snprintf(buf, n, "killed by signal %d (%s)%s", WTERMSIG(status),
-                 strsignal(WTERMSIG(status)), WCOREDUMP(status) ? ", core dumped" : "");
-    else
-        snprintf(buf, n, "ended with status %d", status);
-}
-
 static void reaped(unsigned i, int status)
 {
     wslot_t *w = &M.slots[i];
     int64_t now = mono_ms();
     char how[96];
-    describe(status, how, sizeof(how));
+    rs_child_describe(status, how, sizeof(how));
     rs_store_slot_mark_dead(M.st, i);
     int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     rs_log(clean || M.stopping || w->retiring ? RS_LOG_INFO : RS_LOG_ALERT, NULL,
