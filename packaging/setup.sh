@@ -143,7 +143,7 @@ do_deps()
 
 # ---- build ----------------------------------------------------------------------------
 
-# autoreconf under the same lock as tools/regen.sh: several people edit *.am at once.
+# autoreconf under a lock (/tmp/rs-autoreconf.lock): parallel builds may regenerate at once.
 regen()
 {
     log "autoreconf -fi"
