@@ -68,6 +68,10 @@ const char *rs_ddb_schema_message(const char *op, const char *msg, const char *r
 void rs_ddb_access_key(const char *account, char *out, size_t outlen);
 
 /* An error body {"__type": NS#code, "message": msg} (malloc'd). */
+/* the string member `k` of a JSON object, or NULL (absent, not a string, o NULL) */
+struct json_object;
+const char *rs_ddb_json_str(struct json_object *o, const char *k);
+
 char *rs_ddb_error_body(const char *type, const char *message, size_t *len);
 
 /* ---- ddb_http.c ------------------------------------------------------------------- */

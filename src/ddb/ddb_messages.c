@@ -27,7 +27,7 @@ static int op_in(const char *op, const char *const *list)
     return 0;
 }
 
-static const char *str_member(json_object *o, const char *k)
+const char *rs_ddb_json_str(json_object *o, const char *k)
 {
     json_object *v;
     if (o != NULL && json_object_object_get_ex(o, k, &v) &&
@@ -193,7 +193,7 @@ static void name_list(json_object *list, char *buf, size_t len, size_t *w)
     if (list == NULL || !json_object_is_type(list, json_type_array))
         return;
     for (size_t i = 0; i < json_object_array_length(list) && *w < len; i++) {
-        const char *n = str_member(json_object_array_get_idx(list, i), "AttributeName");
+        const char *n = rs_ddb_json_str(json_object_array_get_idx(list, i), "AttributeName");
         if (n == NULL)
             continue;
         *w += (size_t)snprintf(buf + *w, len - *w, "%s%s", first ? "" : ", ", n);
@@ -248,7 +248,7 @@ const char *rs_ddb_fix_message(const char *op, const char *code, const char *msg
         req = NULL;
     }
     const char *out = NULL;
-    const char *name = str_member(req, "TableName");
+    const char *name = rs_ddb_json_str(req, "TableName");
     long seg, total;
     const char *v;
     if (op_in(op, key_ops) &&
@@ -271,7 +271,7 @@ const char *rs_ddb_fix_message(const char *op, const char *code, const char *msg
         out = buf;
     } else if ((strcmp(op, "PutItem") == 0 || strcmp(op, "DeleteItem") == 0) &&
                strcmp(msg, "Return values set to invalid value") == 0 &&
-               (v = str_member(req, "ReturnValues")) != NULL && op_in(v, rv_set)) {
+               (v = rs_ddb_json_str(req, "ReturnValues")) != NULL && op_in(v, rv_set)) {
         out = "ReturnValues can only be ALL_OLD or NONE";
     } else if (strcmp(op, "Scan") == 0 && strstr(msg, "at 'segment' failed to satisfy") != NULL &&
                int_member(req, "Segment", &seg) && int_member(req, "TotalSegments", &total) &&
@@ -288,8 +288,8 @@ const char *rs_ddb_fix_message(const char *op, const char *code, const char *msg
     } else if (strcmp(op, "Scan") == 0 && strncmp(msg, "If total segments is specified", 30) == 0) {
         out = "The Segment parameter is required but was not present in the request when "
               "parameter TotalSegments is present";
-    } else if (strncmp(msg, "Select must be", 14) == 0 && (v = str_member(req, "Select")) != NULL &&
-               !op_in(v, select_set)) {
+    } else if (strncmp(msg, "Select must be", 14) == 0 &&
+               (v = rs_ddb_json_str(req, "Select")) != NULL && !op_in(v, select_set)) {
         snprintf(buf, len,
                  "1 validation error detected: Value '%.200s' at 'select' failed to satisfy "
                  "constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, "
@@ -367,7 +367,7 @@ static int enum_message(json_object *req, char *buf, size_t len)
     char clauses[6][400];
     int n = 0;
     for (size_t i = 0; i < sizeof(enums) / sizeof(enums[0]); i++) {
-        const char *v = str_member(req, enums[i].member);
+        const char *v = rs_ddb_json_str(req, enums[i].member);
         if (v == NULL || in_set(v, enums[i].set))
             continue;
         snprintf(clauses[n++], sizeof(clauses[0]),
@@ -457,7 +457,7 @@ int rs_ddb_precheck(const char *op, const char *body, size_t len, char *buf, siz
     json_tokener_free(tok);
     int hit = 0;
     if (req != NULL && json_object_is_type(req, json_type_object)) {
-        const char *bm = str_member(req, "BillingMode");
+        const char *bm = rs_ddb_json_str(req, "BillingMode");
         if (enum_message(req, buf, buflen)) {
             hit = 1;
         } else if (strcmp(op, "PutItem") == 0 && json_object_object_get_ex(req, "Item", &v) &&
@@ -503,7 +503,7 @@ static json_object *key_schema(json_object *table, const char *index)
                 json_object_is_type(list, json_type_array))
                 for (size_t i = 0; i < json_object_array_length(list); i++) {
                     json_object *ix = json_object_array_get_idx(list, i);
-                    const char *n = str_member(ix, "IndexName");
+                    const char *n = rs_ddb_json_str(ix, "IndexName");
                     if (n != NULL && strcmp(n, index) == 0 &&
                         json_object_object_get_ex(ix, "KeySchema", &ks))
                         return ks;
@@ -521,9 +521,9 @@ static const char *attr_type(json_object *table, const char *name)
         return NULL;
     for (size_t i = 0; i < json_object_array_length(defs); i++) {
         json_object *d = json_object_array_get_idx(defs, i);
-        const char *n = str_member(d, "AttributeName");
+        const char *n = rs_ddb_json_str(d, "AttributeName");
         if (n != NULL && strcmp(n, name) == 0)
-            return str_member(d, "AttributeType");
+            return rs_ddb_json_str(d, "AttributeType");
     }
     return NULL;
 }
@@ -569,7 +569,8 @@ static const char *index_mismatch(json_object *table, json_object *req, char *bu
                 !json_object_is_type(ks, json_type_array))
                 continue;
             for (size_t e = 0; e < json_object_array_length(ks); e++) {
-                const char *key = str_member(json_object_array_get_idx(ks, e), "AttributeName");
+                const char *key =
+                    rs_ddb_json_str(json_object_array_get_idx(ks, e), "AttributeName");
                 const char *want = key ? attr_type(table, key) : NULL;
                 if (want == NULL || !json_object_object_get_ex(item, key, &av) ||
                     !json_object_is_type(av, json_type_object))
@@ -581,7 +582,7 @@ static const char *index_mismatch(json_object *table, json_object *req, char *bu
                         snprintf(buf, len,
                                  "One or more parameter values were invalid: Type mismatch for "
                                  "Index Key %s Expected: %s Actual: %s IndexName: %s",
-                                 key, want, actual, str_member(ix, "IndexName"));
+                                 key, want, actual, rs_ddb_json_str(ix, "IndexName"));
                         return buf;
                     }
                     break;
@@ -609,15 +610,15 @@ const char *rs_ddb_schema_message(const char *op, const char *msg, const char *r
         out = index_mismatch(table, req, buf, len);
         goto done;
     }
-    ks = key_schema(table, strcmp(op, "Query") == 0 ? str_member(req, "IndexName") : NULL);
+    ks = key_schema(table, strcmp(op, "Query") == 0 ? rs_ddb_json_str(req, "IndexName") : NULL);
     if (ks == NULL || !json_object_is_type(ks, json_type_array))
         goto done;
     for (size_t i = 0; i < json_object_array_length(ks) && out == NULL; i++) {
-        const char *key = str_member(json_object_array_get_idx(ks, i), "AttributeName");
+        const char *key = rs_ddb_json_str(json_object_array_get_idx(ks, i), "AttributeName");
         if (key == NULL)
             continue;
         if (strcmp(op, "Query") == 0) {
-            const char *expr = str_member(req, "KeyConditionExpression");
+            const char *expr = rs_ddb_json_str(req, "KeyConditionExpression");
             if (i == 0 && (expr == NULL || !expr_names(req, expr, key))) {
                 snprintf(buf, len, "Query condition missed key schema element: %s", key);
                 out = buf;

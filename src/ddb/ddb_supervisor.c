@@ -139,11 +139,8 @@ static int not_ready(wconn_t *wc, uint64_t id, const char *rid)
 
 static const char *meta_str(json_object *m, const char *k)
 {
-    json_object *v;
-    if (m != NULL && json_object_object_get_ex(m, k, &v) &&
-        json_object_is_type(v, json_type_string))
-        return json_object_get_string(v);
-    return "";
+    const char *v = rs_ddb_json_str(m, k);
+    return v != NULL ? v : "";
 }
 
 static int valid_json(const void *body, size_t len)

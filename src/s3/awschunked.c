@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rs/awschunked.h"
+#include "rs/codec.h"
 #include "rs/err.h"
 
 #define RS_CHUNK_SIG_LEN 64
@@ -31,23 +32,12 @@ static long rs_chunk_line(const rs_chunk_cur_t *c)
     return -1;
 }
 
-static int rs_chunk_hex(uint8_t ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 static int rs_is_hex64(const uint8_t *s, size_t n)
 {
     if (n != RS_CHUNK_SIG_LEN)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (rs_chunk_hex(s[i]) < 0)
+        if (rs_hex_digit(s[i]) < 0)
             return 0;
     return 1;
 }
@@ -59,10 +49,10 @@ static int rs_chunk_header(const uint8_t *s, size_t n, uint64_t *size, const uin
     size_t i = 0, elen = sizeof(ext) - 1;
     uint64_t v = 0;
 
-    for (; i < n && rs_chunk_hex(s[i]) >= 0; i++) {
+    for (; i < n && rs_hex_digit(s[i]) >= 0; i++) {
         if (i >= 16)
             return RS_EINVAL;
-        v = v << 4 | (uint64_t)rs_chunk_hex(s[i]);
+        v = v << 4 | (uint64_t)rs_hex_digit(s[i]);
     }
     if (i == 0)
         return RS_EINVAL;
