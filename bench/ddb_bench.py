@@ -4,6 +4,12 @@ connection for latency, several for throughput) through RustStack (1 and 2 worke
 straight to the very DynamoDB Local that RustStack's supervisor runs (its -port), and
 moto's server mode, then prints a table and the ratios (proxy overhead at p50, worker
 scaling, RustStack vs moto) and writes them to the results file. Every phase is bounded.
+Each RustStack server starts its own DynamoDB Local, so each is warmed up first (the JIT
+of a fresh JVM would otherwise make whichever target runs first look slow) and measured
+back to back with its own DynamoDB Local. The floor: bench/ddb_floor.c (built here with
+cc) times a bare TCP round trip against the same message relayed over one more TCP hop
+and one Unix-socket hop (the proxy's shape with no work in it), and wrk times RustStack's
+own /_ruststack/health (the worker hop alone).
 Runs in: the benchmark driver process (never inside a server)."""
 
 import argparse
@@ -157,11 +163,15 @@ def java_port(server):
     return None
 
 
-def measure_targets(targets, args, lua, rows):
+def measure_targets(targets, args, lua, rows, warmup=0):
     """targets: [(name, port)]; each op/connection count runs on every target back to
-    back, so that a change in the machine's load hits all of them alike."""
+    back, so that a change in the machine's load hits all of them alike. warmup: seconds
+    of load per operation on the first target before anything is measured."""
     for _, port in targets:
         setup_table(port)
+    if warmup > 0:
+        for op in ("GetItem", "PutItem", "Query"):
+            run_wrk(targets[0][1], op, args.conns, warmup, lua)
     for op in ("GetItem", "PutItem", "Query"):
         for conns in (1, args.conns):
             for name, port in targets:
@@ -199,6 +209,42 @@ def start_ruststack(binary, workers, local_dir, workdir, timeout):
     return None, None, None
 
 
+def run_floor(work, health_port):
+    """[(name, p50 us, p99 us)] from bench/ddb_floor.c, plus the worker hop (wrk c=1 on
+    /_ruststack/health of a running RustStack); [] when cc is missing."""
+    out = []
+    cc = shutil.which("cc")
+    exe = os.path.join(work, "ddb_floor")
+    if cc and subprocess.run([cc, "-O2", "-o", exe, os.path.join(HERE, "ddb_floor.c")],
+                             capture_output=True, timeout=60).returncode == 0:
+        try:
+            text = subprocess.run([exe, "5000", "300"], capture_output=True, text=True,
+                                  timeout=60).stdout
+        except subprocess.TimeoutExpired:
+            text = ""
+        for line in text.splitlines():
+            f = line.split()
+            if len(f) == 3:
+                out.append((f[0], float(f[1]), float(f[2])))
+    if health_port:
+        argv = ["wrk", "-t1", "-c1", "-d2s", "--latency",
+                "http://127.0.0.1:%d/_ruststack/health" % health_port]
+        try:
+            text = subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout
+        except subprocess.TimeoutExpired:
+            text = ""
+        p50 = p99 = None
+        for line in text.splitlines():
+            line = line.strip()
+            if line.startswith("50%"):
+                p50 = _ms(line.split()[1])
+            elif line.startswith("99%"):
+                p99 = _ms(line.split()[1])
+        if p50 is not None and p99 is not None:
+            out.append(("wrk_ruststack_health", p50 * 1000, p99 * 1000))
+    return out
+
+
 def find(rows, name, op, conns):
     for r in rows:
         if r[0] == name and r[1] == op and r[2] == conns:
@@ -213,6 +259,8 @@ def ratios(rows, conns):
         rs1c = find(rows, "ruststack 1w", op, conns)
         direct, directc = find(rows, "DynamoDB Local", op, 1), \
             find(rows, "DynamoDB Local", op, conns)
+        rs2_1, d2_1 = find(rows, "ruststack 2w", op, 1), find(rows, "DynamoDB Local 2w", op, 1)
+        d2c = find(rows, "DynamoDB Local 2w", op, conns)
         moto_c = find(rows, "moto", op, conns)
         parts = [op + ":"]
         if rs1 and direct and rs1[4] and direct[4]:
@@ -220,8 +268,12 @@ def ratios(rows, conns):
                          % ((rs1[4] / direct[4] - 1) * 100, rs1[4], direct[4]))
         if rs1c and directc and directc[3]:
             parts.append("1w/direct rps c=%d %.2f" % (conns, rs1c[3] / directc[3]))
+        if rs2_1 and d2_1 and rs2_1[4] and d2_1[4]:
+            parts.append("2w p50 overhead c=1 %+.1f%%" % ((rs2_1[4] / d2_1[4] - 1) * 100))
         if rs1c and rs2 and rs1c[3]:
             parts.append("2w/1w rps %.2f" % (rs2[3] / rs1c[3]))
+        if rs2 and d2c and d2c[3]:
+            parts.append("2w/direct rps c=%d %.2f" % (conns, rs2[3] / d2c[3]))
         best = max((r for r in (rs1c, rs2) if r), key=lambda r: r[3], default=None)
         if best and moto_c and moto_c[3]:
             parts.append("ruststack/moto rps %.2f" % (best[3] / moto_c[3]))
@@ -235,6 +287,8 @@ def main():
     ap.add_argument("--ddb-local-dir", required=True)
     ap.add_argument("--seconds", type=int, default=3, help="per wrk run")
     ap.add_argument("--conns", type=int, default=8, help="connections for throughput runs")
+    ap.add_argument("--warmup", type=int, default=2,
+                    help="seconds of load per operation on a fresh DynamoDB Local first")
     ap.add_argument("--no-moto", action="store_true")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
@@ -246,7 +300,7 @@ def main():
                  % args.ddb_local_dir)
     t_start = time.monotonic()
     load0 = os.getloadavg()[0]
-    rows, notes = [], []
+    rows, notes, floor = [], [], []
     work = tempfile.mkdtemp(prefix="rs-ddb-bench-")
     lua = os.path.join(work, "ddb.lua")
     with open(lua, "w") as f:
@@ -261,13 +315,14 @@ def main():
                          % (workers, ready))
             try:
                 targets = [("ruststack %dw" % workers, port)]
+                jport = java_port(srv)
+                if jport:
+                    targets.append(("DynamoDB Local" + (" 2w" if workers == 2 else ""), jport))
+                else:
+                    notes.append("could not find DynamoDB Local's port")
+                measure_targets(targets, args, lua, rows, args.warmup)
                 if workers == 1:
-                    jport = java_port(srv)
-                    if jport:
-                        targets.append(("DynamoDB Local", jport))
-                    else:
-                        notes.append("could not find DynamoDB Local's port")
-                measure_targets(targets, args, lua, rows)
+                    floor = run_floor(work, port)
             finally:
                 srv.stop()
         if not args.no_moto:
@@ -286,12 +341,19 @@ def main():
              % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), platform.node(),
                 os.cpu_count() or 0, args.seconds, load0, os.getloadavg()[0]),
              "%-16s %-8s %-4s %s" % ("target", "op", "c", "figures")]
-    order = ["ruststack 1w", "DynamoDB Local", "ruststack 2w", "moto"]
+    order = ["ruststack 1w", "DynamoDB Local", "ruststack 2w", "DynamoDB Local 2w", "moto"]
     ops = ["GetItem", "PutItem", "Query"]
     for r in sorted(rows, key=lambda r: (order.index(r[0]), ops.index(r[1]), r[2])):
         lines.append("%-16s %-8s %-4d %s" % (r[0], r[1], r[2], fmt_row(r)))
     lines.append("ratios:")
     lines += ratios(rows, args.conns)
+    if floor:
+        lines.append("floor (round trips of 300 bytes, no work; microseconds):")
+        lines += ["  %-22s p50 %7.1f  p99 %8.1f" % f for f in floor]
+        fl = dict((f[0], f[1]) for f in floor)
+        if "tcp_direct" in fl and "tcp_uds_relay_chain" in fl:
+            lines.append("  two extra hops (TCP + Unix socket) cost at least %.1f us at p50"
+                         % (fl["tcp_uds_relay_chain"] - fl["tcp_direct"]))
     lines += ["note: " + n for n in notes]
     lines.append("total %.0f s" % (time.monotonic() - t_start))
     text = "\n".join(lines) + "\n"

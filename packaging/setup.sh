@@ -15,7 +15,9 @@
 # RS_DEP_STEPS in order, so a new dependency is a new function plus its name there.
 # Environment: RS_BUILD_DIR (default ./build), RS_ASAN_DIR (default ./build-asan),
 # RS_JOBS (default: number of cores), RS_CONFIG (default conf/ruststack.conf),
-# RS_SKIP_DEPS=1 (use what is installed), CI=true (clean build dirs, full failing logs).
+# RS_SKIP_DEPS=1 (use what is installed), CI=true (clean build dirs, full failing logs),
+# RS_CONTAINERS=auto|1|0 (the containers step: auto warns and goes on when the machine
+# cannot run containers, 1 makes that fatal, 0 skips the step).
 set -eu
 
 RS_ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +25,7 @@ RS_BUILD_DIR=${RS_BUILD_DIR:-$RS_ROOT/build}
 RS_ASAN_DIR=${RS_ASAN_DIR:-$RS_ROOT/build-asan}
 RS_JOBS=${RS_JOBS:-$(nproc 2>/dev/null || echo 2)}
 RS_CONFIG=${RS_CONFIG:-$RS_ROOT/conf/ruststack.conf}
-RS_DEP_STEPS="apt python dynamodb"
+RS_DEP_STEPS="apt python dynamodb containers"
 CI=${CI:-false}
 
 RS_APT_PACKAGES="build-essential autoconf automake libtool autoconf-archive pkg-config
@@ -128,6 +130,57 @@ deps_dynamodb()
 {
     log "dynamodb: DynamoDB Local in $RS_DDB_LOCAL_DIR"
     sh "$RS_ROOT/packaging/fetch-dynamodb-local.sh" "$RS_DDB_LOCAL_DIR"
+}
+
+# The container engine for the Lambda docker executor (podman's Docker API service with
+# runc, see packaging/container-engine.sh) and the Lambda image; on success
+# RS_DOCKER_SOCKET and RS_LAMBDA_IMAGE are exported (the real-engine tests use them).
+RS_CONTAINER_PACKAGES="podman runc uidmap slirp4netns fuse-overlayfs debootstrap"
+RS_CONTAINERS=${RS_CONTAINERS:-auto}
+RS_LAMBDA_IMAGE=${RS_LAMBDA_IMAGE:-localhost/ruststack-python:3.11}
+
+containers_fail()
+{
+    if [ "$RS_CONTAINERS" = 1 ]; then
+        die "containers: $*"
+    fi
+    log "containers: WARNING: $* (Lambda's docker executor and its tests will not run;"
+    log "containers: RS_CONTAINERS=1 makes this fatal)"
+}
+
+deps_containers()
+{
+    if [ "$RS_CONTAINERS" = 0 ]; then
+        log "containers: skipped (RS_CONTAINERS=0)"
+        return 0
+    fi
+    missing=""
+    for p in $RS_CONTAINER_PACKAGES; do
+        st=$(dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null || true)
+        [ "$st" = installed ] || missing="$missing $p"
+    done
+    if [ -n "$missing" ]; then
+        log "containers: installing$missing"
+        export DEBIAN_FRONTEND=noninteractive
+        # shellcheck disable=SC2086
+        if ! { as_root apt-get update -q && as_root apt-get install -y -q $missing; }; then
+            containers_fail "could not install$missing"
+            return 0
+        fi
+    fi
+    RS_DOCKER_SOCKET=${RS_DOCKER_SOCKET:-/var/run/docker.sock}
+    log "containers: engine on $RS_DOCKER_SOCKET"
+    if ! as_root env RS_DOCKER_SOCKET="$RS_DOCKER_SOCKET" \
+        sh "$RS_ROOT/packaging/container-engine.sh" start; then
+        containers_fail "the container engine did not start"
+        return 0
+    fi
+    log "containers: image $RS_LAMBDA_IMAGE"
+    if ! as_root sh "$RS_ROOT/packaging/build-lambda-image.sh" "$RS_LAMBDA_IMAGE"; then
+        containers_fail "the Lambda image $RS_LAMBDA_IMAGE could not be built"
+        return 0
+    fi
+    export RS_DOCKER_SOCKET RS_LAMBDA_IMAGE
 }
 
 do_deps()

@@ -22,6 +22,7 @@ typedef enum rs_err {
     RS_ETOOBIG = -12,   /* object larger than the configured maximum */
     RS_EOWNER = -13,    /* exists, owned by another account */
     RS_EAGAIN = -14,    /* transient, retry */
+    RS_EIO = -15,       /* a peer (engine, runtime) answered with a failure */
 } rs_err_t;
 
 const char *rs_err_str(int err);

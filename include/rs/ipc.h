@@ -22,7 +22,7 @@
 #define RS_IPC_MAGIC 0x50495352u /* "RSIP" */
 #define RS_IPC_VERSION 1
 #define RS_IPC_MAX_META (64u * 1024)
-#define RS_IPC_MAX_BODY (32u * 1024 * 1024)
+#define RS_IPC_MAX_BODY (96u * 1024 * 1024) /* CreateFunction: 70167211 bytes */
 
 enum { RS_IPC_REQUEST = 1, RS_IPC_RESPONSE = 2, RS_IPC_PING = 3, RS_IPC_PONG = 4 };
 
@@ -55,5 +55,28 @@ void rs_iov_advance(struct iovec **iov, int *n, size_t done);
 
 /* Path of a supervisor's socket: <runtime_dir>/<name>.sock (name "ddb" or "lambda"). */
 void rs_ipc_socket_path(const char *runtime_dir, const char *name, char *out, size_t outlen);
+
+/* ---- supervisor side: the listening socket and its worker connections (src/ipc/server.c) */
+
+typedef struct rs_ipc_conn rs_ipc_conn_t;
+
+/* Called in the connection's reader thread for every request frame; takes ownership of
+ * meta (NUL-terminated) and body (both malloc'd, body may be NULL). To answer later from
+ * another thread, take a reference (rs_ipc_conn_ref) first. */
+typedef void (*rs_ipc_request_fn)(rs_ipc_conn_t *conn, uint64_t id, char *meta, void *body,
+                                  size_t body_len, void *arg);
+
+/* Bind <runtime_dir>/<name>.sock (mode 0600; a stale socket file is replaced), then one
+ * accept thread and one reader thread per worker connection. PING frames get PONG.
+ * 0, or RS_ERR with errno (why in the log). */
+int rs_ipc_server_start(const char *runtime_dir, const char *name, rs_ipc_request_fn fn,
+                        void *arg);
+
+void rs_ipc_conn_ref(rs_ipc_conn_t *c);
+void rs_ipc_conn_put(rs_ipc_conn_t *c);
+/* Send a response frame (thread-safe: one frame at a time per connection). A connection
+ * whose worker went away gives RS_ERR, which callers may ignore. */
+int rs_ipc_conn_reply(rs_ipc_conn_t *c, uint64_t id, const char *meta, size_t meta_len,
+                      const void *body, size_t body_len);
 
 #endif

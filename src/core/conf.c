@@ -41,6 +41,7 @@ static int check_region(const char *v, char *why, size_t n);
 static int check_account(const char *v, char *why, size_t n);
 static int check_shm(const char *v, char *why, size_t n);
 static int check_path(const char *v, char *why, size_t n);
+static int check_executor(const char *v, char *why, size_t n);
 static int check_nonempty(const char *v, char *why, size_t n);
 
 #define F(field) offsetof(rs_conf_t, field), sizeof(((rs_conf_t *)0)->field)
@@ -76,6 +77,19 @@ static const opt_t opts[] = {
     {"dynamodb_start_timeout", T_UINT, F(dynamodb_start_timeout), 1, 3600, 0, "60", NULL},
     {"dynamodb_request_timeout", T_UINT, F(dynamodb_request_timeout), 1, 3600, 0, "30", NULL},
     {"data_dir", T_STR, F(data_dir), 0, 0, 0, "", check_path},
+    {"lambda", T_BOOL, F(lambda), 0, 1, 0, "on", NULL},
+    {"lambda_executor", T_STR, F(lambda_executor), 0, 0, 0, "docker", check_executor},
+    {"docker_socket", T_STR, F(docker_socket), 0, 0, 0, "/var/run/docker.sock", check_path},
+    {"lambda_image", T_STR, F(lambda_image), 0, 0, 0, "localhost/ruststack-python:3.11",
+     check_nonempty},
+    {"lambda_network", T_STR, F(lambda_network), 0, 0, 0, "host", check_nonempty},
+    {"lambda_python", T_STR, F(lambda_python), 0, 0, 0, "python3", check_nonempty},
+    {"lambda_runtime_path", T_STR, F(lambda_runtime_path), 0, 0, 0, RS_DATADIR "/runtime",
+     check_path},
+    {"lambda_endpoint_url", T_STR, F(lambda_endpoint_url), 0, 0, 0, "", NULL},
+    {"lambda_max_concurrency", T_UINT, F(lambda_max_concurrency), 1, 1000, 0, "10", NULL},
+    {"lambda_idle_timeout", T_UINT, F(lambda_idle_timeout), 1, 86400, 0, "600", NULL},
+    {"lambda_start_timeout", T_UINT, F(lambda_start_timeout), 1, 600, 0, "30", NULL},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -159,6 +173,15 @@ static int check_shm(const char *v, char *why, size_t n)
         return RS_EINVAL;
     }
     return 0;
+}
+
+/* the Lambda executor: a container per environment, or a plain child process */
+static int check_executor(const char *v, char *why, size_t n)
+{
+    if (strcmp(v, "docker") == 0 || strcmp(v, "process") == 0)
+        return 0;
+    errf(why, n, "\"%s\" is not an executor (docker or process)", v);
+    return RS_EINVAL;
 }
 
 /* directories: empty (default / off) or an absolute path without control bytes */

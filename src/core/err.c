@@ -37,6 +37,8 @@ const char *rs_err_str(int err)
         return "owned by another account";
     case RS_EAGAIN:
         return "try again";
+    case RS_EIO:
+        return "peer failure";
     default:
         return "unknown error";
     }

@@ -3,7 +3,10 @@
  * kept-alive connection per pool thread, SigV4-signed requests whose credential scope
  * carries the account's access key id and the request's region (DynamoDB Local keeps a
  * database per key id and region; it checks no signature), responses with
- * Content-Length or chunked bodies, deadlines on every wait.
+ * Content-Length or chunked bodies, deadlines on every wait. Per request the work is
+ * small: the SigV4 signing key (four HMACs) is cached per thread for its date and region,
+ * and the first read after sending waits in poll instead of trying a recv that would
+ * find nothing yet.
  * Runs in: the ddb supervisor (pool threads; blocking I/O with poll deadlines).
  */
 #include "config.h"
@@ -12,6 +15,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/evp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,20 +73,91 @@ static void hex(const uint8_t *p, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+/* SHA-256 with one digest context and one fetched algorithm per thread (the one-shot
+ * OpenSSL 3 calls fetch the algorithm and allocate a context on every call); falls back
+ * to the shared helpers when OpenSSL cannot give them */
+typedef struct sha_tls {
+    EVP_MD *md;
+    EVP_MD_CTX *ctx;
+    int failed;
+} sha_tls_t;
+
+static sha_tls_t *sha_tls(void)
+{
+    static __thread sha_tls_t t;
+    if (t.ctx == NULL && !t.failed) {
+        t.md = EVP_MD_fetch(NULL, "SHA256", NULL);
+        t.ctx = t.md != NULL ? EVP_MD_CTX_new() : NULL;
+        if (t.ctx == NULL) {
+            EVP_MD_free(t.md);
+            t.md = NULL;
+            t.failed = 1;
+        }
+    }
+    return t.ctx != NULL ? &t : NULL;
+}
+
+/* out = SHA-256(a || b); 0, or -1 when OpenSSL failed */
+static int sha256_2(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[32])
+{
+    sha_tls_t *t = sha_tls();
+    unsigned int n = 0;
+    return t != NULL && EVP_DigestInit_ex2(t->ctx, t->md, NULL) == 1 &&
+                   EVP_DigestUpdate(t->ctx, a, alen) == 1 &&
+                   EVP_DigestUpdate(t->ctx, b, blen) == 1 &&
+                   EVP_DigestFinal_ex(t->ctx, out, &n) == 1 && n == 32
+               ? 0
+               : -1;
+}
+
+static void sha256_hex(const void *p, size_t n, char out[65])
+{
+    uint8_t d[32];
+    if (sha256_2(p, n, "", 0, d) == 0)
+        hex(d, 32, out);
+    else
+        rs_sha256_hex(p, n, out);
+}
+
+/* HMAC-SHA256 (RFC 2104) for a key of at most 64 bytes */
+static void hmac256(const void *key, size_t klen, const void *msg, size_t mlen, uint8_t out[32])
+{
+    uint8_t pad[64], inner[32];
+    memset(pad, 0, sizeof(pad));
+    memcpy(pad, key, klen);
+    for (size_t i = 0; i < 64; i++)
+        pad[i] ^= 0x36;
+    int rc = sha256_2(pad, 64, msg, mlen, inner);
+    for (size_t i = 0; i < 64; i++)
+        pad[i] ^= 0x36 ^ 0x5c;
+    if (rc != 0 || sha256_2(pad, 64, inner, 32, out) != 0)
+        rs_hmac_sha256(key, klen, msg, mlen, out);
+}
+
 void rs_ddb_sign(const rs_ddb_req_t *req, const char *host, int64_t now, char *auth, size_t authlen,
                  char amzdate[17])
 {
-    time_t t = (time_t)now;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char date[9], akid[32], body_hash[65], creq_hash[65], sig[65];
-    strftime(amzdate, 17, "%Y%m%dT%H%M%SZ", &tm);
-    strftime(date, sizeof(date), "%Y%m%d", &tm);
+    /* the date strings change once a second: kept per thread */
+    static __thread struct {
+        int64_t now;
+        char amzdate[17], date[9];
+    } dc = {-1, "", ""};
+    if (dc.now != now) {
+        time_t t = (time_t)now;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(dc.amzdate, sizeof(dc.amzdate), "%Y%m%dT%H%M%SZ", &tm);
+        strftime(dc.date, sizeof(dc.date), "%Y%m%d", &tm);
+        dc.now = now;
+    }
+    const char *date = dc.date;
+    memcpy(amzdate, dc.amzdate, 17);
+    char akid[32], body_hash[65], creq_hash[65], sig[65];
     rs_ddb_access_key(req->account, akid, sizeof(akid));
     const char *ct = req->content_type != NULL && req->content_type[0] != '\0'
                          ? req->content_type
                          : "application/x-amz-json-1.0";
-    rs_sha256_hex(req->body, req->body_len, body_hash);
+    sha256_hex(req->body, req->body_len, body_hash);
     char creq[2048];
     int n = snprintf(creq, sizeof(creq),
                      "POST\n/\n\ncontent-type:%s\nhost:%s\nx-amz-date:%s\nx-amz-target:%s\n\n"
@@ -90,20 +165,30 @@ void rs_ddb_sign(const rs_ddb_req_t *req, const char *host, int64_t now, char *a
                      ct, host, amzdate, req->target, body_hash);
     if (n < 0 || (size_t)n >= sizeof(creq))
         n = (int)sizeof(creq) - 1;
-    rs_sha256_hex(creq, (size_t)n, creq_hash);
+    sha256_hex(creq, (size_t)n, creq_hash);
     char sts[512];
     int sn = snprintf(sts, sizeof(sts), "AWS4-HMAC-SHA256\n%s\n%s/%s/dynamodb/aws4_request\n%s",
                       amzdate, date, req->region, creq_hash);
     if (sn < 0 || (size_t)sn >= sizeof(sts))
         sn = (int)sizeof(sts) - 1;
-    uint8_t k1[32], k2[32], k3[32], k4[32], s[32];
-    char k0[64];
-    snprintf(k0, sizeof(k0), "AWS4%s", SECRET);
-    rs_hmac_sha256(k0, strlen(k0), date, strlen(date), k1);
-    rs_hmac_sha256(k1, 32, req->region, strlen(req->region), k2);
-    rs_hmac_sha256(k2, 32, "dynamodb", 8, k3);
-    rs_hmac_sha256(k3, 32, "aws4_request", 12, k4);
-    rs_hmac_sha256(k4, 32, sts, (size_t)sn, s);
+    /* the signing key depends on the date and region only: one per thread, kept */
+    static __thread struct {
+        char date[9], region[64];
+        uint8_t key[32];
+    } kc;
+    if (strcmp(kc.date, date) != 0 || strncmp(kc.region, req->region, sizeof(kc.region)) != 0) {
+        uint8_t k1[32], k2[32], k3[32];
+        char k0[64];
+        snprintf(k0, sizeof(k0), "AWS4%s", SECRET);
+        hmac256(k0, strlen(k0), date, strlen(date), k1);
+        hmac256(k1, 32, req->region, strlen(req->region), k2);
+        hmac256(k2, 32, "dynamodb", 8, k3);
+        hmac256(k3, 32, "aws4_request", 12, kc.key);
+        memcpy(kc.date, date, sizeof(kc.date));
+        snprintf(kc.region, sizeof(kc.region), "%s", req->region);
+    }
+    uint8_t s[32];
+    hmac256(kc.key, 32, sts, (size_t)sn, s);
     hex(s, 32, sig);
     snprintf(auth, authlen,
              "AWS4-HMAC-SHA256 Credential=%s/%s/%s/dynamodb/aws4_request, "
@@ -179,7 +264,8 @@ typedef struct rbuf {
     size_t len, cap, off; /* off: parse position */
 } rbuf_t;
 
-static int fill(int fd, rbuf_t *b, int64_t deadline)
+/* read what has arrived (wait_first: nothing can be there yet, so poll before reading) */
+static int fill_wait(int fd, rbuf_t *b, int64_t deadline, int wait_first)
 {
     if (b->cap - b->len < 16384) {
         size_t nc = b->cap ? b->cap * 2 : 32768;
@@ -188,6 +274,11 @@ static int fill(int fd, rbuf_t *b, int64_t deadline)
             return RS_ENOMEM;
         b->p = np;
         b->cap = nc;
+    }
+    if (wait_first) {
+        int rc = wait_fd(fd, POLLIN, deadline);
+        if (rc != 0)
+            return rc;
     }
     for (;;) {
         ssize_t r = recv(fd, b->p + b->len, b->cap - b->len, 0);
@@ -205,6 +296,11 @@ static int fill(int fd, rbuf_t *b, int64_t deadline)
         if (rc != 0)
             return rc;
     }
+}
+
+static int fill(int fd, rbuf_t *b, int64_t deadline)
+{
+    return fill_wait(fd, b, deadline, 0);
 }
 
 /* case-insensitive header lookup inside the head [p, end) */
@@ -306,7 +402,7 @@ static int exchange(rs_ddb_conn_t *c, const rs_ddb_req_t *req, int64_t deadline,
     rbuf_t b = {0};
     char *eoh;
     for (;;) {
-        rc = fill(c->fd, &b, deadline);
+        rc = fill_wait(c->fd, &b, deadline, b.len == 0);
         if (rc != 0) {
             free(b.p);
             return rc;

@@ -1,9 +1,11 @@
 /*
  * ddb_supervisor.c: the ddb supervisor process: the Unix socket workers connect to
- * (<runtime_dir>/ddb.sock, mode 0600, a stale one replaced), one reader thread per worker
- * connection, a fixed pool of forwarding threads (each with one kept-alive HTTP
- * connection to DynamoDB Local) fed by a bounded queue, response frames written under a
- * per-connection lock, and the main thread running DynamoDB Local (ddb_java.c).
+ * (<runtime_dir>/ddb.sock, mode 0600, a stale one replaced), a fixed pool of forwarding
+ * threads sharing one epoll set of worker connections (each connection armed one-shot:
+ * the thread that wakes for it reads exactly one frame, re-arms it, then forwards that
+ * request itself on its own kept-alive HTTP connection to DynamoDB Local and writes the
+ * response frame under the connection's write lock; no queue, no second thread hop), an
+ * accept thread, and the main thread running DynamoDB Local (ddb_java.c).
  * A worker that goes away only drops its own pending requests. While DynamoDB Local is
  * not ready every request is answered at once: 503 ServiceUnavailable (retryable; botocore
  * retries any 503 in both retry modes) while it starts, 400 ServiceNotAvailableException
@@ -21,9 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -38,7 +42,6 @@
 
 #define NS_DDB "com.amazonaws.dynamodb.v20120810#"
 #define NS_VALIDATE "com.amazon.coral.validate#"
-#define QUEUE_MAX 4096
 #define POOL_MIN 8
 #define POOL_MAX 32
 
@@ -49,8 +52,8 @@ typedef struct wconn {
     pthread_mutex_t wlock; /* one frame at a time on the socket */
 } wconn_t;
 
+/* one request frame being forwarded (on the stack of the thread that read it) */
 typedef struct job {
-    struct job *next;
     wconn_t *wc;
     uint64_t id;
     char *meta;
@@ -61,11 +64,7 @@ typedef struct job {
 static struct {
     const rs_conf_t *conf;
     rs_status_board_t *board;
-    pthread_mutex_t qlock;
-    pthread_cond_t qcond;
-    job_t *head, *tail;
-    unsigned qlen;
-    int quit;
+    int ep;                /* epoll set of worker connections (one-shot) */
     _Atomic unsigned port; /* 0: DynamoDB Local not ready */
     _Atomic int suspect;   /* a forward could not connect */
     int lfd;
@@ -78,14 +77,6 @@ static void wconn_put(wconn_t *wc)
         pthread_mutex_destroy(&wc->wlock);
         free(wc);
     }
-}
-
-static void job_free(job_t *j)
-{
-    wconn_put(j->wc);
-    free(j->meta);
-    free(j->body);
-    free(j);
 }
 
 /* ---- answering --------------------------------------------------------------------- */
@@ -108,7 +99,7 @@ static void reply(wconn_t *wc, uint64_t id, int status, const char *request_id, 
     pthread_mutex_unlock(&wc->wlock);
     if (rc != 0) {
         atomic_store(&wc->dead, 1);
-        shutdown(wc->fd, SHUT_RDWR); /* wakes its reader thread */
+        shutdown(wc->fd, SHUT_RDWR); /* its armed event fires: the reader drops it */
     }
 }
 
@@ -291,7 +282,97 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
     json_object_put(m);
 }
 
-/* ---- the pool ---------------------------------------------------------------------- */
+/* ---- worker connections and the forwarding threads -------------------------------- */
+
+static int read_full(int fd, struct iovec *iov, int n)
+{
+    while (n > 0) {
+        ssize_t r = readv(fd, iov, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            if (r == 0)
+                errno = 0;
+            return RS_ERR;
+        }
+        rs_iov_advance(&iov, &n, (size_t)r);
+    }
+    return 0;
+}
+
+/* one frame: the header, then meta and body with one readv (two reads for a frame, where
+ * rs_ipc_read_frame takes three); meta and body are malloc'd and NUL-terminated */
+static int read_frame(int fd, rs_ipc_hdr_t *h, char **meta, void **body)
+{
+    *meta = NULL;
+    *body = NULL;
+    struct iovec hv = {h, sizeof(*h)};
+    if (read_full(fd, &hv, 1) != 0)
+        return RS_ERR;
+    if (rs_ipc_hdr_check(h) != 0)
+        return RS_EINVAL;
+    char *m = malloc((size_t)h->meta_len + 1);
+    char *b = malloc((size_t)h->body_len + 1);
+    struct iovec iov[2] = {{m, h->meta_len}, {b, h->body_len}};
+    if (m == NULL || b == NULL || read_full(fd, iov, 2) != 0) {
+        free(m);
+        free(b);
+        return RS_ERR;
+    }
+    m[h->meta_len] = '\0';
+    b[h->body_len] = '\0';
+    *meta = m;
+    *body = b;
+    return 0;
+}
+
+/* arm the connection for the next frame (one thread at a time reads it) */
+static int arm(wconn_t *wc, int op)
+{
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.ptr = wc};
+    return epoll_ctl(S.ep, op, wc->fd, &ev);
+}
+
+/* the worker went away (or sent garbage): drop the epoll set's reference */
+static void conn_gone(wconn_t *wc)
+{
+    atomic_store(&wc->dead, 1);
+    epoll_ctl(S.ep, EPOLL_CTL_DEL, wc->fd, NULL);
+    shutdown(wc->fd, SHUT_RDWR);
+    wconn_put(wc);
+}
+
+/* this thread owns the connection's read side (its one-shot event fired): read one frame,
+ * hand the read side on (re-arm), then answer the frame */
+static void serve_one(wconn_t *wc, rs_ddb_conn_t *hc)
+{
+    rs_ipc_hdr_t h;
+    char *meta;
+    void *body;
+    int rc = read_frame(wc->fd, &h, &meta, &body);
+    if (rc != 0) {
+        if (rc == RS_EINVAL)
+            rs_log(RS_LOG_ERR, NULL, "bad frame from a worker: closing its connection");
+        conn_gone(wc);
+        return;
+    }
+    atomic_fetch_add(&wc->refs, 1); /* this frame's answer */
+    if (arm(wc, EPOLL_CTL_MOD) != 0) {
+        rs_log(RS_LOG_ERR, NULL, "cannot re-arm a worker connection: %m");
+        conn_gone(wc);
+    }
+    if (h.type == RS_IPC_PING) {
+        pthread_mutex_lock(&wc->wlock);
+        rs_ipc_write_frame(wc->fd, RS_IPC_PONG, h.id, NULL, 0, NULL, 0);
+        pthread_mutex_unlock(&wc->wlock);
+    } else if (h.type == RS_IPC_REQUEST && !atomic_load(&wc->dead)) {
+        job_t j = {wc, h.id, meta, body, h.body_len};
+        forward(&j, hc);
+    }
+    free(meta);
+    free(body);
+    wconn_put(wc);
+}
 
 static void *pool_main(void *arg)
 {
@@ -299,92 +380,14 @@ static void *pool_main(void *arg)
     rs_ddb_conn_t hc;
     rs_ddb_conn_init(&hc);
     for (;;) {
-        pthread_mutex_lock(&S.qlock);
-        while (S.head == NULL && !S.quit)
-            pthread_cond_wait(&S.qcond, &S.qlock);
-        if (S.head == NULL) {
-            pthread_mutex_unlock(&S.qlock);
+        struct epoll_event ev;
+        int n = epoll_wait(S.ep, &ev, 1, -1);
+        if (n < 0 && errno != EINTR)
             break;
-        }
-        job_t *j = S.head;
-        S.head = j->next;
-        if (S.head == NULL)
-            S.tail = NULL;
-        S.qlen--;
-        pthread_mutex_unlock(&S.qlock);
-        if (!atomic_load(&j->wc->dead)) /* its worker went away: drop it */
-            forward(j, &hc);
-        job_free(j);
+        if (n == 1)
+            serve_one(ev.data.ptr, &hc);
     }
     rs_ddb_conn_close(&hc);
-    return NULL;
-}
-
-static int enqueue(job_t *j)
-{
-    pthread_mutex_lock(&S.qlock);
-    if (S.qlen >= QUEUE_MAX) {
-        pthread_mutex_unlock(&S.qlock);
-        return RS_EAGAIN;
-    }
-    j->next = NULL;
-    if (S.tail != NULL)
-        S.tail->next = j;
-    else
-        S.head = j;
-    S.tail = j;
-    S.qlen++;
-    pthread_cond_signal(&S.qcond);
-    pthread_mutex_unlock(&S.qlock);
-    return 0;
-}
-
-/* ---- worker connections ------------------------------------------------------------ */
-
-static void *reader_main(void *arg)
-{
-    wconn_t *wc = arg;
-    for (;;) {
-        rs_ipc_hdr_t h;
-        char *meta;
-        void *body;
-        int rc = rs_ipc_read_frame(wc->fd, &h, &meta, &body);
-        if (rc != 0) {
-            if (rc == RS_EINVAL)
-                rs_log(RS_LOG_ERR, NULL, "bad frame from a worker: closing its connection");
-            break;
-        }
-        if (h.type == RS_IPC_PING) {
-            pthread_mutex_lock(&wc->wlock);
-            rs_ipc_write_frame(wc->fd, RS_IPC_PONG, h.id, NULL, 0, NULL, 0);
-            pthread_mutex_unlock(&wc->wlock);
-            free(meta);
-            free(body);
-            continue;
-        }
-        if (h.type != RS_IPC_REQUEST) {
-            free(meta);
-            free(body);
-            continue;
-        }
-        job_t *j = calloc(1, sizeof(*j));
-        if (j == NULL) {
-            free(meta);
-            free(body);
-            continue;
-        }
-        atomic_fetch_add(&wc->refs, 1);
-        *j = (job_t){NULL, wc, h.id, meta, body, h.body_len};
-        if (enqueue(j) != 0) {
-            json_object *m = json_tokener_parse(meta);
-            reply_error(wc, h.id, meta_str(m, "request_id"), 503, NS_DDB "ServiceUnavailable",
-                        "too many DynamoDB requests in flight; retry shortly");
-            json_object_put(m);
-            job_free(j);
-        }
-    }
-    atomic_store(&wc->dead, 1);
-    wconn_put(wc);
     return NULL;
 }
 
@@ -408,16 +411,12 @@ static void *accept_main(void *arg)
             continue;
         }
         wc->fd = fd;
-        atomic_init(&wc->refs, 1);
+        atomic_init(&wc->refs, 1); /* the epoll set's */
         pthread_mutex_init(&wc->wlock, NULL);
-        pthread_t t;
-        pthread_attr_t at;
-        pthread_attr_init(&at);
-        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&t, &at, reader_main, wc) != 0) {
+        if (arm(wc, EPOLL_CTL_ADD) != 0) {
+            rs_log(RS_LOG_ERR, NULL, "cannot watch a worker connection: %m");
             wconn_put(wc);
         }
-        pthread_attr_destroy(&at);
     }
     return NULL;
 }
@@ -467,8 +466,11 @@ void rs_ddb_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, pid
     memset(&S, 0, sizeof(S));
     S.conf = conf;
     S.board = board;
-    pthread_mutex_init(&S.qlock, NULL);
-    pthread_cond_init(&S.qcond, NULL);
+    S.ep = epoll_create1(EPOLL_CLOEXEC);
+    if (S.ep < 0) {
+        rs_log(RS_LOG_ALERT, NULL, "epoll_create1: %m");
+        _exit(1);
+    }
 
     S.lfd = open_socket(conf->runtime_dir, path, sizeof(path));
     if (S.lfd < 0) {

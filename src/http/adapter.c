@@ -5,21 +5,29 @@
  * its dispose callback runs exactly once when h2o frees the request (response done or
  * client gone). It releases a zero-copy body's shared-memory pin (resp->on_dispose),
  * writes the access line and frees the rs pool.
- * DynamoDB is asynchronous: on_req hands the request to the ddb supervisor through the
- * worker's IPC client (ipc_client.h) and returns; the reply callback fills the response
- * and sends it. If the client goes away first, dispose cancels the call (a late reply is
- * then dropped by the IPC client).
+ * DynamoDB and Lambda are asynchronous: on_req hands the request to the ddb or lambda
+ * supervisor through the worker's IPC client for it (ipc_client.h) and returns; the reply callback
+ * fills the response and sends it. If the client goes away first, dispose cancels the call (a late
+ * reply is then dropped by the IPC client).
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "http/adapter.h"
+#include "http/apigw.h"
 #include "http/ddb_proxy.h"
 #include "http/ipc_client.h"
+#include "rs/codec.h"
+#include "http/lambda_proxy.h"
 #include "rs/err.h"
 #include "rs/log.h"
+#include "rs/metrics.h"
 #include "rs/s3.h"
 
 typedef struct adapter_handler {
@@ -36,7 +44,8 @@ typedef struct reqstate {
     int64_t start_us;
     int status;
     int started;        /* rs structures initialised (dispose has work to do) */
-    rs_ipc_call_t call; /* DynamoDB hand-off (pending between on_req and the reply) */
+    rs_ipc_call_t call; /* supervisor hand-off (pending between on_req and the reply) */
+    char gw_id[37];     /* API Gateway proxy: the gateway's request id (UUID) */
 } reqstate_t;
 
 static void on_dispose(void *p)
@@ -61,6 +70,8 @@ static void on_dispose(void *p)
         .latency_ms = (double)(rs_http_mono_us() - rq->start_us) / 1000.0,
     };
     rs_log_access(&a);
+    rs_metrics_request(rs_metrics_current(), rq->http->slot, a.service, a.operation, a.status,
+                       (uint64_t)(rs_http_mono_us() - rq->start_us), a.bytes);
     rs_http_resp_free(&rq->resp);
     rs_pool_clear(&rq->pool);
     rq->http->inflight--;
@@ -308,6 +319,23 @@ static void ddb_done(void *arg, rs_ipc_outcome_t outcome, const rs_ipc_reply_t *
     finish(rq);
 }
 
+/* The worker's client for <runtime_dir>/<name>.sock, made on first use; NULL when the
+ * socket path is unusable (logged). */
+static rs_ipc_client_t *client(reqstate_t *rq, h2o_req_t *req, rs_ipc_client_t **slot,
+                               const char *name, uint32_t timeout_ms)
+{
+    if (*slot == NULL) {
+        int rc = rs_ipc_client_create(req->conn->ctx->loop, rq->http->conf->runtime_dir, name,
+                                      timeout_ms, slot);
+        if (rc != 0) {
+            rs_log(RS_LOG_ERR, rq->req.request_id, "cannot create the %s client (%s): %s", name,
+                   rq->http->conf->runtime_dir, rs_err_str(rc));
+            *slot = NULL;
+        }
+    }
+    return *slot;
+}
+
 /* 1 when the request went to the supervisor (the reply completes it), 0 when rq->resp
  * already holds the answer */
 static int ddb_forward(reqstate_t *rq, h2o_req_t *req, const rs_route_t *route)
@@ -316,25 +344,164 @@ static int ddb_forward(reqstate_t *rq, h2o_req_t *req, const rs_route_t *route)
     rs_ddb_fwd_t fwd;
     if (rs_ddb_prepare(http, &rq->req, route, &rq->resp, &fwd) != 0)
         return 0;
-    if (http->ddb == NULL) {
-        /* the supervisor answers a slow DynamoDB Local itself after the same timeout; the
-         * worker's timer is the backstop for a wedged supervisor, one second later */
-        uint32_t ms = http->conf->dynamodb_request_timeout * 1000u + 1000u;
-        int rc = rs_ipc_client_create(req->conn->ctx->loop, http->conf->runtime_dir, "ddb", ms,
-                                      &http->ddb);
-        if (rc != 0) {
-            rs_log(RS_LOG_ERR, rq->req.request_id, "cannot create the ddb client (%s): %s",
-                   http->conf->runtime_dir, rs_err_str(rc));
-            rs_ddb_error(&rq->req, &rq->resp, RS_DDBE_InternalServerError,
-                         "the DynamoDB supervisor socket path is unusable (runtime_dir)");
-            return 0;
-        }
+    /* the supervisor answers a slow DynamoDB Local itself after the same timeout; the
+     * worker's timer is the backstop for a wedged supervisor, one second later */
+    uint32_t ms = http->conf->dynamodb_request_timeout * 1000u + 1000u;
+    if (client(rq, req, &http->ddb, "ddb", ms) == NULL) {
+        rs_ddb_error(&rq->req, &rq->resp, RS_DDBE_InternalServerError,
+                     "the DynamoDB supervisor socket path is unusable (runtime_dir)");
+        return 0;
     }
     int rc = rs_ipc_call_start(http->ddb, &rq->call, fwd.meta, fwd.meta_len, rq->req.body,
                                rq->req.body_len, ddb_done, rq);
     if (rc == 0)
         return 1;
     ddb_failed(rq, rc);
+    return 0;
+}
+
+/* a Lambda hand-off that produced no reply: a retryable ServiceException saying why */
+static void lambda_failed(reqstate_t *rq, int outcome)
+{
+    const char *why;
+    switch (outcome) {
+    case RS_IPC_NOCONN:
+        why = "the Lambda supervisor is not reachable (it is restarting); retry shortly";
+        break;
+    case RS_IPC_DROPPED:
+        why = "the Lambda supervisor went away while handling the request; retry";
+        break;
+    case RS_IPC_TIMEOUT:
+        why = "the Lambda supervisor did not answer in time";
+        break;
+    default:
+        why = "too many Lambda requests are queued in this worker; retry shortly";
+        break;
+    }
+    rs_log(outcome == RS_IPC_NOCONN ? RS_LOG_INFO : RS_LOG_WARN, rq->req.request_id,
+           "Lambda %s: %s", rq->req.operation, why);
+    rs_lambda_error(&rq->req, &rq->resp, outcome == RS_IPC_TIMEOUT ? 500 : 503, "ServiceException",
+                    why);
+}
+
+static void lambda_done(void *arg, rs_ipc_outcome_t outcome, const rs_ipc_reply_t *r)
+{
+    reqstate_t *rq = arg;
+    if (outcome == RS_IPC_OK) {
+        if (rs_lambda_reply(&rq->req, &rq->resp, r->meta, r->meta_len, r->body, r->body_len) != 0)
+            rs_log(RS_LOG_ERR, rq->req.request_id,
+                   "malformed reply meta from the lambda supervisor");
+    } else {
+        lambda_failed(rq, outcome);
+    }
+    finish(rq);
+}
+
+/* send fwd to the lambda supervisor: 1 when pending (cb completes it), 0 when rq->resp
+ * holds the answer */
+static int lambda_send(reqstate_t *rq, h2o_req_t *req, const rs_lambda_fwd_t *fwd,
+                       rs_ipc_done_cb cb)
+{
+    rs_http_ctx_t *http = rq->http;
+    if (client(rq, req, &http->lambda, "lambda", rs_lambda_ipc_timeout_ms(http->conf)) == NULL) {
+        rs_lambda_error(&rq->req, &rq->resp, 500, "ServiceException",
+                        "the Lambda supervisor socket path is unusable (runtime_dir)");
+        return 0;
+    }
+    int rc = rs_ipc_call_start(http->lambda, &rq->call, fwd->meta, fwd->meta_len, fwd->body,
+                               fwd->body_len, cb, rq);
+    if (rc == 0)
+        return 1;
+    lambda_failed(rq, rc);
+    return 0;
+}
+
+static int lambda_forward(reqstate_t *rq, h2o_req_t *req)
+{
+    rs_lambda_fwd_t fwd;
+    if (rs_lambda_prepare(rq->http, &rq->req, &rq->resp, &fwd) != 0)
+        return 0;
+    return lambda_send(rq, req, &fwd, lambda_done);
+}
+
+static void apigw_done(void *arg, rs_ipc_outcome_t outcome, const rs_ipc_reply_t *r)
+{
+    reqstate_t *rq = arg;
+    int status = 0, function_error = 0;
+    json_object *root = NULL, *hdrs = NULL;
+    if (outcome == RS_IPC_OK &&
+        rs_ipc_reply_meta(r->meta, r->meta_len, &root, &status, &hdrs) == 0 && hdrs != NULL) {
+        json_object_object_foreach(hdrs, name, val)
+        {
+            (void)val;
+            function_error |= strcasecmp(name, "x-amz-function-error") == 0;
+        }
+    }
+    json_object_put(root);
+    if (outcome != RS_IPC_OK)
+        rs_log(RS_LOG_WARN, rq->req.request_id, "API Gateway proxy: no Lambda reply (outcome %d)",
+               (int)outcome);
+    rs_apigw_reply(&rq->req, rq->gw_id, function_error, status,
+                   outcome == RS_IPC_OK ? r->body : NULL, outcome == RS_IPC_OK ? r->body_len : 0,
+                   &rq->resp);
+    finish(rq);
+}
+
+/* the client's address for identity.sourceIp / X-Forwarded-For */
+static const char *peer_ip(reqstate_t *rq, h2o_req_t *req)
+{
+    struct sockaddr_storage ss;
+    char buf[INET6_ADDRSTRLEN] = "127.0.0.1";
+    socklen_t n = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+    if (n > 0 && ss.ss_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, sizeof(buf));
+    else if (n > 0 && ss.ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, buf, sizeof(buf));
+    return rs_pool_strndup(&rq->pool, buf, strlen(buf));
+}
+
+/* API Gateway v1 proxy: build the event, Invoke the function through the lambda
+ * supervisor, map the result (apigw_done). 1 when pending. */
+static int apigw_forward(reqstate_t *rq, h2o_req_t *req, const rs_route_t *route)
+{
+    rs_http_ctx_t *http = rq->http;
+    rs_apigw_target_t t;
+    rq->req.service = "apigw";
+    rq->req.operation = "ProxyInvoke";
+    rs_http_set_identity(http, &rq->req);
+    if (rs_apigw_parse(&rq->req, route, &t) != 0) {
+        rs_apigw_missing_token(&rq->req, &rq->resp);
+        return 0;
+    }
+    rs_http_new_uuid(http, rq->gw_id);
+    rs_buf_t ev;
+    rs_buf_init(&ev);
+    rs_apigw_event(&rq->pool, &rq->req, &t, rq->req.account, peer_ip(rq, req), http->conf->port,
+                   rs_http_now_ms(), rq->gw_id, &ev);
+    rs_buf_t path;
+    rs_buf_init(&path);
+    rs_buf_appends(&path, "/2015-03-31/functions/");
+    rs_uri_encode(&path, t.function, strlen(t.function), 0);
+    rs_buf_appends(&path, "/invocations");
+    char *p = rs_pool_strndup(&rq->pool, path.data, path.len);
+    char *body = rs_pool_strndup(&rq->pool, ev.data != NULL ? ev.data : "", ev.len);
+    size_t body_len = ev.len;
+    rs_buf_free(&path);
+    rs_buf_free(&ev);
+    char lid[37];
+    rs_http_new_uuid(http, lid);
+    static const char *const hdrs[] = {"content-type", "application/json"};
+    rs_lambda_fwd_t fwd;
+    rs_lambda_fwd_build(&rq->req, lid, "POST", p, "", hdrs, 1, body, body_len, &fwd);
+    if (!http->conf->lambda) {
+        rs_apigw_error(&rq->req, rq->gw_id, 500, "InternalServerErrorException",
+                       "Internal server error", &rq->resp);
+        return 0;
+    }
+    if (lambda_send(rq, req, &fwd, apigw_done))
+        return 1;
+    /* no hand-off: the Lambda API is not reachable, a rejection for the gateway */
+    rs_apigw_reply(&rq->req, rq->gw_id, 0, 0, NULL, 0, &rq->resp);
     return 0;
 }
 
@@ -367,8 +534,13 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         if (ddb_forward(rq, req, &route))
             return 0; /* ddb_done sends the response */
         break;
-    default:
-        rs_stub_handle(http, &rq->req, &route, &rq->resp);
+    case RS_ROUTE_LAMBDA:
+        if (lambda_forward(rq, req))
+            return 0; /* lambda_done sends the response */
+        break;
+    case RS_ROUTE_APIGW:
+        if (apigw_forward(rq, req, &route))
+            return 0; /* apigw_done sends the response */
         break;
     }
     finish(rq);

@@ -78,6 +78,29 @@ void rs_http_new_request_id(rs_http_ctx_t *c, char out[17])
     out[16] = '\0';
 }
 
+void rs_http_new_uuid(rs_http_ctx_t *c, char out[37])
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t b[16];
+    for (int i = 0; i < 16; i += 8) {
+        c->rng ^= c->rng >> 12;
+        c->rng ^= c->rng << 25;
+        c->rng ^= c->rng >> 27;
+        uint64_t r = c->rng * 0x2545F4914F6CDD1Dull;
+        memcpy(b + i, &r, 8);
+    }
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    char *o = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = hex[b[i] >> 4];
+        *o++ = hex[b[i] & 15];
+    }
+    *o = '\0';
+}
+
 void rs_http_set_identity(rs_http_ctx_t *c, rs_http_req_t *req)
 {
     rs_auth_t a;

@@ -1,6 +1,6 @@
 /*
  * http_int.h: private to src/http: the per-worker HTTP context shared by the adapter,
- * the internal endpoints and the not-yet-available service stubs. Runs in: workers.
+ * the internal endpoints and the service hand-offs. Runs in: workers.
  * Nothing here includes h2o.h; only server.c and adapter.c do.
  */
 #ifndef RS_HTTP_INT_H
@@ -24,10 +24,11 @@ typedef struct rs_http_ctx {
     unsigned slot;
     pid_t master_pid;
     int64_t started_ms;
-    uint64_t served;           /* requests answered by this worker */
-    uint64_t inflight;         /* requests between on_req and dispose */
-    uint64_t rng;              /* request-id generator state */
-    struct rs_ipc_client *ddb; /* DynamoDB supervisor client (ipc_client.h), made on first use */
+    uint64_t served;              /* requests answered by this worker */
+    uint64_t inflight;            /* requests between on_req and dispose */
+    uint64_t rng;                 /* request-id generator state */
+    struct rs_ipc_client *ddb;    /* DynamoDB supervisor client (ipc_client.h), made on first use */
+    struct rs_ipc_client *lambda; /* lambda supervisor client, made on first use */
 } rs_http_ctx_t;
 
 void rs_http_ctx_init(rs_http_ctx_t *c, const rs_conf_t *conf, rs_store_t *st, unsigned slot,
@@ -36,6 +37,10 @@ void rs_http_ctx_init(rs_http_ctx_t *c, const rs_conf_t *conf, rs_store_t *st, u
 /* A fresh 16-character upper-case alphanumeric request id (NUL-terminated). */
 void rs_http_new_request_id(rs_http_ctx_t *c, char out[17]);
 
+/* A fresh random UUID (version 4 layout, lower-case, NUL-terminated): Lambda and API
+ * Gateway request ids. */
+void rs_http_new_uuid(rs_http_ctx_t *c, char out[37]);
+
 /* Fill account/region/access_key of the request from its credentials (SigV4/SigV2,
  * header or query) with the configured defaults where absent. */
 void rs_http_set_identity(rs_http_ctx_t *c, rs_http_req_t *req);
@@ -43,10 +48,6 @@ void rs_http_set_identity(rs_http_ctx_t *c, rs_http_req_t *req);
 /* GET /_ruststack/health|info|check, POST /_ruststack/reset. */
 void rs_internal_handle(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *route,
                         rs_http_resp_t *resp);
-
-/* Lambda and the API Gateway proxy: AWS-shaped "not available" errors. */
-void rs_stub_handle(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *route,
-                    rs_http_resp_t *resp);
 
 /* Current time in ms (CLOCK_REALTIME) and a monotonic ms clock. */
 int64_t rs_http_now_ms(void);

@@ -5,10 +5,12 @@
 #include "config.h"
 
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "http/http_int.h"
+#include "rs/metrics.h"
 #include "rs/err.h"
 #include "rs/log.h"
 #include "rs/status.h"
@@ -75,7 +77,7 @@ static void health(rs_http_ctx_t *c, rs_http_resp_t *resp)
     add_int(s3, "generation", st.generation);
     json_object_object_add(services, "s3", s3);
     json_object_object_add(services, "dynamodb", service_state(RS_SVC_DYNAMODB));
-    json_object_object_add(services, "lambda", unavailable("not implemented in this version"));
+    json_object_object_add(services, "lambda", service_state(RS_SVC_LAMBDA));
     add_str(root, "version", PACKAGE_VERSION);
     json_object_object_add(root, "services", services);
     add_int(root, "workers", c->conf->workers);
@@ -140,14 +142,52 @@ typedef struct endpoint {
     int kind;
 } endpoint_t;
 
-enum { EP_HEALTH, EP_INFO, EP_CHECK, EP_RESET };
+enum { EP_HEALTH, EP_INFO, EP_CHECK, EP_RESET, EP_METRICS };
 
 static const endpoint_t endpoints[] = {
-    {"health", "GET", "Health", EP_HEALTH},
-    {"info", "GET", "Info", EP_INFO},
-    {"check", "GET", "Check", EP_CHECK},
-    {"reset", "POST", "Reset", EP_RESET},
+    {"health", "GET", "Health", EP_HEALTH},    {"info", "GET", "Info", EP_INFO},
+    {"check", "GET", "Check", EP_CHECK},       {"reset", "POST", "Reset", EP_RESET},
+    {"metrics", "GET", "Metrics", EP_METRICS},
 };
+
+/* one gauge family in Prometheus text format */
+static void gauge(rs_buf_t *b, const char *name, const char *help, int64_t v)
+{
+    rs_buf_printf(b, "# HELP ruststack_%s %s\n# TYPE ruststack_%s gauge\nruststack_%s %lld\n", name,
+                  help, name, name, (long long)v);
+}
+
+/* GET /_ruststack/metrics: the request counters every process shares (rs/metrics.h),
+ * then the store's and the services' gauges as this worker sees them */
+static void metrics(rs_http_ctx_t *c, rs_http_resp_t *resp)
+{
+    size_t n = 0;
+    char *text = rs_metrics_render(rs_metrics_current(), &n);
+    if (text != NULL)
+        rs_buf_append(&resp->body, text, n);
+    free(text);
+    rs_store_stats_t st;
+    memset(&st, 0, sizeof(st));
+    rs_store_stats(c->store, &st);
+    gauge(&resp->body, "s3_capacity_bytes", "Blob store capacity (s3_capacity).",
+          (int64_t)st.capacity_bytes);
+    gauge(&resp->body, "s3_used_bytes", "Blob store bytes in use.", (int64_t)st.used_bytes);
+    gauge(&resp->body, "s3_objects", "Objects stored.", (int64_t)st.objects);
+    gauge(&resp->body, "s3_buckets", "Buckets.", (int64_t)st.buckets);
+    gauge(&resp->body, "s3_repairs", "Shared-memory repairs after a crashed worker.",
+          (int64_t)st.repairs);
+    const rs_status_board_t *b = rs_status_current();
+    rs_buf_appends(&resp->body, "# HELP ruststack_service_up 1 when the service is running.\n"
+                                "# TYPE ruststack_service_up gauge\n");
+    static const char *const names[] = {"dynamodb", "lambda"};
+    for (int i = 0; i < RS_SVC__COUNT; i++)
+        rs_buf_printf(&resp->body, "ruststack_service_up{service=\"%s\"} %d\n", names[i],
+                      b != NULL && rs_status_get(b, (rs_svc_t)i, NULL, 0) == RS_SVC_RUNNING);
+    gauge(&resp->body, "worker_inflight_requests", "Requests in flight in the answering worker.",
+          (int64_t)c->inflight);
+    resp->status = 200;
+    rs_http_resp_header(resp, "content-type", "text/plain; version=0.0.4; charset=utf-8");
+}
 
 void rs_internal_handle(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *route,
                         rs_http_resp_t *resp)
@@ -177,6 +217,9 @@ void rs_internal_handle(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *
             return;
         case EP_CHECK:
             check(c, req, resp);
+            return;
+        case EP_METRICS:
+            metrics(c, resp);
             return;
         default:
             reset(c, req, resp);

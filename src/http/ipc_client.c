@@ -29,7 +29,7 @@
 #define BACKOFF_MIN_MS 25
 #define BACKOFF_MAX_MS 1000
 /* unsent bytes beyond which new calls are refused (the supervisor is not reading) */
-#define MAX_QUEUED (64u * 1024 * 1024)
+#define MAX_QUEUED (160u * 1024 * 1024) /* > one RS_IPC_MAX_BODY frame */
 /* keep a drained write buffer's memory only up to this size */
 #define KEEP_BUF (1u << 20)
 

@@ -3,9 +3,9 @@
  * one worker per slot, reap and respawn with backoff, and act on signals: TERM/INT/QUIT
  * graceful stop (SIGKILL after shutdown_timeout, or at once on a second signal), HUP
  * reload (validate, then roll the workers one by one), USR1 reopen logs. It also
- * creates the service status board before any fork and, when `dynamodb` is on, runs the
- * ddb supervisor as a supervised child (respawned with backoff, stopped after the
- * workers).
+ * creates the service status board before any fork and runs the ddb supervisor (when
+ * `dynamodb` is on) and the lambda supervisor (when `lambda` is on) as supervised children
+ * (respawned with backoff, stopped after the workers).
  * Runs in: master. Never takes a lock in shared memory, never parses HTTP; its only
  * store write is rs_store_slot_mark_dead after reaping.
  */
@@ -24,10 +24,12 @@
 #include <unistd.h>
 
 #include "ddb/ddb.h"
+#include "lambda/lambda.h"
 #include "proc/proc.h"
 #include "proc/supervisor.h"
 #include "rs/err.h"
 #include "rs/log.h"
+#include "rs/metrics.h"
 #include "rs/status.h"
 
 #define QUICK_DEATH_MS 5000 /* a worker exiting/crashing sooner than this failed at start-up */
@@ -43,6 +45,15 @@ typedef struct wslot {
     int disabled;      /* exited RS_EXIT_FATAL: never respawned */
     unsigned conf_gen; /* configuration generation it was forked with */
 } wslot_t;
+
+/* one supervised service child */
+typedef struct sup {
+    rs_child_t child;
+    rs_svc_t svc;
+    int enabled;
+    unsigned spawns; /* 1 during the first spawn: the lambda registry starts empty */
+} sup_t;
+#define NSUPS 2
 
 static struct {
     rs_conf_t conf;
@@ -60,7 +71,8 @@ static struct {
     int64_t deadline_ms;
     int killed;
     rs_status_board_t *board;
-    rs_child_t ddb; /* the ddb supervisor */
+    sup_t sups[NSUPS]; /* the ddb and lambda supervisors */
+    int ready_sent;    /* systemd has been told READY=1 */
 } M;
 
 static int64_t mono_ms(void)
@@ -119,21 +131,59 @@ static void signal_all(int sig)
             kill(M.slots[i].pid, sig);
 }
 
-static void ddb_child(void *arg)
+static void sup_init(sup_t *sp, rs_svc_t svc, const char *name, int enabled, const char *key)
 {
-    (void)arg;
-    close(M.lfd);
-    rs_ddb_supervisor_main(&M.conf, M.board, M.pid);
+    char why[96];
+    rs_child_init(&sp->child, name);
+    sp->svc = svc;
+    sp->enabled = enabled;
+    if (enabled) {
+        snprintf(why, sizeof(why), "the %s is starting", name);
+        rs_status_set(M.board, svc, RS_SVC_STARTING, why);
+    } else {
+        snprintf(why, sizeof(why), "switched off in the configuration (%s = off)", key);
+        rs_status_set(M.board, svc, RS_SVC_DISABLED, why);
+    }
 }
 
-static void spawn_ddb(int64_t now)
+static void sup_child(void *arg)
 {
-    if (!M.conf.dynamodb || M.stopping || M.ddb.pid > 0 || now < M.ddb.next_spawn_ms)
-        return;
-    if (rs_child_spawn(&M.ddb, SIGTERM, ddb_child, NULL) != 0) {
-        rs_log(RS_LOG_ALERT, NULL, "fork failed for the ddb supervisor: %m");
-        M.ddb.next_spawn_ms = now + 1000;
+    sup_t *sp = arg;
+    close(M.lfd);
+    if (sp->svc == RS_SVC_DYNAMODB)
+        rs_ddb_supervisor_main(&M.conf, M.board, M.pid);
+    rs_lambda_supervisor_main(&M.conf, M.board, M.pid, sp->spawns == 1);
+}
+
+static void spawn_sups(int64_t now)
+{
+    for (unsigned i = 0; i < NSUPS; i++) {
+        sup_t *sp = &M.sups[i];
+        if (!sp->enabled || M.stopping || sp->child.pid > 0 || now < sp->child.next_spawn_ms)
+            continue;
+        sp->spawns++;
+        if (rs_child_spawn(&sp->child, SIGTERM, sup_child, sp) != 0) {
+            rs_log(RS_LOG_ALERT, NULL, "fork failed for the %s: %m", sp->child.name);
+            sp->child.next_spawn_ms = now + 1000;
+            sp->spawns--;
+        }
     }
+}
+
+/* signal every running supervisor */
+static void signal_sups(int sig)
+{
+    for (unsigned i = 0; i < NSUPS; i++)
+        if (M.sups[i].child.pid > 0)
+            kill(M.sups[i].child.pid, sig);
+}
+
+static unsigned sups_alive(void)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < NSUPS; i++)
+        n += M.sups[i].child.pid > 0;
+    return n;
 }
 
 static void spawn(unsigned i)
@@ -160,14 +210,14 @@ static void begin_stop(int code, const char *why)
         if (!M.killed) {
             rs_log(RS_LOG_NOTICE, NULL, "second stop request: killing the workers");
             signal_all(SIGKILL);
-            if (M.ddb.pid > 0)
-                kill(M.ddb.pid, SIGKILL);
+            signal_sups(SIGKILL);
             M.killed = 1;
         }
         return;
     }
     M.stopping = 1;
     M.exit_code = code;
+    rs_notify("STOPPING=1\nSTATUS=stopping");
     M.deadline_ms = mono_ms() + (int64_t)M.conf.shutdown_timeout * 1000 + 1000;
     rs_log(RS_LOG_NOTICE, NULL, "%s: stopping %u worker(s) gracefully", why, alive());
     signal_all(SIGTERM);
@@ -227,12 +277,17 @@ static void reap(void)
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        if (pid == M.ddb.pid) {
-            int64_t delay = rs_child_reaped(&M.ddb, status, mono_ms());
+        sup_t *sp = NULL;
+        for (unsigned i = 0; i < NSUPS; i++)
+            if (M.sups[i].child.pid == pid)
+                sp = &M.sups[i];
+        if (sp != NULL) {
+            int64_t delay = rs_child_reaped(&sp->child, status, mono_ms());
+            char why[96];
+            snprintf(why, sizeof(why), "the %s is restarting%s", sp->child.name,
+                     delay > 0 ? " (backoff)" : "");
             if (!M.stopping)
-                rs_status_set(M.board, RS_SVC_DYNAMODB, RS_SVC_STARTING,
-                              delay > 0 ? "the ddb supervisor is restarting (backoff)"
-                                        : "the ddb supervisor is restarting");
+                rs_status_set(M.board, sp->svc, RS_SVC_STARTING, why);
             continue;
         }
         for (unsigned i = 0; i < M.n; i++) {
@@ -248,6 +303,8 @@ static void reload(void)
 {
     static rs_conf_t nc; /* large: not on the stack */
     char err[1024], changed[512];
+    rs_notify("RELOADING=1\nSTATUS=reloading the configuration");
+    M.ready_sent = 0; /* READY=1 again once the services are settled */
     if (rs_conf_build(&nc, M.path, M.kv, M.nkv, err, sizeof(err)) != 0) {
         rs_log(RS_LOG_ERR, NULL, "reload failed, keeping the running configuration: %s", err);
         return;
@@ -303,6 +360,34 @@ static int64_t spawn_due(int64_t now)
     return next;
 }
 
+/* systemd Type=notify: READY=1 once a worker serves and no enabled service is still
+ * starting (each is running, or unavailable with its reason in STATUS=). Until then the
+ * board is looked at every 100 ms. Returns the next wake-up time. */
+static int64_t notify_ready(int64_t now, int64_t wake)
+{
+    static const char *const names[NSUPS] = {"dynamodb", "lambda"};
+    char msg[1024], reason[256];
+    if (M.ready_sent || M.stopping)
+        return wake;
+    if (alive() == 0)
+        return wake < now + 100 ? wake : now + 100;
+    int n = snprintf(msg, sizeof(msg), "READY=1\nSTATUS=s3 running");
+    for (unsigned i = 0; i < NSUPS; i++) {
+        rs_svc_state_t st = rs_status_get(M.board, M.sups[i].svc, reason, sizeof(reason));
+        if (M.sups[i].enabled && st == RS_SVC_STARTING)
+            return wake < now + 100 ? wake : now + 100;
+        if (n > 0 && (size_t)n < sizeof(msg))
+            n += snprintf(msg + n, sizeof(msg) - (size_t)n, "; %s %s%s%s", names[i],
+                          rs_status_name(st), st == RS_SVC_UNAVAILABLE ? ": " : "",
+                          st == RS_SVC_UNAVAILABLE ? reason : "");
+    }
+    if (rs_notify(msg) != 0)
+        rs_log(RS_LOG_WARN, NULL, "cannot notify systemd (NOTIFY_SOCKET): %m");
+    M.ready_sent = 1;
+    rs_log(RS_LOG_INFO, NULL, "ready: %s", msg + sizeof("READY=1\nSTATUS=") - 1);
+    return wake;
+}
+
 static int serve(const sigset_t *wait_mask)
 {
     for (;;) {
@@ -321,8 +406,7 @@ static int serve(const sigset_t *wait_mask)
             if (rs_log_reopen() != 0)
                 rs_log(RS_LOG_ERR, NULL, "cannot reopen the log file: %m");
             signal_all(SIGUSR1);
-            if (M.ddb.pid > 0)
-                kill(M.ddb.pid, SIGUSR1);
+            signal_sups(SIGUSR1);
         }
         if (rs_sig_reload) {
             rs_sig_reload = 0;
@@ -330,12 +414,15 @@ static int serve(const sigset_t *wait_mask)
                 reload();
         }
         if (M.stopping) {
-            if (alive() == 0 && M.ddb.pid > 0) {
-                /* the workers are gone: now the ddb supervisor (it stops DynamoDB Local) */
-                rs_child_stop_begin(&M.ddb, (int)M.conf.shutdown_timeout * 1000, now);
-                rs_child_stop_tick(&M.ddb, now);
+            /* the workers are gone: now the supervisors (they stop DynamoDB Local and the
+             * Lambda execution environments) */
+            for (unsigned i = 0; alive() == 0 && i < NSUPS; i++) {
+                if (M.sups[i].child.pid > 0) {
+                    rs_child_stop_begin(&M.sups[i].child, (int)M.conf.shutdown_timeout * 1000, now);
+                    rs_child_stop_tick(&M.sups[i].child, now);
+                }
             }
-            if (alive() == 0 && M.ddb.pid == 0)
+            if (alive() == 0 && sups_alive() == 0)
                 return M.exit_code;
             if (!M.killed && now >= M.deadline_ms) {
                 rs_log(RS_LOG_WARN, NULL, "graceful stop timed out: killing %u worker(s)", alive());
@@ -346,12 +433,16 @@ static int serve(const sigset_t *wait_mask)
             if (alive() == 0 && wake > now + 100)
                 wake = now + 100;
         } else {
-            spawn_ddb(now);
+            spawn_sups(now);
             wake = spawn_due(now);
-            if (M.conf.dynamodb && M.ddb.pid == 0 && M.ddb.next_spawn_ms < wake)
-                wake = M.ddb.next_spawn_ms;
+            for (unsigned i = 0; i < NSUPS; i++) {
+                const rs_child_t *ch = &M.sups[i].child;
+                if (M.sups[i].enabled && ch->pid == 0 && ch->next_spawn_ms < wake)
+                    wake = ch->next_spawn_ms;
+            }
             if (!M.stopping)
                 roll_step();
+            wake = notify_ready(now, wake);
         }
         int64_t ms = wake - mono_ms();
         if (ms < 1)
@@ -391,16 +482,17 @@ int rs_master_run(const rs_conf_t *conf, const char *path, const char *const *kv
         rs_log(RS_LOG_EMERG, NULL, "signal set-up failed: %m");
         return 1;
     }
-    rs_child_init(&M.ddb, "ddb supervisor");
     if ((M.board = rs_status_create()) == NULL) {
         rs_log(RS_LOG_EMERG, NULL, "cannot create the status board: %m");
         return 1;
     }
-    if (conf->dynamodb)
-        rs_status_set(M.board, RS_SVC_DYNAMODB, RS_SVC_STARTING, "the ddb supervisor is starting");
-    else
-        rs_status_set(M.board, RS_SVC_DYNAMODB, RS_SVC_DISABLED,
-                      "switched off in the configuration (dynamodb = off)");
+    /* request counters: one writer slot per worker, then the ddb and lambda supervisors */
+    if (rs_metrics_create(conf->workers + NSUPS) == NULL) {
+        rs_log(RS_LOG_EMERG, NULL, "cannot create the metrics region: %m");
+        return 1;
+    }
+    sup_init(&M.sups[0], RS_SVC_DYNAMODB, "ddb supervisor", conf->dynamodb, "dynamodb");
+    sup_init(&M.sups[1], RS_SVC_LAMBDA, "lambda supervisor", conf->lambda, "lambda");
     if ((rc = rs_store_create(conf->shm_name, &sc, &M.st)) != 0) {
         rs_log(RS_LOG_EMERG, NULL, "cannot create the shared store %s: %s", conf->shm_name,
                rs_err_str(rc));
@@ -420,6 +512,7 @@ int rs_master_run(const rs_conf_t *conf, const char *path, const char *const *kv
     rs_store_destroy(M.st, 1);
     rmdir(conf->runtime_dir); /* only when empty: the supervisors removed their sockets */
     rs_status_destroy(M.board);
+    rs_metrics_destroy(rs_metrics_current());
     rs_log(RS_LOG_NOTICE, NULL, "stopped");
     return rc;
 }

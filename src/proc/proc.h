@@ -29,6 +29,10 @@ int rs_signals_master(sigset_t *wait_mask);
 /* Worker, right after fork: own handlers (stop/reopen flags, HUP ignored), unblocked. */
 int rs_signals_worker(void);
 
+/* systemd's readiness protocol: send `state` ("READY=1\nSTATUS=...") to $NOTIFY_SOCKET.
+ * 0 (also when the variable is unset), or RS_ERR with errno. */
+int rs_notify(const char *state);
+
 /* Master: run until stopped; returns the process exit code. `path` and the command-line
  * overrides (kv pairs) are kept for SIGHUP reloads. */
 int rs_master_run(const rs_conf_t *conf, const char *path, const char *const *kv, size_t nkv);

@@ -39,6 +39,24 @@ def binary_path():
     return os.path.normpath(os.path.join(HERE, "..", "..", "ruststack"))
 
 
+RUNTIME_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "runtime"))
+
+
+def engine_conf():
+    """The container engine and image make check found (packaging/setup.sh exports
+    RS_DOCKER_SOCKET and RS_LAMBDA_IMAGE when the engine answers)."""
+    out = ""
+    if os.environ.get("RS_DOCKER_SOCKET"):
+        out += "docker_socket = %s\n" % os.environ["RS_DOCKER_SOCKET"]
+    if os.environ.get("RS_LAMBDA_IMAGE"):
+        out += "lambda_image = %s\n" % os.environ["RS_LAMBDA_IMAGE"]
+    return out
+
+
+def have_engine():
+    return bool(os.environ.get("RS_DOCKER_SOCKET") and os.environ.get("RS_LAMBDA_IMAGE"))
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -77,7 +95,10 @@ class Server:
                     "workers = %d\n"
                     "shm_name = %s\n"
                     "s3_capacity = 256m\n"
-                    "%s" % (self.port, workers, self.shm_name, extra_conf))
+                    "lambda_runtime_path = %s\n"
+                    "%s"
+                    "%s" % (self.port, workers, self.shm_name, RUNTIME_DIR, engine_conf(),
+                            extra_conf))
         self.endpoint = "http://127.0.0.1:%d" % self.port
         self.proc = None
         self.workers = workers
@@ -650,3 +671,85 @@ def ddb_cli(ddb_endpoint):
     cli = DdbCli(ddb_endpoint)
     assert cli.exe, "the aws CLI is not installed"
     return cli
+
+
+# ---- Lambda ---------------------------------------------------------------------------
+
+LAMBDA_READY_TIMEOUT = 30
+
+
+def lambda_health(endpoint, timeout=5):
+    r = requests.get(endpoint + "/_ruststack/health", timeout=timeout)
+    r.raise_for_status()
+    return r.json()["services"]["lambda"]
+
+
+class LambdaServer(Server):
+    """ruststack with Lambda on and the given executor ("docker" or "process"); DynamoDB on
+    when DynamoDB Local is available (functions use it), else off."""
+
+    def __init__(self, workdir, executor="docker", workers=2, extra_conf=""):
+        self.executor = executor
+        local = ddb_local_dir()
+        ddb = ("dynamodb = on\ndynamodb_local_dir = %s\n" % local
+               if os.path.exists(os.path.join(local, "DynamoDBLocal.jar")) else "dynamodb = off\n")
+        Server.__init__(self, workdir, workers,
+                        "lambda = on\nlambda_executor = %s\n%s%s" % (executor, ddb, extra_conf))
+
+    def start_lambda(self, timeout=LAMBDA_READY_TIMEOUT):
+        self.start()
+        deadline = time.monotonic() + timeout
+        h = {}
+        while time.monotonic() < deadline:
+            h = lambda_health(self.endpoint)
+            if h.get("state") in ("running", "unavailable"):
+                break
+            time.sleep(0.1)
+        if h.get("state") != "running":
+            raise RuntimeError("lambda (%s executor) is %r: %s\n%s" % (
+                self.executor, h.get("state"), h.get("reason"), self.log_tail()))
+
+
+def _lambda_server(tmp_path_factory, executor):
+    if executor == "docker" and not have_engine():
+        pytest.skip("no container engine: RS_DOCKER_SOCKET / RS_LAMBDA_IMAGE are not set "
+                    "(sh packaging/setup.sh deps sets up podman and the image)")
+    srv = LambdaServer(tmp_path_factory.mktemp("ruststack-lambda-" + executor), executor)
+    try:
+        srv.start_lambda()
+    except RuntimeError as e:
+        srv.kill()
+        pytest.fail(str(e), pytrace=False)
+    return srv
+
+
+def _lambda_teardown(srv):
+    rc, alive = _stop_checked(srv)
+    assert rc == 0, "ruststack exit code after SIGTERM: %r\n%s" % (rc, srv.log_tail())
+    assert not alive, "processes left after SIGTERM: %r" % [
+        (p, proc_cmdline(p)[:80]) for p in alive]
+
+
+@pytest.fixture(scope="session")
+def lambda_server(tmp_path_factory):
+    """ruststack with the docker executor (skipped without an engine)."""
+    srv = _lambda_server(tmp_path_factory, "docker")
+    yield srv
+    _lambda_teardown(srv)
+
+
+@pytest.fixture(scope="session")
+def lambda_process_server(tmp_path_factory):
+    """ruststack with the process executor."""
+    srv = _lambda_server(tmp_path_factory, "process")
+    yield srv
+    _lambda_teardown(srv)
+
+
+def make_lambda_client(endpoint, region="us-east-1", access_key="test", **config):
+    cfg = dict(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=10,
+               read_timeout=120)
+    cfg.update(config)
+    return boto3.session.Session().client(
+        "lambda", endpoint_url=endpoint, region_name=region, aws_access_key_id=access_key,
+        aws_secret_access_key="test", config=Config(**cfg))

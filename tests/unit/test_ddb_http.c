@@ -2,7 +2,8 @@
  * test_ddb_http.c: the ddb supervisor's HTTP client (src/ddb/ddb_http.c) against a tiny
  * scripted server on loopback: the request it sends (target, SigV4 credential scope,
  * body), Content-Length and chunked answers, keep-alive reuse, a kept-alive connection
- * the server closed (retried once on a fresh one), Connection: close, timeouts, refused.
+ * the server closed (retried once on a fresh one), Connection: close, timeouts, refused,
+ * and the SigV4 signature against botocore's through the signing caches.
  * Runs in: the test.
  */
 #include <arpa/inet.h>
@@ -211,4 +212,30 @@ Test(ddb_http, timeout_and_refused)
     uint16_t port = s.port;
     close(s.lfd);
     cr_assert_eq(rs_ddb_http_do(&c, port, &REQ, 500, &r), RS_ERR);
+}
+
+/* The signature is real SigV4: the expected value was computed by botocore's SigV4Auth
+ * (same request, key A123456789012 / ruststack-ddb-local, 2026-11-23 23:01:44 UTC). The
+ * per-thread signing key and date caches must follow a change of region and of day. */
+Test(ddb_http, signature_is_sigv4_across_cache_changes)
+{
+    static const char want[] =
+        "AWS4-HMAC-SHA256 Credential=A123456789012/20261123/eu-west-2/dynamodb/aws4_request, "
+        "SignedHeaders=content-type;host;x-amz-date;x-amz-target, "
+        "Signature=5d69b0080db60845ded78783aae6aed8f3c3f3d5d2b34a04e1bf1c2580a9ded8";
+    rs_ddb_req_t req = {"DynamoDB_20120810.ListTables", "eu-west-2", "123456789012",
+                        "application/x-amz-json-1.0",   "{}",        2};
+    char auth[512], other[512], date[17];
+    rs_ddb_sign(&req, "127.0.0.1:8000", 1795474904, auth, sizeof(auth), date);
+    cr_assert_str_eq(date, "20261123T230144Z");
+    cr_assert_str_eq(auth, want);
+    req.region = "us-east-1";
+    rs_ddb_sign(&req, "127.0.0.1:8000", 1795474904, other, sizeof(other), date);
+    cr_assert_str_neq(other, want);
+    req.region = "eu-west-2";
+    rs_ddb_sign(&req, "127.0.0.1:8000", 1795474904 + 86400, other, sizeof(other), date);
+    cr_assert_str_eq(date, "20261124T230144Z");
+    cr_assert(strstr(other, "/20261124/eu-west-2/") != NULL, "%s", other);
+    rs_ddb_sign(&req, "127.0.0.1:8000", 1795474904, auth, sizeof(auth), date);
+    cr_assert_str_eq(auth, want);
 }

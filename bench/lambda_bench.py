@@ -1,0 +1,396 @@
+"""bench/lambda_bench.py: the Lambda benchmark (run it through bench/run-lambda.sh). For
+each executor (docker, process) it starts RustStack with Lambda on and measures:
+- cold start: CreateFunction sent -> first Invoke response of a new function (median of a
+  few functions), and the first Invoke alone;
+- warm Invoke of a trivial handler, p50/p99 with 1 and 10 concurrent clients (keep-alive
+  HTTP, one connection per client), beside the handler's own time (measured inside the
+  handler) and the REPORT Duration, to show the emulator's overhead;
+- an API Gateway proxy request (GET /hello of examples/flask-app with apig-wsgi) p50/p99
+  with 1 and 10 concurrent clients;
+- the memory (RSS/PSS) of the server's process tree afterwards.
+Every loop is bounded in count and in time. The peer column says "n/a" when moto cannot
+run Lambda here (its server mode runs functions only in Docker images it pulls from a
+registry). Prints a table and writes it to the results file.
+Runs in: the benchmark driver process (never inside a server)."""
+
+import argparse
+import base64
+import http.client
+import io
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import servers  # noqa: E402
+
+ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+_NOW = time.gmtime()
+HEADERS = {
+    "Authorization": "AWS4-HMAC-SHA256 Credential=test/%s/us-east-1/lambda/aws4_request, "
+    "SignedHeaders=host;x-amz-date, Signature=%s" % (time.strftime("%Y%m%d", _NOW), "0" * 64),
+    "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", _NOW),
+}
+TRIVIAL_PY = '''
+import time
+
+
+def handler(event, context):
+    t0 = time.perf_counter()
+    out = {"ok": True, "n": event.get("n", 0) if isinstance(event, dict) else 0}
+    out["handler_us"] = (time.perf_counter() - t0) * 1e6
+    return out
+'''
+PEER_NA = "n/a (moto runs Lambda only in Docker images pulled from a registry)"
+
+
+def zip_of(files):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return buf.getvalue()
+
+
+def call(conn, method, path, body=b"", headers=None):
+    hdrs = dict(HEADERS)
+    hdrs.update(headers or {})
+    conn.request(method, path, body=body, headers=hdrs)
+    resp = conn.getresponse()
+    return resp.status, dict((k.lower(), v) for k, v in resp.getheaders()), resp.read()
+
+
+def api(port, method, path, doc=None, timeout=120):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        body = json.dumps(doc).encode() if doc is not None else b""
+        return call(conn, method, path, body, {"Content-Type": "application/json"})
+    finally:
+        conn.close()
+
+
+def create_function(port, name, zip_data, handler, memory=256, timeout=30):
+    return api(port, "POST", "/2015-03-31/functions", {
+        "FunctionName": name, "Runtime": "python3.11", "Role": ROLE, "Handler": handler,
+        "Code": {"ZipFile": base64.b64encode(zip_data).decode()}, "Timeout": timeout,
+        "MemorySize": memory})
+
+
+def delete_function(port, name):
+    api(port, "DELETE", "/2015-03-31/functions/" + name)
+
+
+def invoke_path(name):
+    return "/2015-03-31/functions/%s/invocations" % name
+
+
+def pct(values, p):
+    if not values:
+        return None
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
+
+
+def fmt(v, digits=2):
+    return "-" if v is None else ("%.*f" % (digits, v))
+
+
+class Loop:
+    """`clients` threads, each with its own keep-alive connection, issue requests until
+    `count` requests in all or `seconds` have passed; latencies in ms."""
+
+    def __init__(self, port, clients, count, seconds, make_request):
+        self.port, self.clients, self.count, self.seconds = port, clients, count, seconds
+        self.make_request = make_request
+        self.lat, self.errors, self.extra = [], 0, []
+        self.lock = threading.Lock()
+        self.issued = 0
+
+    def _take(self):
+        with self.lock:
+            if self.issued >= self.count:
+                return False
+            self.issued += 1
+            return True
+
+    def _client(self, deadline):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            while time.monotonic() < deadline and self._take():
+                method, path, body, headers, check = self.make_request()
+                t0 = time.perf_counter()
+                try:
+                    status, hdrs, data = call(conn, method, path, body, headers)
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                    with self.lock:
+                        self.errors += 1
+                    continue
+                ms = (time.perf_counter() - t0) * 1000.0
+                ok, extra = check(status, hdrs, data)
+                with self.lock:
+                    if ok:
+                        self.lat.append(ms)
+                        if extra is not None:
+                            self.extra.append(extra)
+                    else:
+                        self.errors += 1
+        finally:
+            conn.close()
+
+    def run(self):
+        t0 = time.monotonic()
+        deadline = t0 + self.seconds
+        threads = [threading.Thread(target=self._client, args=(deadline,))
+                   for _ in range(self.clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.wall = time.monotonic() - t0
+        return self
+
+
+def check_invoke(status, hdrs, data):
+    if status != 200 or "x-amz-function-error" in hdrs:
+        return False, None
+    try:
+        return True, json.loads(data).get("handler_us")
+    except ValueError:
+        return False, None
+
+
+def check_apigw(status, hdrs, data):
+    return status == 200 and b"Hello, bench!" in data, None
+
+
+def start_server(binary, executor, workdir, args):
+    workdir = os.path.join(workdir, executor)
+    os.makedirs(workdir, exist_ok=True)
+    conf = os.path.join(workdir, "rs-%s.conf" % executor)
+    with open(conf, "w") as f:
+        f.write("access_log = off\nlog_level = warn\ndynamodb = off\nlambda = on\n"
+                "lambda_executor = %s\nlambda_runtime_path = %s\n"
+                "lambda_max_concurrency = 10\n" % (executor, os.path.join(ROOT, "runtime")))
+        if args.docker_socket:
+            f.write("docker_socket = %s\n" % args.docker_socket)
+        if args.image:
+            f.write("lambda_image = %s\n" % args.image)
+    srv, port = servers.ruststack(binary, conf, 2, workdir)
+    if not srv.start(port):
+        return None, None, "did not start (log %s)" % srv.log_path
+    deadline = time.monotonic() + 60
+    state = {}
+    while time.monotonic() < deadline:
+        try:
+            _, _, body = api(port, "GET", "/_ruststack/health", timeout=5)
+            state = json.loads(body).get("services", {}).get("lambda", {})
+        except (OSError, ValueError):
+            state = {}
+        if state.get("state") in ("running", "unavailable"):
+            break
+        time.sleep(0.1)
+    if state.get("state") != "running":
+        srv.stop()
+        return None, None, "lambda %s: %s" % (state.get("state"), state.get("reason", ""))
+    return srv, port, None
+
+
+def cold_starts(port, trivial_zip, n, budget):
+    """(create->first response ms list, first-invoke-only ms list, notes)."""
+    both, first, notes = [], [], []
+    deadline = time.monotonic() + budget
+    for i in range(n):
+        if time.monotonic() > deadline:
+            notes.append("cold start: stopped after %d functions (time bound)" % i)
+            break
+        name = "bench-cold-%s" % uuid.uuid4().hex[:8]
+        t0 = time.perf_counter()
+        status, _, body = create_function(port, name, trivial_zip, "main.handler")
+        if status != 201:
+            notes.append("CreateFunction %d: %s" % (status, body[:200]))
+            break
+        t1 = time.perf_counter()
+        # invoke at once; a function still Pending answers 409: retry (bounded)
+        for _ in range(600):
+            status, hdrs, body = api(port, "POST", invoke_path(name), {"n": 1})
+            if status != 409:
+                break
+            time.sleep(0.005)
+        t2 = time.perf_counter()
+        if status == 200 and "x-amz-function-error" not in hdrs:
+            both.append((t2 - t0) * 1000.0)
+            first.append((t2 - t1) * 1000.0)
+        else:
+            notes.append("cold invoke %d: %s" % (status, body[:200]))
+        delete_function(port, name)
+    return both, first, notes
+
+
+def report_durations(port, name, n):
+    out = []
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        for _ in range(n):
+            status, hdrs, _ = call(conn, "POST", invoke_path(name), b"{}",
+                                   {"X-Amz-Log-Type": "Tail"})
+            if status != 200 or "x-amz-log-result" not in hdrs:
+                continue
+            log = base64.b64decode(hdrs["x-amz-log-result"]).decode(errors="replace")
+            m = re.search(r"REPORT RequestId: \S+\tDuration: ([0-9.]+) ms", log)
+            if m:
+                out.append(float(m.group(1)))
+    finally:
+        conn.close()
+    return out
+
+
+def bench_executor(executor, binary, flask_zip, trivial_zip, args, work, rows, notes):
+    srv, port, why = start_server(binary, executor, work, args)
+    if srv is None:
+        notes.append("%s executor: not measured: %s" % (executor, why))
+        rows.append((executor, "(not measured)", "-", 0, None, None, None, 0, why))
+        return
+    try:
+        both, first, n = cold_starts(port, trivial_zip, args.cold, args.seconds * 3)
+        notes += ["%s: %s" % (executor, x) for x in n]
+        rows.append((executor, "cold start: Create -> 1st response", 1, len(both),
+                     pct(both, 50), pct(both, 99), None, 0, PEER_NA))
+        rows.append((executor, "cold start: 1st Invoke only", 1, len(first),
+                     pct(first, 50), pct(first, 99), None, 0, PEER_NA))
+
+        name = "bench-warm-%s" % uuid.uuid4().hex[:8]
+        status, _, body = create_function(port, name, trivial_zip, "main.handler")
+        if status != 201:
+            notes.append("%s: CreateFunction %d %s" % (executor, status, body[:200]))
+            return
+        req = lambda: ("POST", invoke_path(name), b'{"n": 1}', None, check_invoke)  # noqa
+        Loop(port, 1, 20, args.seconds, req).run()  # warm-up: one environment
+        for clients in (1, 10):
+            if clients > 1:  # warm-up: let the pool grow
+                Loop(port, clients, clients * 10, args.seconds, req).run()
+            lp = Loop(port, clients, args.requests * clients, args.seconds, req).run()
+            rows.append((executor, "warm Invoke (trivial handler)", clients, len(lp.lat),
+                         pct(lp.lat, 50), pct(lp.lat, 99), len(lp.lat) / lp.wall, lp.errors,
+                         PEER_NA))
+            if clients == 1:
+                own = [x / 1000.0 for x in lp.extra]
+                rows.append((executor, "  handler's own time", 1, len(own), pct(own, 50),
+                             pct(own, 99), None, 0, ""))
+                dur = report_durations(port, name, min(50, args.requests))
+                rows.append((executor, "  REPORT Duration", 1, len(dur), pct(dur, 50),
+                             pct(dur, 99), None, 0, ""))
+                if lp.lat and own:
+                    notes.append("%s: warm Invoke overhead at p50 = %.2f ms (client latency "
+                                 "%.2f ms - handler %.3f ms)" % (
+                                     executor, pct(lp.lat, 50) - pct(own, 50), pct(lp.lat, 50),
+                                     pct(own, 50)))
+        delete_function(port, name)
+
+        if flask_zip is None:
+            notes.append("%s: API Gateway rows skipped (no Flask zip)" % executor)
+        else:
+            fname = "bench-flask-%s" % uuid.uuid4().hex[:8]
+            status, _, body = create_function(port, fname, flask_zip, "handler_apig.handler")
+            if status != 201:
+                notes.append("%s: CreateFunction (flask) %d %s" % (executor, status, body[:200]))
+                return
+            path = "/restapis/%s/bench/_user_request_/hello?name=bench" % fname
+            greq = lambda: ("GET", path, b"", None, check_apigw)  # noqa: E731
+            t0 = time.perf_counter()
+            cold = Loop(port, 1, 1, 120, greq).run()
+            if cold.lat:
+                rows.append((executor, "API GW Flask cold (1st request)", 1, 1, cold.lat[0],
+                             cold.lat[0], None, cold.errors, PEER_NA))
+            else:
+                notes.append("%s: first API GW request failed after %.0f ms" % (
+                    executor, (time.perf_counter() - t0) * 1000.0))
+            for clients in (1, 10):
+                Loop(port, clients, clients * 10, args.seconds, greq).run()  # warm-up
+                lp = Loop(port, clients, args.requests * clients, args.seconds, greq).run()
+                rows.append((executor, "API GW Flask GET /hello", clients, len(lp.lat),
+                             pct(lp.lat, 50), pct(lp.lat, 99), len(lp.lat) / lp.wall,
+                             lp.errors, PEER_NA))
+            delete_function(port, fname)
+        rss, pss = srv.memory_mib()
+        notes.append("%s: server process tree after the run: RSS %.0f MiB, PSS %.0f MiB%s" % (
+            executor, rss, pss, " (containers not included)" if executor == "docker" else
+            " (execution environments included)"))
+    finally:
+        srv.stop()
+
+
+def build_flask(out):
+    script = os.path.join(ROOT, "examples", "flask-app", "build.sh")
+    try:
+        p = subprocess.run(["sh", script, out], capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        return None, "examples/flask-app/build.sh timed out"
+    if p.returncode != 0:
+        return None, "examples/flask-app/build.sh failed: " + p.stderr[-300:]
+    with open(p.stdout.strip().splitlines()[-1], "rb") as f:
+        return f.read(), None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--executors", default="docker,process")
+    ap.add_argument("--docker-socket", default=os.environ.get("RS_DOCKER_SOCKET", ""))
+    ap.add_argument("--image", default=os.environ.get("RS_LAMBDA_IMAGE", ""))
+    ap.add_argument("--requests", type=int, default=300,
+                    help="requests per client in a measured loop (count bound)")
+    ap.add_argument("--seconds", type=int, default=10, help="time bound of each loop")
+    ap.add_argument("--cold", type=int, default=5, help="functions for the cold start")
+    ap.add_argument("--flask-build", default=None, help="where build.sh puts the zip")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    t_start = time.monotonic()
+    load0 = os.getloadavg()[0]
+    rows, notes = [], []
+    work = tempfile.mkdtemp(prefix="rs-lambda-bench-")
+    flask_zip, why = build_flask(args.flask_build or os.path.join(work, "flask"))
+    if why:
+        notes.append(why)
+    trivial_zip = zip_of({"main.py": TRIVIAL_PY})
+    try:
+        for executor in [e.strip() for e in args.executors.split(",") if e.strip()]:
+            bench_executor(executor, args.binary, flask_zip, trivial_zip, args, work, rows,
+                           notes)
+    finally:
+        subprocess.run(["rm", "-rf", work])
+    lines = ["Lambda benchmark %s on %s (%d CPUs), loops bounded to %d requests per client "
+             "and %d s; load average %.1f at the start, %.1f at the end"
+             % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), platform.node(),
+                os.cpu_count() or 0, args.requests, args.seconds, load0, os.getloadavg()[0]),
+             "%-8s %-36s %3s %5s %9s %9s %8s %4s  %s" % (
+                 "executor", "measure", "c", "n", "p50 ms", "p99 ms", "req/s", "err",
+                 "peer (moto server mode)")]
+    for r in rows:
+        lines.append("%-8s %-36s %3s %5d %9s %9s %8s %4d  %s" % (
+            r[0], r[1], r[2], r[3], fmt(r[4]), fmt(r[5]), fmt(r[6], 0), r[7], r[8]))
+    lines += ["note: " + n for n in notes]
+    lines.append("total %.0f s" % (time.monotonic() - t_start))
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text)
+    measured = [r for r in rows if r[1] != "(not measured)"]
+    return 0 if measured and all(r[7] == 0 for r in measured) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,354 @@
+# bootstrap.py: RustStack's Lambda runtime for Python (stdlib only, Python 3.9+).
+# Runs in: an execution environment (a container or a child of the lambda supervisor).
+# Speaks the Lambda Runtime API at $AWS_LAMBDA_RUNTIME_API: imports the handler named by
+# $_HANDLER (init errors go to /runtime/init/error, then exit 1), then loops: GET /next,
+# call the handler with the event and a context object, POST the result or the error.
+import decimal
+import http.client
+import importlib
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+
+API_PREFIX = "/2018-06-01/runtime"
+RUNTIME_FILE = os.path.abspath(__file__)
+# like awslambdaric: raw UTF-8 in results from python3.12 on, \u escapes before
+ENSURE_ASCII = os.environ.get("AWS_EXECUTION_ENV", "") not in (
+    "AWS_Lambda_python3.12", "AWS_Lambda_python3.13", "AWS_Lambda_python3.14",
+    "AWS_Lambda_python3.15")
+
+
+class FaultError(Exception):
+    """An error the runtime reports itself, with its Lambda error type."""
+
+    def __init__(self, error_type, message, trace=None):
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+        self.trace = trace
+
+
+class RuntimeClient:
+    """Keep-alive HTTP client for the Runtime API."""
+
+    def __init__(self, address):
+        self.address = address
+        self.conn = None
+
+    def _request(self, method, path, body=None, headers=None):
+        for attempt in (0, 1):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.address)
+            try:
+                self.conn.request(method, API_PREFIX + path, body=body, headers=headers or {})
+                resp = self.conn.getresponse()
+                data = resp.read()
+                return resp, data
+            except (http.client.HTTPException, ConnectionError, BrokenPipeError):
+                self.conn.close()
+                self.conn = None
+                if attempt == 1 or method == "POST":
+                    raise
+        raise RuntimeError("unreachable")
+
+    def next(self):
+        resp, data = self._request("GET", "/invocation/next")
+        if resp.status != 200:
+            raise RuntimeError("Failed to get next invocation: HTTP %d" % resp.status)
+        return resp, data
+
+    def post(self, path, body, headers):
+        resp, data = self._request("POST", path, body, headers)
+        return resp.status
+
+
+class CognitoIdentity:
+    __slots__ = ["cognito_identity_id", "cognito_identity_pool_id"]
+
+    def __init__(self, identity_id=None, pool_id=None):
+        self.cognito_identity_id = identity_id
+        self.cognito_identity_pool_id = pool_id
+
+    def __repr__(self):
+        return "CognitoIdentity([cognito_identity_id=%s,cognito_identity_pool_id=%s])" % (
+            self.cognito_identity_id,
+            self.cognito_identity_pool_id,
+        )
+
+
+class Client:
+    __slots__ = ["installation_id", "app_title", "app_version_name", "app_version_code",
+                 "app_package_name"]
+
+    def __init__(self, d):
+        self.installation_id = d.get("installation_id")
+        self.app_title = d.get("app_title")
+        self.app_version_name = d.get("app_version_name")
+        self.app_version_code = d.get("app_version_code")
+        self.app_package_name = d.get("app_package_name")
+
+
+class ClientContext:
+    __slots__ = ["custom", "env", "client"]
+
+    def __init__(self, d):
+        self.custom = d.get("custom")
+        self.env = d.get("env")
+        client = d.get("client")
+        self.client = Client(client) if isinstance(client, dict) else None
+
+
+class LambdaContext:
+    def __init__(self, request_id, deadline_ms, invoked_arn, client_context, identity,
+                 tenant_id):
+        self.aws_request_id = request_id
+        self.invoked_function_arn = invoked_arn
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.identity = identity
+        self.client_context = client_context
+        self.tenant_id = tenant_id
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        return max(self._deadline_ms - int(time.time() * 1000), 0)
+
+    def log(self, msg):
+        sys.stdout.write(str(msg))
+        sys.stdout.flush()
+
+    def __repr__(self):
+        return (
+            "LambdaContext([aws_request_id=%s,log_group_name=%s,log_stream_name=%s,"
+            "function_name=%s,memory_limit_in_mb=%s,function_version=%s,"
+            "invoked_function_arn=%s,client_context=%s,identity=%s,tenant_id=%s])"
+            % (self.aws_request_id, self.log_group_name, self.log_stream_name,
+               self.function_name, self.memory_limit_in_mb, self.function_version,
+               self.invoked_function_arn, self.client_context, self.identity,
+               self.tenant_id)
+        )
+
+
+class RequestIdFilter(logging.Filter):
+    request_id = ""
+
+    def filter(self, record):
+        record.aws_request_id = RequestIdFilter.request_id
+        return True
+
+
+class LambdaFormatter(logging.Formatter):
+    converter = time.gmtime
+
+    def __init__(self):
+        super().__init__(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+            "%Y-%m-%dT%H:%M:%S",
+        )
+
+
+def setup_logging():
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(LambdaFormatter())
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def flush_output():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
+def user_frames(tb):
+    """traceback.format_list strings without the frames of this runtime."""
+    frames = [f for f in traceback.extract_tb(tb) if os.path.abspath(f.filename) != RUNTIME_FILE]
+    return traceback.format_list(frames)
+
+
+def error_payload(exc, request_id, error_type=None, message=None, trace=None):
+    if trace is None:
+        trace = user_frames(exc.__traceback__) if exc is not None else []
+    return {
+        "errorMessage": message if message is not None else str(exc),
+        "errorType": error_type or type(exc).__name__,
+        "requestId": request_id,
+        "stackTrace": trace,
+    }
+
+
+def log_error(payload):
+    """One log event like Lambda's: lines joined by CR, indentation as no-break spaces."""
+    lines = ["[ERROR] %s: %s" % (payload["errorType"], payload["errorMessage"])]
+    if payload["stackTrace"]:
+        lines.append("Traceback (most recent call last):")
+        for element in payload["stackTrace"]:
+            for line in element.splitlines():
+                lead = len(line) - len(line.lstrip(" "))
+                lines.append("\u00a0" * lead + line[lead:])
+    text = "\r".join(lines) + "\n"
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:
+        sys.stdout.write(text.encode("ascii", "replace").decode("ascii"))
+
+
+BUILTIN_CONFLICTS = set(sys.builtin_module_names)
+
+
+def load_handler(handler):
+    try:
+        modname, fname = handler.rsplit(".", 1)
+    except ValueError as e:
+        raise FaultError("Runtime.MalformedHandlerName", "Bad handler '%s': %s" % (handler, e))
+    modname = modname.replace("/", ".")
+    if modname.split(".")[0] in BUILTIN_CONFLICTS:
+        raise FaultError("Runtime.BuiltInModuleConflict",
+                         "Cannot use built-in module %s as a handler module" % modname)
+    try:
+        module = importlib.import_module(modname)
+    except ImportError as e:
+        raise FaultError("Runtime.ImportModuleError",
+                         "Unable to import module '%s': %s" % (modname, e))
+    except SyntaxError as e:
+        trace = ['  File "%s" Line %s\n    %s\n' % (e.filename, e.lineno, (e.text or "").strip())]
+        raise FaultError("Runtime.UserCodeSyntaxError",
+                         "Syntax error in module '%s': %s" % (modname, e), trace)
+    func = getattr(module, fname, None)
+    if func is None:
+        raise FaultError("Runtime.HandlerNotFound",
+                         "Handler '%s' missing on module '%s'" % (fname, modname))
+    return func
+
+
+def json_default(obj):
+    if isinstance(obj, decimal.Decimal):
+        return float(obj) if obj % 1 else int(obj)
+    raise TypeError("Object of type %s is not JSON serializable" % type(obj).__name__)
+
+
+def post_error(client, path, payload, headers=None):
+    flush_output()
+    body = json.dumps(payload).encode()
+    h = {"Content-Type": "application/json",
+         "Lambda-Runtime-Function-Error-Type": payload["errorType"]}
+    if headers:
+        h.update(headers)
+    return client.post(path, body, h)
+
+
+def init(client, handler_name):
+    try:
+        return load_handler(handler_name)
+    except FaultError as e:
+        payload = error_payload(e, "", e.error_type, e.message, e.trace or [])
+    except Exception as e:
+        payload = error_payload(e, "")
+    except SystemExit:
+        raise
+    log_error(payload)
+    post_error(client, "/init/error", payload)
+    sys.exit(1)
+
+
+def parse_json_header(value, what):
+    if not value:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError as e:
+        raise FaultError("Runtime.LambdaContextUnmarshalError",
+                         "Unable to parse %s JSON: %s" % (what, e))
+
+
+def handle_one(client, handler, resp, data):
+    request_id = resp.getheader("Lambda-Runtime-Aws-Request-Id") or ""
+    RequestIdFilter.request_id = request_id
+    trace_id = resp.getheader("Lambda-Runtime-Trace-Id")
+    if trace_id:
+        os.environ["_X_AMZN_TRACE_ID"] = trace_id
+    else:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
+    base = "/invocation/%s" % request_id
+    try:
+        try:
+            deadline = int(resp.getheader("Lambda-Runtime-Deadline-Ms") or "0")
+        except ValueError:
+            deadline = 0
+        cc = parse_json_header(resp.getheader("Lambda-Runtime-Client-Context"), "client context")
+        cog = parse_json_header(resp.getheader("Lambda-Runtime-Cognito-Identity"),
+                                "cognito identity")
+        identity = CognitoIdentity()
+        if isinstance(cog, dict):
+            identity = CognitoIdentity(cog.get("cognitoIdentityId"),
+                                       cog.get("cognitoIdentityPoolId"))
+        context = LambdaContext(request_id, deadline,
+                                resp.getheader("Lambda-Runtime-Invoked-Function-Arn"),
+                                ClientContext(cc) if isinstance(cc, dict) else None, identity,
+                                resp.getheader("Lambda-Runtime-Aws-Tenant-Id"))
+        ctype = (resp.getheader("Content-Type") or "").split(";")[0].strip()
+        if ctype == "application/json":
+            try:
+                event = json.loads(data.decode("utf-8"))
+            except ValueError as e:
+                raise FaultError("Runtime.UnmarshalError", "Unable to unmarshal input: %s" % e)
+        else:
+            event = data
+        result = handler(event, context)
+        if isinstance(result, (bytes, bytearray)):
+            body, rtype = bytes(result), "application/unknown"
+        else:
+            try:
+                body = json.dumps(result, default=json_default,
+                                  ensure_ascii=ENSURE_ASCII).encode("utf-8")
+            except (TypeError, ValueError) as e:
+                raise FaultError("Runtime.MarshalError", "Unable to marshal response: %s" % e)
+            rtype = "application/json"
+    except FaultError as e:
+        payload = error_payload(e, request_id, e.error_type, e.message, e.trace or [])
+        log_error(payload)
+        post_error(client, base + "/error", payload)
+        return
+    except Exception as e:
+        payload = error_payload(e, request_id)
+        log_error(payload)
+        post_error(client, base + "/error", payload)
+        return
+    flush_output()
+    client.post(base + "/response", body, {"Content-Type": rtype})
+
+
+def main():
+    address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
+    handler_name = os.environ.get("_HANDLER", "")
+    if not address:
+        sys.stderr.write("AWS_LAMBDA_RUNTIME_API is not set\n")
+        sys.exit(2)
+    task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
+    try:
+        os.chdir(task_root)
+    except OSError:
+        pass
+    sys.path.insert(0, task_root)
+    setup_logging()
+    client = RuntimeClient(address)
+    handler = init(client, handler_name)
+    while True:
+        resp, data = client.next()
+        handle_one(client, handler, resp, data)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,283 @@
+/*
+ * docker_http.c: the HTTP/1.1 exchange of the Docker Engine API client (include/rs/docker.h):
+ * connect to the engine's Unix socket, send one request with `Connection: close`, read the
+ * whole answer (parsed by docker_parse.c) under one deadline enforced with poll, close.
+ * Runs in: the lambda supervisor (blocking calls on its threads).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rs/docker.h"
+#include "rs/err.h"
+#include "docker_int.h"
+
+void rs_docker_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    for (char *p = err; *p != '\0'; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+}
+
+int rs_docker_init(rs_docker_t *d, const char *socket_path, uint32_t timeout_ms)
+{
+    struct sockaddr_un sa;
+    size_t n;
+
+    memset(d, 0, sizeof(*d));
+    if (socket_path == NULL)
+        return RS_EINVAL;
+    n = strlen(socket_path);
+    if (n == 0 || n >= sizeof(d->socket_path) || n >= sizeof(sa.sun_path))
+        return RS_EINVAL;
+    memcpy(d->socket_path, socket_path, n + 1);
+    d->timeout_ms = timeout_ms;
+    return 0;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until fd is ready for `events` or the deadline (0: none) passes. */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+    struct pollfd p = {.fd = fd, .events = events};
+    int r;
+
+    for (;;) {
+        int ms = -1;
+        if (deadline != 0) {
+            int64_t left = deadline - now_ms();
+            if (left <= 0) {
+                errno = ETIMEDOUT;
+                return RS_ERR;
+            }
+            ms = left > 0x7fffffff ? 0x7fffffff : (int)left;
+        }
+        r = poll(&p, 1, ms);
+        if (r > 0)
+            return 0;
+        if (r < 0 && errno != EINTR)
+            return RS_ERR;
+    }
+}
+
+static int connect_uds(const char *path, int64_t deadline, char *err, size_t errlen)
+{
+    struct sockaddr_un sa;
+    int fd;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        rs_docker_set_err(err, errlen, "socket: %s", strerror(errno));
+        return RS_ERR;
+    }
+    for (;;) {
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+            return fd;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN) /* a Unix socket connects at once or not at all */
+            break;
+        /* listen backlog full: retry until the deadline */
+        if (deadline != 0 && now_ms() >= deadline) {
+            errno = ETIMEDOUT;
+            break;
+        }
+        usleep(10000);
+    }
+    int e = errno;
+    rs_docker_set_err(err, errlen, "cannot connect to %s: %s", path, strerror(e));
+    close(fd);
+    errno = e;
+    return RS_ERR;
+}
+
+static int send_all(int fd, const char *p, size_t n, int64_t deadline)
+{
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (wait_fd(fd, POLLOUT, deadline) < 0)
+                return RS_ERR;
+            continue;
+        }
+        return RS_ERR;
+    }
+    return 0;
+}
+
+/* Read the whole answer. */
+static int read_answer(int fd, const char *method, int64_t deadline, int *status, char **body,
+                       size_t *body_len, char *err, size_t errlen)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    rs_docker_head_t h;
+    int have_head = 0, eof = 0, r;
+
+    memset(&h, 0, sizeof(h));
+    for (;;) {
+        if (!have_head) {
+            r = len == 0 ? 0 : rs_docker_parse_head(buf, len, method, &h);
+            if (r < 0) {
+                rs_docker_set_err(err, errlen, "engine answer is not HTTP/1.x");
+                goto out;
+            }
+            have_head = r;
+        }
+        if (have_head) {
+            r = rs_docker_body_done(buf, len, &h, eof, body, body_len);
+            if (r < 0) {
+                rs_docker_set_err(
+                    err, errlen, r == RS_ENOMEM ? "out of memory" : "malformed engine answer body");
+                goto out;
+            }
+            if (r == 1) {
+                *status = h.status;
+                r = 0;
+                goto out;
+            }
+        }
+        if (eof) {
+            errno = ECONNRESET;
+            r = RS_ERR;
+            rs_docker_set_err(err, errlen, "engine closed the connection %s",
+                              len == 0 ? "without an answer" : "in the middle of its answer");
+            goto out;
+        }
+        if (cap - len < 4096) {
+            size_t ncap = cap == 0 ? 16384 : cap * 2;
+            char *nb;
+            if (ncap > RS_DOCKER_MAX_BODY + RS_DOCKER_MAX_HEAD + 4096) {
+                r = RS_EINVAL;
+                rs_docker_set_err(err, errlen, "engine answer larger than %u bytes",
+                                  RS_DOCKER_MAX_BODY);
+                goto out;
+            }
+            nb = realloc(buf, ncap);
+            if (nb == NULL) {
+                r = RS_ERR;
+                errno = ENOMEM;
+                rs_docker_set_err(err, errlen, "out of memory");
+                goto out;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        if (wait_fd(fd, POLLIN, deadline) < 0) {
+            r = RS_ERR;
+            rs_docker_set_err(err, errlen, "reading the engine answer: %s", strerror(errno));
+            goto out;
+        }
+        ssize_t n = recv(fd, buf + len, cap - len, 0);
+        if (n > 0) {
+            len += (size_t)n;
+        } else if (n == 0) {
+            eof = 1;
+        } else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+            r = RS_ERR;
+            rs_docker_set_err(err, errlen, "reading the engine answer: %s", strerror(errno));
+            goto out;
+        }
+    }
+out:
+    if (r < 0 && r != RS_ERR && r != RS_EINVAL)
+        r = RS_ERR;
+    free(buf);
+    return r;
+}
+
+int rs_docker_exchange(const rs_docker_t *d, const char *method, const char *path, const char *body,
+                       size_t body_len, int *status, char **resp_body, size_t *resp_len,
+                       uint32_t timeout_ms, char *err, size_t errlen)
+{
+    int64_t deadline = timeout_ms == 0 ? 0 : now_ms() + timeout_ms;
+    char head[2048];
+    char *rb = NULL;
+    size_t rl = 0;
+    int st = 0, fd, n, r;
+
+    if (status != NULL)
+        *status = 0;
+    if (resp_body != NULL)
+        *resp_body = NULL;
+    if (resp_len != NULL)
+        *resp_len = 0;
+    if (body == NULL)
+        body_len = 0;
+    n = snprintf(head, sizeof(head),
+                 "%s %s HTTP/1.1\r\nHost: docker\r\nUser-Agent: ruststack\r\n"
+                 "Connection: close\r\n%sContent-Length: %zu\r\n\r\n",
+                 method, path, body != NULL ? "Content-Type: application/json\r\n" : "", body_len);
+    if (n < 0 || (size_t)n >= sizeof(head) || strpbrk(path, " \r\n") != NULL) {
+        rs_docker_set_err(err, errlen, "request path too long or malformed");
+        return RS_EINVAL;
+    }
+    fd = connect_uds(d->socket_path, deadline, err, errlen);
+    if (fd < 0)
+        return RS_ERR;
+    if (send_all(fd, head, (size_t)n, deadline) < 0 ||
+        (body_len > 0 && send_all(fd, body, body_len, deadline) < 0)) {
+        int e = errno;
+        rs_docker_set_err(err, errlen, "sending to the engine: %s", strerror(e));
+        close(fd);
+        errno = e;
+        return RS_ERR;
+    }
+    r = read_answer(fd, method, deadline, &st, &rb, &rl, err, errlen);
+    int e = errno;
+    close(fd);
+    errno = e;
+    if (r < 0)
+        return r;
+    if (status != NULL)
+        *status = st;
+    if (resp_len != NULL)
+        *resp_len = rl;
+    if (resp_body != NULL)
+        *resp_body = rb;
+    else
+        free(rb);
+    return 0;
+}
+
+int rs_docker_request(const rs_docker_t *d, const char *method, const char *path, const char *body,
+                      size_t body_len, int *status, char **resp_body, size_t *resp_len,
+                      uint32_t timeout_ms)
+{
+    return rs_docker_exchange(d, method, path, body, body_len, status, resp_body, resp_len,
+                              timeout_ms, NULL, 0);
+}

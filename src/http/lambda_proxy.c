@@ -1,0 +1,369 @@
+/*
+ * lambda_proxy.c: the worker's Lambda request path without sockets (lambda_proxy.h).
+ * Runs in: workers.
+ * Order: operation name (access log), identity, body size (413 as AWS words it), service
+ * state (disabled -> 400, supervisor starting -> retryable 503; an executor that cannot
+ * run is the supervisor's to explain), S3-hosted code (the object is read from the shared
+ * store here and sent on as ZipFile), then the meta of src/lambda/lambda_int.h.
+ */
+#include "config.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/lambda_proxy.h"
+#include "rs/codec.h"
+#include "rs/err.h"
+#include "rs/status.h"
+#include "rs/store.h"
+
+#define PREFIX "/2015-03-31/functions"
+#define MAX_CREATE_REQUEST 70167211u /* AWS: "Request must be smaller than ..." */
+#define MAX_INVOKE_REQUEST 6291456u
+
+typedef enum { OP_OTHER, OP_CREATE, OP_UPDATE_CODE, OP_INVOKE } op_kind_t;
+
+/* the operation a method + path names (for the access log and the size limits) */
+static const char *op_name(const rs_http_req_t *req, op_kind_t *kind)
+{
+    const char *p = req->path;
+    size_t n = req->path_len, pl = sizeof(PREFIX) - 1;
+    const char *m = req->method;
+    *kind = OP_OTHER;
+    if (n < pl || memcmp(p, PREFIX, pl) != 0)
+        return "Unknown";
+    p += pl;
+    n -= pl;
+    if (n == 0 || (n == 1 && p[0] == '/')) {
+        if (strcmp(m, "POST") == 0) {
+            *kind = OP_CREATE;
+            return "CreateFunction";
+        }
+        return strcmp(m, "GET") == 0 ? "ListFunctions" : "Unknown";
+    }
+    if (p[0] != '/')
+        return "Unknown";
+    const char *name = p + 1, *slash = memchr(name, '/', n - 1);
+    if (slash == NULL || (size_t)(slash - p) == n - 1) {
+        if (strcmp(m, "GET") == 0)
+            return "GetFunction";
+        return strcmp(m, "DELETE") == 0 ? "DeleteFunction" : "Unknown";
+    }
+    const char *sub = slash + 1;
+    size_t sn = n - (size_t)(sub - p);
+    if (sn > 0 && sub[sn - 1] == '/')
+        sn--;
+#define IS(s) (sn == sizeof(s) - 1 && memcmp(sub, s, sn) == 0)
+    if (IS("invocations") && strcmp(m, "POST") == 0) {
+        *kind = OP_INVOKE;
+        return "Invoke";
+    }
+    if (IS("configuration"))
+        return strcmp(m, "PUT") == 0 ? "UpdateFunctionConfiguration" : "GetFunctionConfiguration";
+    if (IS("code") && strcmp(m, "PUT") == 0) {
+        *kind = OP_UPDATE_CODE;
+        return "UpdateFunctionCode";
+    }
+#undef IS
+    return "Unknown";
+}
+
+uint32_t rs_lambda_ipc_timeout_ms(const rs_conf_t *conf)
+{
+    return (900u + conf->lambda_start_timeout + 60u) * 1000u;
+}
+
+void rs_lambda_error(const rs_http_req_t *req, rs_http_resp_t *resp, int status, const char *code,
+                     const char *message)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "Type", json_object_new_string(status >= 500 ? "Service" : "User"));
+    json_object_object_add(o, "Message", json_object_new_string(message));
+    resp->status = status;
+    resp->num_headers = 0;
+    resp->body.len = 0;
+    rs_http_resp_header(resp, "content-type", "application/json");
+    rs_http_resp_header(resp, "x-amzn-errortype", code);
+    rs_http_resp_header(resp, "x-amzn-requestid", req->request_id);
+    rs_buf_appends(&resp->body, json_object_to_json_string_ext(
+                                    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+}
+
+/* 0 when the supervisor takes requests; else the error is in resp */
+static int service_state(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_resp_t *resp)
+{
+    char reason[256];
+    if (!c->conf->lambda) {
+        rs_lambda_error(req, resp, 400, "ServiceNotAvailableException",
+                        "Lambda is switched off in this RustStack (configuration: lambda = off)");
+        return -1;
+    }
+    const rs_status_board_t *b = rs_status_current();
+    if (b == NULL)
+        return 0;
+    switch (rs_status_get(b, RS_SVC_LAMBDA, reason, sizeof(reason))) {
+    case RS_SVC_RUNNING:
+    case RS_SVC_UNAVAILABLE: /* the control plane runs; Invoke explains what is missing */
+        return 0;
+    default:
+        rs_lambda_error(req, resp, 503, "ServiceException",
+                        "the Lambda service is starting; retry shortly");
+        return -1;
+    }
+}
+
+/* the S3 error text AWS puts in CreateFunction's InvalidParameterValueException */
+static void s3_code_error(const rs_http_req_t *req, rs_http_resp_t *resp, int missing_bucket)
+{
+    rs_lambda_error(req, resp, 400, "InvalidParameterValueException",
+                    missing_bucket ? "Error occurred while GetObject. S3 Error Code: NoSuchBucket. "
+                                     "S3 Error Message: The specified bucket does not exist"
+                                   : "Error occurred while GetObject. S3 Error Code: NoSuchKey. "
+                                     "S3 Error Message: The specified key does not exist.");
+}
+
+static const char *get_str(json_object *o, const char *k)
+{
+    json_object *v;
+    if (o == NULL || !json_object_object_get_ex(o, k, &v) ||
+        !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+/* Replace S3Bucket/S3Key[/S3ObjectVersion] in `code` by ZipFile: the object's bytes.
+ * 0 (done or nothing to do), 1 (resp holds the error). */
+static int inline_s3_code(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_resp_t *resp,
+                          json_object *code)
+{
+    const char *bucket = get_str(code, "S3Bucket"), *key = get_str(code, "S3Key");
+    if (bucket == NULL && key == NULL)
+        return 0;
+    if (bucket == NULL || key == NULL || get_str(code, "ZipFile") != NULL) {
+        rs_lambda_error(req, resp, 400, "InvalidParameterValueException",
+                        "Please provide a source for function code.");
+        return 1;
+    }
+    rs_bucket_t b;
+    if (rs_bucket_lookup(c->store, bucket, &b) != 0) {
+        s3_code_error(req, resp, 1);
+        return 1;
+    }
+    rs_obj_view_t v;
+    if (rs_obj_get(c->store, &b, key, strlen(key), &v) != 0) {
+        s3_code_error(req, resp, 0);
+        return 1;
+    }
+    size_t size = (size_t)v.info.size;
+    uint8_t *raw = malloc(size + 1);
+    char *b64 = raw != NULL ? malloc(4 * ((size + 2) / 3) + 1) : NULL;
+    if (b64 == NULL) {
+        free(raw);
+        rs_obj_release(c->store, &v);
+        rs_lambda_error(req, resp, 500, "ServiceException", "out of memory");
+        return 1;
+    }
+    size_t off = 0;
+    for (size_t i = 0; i < v.nseg; i++) {
+        memcpy(raw + off, v.seg[i].iov_base, v.seg[i].iov_len);
+        off += v.seg[i].iov_len;
+    }
+    rs_obj_release(c->store, &v);
+    size_t n = rs_base64_encode(raw, off, b64);
+    free(raw);
+    json_object_object_del(code, "S3Bucket");
+    json_object_object_del(code, "S3Key");
+    json_object_object_del(code, "S3ObjectVersion");
+    json_object_object_add(code, "ZipFile", json_object_new_string_len(b64, (int)n));
+    free(b64);
+    return 0;
+}
+
+/* CreateFunction (Code.S3*) and UpdateFunctionCode (top-level S3*): 0 with fwd->body
+ * possibly rewritten, 1 when resp holds the answer. A body that is not a JSON object
+ * goes on unchanged: the supervisor owns the validation errors. */
+static int resolve_code(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_resp_t *resp,
+                        op_kind_t kind, rs_lambda_fwd_t *fwd)
+{
+    if ((kind != OP_CREATE && kind != OP_UPDATE_CODE) || req->body_len == 0 ||
+        memmem(req->body, req->body_len, "\"S3", 3) == NULL)
+        return 0;
+    json_tokener *tok = json_tokener_new();
+    json_object *root = json_tokener_parse_ex(tok, (const char *)req->body, (int)req->body_len);
+    int bad = json_tokener_get_error(tok) != json_tokener_success;
+    json_tokener_free(tok);
+    if (bad || root == NULL || !json_object_is_type(root, json_type_object)) {
+        json_object_put(root);
+        return 0;
+    }
+    json_object *code = root;
+    if (kind == OP_CREATE && (!json_object_object_get_ex(root, "Code", &code) ||
+                              !json_object_is_type(code, json_type_object))) {
+        json_object_put(root);
+        return 0;
+    }
+    int rc = inline_s3_code(c, req, resp, code);
+    if (rc == 0) {
+        size_t n = 0;
+        const char *s = json_object_to_json_string_length(
+            root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+        fwd->body = rs_pool_strndup(req->pool, s, n);
+        fwd->body_len = n;
+    }
+    json_object_put(root);
+    return rc;
+}
+
+static void add_str(json_object *o, const char *k, const char *v)
+{
+    json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void finish_meta(const rs_http_req_t *req, const char *request_id, json_object *o,
+                        rs_lambda_fwd_t *fwd)
+{
+    add_str(o, "account", req->account);
+    add_str(o, "region", req->region);
+    add_str(o, "request_id", request_id);
+    add_str(o, "log_id", req->request_id);
+    add_str(o, "access_key", req->access_key);
+    size_t n = 0;
+    const char *s = json_object_to_json_string_length(
+        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+    fwd->meta = rs_pool_strndup(req->pool, s, n);
+    fwd->meta_len = n;
+    json_object_put(o);
+}
+
+static int forwarded_header(const rs_hdr_t *h)
+{
+    return (h->name_len > 6 && strncasecmp(h->name, "x-amz-", 6) == 0) ||
+           (h->name_len == 12 && strncasecmp(h->name, "content-type", 12) == 0);
+}
+
+int rs_lambda_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp,
+                      rs_lambda_fwd_t *fwd)
+{
+    op_kind_t kind;
+    req->service = "lambda";
+    req->operation = op_name(req, &kind);
+    rs_http_set_identity(c, req);
+    if (kind == OP_INVOKE && req->body_len > MAX_INVOKE_REQUEST) {
+        rs_lambda_error(req, resp, 413, "RequestEntityTooLargeException",
+                        "Request must be smaller than 6291456 bytes for the InvokeFunction "
+                        "operation");
+        return 1;
+    }
+    if (req->body_len > MAX_CREATE_REQUEST) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "Request must be smaller than %u bytes for the %s operation",
+                 MAX_CREATE_REQUEST, req->operation);
+        rs_lambda_error(req, resp, 413, "RequestEntityTooLargeException", msg);
+        return 1;
+    }
+    if (service_state(c, req, resp) != 0)
+        return 1;
+    fwd->body = req->body;
+    fwd->body_len = req->body_len;
+    if (resolve_code(c, req, resp, kind, fwd) != 0)
+        return 1;
+
+    json_object *o = json_object_new_object(), *h = json_object_new_object();
+    add_str(o, "method", req->method);
+    json_object_object_add(o, "path", json_object_new_string_len(req->path, (int)req->path_len));
+    json_object_object_add(
+        o, "query", json_object_new_string_len(req->query ? req->query : "", (int)req->query_len));
+    for (size_t i = 0; i < req->num_headers; i++) {
+        const rs_hdr_t *hd = &req->headers[i];
+        if (!forwarded_header(hd))
+            continue;
+        char name[128];
+        size_t n = hd->name_len < sizeof(name) - 1 ? hd->name_len : sizeof(name) - 1;
+        for (size_t k = 0; k < n; k++)
+            name[k] =
+                (char)((hd->name[k] >= 'A' && hd->name[k] <= 'Z') ? hd->name[k] + 32 : hd->name[k]);
+        name[n] = '\0';
+        json_object_object_add(h, name, json_object_new_string_len(hd->value, (int)hd->value_len));
+    }
+    json_object_object_add(o, "headers", h);
+    char uuid[37];
+    rs_http_new_uuid(c, uuid);
+    finish_meta(req, uuid, o, fwd);
+    return 0;
+}
+
+void rs_lambda_fwd_build(const rs_http_req_t *req, const char *request_id, const char *method,
+                         const char *path, const char *query, const char *const *hdrs, size_t nhdrs,
+                         const void *body, size_t body_len, rs_lambda_fwd_t *fwd)
+{
+    json_object *o = json_object_new_object(), *h = json_object_new_object();
+    add_str(o, "method", method);
+    add_str(o, "path", path);
+    add_str(o, "query", query ? query : "");
+    for (size_t i = 0; i + 1 < nhdrs * 2; i += 2)
+        add_str(h, hdrs[i], hdrs[i + 1]);
+    json_object_object_add(o, "headers", h);
+    finish_meta(req, request_id, o, fwd);
+    fwd->body = body;
+    fwd->body_len = body_len;
+}
+
+int rs_ipc_reply_meta(const char *meta, size_t meta_len, json_object **root, int *status,
+                      json_object **headers)
+{
+    json_tokener *tok = json_tokener_new();
+    json_object *o = tok != NULL ? json_tokener_parse_ex(tok, meta, (int)meta_len) : NULL;
+    json_object *st = NULL, *hdrs = NULL;
+    if (tok != NULL)
+        json_tokener_free(tok);
+    *status = 0;
+    if (o != NULL && json_object_object_get_ex(o, "status", &st) &&
+        json_object_is_type(st, json_type_int))
+        *status = json_object_get_int(st);
+    if (*status < 100 || *status > 599 ||
+        (json_object_object_get_ex(o, "headers", &hdrs) &&
+         !json_object_is_type(hdrs, json_type_object))) {
+        json_object_put(o);
+        *root = NULL;
+        return RS_EINVAL;
+    }
+    *root = o;
+    *headers = hdrs;
+    return 0;
+}
+
+int rs_lambda_reply(const rs_http_req_t *req, rs_http_resp_t *resp, const char *meta,
+                    size_t meta_len, const void *body, size_t body_len)
+{
+    json_object *o, *hdrs = NULL;
+    int status;
+    if (rs_ipc_reply_meta(meta, meta_len, &o, &status, &hdrs) != 0) {
+        rs_lambda_error(req, resp, 500, "ServiceException",
+                        "malformed reply from the Lambda supervisor");
+        return RS_EINVAL;
+    }
+    int have_id = 0;
+    resp->status = status;
+    resp->num_headers = 0;
+    resp->body.len = 0;
+    if (hdrs != NULL) {
+        json_object_object_foreach(hdrs, name, val)
+        {
+            if (!json_object_is_type(val, json_type_string))
+                continue;
+            have_id |= strcasecmp(name, "x-amzn-requestid") == 0;
+            rs_http_resp_headern(resp, name, json_object_get_string(val),
+                                 (size_t)json_object_get_string_len(val));
+        }
+    }
+    if (!have_id)
+        rs_http_resp_header(resp, "x-amzn-requestid", req->request_id);
+    if (body_len > 0)
+        rs_buf_append(&resp->body, body, body_len);
+    json_object_put(o);
+    return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * lambda_proxy.h: private to src/http: the worker's Lambda request path without the
+ * sockets: name the operation, take the caller's identity, consult the status board,
+ * enforce the request size limits, resolve S3-hosted function code from the worker's own
+ * store (the supervisor only ever sees ZipFile), build the request meta for the lambda
+ * supervisor (src/lambda/lambda_int.h), and turn a supervisor reply into the HTTP
+ * response. The adapter does the asynchronous hand-off (ipc_client.h).
+ * Runs in: workers (h2o-free, unit-tested without sockets).
+ */
+#ifndef RS_HTTP_LAMBDA_PROXY_H
+#define RS_HTTP_LAMBDA_PROXY_H
+
+#include "http/http_int.h"
+
+typedef struct rs_lambda_fwd {
+    const char *meta; /* request meta JSON (pool) */
+    size_t meta_len;
+    const void *body; /* the body to send: the request's, or the rewritten one (pool) */
+    size_t body_len;
+} rs_lambda_fwd_t;
+
+/* Seconds the worker waits for any Lambda reply before answering the caller itself:
+ * the longest function timeout plus environment start-up, plus slack. */
+uint32_t rs_lambda_ipc_timeout_ms(const rs_conf_t *conf);
+
+/* Sets req->service ("lambda") and req->operation. Returns 1 when resp already holds the
+ * answer (an error), 0 when the request is to be forwarded with fwd. The meta's
+ * request_id is a fresh UUID (x-amzn-RequestId, context.aws_request_id); log_id is the
+ * worker's id of the HTTP request (access log). */
+int rs_lambda_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp,
+                      rs_lambda_fwd_t *fwd);
+
+/* Build a forward for a request the worker makes up itself (the API Gateway proxy's
+ * Invoke): method/path/query/headers (hdrs: nhdrs name/value pairs) as given, the
+ * caller's identity from req, `request_id` the Lambda request id (a UUID). */
+void rs_lambda_fwd_build(const rs_http_req_t *req, const char *request_id, const char *method,
+                         const char *path, const char *query, const char *const *hdrs, size_t nhdrs,
+                         const void *body, size_t body_len, rs_lambda_fwd_t *fwd);
+
+/* Fill resp from a response frame (status and headers from its meta JSON, its body).
+ * A meta that is not the contract's shape gives a 500 ServiceException; RS_EINVAL. */
+int rs_lambda_reply(const rs_http_req_t *req, rs_http_resp_t *resp, const char *meta,
+                    size_t meta_len, const void *body, size_t body_len);
+
+/* A Lambda REST error rendered by the worker: x-amzn-ErrorType, {"Type", "Message"}. */
+void rs_lambda_error(const rs_http_req_t *req, rs_http_resp_t *resp, int status, const char *code,
+                     const char *message);
+
+/* Parse a supervisor reply meta {"status": N, "headers": {...}}: the status (100..599)
+ * and the headers object (may be NULL; owned by *root, which the caller puts). 0 or
+ * RS_EINVAL. Shared with the DynamoDB path's shape. */
+struct json_object;
+int rs_ipc_reply_meta(const char *meta, size_t meta_len, struct json_object **root, int *status,
+                      struct json_object **headers);
+
+#endif

@@ -1,0 +1,424 @@
+/*
+ * lambda_api.c: the Lambda REST front of the supervisor: route table (method + path ->
+ * operation), the function name in all its forms (name, name:qualifier, partial and full
+ * ARN; percent-decoded), query parameters, AWS-style replies (x-amzn-RequestId on every
+ * response, x-amzn-ErrorType on errors) and the FunctionConfiguration views.
+ * Runs in: the lambda supervisor (request threads).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lambda/lambda_api.h"
+#include "lambda/lambda_code.h"
+#include "rs/codec.h"
+#include "rs/err.h"
+#include "rs/log.h"
+
+#define FN_PATTERN                                                                                 \
+    "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?("     \
+    "[a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
+
+void rs_lambda_api_init(rs_lambda_api_t *api, rs_lambda_reg_t *reg, rs_lambda_pool_t *pool,
+                        const char *pool_why, const rs_conf_t *conf)
+{
+    memset(api, 0, sizeof(*api));
+    api->reg = reg;
+    api->pool = pool;
+    snprintf(api->pool_why, sizeof(api->pool_why), "%s", pool_why ? pool_why : "");
+    api->conf = conf;
+    api->zip_max = RS_LAMBDA_ZIP_MAX;
+    api->unzipped_max = RS_LAMBDA_UNZIPPED_MAX;
+    atomic_init(&api->async_running, 0);
+}
+
+void rs_lambda_resp_free(rs_lambda_resp_t *r)
+{
+    json_object_put(r->headers);
+    free(r->body);
+    memset(r, 0, sizeof(*r));
+}
+
+/* ---- replies ------------------------------------------------------------------------ */
+
+int rs_lambda_reply_error(rs_lambda_resp_t *out, rs_lambda_err_t e, const char *msg,
+                          const char *reason)
+{
+    free(out->body);
+    out->body = rs_lambda_err_body(e, msg, reason, &out->body_len);
+    out->status = rs_lambda_err_status(e);
+    json_object_object_add(out->headers, "Content-Type",
+                           json_object_new_string("application/json"));
+    json_object_object_add(out->headers, "x-amzn-ErrorType",
+                           json_object_new_string(rs_lambda_err_code(e)));
+    return out->body ? 0 : RS_ENOMEM;
+}
+
+int rs_lambda_reply_json(rs_lambda_resp_t *out, int status, json_object *body)
+{
+    const char *s = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+    free(out->body);
+    out->body = strdup(s ? s : "{}");
+    out->body_len = out->body ? strlen(out->body) : 0;
+    json_object_put(body);
+    out->status = status;
+    json_object_object_add(out->headers, "Content-Type",
+                           json_object_new_string("application/json"));
+    return out->body ? 0 : RS_ENOMEM;
+}
+
+int rs_lambda_reply_not_found(rs_lambda_resp_t *out, const rs_lambda_req_t *rq, const char *suffix)
+{
+    char msg[512];
+    snprintf(msg, sizeof(msg), "Function not found: arn:aws:lambda:%s:%s:function:%s%s", rq->region,
+             rq->account, rq->name, suffix ? suffix : "");
+    return rs_lambda_reply_error(out, RS_LE_RESOURCE_NOT_FOUND, msg, NULL);
+}
+
+const char *rs_lambda_req_header(const rs_lambda_req_t *rq, const char *name)
+{
+    json_object *v;
+    if (rq->headers && json_object_object_get_ex(rq->headers, name, &v))
+        return json_object_get_string(v);
+    return "";
+}
+
+/* ---- configuration views ------------------------------------------------------------- */
+
+json_object *rs_lambda_cfg_view(json_object *stored, int view, const char *qualifier)
+{
+    json_object *c = json_object_new_object();
+    if (!c)
+        return NULL;
+    json_object_object_foreach(stored, k, v)
+    {
+        if (k[0] == '_')
+            continue; /* private members (tags) */
+        if (view == RS_LCFG_LIST && strcmp(k, "RuntimeVersionConfig") == 0)
+            continue;
+        json_object_object_add(c, k, json_object_get(v));
+    }
+    if (qualifier && *qualifier) {
+        json_object *arn;
+        if (json_object_object_get_ex(stored, "FunctionArn", &arn)) {
+            char q[512];
+            snprintf(q, sizeof(q), "%s:%s", json_object_get_string(arn), qualifier);
+            json_object_object_add(c, "FunctionArn", json_object_new_string(q));
+        }
+    }
+    switch (view) {
+    case RS_LCFG_CREATE:
+        json_object_object_add(c, "State", json_object_new_string("Pending"));
+        json_object_object_add(c, "StateReason",
+                               json_object_new_string("The function is being created."));
+        json_object_object_add(c, "StateReasonCode", json_object_new_string("Creating"));
+        break;
+    case RS_LCFG_GET:
+        json_object_object_add(c, "State", json_object_new_string("Active"));
+        json_object_object_add(c, "LastUpdateStatus", json_object_new_string("Successful"));
+        break;
+    case RS_LCFG_UPDATE:
+        json_object_object_add(c, "State", json_object_new_string("Active"));
+        json_object_object_add(c, "LastUpdateStatus", json_object_new_string("InProgress"));
+        json_object_object_add(c, "LastUpdateStatusReason",
+                               json_object_new_string("The function is being created."));
+        json_object_object_add(c, "LastUpdateStatusReasonCode", json_object_new_string("Creating"));
+        break;
+    default:
+        break;
+    }
+    return c;
+}
+
+/* ---- names ----------------------------------------------------------------------------- */
+
+static int all_chars(const char *s, size_t n, const char *extra)
+{
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!isalnum(c) && c != '-' && c != '_' && !(extra && strchr(extra, c)))
+            return 0;
+    }
+    return 1;
+}
+
+static int region_ok(const char *s)
+{
+    /* [a-z]{2}(-gov)?-[a-z]+-\d */
+    size_t n = strlen(s);
+    if (n < 6 || !islower((unsigned char)s[0]) || !islower((unsigned char)s[1]) || s[2] != '-')
+        return 0;
+    if (!isdigit((unsigned char)s[n - 1]) || s[n - 2] != '-')
+        return 0;
+    for (size_t i = 3; i < n - 2; i++)
+        if (!islower((unsigned char)s[i]) && s[i] != '-')
+            return 0;
+    return 1;
+}
+
+static int digits12(const char *s)
+{
+    if (strlen(s) != 12)
+        return 0;
+    for (int i = 0; i < 12; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+static int qualifier_ok(const char *q)
+{
+    return strcmp(q, "$LATEST") == 0 || all_chars(q, strlen(q), NULL);
+}
+
+static int bad_pattern(rs_lambda_resp_t *out, const char *raw)
+{
+    char msg[1024];
+    snprintf(msg, sizeof(msg),
+             "1 validation error detected: Value '%.300s' at 'functionName' failed to satisfy "
+             "constraint: Member must satisfy regular expression pattern: " FN_PATTERN,
+             raw);
+    rs_lambda_reply_error(out, RS_LE_VALIDATION, msg, NULL);
+    return 1;
+}
+
+int rs_lambda_parse_name(rs_lambda_req_t *rq, const char *raw, rs_lambda_resp_t *out)
+{
+    char msg[600];
+    size_t rawlen = strlen(raw);
+    if (rawlen > 140) {
+        snprintf(msg, sizeof(msg),
+                 "1 validation error detected: Value '%.300s' at 'functionName' failed to "
+                 "satisfy constraint: Member must have length less than or equal to 140",
+                 raw);
+        rs_lambda_reply_error(out, RS_LE_VALIDATION, msg, NULL);
+        return 1;
+    }
+    char buf[160], *parts[10];
+    int np = 0;
+    snprintf(buf, sizeof(buf), "%s", raw);
+    for (char *s = buf;;) {
+        if (np == 10)
+            return bad_pattern(out, raw);
+        parts[np++] = s;
+        char *c = strchr(s, ':');
+        if (!c)
+            break;
+        *c = '\0';
+        s = c + 1;
+    }
+    const char *name, *qual = NULL, *acct = NULL, *region = NULL;
+    if (strcmp(parts[0], "arn") == 0) {
+        /* arn:aws:lambda:region:account:function:name[:qualifier] */
+        if ((np != 7 && np != 8) || strncmp(parts[1], "aws", 3) != 0 ||
+            strcmp(parts[2], "lambda") != 0 || !region_ok(parts[3]) || !digits12(parts[4]) ||
+            strcmp(parts[5], "function") != 0)
+            return bad_pattern(out, raw);
+        region = parts[3];
+        acct = parts[4];
+        name = parts[6];
+        qual = np == 8 ? parts[7] : NULL;
+    } else if (np >= 3 && strcmp(parts[1], "function") == 0) {
+        /* account:function:name[:qualifier] */
+        if (np > 4 || !digits12(parts[0]))
+            return bad_pattern(out, raw);
+        acct = parts[0];
+        name = parts[2];
+        qual = np == 4 ? parts[3] : NULL;
+    } else {
+        if (np > 2)
+            return bad_pattern(out, raw);
+        name = parts[0];
+        qual = np == 2 ? parts[1] : NULL;
+    }
+    if (!all_chars(name, strlen(name), ".") || (qual && !qualifier_ok(qual)))
+        return bad_pattern(out, raw);
+    if (strlen(name) > 64) {
+        snprintf(msg, sizeof(msg),
+                 "1 validation error detected: Value '%.300s' at 'functionName' failed to "
+                 "satisfy constraint: Member must have length less than or equal to 64",
+                 name);
+        rs_lambda_reply_error(out, RS_LE_INVALID_PARAMETER, msg, NULL);
+        return 1;
+    }
+    if (region && strcmp(region, rq->region) != 0) {
+        snprintf(msg, sizeof(msg), "Functions from '%s' are not reachable in this region ('%s')",
+                 region, rq->region);
+        rs_lambda_reply_error(out, RS_LE_RESOURCE_NOT_FOUND, msg, NULL);
+        return 1;
+    }
+    if (acct) {
+        snprintf(rq->acct_buf, sizeof(rq->acct_buf), "%s", acct);
+        rq->account = rq->acct_buf;
+    }
+    snprintf(rq->name, sizeof(rq->name), "%s", name);
+    if (qual && rq->query_qualifier[0] && strcmp(qual, rq->query_qualifier) != 0) {
+        rs_lambda_reply_error(
+            out, RS_LE_INVALID_PARAMETER,
+            "The derived qualifier from the function name does not match the specified "
+            "qualifier.",
+            NULL);
+        return 1;
+    }
+    rq->named_qualifier = qual != NULL;
+    snprintf(rq->qualifier, sizeof(rq->qualifier), "%s", qual ? qual : rq->query_qualifier);
+    if (rq->qualifier[0])
+        snprintf(rq->named_arn, sizeof(rq->named_arn), "arn:aws:lambda:%s:%s:function:%s:%s",
+                 rq->region, rq->account, rq->name, rq->qualifier);
+    else
+        snprintf(rq->named_arn, sizeof(rq->named_arn), "arn:aws:lambda:%s:%s:function:%s",
+                 rq->region, rq->account, rq->name);
+    return 0;
+}
+
+/* ---- request parsing ------------------------------------------------------------------- */
+
+/* percent-decode (and '+' -> ' ' when `plus`); 0 or -1 (bad escape, NUL, too long) */
+static int pct_decode(const char *s, size_t n, char *out, size_t cap, int plus)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (c == '%') {
+            if (i + 2 >= n)
+                return -1;
+            int h = rs_hex_digit(s[i + 1]), l = rs_hex_digit(s[i + 2]);
+            if (h < 0 || l < 0)
+                return -1;
+            c = h * 16 + l;
+            i += 2;
+        } else if (c == '+' && plus) {
+            c = ' ';
+        }
+        if (c == 0 || o + 1 >= cap)
+            return -1;
+        out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+static void parse_query(rs_lambda_req_t *rq, const char *q)
+{
+    while (q && *q) {
+        const char *amp = strchr(q, '&');
+        size_t n = amp ? (size_t)(amp - q) : strlen(q);
+        const char *eq = memchr(q, '=', n);
+        size_t kn = eq ? (size_t)(eq - q) : n;
+        char key[64], val[300];
+        if (pct_decode(q, kn, key, sizeof(key), 1) == 0 &&
+            pct_decode(eq ? eq + 1 : "", eq ? n - kn - 1 : 0, val, sizeof(val), 1) == 0) {
+            if (strcmp(key, "Qualifier") == 0)
+                snprintf(rq->query_qualifier, sizeof(rq->query_qualifier), "%.*s",
+                         (int)sizeof(rq->query_qualifier) - 1, val);
+            else if (strcmp(key, "Marker") == 0)
+                snprintf(rq->marker, sizeof(rq->marker), "%s", val);
+            else if (strcmp(key, "MaxItems") == 0)
+                snprintf(rq->max_items, sizeof(rq->max_items), "%.*s",
+                         (int)sizeof(rq->max_items) - 1, val);
+            else if (strcmp(key, "FunctionVersion") == 0) {
+                snprintf(rq->function_version, sizeof(rq->function_version), "%.*s",
+                         (int)sizeof(rq->function_version) - 1, val);
+                rq->has_function_version = 1;
+            }
+        }
+        q = amp ? amp + 1 : NULL;
+    }
+}
+
+typedef int (*op_fn)(rs_lambda_req_t *, rs_lambda_resp_t *);
+
+static const struct route {
+    const char *method;
+    const char *sub; /* NULL: the collection /functions; "": /functions/{name} */
+    op_fn fn;
+} routes[] = {
+    {"POST", NULL, rs_lambda_op_create},
+    {"GET", NULL, rs_lambda_op_list},
+    {"GET", "", rs_lambda_op_get},
+    {"DELETE", "", rs_lambda_op_delete},
+    {"GET", "configuration", rs_lambda_op_get_config},
+    {"PUT", "configuration", rs_lambda_op_update_config},
+    {"PUT", "code", rs_lambda_op_update_code},
+    {"POST", "invocations", rs_lambda_op_invoke},
+};
+
+static int unknown_op(rs_lambda_resp_t *out, const char *method, const char *path)
+{
+    char msg[1024];
+    snprintf(msg, sizeof(msg),
+             "RustStack does not implement the Lambda operation %s %.400s (supported: "
+             "CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions, "
+             "UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction, Invoke)",
+             method, path);
+    return rs_lambda_reply_error(out, RS_LE_UNKNOWN_OPERATION, msg, NULL);
+}
+
+int rs_lambda_api_handle(rs_lambda_api_t *api, const char *method, const char *path,
+                         const char *query, json_object *headers, const char *account,
+                         const char *region, const char *request_id, const void *body, size_t len,
+                         rs_lambda_resp_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->headers = json_object_new_object();
+    if (!out->headers)
+        return RS_ENOMEM;
+    json_object_object_add(out->headers, "x-amzn-RequestId",
+                           json_object_new_string(request_id ? request_id : ""));
+    rs_lambda_req_t *rq = calloc(1, sizeof(*rq));
+    if (!rq)
+        return RS_ENOMEM;
+    rq->api = api;
+    rq->method = method;
+    rq->account = account;
+    rq->region = region;
+    rq->request_id = request_id ? request_id : "";
+    rq->headers = headers;
+    rq->body = body;
+    rq->len = len;
+    parse_query(rq, query);
+    static const char prefix[] = "/2015-03-31/functions";
+    const char *rest = NULL, *sub = NULL;
+    char seg[400];
+    int rc = 0;
+    if (strncmp(path, prefix, sizeof(prefix) - 1) == 0)
+        rest = path + sizeof(prefix) - 1;
+    if (rest && (*rest == '\0' || strcmp(rest, "/") == 0)) {
+        sub = NULL;
+    } else if (rest && *rest == '/') {
+        rest++;
+        const char *slash = strchr(rest, '/');
+        size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+        sub = slash ? slash + 1 : "";
+        if (strchr(sub, '/') != NULL || n == 0 || pct_decode(rest, n, seg, sizeof(seg), 0) != 0)
+            rest = NULL;
+    } else {
+        rest = NULL;
+    }
+    const struct route *rt = NULL;
+    for (size_t i = 0; rest && i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (strcmp(routes[i].method, method) != 0)
+            continue;
+        if ((sub == NULL) != (routes[i].sub == NULL))
+            continue;
+        if (sub && strcmp(sub, routes[i].sub) != 0)
+            continue;
+        rt = &routes[i];
+    }
+    if (!rt) {
+        rc = unknown_op(out, method, path);
+    } else if (sub != NULL && rs_lambda_parse_name(rq, seg, out) != 0) {
+        rc = out->body ? 0 : RS_ENOMEM;
+    } else {
+        rc = rt->fn(rq, out);
+    }
+    free(rq);
+    return rc;
+}

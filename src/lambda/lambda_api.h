@@ -1,0 +1,108 @@
+/*
+ * lambda_api.h: private to src/lambda: the Lambda control plane and Invoke front
+ * (lambda_api.c: routing, name forms, replies; lambda_api_fn.c: the function operations
+ * and their validation; lambda_api_invoke.c: Invoke). Testable without sockets: one call
+ * takes the request the worker forwarded and gives the HTTP response.
+ * Runs in: the lambda supervisor (one request thread per request).
+ */
+#ifndef RS_LAMBDA_API_H
+#define RS_LAMBDA_API_H
+
+#include <json-c/json.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "lambda/lambda_error.h"
+#include "lambda/lambda_int.h"
+#include "lambda/lambda_registry.h"
+#include "rs/conf.h"
+
+typedef struct rs_lambda_api {
+    rs_lambda_reg_t *reg;
+    rs_lambda_pool_t *pool; /* NULL: invokes answer 500 ServiceException pool_why */
+    char pool_why[256];
+    const rs_conf_t *conf;     /* NULL in tests: defaults */
+    uint64_t zip_max;          /* RS_LAMBDA_ZIP_MAX unless a test lowers it */
+    uint64_t unzipped_max;     /* RS_LAMBDA_UNZIPPED_MAX unless a test lowers it */
+    _Atomic int async_running; /* Event invocations in flight */
+} rs_lambda_api_t;
+
+/* Initialise with defaults (pool NULL, why ""). */
+void rs_lambda_api_init(rs_lambda_api_t *api, rs_lambda_reg_t *reg, rs_lambda_pool_t *pool,
+                        const char *pool_why, const rs_conf_t *conf);
+
+/* The response to one request. */
+typedef struct rs_lambda_resp {
+    int status;
+    json_object *headers; /* {"name": "value"}: always x-amzn-RequestId */
+    char *body;           /* malloc'd (may be NULL when body_len is 0) */
+    size_t body_len;
+} rs_lambda_resp_t;
+
+void rs_lambda_resp_free(rs_lambda_resp_t *r);
+
+/* Handle one request: method, raw path (percent-encoded), raw query ("" when none), the
+ * request headers (lower-case names; may be NULL), the caller's account and region, the
+ * request id (= x-amzn-RequestId; for Invoke also the aws_request_id), the body.
+ * Always fills `out` (errors are AWS error responses); returns 0 or RS_ENOMEM. */
+int rs_lambda_api_handle(rs_lambda_api_t *api, const char *method, const char *path,
+                         const char *query, json_object *headers, const char *account,
+                         const char *region, const char *request_id, const void *body, size_t len,
+                         rs_lambda_resp_t *out);
+
+/* ---- shared by the operation files ------------------------------------------------ */
+
+/* One parsed request: the function named in the path, resolved. */
+typedef struct rs_lambda_req {
+    rs_lambda_api_t *api;
+    const char *method;
+    const char *account; /* the account that owns the function named (caller's or ARN's) */
+    const char *region;
+    const char *request_id;
+    json_object *headers;
+    const void *body;
+    size_t len;
+    char name[65];       /* function name ("" for the collection routes) */
+    char qualifier[130]; /* from the name or ?Qualifier= ("" when none) */
+    int named_qualifier; /* the path named a qualifier itself */
+    char named_arn[300]; /* the ARN as the caller named it (with its qualifier) */
+    char acct_buf[13];
+    char query_qualifier[130];
+    char marker[300];
+    char max_items[16];
+    char function_version[32];
+    int has_function_version;
+} rs_lambda_req_t;
+
+/* Resolve a FunctionName in any form (name, name:qualifier, partial ARN, full ARN; already
+ * percent-decoded) into rq->name / rq->account / rq->qualifier / rq->named_arn, checking
+ * pattern, length, region and the qualifier given separately (rq->query_qualifier).
+ * 0, or 1 when `out` was filled with the error. */
+int rs_lambda_parse_name(rs_lambda_req_t *rq, const char *raw, rs_lambda_resp_t *out);
+
+/* Fill an error response. */
+int rs_lambda_reply_error(rs_lambda_resp_t *out, rs_lambda_err_t e, const char *msg,
+                          const char *reason);
+/* Fill a JSON response (takes `body`). */
+int rs_lambda_reply_json(rs_lambda_resp_t *out, int status, json_object *body);
+/* "Function not found: arn:aws:lambda:<region>:<account>:function:<name>[suffix]" */
+int rs_lambda_reply_not_found(rs_lambda_resp_t *out, const rs_lambda_req_t *rq, const char *suffix);
+/* A header of the request ("" when absent). */
+const char *rs_lambda_req_header(const rs_lambda_req_t *rq, const char *name);
+
+/* FunctionConfiguration for a response from the stored one. `view`: what the operation
+ * shows: */
+enum { RS_LCFG_CREATE, RS_LCFG_GET, RS_LCFG_UPDATE, RS_LCFG_LIST };
+json_object *rs_lambda_cfg_view(json_object *stored, int view, const char *qualifier);
+
+/* The operations (lambda_api_fn.c, lambda_api_invoke.c). */
+int rs_lambda_op_create(rs_lambda_req_t *rq, rs_lambda_resp_t *out);
+int rs_lambda_op_list(rs_lambda_req_t *rq, rs_lambda_resp_t *out);
+int rs_lambda_op_get(rs_lambda_req_t *rq, rs_lambda_resp_t *out);
+int rs_lambda_op_get_config(rs_lambda_req_t *rq, rs_lambda_resp_t *out);
+int rs_lambda_op_delete(rs_lambda_req_t *rq, rs_lambda_resp_t *out);
+int rs_lambda_op_update_code(rs_lambda_req_t *rq, rs_lambda_resp_t *out);
+int rs_lambda_op_update_config(rs_lambda_req_t *rq, rs_lambda_resp_t *out);
+int rs_lambda_op_invoke(rs_lambda_req_t *rq, rs_lambda_resp_t *out);
+
+#endif

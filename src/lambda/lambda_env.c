@@ -1,0 +1,260 @@
+/*
+ * lambda_env.c: what an execution environment is given: its environment variables
+ * (Lambda's reserved set of lambda.md 4.4, the user's variables, the endpoint, region and
+ * credentials), its log stream name, per-invocation trace ids, and the directory helpers
+ * for the per-environment dirs. Runs in: the lambda supervisor (pool threads).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lambda/lambda_exec.h"
+#include "rs/err.h"
+
+static void random_hex(char *out, size_t nhex)
+{
+    unsigned char b[64];
+    size_t nb = (nhex + 1) / 2;
+    if (nb > sizeof(b))
+        nb = sizeof(b);
+    if (getrandom(b, nb, 0) != (ssize_t)nb) {
+        for (size_t i = 0; i < nb; i++)
+            b[i] = (unsigned char)rand();
+    }
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < nhex; i++)
+        out[i] = hx[(b[i / 2] >> ((i & 1) ? 0 : 4)) & 15];
+    out[nhex] = '\0';
+}
+
+void rs_lambda_log_stream_name(char *out, size_t outlen)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char hex[33];
+    random_hex(hex, 32);
+    snprintf(out, outlen, "%04d/%02d/%02d/[$LATEST]%s", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, hex);
+}
+
+void rs_lambda_trace_id(char *out, size_t outlen)
+{
+    char a[25], p[17];
+    random_hex(a, 24);
+    random_hex(p, 16);
+    snprintf(out, outlen, "Root=1-%08lx-%s;Parent=%s;Sampled=0", (unsigned long)time(NULL), a, p);
+}
+
+void rs_lambda_endpoint_url(const rs_conf_t *conf, char *out, size_t outlen)
+{
+    if (conf->lambda_endpoint_url[0]) {
+        snprintf(out, outlen, "%s", conf->lambda_endpoint_url);
+        return;
+    }
+    const char *b = conf->bind;
+    if (!b[0] || strcmp(b, "0.0.0.0") == 0 || strcmp(b, "*") == 0)
+        snprintf(out, outlen, "http://127.0.0.1:%u", conf->port);
+    else if (strcmp(b, "::") == 0 || strcmp(b, "[::]") == 0)
+        snprintf(out, outlen, "http://[::1]:%u", conf->port);
+    else if (strchr(b, ':') && b[0] != '[')
+        snprintf(out, outlen, "http://[%s]:%u", b, conf->port);
+    else
+        snprintf(out, outlen, "http://%s:%u", b, conf->port);
+}
+
+typedef struct envv {
+    char **v;
+    size_t n, cap;
+    int failed;
+} envv_t;
+
+static void add(envv_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(envv_t *e, const char *fmt, ...)
+{
+    if (e->failed)
+        return;
+    if (e->n + 2 > e->cap) {
+        size_t nc = e->cap ? e->cap * 2 : 64;
+        char **nv = realloc(e->v, nc * sizeof(*nv));
+        if (!nv) {
+            e->failed = 1;
+            return;
+        }
+        e->v = nv;
+        e->cap = nc;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vasprintf(&e->v[e->n], fmt, ap);
+    va_end(ap);
+    if (r < 0) {
+        e->failed = 1;
+        return;
+    }
+    /* the first definition of a name wins (the user's PATH, LANG, ... over ours) */
+    size_t nl = strcspn(e->v[e->n], "=");
+    for (size_t i = 0; i < e->n; i++) {
+        if (strncmp(e->v[i], e->v[e->n], nl + 1) == 0) {
+            free(e->v[e->n]);
+            e->v[e->n] = NULL;
+            return;
+        }
+    }
+    e->v[++e->n] = NULL;
+}
+
+/* The variables users may not set (they are Lambda's own). */
+static int reserved(const char *kv)
+{
+    static const char *const names[] = {"_HANDLER",
+                                        "_X_AMZN_TRACE_ID",
+                                        "AWS_REGION",
+                                        "AWS_DEFAULT_REGION",
+                                        "AWS_EXECUTION_ENV",
+                                        "AWS_LAMBDA_FUNCTION_NAME",
+                                        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                                        "AWS_LAMBDA_FUNCTION_VERSION",
+                                        "AWS_LAMBDA_INITIALIZATION_TYPE",
+                                        "AWS_LAMBDA_LOG_GROUP_NAME",
+                                        "AWS_LAMBDA_LOG_STREAM_NAME",
+                                        "AWS_ACCESS_KEY",
+                                        "AWS_ACCESS_KEY_ID",
+                                        "AWS_SECRET_ACCESS_KEY",
+                                        "AWS_SESSION_TOKEN",
+                                        "AWS_LAMBDA_RUNTIME_API",
+                                        "LAMBDA_TASK_ROOT",
+                                        "LAMBDA_RUNTIME_DIR",
+                                        "TZ",
+                                        "AWS_LAMBDA_MAX_CONCURRENCY",
+                                        "_LAMBDA_TELEMETRY_LOG_FD",
+                                        NULL};
+    size_t len = strcspn(kv, "=");
+    for (int i = 0; names[i]; i++)
+        if (strlen(names[i]) == len && strncmp(kv, names[i], len) == 0)
+            return 1;
+    return 0;
+}
+
+char **rs_lambda_env_build(const rs_conf_t *conf, const rs_lambda_fn_t *fn, uint16_t rapi_port,
+                           int in_container, const char *runtime_dir, const char *tmp_dir,
+                           const char *log_stream)
+{
+    envv_t e = {0};
+    const rs_conf_cred_t *cred = NULL;
+    for (uint32_t i = 0; i < conf->ncreds && !cred; i++)
+        if (strcmp(conf->creds[i].account, fn->account) == 0)
+            cred = &conf->creds[i];
+    if (!cred && conf->ncreds > 0)
+        cred = &conf->creds[0];
+    char endpoint[300];
+    rs_lambda_endpoint_url(conf, endpoint, sizeof(endpoint));
+    const char *task = in_container ? "/var/task" : fn->code_dir;
+    const char *rt = in_container ? "/var/runtime" : runtime_dir;
+
+    /* the user's variables first: Lambda's own come later and cannot be overridden */
+    for (size_t i = 0; i < fn->nenv; i++)
+        if (!reserved(fn->env[i]))
+            add(&e, "%s", fn->env[i]);
+    add(&e, "AWS_LAMBDA_RUNTIME_API=127.0.0.1:%u", rapi_port);
+    add(&e, "_HANDLER=%s", fn->handler);
+    add(&e, "LAMBDA_TASK_ROOT=%s", task);
+    add(&e, "LAMBDA_RUNTIME_DIR=%s", rt);
+    add(&e, "AWS_EXECUTION_ENV=AWS_Lambda_%s", fn->runtime);
+    add(&e, "AWS_LAMBDA_FUNCTION_NAME=%s", fn->name);
+    add(&e, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%u", fn->memory_mb);
+    add(&e, "AWS_LAMBDA_FUNCTION_VERSION=$LATEST");
+    add(&e, "AWS_LAMBDA_FUNCTION_TIMEOUT=%u", fn->timeout_s);
+    add(&e, "AWS_LAMBDA_INITIALIZATION_TYPE=on-demand");
+    add(&e, "AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/%s", fn->name);
+    add(&e, "AWS_LAMBDA_LOG_STREAM_NAME=%s", log_stream);
+    add(&e, "AWS_REGION=%s", fn->region);
+    add(&e, "AWS_DEFAULT_REGION=%s", fn->region);
+    add(&e, "AWS_ACCESS_KEY_ID=%s", cred ? cred->access_key : "test");
+    add(&e, "AWS_SECRET_ACCESS_KEY=%s", cred ? cred->secret_key : "test");
+    add(&e, "AWS_ENDPOINT_URL=%s", endpoint);
+    add(&e, "AWS_XRAY_CONTEXT_MISSING=LOG_ERROR");
+    add(&e, "AWS_XRAY_DAEMON_ADDRESS=169.254.79.129:2000");
+    add(&e, "_AWS_XRAY_DAEMON_ADDRESS=169.254.79.129");
+    add(&e, "_AWS_XRAY_DAEMON_PORT=2000");
+    add(&e, "TZ=:UTC");
+    add(&e, "LANG=en_US.UTF-8");
+    add(&e, "LC_CTYPE=C.UTF-8");
+    add(&e, "PYTHONUNBUFFERED=1");
+    add(&e, "PYTHONPATH=%s", rt);
+    add(&e, "PWD=%s", task);
+    if (in_container) {
+        add(&e, "PATH=/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin");
+        add(&e, "LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:"
+                "/var/runtime/lib:/var/task:/var/task/lib:/opt/lib");
+    } else {
+        const char *path = getenv("PATH");
+        add(&e, "PATH=%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
+        add(&e, "TMPDIR=%s", tmp_dir);
+    }
+    if (e.failed) {
+        rs_lambda_env_free(e.v);
+        return NULL;
+    }
+    return e.v;
+}
+
+void rs_lambda_env_free(char **envp)
+{
+    if (!envp)
+        return;
+    for (size_t i = 0; envp[i]; i++)
+        free(envp[i]);
+    free(envp);
+}
+
+int rs_lexec_mkdirs(const char *path, int mode)
+{
+    char buf[1024];
+    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+        return RS_EINVAL;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, (mode_t)mode) < 0 && errno != EEXIST)
+            return RS_ERR;
+        *p = '/';
+    }
+    if (mkdir(buf, (mode_t)mode) < 0 && errno != EEXIST)
+        return RS_ERR;
+    return 0;
+}
+
+void rs_lexec_rmtree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (d) {
+            struct dirent *de;
+            while ((de = readdir(d)) != NULL) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                    continue;
+                char sub[4096];
+                if (snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) < (int)sizeof(sub))
+                    rs_lexec_rmtree(sub);
+            }
+            closedir(d);
+        }
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}

@@ -1,0 +1,275 @@
+/*
+ * lambda_exec_docker.c: the docker executor: each execution environment is a container of
+ * conf->lambda_image (Docker Engine API, include/rs/docker.h) running the same bootstrap
+ * from /var/runtime (read-only), the code at /var/task (read-only), a per-environment
+ * writable /tmp, output appended to a log file in a bind-mounted per-environment dir;
+ * labelled with the instance (orphans of a killed predecessor are removed at start) and the
+ * function ARN; NetworkMode conf->lambda_network so 127.0.0.1 reaches the Runtime API.
+ * Runs in: the lambda supervisor (pool threads, watcher threads).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lambda/lambda_exec.h"
+#include "rs/docker.h"
+#include "rs/err.h"
+#include "rs/log.h"
+
+#define LOG_MOUNT "/var/rslog"
+
+typedef struct dstate {
+    rs_docker_t d;
+    char image[256];
+    char network[64];
+    char instance[64];
+    char name_prefix[96];
+    char runtime_path[1024];
+    _Atomic unsigned long counter;
+} dstate_t;
+
+struct rs_lexec {
+    dstate_t *s;
+    char id[80];
+    int pid;
+    int killed;
+};
+
+static int d_init(const rs_conf_t *conf, void **state, char *why, size_t whylen)
+{
+    dstate_t *s = calloc(1, sizeof(*s));
+    if (!s)
+        return RS_ENOMEM;
+    char err[256] = "";
+    if (rs_docker_init(&s->d, conf->docker_socket, 30000) < 0) {
+        snprintf(why, whylen, "lambda_executor docker: docker_socket '%s' is too long",
+                 conf->docker_socket);
+        free(s);
+        return RS_ERR;
+    }
+    if (rs_docker_ping(&s->d, err, sizeof(err)) < 0) {
+        snprintf(why, whylen,
+                 "lambda_executor docker: no container engine answers on %s (%s): start "
+                 "Docker or podman (sh packaging/container-engine.sh start) or set "
+                 "lambda_executor = process",
+                 conf->docker_socket, err);
+        free(s);
+        return RS_ERR;
+    }
+    int rc = rs_docker_image_exists(&s->d, conf->lambda_image, err, sizeof(err));
+    if (rc < 0) {
+        if (rc == RS_ENOENT)
+            snprintf(why, whylen,
+                     "lambda_executor docker: image %s is missing: build it with sh "
+                     "packaging/build-lambda-image.sh or set lambda_image",
+                     conf->lambda_image);
+        else
+            snprintf(why, whylen, "lambda_executor docker: cannot inspect image %s: %s",
+                     conf->lambda_image, err);
+        free(s);
+        return RS_ERR;
+    }
+    char boot[1100];
+    snprintf(boot, sizeof(boot), "%s/bootstrap.py", conf->lambda_runtime_path);
+    if (access(boot, R_OK) != 0) {
+        snprintf(why, whylen,
+                 "lambda_executor docker: %s is missing (install RustStack's runtime or set "
+                 "lambda_runtime_path)",
+                 boot);
+        free(s);
+        return RS_ERR;
+    }
+    snprintf(s->image, sizeof(s->image), "%s", conf->lambda_image);
+    snprintf(s->network, sizeof(s->network), "%s", conf->lambda_network);
+    snprintf(s->instance, sizeof(s->instance), "%s", conf->shm_name);
+    snprintf(s->runtime_path, sizeof(s->runtime_path), "%s", conf->lambda_runtime_path);
+    /* container names: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+    char clean[64];
+    size_t j = 0;
+    for (const char *c = conf->shm_name; *c && j < sizeof(clean) - 1; c++) {
+        char ch = *c;
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                 ch == '_' || ch == '.' || ch == '-';
+        if (ok)
+            clean[j++] = ch;
+    }
+    clean[j] = '\0';
+    snprintf(s->name_prefix, sizeof(s->name_prefix), "rs-lambda-%s-%d", clean, (int)getpid());
+    *state = s;
+    return 0;
+}
+
+static void d_fini(void *state)
+{
+    free(state);
+}
+
+static void d_cleanup_orphans(void *state)
+{
+    dstate_t *s = state;
+    char label[128], err[256];
+    snprintf(label, sizeof(label), "io.ruststack.instance=%s", s->instance);
+    char **ids = NULL;
+    size_t n = 0;
+    if (rs_docker_list_by_label(&s->d, label, &ids, &n, err, sizeof(err)) < 0) {
+        rs_log_warn("lambda: cannot list leftover containers: %s", err);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (rs_docker_remove(&s->d, ids[i], err, sizeof(err)) < 0 && err[0])
+            rs_log_warn("lambda: cannot remove leftover container %.12s: %s", ids[i], err);
+        else
+            rs_log_notice("lambda: removed leftover container %.12s", ids[i]);
+    }
+    rs_docker_ids_free(ids, n);
+}
+
+static json_object *str_array(char *const *v)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; a && v[i]; i++)
+        json_object_array_add(a, json_object_new_string(v[i]));
+    return a;
+}
+
+static json_object *build_config(dstate_t *s, const rs_lexec_spec_t *spec)
+{
+    json_object *c = json_object_new_object();
+    if (!c)
+        return NULL;
+    char bind[4][1300];
+    snprintf(bind[0], sizeof(bind[0]), "%s:/var/task:ro", spec->fn->code_dir);
+    snprintf(bind[1], sizeof(bind[1]), "%s:/var/runtime:ro", s->runtime_path);
+    snprintf(bind[2], sizeof(bind[2]), "%s:/tmp", spec->tmp_dir);
+    snprintf(bind[3], sizeof(bind[3]), "%s/log:" LOG_MOUNT, spec->env_dir);
+    char *binds[] = {bind[0], bind[1], bind[2], bind[3], NULL};
+    char *entry[] = {"/bin/sh", NULL};
+    char *cmd[] = {"-c", "exec python3 /var/runtime/bootstrap.py >>" LOG_MOUNT "/output.log 2>&1",
+                   NULL};
+    json_object_object_add(c, "Image", json_object_new_string(s->image));
+    json_object_object_add(c, "Entrypoint", str_array(entry));
+    json_object_object_add(c, "Cmd", str_array(cmd));
+    json_object_object_add(c, "Env", str_array(spec->envp));
+    json_object_object_add(c, "WorkingDir", json_object_new_string("/var/task"));
+    json_object *labels = json_object_new_object();
+    json_object_object_add(labels, "io.ruststack.instance", json_object_new_string(s->instance));
+    json_object_object_add(labels, "io.ruststack.function", json_object_new_string(spec->fn->arn));
+    json_object_object_add(c, "Labels", labels);
+    json_object *hc = json_object_new_object();
+    json_object_object_add(hc, "NetworkMode", json_object_new_string(s->network));
+    json_object_object_add(hc, "Binds", str_array(binds));
+    json_object_object_add(hc, "Memory",
+                           json_object_new_int64((int64_t)spec->fn->memory_mb * 1048576));
+    json_object_object_add(c, "HostConfig", hc);
+    return c;
+}
+
+static int container_pid(dstate_t *s, const char *id)
+{
+    char path[200];
+    snprintf(path, sizeof(path), "/v1.41/containers/%s/json", id);
+    int status = 0, pid = 0;
+    char *body = NULL;
+    size_t len = 0;
+    if (rs_docker_request(&s->d, "GET", path, NULL, 0, &status, &body, &len, 10000) < 0)
+        return 0;
+    json_object *j = status == 200 ? json_tokener_parse(body) : NULL, *st, *p;
+    if (j && json_object_object_get_ex(j, "State", &st) && json_object_object_get_ex(st, "Pid", &p))
+        pid = json_object_get_int(p);
+    json_object_put(j);
+    free(body);
+    return pid;
+}
+
+static int d_start(void *state, const rs_lexec_spec_t *spec, rs_lexec_t **out, char *err,
+                   size_t errlen)
+{
+    dstate_t *s = state;
+    rs_lexec_t *x = calloc(1, sizeof(*x));
+    if (!x)
+        return RS_ENOMEM;
+    x->s = s;
+    json_object *cfg = build_config(s, spec);
+    if (!cfg) {
+        free(x);
+        return RS_ENOMEM;
+    }
+    char name[128];
+    snprintf(name, sizeof(name), "%s-%lu", s->name_prefix, ++s->counter);
+    int rc = rs_docker_create(&s->d, name, cfg, x->id, sizeof(x->id), err, errlen);
+    json_object_put(cfg);
+    if (rc < 0) {
+        free(x);
+        return rc;
+    }
+    rc = rs_docker_start(&s->d, x->id, err, errlen);
+    if (rc < 0) {
+        char e2[128];
+        rs_docker_remove(&s->d, x->id, e2, sizeof(e2));
+        free(x);
+        return rc;
+    }
+    x->pid = container_pid(s, x->id);
+    *out = x;
+    return 0;
+}
+
+static void d_kill(rs_lexec_t *x)
+{
+    char err[256];
+    x->killed = 1;
+    rs_docker_kill(&x->s->d, x->id, "KILL", err, sizeof(err));
+}
+
+static int d_wait(rs_lexec_t *x)
+{
+    char err[256];
+    int code = 0;
+    for (int tries = 0;; tries++) {
+        int rc = rs_docker_wait(&x->s->d, x->id, &code, err, sizeof(err));
+        if (rc == 0)
+            break;
+        if (rc == RS_ENOENT || tries >= 50) {
+            rs_log_warn("lambda: waiting for container %.12s failed: %s", x->id, err);
+            return x->killed ? -SIGKILL : 255;
+        }
+        usleep(200000);
+    }
+    /* the shell execs python: 128 + n means killed by signal n */
+    if (code > 128 && code < 128 + 65)
+        return -(code - 128);
+    return code;
+}
+
+static int d_pid(rs_lexec_t *x)
+{
+    return x->pid;
+}
+
+static void d_release(rs_lexec_t *x)
+{
+    char err[256];
+    int rc = rs_docker_remove(&x->s->d, x->id, err, sizeof(err));
+    if (rc < 0 && rc != RS_ENOENT)
+        rs_log_warn("lambda: cannot remove container %.12s: %s", x->id, err);
+    free(x);
+}
+
+const rs_lexec_ops_t rs_lexec_docker_ops = {
+    .name = "docker",
+    .init = d_init,
+    .fini = d_fini,
+    .cleanup_orphans = d_cleanup_orphans,
+    .start = d_start,
+    .kill = d_kill,
+    .wait = d_wait,
+    .pid = d_pid,
+    .release = d_release,
+};

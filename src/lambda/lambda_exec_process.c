@@ -1,0 +1,310 @@
+/*
+ * lambda_exec_process.c: the process executor: each execution environment is a plain
+ * child `<python> <lambda_runtime_path>/bootstrap.py` in its own process group, cwd = the
+ * function's code dir, stdout + stderr appended to the environment's log file, killed with
+ * the supervisor (PR_SET_PDEATHSIG). Children are forked by one long-lived spawner thread
+ * because the death signal follows the thread that forked, and request threads come and go.
+ * Runs in: the lambda supervisor (the spawner thread, pool threads, watcher threads).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lambda/lambda_exec.h"
+#include "rs/err.h"
+
+typedef struct spawn_req {
+    const rs_lexec_spec_t *spec;
+    const char *python, *bootstrap;
+    pid_t pid;
+    int err;
+    int done;
+    struct spawn_req *next;
+} spawn_req_t;
+
+typedef struct pstate {
+    char python[1024];
+    char bootstrap[1100];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    spawn_req_t *queue;
+    int stopping;
+    pthread_t thr;
+} pstate_t;
+
+struct rs_lexec {
+    pid_t pid;
+    int killed;
+};
+
+/* Runs the python given in the configuration once, with the supervisor's environment, to
+ * learn the real interpreter path (PATH lookup, pyenv shims) and check the version. */
+static int resolve_python(const char *python, char *out, size_t outlen, char *why, size_t whylen)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        snprintf(why, whylen, "pipe: %s", strerror(errno));
+        return RS_ERR;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        snprintf(why, whylen, "fork: %s", strerror(errno));
+        return RS_ERR;
+    }
+    if (pid == 0) {
+        dup2(p[1], 1);
+        int dn = open("/dev/null", O_WRONLY);
+        if (dn >= 0)
+            dup2(dn, 2);
+        execlp(python, python, "-c",
+               "import sys; print(sys.executable); sys.exit(0 if sys.version_info >= (3, 9) "
+               "else 3)",
+               (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    char buf[1100];
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof(buf) - 1 && (r = read(p[0], buf + n, sizeof(buf) - 1 - n)) != 0) {
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        n += (size_t)r;
+    }
+    close(p[0]);
+    buf[n] = '\0';
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) == 127) {
+        snprintf(why, whylen,
+                 "lambda_executor process: cannot run lambda_python '%s' (install python3 >= "
+                 "3.9 or set lambda_python)",
+                 python);
+        return RS_ERR;
+    }
+    if (WEXITSTATUS(st) == 3) {
+        snprintf(why, whylen, "lambda_executor process: lambda_python '%s' is older than 3.9",
+                 python);
+        return RS_ERR;
+    }
+    buf[strcspn(buf, "\r\n")] = '\0';
+    if (WEXITSTATUS(st) != 0 || buf[0] != '/' || strlen(buf) >= outlen) {
+        snprintf(why, whylen, "lambda_executor process: lambda_python '%s' does not work", python);
+        return RS_ERR;
+    }
+    snprintf(out, outlen, "%s", buf);
+    return 0;
+}
+
+static void child_exec(const spawn_req_t *q, int logfd, pid_t parent)
+{
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(126);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int s = 1; s < 32; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            signal(s, SIG_DFL);
+    if (chdir(q->spec->fn->code_dir) < 0)
+        _exit(126);
+    int in = open("/dev/null", O_RDONLY);
+    if (in >= 0 && in != 0)
+        dup2(in, 0);
+    dup2(logfd, 1);
+    dup2(logfd, 2);
+    struct rlimit rl;
+    int maxfd =
+        getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
+    for (int fd = 3; fd < maxfd; fd++)
+        close(fd);
+    char *argv[] = {(char *)q->python, (char *)q->bootstrap, NULL};
+    execve(q->python, argv, q->spec->envp);
+    _exit(127);
+}
+
+static void spawn_one(spawn_req_t *q)
+{
+    int logfd = open(q->spec->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (logfd < 0) {
+        q->err = errno;
+        return;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0)
+        child_exec(q, logfd, parent);
+    q->err = pid < 0 ? errno : 0;
+    q->pid = pid;
+    close(logfd);
+}
+
+static void *spawner_main(void *arg)
+{
+    pstate_t *s = arg;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (!s->queue && !s->stopping)
+            pthread_cond_wait(&s->cv, &s->mu);
+        if (!s->queue && s->stopping)
+            break;
+        spawn_req_t *q = s->queue;
+        s->queue = q->next;
+        pthread_mutex_unlock(&s->mu);
+        spawn_one(q);
+        pthread_mutex_lock(&s->mu);
+        q->done = 1;
+        pthread_cond_broadcast(&s->cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+static int p_init(const rs_conf_t *conf, void **state, char *why, size_t whylen)
+{
+    pstate_t *s = calloc(1, sizeof(*s));
+    if (!s)
+        return RS_ENOMEM;
+    int rc = resolve_python(conf->lambda_python, s->python, sizeof(s->python), why, whylen);
+    if (rc < 0) {
+        free(s);
+        return rc;
+    }
+    snprintf(s->bootstrap, sizeof(s->bootstrap), "%s/bootstrap.py", conf->lambda_runtime_path);
+    if (access(s->bootstrap, R_OK) != 0) {
+        snprintf(why, whylen,
+                 "lambda_executor process: %s is missing (install RustStack's runtime or set "
+                 "lambda_runtime_path)",
+                 s->bootstrap);
+        free(s);
+        return RS_ERR;
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    if (pthread_create(&s->thr, NULL, spawner_main, s) != 0) {
+        snprintf(why, whylen, "lambda_executor process: cannot start the spawner thread");
+        free(s);
+        return RS_ERR;
+    }
+    *state = s;
+    return 0;
+}
+
+static void p_fini(void *state)
+{
+    pstate_t *s = state;
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stopping = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->thr, NULL);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    free(s);
+}
+
+static void p_cleanup_orphans(void *state)
+{
+    (void)state; /* children die with the supervisor (PR_SET_PDEATHSIG) */
+}
+
+static int p_start(void *state, const rs_lexec_spec_t *spec, rs_lexec_t **out, char *err,
+                   size_t errlen)
+{
+    pstate_t *s = state;
+    rs_lexec_t *x = calloc(1, sizeof(*x));
+    if (!x)
+        return RS_ENOMEM;
+    spawn_req_t q = {.spec = spec, .python = s->python, .bootstrap = s->bootstrap};
+    pthread_mutex_lock(&s->mu);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->mu);
+        free(x);
+        snprintf(err, errlen, "the process executor is stopping");
+        return RS_ERR;
+    }
+    q.next = s->queue;
+    s->queue = &q;
+    pthread_cond_broadcast(&s->cv);
+    while (!q.done)
+        pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    if (q.err) {
+        snprintf(err, errlen, "cannot start %s: %s", s->python, strerror(q.err));
+        free(x);
+        return RS_ERR;
+    }
+    x->pid = q.pid;
+    *out = x;
+    return 0;
+}
+
+static void p_kill(rs_lexec_t *x)
+{
+    x->killed = 1;
+    kill(-x->pid, SIGKILL);
+    kill(x->pid, SIGKILL);
+}
+
+static int p_wait(rs_lexec_t *x)
+{
+    int st = 0;
+    for (;;) {
+        pid_t r = waitpid(x->pid, &st, 0);
+        if (r == x->pid)
+            break;
+        if (r < 0 && errno == EINTR)
+            continue;
+        /* reaped elsewhere (SIGCHLD ignored): poll until it is gone */
+        while (kill(x->pid, 0) == 0)
+            usleep(20000);
+        return x->killed ? -SIGKILL : 0;
+    }
+    if (WIFSIGNALED(st))
+        return -WTERMSIG(st);
+    return WEXITSTATUS(st);
+}
+
+static int p_pid(rs_lexec_t *x)
+{
+    return x->pid;
+}
+
+static void p_release(rs_lexec_t *x)
+{
+    kill(-x->pid, SIGKILL); /* whatever the handler left running in its group */
+    free(x);
+}
+
+const rs_lexec_ops_t rs_lexec_process_ops = {
+    .name = "process",
+    .init = p_init,
+    .fini = p_fini,
+    .cleanup_orphans = p_cleanup_orphans,
+    .start = p_start,
+    .kill = p_kill,
+    .wait = p_wait,
+    .pid = p_pid,
+    .release = p_release,
+};

@@ -1,0 +1,747 @@
+/*
+ * lambda_rapi.c: the Lambda Runtime API of one execution environment: a blocking HTTP/1.1
+ * server on its own 127.0.0.1 listener (one thread per connection, keep-alive), the
+ * runtime's state machine (init -> waiting in /next -> running an invocation -> ...) and
+ * the events the pool waits for (ready, init error, response, error, too large, exit).
+ * Runs in: the lambda supervisor (the accept thread, one thread per runtime connection,
+ * the pool thread waiting in rs_rapi_wait).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lambda/lambda_exec.h"
+#include "rs/err.h"
+
+#define HDR_MAX 16384
+#define MAX_CONNS 16
+#define PREFIX "/2018-06-01/runtime"
+
+enum phase { P_INIT, P_IDLE, P_RUNNING, P_DEAD };
+
+struct rs_rapi {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int listen_fd;
+    int accepting;
+    pthread_t accept_thr;
+    int stopping;
+    int nconn;
+    int conn_fd[MAX_CONNS];
+    enum phase phase;
+    int ready_pending;
+    /* the queued invocation (not yet taken by /next) */
+    int have_inv;
+    char inv_id[64];
+    int64_t inv_deadline;
+    char *inv_arn, *inv_trace, *inv_cc, *inv_payload;
+    size_t inv_len;
+    char cur_id[64]; /* delivered, not answered */
+    int have_out;
+    rs_rapi_outcome_t out;
+    int exited, exit_status;
+};
+
+typedef struct conn {
+    int fd;
+    char buf[HDR_MAX];
+    size_t len; /* bytes in buf not consumed yet */
+} conn_t;
+
+typedef struct req {
+    char method[16];
+    char path[512];
+    size_t content_length;
+    int has_length;
+    int close;
+    int chunked;
+    int expect_continue;
+    char error_type[128];
+} req_t;
+
+int64_t rs_lambda_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t rs_lambda_epoch_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int rs_rapi_create(rs_rapi_t **out)
+{
+    rs_rapi_t *r = calloc(1, sizeof(*r));
+    if (!r)
+        return RS_ENOMEM;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&r->mu, NULL);
+    r->listen_fd = -1;
+    r->phase = P_INIT;
+    *out = r;
+    return 0;
+}
+
+static void free_inv(rs_rapi_t *r)
+{
+    free(r->inv_arn);
+    free(r->inv_trace);
+    free(r->inv_cc);
+    free(r->inv_payload);
+    r->inv_arn = r->inv_trace = r->inv_cc = r->inv_payload = NULL;
+    r->have_inv = 0;
+}
+
+static int send_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 202:
+        return "Accepted";
+    case 400:
+        return "Bad Request";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 413:
+        return "Request Entity Too Large";
+    default:
+        return "Error";
+    }
+}
+
+static int reply(int fd, int status, const char *extra_headers, const void *body, size_t len)
+{
+    char head[4096];
+    int n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\n%s\r\n",
+                     status, reason(status), len, extra_headers ? extra_headers : "");
+    if (n < 0 || (size_t)n >= sizeof(head))
+        return -1;
+    if (send_all(fd, head, (size_t)n) < 0)
+        return -1;
+    return len ? send_all(fd, body, len) : 0;
+}
+
+static int reply_error(int fd, int status, const char *type, const char *msg)
+{
+    char body[512];
+    int n =
+        snprintf(body, sizeof(body), "{\"errorMessage\":\"%s\",\"errorType\":\"%s\"}", msg, type);
+    return reply(fd, status, NULL, body, (size_t)n);
+}
+
+static int reply_ok(int fd)
+{
+    static const char ok[] = "{\"status\":\"OK\"}";
+    return reply(fd, 202, NULL, ok, sizeof(ok) - 1);
+}
+
+/* Read until a complete header block is buffered. 1: got one, 0: EOF/error. */
+static int read_head(conn_t *c, size_t *head_len)
+{
+    for (;;) {
+        if (c->len >= 4) {
+            for (size_t i = 0; i + 3 < c->len; i++) {
+                if (memcmp(c->buf + i, "\r\n\r\n", 4) == 0) {
+                    *head_len = i + 4;
+                    return 1;
+                }
+            }
+        }
+        if (c->len == sizeof(c->buf))
+            return 0;
+        ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return 0;
+        c->len += (size_t)n;
+    }
+}
+
+static void trim(char **s, char *end)
+{
+    while (**s == ' ' || **s == '\t')
+        (*s)++;
+    while (end > *s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        *--end = '\0';
+}
+
+static int parse_head(char *head, size_t len, req_t *q)
+{
+    memset(q, 0, sizeof(*q));
+    head[len - 2] = '\0'; /* the last CRLF of the blank line */
+    char *save = NULL;
+    char *line = strtok_r(head, "\n", &save);
+    if (!line)
+        return -1;
+    char version[16];
+    if (sscanf(line, "%15s %511s %15s", q->method, q->path, version) != 3)
+        return -1;
+    if (strncmp(version, "HTTP/1.", 7) != 0)
+        return -1;
+    if (strcmp(version, "HTTP/1.0") == 0)
+        q->close = 1;
+    while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+        char *colon = strchr(line, ':');
+        if (!colon)
+            continue;
+        *colon = '\0';
+        char *name = line, *val = colon + 1;
+        trim(&name, colon);
+        trim(&val, val + strlen(val));
+        if (strcasecmp(name, "Content-Length") == 0) {
+            char *e;
+            errno = 0;
+            unsigned long long v = strtoull(val, &e, 10);
+            if (e == val || *e || errno)
+                return -1;
+            q->content_length = (size_t)v;
+            q->has_length = 1;
+        } else if (strcasecmp(name, "Transfer-Encoding") == 0) {
+            if (*val && strcasecmp(val, "identity") != 0)
+                q->chunked = 1;
+        } else if (strcasecmp(name, "Expect") == 0) {
+            if (strcasecmp(val, "100-continue") == 0)
+                q->expect_continue = 1;
+        } else if (strcasecmp(name, "Connection") == 0) {
+            if (strcasecmp(val, "close") == 0)
+                q->close = 1;
+            else if (strcasecmp(val, "keep-alive") == 0)
+                q->close = 0;
+        } else if (strcasecmp(name, "Lambda-Runtime-Function-Error-Type") == 0) {
+            snprintf(q->error_type, sizeof(q->error_type), "%s", val);
+        }
+    }
+    return 0;
+}
+
+/* Read (keep = 1) or discard the body. 0 or -1 on a broken connection. */
+static int read_body(conn_t *c, size_t n, char **out, int keep)
+{
+    char *body = NULL;
+    if (keep) {
+        body = malloc(n + 1);
+        if (!body)
+            return -1;
+    }
+    size_t got = c->len < n ? c->len : n;
+    if (keep)
+        memcpy(body, c->buf, got);
+    memmove(c->buf, c->buf + got, c->len - got);
+    c->len -= got;
+    char sink[16384];
+    while (got < n) {
+        size_t want = n - got;
+        char *dst = keep ? body + got : sink;
+        if (!keep && want > sizeof(sink))
+            want = sizeof(sink);
+        ssize_t r = recv(c->fd, dst, want, 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            free(body);
+            return -1;
+        }
+        got += (size_t)r;
+    }
+    if (keep) {
+        body[n] = '\0';
+        *out = body;
+    }
+    return 0;
+}
+
+static void set_outcome(rs_rapi_t *r, rs_rapi_event_t ev, char *payload, size_t len,
+                        const char *etype)
+{
+    if (r->have_out)
+        free(r->out.payload);
+    memset(&r->out, 0, sizeof(r->out));
+    r->out.event = ev;
+    r->out.payload = payload;
+    r->out.payload_len = len;
+    if (etype)
+        snprintf(r->out.error_type, sizeof(r->out.error_type), "%s", etype);
+    r->have_out = 1;
+    pthread_cond_broadcast(&r->cv);
+}
+
+static void type_from_body(const char *body, size_t len, char *out, size_t outlen)
+{
+    json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return;
+    json_object *o = json_tokener_parse_ex(tok, body, (int)len);
+    json_tokener_free(tok);
+    json_object *t;
+    if (o && json_object_object_get_ex(o, "errorType", &t) &&
+        json_object_is_type(t, json_type_string))
+        snprintf(out, outlen, "%s", json_object_get_string(t));
+    json_object_put(o);
+}
+
+/* Has the peer closed or reset the connection? (Data it sent meanwhile is not a close.) */
+static int peer_gone(int fd)
+{
+    struct pollfd pf = {.fd = fd, .events = POLLRDHUP};
+    return poll(&pf, 1, 0) > 0 && (pf.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+/* GET /next: long-poll. Returns -1 to close the connection. */
+static int handle_next(rs_rapi_t *r, int fd)
+{
+    pthread_mutex_lock(&r->mu);
+    if (r->phase == P_RUNNING || r->phase == P_DEAD) {
+        pthread_mutex_unlock(&r->mu);
+        return reply_error(fd, 403, "InvalidStateTransition",
+                           "State transition from Running to Ready failed for runtime. "
+                           "Error: invocation in flight");
+    }
+    if (r->phase == P_INIT) {
+        r->phase = P_IDLE;
+        r->ready_pending = 1;
+        pthread_cond_broadcast(&r->cv);
+    }
+    /* long poll; a runtime that gave up on this request (closed the connection) must
+     * not be handed an invocation it will never see */
+    int gone = 0;
+    while (!r->have_inv && !r->stopping && !(gone = peer_gone(fd))) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += 500000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+    }
+    if (r->stopping || gone || peer_gone(fd)) {
+        pthread_mutex_unlock(&r->mu);
+        return -1;
+    }
+    char hdr[8192];
+    int n = snprintf(hdr, sizeof(hdr),
+                     "Lambda-Runtime-Aws-Request-Id: %s\r\n"
+                     "Lambda-Runtime-Deadline-Ms: %lld\r\n"
+                     "Lambda-Runtime-Invoked-Function-Arn: %s\r\n"
+                     "Lambda-Runtime-Trace-Id: %s\r\n",
+                     r->inv_id, (long long)r->inv_deadline, r->inv_arn, r->inv_trace);
+    if (r->inv_cc && n > 0 && (size_t)n < sizeof(hdr))
+        snprintf(hdr + n, sizeof(hdr) - (size_t)n, "Lambda-Runtime-Client-Context: %s\r\n",
+                 r->inv_cc);
+    char *payload = r->inv_payload;
+    size_t plen = r->inv_len;
+    r->inv_payload = NULL;
+    snprintf(r->cur_id, sizeof(r->cur_id), "%s", r->inv_id);
+    free_inv(r);
+    r->phase = P_RUNNING;
+    pthread_mutex_unlock(&r->mu);
+    int rc = reply(fd, 200, hdr, payload, plen);
+    free(payload);
+    return rc;
+}
+
+/* /invocation/<id>/response|error and /init/error. */
+static int handle_post(rs_rapi_t *r, conn_t *c, const req_t *q, const char *id, int kind)
+{
+    /* kind: 0 response, 1 error, 2 init error */
+    int status = 0;
+    pthread_mutex_lock(&r->mu);
+    if (kind == 2) {
+        if (r->phase != P_INIT)
+            status = 403;
+    } else if (r->phase == P_INIT || r->phase == P_DEAD) {
+        status = 403;
+    } else if (r->phase != P_RUNNING || strcmp(id, r->cur_id) != 0) {
+        status = 400;
+    }
+    pthread_mutex_unlock(&r->mu);
+    int too_large = q->content_length > RS_RAPI_MAX_PAYLOAD;
+    char *body = NULL;
+    if (read_body(c, q->content_length, &body, !too_large && status == 0) < 0)
+        return -1;
+    if (status == 403) {
+        return reply_error(c->fd, 403, "InvalidStateTransition",
+                           kind == 2 ? "State transition from Ready to InitError failed for "
+                                       "runtime. Error: not initializing"
+                                     : "State transition from Initializing to Response failed "
+                                       "for runtime. Error: no invocation");
+    }
+    if (status == 400)
+        return reply_error(c->fd, 400, "InvalidRequestID", "Invalid request ID");
+    pthread_mutex_lock(&r->mu);
+    if (too_large) {
+        if (kind == 2) {
+            r->phase = P_DEAD;
+            set_outcome(r, RS_RAPI_INIT_ERROR, NULL, 0, "Function.ResponseSizeTooLarge");
+        } else {
+            r->phase = P_IDLE;
+            r->cur_id[0] = '\0';
+            set_outcome(r, RS_RAPI_TOO_LARGE, NULL, 0, NULL);
+        }
+        pthread_mutex_unlock(&r->mu);
+        return reply_error(c->fd, 413, "RequestEntityTooLarge",
+                           "Exceeded maximum allowed payload size (6291556 bytes).");
+    }
+    char etype[128];
+    snprintf(etype, sizeof(etype), "%s", q->error_type);
+    if (kind != 0 && !etype[0])
+        type_from_body(body, q->content_length, etype, sizeof(etype));
+    if (kind == 2) {
+        r->phase = P_DEAD;
+        set_outcome(r, RS_RAPI_INIT_ERROR, body, q->content_length, etype);
+    } else {
+        r->phase = P_IDLE;
+        r->cur_id[0] = '\0';
+        set_outcome(r, kind == 0 ? RS_RAPI_RESPONSE : RS_RAPI_ERROR, body, q->content_length,
+                    etype);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return reply_ok(c->fd);
+}
+
+static int dispatch(rs_rapi_t *r, conn_t *c, const req_t *q)
+{
+    const char *p = q->path;
+    size_t pl = strlen(PREFIX);
+    int is_get = strcmp(q->method, "GET") == 0, is_post = strcmp(q->method, "POST") == 0;
+    if (strncmp(p, PREFIX, pl) != 0)
+        goto notfound;
+    p += pl;
+    if (strcmp(p, "/invocation/next") == 0) {
+        if (!is_get)
+            goto badmethod;
+        if (q->content_length && read_body(c, q->content_length, NULL, 0) < 0)
+            return -1;
+        return handle_next(r, c->fd);
+    }
+    if (strcmp(p, "/init/error") == 0) {
+        if (!is_post)
+            goto badmethod;
+        return handle_post(r, c, q, "", 2);
+    }
+    if (strncmp(p, "/invocation/", 12) == 0) {
+        const char *id = p + 12, *slash = strchr(id, '/');
+        if (!slash || slash == id || (size_t)(slash - id) >= 64)
+            goto notfound;
+        char idbuf[64];
+        memcpy(idbuf, id, (size_t)(slash - id));
+        idbuf[slash - id] = '\0';
+        int kind = strcmp(slash, "/response") == 0 ? 0 : strcmp(slash, "/error") == 0 ? 1 : -1;
+        if (kind < 0)
+            goto notfound;
+        if (!is_post)
+            goto badmethod;
+        return handle_post(r, c, q, idbuf, kind);
+    }
+notfound:
+    if (read_body(c, q->content_length, NULL, 0) < 0)
+        return -1;
+    return reply_error(c->fd, 404, "NotFound", "Unknown Runtime API path");
+badmethod:
+    if (read_body(c, q->content_length, NULL, 0) < 0)
+        return -1;
+    return reply_error(c->fd, 405, "MethodNotAllowed", "Method not allowed");
+}
+
+static int conn_register(rs_rapi_t *r, int fd)
+{
+    int ok = 0;
+    pthread_mutex_lock(&r->mu);
+    if (!r->stopping && r->nconn < MAX_CONNS) {
+        r->conn_fd[r->nconn++] = fd;
+        ok = 1;
+    }
+    pthread_mutex_unlock(&r->mu);
+    return ok;
+}
+
+static void conn_unregister(rs_rapi_t *r, int fd)
+{
+    pthread_mutex_lock(&r->mu);
+    for (int i = 0; i < r->nconn; i++) {
+        if (r->conn_fd[i] == fd) {
+            r->conn_fd[i] = r->conn_fd[--r->nconn];
+            break;
+        }
+    }
+    close(fd);
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+void rs_rapi_serve_fd(rs_rapi_t *r, int fd)
+{
+    if (!conn_register(r, fd)) {
+        close(fd);
+        return;
+    }
+    conn_t *c = malloc(sizeof(*c));
+    if (!c) {
+        conn_unregister(r, fd);
+        return;
+    }
+    c->fd = fd;
+    c->len = 0;
+    for (;;) {
+        size_t hl;
+        if (!read_head(c, &hl))
+            break;
+        char head[HDR_MAX];
+        memcpy(head, c->buf, hl);
+        memmove(c->buf, c->buf + hl, c->len - hl);
+        c->len -= hl;
+        req_t q;
+        if (parse_head(head, hl, &q) < 0) {
+            reply_error(fd, 400, "BadRequest", "Malformed HTTP request");
+            break;
+        }
+        if (q.chunked) {
+            reply_error(fd, 400, "BadRequest", "Chunked bodies are not supported");
+            break;
+        }
+        if (q.expect_continue && q.content_length &&
+            send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25) < 0)
+            break;
+        if (dispatch(r, c, &q) < 0 || q.close)
+            break;
+    }
+    free(c);
+    conn_unregister(r, fd);
+}
+
+typedef struct conn_arg {
+    rs_rapi_t *r;
+    int fd;
+} conn_arg_t;
+
+static void *conn_main(void *arg)
+{
+    conn_arg_t a = *(conn_arg_t *)arg;
+    free(arg);
+    rs_rapi_serve_fd(a.r, a.fd);
+    pthread_mutex_lock(&a.r->mu);
+    a.r->accepting--; /* counts live connection threads too (see rs_rapi_stop) */
+    pthread_cond_broadcast(&a.r->cv);
+    pthread_mutex_unlock(&a.r->mu);
+    return NULL;
+}
+
+static void *accept_main(void *arg)
+{
+    rs_rapi_t *r = arg;
+    for (;;) {
+        int fd = accept(r->listen_fd, NULL, NULL);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            break;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        conn_arg_t *a = malloc(sizeof(*a));
+        pthread_t t;
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+        pthread_mutex_lock(&r->mu);
+        r->accepting++;
+        pthread_mutex_unlock(&r->mu);
+        if (a) {
+            a->r = r;
+            a->fd = fd;
+        }
+        if (!a || pthread_create(&t, &at, conn_main, a) != 0) {
+            free(a);
+            close(fd);
+            pthread_mutex_lock(&r->mu);
+            r->accepting--;
+            pthread_mutex_unlock(&r->mu);
+        }
+        pthread_attr_destroy(&at);
+    }
+    return NULL;
+}
+
+int rs_rapi_listen(rs_rapi_t *r, uint16_t *port_out)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return RS_ERR;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t sl = sizeof(sa);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &sl) < 0) {
+        close(fd);
+        return RS_ERR;
+    }
+    r->listen_fd = fd;
+    if (pthread_create(&r->accept_thr, NULL, accept_main, r) != 0) {
+        close(fd);
+        r->listen_fd = -1;
+        return RS_ERR;
+    }
+    *port_out = ntohs(sa.sin_port);
+    return 0;
+}
+
+int rs_rapi_invoke(rs_rapi_t *r, const rs_rapi_invocation_t *inv)
+{
+    pthread_mutex_lock(&r->mu);
+    if (r->have_inv || r->phase == P_RUNNING) {
+        pthread_mutex_unlock(&r->mu);
+        return RS_EEXIST;
+    }
+    snprintf(r->inv_id, sizeof(r->inv_id), "%s", inv->request_id);
+    r->inv_deadline = inv->deadline_epoch_ms;
+    r->inv_arn = strdup(inv->invoked_arn ? inv->invoked_arn : "");
+    r->inv_trace = strdup(inv->trace_id ? inv->trace_id : "");
+    r->inv_cc = inv->client_context ? strdup(inv->client_context) : NULL;
+    r->inv_payload = malloc(inv->payload_len ? inv->payload_len : 1);
+    if (!r->inv_arn || !r->inv_trace || !r->inv_payload || (inv->client_context && !r->inv_cc)) {
+        free_inv(r);
+        pthread_mutex_unlock(&r->mu);
+        return RS_ENOMEM;
+    }
+    memcpy(r->inv_payload, inv->payload, inv->payload_len);
+    r->inv_len = inv->payload_len;
+    if (r->have_out) {
+        free(r->out.payload);
+        r->have_out = 0;
+    }
+    r->have_inv = 1;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return 0;
+}
+
+void rs_rapi_wait(rs_rapi_t *r, int64_t deadline_mono_ms, rs_rapi_outcome_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        if (r->ready_pending) {
+            r->ready_pending = 0;
+            out->event = RS_RAPI_READY;
+            break;
+        }
+        if (r->have_out) {
+            *out = r->out;
+            r->have_out = 0;
+            memset(&r->out, 0, sizeof(r->out));
+            break;
+        }
+        if (r->exited || r->stopping) {
+            out->event = RS_RAPI_EXITED;
+            out->exit_status = r->exit_status;
+            break;
+        }
+        if (deadline_mono_ms < 0) {
+            pthread_cond_wait(&r->cv, &r->mu);
+            continue;
+        }
+        int64_t now = rs_lambda_mono_ms();
+        if (now >= deadline_mono_ms) {
+            out->event = RS_RAPI_TIMEOUT;
+            break;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t ns = ts.tv_nsec + (deadline_mono_ms - now) % 1000 * 1000000;
+        ts.tv_sec += (deadline_mono_ms - now) / 1000 + ns / 1000000000;
+        ts.tv_nsec = ns % 1000000000;
+        pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
+void rs_rapi_notify_exit(rs_rapi_t *r, int exit_status)
+{
+    pthread_mutex_lock(&r->mu);
+    r->exited = 1;
+    r->exit_status = exit_status;
+    r->phase = P_DEAD;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+void rs_rapi_stop(rs_rapi_t *r)
+{
+    pthread_mutex_lock(&r->mu);
+    r->stopping = 1;
+    for (int i = 0; i < r->nconn; i++)
+        shutdown(r->conn_fd[i], SHUT_RDWR);
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    if (r->listen_fd >= 0) {
+        shutdown(r->listen_fd, SHUT_RDWR);
+        pthread_join(r->accept_thr, NULL);
+        close(r->listen_fd);
+        r->listen_fd = -1;
+    }
+    pthread_mutex_lock(&r->mu);
+    while (r->nconn > 0 || r->accepting > 0) {
+        for (int i = 0; i < r->nconn; i++)
+            shutdown(r->conn_fd[i], SHUT_RDWR);
+        pthread_cond_wait(&r->cv, &r->mu);
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
+void rs_rapi_destroy(rs_rapi_t *r)
+{
+    if (!r)
+        return;
+    rs_rapi_stop(r);
+    free_inv(r);
+    if (r->have_out)
+        free(r->out.payload);
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->mu);
+    free(r);
+}

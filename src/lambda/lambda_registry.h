@@ -1,0 +1,91 @@
+/*
+ * lambda_registry.h: private to src/lambda: the function registry (lambda_registry.c) and
+ * the code-directory use table behind rs_lambda_fn_unref.
+ * Runs in: the lambda supervisor.
+ *
+ * Code directories: every revision with new code gets a fresh directory under the code
+ * root; a configuration-only update publishes a new rs_lambda_fn_t that names the SAME
+ * directory. Each rs_lambda_fn_t built by rs_lambda_fn_new with a code_dir holds one use
+ * of that directory in a process-wide table; the last unref of an rs_lambda_fn_t drops its
+ * use, and the directory is removed recursively when no revision uses it any more (so an
+ * environment still running an old revision keeps its code until it is done, and a
+ * configuration-only update never loses the code). A directory that the table does not
+ * know (an rs_lambda_fn_t built by hand, e.g. in a test) is never removed.
+ */
+#ifndef RS_LAMBDA_REGISTRY_H
+#define RS_LAMBDA_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "lambda/lambda_int.h"
+
+/* A new revision with refs = 1, zeroed; when code_dir is non-NULL it is copied and its use
+ * is counted. NULL on ENOMEM or a too long path. */
+rs_lambda_fn_t *rs_lambda_fn_new(const char *code_dir);
+
+/* Remove a directory tree (no symlink is followed). 0 or RS_ERR. */
+int rs_lambda_rmtree(const char *path);
+
+/* How many revisions use this code directory (for tests). */
+int rs_lambda_codedir_uses(const char *code_dir);
+
+/* ---- the registry --------------------------------------------------------------------
+ * Functions keyed by (account, region, name). Each holds its FunctionConfiguration as JSON
+ * (FunctionName, FunctionArn, Runtime, Role, Handler, CodeSize, Description, Timeout,
+ * MemorySize, LastModified, CodeSha256, Version, RevisionId, Environment, Architectures,
+ * EphemeralStorage, ...: everything but the State fields the API adds), its code
+ * directory (relative to the code root: "code/<uuid>") and its published revision
+ * (rs_lambda_fn_t). Every change is written to <root>/registry.json (temp file, fsync,
+ * rename, fsync of the directory) before it is acknowledged; a change that cannot be
+ * written is undone and reported as RS_ERR. */
+
+typedef struct rs_lambda_reg rs_lambda_reg_t;
+
+/* Open the registry under `root` (created 0700 when missing). `wipe`: remove everything
+ * under root first. Otherwise registry.json is loaded and code directories it does not
+ * name are removed (left over from a crash). 0, RS_ERR (errno) or RS_EINVAL (corrupt
+ * file: it is kept as registry.json.corrupt and the registry starts empty). */
+int rs_lambda_reg_open(const char *root, int wipe, rs_lambda_reg_t **out);
+void rs_lambda_reg_close(rs_lambda_reg_t *r);
+const char *rs_lambda_reg_root(const rs_lambda_reg_t *r);
+
+/* A fresh code directory path for an upload: <root>/code/<uuid> (not created). */
+void rs_lambda_reg_new_code_dir(const rs_lambda_reg_t *r, char *out, size_t outlen);
+
+/* Add a function; takes `cfg` (always). `code_dir`: absolute path under the root.
+ * 0, RS_EEXIST, RS_ENOMEM, RS_EINVAL (code_dir not under root), RS_ERR (not persisted). */
+int rs_lambda_reg_create(rs_lambda_reg_t *r, const char *account, const char *region,
+                         const char *name, json_object *cfg, const char *code_dir);
+
+/* A deep copy of the configuration (caller puts it) and, when fn_out is non-NULL, a
+ * reference to the current revision (caller unrefs). 0 or RS_ENOENT. */
+int rs_lambda_reg_get(rs_lambda_reg_t *r, const char *account, const char *region, const char *name,
+                      json_object **cfg_out, rs_lambda_fn_t **fn_out);
+
+/* Change a function under the registry lock: `fn` gets a deep copy of the configuration
+ * to edit in place and returns 0 to commit or an error to abort (returned as is).
+ * `new_code_dir` non-NULL replaces the code directory (new code), else the revision keeps
+ * the current one. On commit a new revision is published and a copy of the committed
+ * configuration is returned in cfg_out (optional). RS_ENOENT when missing. */
+typedef int (*rs_lambda_reg_edit_fn)(json_object *cfg, void *arg);
+int rs_lambda_reg_update(rs_lambda_reg_t *r, const char *account, const char *region,
+                         const char *name, rs_lambda_reg_edit_fn fn, void *arg,
+                         const char *new_code_dir, json_object **cfg_out);
+
+/* Remove a function. 0, RS_ENOENT, RS_ERR (not persisted: nothing removed). */
+int rs_lambda_reg_delete(rs_lambda_reg_t *r, const char *account, const char *region,
+                         const char *name);
+
+/* Up to `max` configurations (deep copies appended to `arr`) of (account, region) in name
+ * order after `marker` (a function name; NULL or "" = from the start). *more is 1 when
+ * further functions follow the last one returned. */
+int rs_lambda_reg_list(rs_lambda_reg_t *r, const char *account, const char *region,
+                       const char *marker, size_t max, json_object *arr, int *more);
+
+/* Number of functions (all accounts and regions). */
+size_t rs_lambda_reg_count(rs_lambda_reg_t *r);
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * lambda_supervisor.c: the lambda supervisor process: opens the function registry and code
+ * store (<data_dir>/lambda, else <runtime_dir>/lambda, wiped on a first start without a
+ * data_dir), starts the pool of execution environments (when it cannot, the status board
+ * says why, the control plane is still served and invokes answer 500 ServiceException with
+ * the reason), serves <runtime_dir>/lambda.sock (src/ipc/server.c) with one detached
+ * thread per request (an Invoke blocks up to 900 s), and on SIGTERM / master death stops
+ * accepting, destroys the pool (containers killed) and exits 0.
+ * Runs in: the lambda supervisor (forked by the master).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lambda/lambda.h"
+#include "lambda/lambda_api.h"
+#include "proc/proc.h"
+#include "rs/err.h"
+#include "rs/ipc.h"
+#include "rs/log.h"
+
+typedef struct job {
+    rs_ipc_conn_t *conn;
+    uint64_t id;
+    char *meta;
+    void *body;
+    size_t body_len;
+    rs_lambda_api_t *api;
+} job_t;
+
+static _Atomic int stopping;
+
+static const char *meta_str(json_object *m, const char *k)
+{
+    json_object *v;
+    if (m && json_object_object_get_ex(m, k, &v) && json_object_is_type(v, json_type_string))
+        return json_object_get_string(v);
+    return "";
+}
+
+static void send_resp(rs_ipc_conn_t *c, uint64_t id, rs_lambda_resp_t *r)
+{
+    json_object *m = json_object_new_object();
+    if (!m)
+        return;
+    json_object_object_add(m, "status", json_object_new_int(r->status));
+    json_object_object_add(m, "headers", json_object_get(r->headers));
+    const char *s =
+        json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    rs_ipc_conn_reply(c, id, s, strlen(s), r->body, r->body_len);
+    json_object_put(m);
+}
+
+/* the request in its own thread */
+static void *request_main(void *arg)
+{
+    job_t *j = arg;
+    json_object *m = json_tokener_parse(j->meta), *headers = NULL;
+    if (m)
+        json_object_object_get_ex(m, "headers", &headers);
+    const char *rid = meta_str(m, "request_id");
+    rs_lambda_resp_t resp;
+    if (!m || !meta_str(m, "method")[0] || !meta_str(m, "path")[0] || !meta_str(m, "account")[0] ||
+        !meta_str(m, "region")[0]) {
+        memset(&resp, 0, sizeof(resp));
+        resp.headers = json_object_new_object();
+        json_object_object_add(resp.headers, "x-amzn-RequestId", json_object_new_string(rid));
+        rs_lambda_reply_error(&resp, RS_LE_SERVICE, "malformed request hand-off", NULL);
+        rs_log(RS_LOG_ERR, rid, "lambda: malformed request meta from a worker");
+    } else if (atomic_load(&stopping)) {
+        memset(&resp, 0, sizeof(resp));
+        resp.headers = json_object_new_object();
+        json_object_object_add(resp.headers, "x-amzn-RequestId", json_object_new_string(rid));
+        rs_lambda_reply_error(&resp, RS_LE_SERVICE, "the Lambda service is shutting down", NULL);
+    } else if (rs_lambda_api_handle(j->api, meta_str(m, "method"), meta_str(m, "path"),
+                                    meta_str(m, "query"), headers, meta_str(m, "account"),
+                                    meta_str(m, "region"), rid, j->body ? j->body : "", j->body_len,
+                                    &resp) != 0) {
+        rs_lambda_resp_free(&resp);
+        resp.headers = json_object_new_object();
+        json_object_object_add(resp.headers, "x-amzn-RequestId", json_object_new_string(rid));
+        rs_lambda_reply_error(&resp, RS_LE_SERVICE, "out of memory", NULL);
+    }
+    if (resp.headers)
+        send_resp(j->conn, j->id, &resp);
+    rs_lambda_resp_free(&resp);
+    json_object_put(m);
+    rs_ipc_conn_put(j->conn);
+    free(j->meta);
+    free(j->body);
+    free(j);
+    return NULL;
+}
+
+static void on_request(rs_ipc_conn_t *conn, uint64_t id, char *meta, void *body, size_t len,
+                       void *arg)
+{
+    job_t *j = calloc(1, sizeof(*j));
+    if (!j) {
+        free(meta);
+        free(body);
+        return;
+    }
+    rs_ipc_conn_ref(conn);
+    *j = (job_t){conn, id, meta, body, len, arg};
+    pthread_t t;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&at, 512 * 1024);
+    if (pthread_create(&t, &at, request_main, j) != 0) {
+        /* no thread: answer from here (throttled: retryable) */
+        json_object *m = json_tokener_parse(meta);
+        rs_lambda_resp_t r = {0};
+        r.headers = json_object_new_object();
+        json_object_object_add(r.headers, "x-amzn-RequestId",
+                               json_object_new_string(meta_str(m, "request_id")));
+        rs_lambda_reply_error(&r, RS_LE_TOO_MANY_REQUESTS, "Rate Exceeded.",
+                              "ConcurrentInvocationLimitExceeded");
+        send_resp(conn, id, &r);
+        rs_lambda_resp_free(&r);
+        json_object_put(m);
+        rs_ipc_conn_put(conn);
+        free(meta);
+        free(body);
+        free(j);
+    }
+    pthread_attr_destroy(&at);
+}
+
+void rs_lambda_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, pid_t master_pid,
+                               int first_start)
+{
+    char role[] = "lambda", root[1200], why[256] = "";
+    rs_log_set_role(role);
+    if (rs_signals_worker() != 0)
+        _exit(RS_EXIT_FATAL);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != master_pid)
+        _exit(0);
+    rs_status_set(board, RS_SVC_LAMBDA, RS_SVC_STARTING, "loading the function registry");
+    if (conf->data_dir[0])
+        snprintf(root, sizeof(root), "%s/lambda", conf->data_dir);
+    else
+        snprintf(root, sizeof(root), "%s/lambda", conf->runtime_dir);
+    /* threads never take the control signals: the main thread's flags handle them */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGQUIT);
+    sigaddset(&block, SIGUSR1);
+    sigaddset(&block, SIGCHLD);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    signal(SIGPIPE, SIG_IGN);
+    rs_lambda_reg_t *reg = NULL;
+    int rc = rs_lambda_reg_open(root, first_start && !conf->data_dir[0], &reg);
+    if (rc == RS_ERR || !reg) {
+        char msg[1400];
+        snprintf(msg, sizeof(msg), "cannot open the function store %s: %s", root, strerror(errno));
+        rs_log(RS_LOG_ALERT, NULL, "lambda: %s", msg);
+        rs_status_set(board, RS_SVC_LAMBDA, RS_SVC_UNAVAILABLE, msg);
+        _exit(1);
+    }
+    rs_log(RS_LOG_INFO, NULL, "lambda: %zu function(s) in %s", rs_lambda_reg_count(reg), root);
+    rs_lambda_pool_t *pool = NULL;
+    if (rs_lambda_pool_create(conf, &pool, why, sizeof(why)) != 0) {
+        pool = NULL;
+        if (!why[0])
+            snprintf(why, sizeof(why), "the %s executor cannot run here", conf->lambda_executor);
+        rs_log(RS_LOG_ERR, NULL, "lambda: functions cannot run: %s", why);
+    }
+    static rs_lambda_api_t api;
+    rs_lambda_api_init(&api, reg, pool, why, conf);
+    if (rs_ipc_server_start(conf->runtime_dir, "lambda", on_request, &api) != 0) {
+        rs_log(RS_LOG_ALERT, NULL, "lambda: cannot listen in %s: %s", conf->runtime_dir,
+               strerror(errno));
+        rs_status_set(board, RS_SVC_LAMBDA, RS_SVC_UNAVAILABLE,
+                      "the lambda supervisor cannot create its socket in runtime_dir");
+        rs_lambda_pool_destroy(pool);
+        _exit(1);
+    }
+    if (pool)
+        rs_status_set(board, RS_SVC_LAMBDA, RS_SVC_RUNNING, "");
+    else
+        rs_status_set(board, RS_SVC_LAMBDA, RS_SVC_UNAVAILABLE, why);
+    sigset_t wait_mask = old;
+    sigdelset(&wait_mask, SIGTERM);
+    sigdelset(&wait_mask, SIGINT);
+    sigdelset(&wait_mask, SIGQUIT);
+    sigdelset(&wait_mask, SIGUSR1);
+    while (!rs_sig_stop && getppid() == master_pid) {
+        if (rs_sig_reopen) {
+            rs_sig_reopen = 0;
+            rs_log_reopen();
+        }
+        struct timespec ts = {1, 0};
+        ppoll(NULL, 0, &ts, &wait_mask);
+    }
+    rs_log(RS_LOG_INFO, NULL, "lambda supervisor stopping");
+    atomic_store(&stopping, 1);
+    char path[1300];
+    rs_ipc_socket_path(conf->runtime_dir, "lambda", path, sizeof(path));
+    unlink(path);
+    rs_status_set(board, RS_SVC_LAMBDA, RS_SVC_STARTING, "the lambda supervisor stopped");
+    if (pool)
+        rs_lambda_pool_destroy(pool);
+    _exit(0);
+}
