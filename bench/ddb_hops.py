@@ -1,7 +1,7 @@
 """bench/ddb_hops.py: where a DynamoDB request's proxy microseconds go, and an A/B of
 RustStack builds measured in the same minute. For each binary given it starts RustStack
 (1 worker) with its own DynamoDB Local, warms the JVM up, then times one GetItem at a time
-three ways, interleaved round after round so that the machine's load hits all alike:
+three ways, one request per path in turn, so that the machine's load hits all alike:
   java   HTTP straight to that DynamoDB Local (the baseline),
   sup    one IPC frame straight to the ddb supervisor's Unix socket (the supervisor hop:
          frame in, SigV4 + HTTP to DynamoDB Local, rewrite, frame out),
@@ -98,7 +98,7 @@ def main():
     lua = os.path.join(work, "ddb.lua")
     with open(lua, "w") as f:
         f.write(ddb_bench.LUA)
-    servers, paths = [], []
+    servers, ready, paths = [], [], []
     try:
         for spec in args.builds:
             name, binary = spec.split("=", 1)
@@ -112,6 +112,8 @@ def main():
             ddb_bench.setup_table(port)
             for op in ("GetItem", "PutItem", "Query"):  # JIT warm-up
                 ddb_bench.run_wrk(port, op, 4, 2, lua)
+            ready.append((name, port, jport))
+        for name, port, jport in ready:  # connect only now: idle connections get closed
             uds = socket.socket(socket.AF_UNIX)
             uds.connect("/tmp/ruststack-%d/ddb.sock" % port)
             j, p = tcp(jport), tcp(port)
@@ -123,16 +125,15 @@ def main():
             }))
         times = {(n, k): [] for n, fns in paths for k in fns}
         rid = 0
-        for _ in range(args.rounds):
+        for _ in range(args.rounds * args.requests):  # one request per path in turn
             for name, fns in paths:
                 for kind, fn in fns.items():
-                    for _ in range(args.requests):
-                        rid += 1
-                        t0 = time.perf_counter()
-                        fn(rid)
-                        times[(name, kind)].append((time.perf_counter() - t0) * 1e6)
-        print("GetItem p50 in microseconds, %d x %d requests per path, load average %.1f"
-              % (args.rounds, args.requests, os.getloadavg()[0]))
+                    rid += 1
+                    t0 = time.perf_counter()
+                    fn(rid)
+                    times[(name, kind)].append((time.perf_counter() - t0) * 1e6)
+        print("GetItem p50 in microseconds, %d requests per path, load average %.1f"
+              % (args.rounds * args.requests, os.getloadavg()[0]))
         for name, _ in paths:
             m = {k: statistics.median(times[(name, k)]) for k in ("java", "sup", "proxy")}
             print("  %-8s java %5.0f  sup %5.0f (+%3.0f supervisor hop)  proxy %5.0f "

@@ -525,6 +525,14 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     rs_route(&rq->req, &http->router, &route);
     switch (route.kind) {
     case RS_ROUTE_INTERNAL:
+        if (route.rest_len > 12 && memcmp(route.rest, "lambda/code/", 12) == 0) {
+            /* GetFunction's Code.Location: the lambda supervisor serves the zip */
+            if (lambda_forward(rq, req)) {
+                rq->req.operation = "DownloadFunctionCode";
+                return 0;
+            }
+            break;
+        }
         rs_internal_handle(http, &rq->req, &route, &rq->resp);
         break;
     case RS_ROUTE_S3:

@@ -19,12 +19,15 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "rs/err.h"
 #include "rs/ipc.h"
 #include "rs/log.h"
+
+#define SEND_TIMEOUT_S 30
 
 struct rs_ipc_conn {
     int fd;
@@ -154,6 +157,10 @@ static void *accept_main(void *arg)
             close(fd);
             continue;
         }
+        /* a worker that stops reading (alive but wedged) must not hold reply threads
+         * forever: a write that makes no progress for SEND_TIMEOUT_S drops the connection */
+        struct timeval tv = {SEND_TIMEOUT_S, 0};
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
         c->fd = fd;
         atomic_init(&c->refs, 1);
         atomic_init(&c->dead, 0);

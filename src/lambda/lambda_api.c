@@ -412,7 +412,10 @@ int rs_lambda_api_handle(rs_lambda_api_t *api, const char *method, const char *p
             continue;
         rt = &routes[i];
     }
-    if (!rt) {
+    if (strncmp(path, RS_LAMBDA_CODE_PATH, sizeof(RS_LAMBDA_CODE_PATH) - 1) == 0 &&
+        strcmp(method, "GET") == 0) {
+        rc = rs_lambda_op_code_download(rq, path + sizeof(RS_LAMBDA_CODE_PATH) - 1, out);
+    } else if (!rt) {
         rc = unknown_op(out, method, path);
     } else if (sub != NULL && rs_lambda_parse_name(rq, seg, out) != 0) {
         rc = out->body ? 0 : RS_ENOMEM;

@@ -105,4 +105,11 @@ int rs_lambda_op_update_code(rs_lambda_req_t *rq, rs_lambda_resp_t *out);
 int rs_lambda_op_update_config(rs_lambda_req_t *rq, rs_lambda_resp_t *out);
 int rs_lambda_op_invoke(rs_lambda_req_t *rq, rs_lambda_resp_t *out);
 
+/* GetFunction's Code.Location: GET RS_LAMBDA_CODE_PATH<account>/<region>/<name>.zip answers
+ * the current zip (application/zip). The worker forwards this path to the supervisor like
+ * a Lambda REST request; `rest` is what follows RS_LAMBDA_CODE_PATH. */
+#define RS_LAMBDA_CODE_PATH "/_ruststack/lambda/code/"
+#define RS_IPC_MAX_BODY_LAMBDA (32u * 1024 * 1024 - 4096)
+int rs_lambda_op_code_download(rs_lambda_req_t *rq, const char *rest, rs_lambda_resp_t *out);
+
 #endif

@@ -414,6 +414,19 @@ typedef struct upload {
     uint64_t size;
 } upload_t;
 
+/* the upload itself, next to its directory (<dir>.zip): Code.Location serves it */
+static int keep_zip(const char *dir, const uint8_t *zip, size_t len)
+{
+    char path[1300];
+    snprintf(path, sizeof(path), "%s.zip", dir);
+    FILE *f = fopen(path, "wbe");
+    if (!f)
+        return RS_ERR;
+    size_t w = fwrite(zip, 1, len, f);
+    int rc = fclose(f);
+    return w == len && rc == 0 ? 0 : RS_ERR;
+}
+
 /* ZipFile (base64) -> a fresh extracted code directory; 0 or 1 (replied) */
 static int take_zip(rs_lambda_req_t *rq, json_object *zipfile, upload_t *up, rs_lambda_resp_t *out)
 {
@@ -442,8 +455,12 @@ static int take_zip(rs_lambda_req_t *rq, json_object *zipfile, upload_t *up, rs_
     rs_lambda_sha256_b64(zip, zlen, up->sha);
     up->size = zlen;
     rc = rs_lambda_code_extract(zip, zlen, up->dir, api->unzipped_max, NULL);
+    if (rc == 0)
+        rc = keep_zip(up->dir, zip, zlen);
     int e = errno;
     free(zip);
+    if (rc == RS_ERR)
+        rs_lambda_code_discard(up->dir);
     if (rc == RS_EINVAL)
         return fail(out, RS_LE_INVALID_PARAMETER, RS_LAMBDA_MSG_BADZIP);
     if (rc == RS_ETOOBIG)
@@ -505,7 +522,7 @@ int rs_lambda_op_create(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
     }
     if (rs_lambda_parse_name(rq, json_object_get_string(fname), out) != 0)
         goto done;
-    if (rq->qualifier[0]) {
+    if (rq->qualifier[0] || strchr(rq->name, '.') != NULL) {
         failf(out, RS_LE_VALIDATION,
               "1 validation error detected: Value '%s' at 'functionName' failed to satisfy "
               "constraint: Member must satisfy regular expression pattern: "
@@ -614,7 +631,7 @@ int rs_lambda_op_create(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
     json_object_put(view);
 done:
     if (up.dir[0])
-        rs_lambda_rmtree(up.dir);
+        rs_lambda_code_discard(up.dir);
     json_object_put(b);
     return 0;
 }
@@ -640,16 +657,12 @@ static int get_common(rs_lambda_req_t *rq, rs_lambda_resp_t *out, json_object **
 static void code_location(const rs_lambda_req_t *rq, char *out, size_t len)
 {
     const rs_conf_t *c = rq->api->conf;
-    char base[300];
-    if (c && c->lambda_endpoint_url[0])
-        snprintf(base, sizeof(base), "%s", c->lambda_endpoint_url);
-    else
-        snprintf(base, sizeof(base), "http://127.0.0.1:%u", c ? (unsigned)c->port : 4566u);
-    size_t n = strlen(base);
-    while (n > 0 && base[n - 1] == '/')
-        base[--n] = '\0';
-    snprintf(out, len, "%s/_ruststack/lambda/code/%s/%s/%s.zip", base, rq->account, rq->region,
-             rq->name);
+    const char *host = "127.0.0.1";
+    if (c && c->bind[0] && strcmp(c->bind, "0.0.0.0") != 0 && strcmp(c->bind, "::") != 0 &&
+        strchr(c->bind, ':') == NULL)
+        host = c->bind;
+    snprintf(out, len, "http://%s:%u" RS_LAMBDA_CODE_PATH "%s/%s/%s.zip", host,
+             c ? (unsigned)c->port : 4566u, rq->account, rq->region, rq->name);
 }
 
 int rs_lambda_op_get(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
@@ -858,7 +871,7 @@ int rs_lambda_op_update_code(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
     json_object *dry = member(b, "DryRun");
     if (dry && json_object_get_boolean(dry)) {
         /* validated and unpacked: show what the update would give, change nothing */
-        rs_lambda_rmtree(up.dir);
+        rs_lambda_code_discard(up.dir);
         json_object *cfg = NULL;
         int rc = rs_lambda_reg_get(rq->api->reg, rq->account, rq->region, rq->name, &cfg, NULL);
         if (rc == 0 && !revision_matches(cfg, b))
@@ -879,7 +892,56 @@ int rs_lambda_op_update_code(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
     int rc = rs_lambda_reg_update(rq->api->reg, rq->account, rq->region, rq->name, edit_code, &e,
                                   up.dir, &cfg);
     if (rc != 0)
-        rs_lambda_rmtree(up.dir);
+        rs_lambda_code_discard(up.dir);
     json_object_put(b);
     return update_result(rq, out, rc, cfg);
+}
+
+/* GET /_ruststack/lambda/code/<account>/<region>/<name>.zip: the current code of a
+ * function (GetFunction's Code.Location) */
+int rs_lambda_op_code_download(rs_lambda_req_t *rq, const char *rest, rs_lambda_resp_t *out)
+{
+    char acct[16], region[40], name[65];
+    const char *a = rest, *b = strchr(a, '/'), *c = b ? strchr(b + 1, '/') : NULL;
+    size_t nl = c ? strlen(c + 1) : 0;
+    if (!b || !c || (size_t)(b - a) >= sizeof(acct) || (size_t)(c - b - 1) >= sizeof(region) ||
+        nl <= 4 || nl - 4 >= sizeof(name) || strcmp(c + 1 + nl - 4, ".zip") != 0)
+        return REPLY0(fail(out, RS_LE_RESOURCE_NOT_FOUND, "No such function code."));
+    snprintf(acct, sizeof(acct), "%.*s", (int)(b - a), a);
+    snprintf(region, sizeof(region), "%.*s", (int)(c - b - 1), b + 1);
+    snprintf(name, sizeof(name), "%.*s", (int)(nl - 4), c + 1);
+    rq->account = acct;
+    rq->region = region;
+    snprintf(rq->name, sizeof(rq->name), "%s", name);
+    rs_lambda_fn_t *fn = NULL;
+    if (rs_lambda_reg_get(rq->api->reg, acct, region, name, NULL, &fn) != 0)
+        return rs_lambda_reply_not_found(out, rq, NULL);
+    char path[1100];
+    snprintf(path, sizeof(path), "%s.zip", fn->code_dir);
+    rs_lambda_fn_unref(fn);
+    FILE *f = fopen(path, "rbe");
+    long size = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0)
+        size = ftell(f);
+    if (!f || size < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        if (f)
+            fclose(f);
+        return REPLY0(fail(out, RS_LE_RESOURCE_NOT_FOUND, "No such function code."));
+    }
+    if ((uint64_t)size > RS_IPC_MAX_BODY_LAMBDA) {
+        fclose(f);
+        return REPLY0(fail(out, RS_LE_SERVICE,
+                           "The code is larger than RustStack can return through GetFunction's "
+                           "Code.Location (32 MiB)"));
+    }
+    out->body = malloc((size_t)size + 1);
+    if (!out->body || fread(out->body, 1, (size_t)size, f) != (size_t)size) {
+        fclose(f);
+        return REPLY0(fail(out, RS_LE_SERVICE, "could not read the function code"));
+    }
+    fclose(f);
+    out->body_len = (size_t)size;
+    out->status = 200;
+    json_object_object_add(out->headers, "Content-Type", json_object_new_string("application/zip"));
+    return 0;
 }

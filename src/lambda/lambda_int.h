@@ -49,8 +49,9 @@ typedef struct rs_lambda_fn {
     size_t nenv;
 } rs_lambda_fn_t;
 
-/* Reference counting (lambda_registry.c). The last unref frees the struct and removes its
- * code_dir when no newer revision uses the same directory (code_dir_owned). */
+/* Reference counting (lambda_registry.c). The last unref frees the struct; a code
+ * directory is removed when the last revision using it is gone (the registry's use
+ * table: a configuration-only update shares its predecessor's directory). */
 void rs_lambda_fn_ref(rs_lambda_fn_t *fn);
 void rs_lambda_fn_unref(rs_lambda_fn_t *fn);
 

@@ -126,6 +126,17 @@ int rs_lambda_rmtree(const char *path)
     return rmtree_at(AT_FDCWD, path);
 }
 
+void rs_lambda_code_discard(const char *code_dir)
+{
+    char zip[1100];
+    snprintf(zip, sizeof(zip), "%s.zip", code_dir);
+    if (unlink(zip) != 0 && errno != ENOENT)
+        rs_log(RS_LOG_WARN, NULL, "lambda: could not remove %s: %s", zip, strerror(errno));
+    if (rs_lambda_rmtree(code_dir) != 0)
+        rs_log(RS_LOG_WARN, NULL, "lambda: could not remove code directory %s: %s", code_dir,
+               strerror(errno));
+}
+
 rs_lambda_fn_t *rs_lambda_fn_new(const char *code_dir)
 {
     rs_lambda_fn_t *fn = calloc(1, sizeof(*fn));
@@ -155,11 +166,8 @@ void rs_lambda_fn_unref(rs_lambda_fn_t *fn)
     for (size_t i = 0; i < fn->nenv; i++)
         free(fn->env[i]);
     free(fn->env);
-    if (fn->code_dir[0] && codedir_release(fn->code_dir)) {
-        if (rs_lambda_rmtree(fn->code_dir) != 0)
-            rs_log(RS_LOG_WARN, NULL, "lambda: could not remove code directory %s: %s",
-                   fn->code_dir, strerror(errno));
-    }
+    if (fn->code_dir[0] && codedir_release(fn->code_dir))
+        rs_lambda_code_discard(fn->code_dir);
     free(fn);
 }
 
@@ -453,13 +461,19 @@ static void sweep(rs_lambda_reg_t *r)
             continue;
         char rel[300];
         snprintf(rel, sizeof(rel), "code/%s", de->d_name);
+        size_t rl = strlen(rel);
+        if (rl > 4 && strcmp(rel + rl - 4, ".zip") == 0)
+            rel[rl - 4] = '\0'; /* the zip kept next to its directory */
         int used = 0;
         for (size_t i = 0; i < r->n && !used; i++)
             used = strcmp(r->v[i]->code_rel, rel) == 0;
         if (!used) {
             char full[1400];
             snprintf(full, sizeof(full), "%s/%s", cdir, de->d_name);
-            rs_lambda_rmtree(full);
+            if (rl > 4 && strcmp(de->d_name + strlen(de->d_name) - 4, ".zip") == 0)
+                unlink(full);
+            else
+                rs_lambda_rmtree(full);
         }
     }
     closedir(d);

@@ -20,7 +20,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, WaiterError
 
-from conftest import LambdaServer, make_lambda_client
+from conftest import LambdaServer, lambda_health, make_lambda_client
 
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 HANDLER_V1 = "def handler(event, context):\n    return {'v': 1, 'event': event}\n"
@@ -356,7 +356,10 @@ def own_server(tmp_path):
     made = []
 
     def make(extra_conf=""):
-        s = LambdaServer(tmp_path / ("srv%d" % len(made)), "process", extra_conf=extra_conf)
+        wd = tmp_path / ("srv%d" % len(made))
+        wd.mkdir()
+        # DynamoDB stays off: these tests restart the server and need Lambda only
+        s = LambdaServer(wd, "process", extra_conf="dynamodb = off\n" + extra_conf)
         made.append(s)
         s.start_lambda()
         return s
@@ -417,3 +420,35 @@ def test_data_dir_keeps_functions_across_restarts(own_server, tmp_path):
     srv3 = own_server()
     lam3 = make_lambda_client(srv3.endpoint)
     assert name not in [f["FunctionName"] for f in lam3.list_functions()["Functions"]]
+
+
+def test_pool_failure_keeps_the_control_plane(tmp_path):
+    """An executor that cannot run: health says why, the control plane still works and
+    invokes answer 500 ServiceException with that reason."""
+    wd = tmp_path / "srv"
+    wd.mkdir()
+    srv = LambdaServer(wd, "process",
+                       extra_conf="dynamodb = off\nlambda_python = /nonexistent/python3\n")
+    try:
+        srv.start()
+        deadline = time.monotonic() + 20
+        h = {}
+        while time.monotonic() < deadline:
+            h = lambda_health(srv.endpoint)
+            if h.get("state") == "unavailable":
+                break
+            time.sleep(0.1)
+        assert h.get("state") == "unavailable", h
+        assert h.get("reason")
+        lam = make_lambda_client(srv.endpoint)
+        name = unique()
+        create_v1(lam, name)
+        assert lam.get_function(FunctionName=name)["Configuration"]["State"] == "Active"
+        st, code, msg = error_of(lam.invoke, FunctionName=name, Payload=b"{}")
+        assert (st, code) == (500, "ServiceException")
+        assert h["reason"] in msg
+        lam.delete_function(FunctionName=name)
+        rc, _ = srv.stop()
+        assert rc == 0, srv.log_tail()
+    finally:
+        srv.kill()

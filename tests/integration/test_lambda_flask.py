@@ -168,9 +168,10 @@ def http():
 
 
 def curl(*args, timeout=90):
-    """curl -i; returns (status, [(lower-case name, value)], body bytes) of the final
-    response (1xx interim responses skipped)."""
-    p = subprocess.run(["curl", "-sS", "-i", "--max-time", "60"] + list(args),
+    """curl with the headers dumped to stdout (before the body unless -o names a file);
+    returns (status, [(lower-case name, value)], body bytes) of the final response (1xx
+    interim responses skipped)."""
+    p = subprocess.run(["curl", "-sS", "-D", "-", "--max-time", "60"] + list(args),
                        capture_output=True, timeout=timeout)
     assert p.returncode == 0, p.stderr.decode(errors="replace")
     rest = p.stdout

@@ -369,6 +369,45 @@ Test(lapi, get_function_and_name_forms)
     res_free(&x);
 }
 
+Test(lapi, code_location_serves_the_zip)
+{
+    create_ok("dl");
+    res_t x = call("GET", "/2015-03-31/functions/dl", NULL, NULL);
+    const char *loc = s(x.b, "Code.Location");
+    cr_assert_not_null(loc);
+    const char *p = strstr(loc, "/_ruststack/lambda/code/");
+    cr_assert_not_null(p, "%s", loc);
+    cr_assert(strncmp(loc, "http://127.0.0.1:4566/", 22) == 0, "%s", loc);
+    char path[300];
+    snprintf(path, sizeof(path), "%s", p);
+    res_free(&x);
+    x = call("GET", path, NULL, NULL);
+    cr_assert_eq(x.status, 200, "%s", x.raw);
+    cr_assert_str_eq(s(x.h, "Content-Type"), "application/zip");
+    uint8_t zip[4096];
+    long zl = rs_base64_decode(zip_b64, strlen(zip_b64), zip, sizeof(zip));
+    cr_assert_eq((long)x.len, zl);
+    cr_assert_eq(memcmp(x.raw, zip, (size_t)zl), 0);
+    res_free(&x);
+    /* the zip goes with its code */
+    rs_lambda_fn_t *fn;
+    cr_assert_eq(rs_lambda_reg_get(reg, ACCT, REGION, "dl", NULL, &fn), 0);
+    char zpath[1100];
+    snprintf(zpath, sizeof(zpath), "%s.zip", fn->code_dir);
+    cr_assert_eq(access(zpath, F_OK), 0);
+    x = call("DELETE", "/2015-03-31/functions/dl", NULL, NULL);
+    res_free(&x);
+    cr_assert_eq(access(zpath, F_OK), 0, "still used by a revision");
+    rs_lambda_fn_unref(fn);
+    cr_assert_neq(access(zpath, F_OK), 0);
+    x = call("GET", path, NULL, NULL);
+    expect_err(&x, 404, "ResourceNotFoundException", NULL);
+    res_free(&x);
+    x = call("GET", "/_ruststack/lambda/code/garbage", NULL, NULL);
+    expect_err(&x, 404, "ResourceNotFoundException", NULL);
+    res_free(&x);
+}
+
 Test(lapi, list_functions_pages_and_versions)
 {
     char name[32];
@@ -582,6 +621,10 @@ Test(lapi, create_validation)
         {"{\"FunctionName\": \"bad name\", \"Role\": \"" ROLE "\"}", 1, 400, "ValidationException",
          NULL},
         {"{not json", 1, 400, "InvalidRequestContentException", NULL},
+        {"{\"FunctionName\": \"a.b\", \"Role\": \"" ROLE "\"}", 1, 400, "ValidationException",
+         NULL},
+        {"{\"FunctionName\": \"f:1\", \"Role\": \"" ROLE "\"}", 1, 400, "ValidationException",
+         NULL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         res_t x;

@@ -128,6 +128,15 @@ Test(lcode, nested_dirs_and_exec_bits)
     cr_assert_str_eq(line, "X = 2\n");
 }
 
+Test(lcode, directory_entry_after_its_files)
+{
+    zent_t z[] = {
+        {"pkg/a.py", 'f', "A = 1\n", 0}, {"pkg/", 'd', NULL, 0755}, {"pkg/b.py", 'f', "", 0}};
+    cr_assert_eq(extract(z, 3, RS_LAMBDA_UNZIPPED_MAX, NULL), 0);
+    cr_assert(exists("pkg/a.py"));
+    cr_assert(exists("pkg/b.py"));
+}
+
 Test(lcode, zip_slip_is_refused_and_nothing_is_left)
 {
     zent_t z[] = {{"ok.py", 'f', "x", 0}, {"../evil.py", 'f', "bad", 0}};

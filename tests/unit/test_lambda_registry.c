@@ -215,6 +215,11 @@ Test(lreg, persisted_and_reloaded_orphans_swept)
         rs_lambda_reg_update(r, "000000000000", "us-east-1", "keep", set_timeout, &t, NULL, NULL),
         0);
     mkcode(r, orphan, sizeof(orphan)); /* an upload the registry never acknowledged */
+    char zkeep[1200], zorphan[1200];
+    snprintf(zkeep, sizeof(zkeep), "%s.zip", dir);
+    snprintf(zorphan, sizeof(zorphan), "%s.zip", orphan);
+    fclose(fopen(zkeep, "w"));
+    fclose(fopen(zorphan, "w"));
     rs_lambda_reg_close(r);
     cr_assert(isdir(dir), "closing the registry keeps the code");
     cr_assert_eq(rs_lambda_reg_open(root, 0, &r), 0);
@@ -230,6 +235,8 @@ Test(lreg, persisted_and_reloaded_orphans_swept)
     rs_lambda_fn_unref(fn);
     cr_assert(!isdir(orphan));
     cr_assert(isdir(dir));
+    cr_assert_neq(access(zorphan, F_OK), 0);
+    cr_assert_eq(access(zkeep, F_OK), 0);
     rs_lambda_reg_close(r);
     /* wipe: empty again */
     cr_assert_eq(rs_lambda_reg_open(root, 1, &r), 0);
@@ -255,18 +262,34 @@ Test(lreg, corrupt_file_is_kept_aside)
     rs_lambda_reg_close(r);
 }
 
-Test(lreg, unwritable_root_undoes_the_change)
+Test(lreg, unwritable_registry_undoes_the_change)
 {
-    if (geteuid() == 0)
-        cr_skip_test("root ignores directory permissions");
     rs_lambda_reg_t *r;
     cr_assert_eq(rs_lambda_reg_open(root, 0, &r), 0);
-    char dir[1100];
+    char dir[1100], dir2[1100], tmp[200];
     mkcode(r, dir, sizeof(dir));
-    chmod(root, 0500);
-    cr_assert_eq(rs_lambda_reg_create(r, "000000000000", "us-east-1", "f", mkcfg("f", "r"), dir),
+    cr_assert_eq(rs_lambda_reg_create(r, "000000000000", "us-east-1", "f", mkcfg("f", "r1"), dir),
+                 0);
+    /* the temp file cannot be created (a directory is in the way, even for root) */
+    snprintf(tmp, sizeof(tmp), "%s/registry.json.tmp", root);
+    cr_assert_eq(mkdir(tmp, 0700), 0);
+    mkcode(r, dir2, sizeof(dir2));
+    cr_assert_eq(rs_lambda_reg_create(r, "000000000000", "us-east-1", "g", mkcfg("g", "r"), dir2),
                  RS_ERR);
-    chmod(root, 0700);
-    cr_assert_eq(rs_lambda_reg_count(r), 0);
+    cr_assert_eq(rs_lambda_reg_count(r), 1);
+    int t = 5;
+    cr_assert_eq(
+        rs_lambda_reg_update(r, "000000000000", "us-east-1", "f", set_timeout, &t, NULL, NULL),
+        RS_ERR);
+    cr_assert_eq(rs_lambda_reg_delete(r, "000000000000", "us-east-1", "f"), RS_ERR);
+    rs_lambda_fn_t *fn;
+    json_object *cfg;
+    cr_assert_eq(rs_lambda_reg_get(r, "000000000000", "us-east-1", "f", &cfg, &fn), 0);
+    cr_assert_eq(fn->timeout_s, 7, "the failed update is undone");
+    cr_assert_str_eq(json_object_get_string(json_object_object_get(cfg, "RevisionId")), "r1");
+    cr_assert(isdir(dir));
+    json_object_put(cfg);
+    rs_lambda_fn_unref(fn);
+    rmdir(tmp);
     rs_lambda_reg_close(r);
 }
