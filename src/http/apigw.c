@@ -229,12 +229,13 @@ static int hdr_is(const rs_hdr_t *h, const char *lname)
     return h->name_len == n && strncasecmp(h->name, lname, n) == 0;
 }
 
-/* hop-by-hop headers API Gateway does not pass on. Content-Length stays: WSGI bridges
- * (asgiref's WsgiToAsgi under Mangum) read no body without it. */
+/* hop-by-hop and framing headers API Gateway does not pass on: AWS sends no
+ * Content-Length (Kludex/mangum#143; a bare Mangum + asgiref WsgiToAsgi app sees an empty
+ * body on AWS too, examples/flask-app/handler_mangum.py shows the usual fix) */
 static int hdr_dropped(const rs_hdr_t *h)
 {
-    static const char *const drop[] = {"connection", "transfer-encoding", "keep-alive",
-                                       "proxy-connection"};
+    static const char *const drop[] = {"content-length", "connection", "transfer-encoding",
+                                       "keep-alive", "proxy-connection"};
     for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
         if (hdr_is(h, drop[i]))
             return 1;
