@@ -101,16 +101,45 @@ void rs_http_new_uuid(rs_http_ctx_t *c, char out[37])
     *o = '\0';
 }
 
-void rs_http_set_identity(rs_http_ctx_t *c, rs_http_req_t *req)
+/* the identity of the caller; with `verify`, the signature check of auth_verify */
+static rs_http_auth_t identity(rs_http_ctx_t *c, rs_http_req_t *req, int verify)
 {
     rs_auth_t a;
     memset(&a, 0, sizeof(a));
     snprintf(req->region, sizeof(req->region), "%s", c->conf->default_region);
     snprintf(req->account, sizeof(req->account), "%s", c->conf->default_account);
-    if (rs_auth_parse(req, rs_http_now_ms() / 1000, &a) != RS_AUTHE_OK)
-        return;
-    snprintf(req->access_key, sizeof(req->access_key), "%s", a.access_key);
-    if (a.region[0] != '\0')
-        snprintf(req->region, sizeof(req->region), "%s", a.region);
-    snprintf(req->account, sizeof(req->account), "%s", rs_account_for_key(&c->s3, a.access_key));
+    rs_auth_err_t ae = rs_auth_parse(req, rs_http_now_ms() / 1000, &a);
+    if (ae == RS_AUTHE_OK) {
+        snprintf(req->access_key, sizeof(req->access_key), "%s", a.access_key);
+        if (a.region[0] != '\0')
+            snprintf(req->region, sizeof(req->region), "%s", a.region);
+        snprintf(req->account, sizeof(req->account), "%s",
+                 rs_account_for_key(&c->s3, a.access_key));
+    }
+    if (!verify)
+        return RS_HTTP_AUTH_OK;
+    if (ae != RS_AUTHE_OK)
+        return RS_HTTP_AUTH_INCOMPLETE;
+    if (a.kind == RS_AUTH_NONE)
+        return RS_HTTP_AUTH_MISSING;
+    const rs_cred_t *cred = NULL;
+    for (size_t i = 0; i < c->s3.ncreds && cred == NULL; i++)
+        if (strcmp(c->s3.creds[i].access_key, a.access_key) == 0)
+            cred = &c->s3.creds[i];
+    if (cred == NULL)
+        return RS_HTTP_AUTH_UNKNOWN_KEY;
+    const char *sts = NULL, *creq = NULL;
+    if (rs_auth_verify(req, &a, cred->secret_key, &sts, &creq) != 0)
+        return RS_HTTP_AUTH_BAD_SIGNATURE;
+    return RS_HTTP_AUTH_OK;
+}
+
+rs_http_auth_t rs_http_authenticate(rs_http_ctx_t *c, rs_http_req_t *req)
+{
+    return identity(c, req, c->conf->auth_verify);
+}
+
+void rs_http_set_identity(rs_http_ctx_t *c, rs_http_req_t *req)
+{
+    identity(c, req, 0);
 }

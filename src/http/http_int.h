@@ -41,6 +41,19 @@ void rs_http_new_request_id(rs_http_ctx_t *c, char out[17]);
  * Gateway request ids. */
 void rs_http_new_uuid(rs_http_ctx_t *c, char out[37]);
 
+/* What the signature check of a JSON-protocol service (DynamoDB, Lambda) found. */
+typedef enum {
+    RS_HTTP_AUTH_OK = 0,       /* verified, or auth_verify is off */
+    RS_HTTP_AUTH_INCOMPLETE,   /* an Authorization header / presign that does not parse */
+    RS_HTTP_AUTH_MISSING,      /* no credentials at all */
+    RS_HTTP_AUTH_UNKNOWN_KEY,  /* an access key that is not configured */
+    RS_HTTP_AUTH_BAD_SIGNATURE /* the signature does not match the configured secret */
+} rs_http_auth_t;
+
+/* rs_http_set_identity, then (when auth_verify is on) the signature check against the
+ * configured credentials. */
+rs_http_auth_t rs_http_authenticate(rs_http_ctx_t *c, rs_http_req_t *req);
+
 /* Fill account/region/access_key of the request from its credentials (SigV4/SigV2,
  * header or query) with the configured defaults where absent. */
 void rs_http_set_identity(rs_http_ctx_t *c, rs_http_req_t *req);

@@ -93,6 +93,34 @@ void rs_lambda_error(const rs_http_req_t *req, rs_http_resp_t *resp, int status,
     json_object_put(o);
 }
 
+/* identity from the credentials; with auth_verify, Lambda's answers to a missing,
+ * unknown or wrongly signed request (403). 0, or -1 with the error in resp. */
+static int authenticate(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp)
+{
+    switch (rs_http_authenticate(c, req)) {
+    case RS_HTTP_AUTH_OK:
+        return 0;
+    case RS_HTTP_AUTH_INCOMPLETE:
+        rs_lambda_error(req, resp, 403, "IncompleteSignatureException",
+                        "The request signature does not conform to AWS standards.");
+        return -1;
+    case RS_HTTP_AUTH_MISSING:
+        rs_lambda_error(req, resp, 403, "MissingAuthenticationTokenException",
+                        "Missing Authentication Token");
+        return -1;
+    case RS_HTTP_AUTH_UNKNOWN_KEY:
+        rs_lambda_error(req, resp, 403, "UnrecognizedClientException",
+                        "The security token included in the request is invalid.");
+        return -1;
+    default:
+        rs_lambda_error(req, resp, 403, "InvalidSignatureException",
+                        "The request signature we calculated does not match the signature you "
+                        "provided. Check your AWS Secret Access Key and signing method. Consult "
+                        "the service documentation for details.");
+        return -1;
+    }
+}
+
 /* 0 when the supervisor takes requests; else the error is in resp */
 static int service_state(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_resp_t *resp)
 {
@@ -251,7 +279,8 @@ int rs_lambda_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp
     op_kind_t kind;
     req->service = "lambda";
     req->operation = op_name(req, &kind);
-    rs_http_set_identity(c, req);
+    if (authenticate(c, req, resp) != 0)
+        return 1;
     if (kind == OP_INVOKE && req->body_len > MAX_INVOKE_REQUEST) {
         rs_lambda_error(req, resp, 413, "RequestEntityTooLargeException",
                         "Request must be smaller than 6291456 bytes for the InvokeFunction "
