@@ -40,6 +40,7 @@ typedef struct rs_conf {
     int access_log;
     char shm_name[64];                 /* after rs_conf_finalize: never empty */
     uint32_t shutdown_timeout;         /* seconds a graceful stop may take before SIGKILL */
+    uint32_t request_timeout;          /* seconds a client may take to send one request */
     char runtime_dir[256];             /* supervisor sockets; after finalize: never empty */
     int dynamodb;                      /* run the DynamoDB supervisor */
     char dynamodb_local_dir[1024];     /* DynamoDBLocal.jar, DynamoDBLocal_lib/ */

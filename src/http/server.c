@@ -68,6 +68,10 @@ int rs_server_create(const rs_conf_t *conf, rs_store_t *st, int listen_fd, unsig
      * aws-chunked framing (chunk headers and signatures) */
     s->config.max_request_entity_size =
         (size_t)(conf->s3_max_object_size + conf->s3_max_object_size / 32 + (1u << 20));
+    /* a client that has not sent its whole request (headers and body) within
+     * request_timeout is disconnected: slowloris connections cannot pile up */
+    s->config.http1.req_timeout = (uint64_t)conf->request_timeout * 1000;
+    s->config.http2.idle_timeout = (uint64_t)conf->request_timeout * 1000;
     /* no h2o "server" header: S3 sends its own, the adapter adds one otherwise */
     s->config.server_name = h2o_iovec_init(H2O_STRLIT(""));
     h2o_hostconf_t *host =
