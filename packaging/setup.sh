@@ -38,7 +38,8 @@ maven openjdk-17-jre-headless systemd dpkg-dev debhelper fakeroot"
 # integration suite reports TAP through its own plugin, tests/integration/tap_report.py.)
 RS_PY_MODULES="boto3=boto3 awscli=awscli pytest=pytest requests=requests
 moto=moto[server] flask=moto[server] flask_cors=moto[server]
-pynamodb=pynamodb"
+pynamodb=pynamodb awslambdaric=awslambdaric apig_wsgi=apig-wsgi
+serverless_wsgi=serverless-wsgi mangum=mangum asgiref=asgiref"
 
 log()
 {
