@@ -1,5 +1,6 @@
 /*
- * store.h: the public API of the crash-safe S3 store in POSIX shared memory.
+ * store.h: the public API of the crash-safe S3 store in POSIX shared memory (or, with a
+ * data directory, in a file mapped shared: rs_store_open_dir).
  * Runs in: the master creates the region (rs_store_create) and never locks it; workers
  * attach a slot and do everything else. The layout lives in *_shm.h files under src/shm
  * and src/store; nothing outside the store sees offsets or locks.
@@ -38,7 +39,18 @@ typedef struct rs_store_conf {
 /* Master, before any fork: create (replacing a stale region of the same name whose
  * creator is dead) and initialise the region. `name` is a POSIX shm name ("/rs-4566"). */
 int rs_store_create(const char *name, const rs_store_conf_t *conf, rs_store_t **out);
-/* Master at exit: unmap and shm_unlink. Never takes a lock. */
+/* Master, before any fork, when `data_dir` is set (dir = <data_dir>/s3, created if
+ * absent): the region is the file <dir>/store.region mapped MAP_SHARED, so it outlives
+ * any process death; <dir>/lock stays flocked (and holds the pid) for the life of the
+ * handle. An existing file must match the configuration; every process of its previous
+ * run is known dead, so every slot is cleaned and every repair run, then the full check.
+ * On failure `why` names the reason (the setting and the file): RS_EEXIST another instance
+ * holds the directory, RS_EINVAL the file does not fit the configuration, RS_EPOISON the
+ * restart check failed (the file is kept), RS_ENOSPC no room for a new file. */
+int rs_store_open_dir(const char *dir, const rs_store_conf_t *conf, rs_store_t **out, char *why,
+                      size_t why_len);
+/* Master at exit: unmap and shm_unlink (a file-backed region: msync, unmap, keep the file,
+ * release the directory lock). Never takes a lock. */
 void rs_store_destroy(rs_store_t *st, int unlink_region);
 /* Master: mark a reaped worker's slot DEAD (one atomic store; the only master write). */
 void rs_store_slot_mark_dead(rs_store_t *st, unsigned slot);

@@ -493,7 +493,15 @@ int rs_master_run(const rs_conf_t *conf, const char *path, const char *const *kv
     }
     sup_init(&M.sups[0], RS_SVC_DYNAMODB, "ddb supervisor", conf->dynamodb, "dynamodb");
     sup_init(&M.sups[1], RS_SVC_LAMBDA, "lambda supervisor", conf->lambda, "lambda");
-    if ((rc = rs_store_create(conf->shm_name, &sc, &M.st)) != 0) {
+    if (conf->data_dir[0]) { /* persistent: <data_dir>/s3/store.region, see region_file.c */
+        char dir[sizeof conf->data_dir + 4], why[768];
+        snprintf(dir, sizeof dir, "%s/s3", conf->data_dir);
+        if ((rc = rs_store_open_dir(dir, &sc, &M.st, why, sizeof why)) != 0) {
+            rs_log(RS_LOG_EMERG, NULL, "cannot open the S3 store in %s: %s", dir,
+                   why[0] ? why : rs_err_str(rc));
+            return 1;
+        }
+    } else if ((rc = rs_store_create(conf->shm_name, &sc, &M.st)) != 0) {
         rs_log(RS_LOG_EMERG, NULL, "cannot create the shared store %s: %s", conf->shm_name,
                rs_err_str(rc));
         return 1;

@@ -1,5 +1,6 @@
 /*
- * region.c: create, map, lay out and destroy the shared region; offset helpers.
+ * region.c: lay out, create (POSIX shm), map and destroy the shared region (a file-backed
+ * region is unmapped after an msync and kept; see region_file.c); offset helpers.
  * Runs in: master (rs_store_create before any fork, rs_store_destroy at exit); the
  * helpers run in workers.
  */
@@ -36,7 +37,7 @@ static uint64_t up(uint64_t v, uint64_t a)
     return (v + a - 1) / a * a;
 }
 
-static uint32_t shm_format(void)
+uint32_t rs_region_format(void)
 {
     uint32_t h = (uint32_t)(sizeof(rs_slot_shm_t) + 3 * sizeof(rs_bucket_shm_t) +
                             7 * sizeof(rs_shard_shm_t) + 11 * sizeof(rs_entry_shm_t) +
@@ -45,8 +46,7 @@ static uint32_t shm_format(void)
     return (RS_SHM_VERSION << 24) | (h & 0xffffffu);
 }
 
-/* Fill hdr's configuration and table of contents; returns total size or 0. */
-static uint64_t layout(const rs_store_conf_t *c, rs_shm_hdr_t *h)
+uint64_t rs_region_layout(const rs_store_conf_t *c, rs_shm_hdr_t *h)
 {
     uint64_t off;
     uint32_t shards, eps;
@@ -103,6 +103,26 @@ static uint64_t layout(const rs_store_conf_t *c, rs_shm_hdr_t *h)
     return off;
 }
 
+int rs_region_init_locks(rs_store_t *st)
+{
+    rs_shm_hdr_t *h = st->hdr;
+
+    if (rs_shm_mutex_init(&rs_btab(st)->mu))
+        return RS_ERR;
+    for (uint32_t i = 0; i < h->nbuckets; i++)
+        if (rs_shm_mutex_init(&rs_bucket(st, i)->list_mu))
+            return RS_ERR;
+    for (uint32_t i = 0; i < h->nshards; i++)
+        if (rs_shm_mutex_init(&rs_shard(st, i)->mu))
+            return RS_ERR;
+    for (unsigned c = 0; c < RS_NCLASS; c++)
+        if (rs_shm_mutex_init(&rs_class(st, c)->mu))
+            return RS_ERR;
+    if (rs_shm_mutex_init(&rs_pagetab(st)->mu))
+        return RS_ERR;
+    return 0;
+}
+
 static int init_region(rs_store_t *st)
 {
     rs_shm_hdr_t *h = st->hdr;
@@ -116,21 +136,25 @@ static int init_region(rs_store_t *st)
         s->pins_off = arr;
         arr += 8ull * RS_PINS_PER_SLOT;
     }
-    if (rs_shm_mutex_init(&rs_btab(st)->mu))
-        return RS_ERR;
-    for (uint32_t i = 0; i < h->nbuckets; i++)
-        if (rs_shm_mutex_init(&rs_bucket(st, i)->list_mu))
-            return RS_ERR;
-    for (uint32_t i = 0; i < h->nshards; i++) {
-        if (rs_shm_mutex_init(&rs_shard(st, i)->mu))
-            return RS_ERR;
+    for (uint32_t i = 0; i < h->nshards; i++)
         rs_shard(st, i)->bump = 1;
-    }
-    for (unsigned c = 0; c < RS_NCLASS; c++)
-        if (rs_shm_mutex_init(&rs_class(st, c)->mu))
-            return RS_ERR;
-    if (rs_shm_mutex_init(&rs_pagetab(st)->mu))
+    return rs_region_init_locks(st);
+}
+
+int rs_region_init(rs_store_t *st, const rs_shm_hdr_t *layout, uint64_t size, uint32_t gen)
+{
+    st->hdr = (rs_shm_hdr_t *)st->base;
+    st->size = size;
+    st->slot = -1;
+    memcpy(st->hdr, layout, sizeof *layout);
+    st->hdr->magic = RS_SHM_MAGIC;
+    st->hdr->format = rs_region_format();
+    st->hdr->size = size;
+    st->hdr->generation = gen;
+    st->hdr->creator_pid = getpid();
+    if (init_region(st) != 0)
         return RS_ERR;
+    ST(&st->hdr->state, (uint32_t)RS_REGION_READY);
     return 0;
 }
 
@@ -167,7 +191,7 @@ int rs_store_create(const char *name, const rs_store_conf_t *conf, rs_store_t **
     memset(&tmp, 0, sizeof tmp);
     if (!name || name[0] != '/' || strlen(name) >= sizeof st->name || !conf || !out)
         return RS_EINVAL;
-    size = layout(conf, &tmp);
+    size = rs_region_layout(conf, &tmp);
     if (size == 0)
         return RS_EINVAL;
     gen = probe_stale(name);
@@ -194,21 +218,12 @@ int rs_store_create(const char *name, const rs_store_conf_t *conf, rs_store_t **
         shm_unlink(name);
         return RS_ENOMEM;
     }
-    st->hdr = (rs_shm_hdr_t *)st->base;
-    st->size = size;
-    st->slot = -1;
+    st->lock_fd = -1;
     strcpy(st->name, name);
-    memcpy(st->hdr, &tmp, sizeof tmp);
-    st->hdr->magic = RS_SHM_MAGIC;
-    st->hdr->format = shm_format();
-    st->hdr->size = size;
-    st->hdr->generation = (uint32_t)gen + 1;
-    st->hdr->creator_pid = getpid();
-    if (init_region(st) != 0) {
+    if (rs_region_init(st, &tmp, size, (uint32_t)gen + 1) != 0) {
         rs_store_destroy(st, 1);
         return RS_ERR;
     }
-    ST(&st->hdr->state, (uint32_t)RS_REGION_READY);
     *out = st;
     return 0;
 }
@@ -217,9 +232,16 @@ void rs_store_destroy(rs_store_t *st, int unlink_region)
 {
     if (!st)
         return;
-    munmap(st->base, st->size);
-    if (unlink_region)
-        shm_unlink(st->name);
+    if (st->lock_fd >= 0) {
+        /* file-backed: flush to the file, keep it, then release the directory lock */
+        msync(st->base, st->size, MS_SYNC);
+        munmap(st->base, st->size);
+        close(st->lock_fd);
+    } else {
+        munmap(st->base, st->size);
+        if (unlink_region)
+            shm_unlink(st->name);
+    }
     free(st);
 }
 

@@ -1,7 +1,8 @@
 /*
  * slot.c: worker slots: attach (with cleanup after a dead predecessor), detach, the
  * master's DEAD mark, heartbeat and the pin table.
- * Runs in: workers; rs_store_slot_mark_dead in the master (one atomic store).
+ * Runs in: workers; rs_store_slot_mark_dead in the master (one atomic store);
+ * rs_slot_recover in the master before any fork when a file-backed region restarts.
  */
 #include <signal.h>
 #include <unistd.h>
@@ -32,6 +33,15 @@ static void slot_cleanup(rs_store_t *st, unsigned slot)
     RS_CRASHPOINT(CLEANUP_SLOT);
     for (uint32_t i = 0; i < RS_PINS_PER_SLOT; i++)
         ST(&pins[i], (uint64_t)0);
+}
+
+void rs_slot_recover(rs_store_t *st, unsigned slot)
+{
+    rs_slot_shm_t *s = rs_slot(st, slot);
+
+    slot_cleanup(st, slot);
+    s->pid = 0;
+    ST(&s->state, (uint32_t)RS_SLOT_DEAD);
 }
 
 int rs_store_attach(rs_store_t *st, unsigned slot)

@@ -1,8 +1,9 @@
 /*
  * repair.c: the lock helpers of the store and the repairs they run on EOWNERDEAD:
  * shard (roll the intent back or forward, reconcile list membership, rebuild the free
- * list, bounded check), bucket table (revert DELETING), bucket list (rebuild levels).
- * Runs in: workers.
+ * list, bounded check), bucket table (revert DELETING), bucket list (rebuild levels);
+ * the same repairs run unconditionally when a file-backed region restarts.
+ * Runs in: workers; the *_now repairs in the master before any fork (recover.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -203,6 +204,42 @@ int rs_lock_class(rs_store_t *st, unsigned c)
 
     if (rc)
         rs_store_poison(st);
+    return rc;
+}
+
+int rs_repair_btab_now(rs_store_t *st)
+{
+    int rc;
+
+    if (rs_shm_lock(&rs_btab(st)->mu, NULL, NULL) != 0)
+        return RS_EPOISON;
+    rc = btab_repair(st);
+    rs_shm_unlock(&rs_btab(st)->mu);
+    return rc;
+}
+
+int rs_repair_shard_now(rs_store_t *st, uint32_t s)
+{
+    void *a[2] = {st, (void *)(uintptr_t)s};
+    int rc;
+
+    if (rs_shm_lock(&rs_shard(st, s)->mu, NULL, NULL) != 0)
+        return RS_EPOISON;
+    rc = shard_repair(a);
+    rs_shm_unlock(&rs_shard(st, s)->mu);
+    return rc;
+}
+
+int rs_repair_list_now(rs_store_t *st, uint32_t bucket_id)
+{
+    rs_bucket_shm_t *b = rs_bucket(st, bucket_id);
+    void *a[2] = {st, b};
+    int rc;
+
+    if (rs_shm_lock(&b->list_mu, NULL, NULL) != 0)
+        return RS_EPOISON;
+    rc = list_repair(a);
+    rs_shm_unlock(&b->list_mu);
     return rc;
 }
 

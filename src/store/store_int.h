@@ -24,6 +24,7 @@ struct rs_store {
     uint32_t tag; /* RS_SLOT_TAG(slot, incarnation) while attached */
     uint32_t reclaim_cursor;
     char name[64];
+    int lock_fd; /* file-backed (data_dir): the flocked <dir>/lock, else -1 */
 };
 
 #define LD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
@@ -180,5 +181,26 @@ void rs_unpin(rs_store_t *st, uint32_t pin);
 int rs_is_pinned(rs_store_t *st, uint64_t off);
 
 int64_t rs_store_now_ms(void);
+
+/* ---- region layout (region.c) and restart recovery (recover.c) ---- */
+/* Fill hdr's configuration and table of contents; the region size, 0 if invalid. */
+uint64_t rs_region_layout(const rs_store_conf_t *c, rs_shm_hdr_t *h);
+/* Version + layout sizes word stored in the header. */
+uint32_t rs_region_format(void);
+/* Lay out a fresh, zero-filled mapping at st->base: header from `layout`, slots, locks;
+ * READY at the end. 0 or RS_ERR. */
+int rs_region_init(rs_store_t *st, const rs_shm_hdr_t *layout, uint64_t size, uint32_t gen);
+/* Initialise every robust mutex of the region (zeroing it first). 0 or RS_ERR. */
+int rs_region_init_locks(rs_store_t *st);
+/* A slot of a run that is entirely dead: free what it owned, drop its pins, mark it DEAD. */
+void rs_slot_recover(rs_store_t *st, unsigned slot);
+/* Run the EOWNERDEAD repair of the bucket table / one shard / one bucket list
+ * unconditionally (the lock is fresh, taken and released here). 0 or RS_EPOISON. */
+int rs_repair_btab_now(rs_store_t *st);
+int rs_repair_shard_now(rs_store_t *st, uint32_t s);
+int rs_repair_list_now(rs_store_t *st, uint32_t bucket_id);
+/* Restart of a file-backed region whose every process is gone: new locks, every slot
+ * dead and cleaned, every repair run, then the full check. 0, or RS_EPOISON with `why`. */
+int rs_store_recover(rs_store_t *st, char *why, size_t why_len);
 
 #endif
