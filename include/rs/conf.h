@@ -47,7 +47,8 @@ typedef struct rs_conf {
     char java[1024];                   /* the java binary (PATH lookup when no '/') */
     uint32_t dynamodb_start_timeout;   /* seconds until DynamoDB Local must answer */
     uint32_t dynamodb_request_timeout; /* seconds one forwarded request may take */
-    char data_dir[1024];               /* "" = in memory; else <data_dir>/dynamodb */
+    char data_dir[1024];               /* "" = in memory; else persistent: <data_dir>/s3,
+                                          <data_dir>/dynamodb, <data_dir>/lambda */
     int lambda;                        /* run the lambda supervisor */
     char lambda_executor[16];          /* "docker" or "process" */
     char docker_socket[256];           /* Docker Engine API Unix socket (docker or podman) */

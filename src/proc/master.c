@@ -513,7 +513,8 @@ int rs_master_run(const rs_conf_t *conf, const char *path, const char *const *kv
     }
     rs_log(RS_LOG_NOTICE, NULL,
            "ruststack %s listening on %s:%u with %u worker(s), store %s (%llu MiB)",
-           PACKAGE_VERSION, conf->bind, conf->port, M.n, conf->shm_name,
+           PACKAGE_VERSION, conf->bind, conf->port, M.n,
+           conf->data_dir[0] ? "in <data_dir>/s3/store.region" : conf->shm_name,
            (unsigned long long)(conf->s3_capacity >> 20));
     rc = serve(&wait_mask);
     close(M.lfd);
