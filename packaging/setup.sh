@@ -31,7 +31,7 @@ CI=${CI:-false}
 RS_APT_PACKAGES="build-essential autoconf automake libtool autoconf-archive pkg-config
 libh2o-evloop-dev h2o libxml2-dev libjson-c-dev libssl-dev libarchive-dev libcriterion-dev
 clang-format wrk curl ca-certificates python3 util-linux procps
-maven openjdk-17-jre-headless systemd dpkg-dev debhelper fakeroot"
+maven openjdk-17-jre-headless systemd dpkg-dev debhelper fakeroot clang libclang-rt-14-dev"
 
 # Python modules the tests and benchmarks import, as "module=pip-requirement".
 # (pytest-tap is not used: its 3.5 release cannot load under pytest >= 9; the
@@ -371,6 +371,13 @@ do_test()
         echo "distcheck: FAILED" >"$RS_TMP/dist"
     fi
 
+    log "fuzz targets (libFuzzer, ${RS_FUZZ_SECONDS:-15} s each)"
+    RS_FUZZ_SECONDS=${RS_FUZZ_SECONDS:-15} sh "$RS_ROOT/tests/fuzz/run.sh" "$RS_BUILD_DIR" \
+        >"$RS_TMP/fuzz.out" 2>&1 || status=1
+    tail -n 20 "$RS_TMP/fuzz.out" >&2
+    grep '^fuzz: ' "$RS_TMP/fuzz.out" | tail -n 1 >>"$RS_TMP/dist" ||
+        echo "fuzz: 0 passed, 1 failed (no summary line)" >>"$RS_TMP/dist"
+
     log "Debian package: build (dpkg-buildpackage) and install check"
     if deb=$(sh "$RS_ROOT/packaging/build-deb.sh" "$RS_BUILD_DIR" "$RS_TMP/deb"); then
         as_root sh "$RS_ROOT/packaging/check-deb.sh" "$deb" >>"$RS_TMP/dist" || status=1
@@ -422,7 +429,7 @@ do_summary()
     fi
     if [ -f "$RS_TMP/dist" ]; then
         cat "$RS_TMP/dist"
-        ! grep -q FAILED "$RS_TMP/dist" || sbad=1
+        ! grep -q -e FAILED -e 'fuzz: .* [1-9][0-9]* failed' "$RS_TMP/dist" || sbad=1
     fi
     if [ $sbad = 0 ]; then echo "RESULT: all passed"; else echo "RESULT: FAILED"; fi
     return $sbad

@@ -1,0 +1,82 @@
+/*
+ * fuzz_apigw.c: fuzz target for the API Gateway v1 proxy (src/http/apigw.c,
+ * apigw_reply.c): rs_apigw_parse and rs_apigw_event on a request built from the input
+ * (path after /restapis/, query, headers, body), then rs_apigw_reply with a fuzzed Lambda
+ * payload. The event must be a JSON object. Fields separated by "\n--\n": flags
+ * (first byte: function error, second: invoke status 200 or not, third: HEAD), path,
+ * query, headers ("name: value" lines), body, payload. Runs in: the fuzz binary.
+ */
+#include "config.h"
+
+#include <json-c/json.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "http/apigw.h"
+#include "rs/log.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    rs_log_set_level(RS_LOG_CRIT);
+    fz_t z;
+    fz_split(&z, data, size, 6);
+    const char *flags = z.f[0];
+    int function_error = z.len[0] > 0 && (flags[0] & 1);
+    int invoke_status = z.len[0] > 1 && (flags[1] & 1) ? 202 : 200;
+    int head = z.len[0] > 2 && (flags[2] & 1);
+    rs_pool_t pool;
+    rs_pool_init(&pool);
+    rs_hdr_t hdrs[32];
+    size_t nh = fz_headers(z.f[3], z.len[3], hdrs, 32);
+    char *path = rs_pool_printf(&pool, "/restapis/%s", z.f[1]);
+    rs_http_req_t req;
+    memset(&req, 0, sizeof(req));
+    req.pool = &pool;
+    req.method = head ? "HEAD" : "POST";
+    req.path = path;
+    req.path_len = strlen(path);
+    req.query = z.len[2] ? z.f[2] : NULL;
+    req.query_len = z.len[2];
+    req.host = "localhost:4566";
+    req.host_len = 14;
+    req.headers = hdrs;
+    req.num_headers = nh;
+    req.body = (const uint8_t *)z.f[4];
+    req.body_len = z.len[4];
+    req.has_content_length = z.len[4] > 0;
+    memcpy(req.request_id, "REQID0123456789A", 17);
+    rs_route_t route;
+    memset(&route, 0, sizeof(route));
+    route.kind = RS_ROUTE_APIGW;
+    route.rest = path + 10;
+    route.rest_len = req.path_len - 10;
+    rs_apigw_target_t t;
+    if (rs_apigw_parse(&req, &route, &t) == 0) {
+        rs_buf_t ev;
+        rs_buf_init(&ev);
+        if (rs_apigw_event(&pool, &req, &t, "000000000000", "127.0.0.1", 4566, 1767225600000,
+                           "c0ffee00-0000-4000-8000-000000000000", &ev) != 0)
+            abort();
+        json_tokener *tok = json_tokener_new();
+        json_object *o = json_tokener_parse_ex(tok, ev.data, (int)ev.len);
+        if (o == NULL || !json_object_is_type(o, json_type_object) ||
+            tok->char_offset != (int)ev.len)
+            abort();
+        json_object_put(o);
+        json_tokener_free(tok);
+        rs_buf_free(&ev);
+    }
+    rs_http_resp_t resp;
+    rs_http_resp_init(&resp, &pool);
+    rs_apigw_reply(&req, NULL, function_error, invoke_status, z.f[5], z.len[5], &resp);
+    if (resp.status < 100 || resp.status > 599)
+        abort();
+    rs_http_resp_free(&resp);
+    rs_pool_clear(&pool);
+    fz_free(&z);
+    return 0;
+}
