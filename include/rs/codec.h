@@ -1,5 +1,5 @@
 /*
- * codec.h: byte encodings: base64, hex, S3 url-encoding for listings, HTTP/ISO dates.
+ * codec.h: byte encodings: base64, hex, UUID text, S3 url-encoding for listings, HTTP/ISO dates.
  * Runs in: every process (pure functions).
  */
 #ifndef RS_CODEC_H
@@ -16,6 +16,9 @@ long rs_base64_decode(const char *in, size_t n, uint8_t *out, size_t out_cap);
 void rs_hex_encode(const uint8_t *in, size_t n, char *out); /* lower-case, NUL-terminated */
 int rs_hex_decode(const char *in, size_t n, uint8_t *out);  /* 0 or -1 */
 int rs_hex_digit(int c);                                    /* value of one hex digit, or -1 */
+/* Stamp the version-4 / RFC 4122 variant bits into 16 random bytes and write their
+ * "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx" form (lower-case, NUL-terminated). */
+void rs_uuid_v4_format(uint8_t b[16], char out[37]);
 
 /* S3 encoding-type=url: percent-encode all but unreserved (A-Za-z0-9-._~) and '/' */
 char *rs_s3_urlencode(rs_pool_t *pool, const char *s, size_t n);

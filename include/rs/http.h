@@ -94,6 +94,8 @@ void rs_http_resp_init(rs_http_resp_t *resp, rs_pool_t *pool);
 void rs_http_resp_header(rs_http_resp_t *resp, const char *name, const char *value);
 void rs_http_resp_headern(rs_http_resp_t *resp, const char *name, const char *value, size_t vlen);
 void rs_http_resp_free(rs_http_resp_t *resp); /* body buffer only; runs no dispose */
+/* the reason phrase of a status line ("Not Found"); a class phrase for unlisted codes */
+const char *rs_http_reason(int status);
 
 /* ---- query strings -------------------------------------------------------------- */
 typedef struct rs_qparam {

@@ -1,6 +1,6 @@
 /*
- * codec.c: base64 (strict), hex, and the two percent-encodings S3 needs (listing
- * encoding-type=url and the SigV4 URI encoding). Runs in: every process (pure functions).
+ * codec.c: base64 (strict), hex, the UUID text form, and the two percent-encodings S3 needs
+ * (listing encoding-type=url and the SigV4 URI encoding). Runs in: every process (pure functions).
  */
 #include <string.h>
 
@@ -102,6 +102,21 @@ void rs_hex_encode(const uint8_t *in, size_t n, char *out)
         out[2 * i + 1] = rs_hex_lower[in[i] & 15];
     }
     out[2 * n] = '\0';
+}
+
+void rs_uuid_v4_format(uint8_t b[16], char out[37])
+{
+    char *o = out;
+
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = rs_hex_lower[b[i] >> 4];
+        *o++ = rs_hex_lower[b[i] & 15];
+    }
+    *o = '\0';
 }
 
 int rs_hex_digit(int c)

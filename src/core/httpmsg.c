@@ -1,6 +1,7 @@
 /*
  * httpmsg.c: helpers over the h2o-free request/response structs (header lookup, response
- * headers copied into the request pool). Runs in: workers.
+ * headers copied into the request pool) and the status lines' reason phrases. Runs in:
+ * workers (and the lambda supervisor's Runtime API server, for the reason phrases).
  */
 #include <string.h>
 #include <strings.h>
@@ -50,4 +51,59 @@ void rs_http_resp_header(rs_http_resp_t *resp, const char *name, const char *val
 void rs_http_resp_free(rs_http_resp_t *resp)
 {
     rs_buf_free(&resp->body);
+}
+
+/* RFC 9110 reason phrases; a class phrase for the codes not listed */
+const char *rs_http_reason(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 206:
+        return "Partial Content";
+    case 301:
+        return "Moved Permanently";
+    case 303:
+        return "See Other";
+    case 304:
+        return "Not Modified";
+    case 307:
+        return "Temporary Redirect";
+    case 400:
+        return "Bad Request";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 411:
+        return "Length Required";
+    case 412:
+        return "Precondition Failed";
+    case 413:
+        return "Payload Too Large";
+    case 416:
+        return "Range Not Satisfiable";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 507:
+        return "Insufficient Storage";
+    default:
+        return status < 300 ? "OK" : (status < 500 ? "Client Error" : "Server Error");
+    }
 }

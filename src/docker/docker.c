@@ -117,11 +117,20 @@ static int call(const rs_docker_t *d, const char *method, const char *path, cons
     return 0;
 }
 
-/* Parse a JSON answer; RS_EINVAL (with err) when it is not JSON of the expected type. */
-static int parse_json(const char *body, json_type type, json_object **out, char *err, size_t errlen)
+/* A call whose answer is JSON of `type` (*out, for the caller to put); RS_EINVAL (with err)
+ * when it is not. */
+static int call_json(const rs_docker_t *d, const char *method, const char *path, const char *req,
+                     uint32_t timeout_ms, json_type type, json_object **out, char *err,
+                     size_t errlen)
 {
-    json_object *j = json_tokener_parse(body);
+    char *body = NULL;
+    json_object *j;
+    int r = call(d, method, path, req, timeout_ms, NULL, &body, err, errlen);
 
+    if (r < 0)
+        return r;
+    j = json_tokener_parse(body);
+    free(body);
     if (j == NULL || !json_object_is_type(j, type)) {
         json_object_put(j);
         rs_docker_set_err(err, errlen, "engine answer is not the expected JSON");
@@ -150,6 +159,18 @@ static int object_path(char *out, size_t outlen, const char *kind, const char *n
     return 0;
 }
 
+/* A call on one container or image (API/<kind>/<name><suffix>) that answers no body. */
+static int object_call(const rs_docker_t *d, const char *method, const char *kind, const char *name,
+                       const char *suffix, char *err, size_t errlen)
+{
+    char path[1200];
+    int r = object_path(path, sizeof(path), kind, name, suffix, err, errlen);
+
+    if (r < 0)
+        return r;
+    return call(d, method, path, NULL, d->timeout_ms, NULL, NULL, err, errlen);
+}
+
 int rs_docker_ping(const rs_docker_t *d, char *err, size_t errlen)
 {
     char *body = NULL;
@@ -170,14 +191,10 @@ int rs_docker_ping(const rs_docker_t *d, char *err, size_t errlen)
 
 int rs_docker_version(const rs_docker_t *d, char *out, size_t outlen, char *err, size_t errlen)
 {
-    char *body = NULL;
     json_object *j, *v, *a;
-    int r = call(d, "GET", API "/version", NULL, d->timeout_ms, NULL, &body, err, errlen);
+    int r =
+        call_json(d, "GET", API "/version", NULL, d->timeout_ms, json_type_object, &j, err, errlen);
 
-    if (r < 0)
-        return r;
-    r = parse_json(body, json_type_object, &j, err, errlen);
-    free(body);
     if (r < 0)
         return r;
     if (!json_object_object_get_ex(j, "Version", &v) ||
@@ -194,19 +211,13 @@ int rs_docker_version(const rs_docker_t *d, char *out, size_t outlen, char *err,
 
 int rs_docker_image_exists(const rs_docker_t *d, const char *image, char *err, size_t errlen)
 {
-    char path[1200];
-    int r = object_path(path, sizeof(path), "images", image, "/json", err, errlen);
-
-    if (r < 0)
-        return r;
-    return call(d, "GET", path, NULL, d->timeout_ms, NULL, NULL, err, errlen);
+    return object_call(d, "GET", "images", image, "/json", err, errlen);
 }
 
 int rs_docker_create(const rs_docker_t *d, const char *name, json_object *config, char *id_out,
                      size_t id_len, char *err, size_t errlen)
 {
     char path[600], esc[400];
-    char *body = NULL;
     const char *req, *id;
     json_object *j, *jid;
     int r;
@@ -225,11 +236,7 @@ int rs_docker_create(const rs_docker_t *d, const char *name, json_object *config
         snprintf(path, sizeof(path), API "/containers/create");
     }
     req = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN);
-    r = call(d, "POST", path, req, d->timeout_ms, NULL, &body, err, errlen);
-    if (r < 0)
-        return r;
-    r = parse_json(body, json_type_object, &j, err, errlen);
-    free(body);
+    r = call_json(d, "POST", path, req, d->timeout_ms, json_type_object, &j, err, errlen);
     if (r < 0)
         return r;
     if (!json_object_object_get_ex(j, "Id", &jid) || !json_object_is_type(jid, json_type_string) ||
@@ -250,18 +257,12 @@ int rs_docker_create(const rs_docker_t *d, const char *name, json_object *config
 
 int rs_docker_start(const rs_docker_t *d, const char *id, char *err, size_t errlen)
 {
-    char path[1200];
-    int r = object_path(path, sizeof(path), "containers", id, "/start", err, errlen);
-
-    if (r < 0)
-        return r;
-    return call(d, "POST", path, NULL, d->timeout_ms, NULL, NULL, err, errlen);
+    return object_call(d, "POST", "containers", id, "/start", err, errlen);
 }
 
 int rs_docker_kill(const rs_docker_t *d, const char *id, const char *sig, char *err, size_t errlen)
 {
-    char path[1200], suffix[96], esc[48];
-    int r;
+    char suffix[96], esc[48];
 
     if (sig == NULL || sig[0] == '\0')
         sig = "KILL";
@@ -270,26 +271,18 @@ int rs_docker_kill(const rs_docker_t *d, const char *id, const char *sig, char *
         return RS_EINVAL;
     }
     snprintf(suffix, sizeof(suffix), "/kill?signal=%s", esc);
-    r = object_path(path, sizeof(path), "containers", id, suffix, err, errlen);
-    if (r < 0)
-        return r;
-    return call(d, "POST", path, NULL, d->timeout_ms, NULL, NULL, err, errlen);
+    return object_call(d, "POST", "containers", id, suffix, err, errlen);
 }
 
 int rs_docker_wait(const rs_docker_t *d, const char *id, int *exit_code, char *err, size_t errlen)
 {
     char path[1200];
-    char *body = NULL;
     json_object *j, *sc;
     int r = object_path(path, sizeof(path), "containers", id, "/wait", err, errlen);
 
     if (r < 0)
         return r;
-    r = call(d, "POST", path, NULL, 0, NULL, &body, err, errlen);
-    if (r < 0)
-        return r;
-    r = parse_json(body, json_type_object, &j, err, errlen);
-    free(body);
+    r = call_json(d, "POST", path, NULL, 0, json_type_object, &j, err, errlen);
     if (r < 0)
         return r;
     if (!json_object_object_get_ex(j, "StatusCode", &sc) ||
@@ -306,12 +299,7 @@ int rs_docker_wait(const rs_docker_t *d, const char *id, int *exit_code, char *e
 
 int rs_docker_remove(const rs_docker_t *d, const char *id, char *err, size_t errlen)
 {
-    char path[1200];
-    int r = object_path(path, sizeof(path), "containers", id, "?force=1&v=1", err, errlen);
-
-    if (r < 0)
-        return r;
-    return call(d, "DELETE", path, NULL, d->timeout_ms, NULL, NULL, err, errlen);
+    return object_call(d, "DELETE", "containers", id, "?force=1&v=1", err, errlen);
 }
 
 void rs_docker_ids_free(char **ids, size_t n)
@@ -327,7 +315,6 @@ int rs_docker_list_by_label(const rs_docker_t *d, const char *label, char ***ids
                             char *err, size_t errlen)
 {
     char path[1600], esc[1200];
-    char *body = NULL;
     json_object *filter, *arr, *j;
     char **out;
     size_t cnt, k = 0;
@@ -351,36 +338,29 @@ int rs_docker_list_by_label(const rs_docker_t *d, const char *label, char ***ids
         return RS_EINVAL;
     }
     snprintf(path, sizeof(path), API "/containers/json?all=1&filters=%s", esc);
-    r = call(d, "GET", path, NULL, d->timeout_ms, NULL, &body, err, errlen);
-    if (r < 0)
-        return r;
-    r = parse_json(body, json_type_array, &j, err, errlen);
-    free(body);
+    r = call_json(d, "GET", path, NULL, d->timeout_ms, json_type_array, &j, err, errlen);
     if (r < 0)
         return r;
     cnt = json_object_array_length(j);
     out = calloc(cnt + 1, sizeof(*out));
-    if (out == NULL) {
-        json_object_put(j);
-        rs_docker_set_err(err, errlen, "out of memory");
-        errno = ENOMEM;
-        return RS_ERR;
-    }
-    for (size_t i = 0; i < cnt; i++) {
+    for (size_t i = 0; out != NULL && i < cnt; i++) {
         json_object *c = json_object_array_get_idx(j, i), *id;
         if (!json_object_object_get_ex(c, "Id", &id) || !json_object_is_type(id, json_type_string))
             continue;
         out[k] = strdup(json_object_get_string(id));
         if (out[k] == NULL) {
             rs_docker_ids_free(out, k);
-            json_object_put(j);
-            rs_docker_set_err(err, errlen, "out of memory");
-            errno = ENOMEM;
-            return RS_ERR;
+            out = NULL;
+        } else {
+            k++;
         }
-        k++;
     }
     json_object_put(j);
+    if (out == NULL) {
+        rs_docker_set_err(err, errlen, "out of memory");
+        errno = ENOMEM;
+        return RS_ERR;
+    }
     *ids = out;
     *n = k;
     return 0;

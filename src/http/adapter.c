@@ -77,60 +77,6 @@ static void on_dispose(void *p)
     rq->http->inflight--;
 }
 
-static const char *reason(int status)
-{
-    switch (status) {
-    case 200:
-        return "OK";
-    case 201:
-        return "Created";
-    case 202:
-        return "Accepted";
-    case 204:
-        return "No Content";
-    case 206:
-        return "Partial Content";
-    case 301:
-        return "Moved Permanently";
-    case 303:
-        return "See Other";
-    case 304:
-        return "Not Modified";
-    case 307:
-        return "Temporary Redirect";
-    case 400:
-        return "Bad Request";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 409:
-        return "Conflict";
-    case 411:
-        return "Length Required";
-    case 412:
-        return "Precondition Failed";
-    case 413:
-        return "Payload Too Large";
-    case 416:
-        return "Range Not Satisfiable";
-    case 429:
-        return "Too Many Requests";
-    case 500:
-        return "Internal Server Error";
-    case 501:
-        return "Not Implemented";
-    case 503:
-        return "Service Unavailable";
-    case 507:
-        return "Insufficient Storage";
-    default:
-        return status < 300 ? "OK" : (status < 500 ? "Client Error" : "Server Error");
-    }
-}
-
 /* headers h2o computes itself or that would corrupt the framing */
 static int skip_header(const char *name, size_t n)
 {
@@ -221,7 +167,7 @@ static void send_response(reqstate_t *rq, h2o_req_t *req)
     int lower = req->version >= 0x200;
 
     req->res.status = resp->status;
-    req->res.reason = reason(resp->status);
+    req->res.reason = rs_http_reason(resp->status);
     rq->status = resp->status;
     for (size_t i = 0; i < resp->num_headers; i++) {
         const rs_hdr_t *h = &resp->headers[i];

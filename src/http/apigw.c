@@ -191,7 +191,7 @@ static const char *qdecode(rs_pool_t *pool, const char *s, size_t n, size_t *len
 static void add_query(json_object *ev, rs_pool_t *pool, const rs_http_req_t *req)
 {
     json_object *single = NULL, *multi = NULL;
-    const char *q = req->query, *end = req->query + req->query_len;
+    const char *q = req->query, *end = q != NULL ? q + req->query_len : NULL;
 
     while (q != NULL && q < end) {
         const char *amp = memchr(q, '&', (size_t)(end - q));

@@ -14,20 +14,6 @@
 #include "http/http_int.h"
 #include "rs/sigv4.h"
 
-int64_t rs_http_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t rs_http_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t rs_http_mono_us(void)
 {
     struct timespec ts;
@@ -80,7 +66,6 @@ void rs_http_new_request_id(rs_http_ctx_t *c, char out[17])
 
 void rs_http_new_uuid(rs_http_ctx_t *c, char out[37])
 {
-    static const char hex[] = "0123456789abcdef";
     uint8_t b[16];
     for (int i = 0; i < 16; i += 8) {
         c->rng ^= c->rng >> 12;
@@ -89,16 +74,7 @@ void rs_http_new_uuid(rs_http_ctx_t *c, char out[37])
         uint64_t r = c->rng * 0x2545F4914F6CDD1Dull;
         memcpy(b + i, &r, 8);
     }
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-    char *o = out;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            *o++ = '-';
-        *o++ = hex[b[i] >> 4];
-        *o++ = hex[b[i] & 15];
-    }
-    *o = '\0';
+    rs_uuid_v4_format(b, out);
 }
 
 /* the identity of the caller; with `verify`, the signature check of auth_verify */

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "proc/supervisor.h"
+#include "rs/codec.h"
 #include "rs/conf.h"
 #include "rs/http.h"
 #include "rs/router.h"
@@ -62,9 +64,16 @@ void rs_http_set_identity(rs_http_ctx_t *c, rs_http_req_t *req);
 void rs_internal_handle(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *route,
                         rs_http_resp_t *resp);
 
-/* Current time in ms (CLOCK_REALTIME) and a monotonic ms clock. */
-int64_t rs_http_now_ms(void);
-int64_t rs_http_mono_ms(void);
+/* Current time in ms (CLOCK_REALTIME) and monotonic ms / us clocks (the first two are
+ * rs_now_ms of rs/codec.h and rs_mono_ms of proc/supervisor.h). */
+static inline int64_t rs_http_now_ms(void)
+{
+    return rs_now_ms();
+}
+static inline int64_t rs_http_mono_ms(void)
+{
+    return rs_mono_ms();
+}
 int64_t rs_http_mono_us(void);
 
 #endif

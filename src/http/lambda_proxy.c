@@ -211,6 +211,14 @@ static int inline_s3_code(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_re
     return 0;
 }
 
+/* o as compact JSON (no slash escapes) copied into the pool; its length in *len */
+static const char *pool_json(rs_pool_t *pool, json_object *o, size_t *len)
+{
+    const char *s = json_object_to_json_string_length(
+        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
+    return rs_pool_strndup(pool, s, *len);
+}
+
 /* CreateFunction (Code.S3*) and UpdateFunctionCode (top-level S3*): 0 with fwd->body
  * possibly rewritten, 1 when resp holds the answer. A body that is not a JSON object
  * goes on unchanged: the supervisor owns the validation errors. */
@@ -235,13 +243,8 @@ static int resolve_code(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_resp
         return 0;
     }
     int rc = inline_s3_code(c, req, resp, code);
-    if (rc == 0) {
-        size_t n = 0;
-        const char *s = json_object_to_json_string_length(
-            root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-        fwd->body = rs_pool_strndup(req->pool, s, n);
-        fwd->body_len = n;
-    }
+    if (rc == 0)
+        fwd->body = pool_json(req->pool, root, &fwd->body_len);
     json_object_put(root);
     return rc;
 }
@@ -259,11 +262,7 @@ static void finish_meta(const rs_http_req_t *req, const char *request_id, json_o
     add_str(o, "request_id", request_id);
     add_str(o, "log_id", req->request_id);
     add_str(o, "access_key", req->access_key);
-    size_t n = 0;
-    const char *s = json_object_to_json_string_length(
-        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-    fwd->meta = rs_pool_strndup(req->pool, s, n);
-    fwd->meta_len = n;
+    fwd->meta = pool_json(req->pool, o, &fwd->meta_len);
     json_object_put(o);
 }
 

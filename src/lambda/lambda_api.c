@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,12 +73,21 @@ int rs_lambda_reply_json(rs_lambda_resp_t *out, int status, json_object *body)
     return out->body ? 0 : RS_ENOMEM;
 }
 
+int rs_lambda_reply_errorf(rs_lambda_resp_t *out, rs_lambda_err_t e, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return rs_lambda_reply_error(out, e, msg, NULL);
+}
+
 int rs_lambda_reply_not_found(rs_lambda_resp_t *out, const rs_lambda_req_t *rq, const char *suffix)
 {
-    char msg[512];
-    snprintf(msg, sizeof(msg), "Function not found: arn:aws:lambda:%s:%s:function:%s%s", rq->region,
-             rq->account, rq->name, suffix ? suffix : "");
-    return rs_lambda_reply_error(out, RS_LE_RESOURCE_NOT_FOUND, msg, NULL);
+    return rs_lambda_reply_errorf(out, RS_LE_RESOURCE_NOT_FOUND,
+                                  "Function not found: arn:aws:lambda:%s:%s:function:%s%s",
+                                  rq->region, rq->account, rq->name, suffix ? suffix : "");
 }
 
 const char *rs_lambda_req_header(const rs_lambda_req_t *rq, const char *name)
@@ -180,27 +190,31 @@ static int qualifier_ok(const char *q)
 
 static int bad_pattern(rs_lambda_resp_t *out, const char *raw)
 {
-    char msg[1024];
-    snprintf(msg, sizeof(msg),
-             "1 validation error detected: Value '%.300s' at 'functionName' failed to satisfy "
-             "constraint: Member must satisfy regular expression pattern: " FN_PATTERN,
-             raw);
-    rs_lambda_reply_error(out, RS_LE_VALIDATION, msg, NULL);
+    rs_lambda_reply_errorf(out, RS_LE_VALIDATION,
+                           "1 validation error detected: Value '%.300s' at 'functionName' failed "
+                           "to satisfy constraint: Member must satisfy regular expression "
+                           "pattern: " FN_PATTERN,
+                           raw);
+    return 1;
+}
+
+/* 1 with the error filled when `v` is longer than `max` */
+static int too_long(rs_lambda_resp_t *out, rs_lambda_err_t e, const char *v, size_t max)
+{
+    if (strlen(v) <= max)
+        return 0;
+    rs_lambda_reply_errorf(out, e,
+                           "1 validation error detected: Value '%.300s' at 'functionName' failed "
+                           "to satisfy constraint: Member must have length less than or equal "
+                           "to %zu",
+                           v, max);
     return 1;
 }
 
 int rs_lambda_parse_name(rs_lambda_req_t *rq, const char *raw, rs_lambda_resp_t *out)
 {
-    char msg[600];
-    size_t rawlen = strlen(raw);
-    if (rawlen > 140) {
-        snprintf(msg, sizeof(msg),
-                 "1 validation error detected: Value '%.300s' at 'functionName' failed to "
-                 "satisfy constraint: Member must have length less than or equal to 140",
-                 raw);
-        rs_lambda_reply_error(out, RS_LE_VALIDATION, msg, NULL);
+    if (too_long(out, RS_LE_VALIDATION, raw, 140))
         return 1;
-    }
     char buf[160], *parts[10];
     int np = 0;
     snprintf(buf, sizeof(buf), "%s", raw);
@@ -240,18 +254,12 @@ int rs_lambda_parse_name(rs_lambda_req_t *rq, const char *raw, rs_lambda_resp_t 
     }
     if (!all_chars(name, strlen(name), ".") || (qual && !qualifier_ok(qual)))
         return bad_pattern(out, raw);
-    if (strlen(name) > 64) {
-        snprintf(msg, sizeof(msg),
-                 "1 validation error detected: Value '%.300s' at 'functionName' failed to "
-                 "satisfy constraint: Member must have length less than or equal to 64",
-                 name);
-        rs_lambda_reply_error(out, RS_LE_INVALID_PARAMETER, msg, NULL);
+    if (too_long(out, RS_LE_INVALID_PARAMETER, name, 64))
         return 1;
-    }
     if (region && strcmp(region, rq->region) != 0) {
-        snprintf(msg, sizeof(msg), "Functions from '%s' are not reachable in this region ('%s')",
-                 region, rq->region);
-        rs_lambda_reply_error(out, RS_LE_RESOURCE_NOT_FOUND, msg, NULL);
+        rs_lambda_reply_errorf(out, RS_LE_RESOURCE_NOT_FOUND,
+                               "Functions from '%s' are not reachable in this region ('%s')",
+                               region, rq->region);
         return 1;
     }
     if (acct) {
@@ -352,13 +360,12 @@ static const struct route {
 
 static int unknown_op(rs_lambda_resp_t *out, const char *method, const char *path)
 {
-    char msg[1024];
-    snprintf(msg, sizeof(msg),
-             "RustStack does not implement the Lambda operation %s %.400s (supported: "
-             "CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions, "
-             "UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction, Invoke)",
-             method, path);
-    return rs_lambda_reply_error(out, RS_LE_UNKNOWN_OPERATION, msg, NULL);
+    return rs_lambda_reply_errorf(out, RS_LE_UNKNOWN_OPERATION,
+                                  "RustStack does not implement the Lambda operation %s %.400s "
+                                  "(supported: CreateFunction, GetFunction, "
+                                  "GetFunctionConfiguration, ListFunctions, UpdateFunctionCode, "
+                                  "UpdateFunctionConfiguration, DeleteFunction, Invoke)",
+                                  method, path);
 }
 
 int rs_lambda_api_handle(rs_lambda_api_t *api, const char *method, const char *path,

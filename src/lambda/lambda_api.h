@@ -83,6 +83,9 @@ int rs_lambda_parse_name(rs_lambda_req_t *rq, const char *raw, rs_lambda_resp_t 
 /* Fill an error response. */
 int rs_lambda_reply_error(rs_lambda_resp_t *out, rs_lambda_err_t e, const char *msg,
                           const char *reason);
+/* The same with a printf-style message (no reason; up to 2 KiB). */
+int rs_lambda_reply_errorf(rs_lambda_resp_t *out, rs_lambda_err_t e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Fill a JSON response (takes `body`). */
 int rs_lambda_reply_json(rs_lambda_resp_t *out, int status, json_object *body);
 /* "Function not found: arn:aws:lambda:<region>:<account>:function:<name>[suffix]" */

@@ -11,7 +11,6 @@
 #include <openssl/sha.h>
 #include <pthread.h>
 #include <regex.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 
 #include "lambda/lambda_api.h"
 #include "lambda/lambda_code.h"
+#include "lambda/lambda_exec.h"
 #include "rs/codec.h"
 #include "rs/err.h"
 #include "rs/log.h"
@@ -41,27 +41,6 @@ static const char *const runtimes_deprecated[] = {
     "python3.7",     "python3.6",     "python2.7",  "python3.8",  "nodejs12.x", "nodejs14.x",
     "nodejs10.x",    "java8",         "go1.x",      "provided",   "ruby2.7",    "ruby2.5",
     "dotnetcore3.1", "dotnetcore2.1", "nodejs16.x", "nodejs8.10", "nodejs"};
-static const char *const reserved_env[] = {
-    "_HANDLER",
-    "_X_AMZN_TRACE_ID",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_EXECUTION_ENV",
-    "AWS_LAMBDA_FUNCTION_NAME",
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-    "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_INITIALIZATION_TYPE",
-    "AWS_LAMBDA_LOG_GROUP_NAME",
-    "AWS_LAMBDA_LOG_STREAM_NAME",
-    "AWS_ACCESS_KEY",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_LAMBDA_RUNTIME_API",
-    "LAMBDA_TASK_ROOT",
-    "LAMBDA_RUNTIME_DIR",
-    "TZ",
-};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 /* operations answer 0 after filling the error response */
@@ -83,17 +62,8 @@ static int fail(rs_lambda_resp_t *out, rs_lambda_err_t e, const char *msg)
     return 1;
 }
 
-static int failf(rs_lambda_resp_t *out, rs_lambda_err_t e, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int failf(rs_lambda_resp_t *out, rs_lambda_err_t e, const char *fmt, ...)
-{
-    char msg[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return fail(out, e, msg);
-}
+/* fail() with a printf-style message */
+#define failf(out, e, ...) ((void)rs_lambda_reply_errorf(out, e, __VA_ARGS__), 1)
 
 /* the body as a JSON object, or NULL with the error filled */
 static json_object *body_object(const rs_lambda_req_t *rq, rs_lambda_resp_t *out)
@@ -110,9 +80,10 @@ static json_object *body_object(const rs_lambda_req_t *rq, rs_lambda_resp_t *out
     json_tokener_free(tok);
     if (!o || err != json_tokener_success || !json_object_is_type(o, json_type_object)) {
         json_object_put(o);
-        failf(out, RS_LE_INVALID_REQUEST_CONTENT, "Could not parse request body into json: %s",
-              err != json_tokener_success ? json_tokener_error_desc(err)
-                                          : "the request body is not a JSON object");
+        rs_lambda_reply_errorf(
+            out, RS_LE_INVALID_REQUEST_CONTENT, "Could not parse request body into json: %s",
+            err != json_tokener_success ? json_tokener_error_desc(err)
+                                        : "the request body is not a JSON object");
         return NULL;
     }
     return o;
@@ -221,7 +192,7 @@ static int check_env(json_object *env, rs_lambda_resp_t *out)
             return fail(out, RS_LE_INVALID_REQUEST_CONTENT,
                         "Could not parse request body into json: environment variable values "
                         "must be strings");
-        if (in_list(k, reserved_env, N(reserved_env))) {
+        if (rs_lambda_env_reserved(k, 1)) {
             size_t l = strlen(reserved);
             snprintf(reserved + l, sizeof(reserved) - l, "%s%s", l ? ", " : "", k);
         }
@@ -523,12 +494,13 @@ int rs_lambda_op_create(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
     if (rs_lambda_parse_name(rq, json_object_get_string(fname), out) != 0)
         goto done;
     if (rq->qualifier[0] || strchr(rq->name, '.') != NULL) {
-        failf(out, RS_LE_VALIDATION,
-              "1 validation error detected: Value '%s' at 'functionName' failed to satisfy "
-              "constraint: Member must satisfy regular expression pattern: "
-              "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?"
-              "(function:)?([a-zA-Z0-9-_]+)",
-              json_object_get_string(fname));
+        rs_lambda_reply_errorf(
+            out, RS_LE_VALIDATION,
+            "1 validation error detected: Value '%s' at 'functionName' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: "
+            "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?"
+            "(function:)?([a-zA-Z0-9-_]+)",
+            json_object_get_string(fname));
         goto done;
     }
     if (!member(b, "Role")) {
@@ -563,7 +535,8 @@ int rs_lambda_op_create(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
     if (code_source(code, &zip, out))
         goto done;
     if (rs_lambda_reg_get(rq->api->reg, rq->account, rq->region, rq->name, NULL, NULL) == 0) {
-        failf(out, RS_LE_RESOURCE_CONFLICT, "Function already exist: %s", rq->name);
+        rs_lambda_reply_errorf(out, RS_LE_RESOURCE_CONFLICT, "Function already exist: %s",
+                               rq->name);
         goto done;
     }
     if (take_zip(rq, zip, &up, out))
@@ -623,10 +596,11 @@ int rs_lambda_op_create(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
         rs_lambda_reply_json(out, 201, view);
         view = NULL;
     } else if (rc == RS_EEXIST) {
-        failf(out, RS_LE_RESOURCE_CONFLICT, "Function already exist: %s", rq->name);
+        rs_lambda_reply_errorf(out, RS_LE_RESOURCE_CONFLICT, "Function already exist: %s",
+                               rq->name);
     } else {
-        failf(out, RS_LE_SERVICE, "RustStack could not record the function: %s",
-              rc == RS_ERR ? strerror(errno) : rs_err_str(rc));
+        rs_lambda_reply_errorf(out, RS_LE_SERVICE, "RustStack could not record the function: %s",
+                               rc == RS_ERR ? strerror(errno) : rs_err_str(rc));
     }
     json_object_put(view);
 done:
@@ -696,23 +670,23 @@ int rs_lambda_op_get_config(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
 int rs_lambda_op_list(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
 {
     if (rq->has_function_version && strcmp(rq->function_version, "ALL") != 0)
-        return REPLY0(
-            failf(out, RS_LE_VALIDATION,
-                  "1 validation error detected: Value '%.64s' at 'functionVersion' failed to "
-                  "satisfy constraint: Member must satisfy enum value set: [ALL]",
-                  rq->function_version));
+        return REPLY0(rs_lambda_reply_errorf(
+            out, RS_LE_VALIDATION,
+            "1 validation error detected: Value '%.64s' at 'functionVersion' failed to "
+            "satisfy constraint: Member must satisfy enum value set: [ALL]",
+            rq->function_version));
     long max = LIST_PAGE_MAX;
     if (rq->max_items[0]) {
         char *end;
         errno = 0;
         max = strtol(rq->max_items, &end, 10);
         if (*end || errno || max < 1 || max > 10000)
-            return REPLY0(
-                failf(out, RS_LE_VALIDATION,
-                      "1 validation error detected: Value '%s' at 'maxItems' failed to "
-                      "satisfy constraint: Member must have value %s",
-                      rq->max_items,
-                      max > 10000 ? "less than or equal to 10000" : "greater than or equal to 1"));
+            return REPLY0(rs_lambda_reply_errorf(
+                out, RS_LE_VALIDATION,
+                "1 validation error detected: Value '%s' at 'maxItems' failed to "
+                "satisfy constraint: Member must have value %s",
+                rq->max_items,
+                max > 10000 ? "less than or equal to 10000" : "greater than or equal to 1"));
         if (max > LIST_PAGE_MAX)
             max = LIST_PAGE_MAX;
     }

@@ -30,6 +30,8 @@ static int reply_err(rs_lambda_resp_t *out, rs_lambda_err_t e, const char *msg)
     rs_lambda_reply_error(out, e, msg, NULL);
     return 0;
 }
+/* reply_err with a printf-style message */
+#define REPLY_ERRF(out, e, ...) ((void)rs_lambda_reply_errorf(out, e, __VA_ARGS__), 0)
 
 /* NULL when `p` is one valid JSON value in UTF-8 (surrounding whitespace allowed), else
  * the parser's complaint (static text) */
@@ -188,7 +190,6 @@ int rs_lambda_op_invoke(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
 {
     const char *type = rs_lambda_req_header(rq, "x-amz-invocation-type");
     int kind;
-    char msg[600];
     if (type[0] == '\0' || strcmp(type, "RequestResponse") == 0)
         kind = INV_SYNC;
     else if (strcmp(type, "Event") == 0)
@@ -196,30 +197,30 @@ int rs_lambda_op_invoke(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
     else if (strcmp(type, "DryRun") == 0)
         kind = INV_DRYRUN;
     else {
-        snprintf(msg, sizeof(msg),
-                 "1 validation error detected: Value '%.100s' at 'invocationType' failed to "
-                 "satisfy constraint: Member must satisfy enum value set: [Event, "
-                 "RequestResponse, DryRun]",
-                 type);
-        return reply_err(out, RS_LE_VALIDATION, msg);
+        return REPLY_ERRF(
+            out, RS_LE_VALIDATION,
+            "1 validation error detected: Value '%.100s' at 'invocationType' failed to "
+            "satisfy constraint: Member must satisfy enum value set: [Event, "
+            "RequestResponse, DryRun]",
+            type);
     }
     const char *lt = rs_lambda_req_header(rq, "x-amz-log-type");
     if (lt[0] && strcmp(lt, "None") != 0 && strcmp(lt, "Tail") != 0) {
-        snprintf(msg, sizeof(msg),
-                 "1 validation error detected: Value '%.100s' at 'logType' failed to satisfy "
-                 "constraint: Member must satisfy enum value set: [Tail, None]",
-                 lt);
-        return reply_err(out, RS_LE_VALIDATION, msg);
+        return REPLY_ERRF(
+            out, RS_LE_VALIDATION,
+            "1 validation error detected: Value '%.100s' at 'logType' failed to satisfy "
+            "constraint: Member must satisfy enum value set: [Tail, None]",
+            lt);
     }
     if (rq->len > SYNC_PAYLOAD_MAX)
         return reply_err(out, RS_LE_ENTITY_TOO_LARGE,
                          "Request must be smaller than 6291456 bytes for the InvokeFunction "
                          "operation");
     if (kind == INV_EVENT && rq->len > EVENT_PAYLOAD_MAX) {
-        snprintf(msg, sizeof(msg),
-                 "%zu byte payload is too large for the Event invocation type (limit %u bytes)",
-                 rq->len, EVENT_PAYLOAD_MAX);
-        return reply_err(out, RS_LE_ENTITY_TOO_LARGE, msg);
+        return REPLY_ERRF(
+            out, RS_LE_ENTITY_TOO_LARGE,
+            "%zu byte payload is too large for the Event invocation type (limit %u bytes)", rq->len,
+            EVENT_PAYLOAD_MAX);
     }
     rs_lambda_fn_t *fn = NULL;
     int rc = rs_lambda_reg_get(rq->api->reg, rq->account, rq->region, rq->name, NULL, &fn);
@@ -251,11 +252,11 @@ int rs_lambda_op_invoke(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
         if (why) {
             free(payload);
             rs_lambda_fn_unref(fn);
-            snprintf(msg, sizeof(msg),
-                     "Could not parse request body into json: Could not parse payload into "
-                     "json: %s",
-                     why);
-            return reply_err(out, RS_LE_INVALID_REQUEST_CONTENT, msg);
+            return REPLY_ERRF(
+                out, RS_LE_INVALID_REQUEST_CONTENT,
+                "Could not parse request body into json: Could not parse payload into "
+                "json: %s",
+                why);
         }
     }
     /* the client context: base64 of a JSON object, handed on decoded (sync only) */
@@ -278,9 +279,8 @@ int rs_lambda_op_invoke(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
         free(ctx);
         free(payload);
         rs_lambda_fn_unref(fn);
-        snprintf(msg, sizeof(msg), "Lambda cannot run functions in this RustStack: %s",
-                 rq->api->pool_why[0] ? rq->api->pool_why : "no execution environment");
-        return reply_err(out, RS_LE_SERVICE, msg);
+        return REPLY_ERRF(out, RS_LE_SERVICE, "Lambda cannot run functions in this RustStack: %s",
+                          rq->api->pool_why[0] ? rq->api->pool_why : "no execution environment");
     }
     if (kind == INV_EVENT) {
         free(ctx);

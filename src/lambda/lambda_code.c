@@ -71,11 +71,7 @@ void rs_lambda_uuid(char out[37])
         if (fd >= 0)
             close(fd);
     }
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-             b[14], b[15]);
+    rs_uuid_v4_format(b, out);
 }
 
 /* ---- entry checks -------------------------------------------------------------------- */
@@ -219,7 +215,7 @@ static int extract_entries(struct archive *in, struct archive *out, const char *
         archive_entry_set_gid(e, getgid());
         r = archive_write_header(out, e);
         if (r == ARCHIVE_FAILED || r == ARCHIVE_FATAL) {
-            rs_log(RS_LOG_INFO, NULL, "lambda: refused zip entry %s: %s", name,
+            rs_log(RS_LOG_INFO, NULL, "lambda: refused zip entry %s: %s", full + strlen(dir) + 1,
                    archive_error_string(out));
             return RS_EINVAL;
         }

@@ -18,22 +18,21 @@
 #include <unistd.h>
 
 #include "lambda/lambda_exec.h"
+#include "rs/codec.h"
 #include "rs/err.h"
 
+/* nhex (even, at most 128) random lower-case hex digits and a NUL */
 static void random_hex(char *out, size_t nhex)
 {
-    unsigned char b[64];
-    size_t nb = (nhex + 1) / 2;
+    uint8_t b[64];
+    size_t nb = nhex / 2;
     if (nb > sizeof(b))
         nb = sizeof(b);
     if (getrandom(b, nb, 0) != (ssize_t)nb) {
         for (size_t i = 0; i < nb; i++)
-            b[i] = (unsigned char)rand();
+            b[i] = (uint8_t)rand();
     }
-    static const char hx[] = "0123456789abcdef";
-    for (size_t i = 0; i < nhex; i++)
-        out[i] = hx[(b[i / 2] >> ((i & 1) ? 0 : 4)) & 15];
-    out[nhex] = '\0';
+    rs_hex_encode(b, nb, out);
 }
 
 void rs_lambda_log_stream_name(char *out, size_t outlen)
@@ -113,34 +112,37 @@ static void add(envv_t *e, const char *fmt, ...)
     e->v[++e->n] = NULL;
 }
 
-/* The variables users may not set (they are Lambda's own). */
-static int reserved(const char *kv)
+/* Lambda's own variables (lambda.md 4.4). CreateFunction refuses the first
+ * RESERVED_REFUSED of them in a user's Environment; the builder drops them all. */
+static const char *const reserved_names[] = {"_HANDLER",
+                                             "_X_AMZN_TRACE_ID",
+                                             "AWS_REGION",
+                                             "AWS_DEFAULT_REGION",
+                                             "AWS_EXECUTION_ENV",
+                                             "AWS_LAMBDA_FUNCTION_NAME",
+                                             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                                             "AWS_LAMBDA_FUNCTION_VERSION",
+                                             "AWS_LAMBDA_INITIALIZATION_TYPE",
+                                             "AWS_LAMBDA_LOG_GROUP_NAME",
+                                             "AWS_LAMBDA_LOG_STREAM_NAME",
+                                             "AWS_ACCESS_KEY",
+                                             "AWS_ACCESS_KEY_ID",
+                                             "AWS_SECRET_ACCESS_KEY",
+                                             "AWS_SESSION_TOKEN",
+                                             "AWS_LAMBDA_RUNTIME_API",
+                                             "LAMBDA_TASK_ROOT",
+                                             "LAMBDA_RUNTIME_DIR",
+                                             "TZ",
+                                             "AWS_LAMBDA_MAX_CONCURRENCY",
+                                             "_LAMBDA_TELEMETRY_LOG_FD"};
+#define RESERVED_REFUSED 19
+
+int rs_lambda_env_reserved(const char *kv, int refused_only)
 {
-    static const char *const names[] = {"_HANDLER",
-                                        "_X_AMZN_TRACE_ID",
-                                        "AWS_REGION",
-                                        "AWS_DEFAULT_REGION",
-                                        "AWS_EXECUTION_ENV",
-                                        "AWS_LAMBDA_FUNCTION_NAME",
-                                        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-                                        "AWS_LAMBDA_FUNCTION_VERSION",
-                                        "AWS_LAMBDA_INITIALIZATION_TYPE",
-                                        "AWS_LAMBDA_LOG_GROUP_NAME",
-                                        "AWS_LAMBDA_LOG_STREAM_NAME",
-                                        "AWS_ACCESS_KEY",
-                                        "AWS_ACCESS_KEY_ID",
-                                        "AWS_SECRET_ACCESS_KEY",
-                                        "AWS_SESSION_TOKEN",
-                                        "AWS_LAMBDA_RUNTIME_API",
-                                        "LAMBDA_TASK_ROOT",
-                                        "LAMBDA_RUNTIME_DIR",
-                                        "TZ",
-                                        "AWS_LAMBDA_MAX_CONCURRENCY",
-                                        "_LAMBDA_TELEMETRY_LOG_FD",
-                                        NULL};
+    size_t n = refused_only ? RESERVED_REFUSED : sizeof(reserved_names) / sizeof(reserved_names[0]);
     size_t len = strcspn(kv, "=");
-    for (int i = 0; names[i]; i++)
-        if (strlen(names[i]) == len && strncmp(kv, names[i], len) == 0)
+    for (size_t i = 0; i < n; i++)
+        if (strlen(reserved_names[i]) == len && strncmp(kv, reserved_names[i], len) == 0)
             return 1;
     return 0;
 }
@@ -163,7 +165,7 @@ char **rs_lambda_env_build(const rs_conf_t *conf, const rs_lambda_fn_t *fn, uint
 
     /* the user's variables first: Lambda's own come later and cannot be overridden */
     for (size_t i = 0; i < fn->nenv; i++)
-        if (!reserved(fn->env[i]))
+        if (!rs_lambda_env_reserved(fn->env[i], 0))
             add(&e, "%s", fn->env[i]);
     add(&e, "AWS_LAMBDA_RUNTIME_API=127.0.0.1:%u", rapi_port);
     add(&e, "_HANDLER=%s", fn->handler);

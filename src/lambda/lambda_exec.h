@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "lambda/lambda_int.h"
+#include "proc/supervisor.h"
+#include "rs/codec.h"
 #include "rs/conf.h"
 
 /* The largest response or error body the Runtime API accepts (6 MiB + 100 bytes). */
@@ -69,8 +71,16 @@ void rs_rapi_notify_exit(rs_rapi_t *r, int exit_status);
 void rs_rapi_stop(rs_rapi_t *r);
 void rs_rapi_destroy(rs_rapi_t *r);
 
-int64_t rs_lambda_mono_ms(void);
-int64_t rs_lambda_epoch_ms(void);
+/* CLOCK_MONOTONIC ms and ms since the epoch (rs_mono_ms of proc/supervisor.h and rs_now_ms
+ * of rs/codec.h) */
+static inline int64_t rs_lambda_mono_ms(void)
+{
+    return rs_mono_ms();
+}
+static inline int64_t rs_lambda_epoch_ms(void)
+{
+    return rs_now_ms();
+}
 
 /* ---- executors (lambda_exec_process.c, lambda_exec_docker.c) -------------------------- */
 
@@ -114,6 +124,9 @@ char **rs_lambda_env_build(const rs_conf_t *conf, const rs_lambda_fn_t *fn, uint
                            int in_container, const char *runtime_dir, const char *tmp_dir,
                            const char *log_stream);
 void rs_lambda_env_free(char **envp);
+/* 1 when the variable ("NAME" or "NAME=value") is one of Lambda's own: with `refused_only`,
+ * one that CreateFunction refuses in a user's Environment; else one the builder drops. */
+int rs_lambda_env_reserved(const char *kv, int refused_only);
 /* "YYYY/MM/DD/[$LATEST]<32 hex>" */
 void rs_lambda_log_stream_name(char *out, size_t outlen);
 /* Lambda's AWS_ENDPOINT_URL for this configuration. */

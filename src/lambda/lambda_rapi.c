@@ -25,6 +25,7 @@
 
 #include "lambda/lambda_exec.h"
 #include "rs/err.h"
+#include "rs/http.h"
 
 #define HDR_MAX 16384
 #define MAX_CONNS 16
@@ -72,20 +73,6 @@ typedef struct req {
     char error_type[128];
 } req_t;
 
-int64_t rs_lambda_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t rs_lambda_epoch_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int rs_rapi_create(rs_rapi_t **out)
 {
     rs_rapi_t *r = calloc(1, sizeof(*r));
@@ -129,35 +116,13 @@ static int send_all(int fd, const void *p, size_t n)
     return 0;
 }
 
-static const char *reason(int status)
-{
-    switch (status) {
-    case 200:
-        return "OK";
-    case 202:
-        return "Accepted";
-    case 400:
-        return "Bad Request";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 413:
-        return "Request Entity Too Large";
-    default:
-        return "Error";
-    }
-}
-
 static int reply(int fd, int status, const char *extra_headers, const void *body, size_t len)
 {
     char head[4096];
     int n = snprintf(head, sizeof(head),
                      "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
                      "Content-Length: %zu\r\n%s\r\n",
-                     status, reason(status), len, extra_headers ? extra_headers : "");
+                     status, rs_http_reason(status), len, extra_headers ? extra_headers : "");
     if (n < 0 || (size_t)n >= sizeof(head))
         return -1;
     if (send_all(fd, head, (size_t)n) < 0)

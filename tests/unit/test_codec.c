@@ -191,3 +191,17 @@ Test(dates, now_is_sane)
     cr_assert_gt(a, 1700000000000LL);
     cr_assert_leq(a, rs_now_ms());
 }
+
+Test(codec, uuid_v4_format)
+{
+    uint8_t b[16];
+    char out[37];
+
+    memset(b, 0xff, sizeof(b));
+    rs_uuid_v4_format(b, out);
+    cr_assert_str_eq(out, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+    for (int i = 0; i < 16; i++)
+        b[i] = (uint8_t)(i * 17);
+    rs_uuid_v4_format(b, out);
+    cr_assert_str_eq(out, "00112233-4455-4677-8899-aabbccddeeff");
+}

@@ -965,3 +965,19 @@ Test(lambda_pool, docker_orphans_removed_and_destroy_cleans_up, .timeout = 90)
     world_down(&w);
     cr_assert_eq(labelled(&d, instance), 0, "containers left after destroy");
 }
+
+Test(lambda_pool, reserved_environment_names)
+{
+    /* refused by CreateFunction and dropped by the builder */
+    cr_assert(rs_lambda_env_reserved("TZ", 1));
+    cr_assert(rs_lambda_env_reserved("AWS_REGION=eu-west-1", 0));
+    cr_assert(rs_lambda_env_reserved("_HANDLER=app.h", 1));
+    /* dropped by the builder only */
+    cr_assert(rs_lambda_env_reserved("AWS_LAMBDA_MAX_CONCURRENCY=4", 0));
+    cr_assert_not(rs_lambda_env_reserved("AWS_LAMBDA_MAX_CONCURRENCY", 1));
+    cr_assert(rs_lambda_env_reserved("_LAMBDA_TELEMETRY_LOG_FD", 0));
+    /* whole names only */
+    cr_assert_not(rs_lambda_env_reserved("TZX=1", 0));
+    cr_assert_not(rs_lambda_env_reserved("T=1", 0));
+    cr_assert_not(rs_lambda_env_reserved("MY_VAR", 1));
+}

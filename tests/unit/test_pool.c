@@ -180,3 +180,13 @@ Test(query, bad_escapes)
     cr_assert_str_eq(q[1].value, "A");
     rs_pool_clear(&p);
 }
+
+Test(httpmsg, reason_phrases)
+{
+    cr_assert_str_eq(rs_http_reason(200), "OK");
+    cr_assert_str_eq(rs_http_reason(404), "Not Found");
+    cr_assert_str_eq(rs_http_reason(413), "Payload Too Large");
+    cr_assert_str_eq(rs_http_reason(299), "OK");
+    cr_assert_str_eq(rs_http_reason(418), "Client Error");
+    cr_assert_str_eq(rs_http_reason(599), "Server Error");
+}
