@@ -66,11 +66,14 @@ typedef struct rs_ipc_conn rs_ipc_conn_t;
 typedef void (*rs_ipc_request_fn)(rs_ipc_conn_t *conn, uint64_t id, char *meta, void *body,
                                   size_t body_len, void *arg);
 
+/* Listen on <runtime_dir>/<name>.sock (the directory made 0700 when missing, the socket
+ * 0600, a stale socket file replaced): the fd, or RS_ERR with errno. */
+int rs_ipc_listen(const char *runtime_dir, const char *name);
+
 /* Bind <runtime_dir>/<name>.sock (mode 0600; a stale socket file is replaced), then one
  * accept thread and one reader thread per worker connection. PING frames get PONG.
  * 0, or RS_ERR with errno (why in the log). */
-int rs_ipc_server_start(const char *runtime_dir, const char *name, rs_ipc_request_fn fn,
-                        void *arg);
+int rs_ipc_server_start(const char *runtime_dir, const char *name, rs_ipc_request_fn fn, void *arg);
 
 void rs_ipc_conn_ref(rs_ipc_conn_t *c);
 void rs_ipc_conn_put(rs_ipc_conn_t *c);

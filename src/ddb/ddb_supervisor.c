@@ -425,33 +425,6 @@ static void *accept_main(void *arg)
     return NULL;
 }
 
-static int open_socket(const char *runtime_dir, char *path, size_t pathlen)
-{
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    if (mkdir(runtime_dir, 0700) != 0 && errno != EEXIST)
-        return RS_ERR;
-    rs_ipc_socket_path(runtime_dir, "ddb", path, pathlen);
-    if (strlen(path) >= sizeof(a.sun_path)) {
-        errno = ENAMETOOLONG;
-        return RS_ERR;
-    }
-    snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return RS_ERR;
-    unlink(path); /* a stale socket of a previous supervisor */
-    mode_t old = umask(0177);
-    int rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
-    umask(old);
-    if (rc != 0 || chmod(path, 0600) != 0 || listen(fd, 256) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return RS_ERR;
-    }
-    return fd;
-}
-
 static unsigned pool_size(const rs_conf_t *conf)
 {
     unsigned n = conf->workers * 4;
@@ -461,6 +434,7 @@ static unsigned pool_size(const rs_conf_t *conf)
 void rs_ddb_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, pid_t master_pid)
 {
     char role[] = "ddb", path[256];
+    rs_ipc_socket_path(conf->runtime_dir, "ddb", path, sizeof(path));
     rs_log_set_role(role);
     if (rs_signals_worker() != 0)
         _exit(RS_EXIT_FATAL);
@@ -476,7 +450,7 @@ void rs_ddb_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, pid
         _exit(1);
     }
 
-    S.lfd = open_socket(conf->runtime_dir, path, sizeof(path));
+    S.lfd = rs_ipc_listen(conf->runtime_dir, "ddb");
     if (S.lfd < 0) {
         rs_log(RS_LOG_ALERT, NULL, "cannot listen on the socket in %s: %m", conf->runtime_dir);
         rs_status_set(board, RS_SVC_DYNAMODB, RS_SVC_UNAVAILABLE,
@@ -485,14 +459,8 @@ void rs_ddb_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, pid
     }
 
     /* threads never take the control signals: the main thread's flags handle them */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGQUIT);
-    sigaddset(&block, SIGUSR1);
-    sigaddset(&block, SIGCHLD);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    sigset_t wait_mask;
+    rs_sup_block_signals(&wait_mask);
     unsigned npool = pool_size(conf);
     pthread_t *pool = calloc(npool, sizeof(*pool)), acc;
     for (unsigned i = 0; pool != NULL && i < npool; i++)
@@ -502,11 +470,6 @@ void rs_ddb_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, pid
            npool);
 
     rs_ddb_java_t *java = rs_ddb_java_new(conf, board);
-    sigset_t wait_mask = old;
-    sigdelset(&wait_mask, SIGTERM);
-    sigdelset(&wait_mask, SIGINT);
-    sigdelset(&wait_mask, SIGQUIT);
-    sigdelset(&wait_mask, SIGUSR1);
     while (!rs_sig_stop && getppid() == master_pid) {
         int64_t now = rs_mono_ms();
         if (atomic_exchange(&S.suspect, 0))

@@ -118,50 +118,25 @@ static int op_ok(const char *op, size_t n)
                    sizeof(operations[0]), op_cmp) != NULL;
 }
 
-static const rs_cred_t *find_cred(const rs_http_ctx_t *c, const char *key)
-{
-    for (size_t i = 0; i < c->s3.ncreds; i++)
-        if (strcmp(c->s3.creds[i].access_key, key) == 0)
-            return &c->s3.creds[i];
-    return NULL;
-}
-
 /* account/region/access key as S3 takes them; 0, or the authentication error to send */
 static int identity(rs_http_ctx_t *c, rs_http_req_t *req, rs_ddb_err_t *err)
 {
-    rs_auth_t a;
-    memset(&a, 0, sizeof(a));
-    snprintf(req->region, sizeof(req->region), "%s", c->conf->default_region);
-    snprintf(req->account, sizeof(req->account), "%s", c->conf->default_account);
-    rs_auth_err_t ae = rs_auth_parse(req, rs_http_now_ms() / 1000, &a);
-    if (ae == RS_AUTHE_OK) {
-        snprintf(req->access_key, sizeof(req->access_key), "%s", a.access_key);
-        if (a.region[0] != '\0')
-            snprintf(req->region, sizeof(req->region), "%s", a.region);
-        snprintf(req->account, sizeof(req->account), "%s",
-                 rs_account_for_key(&c->s3, a.access_key));
-    }
-    if (!c->conf->auth_verify)
+    switch (rs_http_authenticate(c, req)) {
+    case RS_HTTP_AUTH_OK:
         return 0;
-    if (ae != RS_AUTHE_OK) {
+    case RS_HTTP_AUTH_INCOMPLETE:
         *err = RS_DDBE_IncompleteSignature;
         return -1;
-    }
-    if (a.kind == RS_AUTH_NONE) {
+    case RS_HTTP_AUTH_MISSING:
         *err = RS_DDBE_MissingAuthenticationToken;
         return -1;
-    }
-    const rs_cred_t *cred = find_cred(c, a.access_key);
-    if (cred == NULL) {
+    case RS_HTTP_AUTH_UNKNOWN_KEY:
         *err = RS_DDBE_UnrecognizedClient;
         return -1;
-    }
-    const char *sts = NULL, *creq = NULL;
-    if (rs_auth_verify(req, &a, cred->secret_key, &sts, &creq) != 0) {
+    default:
         *err = RS_DDBE_InvalidSignature;
         return -1;
     }
-    return 0;
 }
 
 /* 0 when DynamoDB takes requests; else the error is in resp */
@@ -249,42 +224,15 @@ int rs_ddb_prepare(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *route
 int rs_ddb_reply(const rs_http_req_t *req, rs_http_resp_t *resp, const char *meta, size_t meta_len,
                  const void *body, size_t body_len)
 {
-    json_tokener *tok = json_tokener_new();
-    json_object *o = tok != NULL ? json_tokener_parse_ex(tok, meta, (int)meta_len) : NULL;
-    json_object *st = NULL, *hdrs = NULL;
-    int status = 0;
-    if (tok != NULL)
-        json_tokener_free(tok);
-    if (o != NULL && json_object_object_get_ex(o, "status", &st) &&
-        json_object_is_type(st, json_type_int))
-        status = json_object_get_int(st);
-    if (status < 100 || status > 599 ||
-        (json_object_object_get_ex(o, "headers", &hdrs) &&
-         !json_object_is_type(hdrs, json_type_object))) {
-        json_object_put(o);
+    json_object *o, *hdrs = NULL;
+    int status;
+    if (rs_ipc_reply_meta(meta, meta_len, &o, &status, &hdrs) != 0) {
         rs_ddb_error(req, resp, RS_DDBE_InternalServerError,
                      "malformed reply from the DynamoDB supervisor");
         return RS_EINVAL;
     }
-    int have_id = 0, have_type = 0;
     resp->status = status;
-    resp->num_headers = 0;
-    resp->body.len = 0;
-    if (hdrs != NULL) {
-        json_object_object_foreach(hdrs, name, val)
-        {
-            if (!json_object_is_type(val, json_type_string))
-                continue;
-            have_id |= strcasecmp(name, "x-amzn-requestid") == 0;
-            have_type |= strcasecmp(name, "content-type") == 0;
-            rs_http_resp_headern(resp, name, json_object_get_string(val),
-                                 (size_t)json_object_get_string_len(val));
-        }
-    }
-    if (!have_type)
-        rs_http_resp_header(resp, "content-type", "application/x-amz-json-1.0");
-    if (!have_id)
-        rs_http_resp_header(resp, "x-amzn-requestid", req->request_id);
+    rs_ipc_reply_headers(req, resp, hdrs, "application/x-amz-json-1.0");
     if (body_len > 0)
         rs_buf_append(&resp->body, body, body_len);
     json_object_put(o);

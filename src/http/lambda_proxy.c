@@ -340,30 +340,6 @@ void rs_lambda_fwd_build(const rs_http_req_t *req, const char *request_id, const
     fwd->body_len = body_len;
 }
 
-int rs_ipc_reply_meta(const char *meta, size_t meta_len, json_object **root, int *status,
-                      json_object **headers)
-{
-    json_tokener *tok = json_tokener_new();
-    json_object *o = tok != NULL ? json_tokener_parse_ex(tok, meta, (int)meta_len) : NULL;
-    json_object *st = NULL, *hdrs = NULL;
-    if (tok != NULL)
-        json_tokener_free(tok);
-    *status = 0;
-    if (o != NULL && json_object_object_get_ex(o, "status", &st) &&
-        json_object_is_type(st, json_type_int))
-        *status = json_object_get_int(st);
-    if (*status < 100 || *status > 599 ||
-        (json_object_object_get_ex(o, "headers", &hdrs) &&
-         !json_object_is_type(hdrs, json_type_object))) {
-        json_object_put(o);
-        *root = NULL;
-        return RS_EINVAL;
-    }
-    *root = o;
-    *headers = hdrs;
-    return 0;
-}
-
 int rs_lambda_reply(const rs_http_req_t *req, rs_http_resp_t *resp, const char *meta,
                     size_t meta_len, const void *body, size_t body_len)
 {
@@ -374,22 +350,8 @@ int rs_lambda_reply(const rs_http_req_t *req, rs_http_resp_t *resp, const char *
                         "malformed reply from the Lambda supervisor");
         return RS_EINVAL;
     }
-    int have_id = 0;
     resp->status = status;
-    resp->num_headers = 0;
-    resp->body.len = 0;
-    if (hdrs != NULL) {
-        json_object_object_foreach(hdrs, name, val)
-        {
-            if (!json_object_is_type(val, json_type_string))
-                continue;
-            have_id |= strcasecmp(name, "x-amzn-requestid") == 0;
-            rs_http_resp_headern(resp, name, json_object_get_string(val),
-                                 (size_t)json_object_get_string_len(val));
-        }
-    }
-    if (!have_id)
-        rs_http_resp_header(resp, "x-amzn-requestid", req->request_id);
+    rs_ipc_reply_headers(req, resp, hdrs, NULL);
     if (body_len > 0)
         rs_buf_append(&resp->body, body, body_len);
     json_object_put(o);

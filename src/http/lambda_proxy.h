@@ -46,11 +46,4 @@ int rs_lambda_reply(const rs_http_req_t *req, rs_http_resp_t *resp, const char *
 void rs_lambda_error(const rs_http_req_t *req, rs_http_resp_t *resp, int status, const char *code,
                      const char *message);
 
-/* Parse a supervisor reply meta {"status": N, "headers": {...}}: the status (100..599)
- * and the headers object (may be NULL; owned by *root, which the caller puts). 0 or
- * RS_EINVAL. Shared with the DynamoDB path's shape. */
-struct json_object;
-int rs_ipc_reply_meta(const char *meta, size_t meta_len, struct json_object **root, int *status,
-                      struct json_object **headers);
-
 #endif

@@ -180,7 +180,7 @@ static void *accept_main(void *arg)
     return NULL;
 }
 
-static int open_socket(const char *runtime_dir, const char *name)
+int rs_ipc_listen(const char *runtime_dir, const char *name)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     char path[sizeof(a.sun_path) + 64];
@@ -224,7 +224,7 @@ int rs_ipc_server_start(const char *runtime_dir, const char *name, rs_ipc_reques
     srv->fn = fn;
     srv->arg = arg;
     snprintf(srv->name, sizeof(srv->name), "%s", name);
-    srv->lfd = open_socket(runtime_dir, name);
+    srv->lfd = rs_ipc_listen(runtime_dir, name);
     if (srv->lfd < 0) {
         int e = errno;
         rs_log(RS_LOG_ERR, NULL, "cannot listen on %s/%s.sock: %s", runtime_dir, name, strerror(e));

@@ -25,6 +25,7 @@
 #include "lambda/lambda.h"
 #include "lambda/lambda_api.h"
 #include "proc/proc.h"
+#include "proc/supervisor.h"
 #include "rs/err.h"
 #include "rs/ipc.h"
 #include "rs/log.h"
@@ -154,14 +155,8 @@ void rs_lambda_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, 
     else
         snprintf(root, sizeof(root), "%s/lambda", conf->runtime_dir);
     /* threads never take the control signals: the main thread's flags handle them */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGQUIT);
-    sigaddset(&block, SIGUSR1);
-    sigaddset(&block, SIGCHLD);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    sigset_t wait_mask;
+    rs_sup_block_signals(&wait_mask);
     signal(SIGPIPE, SIG_IGN);
     rs_lambda_reg_t *reg = NULL;
     int rc = rs_lambda_reg_open(root, first_start && !conf->data_dir[0], &reg);
@@ -194,11 +189,6 @@ void rs_lambda_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, 
         rs_status_set(board, RS_SVC_LAMBDA, RS_SVC_RUNNING, "");
     else
         rs_status_set(board, RS_SVC_LAMBDA, RS_SVC_UNAVAILABLE, why);
-    sigset_t wait_mask = old;
-    sigdelset(&wait_mask, SIGTERM);
-    sigdelset(&wait_mask, SIGINT);
-    sigdelset(&wait_mask, SIGQUIT);
-    sigdelset(&wait_mask, SIGUSR1);
     while (!rs_sig_stop && getppid() == master_pid) {
         if (rs_sig_reopen) {
             rs_sig_reopen = 0;

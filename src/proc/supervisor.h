@@ -7,6 +7,7 @@
 #ifndef RS_PROC_SUPERVISOR_H
 #define RS_PROC_SUPERVISOR_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -51,5 +52,10 @@ void rs_child_stop(rs_child_t *c, int timeout_ms);
 void rs_child_describe(int status, char *buf, size_t n);
 
 int64_t rs_mono_ms(void);
+
+/* A supervisor's main thread, before it starts threads: block the control signals
+ * (TERM, INT, QUIT, USR1) and CHLD, so threads never take them; `wait_mask` receives the
+ * mask to wait with (ppoll) so that the control signals reach the main thread's flags. */
+void rs_sup_block_signals(sigset_t *wait_mask);
 
 #endif
