@@ -31,9 +31,9 @@ int rs_docker_init(rs_docker_t *d, const char *socket_path, uint32_t timeout_ms)
  * *status is the HTTP status and *resp_body a malloc'd, NUL-terminated body (the caller
  * frees; chunked and Content-Length bodies both handled). Returns 0 whenever an HTTP
  * answer arrived (whatever its status), else RS_ERR / RS_EINVAL. */
-int rs_docker_request(const rs_docker_t *d, const char *method, const char *path,
-                      const char *body, size_t body_len, int *status, char **resp_body,
-                      size_t *resp_len, uint32_t timeout_ms);
+int rs_docker_request(const rs_docker_t *d, const char *method, const char *path, const char *body,
+                      size_t body_len, int *status, char **resp_body, size_t *resp_len,
+                      uint32_t timeout_ms);
 
 /* GET /_ping: 0 when the engine answers "OK". */
 int rs_docker_ping(const rs_docker_t *d, char *err, size_t errlen);
@@ -55,13 +55,11 @@ int rs_docker_start(const rs_docker_t *d, const char *id, char *err, size_t errl
 
 /* POST /containers/<id>/kill?signal=<sig> (e.g. "KILL"). A container that is not running
  * gives RS_EEXIST. */
-int rs_docker_kill(const rs_docker_t *d, const char *id, const char *sig, char *err,
-                   size_t errlen);
+int rs_docker_kill(const rs_docker_t *d, const char *id, const char *sig, char *err, size_t errlen);
 
 /* POST /containers/<id>/wait (no timeout: blocks until the container stops): its exit
  * code into *exit_code. */
-int rs_docker_wait(const rs_docker_t *d, const char *id, int *exit_code, char *err,
-                   size_t errlen);
+int rs_docker_wait(const rs_docker_t *d, const char *id, int *exit_code, char *err, size_t errlen);
 
 /* DELETE /containers/<id>?force=1&v=1 (a missing container gives RS_ENOENT). */
 int rs_docker_remove(const rs_docker_t *d, const char *id, char *err, size_t errlen);

@@ -15,7 +15,7 @@
  * for the master's first spawn (without a data_dir the function registry starts empty)
  * and 0 for a respawn after a crash (the registry is reloaded: nothing acknowledged is
  * lost). Never returns. */
-void rs_lambda_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board,
-                               pid_t master_pid, int first_start) __attribute__((noreturn));
+void rs_lambda_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, pid_t master_pid,
+                               int first_start) __attribute__((noreturn));
 
 #endif

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -111,24 +112,66 @@ static void d_fini(void *state)
     free(state);
 }
 
-static void d_cleanup_orphans(void *state)
+/* Remove a container, retrying while the engine says its state does not allow it yet
+ * (podman: "container state improper" while a killed container is still stopping).
+ * 0 (removed or already gone), or the last error once `patience_ms` ran out. */
+static int remove_patiently(const rs_docker_t *d, const char *id, int patience_ms, char *err,
+                            size_t errlen)
 {
-    dstate_t *s = state;
-    char label[128], err[256];
-    snprintf(label, sizeof(label), "io.ruststack.instance=%s", s->instance);
+    for (int waited = 0;; waited += 250) {
+        int rc = rs_docker_remove(d, id, err, errlen);
+        if (rc == 0 || rc == RS_ENOENT)
+            return 0;
+        if (waited >= patience_ms)
+            return rc;
+        usleep(250000);
+    }
+}
+
+typedef struct orphans {
+    rs_docker_t d; /* a copy: the pool may be gone before this thread ends */
+    char label[128];
+} orphans_t;
+
+/* a killed predecessor's containers: removed in the background (the engine may need
+ * seconds before a container it is still stopping can go), retried for a minute */
+static void *orphans_main(void *arg)
+{
+    orphans_t *o = arg;
+    char err[256];
     char **ids = NULL;
     size_t n = 0;
-    if (rs_docker_list_by_label(&s->d, label, &ids, &n, err, sizeof(err)) < 0) {
+    if (rs_docker_list_by_label(&o->d, o->label, &ids, &n, err, sizeof(err)) < 0) {
         rs_log_warn("lambda: cannot list leftover containers: %s", err);
-        return;
+        free(o);
+        return NULL;
     }
     for (size_t i = 0; i < n; i++) {
-        if (rs_docker_remove(&s->d, ids[i], err, sizeof(err)) < 0 && err[0])
+        if (remove_patiently(&o->d, ids[i], 60000, err, sizeof(err)) < 0)
             rs_log_warn("lambda: cannot remove leftover container %.12s: %s", ids[i], err);
         else
             rs_log_notice("lambda: removed leftover container %.12s", ids[i]);
     }
     rs_docker_ids_free(ids, n);
+    free(o);
+    return NULL;
+}
+
+static void d_cleanup_orphans(void *state)
+{
+    dstate_t *s = state;
+    orphans_t *o = calloc(1, sizeof(*o));
+    pthread_t t;
+    pthread_attr_t at;
+    if (o == NULL)
+        return;
+    o->d = s->d;
+    snprintf(o->label, sizeof(o->label), "io.ruststack.instance=%s", s->instance);
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &at, orphans_main, o) != 0)
+        orphans_main(o); /* no thread: do it here */
+    pthread_attr_destroy(&at);
 }
 
 static json_object *str_array(char *const *v)
@@ -256,8 +299,7 @@ static int d_pid(rs_lexec_t *x)
 static void d_release(rs_lexec_t *x)
 {
     char err[256];
-    int rc = rs_docker_remove(&x->s->d, x->id, err, sizeof(err));
-    if (rc < 0 && rc != RS_ENOENT)
+    if (remove_patiently(&x->s->d, x->id, 5000, err, sizeof(err)) < 0)
         rs_log_warn("lambda: cannot remove container %.12s: %s", x->id, err);
     free(x);
 }

@@ -37,15 +37,15 @@ typedef struct rs_lambda_fn {
     char account[13];
     char region[32];
     char name[65];
-    char arn[256];         /* unqualified: arn:aws:lambda:<region>:<account>:function:<name> */
-    char handler[129];     /* "app.handler" */
-    char runtime[32];      /* "python3.12" (the label; the image's python runs it) */
-    uint32_t timeout_s;    /* 1..900 */
-    uint32_t memory_mb;    /* 128..10240 */
-    char code_dir[1024];   /* extracted code, read-only: /var/task in the environment */
-    char revision_id[37];  /* RevisionId (UUID), new on every change */
-    uint64_t generation;   /* strictly increasing per function: higher = newer */
-    char **env;            /* user variables, "NAME=value", malloc'd */
+    char arn[256];        /* unqualified: arn:aws:lambda:<region>:<account>:function:<name> */
+    char handler[129];    /* "app.handler" */
+    char runtime[32];     /* "python3.12" (the label; the image's python runs it) */
+    uint32_t timeout_s;   /* 1..900 */
+    uint32_t memory_mb;   /* 128..10240 */
+    char code_dir[1024];  /* extracted code, read-only: /var/task in the environment */
+    char revision_id[37]; /* RevisionId (UUID), new on every change */
+    uint64_t generation;  /* strictly increasing per function: higher = newer */
+    char **env;           /* user variables, "NAME=value", malloc'd */
     size_t nenv;
 } rs_lambda_fn_t;
 
@@ -65,31 +65,30 @@ typedef struct rs_lambda_pool rs_lambda_pool_t;
  * predecessor left behind (label io.ruststack.instance=<shm_name>). On failure returns
  * RS_ERR with a one-line reason saying what to install or start (health shows it);
  * the control plane still runs, and invokes get that reason. Logs which executor runs. */
-int rs_lambda_pool_create(const rs_conf_t *conf, rs_lambda_pool_t **out, char *why,
-                          size_t whylen);
+int rs_lambda_pool_create(const rs_conf_t *conf, rs_lambda_pool_t **out, char *why, size_t whylen);
 
 /* What to run. The pool copies what it keeps. */
 typedef struct rs_lambda_invoke {
-    rs_lambda_fn_t *fn;          /* the revision to run (the caller holds a reference) */
-    const char *request_id;      /* = context.aws_request_id = x-amzn-RequestId */
-    const char *invoked_arn;     /* the ARN as the caller named the function */
-    const void *payload;         /* the event (valid JSON; "{}" for an empty body) */
+    rs_lambda_fn_t *fn;      /* the revision to run (the caller holds a reference) */
+    const char *request_id;  /* = context.aws_request_id = x-amzn-RequestId */
+    const char *invoked_arn; /* the ARN as the caller named the function */
+    const void *payload;     /* the event (valid JSON; "{}" for an empty body) */
     size_t payload_len;
-    const char *client_context;  /* decoded client-context JSON text, or NULL */
-    int want_log;                /* LogType Tail: fill log_tail */
+    const char *client_context; /* decoded client-context JSON text, or NULL */
+    int want_log;               /* LogType Tail: fill log_tail */
 } rs_lambda_invoke_t;
 
 typedef struct rs_lambda_result {
-    int function_error;          /* 1: X-Amz-Function-Error: Unhandled */
-    char *payload;               /* malloc'd response body (what the runtime posted, or
-                                    AWS's error payload for timeouts/crashes/init errors) */
+    int function_error; /* 1: X-Amz-Function-Error: Unhandled */
+    char *payload;      /* malloc'd response body (what the runtime posted, or
+                           AWS's error payload for timeouts/crashes/init errors) */
     size_t payload_len;
-    char *log_tail;              /* malloc'd, when want_log: the last 4096 bytes of this
-                                    invocation's log (START ... END, REPORT lines) */
+    char *log_tail; /* malloc'd, when want_log: the last 4096 bytes of this
+                       invocation's log (START ... END, REPORT lines) */
     size_t log_len;
-    int throttled;               /* 1: no environment became free in time -> 429 */
-    char service_error[256];     /* non-empty: the pool could not run it (engine down,
-                                    image missing) -> 500 ServiceException with this text */
+    int throttled;           /* 1: no environment became free in time -> 429 */
+    char service_error[256]; /* non-empty: the pool could not run it (engine down,
+                                image missing) -> 500 ServiceException with this text */
 } rs_lambda_result_t;
 
 /* Run one invocation synchronously (blocks the calling thread): take an idle warm

@@ -954,6 +954,9 @@ Test(lambda_pool, docker_orphans_removed_and_destroy_cleans_up, .timeout = 90)
     cr_assert_eq(labelled(&d, instance), 1);
     world_t w;
     world_up(&w, "docker", 4, NULL);
+    /* removed in the background (the engine may still be stopping it): wait, bounded */
+    for (int i = 0; i < 100 && labelled(&d, instance) != 0; i++)
+        usleep(100000);
     cr_assert_eq(labelled(&d, instance), 0, "the orphan was not removed");
     rs_lambda_fn_t *fn = mkfn(&w, "dock", "app.ok", 10);
     call_t a;
