@@ -130,7 +130,8 @@ static int remove_patiently(const rs_docker_t *d, const char *id, int patience_m
 
 typedef struct orphans {
     rs_docker_t d; /* a copy: the pool may be gone before this thread ends */
-    char label[128];
+    char **ids;    /* listed before any container of ours exists */
+    size_t n;
 } orphans_t;
 
 /* a killed predecessor's containers: removed in the background (the engine may need
@@ -139,34 +140,40 @@ static void *orphans_main(void *arg)
 {
     orphans_t *o = arg;
     char err[256];
-    char **ids = NULL;
-    size_t n = 0;
-    if (rs_docker_list_by_label(&o->d, o->label, &ids, &n, err, sizeof(err)) < 0) {
-        rs_log_warn("lambda: cannot list leftover containers: %s", err);
-        free(o);
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (remove_patiently(&o->d, ids[i], 60000, err, sizeof(err)) < 0)
-            rs_log_warn("lambda: cannot remove leftover container %.12s: %s", ids[i], err);
+    for (size_t i = 0; i < o->n; i++) {
+        if (remove_patiently(&o->d, o->ids[i], 60000, err, sizeof(err)) < 0)
+            rs_log_warn("lambda: cannot remove leftover container %.12s: %s", o->ids[i], err);
         else
-            rs_log_notice("lambda: removed leftover container %.12s", ids[i]);
+            rs_log_notice("lambda: removed leftover container %.12s", o->ids[i]);
     }
-    rs_docker_ids_free(ids, n);
+    rs_docker_ids_free(o->ids, o->n);
     free(o);
     return NULL;
 }
 
+/* List the leftovers now, while the pool has created nothing (so only a predecessor's
+ * containers carry our label), and remove them in the background. */
 static void d_cleanup_orphans(void *state)
 {
     dstate_t *s = state;
+    char label[128], err[256];
     orphans_t *o = calloc(1, sizeof(*o));
     pthread_t t;
     pthread_attr_t at;
     if (o == NULL)
         return;
     o->d = s->d;
-    snprintf(o->label, sizeof(o->label), "io.ruststack.instance=%s", s->instance);
+    snprintf(label, sizeof(label), "io.ruststack.instance=%s", s->instance);
+    if (rs_docker_list_by_label(&s->d, label, &o->ids, &o->n, err, sizeof(err)) < 0) {
+        rs_log_warn("lambda: cannot list leftover containers: %s", err);
+        free(o);
+        return;
+    }
+    if (o->n == 0) {
+        rs_docker_ids_free(o->ids, o->n);
+        free(o);
+        return;
+    }
     pthread_attr_init(&at);
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
     if (pthread_create(&t, &at, orphans_main, o) != 0)
