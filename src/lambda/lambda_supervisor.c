@@ -29,6 +29,7 @@
 #include "rs/err.h"
 #include "rs/ipc.h"
 #include "rs/log.h"
+#include "rs/metrics.h"
 
 typedef struct job {
     rs_ipc_conn_t *conn;
@@ -193,6 +194,18 @@ void rs_lambda_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, 
         if (rs_sig_reopen) {
             rs_sig_reopen = 0;
             rs_log_reopen();
+        }
+        if (pool != NULL) {
+            /* pool sizes for /_ruststack/metrics, in the supervisor's own writer slot */
+            rs_lambda_pool_stats_t ps;
+            rs_metrics_t *m = rs_metrics_current();
+            unsigned slot = conf->workers + 1;
+            rs_lambda_pool_stats(pool, &ps);
+            rs_metrics_gauge(m, slot, "lambda_environments", ps.envs_total);
+            rs_metrics_gauge(m, slot, "lambda_environments_busy", ps.envs_busy);
+            rs_metrics_gauge(m, slot, "lambda_cold_starts", (int64_t)ps.cold_starts);
+            rs_metrics_gauge(m, slot, "lambda_warm_starts", (int64_t)ps.warm_starts);
+            rs_metrics_gauge(m, slot, "lambda_timeouts", (int64_t)ps.timeouts);
         }
         struct timespec ts = {1, 0};
         ppoll(NULL, 0, &ts, &wait_mask);

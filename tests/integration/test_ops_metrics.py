@@ -60,3 +60,30 @@ def test_service_gauges(endpoint):
     s = scrape(endpoint)
     for svc in ("dynamodb", "lambda"):
         assert 'ruststack_service_up{service="%s"}' % svc in s
+
+
+def test_lambda_pool_gauges(lambda_process_server):
+    import io
+    import time
+    import zipfile
+
+    from conftest import make_lambda_client
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("m.py", "def handler(e, c):\n    return 1\n")
+    lam = make_lambda_client(lambda_process_server.endpoint)
+    lam.create_function(FunctionName="metrics-fn", Runtime="python3.12", Handler="m.handler",
+                        Role="arn:aws:iam::000000000000:role/r", Code={"ZipFile": buf.getvalue()})
+    assert lam.invoke(FunctionName="metrics-fn")["StatusCode"] == 200
+    deadline = time.monotonic() + 5  # the supervisor publishes them every second
+    s = {}
+    while time.monotonic() < deadline:
+        s = scrape(lambda_process_server.endpoint)
+        if s.get("ruststack_lambda_environments", 0) >= 1:
+            break
+        time.sleep(0.2)
+    assert s.get("ruststack_lambda_environments", 0) >= 1, sorted(s)[:40]
+    assert s.get("ruststack_lambda_cold_starts", 0) >= 1
+    assert s["ruststack_lambda_environments_busy"] == 0
+    lam.delete_function(FunctionName="metrics-fn")
