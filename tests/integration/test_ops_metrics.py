@@ -80,7 +80,9 @@ def test_lambda_pool_gauges(lambda_process_server):
     s = {}
     while time.monotonic() < deadline:
         s = scrape(lambda_process_server.endpoint)
-        if s.get("ruststack_lambda_environments", 0) >= 1:
+        # published once a second: wait for a sample taken after the invoke ended
+        if (s.get("ruststack_lambda_environments", 0) >= 1
+                and s.get("ruststack_lambda_environments_busy", 1) == 0):
             break
         time.sleep(0.2)
     assert s.get("ruststack_lambda_environments", 0) >= 1, sorted(s)[:40]
