@@ -49,9 +49,6 @@ int rs_ipc_write_frame(int fd, int type, uint64_t id, const char *meta, size_t m
                        const void *body, size_t body_len);
 int rs_ipc_read_frame(int fd, rs_ipc_hdr_t *h, char **meta, void **body);
 
-/* Drop the first `done` bytes of an iovec array after a partial writev. */
-struct iovec;
-void rs_iov_advance(struct iovec **iov, int *n, size_t done);
 
 /* Path of a supervisor's socket: <runtime_dir>/<name>.sock (name "ddb" or "lambda"). */
 void rs_ipc_socket_path(const char *runtime_dir, const char *name, char *out, size_t outlen);

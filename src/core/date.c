@@ -243,10 +243,3 @@ int rs_amz_date_parse(const char *s, size_t n, int64_t *sec)
     return rs_civil_to_secs(&t, sec);
 }
 
-int64_t rs_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}

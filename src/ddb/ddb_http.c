@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "ddb/ddb_int.h"
+#include "rs/os.h"
 #include "rs/err.h"
 #include "rs/ipc.h"
 #include "rs/sigv4.h"
@@ -34,13 +35,6 @@
 #define SECRET "ruststack-ddb-local"
 #define HEAD_MAX (64 * 1024)
 #define MAX_RESP_BODY (64u * 1024 * 1024)
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void rs_ddb_conn_init(rs_ddb_conn_t *c)
 {
@@ -199,7 +193,7 @@ void rs_ddb_sign(const rs_ddb_req_t *req, const char *host, int64_t now, char *a
 static int wait_fd(int fd, short ev, int64_t deadline)
 {
     for (;;) {
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - rs_mono_ms();
         if (left <= 0)
             return RS_EAGAIN;
         struct pollfd p = {.fd = fd, .events = ev};
@@ -473,7 +467,7 @@ static int exchange(rs_ddb_conn_t *c, const rs_ddb_req_t *req, int64_t deadline,
 int rs_ddb_http_do(rs_ddb_conn_t *c, uint16_t port, const rs_ddb_req_t *req, int timeout_ms,
                    rs_ddb_resp_t *resp)
 {
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = rs_mono_ms() + timeout_ms;
     resp->status = 0;
     resp->body = NULL;
     resp->body_len = 0;

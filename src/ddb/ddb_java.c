@@ -25,7 +25,8 @@
 #include <unistd.h>
 
 #include "ddb/ddb_int.h"
-#include "proc/supervisor.h"
+#include "rs/child.h"
+#include "rs/os.h"
 #include "rs/err.h"
 #include "rs/log.h"
 

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rs/os.h"
 #include "rs/docker.h"
 #include "rs/err.h"
 #include "docker_int.h"
@@ -52,14 +53,6 @@ int rs_docker_init(rs_docker_t *d, const char *socket_path, uint32_t timeout_ms)
     return 0;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait until fd is ready for `events` or the deadline (0: none) passes. */
 static int wait_fd(int fd, short events, int64_t deadline)
 {
@@ -69,7 +62,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
     for (;;) {
         int ms = -1;
         if (deadline != 0) {
-            int64_t left = deadline - now_ms();
+            int64_t left = deadline - rs_mono_ms();
             if (left <= 0) {
                 errno = ETIMEDOUT;
                 return RS_ERR;
@@ -105,7 +98,7 @@ static int connect_uds(const char *path, int64_t deadline, char *err, size_t err
         if (errno != EAGAIN) /* a Unix socket connects at once or not at all */
             break;
         /* listen backlog full: retry until the deadline */
-        if (deadline != 0 && now_ms() >= deadline) {
+        if (deadline != 0 && rs_mono_ms() >= deadline) {
             errno = ETIMEDOUT;
             break;
         }
@@ -224,7 +217,7 @@ int rs_docker_exchange(const rs_docker_t *d, const char *method, const char *pat
                        size_t body_len, int *status, char **resp_body, size_t *resp_len,
                        uint32_t timeout_ms, char *err, size_t errlen)
 {
-    int64_t deadline = timeout_ms == 0 ? 0 : now_ms() + timeout_ms;
+    int64_t deadline = timeout_ms == 0 ? 0 : rs_mono_ms() + timeout_ms;
     char head[2048];
     char *rb = NULL;
     size_t rl = 0;

@@ -23,6 +23,7 @@
 #include "http/apigw.h"
 #include "http/ddb_proxy.h"
 #include "http/ipc_client.h"
+#include "rs/os.h"
 #include "rs/codec.h"
 #include "http/lambda_proxy.h"
 #include "rs/err.h"
@@ -67,11 +68,11 @@ static void on_dispose(void *p)
         .path = rq->req.path,
         .status = rq->status,
         .bytes = rq->h2o->bytes_sent,
-        .latency_ms = (double)(rs_http_mono_us() - rq->start_us) / 1000.0,
+        .latency_ms = (double)(rs_mono_us() - rq->start_us) / 1000.0,
     };
     rs_log_access(&a);
     rs_metrics_request(rs_metrics_current(), rq->http->slot, a.service, a.operation, a.status,
-                       (uint64_t)(rs_http_mono_us() - rq->start_us), a.bytes);
+                       (uint64_t)(rs_mono_us() - rq->start_us), a.bytes);
     rs_http_resp_free(&rq->resp);
     rs_pool_clear(&rq->pool);
     rq->http->inflight--;
@@ -423,7 +424,7 @@ static int apigw_forward(reqstate_t *rq, h2o_req_t *req, const rs_route_t *route
     rs_buf_t ev;
     rs_buf_init(&ev);
     rs_apigw_event(&rq->pool, &rq->req, &t, rq->req.account, peer_ip(rq, req), http->conf->port,
-                   rs_http_now_ms(), rq->gw_id, &ev);
+                   rs_wall_ms(), rq->gw_id, &ev);
     rs_buf_t path;
     rs_buf_init(&path);
     rs_buf_appends(&path, "/2015-03-31/functions/");
@@ -460,7 +461,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     memset(rq, 0, sizeof(*rq));
     rq->http = http;
     rq->h2o = req;
-    rq->start_us = rs_http_mono_us();
+    rq->start_us = rs_mono_us();
     rs_pool_init(&rq->pool);
     rs_http_resp_init(&rq->resp, &rq->pool);
     rq->started = 1;

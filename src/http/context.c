@@ -12,14 +12,8 @@
 #include <unistd.h>
 
 #include "http/http_int.h"
+#include "rs/os.h"
 #include "rs/sigv4.h"
-
-int64_t rs_http_mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 void rs_http_ctx_init(rs_http_ctx_t *c, const rs_conf_t *conf, rs_store_t *st, unsigned slot,
                       pid_t master_pid)
@@ -29,7 +23,7 @@ void rs_http_ctx_init(rs_http_ctx_t *c, const rs_conf_t *conf, rs_store_t *st, u
     c->store = st;
     c->slot = slot;
     c->master_pid = master_pid;
-    c->started_ms = rs_http_now_ms();
+    c->started_ms = rs_wall_ms();
     for (uint32_t i = 0; i < conf->ncreds && i < RS_CONF_MAX_CREDS; i++) {
         c->creds[i].access_key = conf->creds[i].access_key;
         c->creds[i].secret_key = conf->creds[i].secret_key;
@@ -44,7 +38,7 @@ void rs_http_ctx_init(rs_http_ctx_t *c, const rs_conf_t *conf, rs_store_t *st, u
     c->s3.max_object_size = conf->s3_max_object_size;
     c->router.hostname = conf->hostname[0] ? conf->hostname : NULL;
     if (getrandom(&c->rng, sizeof(c->rng), GRND_NONBLOCK) != (ssize_t)sizeof(c->rng))
-        c->rng = (uint64_t)rs_http_now_ms() * 0x9E3779B97F4A7C15ull;
+        c->rng = (uint64_t)rs_wall_ms() * 0x9E3779B97F4A7C15ull;
     c->rng ^= (uint64_t)getpid() << 32;
     if (c->rng == 0)
         c->rng = 0x2545F4914F6CDD1Dull;
@@ -84,7 +78,7 @@ static rs_http_auth_t identity(rs_http_ctx_t *c, rs_http_req_t *req, int verify)
     memset(&a, 0, sizeof(a));
     snprintf(req->region, sizeof(req->region), "%s", c->conf->default_region);
     snprintf(req->account, sizeof(req->account), "%s", c->conf->default_account);
-    rs_auth_err_t ae = rs_auth_parse(req, rs_http_now_ms() / 1000, &a);
+    rs_auth_err_t ae = rs_auth_parse(req, rs_wall_ms() / 1000, &a);
     if (ae == RS_AUTHE_OK) {
         snprintf(req->access_key, sizeof(req->access_key), "%s", a.access_key);
         if (a.region[0] != '\0')

@@ -9,7 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "proc/supervisor.h"
+#include "rs/child.h"
+#include "rs/os.h"
 #include "rs/codec.h"
 #include "rs/conf.h"
 #include "rs/http.h"
@@ -75,16 +76,5 @@ int rs_ipc_reply_meta(const char *meta, size_t meta_len, struct json_object **ro
 void rs_ipc_reply_headers(const rs_http_req_t *req, rs_http_resp_t *resp, struct json_object *hdrs,
                           const char *default_ctype);
 
-/* Current time in ms (CLOCK_REALTIME) and monotonic ms / us clocks (the first two are
- * rs_now_ms of rs/codec.h and rs_mono_ms of proc/supervisor.h). */
-static inline int64_t rs_http_now_ms(void)
-{
-    return rs_now_ms();
-}
-static inline int64_t rs_http_mono_ms(void)
-{
-    return rs_mono_ms();
-}
-int64_t rs_http_mono_us(void);
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "http/http_int.h"
+#include "rs/os.h"
 #include "rs/metrics.h"
 #include "rs/err.h"
 #include "rs/log.h"
@@ -92,7 +93,7 @@ static void info(rs_http_ctx_t *c, rs_http_resp_t *resp)
     add_int(root, "worker_pid", getpid());
     add_int(root, "worker_slot", c->slot);
     add_int(root, "workers", c->conf->workers);
-    add_int(root, "worker_uptime_ms", rs_http_now_ms() - c->started_ms);
+    add_int(root, "worker_uptime_ms", rs_wall_ms() - c->started_ms);
     add_int(root, "worker_requests", (int64_t)c->served);
     add_str(root, "shm_name", c->conf->shm_name);
     add_int(root, "port", c->conf->port);

@@ -13,6 +13,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "rs/os.h"
 #include "rs/err.h"
 #include "rs/ipc.h"
 
@@ -38,34 +39,6 @@ void rs_ipc_hdr_init(rs_ipc_hdr_t *h, int type, uint64_t id, size_t meta_len, si
     h->body_len = (uint32_t)body_len;
 }
 
-void rs_iov_advance(struct iovec **iov, int *n, size_t done)
-{
-    while (*n > 0 && done >= (*iov)->iov_len) {
-        done -= (*iov)->iov_len;
-        (*iov)++;
-        (*n)--;
-    }
-    if (*n > 0) {
-        (*iov)->iov_base = (char *)(*iov)->iov_base + done;
-        (*iov)->iov_len -= done;
-    }
-}
-
-/* writev until everything is out; iov is consumed in place */
-static int write_all(int fd, struct iovec *iov, int n)
-{
-    while (n > 0) {
-        ssize_t w = writev(fd, iov, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return RS_ERR;
-        }
-        rs_iov_advance(&iov, &n, (size_t)w);
-    }
-    return 0;
-}
-
 int rs_ipc_write_frame(int fd, int type, uint64_t id, const char *meta, size_t meta_len,
                        const void *body, size_t body_len)
 {
@@ -87,32 +60,14 @@ int rs_ipc_write_frame(int fd, int type, uint64_t id, const char *meta, size_t m
         iov[n].iov_base = (void *)body;
         iov[n++].iov_len = body_len;
     }
-    return write_all(fd, iov, n);
-}
-
-static int read_all(int fd, void *p, size_t n)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, (char *)p + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return RS_ERR;
-        if (r == 0) {
-            errno = 0;
-            return RS_ERR;
-        }
-        got += (size_t)r;
-    }
-    return 0;
+    return rs_writev_all(fd, iov, n, -1);
 }
 
 int rs_ipc_read_frame(int fd, rs_ipc_hdr_t *h, char **meta, void **body)
 {
     *meta = NULL;
     *body = NULL;
-    if (read_all(fd, h, sizeof(*h)) != 0)
+    if (rs_read_full(fd, h, sizeof(*h), -1) != 0)
         return RS_ERR;
     if (rs_ipc_hdr_check(h) != 0)
         return RS_EINVAL;
@@ -125,7 +80,7 @@ int rs_ipc_read_frame(int fd, rs_ipc_hdr_t *h, char **meta, void **body)
         errno = ENOMEM;
         return RS_ERR;
     }
-    if (read_all(fd, m, h->meta_len) != 0 || read_all(fd, b, h->body_len) != 0) {
+    if (rs_read_full(fd, m, h->meta_len, -1) != 0 || rs_read_full(fd, b, h->body_len, -1) != 0) {
         int e = errno;
         free(m);
         free(b);

@@ -21,6 +21,7 @@
 
 #include "lambda/lambda_code.h"
 #include "lambda/lambda_registry.h"
+#include "rs/os.h"
 #include "rs/codec.h"
 #include "rs/err.h"
 #include "rs/log.h"
@@ -66,7 +67,7 @@ void rs_lambda_uuid(char out[37])
         int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
         if (fd < 0 || read(fd, b, sizeof(b)) != (ssize_t)sizeof(b)) {
             for (size_t i = 0; i < sizeof(b); i++)
-                b[i] = (uint8_t)(rand() ^ (int)(rs_now_ms() >> (i % 8)));
+                b[i] = (uint8_t)(rand() ^ (int)(rs_wall_ms() >> (i % 8)));
         }
         if (fd >= 0)
             close(fd);

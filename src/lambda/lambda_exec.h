@@ -12,7 +12,8 @@
 #include <stdint.h>
 
 #include "lambda/lambda_int.h"
-#include "proc/supervisor.h"
+#include "rs/child.h"
+#include "rs/os.h"
 #include "rs/codec.h"
 #include "rs/conf.h"
 
@@ -70,17 +71,6 @@ void rs_rapi_notify_exit(rs_rapi_t *r, int exit_status);
 /* Close the listener and every connection, wake every waiter, wait for the threads. */
 void rs_rapi_stop(rs_rapi_t *r);
 void rs_rapi_destroy(rs_rapi_t *r);
-
-/* CLOCK_MONOTONIC ms and ms since the epoch (rs_mono_ms of proc/supervisor.h and rs_now_ms
- * of rs/codec.h) */
-static inline int64_t rs_lambda_mono_ms(void)
-{
-    return rs_mono_ms();
-}
-static inline int64_t rs_lambda_epoch_ms(void)
-{
-    return rs_now_ms();
-}
 
 /* ---- executors (lambda_exec_process.c, lambda_exec_docker.c) -------------------------- */
 

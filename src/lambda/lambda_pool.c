@@ -23,6 +23,7 @@
 
 #include "lambda/lambda_exec.h"
 #include "lambda/lambda_int.h"
+#include "rs/os.h"
 #include "rs/err.h"
 #include "rs/log.h"
 
@@ -72,12 +73,7 @@ static int same_fn(const rs_lambda_fn_t *a, const rs_lambda_fn_t *b)
 
 static void cond_wait_ms(rs_lambda_pool_t *p, int64_t ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t ns = ts.tv_nsec + (ms % 1000) * 1000000;
-    ts.tv_sec += ms / 1000 + ns / 1000000000;
-    ts.tv_nsec = ns % 1000000000;
-    pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+    rs_cond_wait_ms(&p->cv, &p->mu, ms);
 }
 
 /* Unlink e from the list (pool lock held). */
@@ -135,7 +131,7 @@ static void *reaper_main(void *arg)
     pthread_mutex_lock(&p->mu);
     while (!p->stopping) {
         cond_wait_ms(p, 1000);
-        int64_t now = rs_lambda_mono_ms();
+        int64_t now = rs_mono_ms();
         env_t *dead = NULL;
         for (env_t *e = p->envs, *n; e; e = n) {
             n = e->next;
@@ -191,11 +187,7 @@ int rs_lambda_pool_create(const rs_conf_t *conf, rs_lambda_pool_t **out, char *w
         return rc < 0 ? rc : RS_ERR;
     }
     ops->cleanup_orphans(p->xstate);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    rs_cond_init_mono(&p->cv);
     pthread_mutex_init(&p->mu, NULL);
     if (pthread_create(&p->reaper, NULL, reaper_main, p) != 0) {
         ops->fini(p->xstate);
@@ -346,9 +338,8 @@ static int cold_start(run_t *r)
     rs_lexec_spec_t spec = {
         .fn = fn, .envp = envp, .env_dir = e->dir, .log_path = e->log_path, .tmp_dir = e->tmp_dir};
     char err[200] = "";
-    int64_t t0 = rs_lambda_mono_ms();
-    struct timespec c0, c1;
-    clock_gettime(CLOCK_MONOTONIC, &c0);
+    int64_t t0 = rs_mono_ms();
+    int64_t c0 = rs_mono_ns();
     int rc = p->ops->start(p->xstate, &spec, &e->x, err, sizeof(err));
     rs_lambda_env_free(envp);
     if (rc < 0) {
@@ -368,8 +359,7 @@ static int cold_start(run_t *r)
     int64_t limit = ((int64_t)p->conf.lambda_start_timeout + fn->timeout_s) * 1000;
     rs_rapi_outcome_t o;
     rs_rapi_wait(e->rapi, t0 + limit, &o);
-    clock_gettime(CLOCK_MONOTONIC, &c1);
-    r->init_ms = (double)(c1.tv_sec - c0.tv_sec) * 1e3 + (double)(c1.tv_nsec - c0.tv_nsec) / 1e6;
+    r->init_ms = (double)(rs_mono_ns() - c0) / 1e6;
     r->init_bytes = file_size(e->log_path);
     switch (o.event) {
     case RS_RAPI_READY:
@@ -408,13 +398,13 @@ static void run_invoke(run_t *r)
     char trace[128];
     rs_lambda_trace_id(trace, sizeof(trace));
     rs_rapi_invocation_t ri = {.request_id = inv->request_id,
-                               .deadline_epoch_ms = rs_lambda_epoch_ms() + timeout_ms,
+                               .deadline_epoch_ms = rs_wall_ms() + timeout_ms,
                                .invoked_arn = inv->invoked_arn ? inv->invoked_arn : e->fn->arn,
                                .trace_id = trace,
                                .client_context = inv->client_context,
                                .payload = inv->payload,
                                .payload_len = inv->payload_len};
-    int64_t t0 = rs_lambda_mono_ms();
+    int64_t t0 = rs_mono_ms();
     if (rs_rapi_invoke(e->rapi, &ri) < 0) {
         snprintf(r->out->service_error, sizeof(r->out->service_error),
                  "the execution environment refused the invocation");
@@ -602,7 +592,7 @@ static int free_slot(rs_lambda_pool_t *p, const rs_lambda_fn_t *fn)
 static env_t *acquire(rs_lambda_pool_t *p, const rs_lambda_invoke_t *inv, int *cold, env_t **dead)
 {
     const rs_lambda_fn_t *fn = inv->fn;
-    int64_t deadline = rs_lambda_mono_ms() + (int64_t)fn->timeout_s * 1000;
+    int64_t deadline = rs_mono_ms() + (int64_t)fn->timeout_s * 1000;
     for (;;) {
         if (p->stopping)
             return NULL;
@@ -658,7 +648,7 @@ static env_t *acquire(rs_lambda_pool_t *p, const rs_lambda_invoke_t *inv, int *c
             *cold = 1;
             return e;
         }
-        int64_t now = rs_lambda_mono_ms();
+        int64_t now = rs_mono_ms();
         if (now >= deadline)
             return NULL;
         cond_wait_ms(p, deadline - now);
@@ -700,13 +690,11 @@ int rs_lambda_pool_invoke(rs_lambda_pool_t *p, const rs_lambda_invoke_t *inv,
         if (truncate(e->log_path, 0) < 0)
             rs_log_warn("lambda: cannot truncate %s: %s", e->log_path, strerror(errno));
     }
-    struct timespec c0, c1;
     int done = cold ? cold_start(&r) : 0;
-    clock_gettime(CLOCK_MONOTONIC, &c0);
+    int64_t c0 = rs_mono_ns();
     if (!done)
         run_invoke(&r);
-    clock_gettime(CLOCK_MONOTONIC, &c1);
-    double dur = (double)(c1.tv_sec - c0.tv_sec) * 1e3 + (double)(c1.tv_nsec - c0.tv_nsec) / 1e6;
+    double dur = (double)(rs_mono_ns() - c0) / 1e6;
     if (out->service_error[0]) {
         r.env_dead = 1;
     } else {
@@ -728,7 +716,7 @@ int rs_lambda_pool_invoke(rs_lambda_pool_t *p, const rs_lambda_invoke_t *inv,
         gone = e;
     } else {
         e->state = E_IDLE;
-        e->last_used = rs_lambda_mono_ms();
+        e->last_used = rs_mono_ms();
     }
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);

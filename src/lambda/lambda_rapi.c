@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "lambda/lambda_exec.h"
+#include "rs/os.h"
 #include "rs/err.h"
 #include "rs/http.h"
 
@@ -78,11 +79,7 @@ int rs_rapi_create(rs_rapi_t **out)
     rs_rapi_t *r = calloc(1, sizeof(*r));
     if (!r)
         return RS_ENOMEM;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&r->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    rs_cond_init_mono(&r->cv);
     pthread_mutex_init(&r->mu, NULL);
     r->listen_fd = -1;
     r->phase = P_INIT;
@@ -315,14 +312,7 @@ static int handle_next(rs_rapi_t *r, int fd)
      * not be handed an invocation it will never see */
     int gone = 0;
     while (!r->have_inv && !r->stopping && !(gone = peer_gone(fd))) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_nsec += 500000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+        rs_cond_wait_ms(&r->cv, &r->mu, 500);
     }
     if (r->stopping || gone || peer_gone(fd)) {
         pthread_mutex_unlock(&r->mu);
@@ -650,17 +640,12 @@ void rs_rapi_wait(rs_rapi_t *r, int64_t deadline_mono_ms, rs_rapi_outcome_t *out
             pthread_cond_wait(&r->cv, &r->mu);
             continue;
         }
-        int64_t now = rs_lambda_mono_ms();
+        int64_t now = rs_mono_ms();
         if (now >= deadline_mono_ms) {
             out->event = RS_RAPI_TIMEOUT;
             break;
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t ns = ts.tv_nsec + (deadline_mono_ms - now) % 1000 * 1000000;
-        ts.tv_sec += (deadline_mono_ms - now) / 1000 + ns / 1000000000;
-        ts.tv_nsec = ns % 1000000000;
-        pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+        rs_cond_wait_ms(&r->cv, &r->mu, deadline_mono_ms - now);
     }
     pthread_mutex_unlock(&r->mu);
 }

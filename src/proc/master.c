@@ -26,7 +26,8 @@
 #include "ddb/ddb.h"
 #include "lambda/lambda.h"
 #include "proc/proc.h"
-#include "proc/supervisor.h"
+#include "rs/child.h"
+#include "rs/os.h"
 #include "rs/err.h"
 #include "rs/log.h"
 #include "rs/metrics.h"
@@ -74,13 +75,6 @@ static struct {
     sup_t sups[NSUPS]; /* the ddb and lambda supervisors */
     int ready_sent;    /* systemd has been told READY=1 */
 } M;
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int open_listener(const char *addr, unsigned port, int *out)
 {
@@ -192,13 +186,13 @@ static void spawn(unsigned i)
     pid_t pid = fork();
     if (pid < 0) {
         rs_log(RS_LOG_ALERT, NULL, "fork failed for slot %u: %m", i);
-        w->next_spawn_ms = mono_ms() + 1000;
+        w->next_spawn_ms = rs_mono_ms() + 1000;
         return;
     }
     if (pid == 0)
         rs_worker_run(&M.conf, M.st, M.lfd, i, M.pid);
     w->pid = pid;
-    w->started_ms = mono_ms();
+    w->started_ms = rs_mono_ms();
     w->conf_gen = M.conf_gen;
     w->retiring = 0;
     rs_log(RS_LOG_INFO, NULL, "started worker %d in slot %u", (int)pid, i);
@@ -218,7 +212,7 @@ static void begin_stop(int code, const char *why)
     M.stopping = 1;
     M.exit_code = code;
     rs_notify("STOPPING=1\nSTATUS=stopping");
-    M.deadline_ms = mono_ms() + (int64_t)M.conf.shutdown_timeout * 1000 + 1000;
+    M.deadline_ms = rs_mono_ms() + (int64_t)M.conf.shutdown_timeout * 1000 + 1000;
     rs_log(RS_LOG_NOTICE, NULL, "%s: stopping %u worker(s) gracefully", why, alive());
     signal_all(SIGTERM);
 }
@@ -226,7 +220,7 @@ static void begin_stop(int code, const char *why)
 static void reaped(unsigned i, int status)
 {
     wslot_t *w = &M.slots[i];
-    int64_t now = mono_ms();
+    int64_t now = rs_mono_ms();
     char how[96];
     rs_child_describe(status, how, sizeof(how));
     rs_store_slot_mark_dead(M.st, i);
@@ -282,7 +276,7 @@ static void reap(void)
             if (M.sups[i].child.pid == pid)
                 sp = &M.sups[i];
         if (sp != NULL) {
-            int64_t delay = rs_child_reaped(&sp->child, status, mono_ms());
+            int64_t delay = rs_child_reaped(&sp->child, status, rs_mono_ms());
             char why[96];
             snprintf(why, sizeof(why), "the %s is restarting%s", sp->child.name,
                      delay > 0 ? " (backoff)" : "");
@@ -391,7 +385,7 @@ static int64_t notify_ready(int64_t now, int64_t wake)
 static int serve(const sigset_t *wait_mask)
 {
     for (;;) {
-        int64_t now = mono_ms(), wake = now + 1000;
+        int64_t now = rs_mono_ms(), wake = now + 1000;
         if (rs_sig_child) {
             rs_sig_child = 0;
             reap();
@@ -444,7 +438,7 @@ static int serve(const sigset_t *wait_mask)
                 roll_step();
             wake = notify_ready(now, wake);
         }
-        int64_t ms = wake - mono_ms();
+        int64_t ms = wake - rs_mono_ms();
         if (ms < 1)
             ms = 1;
         struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};

@@ -14,18 +14,12 @@
 
 #include "http/server.h"
 #include "proc/proc.h"
+#include "rs/os.h"
 #include "rs/err.h"
 #include "rs/log.h"
 
 /* after the last request ended, idle keep-alive connections get this long to go away */
 #define IDLE_GRACE_MS 1000
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void tick(void *arg)
 {
@@ -75,7 +69,7 @@ void rs_worker_run(const rs_conf_t *conf, rs_store_t *st, int listen_fd, unsigne
         }
         if (!draining && (rs_sig_stop || getppid() != master_pid)) {
             draining = 1;
-            deadline = mono_ms() + (int64_t)conf->shutdown_timeout * 1000;
+            deadline = rs_mono_ms() + (int64_t)conf->shutdown_timeout * 1000;
             rs_log(RS_LOG_INFO, NULL, "draining: %llu request(s) in flight",
                    (unsigned long long)rs_server_inflight(srv));
             rs_server_shutdown(srv);
@@ -84,7 +78,7 @@ void rs_worker_run(const rs_conf_t *conf, rs_store_t *st, int listen_fd, unsigne
             continue;
         if (rs_server_quiet(srv))
             break;
-        int64_t now = mono_ms();
+        int64_t now = rs_mono_ms();
         if (rs_server_inflight(srv) == 0) {
             if (idle_since == 0)
                 idle_since = now;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rs/os.h"
 #include "rs/codec.h"
 #include "s3/s3_int.h"
 
@@ -319,7 +320,7 @@ void rs_s3_handle(rs_s3_ctx_t *ctx, rs_http_req_t *req, const rs_route_t *route,
     c->req = req;
     c->resp = resp;
     c->pool = req->pool;
-    c->now_ms = rs_now_ms();
+    c->now_ms = rs_wall_ms();
     c->is_head = strcmp(req->method, "HEAD") == 0;
     req->service = "s3";
     req->operation = "Unknown";

@@ -19,6 +19,7 @@
 
 #include "fuzz.h"
 #include "lambda/lambda_exec.h"
+#include "rs/os.h"
 #include "rs/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -86,7 +87,7 @@ static void warm_up(rs_rapi_t *r)
     close(sv[0]);
     pthread_join(thr, NULL);
     rs_rapi_outcome_t out;
-    rs_rapi_wait(r, rs_lambda_mono_ms(), &out); /* READY */
+    rs_rapi_wait(r, rs_mono_ms(), &out); /* READY */
     if (out.event != RS_RAPI_READY)
         abort();
     free(out.payload);
@@ -118,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     close(sv[0]);
     rs_rapi_outcome_t out;
     memset(&out, 0, sizeof(out));
-    rs_rapi_wait(r, rs_lambda_mono_ms(), &out);
+    rs_rapi_wait(r, rs_mono_ms(), &out);
     if (out.event > RS_RAPI_TIMEOUT)
         abort();
     if ((out.event == RS_RAPI_RESPONSE || out.event == RS_RAPI_ERROR) && out.payload &&

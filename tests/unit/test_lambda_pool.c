@@ -25,6 +25,7 @@
 
 #include "lambda/lambda_exec.h"
 #include "lambda/lambda_int.h"
+#include "rs/os.h"
 #include "rs/docker.h"
 #include "rs/log.h"
 
@@ -232,9 +233,9 @@ static void invoke_ex(world_t *w, rs_lambda_fn_t *fn, const char *event, int wan
                               .payload_len = strlen(event),
                               .client_context = cc,
                               .want_log = want_log};
-    int64_t t0 = rs_lambda_mono_ms();
+    int64_t t0 = rs_mono_ms();
     cr_assert_eq(rs_lambda_pool_invoke(w->pool, &inv, &c->res), 0);
-    c->ms = (double)(rs_lambda_mono_ms() - t0);
+    c->ms = (double)(rs_mono_ms() - t0);
     cr_assert_str_empty(c->res.service_error, "service error: %s", c->res.service_error);
     if (c->res.payload)
         c->json = json_tokener_parse(c->res.payload);
@@ -537,9 +538,9 @@ static void scenario_concurrency(const char *ex)
     rs_lambda_fn_t *fn = mkfn(&w, "par", "app.busy", 10);
     par_t ps[4];
     memset(ps, 0, sizeof(ps));
-    int64_t t0 = rs_lambda_mono_ms();
+    int64_t t0 = rs_mono_ms();
     run_parallel(&w, fn, ps, 4);
-    int64_t el = rs_lambda_mono_ms() - t0;
+    int64_t el = rs_mono_ms() - t0;
     cr_assert_eq(distinct_pids(ps, 4), 4);
     /* four environments prove the overlap: serialised invokes would reuse a warm one */
     fprintf(stderr,
@@ -557,9 +558,9 @@ static void scenario_concurrency(const char *ex)
     world_up(&w, ex, 2, NULL);
     fn = mkfn(&w, "par", "app.busy", 10);
     memset(ps, 0, sizeof(ps));
-    t0 = rs_lambda_mono_ms();
+    t0 = rs_mono_ms();
     run_parallel(&w, fn, ps, 4);
-    el = rs_lambda_mono_ms() - t0;
+    el = rs_mono_ms() - t0;
     cr_assert_eq(distinct_pids(ps, 4), 2);
     cr_assert_geq(el, 1600, "only %lld ms for 4 x 0.8 s on 2 environments", (long long)el);
     for (int i = 0; i < 4; i++)
@@ -608,9 +609,9 @@ static void scenario_throttle(const char *ex)
     new_rid(c.rid, sizeof(c.rid));
     rs_lambda_invoke_t inv = {
         .fn = short_fn, .request_id = c.rid, .payload = "{}", .payload_len = 2};
-    int64_t t0 = rs_lambda_mono_ms();
+    int64_t t0 = rs_mono_ms();
     cr_assert_eq(rs_lambda_pool_invoke(w.pool, &inv, &c.res), 0);
-    int64_t el = rs_lambda_mono_ms() - t0;
+    int64_t el = rs_mono_ms() - t0;
     cr_assert_eq(c.res.throttled, 1, "%s %s", c.res.service_error, c.res.payload);
     cr_assert(el >= 950 && el < 2400, "throttled after %lld ms", (long long)el);
     pthread_join(t, NULL);

@@ -13,7 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc/supervisor.h"
+#include "rs/child.h"
+#include "rs/os.h"
 #include "rs/log.h"
 
 static void exit3(void *arg)

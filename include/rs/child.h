@@ -1,11 +1,11 @@
 /*
- * supervisor.h: private to src/proc, src/ddb (and later src/lambda): one supervised child
+ * child.h: one supervised child
  * process: spawn (the child dies with its parent), the obituary log line, restart delay
  * with exponential backoff, and stop with TERM then KILL.
  * Runs in: master (the ddb/lambda supervisors) and supervisors (their own children).
  */
-#ifndef RS_PROC_SUPERVISOR_H
-#define RS_PROC_SUPERVISOR_H
+#ifndef RS_CHILD_H
+#define RS_CHILD_H
 
 #include <signal.h>
 #include <stdint.h>
@@ -50,8 +50,6 @@ void rs_child_stop(rs_child_t *c, int timeout_ms);
 
 /* Describe a wait status ("exited with code 1", "killed by signal 9 (Killed)"). */
 void rs_child_describe(int status, char *buf, size_t n);
-
-int64_t rs_mono_ms(void);
 
 /* A supervisor's main thread, before it starts threads: block the control signals
  * (TERM, INT, QUIT, USR1) and CHLD, so threads never take them; `wait_mask` receives the

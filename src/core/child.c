@@ -1,5 +1,5 @@
 /*
- * supervisor.c: supervised child processes (supervisor.h): spawn with
+ * child.c: supervised child processes (rs/child.h): spawn with
  * PR_SET_PDEATHSIG and optional output capture, obituaries, exponential restart
  * backoff, TERM-then-KILL stops. Runs in: master (its supervisors) and supervisors (their
  * children). No threads of its own; the caller's loop drives it.
@@ -17,16 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc/supervisor.h"
+#include "rs/child.h"
 #include "rs/err.h"
 #include "rs/log.h"
-
-int64_t rs_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "rs/os.h"
 
 void rs_child_init(rs_child_t *c, const char *name)
 {
