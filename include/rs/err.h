@@ -27,4 +27,14 @@ typedef enum rs_err {
 
 const char *rs_err_str(int err);
 
+/* The one assertion for broken invariants (programming errors, never bad input): always
+ * compiled in; prints what failed and where on stderr, then aborts. */
+#define RS_ASSERT(cond, what)                                                                      \
+    do {                                                                                           \
+        if (__builtin_expect(!(cond), 0))                                                          \
+            rs_assert_fail(__FILE__, __LINE__, #cond, (what));                                     \
+    } while (0)
+void rs_assert_fail(const char *file, int line, const char *cond, const char *what)
+    __attribute__((noreturn));
+
 #endif

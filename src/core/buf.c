@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rs/err.h"
 #include "rs/http.h"
 
 void rs_buf_init(rs_buf_t *b)
@@ -17,13 +18,12 @@ void rs_buf_init(rs_buf_t *b)
 }
 
 /* make room for `extra` more bytes plus a trailing NUL */
-static void rs_buf_reserve(rs_buf_t *b, size_t extra)
+static void buf_reserve(rs_buf_t *b, size_t extra)
 {
     size_t need, cap;
     char *d;
 
-    if (extra > SIZE_MAX - b->len - 1)
-        abort();
+    RS_ASSERT(extra <= SIZE_MAX - b->len - 1, "rs_buf size overflow");
     need = b->len + extra + 1;
     if (need <= b->cap)
         return;
@@ -31,17 +31,14 @@ static void rs_buf_reserve(rs_buf_t *b, size_t extra)
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     d = realloc(b->data, cap);
-    if (d == NULL) {
-        fputs("ruststack: out of memory in rs_buf\n", stderr);
-        abort();
-    }
+    RS_ASSERT(d != NULL, "out of memory in rs_buf");
     b->data = d;
     b->cap = cap;
 }
 
 void rs_buf_append(rs_buf_t *b, const void *p, size_t n)
 {
-    rs_buf_reserve(b, n);
+    buf_reserve(b, n);
     if (n > 0)
         memcpy(b->data + b->len, p, n);
     b->len += n;
@@ -63,7 +60,7 @@ void rs_buf_printf(rs_buf_t *b, const char *fmt, ...)
     va_end(ap);
     if (len < 0)
         return;
-    rs_buf_reserve(b, (size_t)len);
+    buf_reserve(b, (size_t)len);
     va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)len + 1, fmt, ap);
     va_end(ap);

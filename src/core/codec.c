@@ -39,7 +39,7 @@ size_t rs_base64_encode(const uint8_t *in, size_t n, char *out)
     return o;
 }
 
-static int rs_b64_val(unsigned char c)
+static int b64_val(unsigned char c)
 {
     if (c >= 'A' && c <= 'Z')
         return c - 'A';
@@ -80,7 +80,7 @@ long rs_base64_decode(const char *in, size_t n, uint8_t *out, size_t out_cap)
                 v[k] = 0;
                 continue;
             }
-            v[k] = rs_b64_val(c);
+            v[k] = b64_val(c);
             if (v[k] < 0)
                 return -1;
         }
@@ -144,7 +144,7 @@ int rs_hex_decode(const char *in, size_t n, uint8_t *out)
     return 0;
 }
 
-static int rs_unreserved(unsigned char c)
+static int unreserved(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
            c == '.' || c == '_' || c == '~';
@@ -160,7 +160,7 @@ char *rs_s3_urlencode(rs_pool_t *pool, const char *s, size_t n)
     r = rs_pool_alloc(pool, 3 * n + 1);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (rs_unreserved(c) || c == '/') {
+        if (unreserved(c) || c == '/') {
             r[o++] = (char)c;
         } else {
             r[o++] = '%';
@@ -178,7 +178,7 @@ void rs_uri_encode(rs_buf_t *out, const char *s, size_t n, int keep_slash)
 
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (rs_unreserved(c) || (keep_slash && c == '/'))
+        if (unreserved(c) || (keep_slash && c == '/'))
             continue;
         char esc[3] = {'%', rs_hex_upper[c >> 4], rs_hex_upper[c & 15]};
         if (i > start)

@@ -400,8 +400,8 @@ void rs_conf_defaults(rs_conf_t *c)
     char why[256];
     memset(c, 0, sizeof(*c));
     for (size_t i = 0; i < NOPTS; i++) {
-        if (set_opt(c, &opts[i], opts[i].def, why, sizeof(why)) != 0)
-            abort(); /* a broken default in the table above is a programming error */
+        int bad = set_opt(c, &opts[i], opts[i].def, why, sizeof(why));
+        RS_ASSERT(bad == 0, "a default in the option table is invalid");
     }
     c->creds_are_default = 1;
 }

@@ -25,7 +25,7 @@ typedef struct rs_civil {
 } rs_civil_t;
 
 /* days since 1970-01-01 for a civil date (H. Hinnant's algorithm) */
-static int64_t rs_days_from_civil(int64_t y, int m, int d)
+static int64_t days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -35,7 +35,7 @@ static int64_t rs_days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-static void rs_civil_from_secs(int64_t t, rs_civil_t *c)
+static void civil_from_secs(int64_t t, rs_civil_t *c)
 {
     int64_t days = t / 86400, rem = t % 86400;
 
@@ -58,7 +58,7 @@ static void rs_civil_from_secs(int64_t t, rs_civil_t *c)
     c->year = yoe + era * 400 + (c->mon <= 2);
 }
 
-static int rs_days_in_month(int64_t y, int m)
+static int days_in_month(int64_t y, int m)
 {
     static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
@@ -66,19 +66,18 @@ static int rs_days_in_month(int64_t y, int m)
     return dm[m - 1];
 }
 
-static int rs_civil_to_secs(const rs_civil_t *c, int64_t *out)
+static int civil_to_secs(const rs_civil_t *c, int64_t *out)
 {
-    if (c->mon < 1 || c->mon > 12 || c->day < 1 || c->day > rs_days_in_month(c->year, c->mon))
+    if (c->mon < 1 || c->mon > 12 || c->day < 1 || c->day > days_in_month(c->year, c->mon))
         return -1;
     if (c->hour > 23 || c->min > 59 || c->sec > 60)
         return -1;
-    *out =
-        rs_days_from_civil(c->year, c->mon, c->day) * 86400 + c->hour * 3600 + c->min * 60 + c->sec;
+    *out = days_from_civil(c->year, c->mon, c->day) * 86400 + c->hour * 3600 + c->min * 60 + c->sec;
     return 0;
 }
 
 /* four-digit year for output; years outside 0..9999 are clamped */
-static unsigned rs_year4(int64_t y)
+static unsigned year4(int64_t y)
 {
     return y < 0 ? 0u : y > 9999 ? 9999u : (unsigned)y;
 }
@@ -89,9 +88,9 @@ void rs_http_date(int64_t sec, char *out)
 
     char tmp[64];
 
-    rs_civil_from_secs(sec, &c);
+    civil_from_secs(sec, &c);
     snprintf(tmp, sizeof(tmp), "%s, %02d %s %04u %02d:%02d:%02d GMT", rs_wday[c.wday], c.day,
-             rs_mon[c.mon - 1], rs_year4(c.year), c.hour, c.min, c.sec);
+             rs_mon[c.mon - 1], year4(c.year), c.hour, c.min, c.sec);
     memcpy(out, tmp, 30);
     out[29] = '\0';
 }
@@ -107,9 +106,9 @@ void rs_iso8601_ms(int64_t ms, char *out)
     }
     char tmp[64];
 
-    rs_civil_from_secs(sec, &c);
-    snprintf(tmp, sizeof(tmp), "%04u-%02d-%02dT%02d:%02d:%02d.%03dZ", rs_year4(c.year), c.mon,
-             c.day, c.hour, c.min, c.sec, (int)frac);
+    civil_from_secs(sec, &c);
+    snprintf(tmp, sizeof(tmp), "%04u-%02d-%02dT%02d:%02d:%02d.%03dZ", year4(c.year), c.mon, c.day,
+             c.hour, c.min, c.sec, (int)frac);
     memcpy(out, tmp, 25);
     out[24] = '\0';
 }
@@ -119,7 +118,7 @@ typedef struct rs_cur {
     const char *p, *end;
 } rs_cur_t;
 
-static int rs_cur_digits(rs_cur_t *c, int min, int max, int *v)
+static int cur_digits(rs_cur_t *c, int min, int max, int *v)
 {
     int n = 0, val = 0;
 
@@ -134,7 +133,7 @@ static int rs_cur_digits(rs_cur_t *c, int min, int max, int *v)
     return 0;
 }
 
-static int rs_cur_lit(rs_cur_t *c, const char *lit)
+static int cur_lit(rs_cur_t *c, const char *lit)
 {
     size_t n = strlen(lit);
 
@@ -144,7 +143,7 @@ static int rs_cur_lit(rs_cur_t *c, const char *lit)
     return 0;
 }
 
-static int rs_cur_month(rs_cur_t *c, int *mon)
+static int cur_month(rs_cur_t *c, int *mon)
 {
     if (c->end - c->p < 3)
         return -1;
@@ -158,22 +157,22 @@ static int rs_cur_month(rs_cur_t *c, int *mon)
     return -1;
 }
 
-static int rs_cur_time(rs_cur_t *c, rs_civil_t *t)
+static int cur_time(rs_cur_t *c, rs_civil_t *t)
 {
-    if (rs_cur_digits(c, 2, 2, &t->hour) || rs_cur_lit(c, ":") || rs_cur_digits(c, 2, 2, &t->min) ||
-        rs_cur_lit(c, ":") || rs_cur_digits(c, 2, 2, &t->sec))
+    if (cur_digits(c, 2, 2, &t->hour) || cur_lit(c, ":") || cur_digits(c, 2, 2, &t->min) ||
+        cur_lit(c, ":") || cur_digits(c, 2, 2, &t->sec))
         return -1;
     return 0;
 }
 
 /* skip a day name from `names` followed by `sep`; returns 0 when one matched */
-static int rs_cur_wday(rs_cur_t *c, const char *const *names, const char *sep)
+static int cur_wday(rs_cur_t *c, const char *const *names, const char *sep)
 {
     for (int i = 0; i < 7; i++) {
         size_t n = strlen(names[i]);
         if ((size_t)(c->end - c->p) >= n && strncmp(c->p, names[i], n) == 0) {
             c->p += n;
-            return rs_cur_lit(c, sep);
+            return cur_lit(c, sep);
         }
     }
     return -1;
@@ -195,33 +194,31 @@ int rs_http_date_parse(const char *s, size_t n, int64_t *sec)
 
     /* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
     c = (rs_cur_t){s, s + n};
-    if (rs_cur_wday(&c, rs_wday, ", ") == 0 && rs_cur_digits(&c, 2, 2, &t.day) == 0 &&
-        rs_cur_lit(&c, " ") == 0 && rs_cur_month(&c, &t.mon) == 0 && rs_cur_lit(&c, " ") == 0 &&
-        rs_cur_digits(&c, 4, 4, &year) == 0 && rs_cur_lit(&c, " ") == 0 &&
-        rs_cur_time(&c, &t) == 0 && rs_cur_lit(&c, " GMT") == 0 && c.p == c.end) {
+    if (cur_wday(&c, rs_wday, ", ") == 0 && cur_digits(&c, 2, 2, &t.day) == 0 &&
+        cur_lit(&c, " ") == 0 && cur_month(&c, &t.mon) == 0 && cur_lit(&c, " ") == 0 &&
+        cur_digits(&c, 4, 4, &year) == 0 && cur_lit(&c, " ") == 0 && cur_time(&c, &t) == 0 &&
+        cur_lit(&c, " GMT") == 0 && c.p == c.end) {
         t.year = year;
-        return rs_civil_to_secs(&t, sec);
+        return civil_to_secs(&t, sec);
     }
     /* RFC 850: Sunday, 06-Nov-94 08:49:37 GMT (two-digit year: 70..99 -> 19xx) */
     c = (rs_cur_t){s, s + n};
-    if (rs_cur_wday(&c, rs_wday_long, ", ") == 0 && rs_cur_digits(&c, 2, 2, &t.day) == 0 &&
-        rs_cur_lit(&c, "-") == 0 && rs_cur_month(&c, &t.mon) == 0 && rs_cur_lit(&c, "-") == 0 &&
-        rs_cur_digits(&c, 2, 2, &year) == 0 && rs_cur_lit(&c, " ") == 0 &&
-        rs_cur_time(&c, &t) == 0 && rs_cur_lit(&c, " GMT") == 0 && c.p == c.end) {
+    if (cur_wday(&c, rs_wday_long, ", ") == 0 && cur_digits(&c, 2, 2, &t.day) == 0 &&
+        cur_lit(&c, "-") == 0 && cur_month(&c, &t.mon) == 0 && cur_lit(&c, "-") == 0 &&
+        cur_digits(&c, 2, 2, &year) == 0 && cur_lit(&c, " ") == 0 && cur_time(&c, &t) == 0 &&
+        cur_lit(&c, " GMT") == 0 && c.p == c.end) {
         t.year = year < 70 ? 2000 + year : 1900 + year;
-        return rs_civil_to_secs(&t, sec);
+        return civil_to_secs(&t, sec);
     }
     /* asctime: Sun Nov  6 08:49:37 1994 */
     c = (rs_cur_t){s, s + n};
-    if (rs_cur_wday(&c, rs_wday, " ") == 0 && rs_cur_month(&c, &t.mon) == 0 &&
-        rs_cur_lit(&c, " ") == 0) {
+    if (cur_wday(&c, rs_wday, " ") == 0 && cur_month(&c, &t.mon) == 0 && cur_lit(&c, " ") == 0) {
         if (c.p < c.end && *c.p == ' ')
             c.p++;
-        if (rs_cur_digits(&c, 1, 2, &t.day) == 0 && rs_cur_lit(&c, " ") == 0 &&
-            rs_cur_time(&c, &t) == 0 && rs_cur_lit(&c, " ") == 0 &&
-            rs_cur_digits(&c, 4, 4, &year) == 0 && c.p == c.end) {
+        if (cur_digits(&c, 1, 2, &t.day) == 0 && cur_lit(&c, " ") == 0 && cur_time(&c, &t) == 0 &&
+            cur_lit(&c, " ") == 0 && cur_digits(&c, 4, 4, &year) == 0 && c.p == c.end) {
             t.year = year;
-            return rs_civil_to_secs(&t, sec);
+            return civil_to_secs(&t, sec);
         }
     }
     return -1;
@@ -234,12 +231,10 @@ int rs_amz_date_parse(const char *s, size_t n, int64_t *sec)
     int year;
 
     memset(&t, 0, sizeof(t));
-    if (n != 16 || rs_cur_digits(&c, 4, 4, &year) || rs_cur_digits(&c, 2, 2, &t.mon) ||
-        rs_cur_digits(&c, 2, 2, &t.day) || rs_cur_lit(&c, "T") ||
-        rs_cur_digits(&c, 2, 2, &t.hour) || rs_cur_digits(&c, 2, 2, &t.min) ||
-        rs_cur_digits(&c, 2, 2, &t.sec) || rs_cur_lit(&c, "Z"))
+    if (n != 16 || cur_digits(&c, 4, 4, &year) || cur_digits(&c, 2, 2, &t.mon) ||
+        cur_digits(&c, 2, 2, &t.day) || cur_lit(&c, "T") || cur_digits(&c, 2, 2, &t.hour) ||
+        cur_digits(&c, 2, 2, &t.min) || cur_digits(&c, 2, 2, &t.sec) || cur_lit(&c, "Z"))
         return -1;
     t.year = year;
-    return rs_civil_to_secs(&t, sec);
+    return civil_to_secs(&t, sec);
 }
-

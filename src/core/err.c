@@ -2,6 +2,9 @@
  * err.c: human-readable names of the internal result codes (logs, tests).
  * Runs in: every process.
  */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "rs/err.h"
 
 const char *rs_err_str(int err)
@@ -42,4 +45,10 @@ const char *rs_err_str(int err)
     default:
         return "unknown error";
     }
+}
+
+void rs_assert_fail(const char *file, int line, const char *cond, const char *what)
+{
+    fprintf(stderr, "ruststack: %s:%d: %s (%s failed)\n", file, line, what, cond);
+    abort();
 }

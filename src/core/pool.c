@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rs/err.h"
 #include "rs/http.h"
 
 #define RS_POOL_CHUNK 4000 /* default chunk payload; bigger requests get their own chunk */
@@ -19,26 +20,18 @@ struct rs_pool_chunk {
     _Alignas(RS_POOL_ALIGN) unsigned char data[];
 };
 
-static void rs_pool_oom(void)
-{
-    fputs("ruststack: out of memory in rs_pool_alloc\n", stderr);
-    abort();
-}
-
 void rs_pool_init(rs_pool_t *p)
 {
     p->chunks = NULL;
 }
 
-static rs_pool_chunk_t *rs_pool_new_chunk(size_t size)
+static rs_pool_chunk_t *pool_new_chunk(size_t size)
 {
     rs_pool_chunk_t *c;
 
-    if (size > SIZE_MAX - sizeof(*c))
-        rs_pool_oom();
+    RS_ASSERT(size <= SIZE_MAX - sizeof(*c), "rs_pool chunk size overflow");
     c = malloc(sizeof(*c) + size);
-    if (c == NULL)
-        rs_pool_oom();
+    RS_ASSERT(c != NULL, "out of memory in rs_pool_alloc");
     c->next = NULL;
     c->size = size;
     c->used = 0;
@@ -50,8 +43,7 @@ void *rs_pool_alloc(rs_pool_t *p, size_t n)
     rs_pool_chunk_t *c = p->chunks;
     size_t need = (n + RS_POOL_ALIGN - 1) & ~(size_t)(RS_POOL_ALIGN - 1);
 
-    if (need < n)
-        rs_pool_oom();
+    RS_ASSERT(need >= n, "rs_pool_alloc size overflow");
     if (need == 0)
         need = RS_POOL_ALIGN;
     if (c != NULL && c->size - c->used >= need) {
@@ -61,7 +53,7 @@ void *rs_pool_alloc(rs_pool_t *p, size_t n)
     }
     if (need > RS_POOL_CHUNK / 4) {
         /* large block: own chunk, linked behind the current one so it stays in use */
-        rs_pool_chunk_t *big = rs_pool_new_chunk(need);
+        rs_pool_chunk_t *big = pool_new_chunk(need);
         big->used = need;
         if (c != NULL) {
             big->next = c->next;
@@ -71,7 +63,7 @@ void *rs_pool_alloc(rs_pool_t *p, size_t n)
         }
         return big->data;
     }
-    c = rs_pool_new_chunk(RS_POOL_CHUNK);
+    c = pool_new_chunk(RS_POOL_CHUNK);
     c->next = p->chunks;
     p->chunks = c;
     c->used = need;

@@ -34,7 +34,7 @@ int rs_pct_decode(rs_pool_t *pool, const char *s, size_t n, char **out, size_t *
 }
 
 /* decode, or keep the raw bytes when an escape is malformed */
-static char *rs_query_part(rs_pool_t *pool, const char *s, size_t n, size_t *len)
+static char *query_part(rs_pool_t *pool, const char *s, size_t n, size_t *len)
 {
     char *r;
 
@@ -66,9 +66,9 @@ size_t rs_query_parse(rs_pool_t *pool, const char *q, size_t qlen, rs_qparam_t *
             size_t nlen = eq ? (size_t)(eq - seg) : slen;
             size_t dummy;
             rs_qparam_t *p = &arr[n++];
-            p->name = rs_query_part(pool, seg, nlen, &dummy);
+            p->name = query_part(pool, seg, nlen, &dummy);
             if (eq != NULL) {
-                p->value = rs_query_part(pool, eq + 1, slen - nlen - 1, &p->value_len);
+                p->value = query_part(pool, eq + 1, slen - nlen - 1, &p->value_len);
                 p->has_value = 1;
             } else {
                 p->value = rs_pool_strndup(pool, "", 0);

@@ -19,7 +19,7 @@ typedef struct rs_chunk_cur {
 } rs_chunk_cur_t;
 
 /* find the CRLF ending the current line; returns line length or -1 */
-static long rs_chunk_line(const rs_chunk_cur_t *c)
+static long chunk_line(const rs_chunk_cur_t *c)
 {
     size_t avail = (size_t)(c->end - c->p);
 
@@ -32,7 +32,7 @@ static long rs_chunk_line(const rs_chunk_cur_t *c)
     return -1;
 }
 
-static int rs_is_hex64(const uint8_t *s, size_t n)
+static int is_hex64(const uint8_t *s, size_t n)
 {
     if (n != RS_CHUNK_SIG_LEN)
         return 0;
@@ -43,7 +43,7 @@ static int rs_is_hex64(const uint8_t *s, size_t n)
 }
 
 /* "<hex>[;chunk-signature=<64hex>]" -> size and optional signature span */
-static int rs_chunk_header(const uint8_t *s, size_t n, uint64_t *size, const uint8_t **sig)
+static int chunk_header(const uint8_t *s, size_t n, uint64_t *size, const uint8_t **sig)
 {
     static const char ext[] = ";chunk-signature=";
     size_t i = 0, elen = sizeof(ext) - 1;
@@ -61,13 +61,13 @@ static int rs_chunk_header(const uint8_t *s, size_t n, uint64_t *size, const uin
     if (i == n)
         return 0;
     if (n - i != elen + RS_CHUNK_SIG_LEN || memcmp(s + i, ext, elen) != 0 ||
-        !rs_is_hex64(s + i + elen, RS_CHUNK_SIG_LEN))
+        !is_hex64(s + i + elen, RS_CHUNK_SIG_LEN))
         return RS_EINVAL;
     *sig = s + i + elen;
     return 0;
 }
 
-static int rs_chunk_trailer(rs_pool_t *pool, const uint8_t *s, size_t n, rs_chunked_result_t *out)
+static int chunk_trailer(rs_pool_t *pool, const uint8_t *s, size_t n, rs_chunked_result_t *out)
 {
     const uint8_t *colon = memchr(s, ':', n);
     size_t nlen, vstart, vend;
@@ -91,7 +91,7 @@ static int rs_chunk_trailer(rs_pool_t *pool, const uint8_t *s, size_t n, rs_chun
         if (name[i] >= 'A' && name[i] <= 'Z')
             name[i] = (char)(name[i] + 32);
     if (strcmp(name, "x-amz-trailer-signature") == 0) {
-        if (out->trailer_sig != NULL || !rs_is_hex64(s + vstart, vend - vstart))
+        if (out->trailer_sig != NULL || !is_hex64(s + vstart, vend - vstart))
             return RS_EINVAL;
         out->trailer_sig = rs_pool_strndup(pool, (const char *)s + vstart, vend - vstart);
         return 0;
@@ -107,7 +107,7 @@ static int rs_chunk_trailer(rs_pool_t *pool, const uint8_t *s, size_t n, rs_chun
 }
 
 /* grow a pool array by doubling (the old copy is left in the pool) */
-static void *rs_chunk_grow(rs_pool_t *pool, void *arr, size_t elem, size_t used, size_t *cap)
+static void *chunk_grow(rs_pool_t *pool, void *arr, size_t elem, size_t used, size_t *cap)
 {
     size_t ncap = *cap ? *cap * 2 : 8;
     void *n = rs_pool_alloc(pool, ncap * elem);
@@ -127,11 +127,11 @@ int rs_awschunked_decode(rs_pool_t *pool, const uint8_t *in, size_t len, rs_chun
     memset(out, 0, sizeof(*out));
     out->trailers = rs_pool_alloc(pool, RS_CHUNK_MAX_TRAILERS * sizeof(rs_hdr_t));
     for (;;) {
-        long ll = rs_chunk_line(&c);
+        long ll = chunk_line(&c);
         uint64_t size;
         const uint8_t *sig;
 
-        if (ll < 0 || rs_chunk_header(c.p, (size_t)ll, &size, &sig) != 0)
+        if (ll < 0 || chunk_header(c.p, (size_t)ll, &size, &sig) != 0)
             return RS_EINVAL;
         if (signed_chunks < 0)
             signed_chunks = sig != NULL;
@@ -140,7 +140,7 @@ int rs_awschunked_decode(rs_pool_t *pool, const uint8_t *in, size_t len, rs_chun
         if (sig != NULL) {
             if (out->nsigs == sig_cap)
                 out->chunk_sigs =
-                    rs_chunk_grow(pool, out->chunk_sigs, sizeof(char *), out->nsigs, &sig_cap);
+                    chunk_grow(pool, out->chunk_sigs, sizeof(char *), out->nsigs, &sig_cap);
             out->chunk_sigs[out->nsigs++] =
                 rs_pool_strndup(pool, (const char *)sig, RS_CHUNK_SIG_LEN);
         }
@@ -152,7 +152,7 @@ int rs_awschunked_decode(rs_pool_t *pool, const uint8_t *in, size_t len, rs_chun
         if (c.p[size] != '\r' || c.p[size + 1] != '\n')
             return RS_EINVAL;
         if (out->nseg == seg_cap)
-            out->segs = rs_chunk_grow(pool, out->segs, sizeof(struct iovec), out->nseg, &seg_cap);
+            out->segs = chunk_grow(pool, out->segs, sizeof(struct iovec), out->nseg, &seg_cap);
         out->segs[out->nseg].iov_base = (void *)(uintptr_t)c.p;
         out->segs[out->nseg].iov_len = (size_t)size;
         out->nseg++;
@@ -163,14 +163,14 @@ int rs_awschunked_decode(rs_pool_t *pool, const uint8_t *in, size_t len, rs_chun
     for (;;) {
         long ll;
 
-        ll = rs_chunk_line(&c);
+        ll = chunk_line(&c);
         if (ll < 0)
             return RS_EINVAL;
         if (ll == 0) {
             c.p += 2;
             break;
         }
-        if (rs_chunk_trailer(pool, c.p, (size_t)ll, out) != 0)
+        if (chunk_trailer(pool, c.p, (size_t)ll, out) != 0)
             return RS_EINVAL;
         c.p += ll + 2;
     }

@@ -19,7 +19,7 @@ static uint32_t rs_t32[8][256];
 static uint32_t rs_t32c[8][256];
 static uint64_t rs_t64[8][256];
 
-static void rs_crc32_tables(uint32_t t[8][256], uint32_t poly)
+static void crc32_tables(uint32_t t[8][256], uint32_t poly)
 {
     for (uint32_t i = 0; i < 256; i++) {
         uint32_t c = i;
@@ -34,8 +34,8 @@ static void rs_crc32_tables(uint32_t t[8][256], uint32_t poly)
 
 __attribute__((constructor)) static void rs_checksum_init(void)
 {
-    rs_crc32_tables(rs_t32, RS_POLY_CRC32);
-    rs_crc32_tables(rs_t32c, RS_POLY_CRC32C);
+    crc32_tables(rs_t32, RS_POLY_CRC32);
+    crc32_tables(rs_t32c, RS_POLY_CRC32C);
     for (uint64_t i = 0; i < 256; i++) {
         uint64_t c = i;
         for (int k = 0; k < 8; k++)
@@ -47,7 +47,7 @@ __attribute__((constructor)) static void rs_checksum_init(void)
             rs_t64[k][i] = (rs_t64[k - 1][i] >> 8) ^ rs_t64[0][rs_t64[k - 1][i] & 0xff];
 }
 
-static uint32_t rs_crc32_run(const uint32_t t[8][256], uint32_t crc, const uint8_t *p, size_t n)
+static uint32_t crc32_run(const uint32_t t[8][256], uint32_t crc, const uint8_t *p, size_t n)
 {
     crc = ~crc;
     while (n >= 8) {
@@ -66,12 +66,12 @@ static uint32_t rs_crc32_run(const uint32_t t[8][256], uint32_t crc, const uint8
 
 uint32_t rs_crc32(uint32_t crc, const void *p, size_t n)
 {
-    return rs_crc32_run(rs_t32, crc, p, n);
+    return crc32_run(rs_t32, crc, p, n);
 }
 
 uint32_t rs_crc32c(uint32_t crc, const void *p, size_t n)
 {
-    return rs_crc32_run(rs_t32c, crc, p, n);
+    return crc32_run(rs_t32c, crc, p, n);
 }
 
 uint64_t rs_crc64nvme(uint64_t crc, const void *vp, size_t n)
@@ -111,7 +111,7 @@ static const rs_cksum_info_t rs_cksums[] = {
 };
 #define RS_NCKSUMS (sizeof(rs_cksums) / sizeof(rs_cksums[0]))
 
-static const rs_cksum_info_t *rs_cksum_find(int alg)
+static const rs_cksum_info_t *cksum_find(int alg)
 {
     for (size_t i = 0; i < RS_NCKSUMS; i++)
         if (rs_cksums[i].alg == alg)
@@ -138,23 +138,23 @@ int rs_checksum_alg_parse(const char *name, size_t n)
 
 const char *rs_checksum_alg_name(int alg)
 {
-    const rs_cksum_info_t *c = rs_cksum_find(alg);
+    const rs_cksum_info_t *c = cksum_find(alg);
     return c ? c->name : NULL;
 }
 
 const char *rs_checksum_header(int alg)
 {
-    const rs_cksum_info_t *c = rs_cksum_find(alg);
+    const rs_cksum_info_t *c = cksum_find(alg);
     return c ? c->header : NULL;
 }
 
 size_t rs_checksum_len(int alg)
 {
-    const rs_cksum_info_t *c = rs_cksum_find(alg);
+    const rs_cksum_info_t *c = cksum_find(alg);
     return c ? c->len : 0;
 }
 
-static size_t rs_evp_digest(const EVP_MD *md, const struct iovec *iov, size_t n, uint8_t *out)
+static size_t evp_digest(const EVP_MD *md, const struct iovec *iov, size_t n, uint8_t *out)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned int len = 0;
@@ -194,9 +194,9 @@ size_t rs_checksum_compute(int alg, const struct iovec *iov, size_t n, uint8_t *
             out[k] = (uint8_t)(c64 >> (56 - 8 * k));
         return 8;
     case RS_CKSUM_SHA1:
-        return rs_evp_digest(EVP_sha1(), iov, n, out);
+        return evp_digest(EVP_sha1(), iov, n, out);
     case RS_CKSUM_SHA256:
-        return rs_evp_digest(EVP_sha256(), iov, n, out);
+        return evp_digest(EVP_sha256(), iov, n, out);
     default:
         return 0;
     }
@@ -204,6 +204,6 @@ size_t rs_checksum_compute(int alg, const struct iovec *iov, size_t n, uint8_t *
 
 void rs_md5(const struct iovec *iov, size_t n, uint8_t out[16])
 {
-    if (rs_evp_digest(EVP_md5(), iov, n, out) != 16)
+    if (evp_digest(EVP_md5(), iov, n, out) != 16)
         memset(out, 0, 16);
 }

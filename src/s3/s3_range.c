@@ -9,13 +9,13 @@
 #include "rs/codec.h"
 #include "rs/s3_range.h"
 
-static int rs_range_ws(char c)
+static int range_ws(char c)
 {
     return c == ' ' || c == '\t';
 }
 
 /* decimal digits in [s, s+n) -> *v; -1 when empty, not digits or overflowing */
-static int rs_range_num(const char *s, size_t n, uint64_t *v)
+static int range_num(const char *s, size_t n, uint64_t *v)
 {
     uint64_t r = 0;
 
@@ -42,11 +42,11 @@ rs_range_result_t rs_range_parse(const char *hdr, size_t len, uint64_t size, uin
 
     if (hdr == NULL)
         return RS_RANGE_NONE;
-    while (len > 0 && rs_range_ws(*hdr)) {
+    while (len > 0 && range_ws(*hdr)) {
         hdr++;
         len--;
     }
-    while (len > 0 && rs_range_ws(hdr[len - 1]))
+    while (len > 0 && range_ws(hdr[len - 1]))
         len--;
     if (len < 6 || memcmp(hdr, "bytes=", 6) != 0)
         return RS_RANGE_NONE;
@@ -60,7 +60,7 @@ rs_range_result_t rs_range_parse(const char *hdr, size_t len, uint64_t size, uin
     alen = (size_t)(dash - hdr);
     if (alen == 0) {
         /* suffix range: bytes=-N */
-        if (rs_range_num(dash + 1, len - 1, &b) != 0)
+        if (range_num(dash + 1, len - 1, &b) != 0)
             return RS_RANGE_NONE;
         if (b == 0 || size == 0)
             return RS_RANGE_UNSATISFIABLE;
@@ -68,7 +68,7 @@ rs_range_result_t rs_range_parse(const char *hdr, size_t len, uint64_t size, uin
         *last = size - 1;
         return RS_RANGE_OK;
     }
-    if (rs_range_num(hdr, alen, &a) != 0)
+    if (range_num(hdr, alen, &a) != 0)
         return RS_RANGE_NONE;
     if (alen + 1 == len) {
         /* open range: bytes=A- */
@@ -78,7 +78,7 @@ rs_range_result_t rs_range_parse(const char *hdr, size_t len, uint64_t size, uin
         *last = size - 1;
         return RS_RANGE_OK;
     }
-    if (rs_range_num(dash + 1, len - alen - 1, &b) != 0)
+    if (range_num(dash + 1, len - alen - 1, &b) != 0)
         return RS_RANGE_NONE;
     if (b < a)
         return RS_RANGE_NONE;
@@ -100,11 +100,11 @@ int rs_etag_list_matches(const char *list, size_t len, const char *etag_hex)
         const char *comma = memchr(item, ',', len - pos);
         size_t n = comma ? (size_t)(comma - item) : len - pos;
         pos += n + 1;
-        while (n > 0 && rs_range_ws(*item)) {
+        while (n > 0 && range_ws(*item)) {
             item++;
             n--;
         }
-        while (n > 0 && rs_range_ws(item[n - 1]))
+        while (n > 0 && range_ws(item[n - 1]))
             n--;
         if (n >= 2 && item[0] == 'W' && item[1] == '/') {
             item += 2;

@@ -129,7 +129,7 @@ void rs_xml_finish(rs_xml_t *x, rs_buf_t *out)
 
 /* ---- parsing -------------------------------------------------------------------- */
 
-static int rs_xml_blank(const uint8_t *s, size_t n)
+static int xml_blank(const uint8_t *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
@@ -137,7 +137,7 @@ static int rs_xml_blank(const uint8_t *s, size_t n)
     return 1;
 }
 
-static int rs_xml_has(const uint8_t *s, size_t n, const char *needle)
+static int xml_has(const uint8_t *s, size_t n, const char *needle)
 {
     size_t k = strlen(needle);
 
@@ -147,14 +147,14 @@ static int rs_xml_has(const uint8_t *s, size_t n, const char *needle)
     return 0;
 }
 
-static xmlDocPtr rs_xml_read(const uint8_t *body, size_t len)
+static xmlDocPtr xml_read(const uint8_t *body, size_t len)
 {
     xmlDocPtr doc;
 
     if (len == 0 || len > RS_XML_MAX_BODY)
         return NULL;
     /* no DTDs at all: that also rules out entity declarations and external subsets */
-    if (rs_xml_has(body, len, "<!DOCTYPE") || rs_xml_has(body, len, "<!ENTITY"))
+    if (xml_has(body, len, "<!DOCTYPE") || xml_has(body, len, "<!ENTITY"))
         return NULL;
     doc = xmlReadMemory((const char *)body, (int)len, "body.xml", NULL,
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
@@ -168,7 +168,7 @@ static xmlDocPtr rs_xml_read(const uint8_t *body, size_t len)
 }
 
 /* element named `name`, in no namespace or the S3 one */
-static int rs_xml_is(const xmlNode *n, const char *name)
+static int xml_is(const xmlNode *n, const char *name)
 {
     if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, name) != 0)
         return 0;
@@ -176,7 +176,7 @@ static int rs_xml_is(const xmlNode *n, const char *name)
 }
 
 /* next element child after `n` (NULL = first); -1 when stray text or odd nodes are met */
-static int rs_xml_next_elem(const xmlNode *parent, const xmlNode **n)
+static int xml_next_elem(const xmlNode *parent, const xmlNode **n)
 {
     const xmlNode *c = *n ? (*n)->next : parent->children;
 
@@ -188,7 +188,7 @@ static int rs_xml_next_elem(const xmlNode *parent, const xmlNode **n)
         if (c->type == XML_COMMENT_NODE || c->type == XML_PI_NODE)
             continue;
         if (c->type == XML_TEXT_NODE && c->content != NULL &&
-            rs_xml_blank(c->content, strlen((const char *)c->content)))
+            xml_blank(c->content, strlen((const char *)c->content)))
             continue;
         return -1;
     }
@@ -197,7 +197,7 @@ static int rs_xml_next_elem(const xmlNode *parent, const xmlNode **n)
 }
 
 /* text content of a leaf element into the pool; -1 when it has element children */
-static int rs_xml_node_text(rs_pool_t *pool, const xmlNode *e, char **out, size_t *out_len)
+static int xml_node_text(rs_pool_t *pool, const xmlNode *e, char **out, size_t *out_len)
 {
     rs_buf_t b;
 
@@ -225,25 +225,25 @@ int rs_xml_parse_create_bucket(rs_pool_t *pool, const uint8_t *body, size_t len,
     int rc = 0, seen = 0, r;
 
     *location = NULL;
-    if (len == 0 || rs_xml_blank(body, len))
+    if (len == 0 || xml_blank(body, len))
         return 0;
-    doc = rs_xml_read(body, len);
+    doc = xml_read(body, len);
     if (doc == NULL)
         return RS_EINVAL;
     root = xmlDocGetRootElement(doc);
-    if (root == NULL || !rs_xml_is(root, "CreateBucketConfiguration")) {
+    if (root == NULL || !xml_is(root, "CreateBucketConfiguration")) {
         xmlFreeDoc(doc);
         return RS_EINVAL;
     }
-    while ((r = rs_xml_next_elem(root, &c)) > 0) {
-        if (rs_xml_is(c, "LocationConstraint")) {
+    while ((r = xml_next_elem(root, &c)) > 0) {
+        if (xml_is(c, "LocationConstraint")) {
             char *loc;
-            if (seen++ || rs_xml_node_text(pool, c, &loc, NULL) != 0) {
+            if (seen++ || xml_node_text(pool, c, &loc, NULL) != 0) {
                 rc = RS_EINVAL;
                 break;
             }
             *location = loc[0] ? loc : NULL;
-        } else if (!rs_xml_is(c, "Location") && !rs_xml_is(c, "Bucket") && !rs_xml_is(c, "Tags")) {
+        } else if (!xml_is(c, "Location") && !xml_is(c, "Bucket") && !xml_is(c, "Tags")) {
             rc = RS_EINVAL;
             break;
         }
@@ -256,7 +256,7 @@ int rs_xml_parse_create_bucket(rs_pool_t *pool, const uint8_t *body, size_t len,
     return rc;
 }
 
-static int rs_xml_delete_object(rs_pool_t *pool, const xmlNode *obj, rs_xml_delobj_t *d)
+static int xml_delete_object(rs_pool_t *pool, const xmlNode *obj, rs_xml_delobj_t *d)
 {
     const xmlNode *c = NULL;
     int r, have_key = 0;
@@ -264,15 +264,14 @@ static int rs_xml_delete_object(rs_pool_t *pool, const xmlNode *obj, rs_xml_delo
     d->key = NULL;
     d->key_len = 0;
     d->version_id = NULL;
-    while ((r = rs_xml_next_elem(obj, &c)) > 0) {
-        if (rs_xml_is(c, "Key")) {
-            if (have_key++ || rs_xml_node_text(pool, c, &d->key, &d->key_len) != 0)
+    while ((r = xml_next_elem(obj, &c)) > 0) {
+        if (xml_is(c, "Key")) {
+            if (have_key++ || xml_node_text(pool, c, &d->key, &d->key_len) != 0)
                 return RS_EINVAL;
-        } else if (rs_xml_is(c, "VersionId")) {
-            if (d->version_id != NULL || rs_xml_node_text(pool, c, &d->version_id, NULL) != 0)
+        } else if (xml_is(c, "VersionId")) {
+            if (d->version_id != NULL || xml_node_text(pool, c, &d->version_id, NULL) != 0)
                 return RS_EINVAL;
-        } else if (!rs_xml_is(c, "ETag") && !rs_xml_is(c, "LastModifiedTime") &&
-                   !rs_xml_is(c, "Size")) {
+        } else if (!xml_is(c, "ETag") && !xml_is(c, "LastModifiedTime") && !xml_is(c, "Size")) {
             return RS_EINVAL;
         }
     }
@@ -290,16 +289,16 @@ int rs_xml_parse_delete(rs_pool_t *pool, const uint8_t *body, size_t len, size_t
     *objs = NULL;
     *n = 0;
     *quiet = 0;
-    doc = rs_xml_read(body, len);
+    doc = xml_read(body, len);
     if (doc == NULL)
         return RS_EINVAL;
     root = xmlDocGetRootElement(doc);
-    if (root == NULL || !rs_xml_is(root, "Delete")) {
+    if (root == NULL || !xml_is(root, "Delete")) {
         xmlFreeDoc(doc);
         return RS_EINVAL;
     }
-    while ((r = rs_xml_next_elem(root, &c)) > 0)
-        if (rs_xml_is(c, "Object") && ++count > max)
+    while ((r = xml_next_elem(root, &c)) > 0)
+        if (xml_is(c, "Object") && ++count > max)
             break;
     if (r < 0 || count == 0 || count > max) {
         xmlFreeDoc(doc);
@@ -307,13 +306,13 @@ int rs_xml_parse_delete(rs_pool_t *pool, const uint8_t *body, size_t len, size_t
     }
     rs_xml_delobj_t *arr = rs_pool_alloc(pool, count * sizeof(*arr));
     c = NULL;
-    while (rc == 0 && rs_xml_next_elem(root, &c) > 0) {
-        if (rs_xml_is(c, "Object")) {
-            rc = rs_xml_delete_object(pool, c, &arr[i++]);
-        } else if (rs_xml_is(c, "Quiet")) {
+    while (rc == 0 && xml_next_elem(root, &c) > 0) {
+        if (xml_is(c, "Object")) {
+            rc = xml_delete_object(pool, c, &arr[i++]);
+        } else if (xml_is(c, "Quiet")) {
             char *t;
             size_t tl;
-            if (seen_quiet++ || rs_xml_node_text(pool, c, &t, &tl) != 0) {
+            if (seen_quiet++ || xml_node_text(pool, c, &t, &tl) != 0) {
                 rc = RS_EINVAL;
                 break;
             }
