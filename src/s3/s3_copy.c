@@ -201,14 +201,8 @@ void rs_s3_copy_object(rs_s3_call_t *c)
     if (copy_meta(c, &view, replace, &meta) != 0)
         goto out;
 
-    memset(&put, 0, sizeof put);
-    put.bucket = &db;
-    put.key = c->key;
-    put.key_len = c->key_len;
-    if (rs_s3_meta_encode(c->pool, &meta, (uint8_t **)&put.meta, &put.meta_len) != 0) {
-        rs_s3_fail(c, RS_S3E_MetadataTooLarge, NULL, "MaxSizeAllowed", "8192", NULL);
+    if (rs_s3_put_init(c, &db, &meta, &put) != 0)
         goto out;
-    }
     put.data = view.seg;
     put.data_iovcnt = view.nseg;
     put.info = view.info;

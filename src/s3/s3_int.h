@@ -111,6 +111,9 @@ const rs_s3_meta_field_t *rs_s3_meta_find(const rs_s3_meta_t *m, int tag);
 /* Build metadata from request headers (PutObject, CopyObject REPLACE). Renders the error
  * and returns -1 on MetadataTooLarge / bad tagging. */
 int rs_s3_meta_from_request(rs_s3_call_t *c, rs_s3_meta_t *m);
+/* Start a put of the call's key into `b` carrying `m` (encoded into the pool). Renders
+ * MetadataTooLarge and returns -1 when the metadata does not fit. */
+int rs_s3_put_init(rs_s3_call_t *c, const rs_bucket_t *b, const rs_s3_meta_t *m, rs_obj_put_t *put);
 /* Add the stored headers of an object to the response. */
 void rs_s3_meta_to_response(rs_s3_call_t *c, const rs_s3_meta_t *m);
 

@@ -299,3 +299,16 @@ void rs_s3_meta_to_response(rs_s3_call_t *c, const rs_s3_meta_t *m)
         }
     }
 }
+
+int rs_s3_put_init(rs_s3_call_t *c, const rs_bucket_t *b, const rs_s3_meta_t *m, rs_obj_put_t *put)
+{
+    memset(put, 0, sizeof(*put));
+    put->bucket = b;
+    put->key = c->key;
+    put->key_len = c->key_len;
+    if (rs_s3_meta_encode(c->pool, m, (uint8_t **)&put->meta, &put->meta_len) != 0) {
+        rs_s3_fail(c, RS_S3E_MetadataTooLarge, NULL, "MaxSizeAllowed", "8192", NULL);
+        return -1;
+    }
+    return 0;
+}

@@ -137,14 +137,8 @@ void rs_s3_put_object(rs_s3_call_t *c)
     if (rs_s3_meta_from_request(c, &meta) != 0)
         return;
 
-    memset(&put, 0, sizeof put);
-    put.bucket = &b;
-    put.key = c->key;
-    put.key_len = c->key_len;
-    if (rs_s3_meta_encode(c->pool, &meta, (uint8_t **)&put.meta, &put.meta_len) != 0) {
-        rs_s3_fail(c, RS_S3E_MetadataTooLarge, NULL, "MaxSizeAllowed", "8192", NULL);
+    if (rs_s3_put_init(c, &b, &meta, &put) != 0)
         return;
-    }
     put.data = body.iov;
     put.data_iovcnt = body.iovcnt;
     put.info.size = body.len;
