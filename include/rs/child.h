@@ -7,7 +7,6 @@
 #ifndef RS_CHILD_H
 #define RS_CHILD_H
 
-#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -50,10 +49,5 @@ void rs_child_stop(rs_child_t *c, int timeout_ms);
 
 /* Describe a wait status ("exited with code 1", "killed by signal 9 (Killed)"). */
 void rs_child_describe(int status, char *buf, size_t n);
-
-/* A supervisor's main thread, before it starts threads: block the control signals
- * (TERM, INT, QUIT, USR1) and CHLD, so threads never take them; `wait_mask` receives the
- * mask to wait with (ppoll) so that the control signals reach the main thread's flags. */
-void rs_sup_block_signals(sigset_t *wait_mask);
 
 #endif

@@ -43,34 +43,51 @@ int rs_ipc_hdr_check(const rs_ipc_hdr_t *h);
 void rs_ipc_hdr_init(rs_ipc_hdr_t *h, int type, uint64_t id, size_t meta_len, size_t body_len);
 
 /* Blocking helpers (supervisors): write a whole frame (retrying on EINTR and partial
- * writes), read a whole frame into malloc'd buffers. Return 0, RS_EINVAL (bad frame),
- * or RS_ERR with errno set (I/O error / EOF: errno 0). */
+ * writes; on a non-blocking fd waiting until the monotonic deadline, < 0: none), read a
+ * whole frame into malloc'd NUL-terminated buffers (header, then meta and body with one
+ * readv). Return 0, RS_EINVAL (bad frame), or RS_ERR with errno set (I/O error / EOF:
+ * errno 0). */
 int rs_ipc_write_frame(int fd, int type, uint64_t id, const char *meta, size_t meta_len,
-                       const void *body, size_t body_len);
+                       const void *body, size_t body_len, int64_t deadline_ms);
 int rs_ipc_read_frame(int fd, rs_ipc_hdr_t *h, char **meta, void **body);
-
 
 /* Path of a supervisor's socket: <runtime_dir>/<name>.sock (name "ddb" or "lambda"). */
 void rs_ipc_socket_path(const char *runtime_dir, const char *name, char *out, size_t outlen);
 
-/* ---- supervisor side: the listening socket and its worker connections (src/ipc/server.c) */
+/* ---- supervisor side: the listening socket and its worker connections (src/ipc/server.c)
+ *
+ * One epoll set holds the listener and every worker connection, each armed one-shot; a
+ * fixed pool of `threads` handler threads waits on it. The thread woken for a connection
+ * reads exactly one frame, re-arms the connection (so the next frame on it is read by
+ * another thread at once) and then handles the frame itself: no queue, no second thread
+ * hop. Frames of one connection are therefore handled in parallel and answered in any
+ * order (matched by id). At most `threads` frames are handled at once; further frames
+ * wait in the socket (the worker's client bounds its queue and times calls out). */
 
 typedef struct rs_ipc_conn rs_ipc_conn_t;
+typedef struct rs_ipc_server rs_ipc_server_t;
 
-/* Called in the connection's reader thread for every request frame; takes ownership of
- * meta (NUL-terminated) and body (both malloc'd, body may be NULL). To answer later from
- * another thread, take a reference (rs_ipc_conn_ref) first. */
+/* Called in a handler thread for every request frame; takes ownership of meta and body
+ * (malloc'd, NUL-terminated, body never NULL). The connection stays valid during the call;
+ * to answer after returning, take a reference (rs_ipc_conn_ref) first. */
 typedef void (*rs_ipc_request_fn)(rs_ipc_conn_t *conn, uint64_t id, char *meta, void *body,
                                   size_t body_len, void *arg);
 
-/* Listen on <runtime_dir>/<name>.sock (the directory made 0700 when missing, the socket
- * 0600, a stale socket file replaced): the fd, or RS_ERR with errno. */
-int rs_ipc_listen(const char *runtime_dir, const char *name);
+typedef struct rs_ipc_server_conf {
+    const char *runtime_dir; /* made 0700 when missing */
+    const char *name;        /* socket <runtime_dir>/<name>.sock (0600), log lines */
+    unsigned threads;        /* handler threads (0: 8) */
+    size_t stack;            /* their stack size (0: the default) */
+    rs_ipc_request_fn fn;
+    void *arg;
+} rs_ipc_server_conf_t;
 
-/* Bind <runtime_dir>/<name>.sock (mode 0600; a stale socket file is replaced), then one
- * accept thread and one reader thread per worker connection. PING frames get PONG.
- * 0, or RS_ERR with errno (why in the log). */
-int rs_ipc_server_start(const char *runtime_dir, const char *name, rs_ipc_request_fn fn, void *arg);
+/* Listen (a stale socket file replaced) and start the handler threads. PING frames get
+ * PONG. 0 and *out (when out is not NULL), or RS_ERR with errno (why in the log). */
+int rs_ipc_server_start(const rs_ipc_server_conf_t *sc, rs_ipc_server_t **out);
+/* Stop accepting and remove the socket file (the process is about to exit: the threads
+ * and connections are left to it). */
+void rs_ipc_server_close(rs_ipc_server_t *s);
 
 void rs_ipc_conn_ref(rs_ipc_conn_t *c);
 void rs_ipc_conn_put(rs_ipc_conn_t *c);

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -160,18 +159,4 @@ void rs_child_stop(rs_child_t *c, int timeout_ms)
         struct timespec ts = {0, 20 * 1000000};
         nanosleep(&ts, NULL);
     }
-}
-
-void rs_sup_block_signals(sigset_t *wait_mask)
-{
-    static const int sigs[] = {SIGTERM, SIGINT, SIGQUIT, SIGUSR1};
-    sigset_t block, old;
-    sigemptyset(&block);
-    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-        sigaddset(&block, sigs[i]);
-    sigaddset(&block, SIGCHLD);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    *wait_mask = old;
-    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-        sigdelset(wait_mask, sigs[i]);
 }

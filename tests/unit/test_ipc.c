@@ -34,7 +34,7 @@ TestSuite(ipc, .init = setup, .fini = teardown);
 Test(ipc, round_trip)
 {
     const char *meta = "{\"target\":\"DynamoDB_20120810.ListTables\"}";
-    cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_REQUEST, 42, meta, strlen(meta), "{}", 2), 0);
+    cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_REQUEST, 42, meta, strlen(meta), "{}", 2, -1), 0);
     rs_ipc_hdr_t h;
     char *m;
     void *b;
@@ -52,7 +52,7 @@ Test(ipc, round_trip)
 Test(ipc, empty_meta_and_body_and_order)
 {
     for (uint64_t i = 1; i <= 3; i++)
-        cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_PING, i, NULL, 0, NULL, 0), 0);
+        cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_PING, i, NULL, 0, NULL, 0, -1), 0);
     for (uint64_t i = 1; i <= 3; i++) {
         rs_ipc_hdr_t h;
         char *m;
@@ -77,7 +77,8 @@ typedef struct big {
 static void *writer(void *arg)
 {
     big_t *w = arg;
-    w->rc = rs_ipc_write_frame(w->fd, RS_IPC_RESPONSE, 7, "{\"status\":200}", 14, w->data, w->n);
+    w->rc =
+        rs_ipc_write_frame(w->fd, RS_IPC_RESPONSE, 7, "{\"status\":200}", 14, w->data, w->n, -1);
     return NULL;
 }
 
@@ -144,7 +145,7 @@ Test(ipc, oversize)
     cr_assert_eq(rs_ipc_hdr_check(&h), 0);
     /* the writer refuses without writing anything */
     static char meta[RS_IPC_MAX_META + 1];
-    cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_REQUEST, 1, meta, sizeof(meta), NULL, 0),
+    cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_REQUEST, 1, meta, sizeof(meta), NULL, 0, -1),
                  RS_EINVAL);
     /* an oversize header from the peer is rejected before any allocation */
     rs_ipc_hdr_init(&h, RS_IPC_REQUEST, 1, 0, (size_t)RS_IPC_MAX_BODY + 1);
@@ -180,7 +181,7 @@ Test(ipc, write_to_closed_peer_fails)
     signal(SIGPIPE, SIG_IGN);
     close(sp[1]);
     sp[1] = open("/dev/null", 0);
-    cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_PING, 1, NULL, 0, NULL, 0), RS_ERR);
+    cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_PING, 1, NULL, 0, NULL, 0, -1), RS_ERR);
     cr_assert_eq(errno, EPIPE);
 }
 
