@@ -7,11 +7,9 @@
  * A frame is a fixed header (host byte order: both ends are on one machine and built
  * together) followed by `meta_len` bytes of JSON metadata and `body_len` raw body bytes.
  * Requests and responses are matched by `id` (chosen by the worker, unique per
- * connection); responses may come back in any order.
- *
- * Request meta (DynamoDB): {"target": "DynamoDB_20120810.PutItem", "account": "...",
- *   "region": "...", "request_id": "...", "content_type": "...", "access_key": "..."}
- * Response meta: {"status": 200, "headers": {"name": "value", ...}}; body = HTTP body.
+ * connection); responses may come back in any order. The meta of each message kind is a
+ * struct below with one codec (src/ipc/msg.c); every member is a JSON string unless
+ * noted, "" when absent.
  */
 #ifndef RS_IPC_H
 #define RS_IPC_H
@@ -50,6 +48,56 @@ void rs_ipc_hdr_init(rs_ipc_hdr_t *h, int type, uint64_t id, size_t meta_len, si
 int rs_ipc_write_frame(int fd, int type, uint64_t id, const char *meta, size_t meta_len,
                        const void *body, size_t body_len, int64_t deadline_ms);
 int rs_ipc_read_frame(int fd, rs_ipc_hdr_t *h, char **meta, void **body);
+
+/* ---- message meta (src/ipc/msg.c) ---------------------------------------------------
+ * Encoders return the JSON text (malloc'd, *len its length) or NULL (out of memory).
+ * Decoders parse `len` bytes into *root (the caller releases it with json_object_put; the
+ * struct's strings and objects point into it) and return 0, or RS_EINVAL when the meta is
+ * not a JSON object or a required member is missing (*root may still be set: the
+ * request_id is then valid for the error answer). */
+
+struct json_object;
+
+/* REQUEST to the ddb supervisor; body = the HTTP request body. */
+typedef struct rs_ipc_ddb_req {
+    const char *target;       /* required: X-Amz-Target, "DynamoDB_20120810.PutItem" */
+    const char *account;      /* required: the caller's account id */
+    const char *region;       /* required */
+    const char *request_id;   /* x-amzn-RequestId of the answer */
+    const char *content_type; /* of the HTTP request */
+    const char *access_key;   /* the signing access key */
+} rs_ipc_ddb_req_t;
+
+/* REQUEST to the lambda supervisor; body = the HTTP request body (Code.S3Bucket/S3Key
+ * already replaced by ZipFile). */
+typedef struct rs_ipc_lambda_req {
+    const char *method;          /* required: "POST" */
+    const char *path;            /* required: raw, still percent-encoded, no query */
+    const char *query;           /* raw, "" when none */
+    struct json_object *headers; /* object {lower-case name: value}: x-amz-* and
+                                    content-type only (NULL: none) */
+    const char *account;         /* required */
+    const char *region;          /* required */
+    const char *request_id;      /* the answer's x-amzn-RequestId (a UUID) */
+    const char *log_id;          /* the worker's request id, for log lines */
+    const char *access_key;
+} rs_ipc_lambda_req_t;
+
+/* RESPONSE from either supervisor; body = the HTTP response body. */
+typedef struct rs_ipc_resp {
+    int status;                  /* required: the HTTP status, 100..599 (a JSON number) */
+    struct json_object *headers; /* object {name: value} (NULL: none) */
+} rs_ipc_resp_t;
+
+char *rs_ipc_ddb_req_encode(const rs_ipc_ddb_req_t *r, size_t *len);
+int rs_ipc_ddb_req_decode(const char *meta, size_t len, struct json_object **root,
+                          rs_ipc_ddb_req_t *r);
+char *rs_ipc_lambda_req_encode(const rs_ipc_lambda_req_t *r, size_t *len);
+int rs_ipc_lambda_req_decode(const char *meta, size_t len, struct json_object **root,
+                             rs_ipc_lambda_req_t *r);
+char *rs_ipc_resp_encode(const rs_ipc_resp_t *r, size_t *len);
+/* Also RS_EINVAL (and *root NULL) for a status out of range or headers not an object. */
+int rs_ipc_resp_decode(const char *meta, size_t len, struct json_object **root, rs_ipc_resp_t *r);
 
 /* Path of a supervisor's socket: <runtime_dir>/<name>.sock (name "ddb" or "lambda"). */
 void rs_ipc_socket_path(const char *runtime_dir, const char *name, char *out, size_t outlen);
