@@ -39,6 +39,7 @@ typedef struct job {
     rs_ipc_conn_t *wc;
     uint64_t id;
     char *meta;
+    size_t meta_len;
     void *body;
     size_t body_len;
 } job_t;
@@ -55,15 +56,19 @@ static struct {
 static void reply(rs_ipc_conn_t *wc, uint64_t id, int status, const char *request_id,
                   const char *body, size_t len)
 {
-    char meta[512], crc[16];
+    char crc[16];
     snprintf(crc, sizeof(crc), "%u", rs_crc32(0, body, len));
-    int n = snprintf(meta, sizeof(meta),
-                     "{\"status\":%d,\"headers\":{\"content-type\":\"application/x-amz-json-1.0\","
-                     "\"x-amzn-requestid\":\"%s\",\"x-amz-crc32\":\"%s\"}}",
-                     status, request_id, crc);
-    if (n < 0 || (size_t)n >= sizeof(meta))
-        return;
-    rs_ipc_conn_reply(wc, id, meta, (size_t)n, body, len);
+    json_object *h = json_object_new_object();
+    json_object_object_add(h, "content-type", json_object_new_string("application/x-amz-json-1.0"));
+    json_object_object_add(h, "x-amzn-requestid", json_object_new_string(request_id));
+    json_object_object_add(h, "x-amz-crc32", json_object_new_string(crc));
+    rs_ipc_resp_t r = {status, h};
+    size_t n;
+    char *meta = rs_ipc_resp_encode(&r, &n);
+    if (meta != NULL)
+        rs_ipc_conn_reply(wc, id, meta, n, body, len);
+    free(meta);
+    json_object_put(h);
 }
 
 static void reply_error(rs_ipc_conn_t *wc, uint64_t id, const char *request_id, int status,
@@ -89,12 +94,6 @@ static int not_ready(rs_ipc_conn_t *wc, uint64_t id, const char *rid)
                     "DynamoDB is starting or restarting; retry shortly");
     }
     return 1;
-}
-
-static const char *meta_str(json_object *m, const char *k)
-{
-    const char *v = rs_ddb_json_str(m, k);
-    return v != NULL ? v : "";
 }
 
 static int valid_json(const void *body, size_t len)
@@ -167,13 +166,14 @@ static int schema_message(const rs_ddb_req_t *orig, rs_ddb_conn_t *hc, uint16_t 
 
 static void forward(job_t *j, rs_ddb_conn_t *hc)
 {
-    json_object *m = json_tokener_parse(j->meta);
-    const char *target = meta_str(m, "target"), *rid = meta_str(m, "request_id");
-    const char *region = meta_str(m, "region"), *account = meta_str(m, "account");
+    json_object *m;
+    rs_ipc_ddb_req_t q;
+    int bad = rs_ipc_ddb_req_decode(j->meta, j->meta_len, &m, &q);
+    const char *target = q.target, *rid = q.request_id, *region = q.region, *account = q.account;
     const char *dot = strchr(target, '.');
     const char *op = dot != NULL ? dot + 1 : target;
     unsigned port = atomic_load(&S.port);
-    if (m == NULL || target[0] == '\0' || region[0] == '\0' || account[0] == '\0') {
+    if (bad) {
         reply_error(j->wc, j->id, rid, 500, NS_DDB "InternalServerError",
                     "malformed request hand-off");
         json_object_put(m);
@@ -197,7 +197,7 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
         .target = target,
         .region = region,
         .account = account,
-        .content_type = meta_str(m, "content_type"),
+        .content_type = q.content_type,
         .body = j->body,
         .body_len = j->body_len,
     };
@@ -258,7 +258,7 @@ static void on_request(rs_ipc_conn_t *conn, uint64_t id, char *meta, void *body,
         rs_ddb_conn_init(&hc);
         hc_ready = 1;
     }
-    job_t j = {conn, id, meta, body, len};
+    job_t j = {conn, id, meta, strlen(meta), body, len};
     forward(&j, &hc);
     free(meta);
     free(body);

@@ -33,38 +33,26 @@
 
 static _Atomic int stopping;
 
-static const char *meta_str(json_object *m, const char *k)
-{
-    json_object *v;
-    if (m && json_object_object_get_ex(m, k, &v) && json_object_is_type(v, json_type_string))
-        return json_object_get_string(v);
-    return "";
-}
-
 static void send_resp(rs_ipc_conn_t *c, uint64_t id, rs_lambda_resp_t *r)
 {
-    json_object *m = json_object_new_object();
-    if (!m)
-        return;
-    json_object_object_add(m, "status", json_object_new_int(r->status));
-    json_object_object_add(m, "headers", json_object_get(r->headers));
-    const char *s =
-        json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    rs_ipc_conn_reply(c, id, s, strlen(s), r->body, r->body_len);
-    json_object_put(m);
+    rs_ipc_resp_t m = {r->status, r->headers};
+    size_t n;
+    char *meta = rs_ipc_resp_encode(&m, &n);
+    if (meta != NULL)
+        rs_ipc_conn_reply(c, id, meta, n, r->body, r->body_len);
+    free(meta);
 }
 
 /* the request, in the handler thread that read it */
 static void on_request(rs_ipc_conn_t *conn, uint64_t id, char *meta, void *body, size_t len,
                        void *arg)
 {
-    json_object *m = json_tokener_parse(meta), *headers = NULL;
-    if (m)
-        json_object_object_get_ex(m, "headers", &headers);
-    const char *rid = meta_str(m, "request_id");
+    json_object *m;
+    rs_ipc_lambda_req_t q;
+    int bad = rs_ipc_lambda_req_decode(meta, strlen(meta), &m, &q);
+    const char *rid = q.request_id;
     rs_lambda_resp_t resp;
-    if (!m || !meta_str(m, "method")[0] || !meta_str(m, "path")[0] || !meta_str(m, "account")[0] ||
-        !meta_str(m, "region")[0]) {
+    if (bad) {
         memset(&resp, 0, sizeof(resp));
         resp.headers = json_object_new_object();
         json_object_object_add(resp.headers, "x-amzn-RequestId", json_object_new_string(rid));
@@ -75,9 +63,8 @@ static void on_request(rs_ipc_conn_t *conn, uint64_t id, char *meta, void *body,
         resp.headers = json_object_new_object();
         json_object_object_add(resp.headers, "x-amzn-RequestId", json_object_new_string(rid));
         rs_lambda_reply_error(&resp, RS_LE_SERVICE, "the Lambda service is shutting down", NULL);
-    } else if (rs_lambda_api_handle(arg, meta_str(m, "method"), meta_str(m, "path"),
-                                    meta_str(m, "query"), headers, meta_str(m, "account"),
-                                    meta_str(m, "region"), rid, body, len, &resp) != 0) {
+    } else if (rs_lambda_api_handle(arg, q.method, q.path, q.query, q.headers, q.account, q.region,
+                                    rid, body, len, &resp) != 0) {
         rs_lambda_resp_free(&resp);
         resp.headers = json_object_new_object();
         json_object_object_add(resp.headers, "x-amzn-RequestId", json_object_new_string(rid));
