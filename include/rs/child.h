@@ -7,7 +7,6 @@
 #ifndef RS_CHILD_H
 #define RS_CHILD_H
 
-#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -17,14 +16,16 @@ typedef struct rs_child {
     int64_t started_ms;       /* monotonic */
     int64_t next_spawn_ms;    /* earliest restart */
     int64_t stop_deadline_ms; /* rs_child_stop_begin: KILL after this */
-    unsigned failures;        /* deaths in a row before `stable_ms` of life */
+    unsigned failures;        /* quick deaths in a row (before `stable_ms` of life) */
     unsigned backoff_min_ms, backoff_max_ms, stable_ms;
-    int out_fd;  /* read end of the child's stdout+stderr (-1: not captured) */
-    int capture; /* rs_child_spawn: capture stdout/stderr into out_fd */
+    unsigned max_failures; /* give up after this many quick deaths in a row (0: never) */
+    int fatal_code;        /* an exit with this code (nonzero) is never restarted */
+    int out_fd;            /* read end of the child's stdout+stderr (-1: not captured) */
+    int capture;           /* rs_child_spawn: capture stdout/stderr into out_fd */
     int stopping;
 } rs_child_t;
 
-/* Defaults: backoff 250 ms doubling to 30 s; a life of 10 s resets it. */
+/* Defaults: backoff 250 ms doubling to 30 s; a life of 10 s resets it; never gives up. */
 void rs_child_init(rs_child_t *c, const char *name);
 
 /* Fork. In the child: PR_SET_PDEATHSIG(`death_sig`), exit at once if the parent is
@@ -33,7 +34,11 @@ void rs_child_init(rs_child_t *c, const char *name);
 int rs_child_spawn(rs_child_t *c, int death_sig, void (*fn)(void *), void *arg);
 
 /* The child was reaped with `status`: log its obituary and schedule the restart
- * (c->next_spawn_ms). Returns the restart delay in ms. */
+ * (c->next_spawn_ms). The one restart policy: a quick death (before stable_ms of life,
+ * not asked for with rs_child_stop_begin, not a SIGKILL from outside) counts as a failure,
+ * any other death resets the count; the first failure restarts at once, then the delay
+ * doubles from backoff_min_ms up to backoff_max_ms. Returns the restart delay in ms, or
+ * -1 when the child must not be restarted (fatal_code, or max_failures reached). */
 int64_t rs_child_reaped(rs_child_t *c, int status, int64_t now_ms);
 
 /* waitpid(pid, WNOHANG) on this child: 1 and the status handled (rs_child_reaped) when it
@@ -50,10 +55,5 @@ void rs_child_stop(rs_child_t *c, int timeout_ms);
 
 /* Describe a wait status ("exited with code 1", "killed by signal 9 (Killed)"). */
 void rs_child_describe(int status, char *buf, size_t n);
-
-/* A supervisor's main thread, before it starts threads: block the control signals
- * (TERM, INT, QUIT, USR1) and CHLD, so threads never take them; `wait_mask` receives the
- * mask to wait with (ppoll) so that the control signals reach the main thread's flags. */
-void rs_sup_block_signals(sigset_t *wait_mask);
 
 #endif

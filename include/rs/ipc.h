@@ -7,11 +7,9 @@
  * A frame is a fixed header (host byte order: both ends are on one machine and built
  * together) followed by `meta_len` bytes of JSON metadata and `body_len` raw body bytes.
  * Requests and responses are matched by `id` (chosen by the worker, unique per
- * connection); responses may come back in any order.
- *
- * Request meta (DynamoDB): {"target": "DynamoDB_20120810.PutItem", "account": "...",
- *   "region": "...", "request_id": "...", "content_type": "...", "access_key": "..."}
- * Response meta: {"status": 200, "headers": {"name": "value", ...}}; body = HTTP body.
+ * connection); responses may come back in any order. The meta of each message kind is a
+ * struct below with one codec (src/ipc/msg.c); every member is a JSON string unless
+ * noted, "" when absent.
  */
 #ifndef RS_IPC_H
 #define RS_IPC_H
@@ -43,34 +41,101 @@ int rs_ipc_hdr_check(const rs_ipc_hdr_t *h);
 void rs_ipc_hdr_init(rs_ipc_hdr_t *h, int type, uint64_t id, size_t meta_len, size_t body_len);
 
 /* Blocking helpers (supervisors): write a whole frame (retrying on EINTR and partial
- * writes), read a whole frame into malloc'd buffers. Return 0, RS_EINVAL (bad frame),
- * or RS_ERR with errno set (I/O error / EOF: errno 0). */
+ * writes; on a non-blocking fd waiting until the monotonic deadline, < 0: none), read a
+ * whole frame into malloc'd NUL-terminated buffers (header, then meta and body with one
+ * readv). Return 0, RS_EINVAL (bad frame), or RS_ERR with errno set (I/O error / EOF:
+ * errno 0). */
 int rs_ipc_write_frame(int fd, int type, uint64_t id, const char *meta, size_t meta_len,
-                       const void *body, size_t body_len);
+                       const void *body, size_t body_len, int64_t deadline_ms);
 int rs_ipc_read_frame(int fd, rs_ipc_hdr_t *h, char **meta, void **body);
 
+/* ---- message meta (src/ipc/msg.c) ---------------------------------------------------
+ * Encoders return the JSON text (malloc'd, *len its length) or NULL (out of memory).
+ * Decoders parse `len` bytes into *root (the caller releases it with json_object_put; the
+ * struct's strings and objects point into it) and return 0, or RS_EINVAL when the meta is
+ * not a JSON object or a required member is missing (*root may still be set: the
+ * request_id is then valid for the error answer). */
+
+struct json_object;
+
+/* REQUEST to the ddb supervisor; body = the HTTP request body. */
+typedef struct rs_ipc_ddb_req {
+    const char *target;       /* required: X-Amz-Target, "DynamoDB_20120810.PutItem" */
+    const char *account;      /* required: the caller's account id */
+    const char *region;       /* required */
+    const char *request_id;   /* x-amzn-RequestId of the answer */
+    const char *content_type; /* of the HTTP request */
+    const char *access_key;   /* the signing access key */
+} rs_ipc_ddb_req_t;
+
+/* REQUEST to the lambda supervisor; body = the HTTP request body (Code.S3Bucket/S3Key
+ * already replaced by ZipFile). */
+typedef struct rs_ipc_lambda_req {
+    const char *method;          /* required: "POST" */
+    const char *path;            /* required: raw, still percent-encoded, no query */
+    const char *query;           /* raw, "" when none */
+    struct json_object *headers; /* object {lower-case name: value}: x-amz-* and
+                                    content-type only (NULL: none) */
+    const char *account;         /* required */
+    const char *region;          /* required */
+    const char *request_id;      /* the answer's x-amzn-RequestId (a UUID) */
+    const char *log_id;          /* the worker's request id, for log lines */
+    const char *access_key;
+} rs_ipc_lambda_req_t;
+
+/* RESPONSE from either supervisor; body = the HTTP response body. */
+typedef struct rs_ipc_resp {
+    int status;                  /* required: the HTTP status, 100..599 (a JSON number) */
+    struct json_object *headers; /* object {name: value} (NULL: none) */
+} rs_ipc_resp_t;
+
+char *rs_ipc_ddb_req_encode(const rs_ipc_ddb_req_t *r, size_t *len);
+int rs_ipc_ddb_req_decode(const char *meta, size_t len, struct json_object **root,
+                          rs_ipc_ddb_req_t *r);
+char *rs_ipc_lambda_req_encode(const rs_ipc_lambda_req_t *r, size_t *len);
+int rs_ipc_lambda_req_decode(const char *meta, size_t len, struct json_object **root,
+                             rs_ipc_lambda_req_t *r);
+char *rs_ipc_resp_encode(const rs_ipc_resp_t *r, size_t *len);
+/* Also RS_EINVAL (and *root NULL) for a status out of range or headers not an object. */
+int rs_ipc_resp_decode(const char *meta, size_t len, struct json_object **root, rs_ipc_resp_t *r);
 
 /* Path of a supervisor's socket: <runtime_dir>/<name>.sock (name "ddb" or "lambda"). */
 void rs_ipc_socket_path(const char *runtime_dir, const char *name, char *out, size_t outlen);
 
-/* ---- supervisor side: the listening socket and its worker connections (src/ipc/server.c) */
+/* ---- supervisor side: the listening socket and its worker connections (src/ipc/server.c)
+ *
+ * One epoll set holds the listener and every worker connection, each armed one-shot; a
+ * fixed pool of `threads` handler threads waits on it. The thread woken for a connection
+ * reads exactly one frame, re-arms the connection (so the next frame on it is read by
+ * another thread at once) and then handles the frame itself: no queue, no second thread
+ * hop. Frames of one connection are therefore handled in parallel and answered in any
+ * order (matched by id). At most `threads` frames are handled at once; further frames
+ * wait in the socket (the worker's client bounds its queue and times calls out). */
 
 typedef struct rs_ipc_conn rs_ipc_conn_t;
+typedef struct rs_ipc_server rs_ipc_server_t;
 
-/* Called in the connection's reader thread for every request frame; takes ownership of
- * meta (NUL-terminated) and body (both malloc'd, body may be NULL). To answer later from
- * another thread, take a reference (rs_ipc_conn_ref) first. */
+/* Called in a handler thread for every request frame; takes ownership of meta and body
+ * (malloc'd, NUL-terminated, body never NULL). The connection stays valid during the call;
+ * to answer after returning, take a reference (rs_ipc_conn_ref) first. */
 typedef void (*rs_ipc_request_fn)(rs_ipc_conn_t *conn, uint64_t id, char *meta, void *body,
                                   size_t body_len, void *arg);
 
-/* Listen on <runtime_dir>/<name>.sock (the directory made 0700 when missing, the socket
- * 0600, a stale socket file replaced): the fd, or RS_ERR with errno. */
-int rs_ipc_listen(const char *runtime_dir, const char *name);
+typedef struct rs_ipc_server_conf {
+    const char *runtime_dir; /* made 0700 when missing */
+    const char *name;        /* socket <runtime_dir>/<name>.sock (0600), log lines */
+    unsigned threads;        /* handler threads (0: 8) */
+    size_t stack;            /* their stack size (0: the default) */
+    rs_ipc_request_fn fn;
+    void *arg;
+} rs_ipc_server_conf_t;
 
-/* Bind <runtime_dir>/<name>.sock (mode 0600; a stale socket file is replaced), then one
- * accept thread and one reader thread per worker connection. PING frames get PONG.
- * 0, or RS_ERR with errno (why in the log). */
-int rs_ipc_server_start(const char *runtime_dir, const char *name, rs_ipc_request_fn fn, void *arg);
+/* Listen (a stale socket file replaced) and start the handler threads. PING frames get
+ * PONG. 0 and *out (when out is not NULL), or RS_ERR with errno (why in the log). */
+int rs_ipc_server_start(const rs_ipc_server_conf_t *sc, rs_ipc_server_t **out);
+/* Stop accepting and remove the socket file (the process is about to exit: the threads
+ * and connections are left to it). */
+void rs_ipc_server_close(rs_ipc_server_t *s);
 
 void rs_ipc_conn_ref(rs_ipc_conn_t *c);
 void rs_ipc_conn_put(rs_ipc_conn_t *c);

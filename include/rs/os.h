@@ -67,6 +67,9 @@ int rs_tcp_connect_loopback(uint16_t port, int flags);
 int rs_unix_listen(const char *path, int backlog);
 /* Connect to a Unix stream socket (same flag). Returns the fd or RS_ERR with errno. */
 int rs_unix_connect(const char *path, int flags);
+/* Send one datagram to the Unix socket `path` ("/..." or "@name": abstract). 0, or RS_ERR
+ * with errno (EINVAL: not such a path) (os/ipcsup.c). */
+int rs_unix_dgram_send(const char *path, const void *buf, size_t len);
 
 /* ---- capped detached threads (os/thread.c) ------------------------------------------ */
 

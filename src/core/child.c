@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,22 +88,33 @@ int64_t rs_child_reaped(rs_child_t *c, int status, int64_t now_ms)
     char how[96];
     rs_child_describe(status, how, sizeof(how));
     int64_t lived = now_ms - c->started_ms;
-    int expected = c->stopping;
-    rs_log(expected ? RS_LOG_INFO : RS_LOG_ALERT, NULL, "%s (pid %d) %s after %lld ms", c->name,
-           (int)c->pid, how, (long long)lived);
+    int expected = c->stopping, clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    rs_log(expected || clean ? RS_LOG_INFO : RS_LOG_ALERT, NULL, "%s (pid %d) %s after %lld ms",
+           c->name, (int)c->pid, how, (long long)lived);
     c->pid = 0;
     c->stopping = 0;
     c->stop_deadline_ms = 0;
-    if (lived >= (int64_t)c->stable_ms)
-        c->failures = 0;
+    /* a SIGKILL comes from outside (an operator, the OOM killer, a stress test) and says
+     * nothing about start-up */
+    int quick = !expected && lived < (int64_t)c->stable_ms &&
+                !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    c->failures = quick ? c->failures + 1 : 0;
     int64_t delay = 0;
-    if (c->failures > 0) {
-        delay = (int64_t)c->backoff_min_ms << (c->failures > 16 ? 16 : c->failures - 1);
+    if (c->failures >= 2) {
+        delay = (int64_t)c->backoff_min_ms << (c->failures > 18 ? 16 : c->failures - 2);
         if (delay > (int64_t)c->backoff_max_ms)
             delay = c->backoff_max_ms;
     }
-    c->failures++;
     c->next_spawn_ms = now_ms + delay;
+    if (c->fatal_code != 0 && WIFEXITED(status) && WEXITSTATUS(status) == c->fatal_code) {
+        rs_log(RS_LOG_ALERT, NULL, "%s: fatal error, not restarting", c->name);
+        return -1;
+    }
+    if (c->max_failures > 0 && c->failures >= c->max_failures) {
+        rs_log(RS_LOG_ALERT, NULL, "%s died %u times in a row at start-up, giving up", c->name,
+               c->failures);
+        return -1;
+    }
     if (!expected)
         rs_log(RS_LOG_NOTICE, NULL, "%s: restarting in %lld ms", c->name, (long long)delay);
     return delay;
@@ -160,18 +170,4 @@ void rs_child_stop(rs_child_t *c, int timeout_ms)
         struct timespec ts = {0, 20 * 1000000};
         nanosleep(&ts, NULL);
     }
-}
-
-void rs_sup_block_signals(sigset_t *wait_mask)
-{
-    static const int sigs[] = {SIGTERM, SIGINT, SIGQUIT, SIGUSR1};
-    sigset_t block, old;
-    sigemptyset(&block);
-    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-        sigaddset(&block, sigs[i]);
-    sigaddset(&block, SIGCHLD);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    *wait_mask = old;
-    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-        sigdelset(wait_mask, sigs[i]);
 }

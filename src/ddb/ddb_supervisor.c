@@ -1,11 +1,9 @@
 /*
- * ddb_supervisor.c: the ddb supervisor process: the Unix socket workers connect to
- * (<runtime_dir>/ddb.sock, mode 0600, a stale one replaced), a fixed pool of forwarding
- * threads sharing one epoll set of worker connections (each connection armed one-shot:
- * the thread that wakes for it reads exactly one frame, re-arms it, then forwards that
- * request itself on its own kept-alive HTTP connection to DynamoDB Local and writes the
- * response frame under the connection's write lock; no queue, no second thread hop), an
- * accept thread, and the main thread running DynamoDB Local (ddb_java.c).
+ * ddb_supervisor.c: the ddb supervisor process: the IPC server on <runtime_dir>/ddb.sock
+ * (src/ipc/server.c: a fixed pool of handler threads; the thread that reads a frame
+ * forwards that request itself on its own kept-alive HTTP connection to DynamoDB Local
+ * and writes the response frame; no queue, no second thread hop), and the main thread
+ * running DynamoDB Local (ddb_java.c).
  * A worker that goes away only drops its own pending requests. While DynamoDB Local is
  * not ready every request is answered at once: 503 ServiceUnavailable (retryable; botocore
  * retries any 503 in both retry modes) while it starts, 400 ServiceNotAvailableException
@@ -16,48 +14,32 @@
 
 #include <errno.h>
 #include <json-c/json.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "ddb/ddb.h"
 #include "ddb/ddb_int.h"
-#include "proc/proc.h"
-#include "rs/child.h"
 #include "rs/os.h"
 #include "rs/checksum.h"
 #include "rs/err.h"
 #include "rs/ipc.h"
 #include "rs/log.h"
+#include "rs/sig.h"
 
 #define NS_DDB "com.amazonaws.dynamodb.v20120810#"
 #define NS_VALIDATE "com.amazon.coral.validate#"
 #define POOL_MIN 8
 #define POOL_MAX 32
 
-typedef struct wconn {
-    int fd;
-    _Atomic int refs;
-    _Atomic int dead;
-    pthread_mutex_t wlock; /* one frame at a time on the socket */
-} wconn_t;
-
 /* one request frame being forwarded (on the stack of the thread that read it) */
 typedef struct job {
-    wconn_t *wc;
+    rs_ipc_conn_t *wc;
     uint64_t id;
     char *meta;
+    size_t meta_len;
     void *body;
     size_t body_len;
 } job_t;
@@ -65,46 +47,31 @@ typedef struct job {
 static struct {
     const rs_conf_t *conf;
     rs_status_board_t *board;
-    int ep;                /* epoll set of worker connections (one-shot) */
     _Atomic unsigned port; /* 0: DynamoDB Local not ready */
     _Atomic int suspect;   /* a forward could not connect */
-    int lfd;
 } S;
-
-static void wconn_put(wconn_t *wc)
-{
-    if (atomic_fetch_sub(&wc->refs, 1) == 1) {
-        close(wc->fd);
-        pthread_mutex_destroy(&wc->wlock);
-        free(wc);
-    }
-}
 
 /* ---- answering --------------------------------------------------------------------- */
 
-static void reply(wconn_t *wc, uint64_t id, int status, const char *request_id, const char *body,
-                  size_t len)
+static void reply(rs_ipc_conn_t *wc, uint64_t id, int status, const char *request_id,
+                  const char *body, size_t len)
 {
-    if (atomic_load(&wc->dead))
-        return;
-    char meta[512], crc[16];
+    char crc[16];
     snprintf(crc, sizeof(crc), "%u", rs_crc32(0, body, len));
-    int n = snprintf(meta, sizeof(meta),
-                     "{\"status\":%d,\"headers\":{\"content-type\":\"application/x-amz-json-1.0\","
-                     "\"x-amzn-requestid\":\"%s\",\"x-amz-crc32\":\"%s\"}}",
-                     status, request_id, crc);
-    if (n < 0 || (size_t)n >= sizeof(meta))
-        return;
-    pthread_mutex_lock(&wc->wlock);
-    int rc = rs_ipc_write_frame(wc->fd, RS_IPC_RESPONSE, id, meta, (size_t)n, body, len);
-    pthread_mutex_unlock(&wc->wlock);
-    if (rc != 0) {
-        atomic_store(&wc->dead, 1);
-        shutdown(wc->fd, SHUT_RDWR); /* its armed event fires: the reader drops it */
-    }
+    json_object *h = json_object_new_object();
+    json_object_object_add(h, "content-type", json_object_new_string("application/x-amz-json-1.0"));
+    json_object_object_add(h, "x-amzn-requestid", json_object_new_string(request_id));
+    json_object_object_add(h, "x-amz-crc32", json_object_new_string(crc));
+    rs_ipc_resp_t r = {status, h};
+    size_t n;
+    char *meta = rs_ipc_resp_encode(&r, &n);
+    if (meta != NULL)
+        rs_ipc_conn_reply(wc, id, meta, n, body, len);
+    free(meta);
+    json_object_put(h);
 }
 
-static void reply_error(wconn_t *wc, uint64_t id, const char *request_id, int status,
+static void reply_error(rs_ipc_conn_t *wc, uint64_t id, const char *request_id, int status,
                         const char *type, const char *msg)
 {
     size_t len;
@@ -115,7 +82,7 @@ static void reply_error(wconn_t *wc, uint64_t id, const char *request_id, int st
 }
 
 /* the state answer when DynamoDB Local cannot take the request; 0 when it can */
-static int not_ready(wconn_t *wc, uint64_t id, const char *rid)
+static int not_ready(rs_ipc_conn_t *wc, uint64_t id, const char *rid)
 {
     char reason[256], msg[400];
     rs_svc_state_t st = rs_status_get(S.board, RS_SVC_DYNAMODB, reason, sizeof(reason));
@@ -127,12 +94,6 @@ static int not_ready(wconn_t *wc, uint64_t id, const char *rid)
                     "DynamoDB is starting or restarting; retry shortly");
     }
     return 1;
-}
-
-static const char *meta_str(json_object *m, const char *k)
-{
-    const char *v = rs_ddb_json_str(m, k);
-    return v != NULL ? v : "";
 }
 
 static int valid_json(const void *body, size_t len)
@@ -205,13 +166,14 @@ static int schema_message(const rs_ddb_req_t *orig, rs_ddb_conn_t *hc, uint16_t 
 
 static void forward(job_t *j, rs_ddb_conn_t *hc)
 {
-    json_object *m = json_tokener_parse(j->meta);
-    const char *target = meta_str(m, "target"), *rid = meta_str(m, "request_id");
-    const char *region = meta_str(m, "region"), *account = meta_str(m, "account");
+    json_object *m;
+    rs_ipc_ddb_req_t q;
+    int bad = rs_ipc_ddb_req_decode(j->meta, j->meta_len, &m, &q);
+    const char *target = q.target, *rid = q.request_id, *region = q.region, *account = q.account;
     const char *dot = strchr(target, '.');
     const char *op = dot != NULL ? dot + 1 : target;
     unsigned port = atomic_load(&S.port);
-    if (m == NULL || target[0] == '\0' || region[0] == '\0' || account[0] == '\0') {
+    if (bad) {
         reply_error(j->wc, j->id, rid, 500, NS_DDB "InternalServerError",
                     "malformed request hand-off");
         json_object_put(m);
@@ -235,7 +197,7 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
         .target = target,
         .region = region,
         .account = account,
-        .content_type = meta_str(m, "content_type"),
+        .content_type = q.content_type,
         .body = j->body,
         .body_len = j->body_len,
     };
@@ -283,147 +245,23 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
     json_object_put(m);
 }
 
-/* ---- worker connections and the forwarding threads -------------------------------- */
+/* ---- the IPC server's handler threads ------------------------------------------ */
 
-static int read_full(int fd, struct iovec *iov, int n)
+/* in the handler thread that read the frame, on that thread's own connection to Local */
+static void on_request(rs_ipc_conn_t *conn, uint64_t id, char *meta, void *body, size_t len,
+                       void *arg)
 {
-    while (n > 0 && iov->iov_len == 0) { /* an empty meta or body (PING) reads nothing */
-        iov++;
-        n--;
+    static _Thread_local rs_ddb_conn_t hc;
+    static _Thread_local int hc_ready;
+    (void)arg;
+    if (!hc_ready) {
+        rs_ddb_conn_init(&hc);
+        hc_ready = 1;
     }
-    while (n > 0) {
-        ssize_t r = readv(fd, iov, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            if (r == 0)
-                errno = 0;
-            return RS_ERR;
-        }
-        rs_iov_advance(&iov, &n, (size_t)r);
-    }
-    return 0;
-}
-
-/* one frame: the header, then meta and body with one readv (two reads for a frame, where
- * rs_ipc_read_frame takes three); meta and body are malloc'd and NUL-terminated */
-static int read_frame(int fd, rs_ipc_hdr_t *h, char **meta, void **body)
-{
-    *meta = NULL;
-    *body = NULL;
-    struct iovec hv = {h, sizeof(*h)};
-    if (read_full(fd, &hv, 1) != 0)
-        return RS_ERR;
-    if (rs_ipc_hdr_check(h) != 0)
-        return RS_EINVAL;
-    char *m = malloc((size_t)h->meta_len + 1);
-    char *b = malloc((size_t)h->body_len + 1);
-    struct iovec iov[2] = {{m, h->meta_len}, {b, h->body_len}};
-    if (m == NULL || b == NULL || read_full(fd, iov, 2) != 0) {
-        free(m);
-        free(b);
-        return RS_ERR;
-    }
-    m[h->meta_len] = '\0';
-    b[h->body_len] = '\0';
-    *meta = m;
-    *body = b;
-    return 0;
-}
-
-/* arm the connection for the next frame (one thread at a time reads it) */
-static int arm(wconn_t *wc, int op)
-{
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.ptr = wc};
-    return epoll_ctl(S.ep, op, wc->fd, &ev);
-}
-
-/* the worker went away (or sent garbage): drop the epoll set's reference */
-static void conn_gone(wconn_t *wc)
-{
-    atomic_store(&wc->dead, 1);
-    epoll_ctl(S.ep, EPOLL_CTL_DEL, wc->fd, NULL);
-    shutdown(wc->fd, SHUT_RDWR);
-    wconn_put(wc);
-}
-
-/* this thread owns the connection's read side (its one-shot event fired): read one frame,
- * hand the read side on (re-arm), then answer the frame */
-static void serve_one(wconn_t *wc, rs_ddb_conn_t *hc)
-{
-    rs_ipc_hdr_t h;
-    char *meta;
-    void *body;
-    int rc = read_frame(wc->fd, &h, &meta, &body);
-    if (rc != 0) {
-        if (rc == RS_EINVAL)
-            rs_log(RS_LOG_ERR, NULL, "bad frame from a worker: closing its connection");
-        conn_gone(wc);
-        return;
-    }
-    atomic_fetch_add(&wc->refs, 1); /* this frame's answer */
-    if (arm(wc, EPOLL_CTL_MOD) != 0) {
-        rs_log(RS_LOG_ERR, NULL, "cannot re-arm a worker connection: %m");
-        conn_gone(wc);
-    }
-    if (h.type == RS_IPC_PING) {
-        pthread_mutex_lock(&wc->wlock);
-        rs_ipc_write_frame(wc->fd, RS_IPC_PONG, h.id, NULL, 0, NULL, 0);
-        pthread_mutex_unlock(&wc->wlock);
-    } else if (h.type == RS_IPC_REQUEST && !atomic_load(&wc->dead)) {
-        job_t j = {wc, h.id, meta, body, h.body_len};
-        forward(&j, hc);
-    }
+    job_t j = {conn, id, meta, strlen(meta), body, len};
+    forward(&j, &hc);
     free(meta);
     free(body);
-    wconn_put(wc);
-}
-
-static void *pool_main(void *arg)
-{
-    (void)arg;
-    rs_ddb_conn_t hc;
-    rs_ddb_conn_init(&hc);
-    for (;;) {
-        struct epoll_event ev;
-        int n = epoll_wait(S.ep, &ev, 1, -1);
-        if (n < 0 && errno != EINTR)
-            break;
-        if (n == 1)
-            serve_one(ev.data.ptr, &hc);
-    }
-    rs_ddb_conn_close(&hc);
-    return NULL;
-}
-
-static void *accept_main(void *arg)
-{
-    (void)arg;
-    for (;;) {
-        int fd = accept4(S.lfd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno == EMFILE || errno == ENFILE || errno == ENOMEM) {
-                usleep(100000);
-                continue;
-            }
-            break; /* listener closed: shutting down */
-        }
-        wconn_t *wc = calloc(1, sizeof(*wc));
-        if (wc == NULL) {
-            close(fd);
-            continue;
-        }
-        wc->fd = fd;
-        atomic_init(&wc->refs, 1); /* the epoll set's */
-        pthread_mutex_init(&wc->wlock, NULL);
-        if (arm(wc, EPOLL_CTL_ADD) != 0) {
-            rs_log(RS_LOG_ERR, NULL, "cannot watch a worker connection: %m");
-            wconn_put(wc);
-        }
-    }
-    return NULL;
 }
 
 static unsigned pool_size(const rs_conf_t *conf)
@@ -434,63 +272,33 @@ static unsigned pool_size(const rs_conf_t *conf)
 
 void rs_ddb_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, pid_t master_pid)
 {
-    char role[] = "ddb", path[256];
-    rs_ipc_socket_path(conf->runtime_dir, "ddb", path, sizeof(path));
-    rs_log_set_role(role);
-    if (rs_signals_worker() != 0)
-        _exit(RS_EXIT_FATAL);
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != master_pid)
-        _exit(0);
+    sigset_t wait_mask;
+    rs_child_prologue("ddb", master_pid, &wait_mask);
     memset(&S, 0, sizeof(S));
     S.conf = conf;
     S.board = board;
-    S.ep = epoll_create1(EPOLL_CLOEXEC);
-    if (S.ep < 0) {
-        rs_log(RS_LOG_ALERT, NULL, "epoll_create1: %m");
-        _exit(1);
-    }
-
-    S.lfd = rs_ipc_listen(conf->runtime_dir, "ddb");
-    if (S.lfd < 0) {
+    rs_ipc_server_t *srv;
+    rs_ipc_server_conf_t sc = {conf->runtime_dir, "ddb", pool_size(conf), 0, on_request, NULL};
+    if (rs_ipc_server_start(&sc, &srv) != 0) {
         rs_log(RS_LOG_ALERT, NULL, "cannot listen on the socket in %s: %m", conf->runtime_dir);
         rs_status_set(board, RS_SVC_DYNAMODB, RS_SVC_UNAVAILABLE,
                       "the ddb supervisor cannot create its socket in runtime_dir");
         _exit(1);
     }
-
-    /* threads never take the control signals: the main thread's flags handle them */
-    sigset_t wait_mask;
-    rs_sup_block_signals(&wait_mask);
-    unsigned npool = pool_size(conf);
-    pthread_t *pool = calloc(npool, sizeof(*pool)), acc;
-    for (unsigned i = 0; pool != NULL && i < npool; i++)
-        pthread_create(&pool[i], NULL, pool_main, NULL);
-    pthread_create(&acc, NULL, accept_main, NULL);
-    rs_log(RS_LOG_INFO, NULL, "ddb supervisor listening on %s with %u forwarding thread(s)", path,
-           npool);
+    rs_log(RS_LOG_INFO, NULL, "ddb supervisor listening in %s with %u forwarding thread(s)",
+           conf->runtime_dir, sc.threads);
 
     rs_ddb_java_t *java = rs_ddb_java_new(conf, board);
-    while (!rs_sig_stop && getppid() == master_pid) {
-        int64_t now = rs_mono_ms();
+    int ms;
+    do {
         if (atomic_exchange(&S.suspect, 0))
             rs_ddb_java_suspect(java);
-        atomic_store(&S.port, rs_ddb_java_tick(java, now));
-        if (rs_sig_reopen) {
-            rs_sig_reopen = 0;
-            rs_log_reopen();
-        }
-        int ms = rs_ddb_java_next_ms(java, rs_mono_ms());
-        if (atomic_load(&S.suspect))
-            ms = 1;
-        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-        ppoll(NULL, 0, &ts, &wait_mask);
-    }
+        atomic_store(&S.port, rs_ddb_java_tick(java, rs_mono_ms()));
+        ms = atomic_load(&S.suspect) ? 1 : rs_ddb_java_next_ms(java, rs_mono_ms());
+    } while (rs_sup_wait(&wait_mask, ms, master_pid));
     rs_log(RS_LOG_INFO, NULL, "ddb supervisor stopping");
     atomic_store(&S.port, 0);
-    shutdown(S.lfd, SHUT_RDWR);
-    close(S.lfd);
-    unlink(path);
+    rs_ipc_server_close(srv);
     rs_ddb_java_free(java);
     rs_status_set(board, RS_SVC_DYNAMODB, RS_SVC_STARTING, "the ddb supervisor stopped");
     _exit(0);

@@ -24,6 +24,7 @@
 #include "rs/http.h"
 #include "rs/ipc.h"
 #include "rs/log.h"
+#include "rs/os.h"
 
 #define NBUCKETS 256
 #define BACKOFF_MIN_MS 25
@@ -217,16 +218,10 @@ static int try_connect(rs_ipc_client_t *c)
         return 0;
     if (now < c->next_try_ms)
         return -1;
-    struct sockaddr_un sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sun_family = AF_UNIX;
-    memcpy(sa.sun_path, c->path, strlen(c->path) + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     /* AF_UNIX connect completes or fails at once (EAGAIN: backlog full) */
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+    int fd = rs_unix_connect(c->path, RS_NET_NONBLOCK);
+    if (fd < 0) {
         int e = errno;
-        if (fd >= 0)
-            close(fd);
         c->st.connect_failures++;
         c->next_try_ms = now + c->backoff_ms;
         c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;

@@ -1,6 +1,7 @@
 /*
- * ipc_reply.c: a supervisor's response frame meta ({"status": N, "headers": {...}}) into
- * the worker's HTTP response; shared by the DynamoDB and Lambda hand-offs.
+ * ipc_reply.c: a supervisor's response frame meta (rs_ipc_resp_t, decoded by
+ * src/ipc/msg.c) into the worker's HTTP response; shared by the DynamoDB and Lambda
+ * hand-offs.
  * Runs in: workers.
  */
 #include "config.h"
@@ -11,29 +12,17 @@
 
 #include "http/http_int.h"
 #include "rs/err.h"
+#include "rs/ipc.h"
 
+/* the callers' name for rs_ipc_resp_decode (declared in http_int.h) */
 int rs_ipc_reply_meta(const char *meta, size_t meta_len, json_object **root, int *status,
                       json_object **headers)
 {
-    json_tokener *tok = json_tokener_new();
-    json_object *o = tok != NULL ? json_tokener_parse_ex(tok, meta, (int)meta_len) : NULL;
-    json_object *st = NULL, *hdrs = NULL;
-    if (tok != NULL)
-        json_tokener_free(tok);
-    *status = 0;
-    if (o != NULL && json_object_object_get_ex(o, "status", &st) &&
-        json_object_is_type(st, json_type_int))
-        *status = json_object_get_int(st);
-    if (*status < 100 || *status > 599 ||
-        (json_object_object_get_ex(o, "headers", &hdrs) &&
-         !json_object_is_type(hdrs, json_type_object))) {
-        json_object_put(o);
-        *root = NULL;
-        return RS_EINVAL;
-    }
-    *root = o;
-    *headers = hdrs;
-    return 0;
+    rs_ipc_resp_t r;
+    int rc = rs_ipc_resp_decode(meta, meta_len, root, &r);
+    *status = r.status;
+    *headers = r.headers;
+    return rc;
 }
 
 /* Headers of a reply meta into resp (replacing what it held): content-type defaults

@@ -6,10 +6,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -40,7 +40,7 @@ void rs_ipc_hdr_init(rs_ipc_hdr_t *h, int type, uint64_t id, size_t meta_len, si
 }
 
 int rs_ipc_write_frame(int fd, int type, uint64_t id, const char *meta, size_t meta_len,
-                       const void *body, size_t body_len)
+                       const void *body, size_t body_len, int64_t deadline_ms)
 {
     rs_ipc_hdr_t h;
     if (meta_len > RS_IPC_MAX_META || body_len > RS_IPC_MAX_BODY)
@@ -60,9 +60,38 @@ int rs_ipc_write_frame(int fd, int type, uint64_t id, const char *meta, size_t m
         iov[n].iov_base = (void *)body;
         iov[n++].iov_len = body_len;
     }
-    return rs_writev_all(fd, iov, n, -1);
+    return rs_writev_all(fd, iov, n, deadline_ms);
 }
 
+/* fill iov[0..n) completely (waiting for POLLIN on a non-blocking fd): 0, or RS_ERR
+ * with errno (0: EOF) */
+static int readv_full(int fd, struct iovec *iov, int n)
+{
+    while (n > 0 && iov->iov_len == 0) { /* an empty meta or body reads nothing */
+        iov++;
+        n--;
+    }
+    while (n > 0) {
+        ssize_t r = readv(fd, iov, n);
+        if (r > 0) {
+            rs_iov_advance(&iov, &n, (size_t)r);
+            continue;
+        }
+        if (r == 0) {
+            errno = 0;
+            return RS_ERR;
+        }
+        if (errno == EINTR)
+            continue;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if ((errno == EAGAIN || errno == EWOULDBLOCK) && (poll(&p, 1, -1) >= 0 || errno == EINTR))
+            continue;
+        return RS_ERR;
+    }
+    return 0;
+}
+
+/* the header, then meta and body with one readv: two reads for a frame */
 int rs_ipc_read_frame(int fd, rs_ipc_hdr_t *h, char **meta, void **body)
 {
     *meta = NULL;
@@ -74,14 +103,9 @@ int rs_ipc_read_frame(int fd, rs_ipc_hdr_t *h, char **meta, void **body)
     /* meta is NUL-terminated for the JSON parser; body gets one spare byte too */
     char *m = malloc((size_t)h->meta_len + 1);
     char *b = malloc((size_t)h->body_len + 1);
-    if (m == NULL || b == NULL) {
-        free(m);
-        free(b);
-        errno = ENOMEM;
-        return RS_ERR;
-    }
-    if (rs_read_full(fd, m, h->meta_len, -1) != 0 || rs_read_full(fd, b, h->body_len, -1) != 0) {
-        int e = errno;
+    struct iovec iov[2] = {{m, h->meta_len}, {b, h->body_len}};
+    if (m == NULL || b == NULL || readv_full(fd, iov, 2) != 0) {
+        int e = m == NULL || b == NULL ? ENOMEM : errno;
         free(m);
         free(b);
         errno = e;

@@ -1,52 +1,52 @@
 /*
  * server.c: the supervisor side of the worker <-> supervisor IPC (bottom of rs/ipc.h):
- * the listening Unix socket <runtime_dir>/<name>.sock (mode 0600, a stale one replaced),
- * one accept thread, one reader thread per worker connection, PING answered with PONG,
- * responses written one frame at a time under a per-connection lock. Connections are
- * reference counted: the reader holds one reference, every request answered later holds
- * its own; a worker that goes away only marks its connection dead (replies then fail
- * fast) and never blocks another connection.
- * Runs in: supervisors (lambda; any supervisor that answers from its own threads).
+ * the listening Unix socket <runtime_dir>/<name>.sock, one epoll set of the listener and
+ * the worker connections (each armed one-shot), and a fixed pool of handler threads on it:
+ * the thread woken for a connection reads one frame, re-arms the connection, then handles
+ * the frame itself. PING is answered with PONG; responses are written one frame at a time
+ * under a per-connection lock, with a deadline (a worker that stops reading loses its
+ * connection instead of holding handler threads). Connections are reference counted: the
+ * epoll set holds one reference, every frame being handled or answered later its own; a
+ * worker that goes away only marks its connection dead (replies then fail fast).
+ * Runs in: supervisors (ddb, lambda).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "rs/err.h"
 #include "rs/ipc.h"
 #include "rs/log.h"
+#include "rs/os.h"
 
-#define SEND_TIMEOUT_S 30
+#define SEND_TIMEOUT_MS 30000
+#define DEFAULT_THREADS 8
 
 struct rs_ipc_conn {
-    int fd;
+    int fd; /* non-blocking: reads wait in poll, writes have a deadline */
     _Atomic int refs;
     _Atomic int dead;
     pthread_mutex_t wlock; /* one frame at a time on the socket */
 };
 
-typedef struct server {
-    int lfd;
+struct rs_ipc_server {
+    int lfd, ep;
     rs_ipc_request_fn fn;
     void *arg;
+    rs_thread_cap_t cap; /* the handler threads */
     char name[32];
-} server_t;
-
-typedef struct reader {
-    server_t *srv;
-    rs_ipc_conn_t *conn;
-} reader_t;
+    char path[256];
+};
 
 void rs_ipc_conn_ref(rs_ipc_conn_t *c)
 {
@@ -62,12 +62,6 @@ void rs_ipc_conn_put(rs_ipc_conn_t *c)
     free(c);
 }
 
-static void conn_kill(rs_ipc_conn_t *c)
-{
-    atomic_store(&c->dead, 1);
-    shutdown(c->fd, SHUT_RDWR); /* wakes its reader thread */
-}
-
 static int conn_write(rs_ipc_conn_t *c, int type, uint64_t id, const char *meta, size_t meta_len,
                       const void *body, size_t body_len)
 {
@@ -76,10 +70,13 @@ static int conn_write(rs_ipc_conn_t *c, int type, uint64_t id, const char *meta,
         return RS_ERR;
     }
     pthread_mutex_lock(&c->wlock);
-    int rc = rs_ipc_write_frame(c->fd, type, id, meta, meta_len, body, body_len);
+    int rc = rs_ipc_write_frame(c->fd, type, id, meta, meta_len, body, body_len,
+                                rs_deadline_ms(SEND_TIMEOUT_MS));
     pthread_mutex_unlock(&c->wlock);
-    if (rc != 0)
-        conn_kill(c);
+    if (rc != 0) {
+        atomic_store(&c->dead, 1);
+        shutdown(c->fd, SHUT_RDWR); /* its armed event fires: a handler thread drops it */
+    }
     return rc;
 }
 
@@ -93,156 +90,150 @@ int rs_ipc_conn_reply(rs_ipc_conn_t *c, uint64_t id, const char *meta, size_t me
     return conn_write(c, RS_IPC_RESPONSE, id, meta, meta_len, body, body_len);
 }
 
-static void *reader_main(void *arg)
+/* watch fd (ptr NULL: the listener) for the next event, one thread at a time */
+static int arm(rs_ipc_server_t *s, int fd, void *ptr, int op)
 {
-    reader_t *r = arg;
-    rs_ipc_conn_t *c = r->conn;
-    server_t *srv = r->srv;
-    free(r);
-    for (;;) {
-        rs_ipc_hdr_t h;
-        char *meta;
-        void *body;
-        int rc = rs_ipc_read_frame(c->fd, &h, &meta, &body);
-        if (rc != 0) {
-            if (rc == RS_EINVAL)
-                rs_log(RS_LOG_ERR, NULL, "%s: bad frame from a worker: closing its connection",
-                       srv->name);
-            break;
-        }
-        if (h.type == RS_IPC_PING) {
-            free(meta);
-            free(body);
-            if (conn_write(c, RS_IPC_PONG, h.id, NULL, 0, NULL, 0) != 0)
-                break;
-            continue;
-        }
-        if (h.type != RS_IPC_REQUEST) {
-            free(meta);
-            free(body);
-            continue;
-        }
-        if (h.body_len == 0) {
-            free(body);
-            body = NULL;
-        }
-        srv->fn(c, h.id, meta, body, h.body_len, srv->arg);
-    }
-    conn_kill(c);
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.ptr = ptr};
+    return epoll_ctl(s->ep, op, fd, &ev);
+}
+
+/* the worker went away (or sent garbage): drop the epoll set's reference */
+static void conn_gone(rs_ipc_server_t *s, rs_ipc_conn_t *c)
+{
+    atomic_store(&c->dead, 1);
+    epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    shutdown(c->fd, SHUT_RDWR);
     rs_ipc_conn_put(c);
-    return NULL;
 }
 
-static void *accept_main(void *arg)
+/* this thread owns the connection's read side (its one-shot event fired): read one frame,
+ * hand the read side on (re-arm), then handle the frame */
+static void serve_one(rs_ipc_server_t *s, rs_ipc_conn_t *c)
 {
-    server_t *srv = arg;
-    for (;;) {
-        int fd = accept4(srv->lfd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS) {
-                usleep(100000);
-                continue;
-            }
-            rs_log(RS_LOG_ERR, NULL, "%s: accept failed: %s; no new worker connections", srv->name,
-                   strerror(errno));
-            break;
-        }
-        rs_ipc_conn_t *c = calloc(1, sizeof(*c));
-        reader_t *r = calloc(1, sizeof(*r));
-        if (c == NULL || r == NULL) {
-            free(c);
-            free(r);
-            close(fd);
-            continue;
-        }
-        /* a worker that stops reading (alive but wedged) must not hold reply threads
-         * forever: a write that makes no progress for SEND_TIMEOUT_S drops the connection */
-        struct timeval tv = {SEND_TIMEOUT_S, 0};
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-        c->fd = fd;
-        atomic_init(&c->refs, 1);
-        atomic_init(&c->dead, 0);
-        pthread_mutex_init(&c->wlock, NULL);
-        r->srv = srv;
-        r->conn = c;
-        pthread_t t;
-        pthread_attr_t at;
-        pthread_attr_init(&at);
-        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&t, &at, reader_main, r) != 0) {
-            free(r);
-            rs_ipc_conn_put(c);
-        }
-        pthread_attr_destroy(&at);
+    rs_ipc_hdr_t h;
+    char *meta;
+    void *body;
+    int rc = rs_ipc_read_frame(c->fd, &h, &meta, &body);
+    if (rc != 0) {
+        if (rc == RS_EINVAL)
+            rs_log(RS_LOG_ERR, NULL, "%s: bad frame from a worker: closing its connection",
+                   s->name);
+        conn_gone(s, c);
+        return;
     }
-    return NULL;
+    rs_ipc_conn_ref(c); /* this frame's */
+    if (arm(s, c->fd, c, EPOLL_CTL_MOD) != 0) {
+        rs_log(RS_LOG_ERR, NULL, "%s: cannot re-arm a worker connection: %m", s->name);
+        conn_gone(s, c);
+    }
+    if (h.type == RS_IPC_REQUEST && !atomic_load(&c->dead)) {
+        s->fn(c, h.id, meta, body, h.body_len, s->arg);
+    } else {
+        if (h.type == RS_IPC_PING)
+            conn_write(c, RS_IPC_PONG, h.id, NULL, 0, NULL, 0);
+        free(meta);
+        free(body);
+    }
+    rs_ipc_conn_put(c);
 }
 
-int rs_ipc_listen(const char *runtime_dir, const char *name)
+/* the listener's event: take one connection, re-arm the listener */
+static void accept_one(rs_ipc_server_t *s)
 {
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    char path[sizeof(a.sun_path) + 64];
-    if (mkdir(runtime_dir, 0700) != 0 && errno != EEXIST)
-        return RS_ERR;
-    rs_ipc_socket_path(runtime_dir, name, path, sizeof(path));
-    if (strlen(path) >= sizeof(a.sun_path)) {
-        errno = ENAMETOOLONG;
-        return RS_ERR;
-    }
-    memcpy(a.sun_path, path, strlen(path) + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS))
+        usleep(100000); /* out of descriptors: retry later, not in a busy loop */
+    else if (fd < 0 && errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+        rs_log(RS_LOG_ERR, NULL, "%s: accept failed: %m", s->name);
+    if (arm(s, s->lfd, NULL, EPOLL_CTL_MOD) != 0)
+        return; /* closed: shutting down */
     if (fd < 0)
-        return RS_ERR;
-    unlink(path); /* a stale socket of a previous supervisor */
-    mode_t old = umask(0177);
-    int rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
-    umask(old);
-    if (rc != 0 || chmod(path, 0600) != 0 || listen(fd, 256) != 0) {
-        int e = errno;
+        return;
+    rs_ipc_conn_t *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
         close(fd);
-        errno = e;
-        return RS_ERR;
+        return;
     }
-    return fd;
+    c->fd = fd;
+    atomic_init(&c->refs, 1); /* the epoll set's */
+    atomic_init(&c->dead, 0);
+    pthread_mutex_init(&c->wlock, NULL);
+    if (arm(s, fd, c, EPOLL_CTL_ADD) != 0) {
+        rs_log(RS_LOG_ERR, NULL, "%s: cannot watch a worker connection: %m", s->name);
+        rs_ipc_conn_put(c);
+    }
 }
 
-int rs_ipc_server_start(const char *runtime_dir, const char *name, rs_ipc_request_fn fn, void *arg)
+static void *handler_main(void *arg)
 {
-    if (runtime_dir == NULL || name == NULL || fn == NULL) {
+    rs_ipc_server_t *s = arg;
+    for (;;) {
+        struct epoll_event ev;
+        int n = epoll_wait(s->ep, &ev, 1, -1);
+        if (n < 0 && errno != EINTR)
+            break;
+        if (n == 1 && ev.data.ptr == NULL)
+            accept_one(s);
+        else if (n == 1)
+            serve_one(s, ev.data.ptr);
+    }
+    return NULL;
+}
+
+int rs_ipc_server_start(const rs_ipc_server_conf_t *sc, rs_ipc_server_t **out)
+{
+    if (sc == NULL || sc->runtime_dir == NULL || sc->name == NULL || sc->fn == NULL) {
         errno = EINVAL;
         return RS_ERR;
     }
     /* a worker that went away must give an error on write, not kill the process */
     signal(SIGPIPE, SIG_IGN);
-    server_t *srv = calloc(1, sizeof(*srv));
-    if (srv == NULL) {
+    rs_ipc_server_t *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
         errno = ENOMEM;
         return RS_ERR;
     }
-    srv->fn = fn;
-    srv->arg = arg;
-    snprintf(srv->name, sizeof(srv->name), "%s", name);
-    srv->lfd = rs_ipc_listen(runtime_dir, name);
-    if (srv->lfd < 0) {
+    unsigned threads = sc->threads > 0 ? sc->threads : DEFAULT_THREADS;
+    s->fn = sc->fn;
+    s->arg = sc->arg;
+    rs_thread_cap_init(&s->cap, (int)threads);
+    snprintf(s->name, sizeof(s->name), "%s", sc->name);
+    rs_ipc_socket_path(sc->runtime_dir, sc->name, s->path, sizeof(s->path));
+    s->ep = epoll_create1(EPOLL_CLOEXEC);
+    s->lfd = -1;
+    if (s->ep < 0 || rs_mkdir_p(sc->runtime_dir, 0700) != 0 ||
+        (s->lfd = rs_unix_listen(s->path, 256)) < 0 || fcntl(s->lfd, F_SETFL, O_NONBLOCK) != 0 ||
+        arm(s, s->lfd, NULL, EPOLL_CTL_ADD) != 0) {
         int e = errno;
-        rs_log(RS_LOG_ERR, NULL, "cannot listen on %s/%s.sock: %s", runtime_dir, name, strerror(e));
-        free(srv);
+        rs_log(RS_LOG_ERR, NULL, "cannot listen on %s: %s", s->path, strerror(e));
+        if (s->lfd >= 0)
+            close(s->lfd);
+        if (s->ep >= 0)
+            close(s->ep);
+        free(s);
         errno = e;
         return RS_ERR;
     }
-    pthread_t t;
-    pthread_attr_t at;
-    pthread_attr_init(&at);
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    int rc = pthread_create(&t, &at, accept_main, srv);
-    pthread_attr_destroy(&at);
-    if (rc != 0) {
-        close(srv->lfd);
-        free(srv);
-        errno = rc;
-        return RS_ERR;
+    for (unsigned i = 0; i < threads; i++) {
+        if (rs_thread_start(&s->cap, 0, sc->stack, handler_main, s) != 0 && i == 0) {
+            int e = errno;
+            rs_ipc_server_close(s);
+            errno = e;
+            return RS_ERR; /* leaked: the caller exits */
+        }
     }
+    if (out != NULL)
+        *out = s;
     return 0;
+}
+
+void rs_ipc_server_close(rs_ipc_server_t *s)
+{
+    if (s == NULL || s->lfd < 0)
+        return;
+    epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
+    shutdown(s->lfd, SHUT_RDWR);
+    close(s->lfd);
+    s->lfd = -1;
+    unlink(s->path);
 }

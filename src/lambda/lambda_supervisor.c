@@ -3,78 +3,57 @@
  * store (<data_dir>/lambda, else <runtime_dir>/lambda, wiped on a first start without a
  * data_dir), starts the pool of execution environments (when it cannot, the status board
  * says why, the control plane is still served and invokes answer 500 ServiceException with
- * the reason), serves <runtime_dir>/lambda.sock (src/ipc/server.c) with one detached
- * thread per request (an Invoke blocks up to 900 s), and on SIGTERM / master death stops
- * accepting, destroys the pool (containers killed) and exits 0.
+ * the reason), serves <runtime_dir>/lambda.sock (src/ipc/server.c) with a bounded pool of
+ * REQUEST_THREADS handler threads, each handling the request it read (an Invoke blocks up
+ * to 900 s; at the bound further requests wait for a free thread in the socket, bounded by
+ * the worker's queue limit and call timeout, instead of a 429), and on SIGTERM / master
+ * death stops accepting, destroys the pool (containers killed) and exits 0.
  * Runs in: the lambda supervisor (forked by the master).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <json-c/json.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lambda/lambda.h"
 #include "lambda/lambda_api.h"
-#include "proc/proc.h"
-#include "rs/child.h"
-#include "rs/os.h"
 #include "rs/err.h"
 #include "rs/ipc.h"
 #include "rs/log.h"
 #include "rs/metrics.h"
+#include "rs/sig.h"
 
-typedef struct job {
-    rs_ipc_conn_t *conn;
-    uint64_t id;
-    char *meta;
-    void *body;
-    size_t body_len;
-    rs_lambda_api_t *api;
-} job_t;
+/* requests handled at once (each Invoke holds one up to its function's timeout) */
+#define REQUEST_THREADS 128
+#define REQUEST_STACK (512 * 1024)
 
 static _Atomic int stopping;
 
-static const char *meta_str(json_object *m, const char *k)
-{
-    json_object *v;
-    if (m && json_object_object_get_ex(m, k, &v) && json_object_is_type(v, json_type_string))
-        return json_object_get_string(v);
-    return "";
-}
-
 static void send_resp(rs_ipc_conn_t *c, uint64_t id, rs_lambda_resp_t *r)
 {
-    json_object *m = json_object_new_object();
-    if (!m)
-        return;
-    json_object_object_add(m, "status", json_object_new_int(r->status));
-    json_object_object_add(m, "headers", json_object_get(r->headers));
-    const char *s =
-        json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    rs_ipc_conn_reply(c, id, s, strlen(s), r->body, r->body_len);
-    json_object_put(m);
+    rs_ipc_resp_t m = {r->status, r->headers};
+    size_t n;
+    char *meta = rs_ipc_resp_encode(&m, &n);
+    if (meta != NULL)
+        rs_ipc_conn_reply(c, id, meta, n, r->body, r->body_len);
+    free(meta);
 }
 
-/* the request in its own thread */
-static void *request_main(void *arg)
+/* the request, in the handler thread that read it */
+static void on_request(rs_ipc_conn_t *conn, uint64_t id, char *meta, void *body, size_t len,
+                       void *arg)
 {
-    job_t *j = arg;
-    json_object *m = json_tokener_parse(j->meta), *headers = NULL;
-    if (m)
-        json_object_object_get_ex(m, "headers", &headers);
-    const char *rid = meta_str(m, "request_id");
+    json_object *m;
+    rs_ipc_lambda_req_t q;
+    int bad = rs_ipc_lambda_req_decode(meta, strlen(meta), &m, &q);
+    const char *rid = q.request_id;
     rs_lambda_resp_t resp;
-    if (!m || !meta_str(m, "method")[0] || !meta_str(m, "path")[0] || !meta_str(m, "account")[0] ||
-        !meta_str(m, "region")[0]) {
+    if (bad) {
         memset(&resp, 0, sizeof(resp));
         resp.headers = json_object_new_object();
         json_object_object_add(resp.headers, "x-amzn-RequestId", json_object_new_string(rid));
@@ -85,81 +64,33 @@ static void *request_main(void *arg)
         resp.headers = json_object_new_object();
         json_object_object_add(resp.headers, "x-amzn-RequestId", json_object_new_string(rid));
         rs_lambda_reply_error(&resp, RS_LE_SERVICE, "the Lambda service is shutting down", NULL);
-    } else if (rs_lambda_api_handle(j->api, meta_str(m, "method"), meta_str(m, "path"),
-                                    meta_str(m, "query"), headers, meta_str(m, "account"),
-                                    meta_str(m, "region"), rid, j->body ? j->body : "", j->body_len,
-                                    &resp) != 0) {
+    } else if (rs_lambda_api_handle(arg, q.method, q.path, q.query, q.headers, q.account, q.region,
+                                    rid, body, len, &resp) != 0) {
         rs_lambda_resp_free(&resp);
         resp.headers = json_object_new_object();
         json_object_object_add(resp.headers, "x-amzn-RequestId", json_object_new_string(rid));
         rs_lambda_reply_error(&resp, RS_LE_SERVICE, "out of memory", NULL);
     }
     if (resp.headers)
-        send_resp(j->conn, j->id, &resp);
+        send_resp(conn, id, &resp);
     rs_lambda_resp_free(&resp);
     json_object_put(m);
-    rs_ipc_conn_put(j->conn);
-    free(j->meta);
-    free(j->body);
-    free(j);
-    return NULL;
-}
-
-static void on_request(rs_ipc_conn_t *conn, uint64_t id, char *meta, void *body, size_t len,
-                       void *arg)
-{
-    job_t *j = calloc(1, sizeof(*j));
-    if (!j) {
-        free(meta);
-        free(body);
-        return;
-    }
-    rs_ipc_conn_ref(conn);
-    *j = (job_t){conn, id, meta, body, len, arg};
-    pthread_t t;
-    pthread_attr_t at;
-    pthread_attr_init(&at);
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&at, 512 * 1024);
-    if (pthread_create(&t, &at, request_main, j) != 0) {
-        /* no thread: answer from here (throttled: retryable) */
-        json_object *m = json_tokener_parse(meta);
-        rs_lambda_resp_t r = {0};
-        r.headers = json_object_new_object();
-        json_object_object_add(r.headers, "x-amzn-RequestId",
-                               json_object_new_string(meta_str(m, "request_id")));
-        rs_lambda_reply_error(&r, RS_LE_TOO_MANY_REQUESTS, "Rate Exceeded.",
-                              "ConcurrentInvocationLimitExceeded");
-        send_resp(conn, id, &r);
-        rs_lambda_resp_free(&r);
-        json_object_put(m);
-        rs_ipc_conn_put(conn);
-        free(meta);
-        free(body);
-        free(j);
-    }
-    pthread_attr_destroy(&at);
+    free(meta);
+    free(body);
 }
 
 void rs_lambda_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, pid_t master_pid,
                                int first_start)
 {
-    char role[] = "lambda", root[1200], why[256] = "";
-    rs_log_set_role(role);
-    if (rs_signals_worker() != 0)
-        _exit(RS_EXIT_FATAL);
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != master_pid)
-        _exit(0);
+    char root[1200], why[256] = "";
+    /* threads never take the control signals: the main thread's flags handle them */
+    sigset_t wait_mask;
+    rs_child_prologue("lambda", master_pid, &wait_mask);
     rs_status_set(board, RS_SVC_LAMBDA, RS_SVC_STARTING, "loading the function registry");
     if (conf->data_dir[0])
         snprintf(root, sizeof(root), "%s/lambda", conf->data_dir);
     else
         snprintf(root, sizeof(root), "%s/lambda", conf->runtime_dir);
-    /* threads never take the control signals: the main thread's flags handle them */
-    sigset_t wait_mask;
-    rs_sup_block_signals(&wait_mask);
-    signal(SIGPIPE, SIG_IGN);
     rs_lambda_reg_t *reg = NULL;
     int rc = rs_lambda_reg_open(root, first_start && !conf->data_dir[0], &reg);
     if (rc == RS_ERR || !reg) {
@@ -179,7 +110,10 @@ void rs_lambda_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, 
     }
     static rs_lambda_api_t api;
     rs_lambda_api_init(&api, reg, pool, why, conf);
-    if (rs_ipc_server_start(conf->runtime_dir, "lambda", on_request, &api) != 0) {
+    rs_ipc_server_t *srv;
+    rs_ipc_server_conf_t sc = {conf->runtime_dir, "lambda",   REQUEST_THREADS,
+                               REQUEST_STACK,     on_request, &api};
+    if (rs_ipc_server_start(&sc, &srv) != 0) {
         rs_log(RS_LOG_ALERT, NULL, "lambda: cannot listen in %s: %s", conf->runtime_dir,
                strerror(errno));
         rs_status_set(board, RS_SVC_LAMBDA, RS_SVC_UNAVAILABLE,
@@ -191,11 +125,7 @@ void rs_lambda_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, 
         rs_status_set(board, RS_SVC_LAMBDA, RS_SVC_RUNNING, "");
     else
         rs_status_set(board, RS_SVC_LAMBDA, RS_SVC_UNAVAILABLE, why);
-    while (!rs_sig_stop && getppid() == master_pid) {
-        if (rs_sig_reopen) {
-            rs_sig_reopen = 0;
-            rs_log_reopen();
-        }
+    do {
         if (pool != NULL) {
             /* pool sizes for /_ruststack/metrics, in the supervisor's own writer slot */
             rs_lambda_pool_stats_t ps;
@@ -208,14 +138,10 @@ void rs_lambda_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, 
             rs_metrics_gauge(m, slot, "lambda_warm_starts", (int64_t)ps.warm_starts);
             rs_metrics_gauge(m, slot, "lambda_timeouts", (int64_t)ps.timeouts);
         }
-        struct timespec ts = {1, 0};
-        ppoll(NULL, 0, &ts, &wait_mask);
-    }
+    } while (rs_sup_wait(&wait_mask, 1000, master_pid));
     rs_log(RS_LOG_INFO, NULL, "lambda supervisor stopping");
     atomic_store(&stopping, 1);
-    char path[1300];
-    rs_ipc_socket_path(conf->runtime_dir, "lambda", path, sizeof(path));
-    unlink(path);
+    rs_ipc_server_close(srv);
     rs_status_set(board, RS_SVC_LAMBDA, RS_SVC_STARTING, "the lambda supervisor stopped");
     if (pool)
         rs_lambda_pool_destroy(pool);

@@ -11,14 +11,10 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,28 +29,25 @@
 #include "rs/metrics.h"
 #include "rs/status.h"
 
-#define QUICK_DEATH_MS 5000 /* a worker exiting/crashing sooner than this failed at start-up */
-#define MAX_QUICK_DEATHS 6  /* in a row, in one slot: give up instead of looping */
-#define BACKOFF_MAX_MS 10000
+/* workers: a death sooner than this is a start-up failure; so many in a row: give up */
+#define WORKER_STABLE_MS 5000
+#define WORKER_MAX_FAILURES 6
+#define WORKER_BACKOFF_MIN_MS 100
+#define WORKER_BACKOFF_MAX_MS 10000
 
-typedef struct wslot {
-    pid_t pid; /* 0: not running */
-    int64_t started_ms;
-    int64_t next_spawn_ms;
-    unsigned quick_deaths;
-    int retiring;      /* sent TERM for a reload roll; respawn at once */
-    int disabled;      /* exited RS_EXIT_FATAL: never respawned */
-    unsigned conf_gen; /* configuration generation it was forked with */
-} wslot_t;
-
-/* one supervised service child */
-typedef struct sup {
-    rs_child_t child;
+/* one child of the master: a worker (in its store slot) or a supervisor; restarted by the
+ * one policy of rs_child_reaped */
+typedef struct kid {
+    rs_child_t child; /* pid, restart backoff, stop */
+    int worker;       /* 1: a worker in `slot`; 0: the supervisor of `svc` */
+    unsigned slot;
     rs_svc_t svc;
-    int enabled;
-    unsigned spawns; /* 1 during the first spawn: the lambda registry starts empty */
-} sup_t;
-#define NSUPS 2
+    int enabled;       /* 0: never (re)spawned (switched off, or exited RS_EXIT_FATAL) */
+    unsigned conf_gen; /* workers: configuration generation it was forked with */
+    unsigned spawns;   /* 1 during the first spawn: the lambda registry starts empty */
+    char name[32];
+} kid_t;
+#define NSUPS 2 /* kids[0] the ddb, kids[1] the lambda supervisor, then the workers */
 
 static struct {
     rs_conf_t conf;
@@ -64,73 +57,39 @@ static struct {
     rs_store_t *st;
     int lfd;
     pid_t pid;
-    wslot_t slots[RS_CONF_MAX_WORKERS];
-    unsigned n;
+    kid_t kids[NSUPS + RS_CONF_MAX_WORKERS];
+    unsigned nkids;
     unsigned conf_gen;
     int stopping;
     int exit_code;
-    int64_t deadline_ms;
     int killed;
     rs_status_board_t *board;
-    sup_t sups[NSUPS]; /* the ddb and lambda supervisors */
-    int ready_sent;    /* systemd has been told READY=1 */
+    int ready_sent; /* systemd has been told READY=1 */
 } M;
 
-static int open_listener(const char *addr, unsigned port, int *out)
-{
-    struct sockaddr_storage ss;
-    socklen_t len;
-    int one = 1;
-    memset(&ss, 0, sizeof(ss));
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-    if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons((uint16_t)port);
-        len = sizeof(*v4);
-    } else if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons((uint16_t)port);
-        len = sizeof(*v6);
-    } else {
-        errno = EINVAL;
-        return RS_EINVAL;
-    }
-    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return RS_ERR;
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-        bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 1024) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return RS_ERR;
-    }
-    *out = fd;
-    return 0;
-}
-
-static unsigned alive(void)
+/* running workers (worker 1) or supervisors (worker 0) */
+static unsigned alive(int worker)
 {
     unsigned k = 0;
-    for (unsigned i = 0; i < M.n; i++)
-        k += M.slots[i].pid > 0;
+    for (unsigned i = 0; i < M.nkids; i++)
+        k += M.kids[i].child.pid > 0 && M.kids[i].worker == worker;
     return k;
 }
 
-static void signal_all(int sig)
+static void signal_all(int sig, int worker)
 {
-    for (unsigned i = 0; i < M.n; i++)
-        if (M.slots[i].pid > 0)
-            kill(M.slots[i].pid, sig);
+    for (unsigned i = 0; i < M.nkids; i++)
+        if (M.kids[i].child.pid > 0 && M.kids[i].worker == worker)
+            kill(M.kids[i].child.pid, sig);
 }
 
-static void sup_init(sup_t *sp, rs_svc_t svc, const char *name, int enabled, const char *key)
+static void sup_init(kid_t *k, rs_svc_t svc, const char *name, int enabled, const char *key)
 {
     char why[96];
-    rs_child_init(&sp->child, name);
-    sp->svc = svc;
-    sp->enabled = enabled;
+    rs_child_init(&k->child, k->name);
+    snprintf(k->name, sizeof(k->name), "%s", name);
+    k->svc = svc;
+    k->enabled = enabled;
     if (enabled) {
         snprintf(why, sizeof(why), "the %s is starting", name);
         rs_status_set(M.board, svc, RS_SVC_STARTING, why);
@@ -140,62 +99,42 @@ static void sup_init(sup_t *sp, rs_svc_t svc, const char *name, int enabled, con
     }
 }
 
-static void sup_child(void *arg)
+static void worker_init(kid_t *k, unsigned slot)
 {
-    sup_t *sp = arg;
+    rs_child_init(&k->child, k->name);
+    snprintf(k->name, sizeof(k->name), "worker in slot %u", slot);
+    k->child.stable_ms = WORKER_STABLE_MS;
+    k->child.max_failures = WORKER_MAX_FAILURES;
+    k->child.backoff_min_ms = WORKER_BACKOFF_MIN_MS;
+    k->child.backoff_max_ms = WORKER_BACKOFF_MAX_MS;
+    k->child.fatal_code = RS_EXIT_FATAL;
+    k->worker = 1;
+    k->slot = slot;
+    k->enabled = 1;
+}
+
+/* in the forked child */
+static void kid_main(void *arg)
+{
+    kid_t *k = arg;
+    if (k->worker)
+        rs_worker_run(&M.conf, M.st, M.lfd, k->slot, M.pid);
     close(M.lfd);
-    if (sp->svc == RS_SVC_DYNAMODB)
+    if (k->svc == RS_SVC_DYNAMODB)
         rs_ddb_supervisor_main(&M.conf, M.board, M.pid);
-    rs_lambda_supervisor_main(&M.conf, M.board, M.pid, sp->spawns == 1);
+    rs_lambda_supervisor_main(&M.conf, M.board, M.pid, k->spawns == 1);
 }
 
-static void spawn_sups(int64_t now)
+static void spawn(kid_t *k, int64_t now)
 {
-    for (unsigned i = 0; i < NSUPS; i++) {
-        sup_t *sp = &M.sups[i];
-        if (!sp->enabled || M.stopping || sp->child.pid > 0 || now < sp->child.next_spawn_ms)
-            continue;
-        sp->spawns++;
-        if (rs_child_spawn(&sp->child, SIGTERM, sup_child, sp) != 0) {
-            rs_log(RS_LOG_ALERT, NULL, "fork failed for the %s: %m", sp->child.name);
-            sp->child.next_spawn_ms = now + 1000;
-            sp->spawns--;
-        }
-    }
-}
-
-/* signal every running supervisor */
-static void signal_sups(int sig)
-{
-    for (unsigned i = 0; i < NSUPS; i++)
-        if (M.sups[i].child.pid > 0)
-            kill(M.sups[i].child.pid, sig);
-}
-
-static unsigned sups_alive(void)
-{
-    unsigned n = 0;
-    for (unsigned i = 0; i < NSUPS; i++)
-        n += M.sups[i].child.pid > 0;
-    return n;
-}
-
-static void spawn(unsigned i)
-{
-    wslot_t *w = &M.slots[i];
-    pid_t pid = fork();
-    if (pid < 0) {
-        rs_log(RS_LOG_ALERT, NULL, "fork failed for slot %u: %m", i);
-        w->next_spawn_ms = rs_mono_ms() + 1000;
+    k->spawns++;
+    if (rs_child_spawn(&k->child, SIGTERM, kid_main, k) != 0) {
+        rs_log(RS_LOG_ALERT, NULL, "fork failed for the %s: %m", k->name);
+        k->child.next_spawn_ms = now + 1000;
+        k->spawns--;
         return;
     }
-    if (pid == 0)
-        rs_worker_run(&M.conf, M.st, M.lfd, i, M.pid);
-    w->pid = pid;
-    w->started_ms = rs_mono_ms();
-    w->conf_gen = M.conf_gen;
-    w->retiring = 0;
-    rs_log(RS_LOG_INFO, NULL, "started worker %d in slot %u", (int)pid, i);
+    k->conf_gen = M.conf_gen;
 }
 
 static void begin_stop(int code, const char *why)
@@ -203,8 +142,8 @@ static void begin_stop(int code, const char *why)
     if (M.stopping) {
         if (!M.killed) {
             rs_log(RS_LOG_NOTICE, NULL, "second stop request: killing the workers");
-            signal_all(SIGKILL);
-            signal_sups(SIGKILL);
+            signal_all(SIGKILL, 1);
+            signal_all(SIGKILL, 0);
             M.killed = 1;
         }
         return;
@@ -212,58 +151,29 @@ static void begin_stop(int code, const char *why)
     M.stopping = 1;
     M.exit_code = code;
     rs_notify("STOPPING=1\nSTATUS=stopping");
-    M.deadline_ms = rs_mono_ms() + (int64_t)M.conf.shutdown_timeout * 1000 + 1000;
-    rs_log(RS_LOG_NOTICE, NULL, "%s: stopping %u worker(s) gracefully", why, alive());
-    signal_all(SIGTERM);
+    rs_log(RS_LOG_NOTICE, NULL, "%s: stopping %u worker(s) gracefully", why, alive(1));
+    int64_t now = rs_mono_ms();
+    for (unsigned i = NSUPS; i < M.nkids; i++)
+        rs_child_stop_begin(&M.kids[i].child, (int)M.conf.shutdown_timeout * 1000 + 1000, now);
 }
 
-static void reaped(unsigned i, int status)
+static void reaped(kid_t *k, int status, int64_t now)
 {
-    wslot_t *w = &M.slots[i];
-    int64_t now = rs_mono_ms();
-    char how[96];
-    rs_child_describe(status, how, sizeof(how));
-    rs_store_slot_mark_dead(M.st, i);
-    int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    rs_log(clean || M.stopping || w->retiring ? RS_LOG_INFO : RS_LOG_ALERT, NULL,
-           "worker %d (slot %u) %s", (int)w->pid, i, how);
-    w->pid = 0;
+    int64_t delay = rs_child_reaped(&k->child, status, now);
+    if (k->worker)
+        rs_store_slot_mark_dead(M.st, k->slot);
     if (M.stopping)
         return;
-    if (w->retiring) {
-        w->retiring = 0;
-        w->quick_deaths = 0;
-        w->next_spawn_ms = now;
-        return;
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == RS_EXIT_FATAL) {
-        w->disabled = 1;
-        rs_log(RS_LOG_ALERT, NULL, "slot %u: fatal worker error, not respawning", i);
-        return;
-    }
-    /* A start-up failure is the worker's own exit or crash soon after spawning. A SIGKILL
-     * comes from outside (an operator, the OOM killer, a stress test) and says nothing
-     * about start-up, so it never counts towards giving up. */
-    if (now - w->started_ms < QUICK_DEATH_MS &&
-        !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
-        w->quick_deaths++;
-    else
-        w->quick_deaths = 0;
-    if (w->quick_deaths >= MAX_QUICK_DEATHS) {
-        rs_log(RS_LOG_ALERT, NULL, "slot %u: worker died %u times in a row at start-up, giving up",
-               i, w->quick_deaths);
+    if (!k->worker) {
+        char why[96];
+        snprintf(why, sizeof(why), "the %s is restarting%s", k->name,
+                 delay > 0 ? " (backoff)" : "");
+        rs_status_set(M.board, k->svc, RS_SVC_STARTING, why);
+    } else if (delay < 0 && WIFEXITED(status) && WEXITSTATUS(status) == RS_EXIT_FATAL) {
+        k->enabled = 0;
+    } else if (delay < 0) {
         begin_stop(1, "workers keep dying");
-        return;
     }
-    int64_t delay = 0;
-    if (w->quick_deaths > 0) {
-        delay = 100ll << (w->quick_deaths - 1);
-        if (delay > BACKOFF_MAX_MS)
-            delay = BACKOFF_MAX_MS;
-    }
-    w->next_spawn_ms = now + delay;
-    if (delay > 0)
-        rs_log(RS_LOG_NOTICE, NULL, "slot %u: respawning in %lld ms", i, (long long)delay);
 }
 
 static void reap(void)
@@ -271,22 +181,9 @@ static void reap(void)
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        sup_t *sp = NULL;
-        for (unsigned i = 0; i < NSUPS; i++)
-            if (M.sups[i].child.pid == pid)
-                sp = &M.sups[i];
-        if (sp != NULL) {
-            int64_t delay = rs_child_reaped(&sp->child, status, rs_mono_ms());
-            char why[96];
-            snprintf(why, sizeof(why), "the %s is restarting%s", sp->child.name,
-                     delay > 0 ? " (backoff)" : "");
-            if (!M.stopping)
-                rs_status_set(M.board, sp->svc, RS_SVC_STARTING, why);
-            continue;
-        }
-        for (unsigned i = 0; i < M.n; i++) {
-            if (M.slots[i].pid == pid) {
-                reaped(i, status);
+        for (unsigned i = 0; i < M.nkids; i++) {
+            if (M.kids[i].child.pid == pid) {
+                reaped(&M.kids[i], status, rs_mono_ms());
                 break;
             }
         }
@@ -314,40 +211,39 @@ static void reload(void)
     rs_log_set_access(nc.access_log);
     M.conf = nc;
     M.conf_gen++;
-    rs_log(RS_LOG_NOTICE, NULL, "configuration reloaded; rolling %u worker(s)", alive());
+    rs_log(RS_LOG_NOTICE, NULL, "configuration reloaded; rolling %u worker(s)", alive(1));
 }
 
 /* one worker at a time: retire the next stale one once the previous has been replaced */
-static void roll_step(void)
+static void roll_step(int64_t now)
 {
-    for (unsigned i = 0; i < M.n; i++)
-        if (M.slots[i].retiring || (M.slots[i].pid == 0 && !M.slots[i].disabled))
+    for (unsigned i = NSUPS; i < M.nkids; i++)
+        if (M.kids[i].child.stopping || (M.kids[i].child.pid == 0 && M.kids[i].enabled))
             return;
-    for (unsigned i = 0; i < M.n; i++) {
-        wslot_t *w = &M.slots[i];
-        if (w->pid > 0 && w->conf_gen != M.conf_gen) {
-            w->retiring = 1;
-            kill(w->pid, SIGTERM);
+    for (unsigned i = NSUPS; i < M.nkids; i++) {
+        kid_t *k = &M.kids[i];
+        if (k->child.pid > 0 && k->conf_gen != M.conf_gen) {
+            rs_child_stop_begin(&k->child, (int)M.conf.shutdown_timeout * 1000 + 1000, now);
             return;
         }
     }
 }
 
+/* spawn every child that is due; returns the next wake-up time */
 static int64_t spawn_due(int64_t now)
 {
     int64_t next = now + 1000;
     unsigned usable = 0;
-    for (unsigned i = 0; i < M.n; i++) {
-        wslot_t *w = &M.slots[i];
-        if (w->disabled)
+    for (unsigned i = 0; i < M.nkids; i++) {
+        kid_t *k = &M.kids[i];
+        if (!k->enabled)
             continue;
-        usable++;
-        if (w->pid == 0) {
-            if (w->next_spawn_ms <= now)
-                spawn(i);
-            else if (w->next_spawn_ms < next)
-                next = w->next_spawn_ms;
-        }
+        usable += k->worker;
+        rs_child_stop_tick(&k->child, now); /* a retiring worker that does not go */
+        if (k->child.pid == 0 && k->child.next_spawn_ms <= now)
+            spawn(k, now);
+        else if (k->child.pid == 0 && k->child.next_spawn_ms < next)
+            next = k->child.next_spawn_ms;
     }
     if (usable == 0)
         begin_stop(1, "no worker can run");
@@ -359,16 +255,16 @@ static int64_t spawn_due(int64_t now)
  * board is looked at every 100 ms. Returns the next wake-up time. */
 static int64_t notify_ready(int64_t now, int64_t wake)
 {
-    static const char *const names[NSUPS] = {"dynamodb", "lambda"};
+    static const char *const names[NSUPS] = {"dynamodb", "lambda"}; /* kids[0], kids[1] */
     char msg[1024], reason[256];
     if (M.ready_sent || M.stopping)
         return wake;
-    if (alive() == 0)
+    if (alive(1) == 0)
         return wake < now + 100 ? wake : now + 100;
     int n = snprintf(msg, sizeof(msg), "READY=1\nSTATUS=s3 running");
     for (unsigned i = 0; i < NSUPS; i++) {
-        rs_svc_state_t st = rs_status_get(M.board, M.sups[i].svc, reason, sizeof(reason));
-        if (M.sups[i].enabled && st == RS_SVC_STARTING)
+        rs_svc_state_t st = rs_status_get(M.board, M.kids[i].svc, reason, sizeof(reason));
+        if (M.kids[i].enabled && st == RS_SVC_STARTING)
             return wake < now + 100 ? wake : now + 100;
         if (n > 0 && (size_t)n < sizeof(msg))
             n += snprintf(msg + n, sizeof(msg) - (size_t)n, "; %s %s%s%s", names[i],
@@ -399,8 +295,8 @@ static int serve(const sigset_t *wait_mask)
             rs_sig_reopen = 0;
             if (rs_log_reopen() != 0)
                 rs_log(RS_LOG_ERR, NULL, "cannot reopen the log file: %m");
-            signal_all(SIGUSR1);
-            signal_sups(SIGUSR1);
+            signal_all(SIGUSR1, 1);
+            signal_all(SIGUSR1, 0);
         }
         if (rs_sig_reload) {
             rs_sig_reload = 0;
@@ -410,33 +306,19 @@ static int serve(const sigset_t *wait_mask)
         if (M.stopping) {
             /* the workers are gone: now the supervisors (they stop DynamoDB Local and the
              * Lambda execution environments) */
-            for (unsigned i = 0; alive() == 0 && i < NSUPS; i++) {
-                if (M.sups[i].child.pid > 0) {
-                    rs_child_stop_begin(&M.sups[i].child, (int)M.conf.shutdown_timeout * 1000, now);
-                    rs_child_stop_tick(&M.sups[i].child, now);
-                }
+            for (unsigned i = 0; i < M.nkids; i++) {
+                if (M.kids[i].worker == 0 && alive(1) == 0)
+                    rs_child_stop_begin(&M.kids[i].child, (int)M.conf.shutdown_timeout * 1000, now);
+                if (!M.killed)
+                    rs_child_stop_tick(&M.kids[i].child, now);
             }
-            if (alive() == 0 && sups_alive() == 0)
+            if (alive(1) == 0 && alive(0) == 0)
                 return M.exit_code;
-            if (!M.killed && now >= M.deadline_ms) {
-                rs_log(RS_LOG_WARN, NULL, "graceful stop timed out: killing %u worker(s)", alive());
-                signal_all(SIGKILL);
-                M.killed = 1;
-            }
-            wake = M.killed ? now + 1000 : M.deadline_ms;
-            if (alive() == 0 && wake > now + 100)
-                wake = now + 100;
+            wake = now + 100;
         } else {
-            spawn_sups(now);
-            wake = spawn_due(now);
-            for (unsigned i = 0; i < NSUPS; i++) {
-                const rs_child_t *ch = &M.sups[i].child;
-                if (M.sups[i].enabled && ch->pid == 0 && ch->next_spawn_ms < wake)
-                    wake = ch->next_spawn_ms;
-            }
+            wake = notify_ready(now, spawn_due(now));
             if (!M.stopping)
-                roll_step();
-            wake = notify_ready(now, wake);
+                roll_step(now);
         }
         int64_t ms = wake - rs_mono_ms();
         if (ms < 1)
@@ -458,7 +340,6 @@ int rs_master_run(const rs_conf_t *conf, const char *path, const char *const *kv
     M.path = path;
     M.kv = kv;
     M.nkv = nkv;
-    M.n = conf->workers;
     M.pid = getpid();
     M.lfd = -1;
     rs_log_set_role(role);
@@ -485,8 +366,11 @@ int rs_master_run(const rs_conf_t *conf, const char *path, const char *const *kv
         rs_log(RS_LOG_EMERG, NULL, "cannot create the metrics region: %m");
         return 1;
     }
-    sup_init(&M.sups[0], RS_SVC_DYNAMODB, "ddb supervisor", conf->dynamodb, "dynamodb");
-    sup_init(&M.sups[1], RS_SVC_LAMBDA, "lambda supervisor", conf->lambda, "lambda");
+    sup_init(&M.kids[0], RS_SVC_DYNAMODB, "ddb supervisor", conf->dynamodb, "dynamodb");
+    sup_init(&M.kids[1], RS_SVC_LAMBDA, "lambda supervisor", conf->lambda, "lambda");
+    for (unsigned i = 0; i < conf->workers; i++)
+        worker_init(&M.kids[NSUPS + i], i);
+    M.nkids = NSUPS + conf->workers;
     if (conf->data_dir[0]) { /* persistent: <data_dir>/s3/store.region, see region_file.c */
         char dir[sizeof conf->data_dir + 4], why[768];
         snprintf(dir, sizeof dir, "%s/s3", conf->data_dir);
@@ -500,14 +384,15 @@ int rs_master_run(const rs_conf_t *conf, const char *path, const char *const *kv
                rs_err_str(rc));
         return 1;
     }
-    if (open_listener(conf->bind, conf->port, &M.lfd) != 0) {
+    if ((M.lfd = rs_tcp_listen(conf->bind, (uint16_t)conf->port, 1024, RS_NET_NONBLOCK, NULL)) <
+        0) {
         rs_log(RS_LOG_EMERG, NULL, "cannot listen on %s port %u: %m", conf->bind, conf->port);
         rs_store_destroy(M.st, 1);
         return 1;
     }
     rs_log(RS_LOG_NOTICE, NULL,
            "ruststack %s listening on %s:%u with %u worker(s), store %s (%llu MiB)",
-           PACKAGE_VERSION, conf->bind, conf->port, M.n,
+           PACKAGE_VERSION, conf->bind, conf->port, conf->workers,
            conf->data_dir[0] ? "in <data_dir>/s3/store.region" : conf->shm_name,
            (unsigned long long)(conf->s3_capacity >> 20));
     rc = serve(&wait_mask);

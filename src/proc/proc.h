@@ -1,6 +1,6 @@
 /*
- * proc.h: private to src/proc and main.c: process roles (master, worker) and the signal
- * flags their loops poll. Runs in: master and workers.
+ * proc.h: private to src/proc and main.c: process roles (master, worker), systemd
+ * notification. Runs in: master and workers.
  */
 #ifndef RS_PROC_H
 #define RS_PROC_H
@@ -11,23 +11,8 @@
 #include <sys/uio.h> /* rs/store.h uses struct iovec */
 
 #include "rs/conf.h"
+#include "rs/sig.h" /* the flags the loops poll */
 #include "rs/store.h"
-
-/* Exit code of a worker that must not be respawned (nginx's convention). */
-#define RS_EXIT_FATAL 2
-
-/* Set by the signal handlers only; the loops read and clear them. */
-extern volatile sig_atomic_t rs_sig_stop;   /* TERM, INT, QUIT */
-extern volatile sig_atomic_t rs_sig_reload; /* HUP */
-extern volatile sig_atomic_t rs_sig_reopen; /* USR1 */
-extern volatile sig_atomic_t rs_sig_child;  /* CHLD */
-extern volatile sig_atomic_t rs_sig_last;   /* number of the last stop signal */
-
-/* Master: install the handlers and block the signals; `wait_mask` receives the mask to
- * atomically unblock while sleeping (ppoll). */
-int rs_signals_master(sigset_t *wait_mask);
-/* Worker, right after fork: own handlers (stop/reopen flags, HUP ignored), unblocked. */
-int rs_signals_worker(void);
 
 /* systemd's readiness protocol: send `state` ("READY=1\nSTATUS=...") to $NOTIFY_SOCKET.
  * 0 (also when the variable is unset), or RS_ERR with errno. */

@@ -8,7 +8,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,15 +33,7 @@ void rs_worker_run(const rs_conf_t *conf, rs_store_t *st, int listen_fd, unsigne
     int rc;
 
     snprintf(role, sizeof(role), "worker%u", slot);
-    rs_log_set_role(role);
-    if (rs_signals_worker() != 0) {
-        rs_log(RS_LOG_ALERT, NULL, "signal set-up failed: %m");
-        _exit(RS_EXIT_FATAL);
-    }
-    /* die with the master; then re-check, the master may have gone before prctl */
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != master_pid)
-        _exit(0);
+    rs_child_prologue(role, master_pid, NULL);
 
     if ((rc = rs_store_attach(st, slot)) != 0) {
         rs_log(RS_LOG_ALERT, NULL, "cannot attach store slot %u: %s", slot, rs_err_str(rc));

@@ -4,6 +4,7 @@
  * EOF and truncated frames, the socket path. Runs in: the test.
  */
 #include <criterion/criterion.h>
+#include <json-c/json.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -34,7 +35,7 @@ TestSuite(ipc, .init = setup, .fini = teardown);
 Test(ipc, round_trip)
 {
     const char *meta = "{\"target\":\"DynamoDB_20120810.ListTables\"}";
-    cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_REQUEST, 42, meta, strlen(meta), "{}", 2), 0);
+    cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_REQUEST, 42, meta, strlen(meta), "{}", 2, -1), 0);
     rs_ipc_hdr_t h;
     char *m;
     void *b;
@@ -52,7 +53,7 @@ Test(ipc, round_trip)
 Test(ipc, empty_meta_and_body_and_order)
 {
     for (uint64_t i = 1; i <= 3; i++)
-        cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_PING, i, NULL, 0, NULL, 0), 0);
+        cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_PING, i, NULL, 0, NULL, 0, -1), 0);
     for (uint64_t i = 1; i <= 3; i++) {
         rs_ipc_hdr_t h;
         char *m;
@@ -77,7 +78,8 @@ typedef struct big {
 static void *writer(void *arg)
 {
     big_t *w = arg;
-    w->rc = rs_ipc_write_frame(w->fd, RS_IPC_RESPONSE, 7, "{\"status\":200}", 14, w->data, w->n);
+    w->rc =
+        rs_ipc_write_frame(w->fd, RS_IPC_RESPONSE, 7, "{\"status\":200}", 14, w->data, w->n, -1);
     return NULL;
 }
 
@@ -144,7 +146,7 @@ Test(ipc, oversize)
     cr_assert_eq(rs_ipc_hdr_check(&h), 0);
     /* the writer refuses without writing anything */
     static char meta[RS_IPC_MAX_META + 1];
-    cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_REQUEST, 1, meta, sizeof(meta), NULL, 0),
+    cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_REQUEST, 1, meta, sizeof(meta), NULL, 0, -1),
                  RS_EINVAL);
     /* an oversize header from the peer is rejected before any allocation */
     rs_ipc_hdr_init(&h, RS_IPC_REQUEST, 1, 0, (size_t)RS_IPC_MAX_BODY + 1);
@@ -180,7 +182,7 @@ Test(ipc, write_to_closed_peer_fails)
     signal(SIGPIPE, SIG_IGN);
     close(sp[1]);
     sp[1] = open("/dev/null", 0);
-    cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_PING, 1, NULL, 0, NULL, 0), RS_ERR);
+    cr_assert_eq(rs_ipc_write_frame(sp[0], RS_IPC_PING, 1, NULL, 0, NULL, 0, -1), RS_ERR);
     cr_assert_eq(errno, EPIPE);
 }
 
@@ -191,4 +193,105 @@ Test(ipc, socket_path)
     cr_assert_str_eq(p, "/tmp/ruststack-4566/ddb.sock");
     rs_ipc_socket_path("/run/rs/", "lambda", p, sizeof(p));
     cr_assert_str_eq(p, "/run/rs/lambda.sock");
+}
+
+/* ---- message meta codecs (src/ipc/msg.c) -------------------------------------------- */
+
+Test(ipcmsg, ddb_request_round_trip)
+{
+    rs_ipc_ddb_req_t in = {"DynamoDB_20120810.PutItem",  "000000000000", "us-east-1", "rid-1",
+                           "application/x-amz-json-1.0", "AKID"};
+    size_t n;
+    char *s = rs_ipc_ddb_req_encode(&in, &n);
+    cr_assert_not_null(s);
+    cr_assert_eq(strlen(s), n);
+    json_object *root;
+    rs_ipc_ddb_req_t out;
+    cr_assert_eq(rs_ipc_ddb_req_decode(s, n, &root, &out), 0);
+    cr_assert_str_eq(out.target, in.target);
+    cr_assert_str_eq(out.account, in.account);
+    cr_assert_str_eq(out.region, in.region);
+    cr_assert_str_eq(out.request_id, in.request_id);
+    cr_assert_str_eq(out.content_type, in.content_type);
+    cr_assert_str_eq(out.access_key, in.access_key);
+    json_object_put(root);
+    free(s);
+    /* a required member missing: RS_EINVAL, the request id still there for the answer */
+    const char *m = "{\"target\":\"x\",\"region\":\"r\",\"request_id\":\"rid-2\"}";
+    cr_assert_eq(rs_ipc_ddb_req_decode(m, strlen(m), &root, &out), RS_EINVAL);
+    cr_assert_str_eq(out.request_id, "rid-2");
+    json_object_put(root);
+    cr_assert_eq(rs_ipc_ddb_req_decode("[1]", 3, &root, &out), RS_EINVAL);
+    cr_assert_null(root);
+    cr_assert_str_eq(out.request_id, "");
+}
+
+Test(ipcmsg, lambda_request_round_trip)
+{
+    json_object *h = json_object_new_object();
+    json_object_object_add(h, "x-amz-log-type", json_object_new_string("Tail"));
+    rs_ipc_lambda_req_t in = {"POST",
+                              "/2015-03-31/functions/f/invocations",
+                              "Qualifier=%24LATEST",
+                              h,
+                              "000000000000",
+                              "eu-west-1",
+                              "uuid",
+                              "log-1",
+                              "AKID"};
+    size_t n;
+    char *s = rs_ipc_lambda_req_encode(&in, &n);
+    cr_assert_not_null(s);
+    json_object_put(h);
+    json_object *root;
+    rs_ipc_lambda_req_t out;
+    cr_assert_eq(rs_ipc_lambda_req_decode(s, n, &root, &out), 0);
+    cr_assert_str_eq(out.method, "POST");
+    cr_assert_str_eq(out.path, in.path);
+    cr_assert_str_eq(out.query, in.query);
+    cr_assert_str_eq(out.account, in.account);
+    cr_assert_str_eq(out.region, in.region);
+    cr_assert_str_eq(out.request_id, "uuid");
+    cr_assert_str_eq(out.log_id, "log-1");
+    cr_assert_str_eq(out.access_key, "AKID");
+    json_object *v;
+    cr_assert(json_object_object_get_ex(out.headers, "x-amz-log-type", &v));
+    cr_assert_str_eq(json_object_get_string(v), "Tail");
+    json_object_put(root);
+    free(s);
+    const char *m = "{\"method\":\"GET\",\"path\":\"/p\",\"account\":\"1\",\"headers\":3}";
+    cr_assert_eq(rs_ipc_lambda_req_decode(m, strlen(m), &root, &out), RS_EINVAL); /* no region */
+    cr_assert_null(out.headers);
+    json_object_put(root);
+}
+
+Test(ipcmsg, response_round_trip_and_bad_meta)
+{
+    json_object *h = json_object_new_object();
+    json_object_object_add(h, "x-amzn-requestid", json_object_new_string("r/1"));
+    rs_ipc_resp_t in = {201, h};
+    size_t n;
+    char *s = rs_ipc_resp_encode(&in, &n);
+    cr_assert_not_null(s);
+    cr_assert_null(strstr(s, "\\/")); /* no slash escapes on the wire */
+    json_object_put(h);
+    json_object *root;
+    rs_ipc_resp_t out;
+    cr_assert_eq(rs_ipc_resp_decode(s, n, &root, &out), 0);
+    cr_assert_eq(out.status, 201);
+    json_object *v;
+    cr_assert(json_object_object_get_ex(out.headers, "x-amzn-requestid", &v));
+    cr_assert_str_eq(json_object_get_string(v), "r/1");
+    json_object_put(root);
+    free(s);
+    const char *bad[] = {"{\"status\":99}", "{\"status\":200,\"headers\":[]}", "{}", "nope",
+                         "{\"status\":\"200\"}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cr_assert_eq(rs_ipc_resp_decode(bad[i], strlen(bad[i]), &root, &out), RS_EINVAL, "%s",
+                     bad[i]);
+        cr_assert_null(root);
+    }
+    cr_assert_eq(rs_ipc_resp_decode("{\"status\":204}", 14, &root, &out), 0);
+    cr_assert_null(out.headers);
+    json_object_put(root);
 }

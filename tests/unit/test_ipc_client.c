@@ -109,7 +109,7 @@ static void answer(int fd, uint64_t id, const char *req_meta, const void *body, 
     char meta[512];
     snprintf(meta, sizeof(meta), "{\"status\":200,\"headers\":{\"x-echo\":\"%s\"}}", req_meta);
     /* the client may be gone already (cancel/destroy tests): errors are not failures */
-    (void)rs_ipc_write_frame(fd, RS_IPC_RESPONSE, id, meta, strlen(meta), body, blen);
+    (void)rs_ipc_write_frame(fd, RS_IPC_RESPONSE, id, meta, strlen(meta), body, blen, -1);
 }
 
 static void script_echo(fake_t *f, int fd)
@@ -562,7 +562,7 @@ static void script_ping(fake_t *f, int fd)
     char *meta, *pm;
     void *body, *pb;
     uint64_t id = read_req(fd, &meta, &body, &h);
-    cr_assert_eq(rs_ipc_write_frame(fd, RS_IPC_PING, 77, NULL, 0, NULL, 0), 0);
+    cr_assert_eq(rs_ipc_write_frame(fd, RS_IPC_PING, 77, NULL, 0, NULL, 0, -1), 0);
     cr_assert_eq(rs_ipc_read_frame(fd, &p, &pm, &pb), 0);
     cr_assert_eq(p.type, RS_IPC_PONG);
     cr_assert_eq(p.id, 77);

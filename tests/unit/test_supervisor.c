@@ -1,5 +1,5 @@
 /*
- * test_supervisor.c: supervised children (src/proc/supervisor.c): spawn and reap, the
+ * test_supervisor.c: supervised children (src/core/child.c): spawn and reap, the
  * restart backoff (doubling, capped, reset after a stable life), output capture, stop
  * with TERM, stop escalating to KILL, death with the parent (PR_SET_PDEATHSIG).
  * Runs in: the test.
@@ -166,4 +166,59 @@ Test(supervisor, dies_with_parent, .timeout = 10)
             usleep(10000);
     }
     cr_assert(gone, "grandchild %d outlived its parent", (int)gc);
+}
+
+/* ---- the one restart policy (rs_child_reaped), on synthetic wait statuses ------------ */
+
+static int64_t died(rs_child_t *c, int status, int64_t lived_ms)
+{
+    c->pid = 4242;
+    c->started_ms = 1000;
+    return rs_child_reaped(c, status, 1000 + lived_ms);
+}
+
+Test(supervisor, policy_gives_up_after_max_quick_deaths)
+{
+    rs_log_set_level(RS_LOG_EMERG);
+    rs_child_t c;
+    rs_child_init(&c, "worker in slot 0");
+    c.backoff_min_ms = 100;
+    c.max_failures = 3;
+    cr_assert_eq(died(&c, W_EXITCODE(1, 0), 10), 0);
+    cr_assert_eq(died(&c, W_EXITCODE(1, 0), 10), 100);
+    cr_assert_eq(died(&c, W_EXITCODE(1, 0), 10), -1);
+    /* a stable life in between starts the count again */
+    c.failures = 0;
+    cr_assert_eq(died(&c, W_EXITCODE(1, 0), 10), 0);
+    cr_assert_eq(died(&c, W_EXITCODE(1, 0), 20000), 0);
+    cr_assert_eq(died(&c, W_EXITCODE(1, 0), 10), 0);
+    cr_assert_eq(c.failures, 1);
+}
+
+Test(supervisor, policy_sigkill_and_asked_stops_do_not_count)
+{
+    rs_log_set_level(RS_LOG_EMERG);
+    rs_child_t c;
+    rs_child_init(&c, "worker in slot 1");
+    c.max_failures = 2;
+    cr_assert_eq(died(&c, W_EXITCODE(1, 0), 10), 0);
+    cr_assert_eq(c.failures, 1);
+    cr_assert_eq(died(&c, SIGKILL, 10), 0); /* from outside: restart at once */
+    cr_assert_eq(c.failures, 0);
+    cr_assert_eq(died(&c, W_EXITCODE(1, 0), 10), 0);
+    c.stopping = 1; /* a reload roll: asked to go */
+    cr_assert_eq(died(&c, SIGTERM, 10), 0);
+    cr_assert_eq(c.failures, 0);
+    cr_assert_eq(c.stopping, 0);
+}
+
+Test(supervisor, policy_fatal_code_is_never_restarted)
+{
+    rs_log_set_level(RS_LOG_EMERG);
+    rs_child_t c;
+    rs_child_init(&c, "worker in slot 2");
+    c.fatal_code = 2;
+    cr_assert_eq(died(&c, W_EXITCODE(2, 0), 60000), -1);
+    cr_assert_eq(c.pid, 0);
+    cr_assert_eq(died(&c, W_EXITCODE(3, 0), 60000), 0);
 }

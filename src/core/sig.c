@@ -1,16 +1,24 @@
 /*
- * signals.c: signal handlers that only set flags, for the master and the workers.
- * Runs in: master and workers. Loops (master ppoll loop, worker event loop) act on the
- * flags; no handler logs, allocates or touches shared memory.
+ * sig.c: a process's own signals (rs/sig.h): handlers that only set flags, the master's
+ * and the children's masks, the prologue of the master's children and the supervisors'
+ * main-thread wait. Runs in: master, workers and supervisors. Loops (master ppoll loop,
+ * worker event loop, supervisor main threads) act on the flags; no handler logs,
+ * allocates or touches shared memory.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
 
-#include "proc/proc.h"
 #include "rs/err.h"
+#include "rs/log.h"
+#include "rs/sig.h"
 
 volatile sig_atomic_t rs_sig_stop;
 volatile sig_atomic_t rs_sig_reload;
@@ -86,4 +94,41 @@ int rs_signals_worker(void)
     for (size_t i = 0; i < NHANDLED; i++)
         sigaddset(&all, handled[i]);
     return sigprocmask(SIG_UNBLOCK, &all, NULL) == 0 ? 0 : RS_ERR;
+}
+
+void rs_child_prologue(const char *role, pid_t master_pid, sigset_t *wait_mask)
+{
+    static const int control[] = {SIGTERM, SIGINT, SIGQUIT, SIGUSR1};
+    rs_log_set_role(role);
+    if (rs_signals_worker() != 0) {
+        rs_log(RS_LOG_ALERT, NULL, "signal set-up failed: %m");
+        _exit(RS_EXIT_FATAL);
+    }
+    /* die with the master; then re-check, the master may have gone before prctl */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != master_pid)
+        _exit(0);
+    if (wait_mask == NULL)
+        return;
+    sigset_t block;
+    sigemptyset(&block);
+    for (size_t i = 0; i < sizeof(control) / sizeof(control[0]); i++)
+        sigaddset(&block, control[i]);
+    sigaddset(&block, SIGCHLD);
+    pthread_sigmask(SIG_BLOCK, &block, wait_mask);
+    for (size_t i = 0; i < sizeof(control) / sizeof(control[0]); i++)
+        sigdelset(wait_mask, control[i]);
+}
+
+int rs_sup_wait(const sigset_t *wait_mask, int ms, pid_t master_pid)
+{
+    if (rs_sig_stop || getppid() != master_pid)
+        return 0;
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+    ppoll(NULL, 0, &ts, wait_mask);
+    if (rs_sig_reopen) {
+        rs_sig_reopen = 0;
+        rs_log_reopen();
+    }
+    return !rs_sig_stop && getppid() == master_pid;
 }
