@@ -76,21 +76,20 @@ uint32_t rs_lambda_ipc_timeout_ms(const rs_conf_t *conf)
     return (900u + conf->lambda_start_timeout + 60u) * 1000u;
 }
 
-void rs_lambda_error(const rs_http_req_t *req, rs_http_resp_t *resp, int status, const char *code,
+void rs_lambda_error(const rs_http_req_t *req, rs_http_resp_t *resp, rs_lambda_err_t e,
                      const char *message)
 {
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "Type", json_object_new_string(status >= 500 ? "Service" : "User"));
-    json_object_object_add(o, "Message", json_object_new_string(message));
-    resp->status = status;
+    size_t len = 0;
+    char *body = rs_lambda_err_body(e, message, NULL, &len);
+    resp->status = rs_lambda_err_status(e);
     resp->num_headers = 0;
     resp->body.len = 0;
     rs_http_resp_header(resp, "content-type", "application/json");
-    rs_http_resp_header(resp, "x-amzn-errortype", code);
+    rs_http_resp_header(resp, "x-amzn-errortype", rs_lambda_err_code(e));
     rs_http_resp_header(resp, "x-amzn-requestid", req->request_id);
-    rs_buf_appends(&resp->body, json_object_to_json_string_ext(
-                                    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(o);
+    if (body != NULL)
+        rs_buf_append(&resp->body, body, len);
+    free(body);
 }
 
 /* identity from the credentials; with auth_verify, Lambda's answers to a missing,
@@ -101,19 +100,18 @@ static int authenticate(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *re
     case RS_HTTP_AUTH_OK:
         return 0;
     case RS_HTTP_AUTH_INCOMPLETE:
-        rs_lambda_error(req, resp, 403, "IncompleteSignatureException",
+        rs_lambda_error(req, resp, RS_LE_INCOMPLETE_SIGNATURE,
                         "The request signature does not conform to AWS standards.");
         return -1;
     case RS_HTTP_AUTH_MISSING:
-        rs_lambda_error(req, resp, 403, "MissingAuthenticationTokenException",
-                        "Missing Authentication Token");
+        rs_lambda_error(req, resp, RS_LE_MISSING_TOKEN, "Missing Authentication Token");
         return -1;
     case RS_HTTP_AUTH_UNKNOWN_KEY:
-        rs_lambda_error(req, resp, 403, "UnrecognizedClientException",
+        rs_lambda_error(req, resp, RS_LE_UNRECOGNIZED_CLIENT,
                         "The security token included in the request is invalid.");
         return -1;
     default:
-        rs_lambda_error(req, resp, 403, "InvalidSignatureException",
+        rs_lambda_error(req, resp, RS_LE_INVALID_SIGNATURE,
                         "The request signature we calculated does not match the signature you "
                         "provided. Check your AWS Secret Access Key and signing method. Consult "
                         "the service documentation for details.");
@@ -126,7 +124,7 @@ static int service_state(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_res
 {
     char reason[256];
     if (!c->conf->lambda) {
-        rs_lambda_error(req, resp, 400, "ServiceNotAvailableException",
+        rs_lambda_error(req, resp, RS_LE_SERVICE_NOT_AVAILABLE,
                         "Lambda is switched off in this RustStack (configuration: lambda = off)");
         return -1;
     }
@@ -138,7 +136,7 @@ static int service_state(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_res
     case RS_SVC_UNAVAILABLE: /* the control plane runs; Invoke explains what is missing */
         return 0;
     default:
-        rs_lambda_error(req, resp, 503, "ServiceException",
+        rs_lambda_error(req, resp, RS_LE_SERVICE_RETRY,
                         "the Lambda service is starting; retry shortly");
         return -1;
     }
@@ -147,7 +145,7 @@ static int service_state(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_res
 /* the S3 error text AWS puts in CreateFunction's InvalidParameterValueException */
 static void s3_code_error(const rs_http_req_t *req, rs_http_resp_t *resp, int missing_bucket)
 {
-    rs_lambda_error(req, resp, 400, "InvalidParameterValueException",
+    rs_lambda_error(req, resp, RS_LE_INVALID_PARAMETER,
                     missing_bucket ? "Error occurred while GetObject. S3 Error Code: NoSuchBucket. "
                                      "S3 Error Message: The specified bucket does not exist"
                                    : "Error occurred while GetObject. S3 Error Code: NoSuchKey. "
@@ -172,7 +170,7 @@ static int inline_s3_code(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_re
     if (bucket == NULL && key == NULL)
         return 0;
     if (bucket == NULL || key == NULL || get_str(code, "ZipFile") != NULL) {
-        rs_lambda_error(req, resp, 400, "InvalidParameterValueException",
+        rs_lambda_error(req, resp, RS_LE_INVALID_PARAMETER,
                         "Please provide a source for function code.");
         return 1;
     }
@@ -192,7 +190,7 @@ static int inline_s3_code(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_re
     if (b64 == NULL) {
         free(raw);
         rs_obj_release(c->store, &v);
-        rs_lambda_error(req, resp, 500, "ServiceException", "out of memory");
+        rs_lambda_error(req, resp, RS_LE_SERVICE, "out of memory");
         return 1;
     }
     size_t off = 0;
@@ -281,7 +279,7 @@ int rs_lambda_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp
     if (authenticate(c, req, resp) != 0)
         return 1;
     if (kind == OP_INVOKE && req->body_len > MAX_INVOKE_REQUEST) {
-        rs_lambda_error(req, resp, 413, "RequestEntityTooLargeException",
+        rs_lambda_error(req, resp, RS_LE_ENTITY_TOO_LARGE,
                         "Request must be smaller than 6291456 bytes for the InvokeFunction "
                         "operation");
         return 1;
@@ -290,7 +288,7 @@ int rs_lambda_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp
         char msg[128];
         snprintf(msg, sizeof(msg), "Request must be smaller than %u bytes for the %s operation",
                  MAX_CREATE_REQUEST, req->operation);
-        rs_lambda_error(req, resp, 413, "RequestEntityTooLargeException", msg);
+        rs_lambda_error(req, resp, RS_LE_ENTITY_TOO_LARGE, msg);
         return 1;
     }
     if (service_state(c, req, resp) != 0)
@@ -346,8 +344,7 @@ int rs_lambda_reply(const rs_http_req_t *req, rs_http_resp_t *resp, const char *
     json_object *o, *hdrs = NULL;
     int status;
     if (rs_ipc_reply_meta(meta, meta_len, &o, &status, &hdrs) != 0) {
-        rs_lambda_error(req, resp, 500, "ServiceException",
-                        "malformed reply from the Lambda supervisor");
+        rs_lambda_error(req, resp, RS_LE_SERVICE, "malformed reply from the Lambda supervisor");
         return RS_EINVAL;
     }
     resp->status = status;

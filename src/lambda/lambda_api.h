@@ -12,7 +12,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include "lambda/lambda_error.h"
+#include "rs/lambda_errors.h"
 #include "lambda/lambda_int.h"
 #include "lambda/lambda_registry.h"
 #include "rs/conf.h"
