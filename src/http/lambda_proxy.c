@@ -17,59 +17,9 @@
 #include "http/lambda_proxy.h"
 #include "rs/codec.h"
 #include "rs/err.h"
+#include "rs/lambda_routes.h"
 #include "rs/status.h"
 #include "rs/store.h"
-
-#define PREFIX "/2015-03-31/functions"
-#define MAX_CREATE_REQUEST 70167211u /* AWS: "Request must be smaller than ..." */
-#define MAX_INVOKE_REQUEST 6291456u
-
-typedef enum { OP_OTHER, OP_CREATE, OP_UPDATE_CODE, OP_INVOKE } op_kind_t;
-
-/* the operation a method + path names (for the access log and the size limits) */
-static const char *op_name(const rs_http_req_t *req, op_kind_t *kind)
-{
-    const char *p = req->path;
-    size_t n = req->path_len, pl = sizeof(PREFIX) - 1;
-    const char *m = req->method;
-    *kind = OP_OTHER;
-    if (n < pl || memcmp(p, PREFIX, pl) != 0)
-        return "Unknown";
-    p += pl;
-    n -= pl;
-    if (n == 0 || (n == 1 && p[0] == '/')) {
-        if (strcmp(m, "POST") == 0) {
-            *kind = OP_CREATE;
-            return "CreateFunction";
-        }
-        return strcmp(m, "GET") == 0 ? "ListFunctions" : "Unknown";
-    }
-    if (p[0] != '/')
-        return "Unknown";
-    const char *name = p + 1, *slash = memchr(name, '/', n - 1);
-    if (slash == NULL || (size_t)(slash - p) == n - 1) {
-        if (strcmp(m, "GET") == 0)
-            return "GetFunction";
-        return strcmp(m, "DELETE") == 0 ? "DeleteFunction" : "Unknown";
-    }
-    const char *sub = slash + 1;
-    size_t sn = n - (size_t)(sub - p);
-    if (sn > 0 && sub[sn - 1] == '/')
-        sn--;
-#define IS(s) (sn == sizeof(s) - 1 && memcmp(sub, s, sn) == 0)
-    if (IS("invocations") && strcmp(m, "POST") == 0) {
-        *kind = OP_INVOKE;
-        return "Invoke";
-    }
-    if (IS("configuration"))
-        return strcmp(m, "PUT") == 0 ? "UpdateFunctionConfiguration" : "GetFunctionConfiguration";
-    if (IS("code") && strcmp(m, "PUT") == 0) {
-        *kind = OP_UPDATE_CODE;
-        return "UpdateFunctionCode";
-    }
-#undef IS
-    return "Unknown";
-}
 
 uint32_t rs_lambda_ipc_timeout_ms(const rs_conf_t *conf)
 {
@@ -221,9 +171,9 @@ static const char *pool_json(rs_pool_t *pool, json_object *o, size_t *len)
  * possibly rewritten, 1 when resp holds the answer. A body that is not a JSON object
  * goes on unchanged: the supervisor owns the validation errors. */
 static int resolve_code(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_resp_t *resp,
-                        op_kind_t kind, rs_lambda_fwd_t *fwd)
+                        rs_lambda_op_t op, rs_lambda_fwd_t *fwd)
 {
-    if ((kind != OP_CREATE && kind != OP_UPDATE_CODE) || req->body_len == 0 ||
+    if ((op != RS_LOP_CREATE && op != RS_LOP_UPDATE_CODE) || req->body_len == 0 ||
         memmem(req->body, req->body_len, "\"S3", 3) == NULL)
         return 0;
     json_tokener *tok = json_tokener_new();
@@ -235,8 +185,8 @@ static int resolve_code(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_resp
         return 0;
     }
     json_object *code = root;
-    if (kind == OP_CREATE && (!json_object_object_get_ex(root, "Code", &code) ||
-                              !json_object_is_type(code, json_type_object))) {
+    if (op == RS_LOP_CREATE && (!json_object_object_get_ex(root, "Code", &code) ||
+                                !json_object_is_type(code, json_type_object))) {
         json_object_put(root);
         return 0;
     }
@@ -273,21 +223,18 @@ static int forwarded_header(const rs_hdr_t *h)
 int rs_lambda_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp,
                       rs_lambda_fwd_t *fwd)
 {
-    op_kind_t kind;
+    const char *name;
+    size_t name_len;
+    rs_lambda_op_t op = rs_lambda_route(req->method, req->path, req->path_len, &name, &name_len);
     req->service = "lambda";
-    req->operation = op_name(req, &kind);
+    req->operation = rs_lambda_op_name(op);
     if (authenticate(c, req, resp) != 0)
         return 1;
-    if (kind == OP_INVOKE && req->body_len > MAX_INVOKE_REQUEST) {
-        rs_lambda_error(req, resp, RS_LE_ENTITY_TOO_LARGE,
-                        "Request must be smaller than 6291456 bytes for the InvokeFunction "
-                        "operation");
-        return 1;
-    }
-    if (req->body_len > MAX_CREATE_REQUEST) {
+    uint32_t max = op == RS_LOP_INVOKE ? RS_LAMBDA_INVOKE_MAX : RS_LAMBDA_CREATE_REQUEST_MAX;
+    if (req->body_len > max) {
         char msg[128];
         snprintf(msg, sizeof(msg), "Request must be smaller than %u bytes for the %s operation",
-                 MAX_CREATE_REQUEST, req->operation);
+                 max, op == RS_LOP_INVOKE ? "InvokeFunction" : req->operation);
         rs_lambda_error(req, resp, RS_LE_ENTITY_TOO_LARGE, msg);
         return 1;
     }
@@ -295,7 +242,7 @@ int rs_lambda_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp
         return 1;
     fwd->body = req->body;
     fwd->body_len = req->body_len;
-    if (resolve_code(c, req, resp, kind, fwd) != 0)
+    if (resolve_code(c, req, resp, op, fwd) != 0)
         return 1;
 
     json_object *o = json_object_new_object(), *h = json_object_new_object();

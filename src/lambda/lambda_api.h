@@ -12,10 +12,11 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include "rs/lambda_errors.h"
 #include "lambda/lambda_int.h"
 #include "lambda/lambda_registry.h"
 #include "rs/conf.h"
+#include "rs/lambda_errors.h"
+#include "rs/lambda_routes.h"
 
 typedef struct rs_lambda_api {
     rs_lambda_reg_t *reg;

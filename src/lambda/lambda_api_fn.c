@@ -23,9 +23,7 @@
 #include "rs/err.h"
 #include "rs/log.h"
 
-#define CREATE_REQUEST_MAX 70167211u
 #define ROLE_PATTERN "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+"
-#define ENV_MAX 4096
 #define LIST_PAGE_MAX 50
 
 static const char *const runtimes_ok[] = {"python3.9", "python3.10", "python3.11", "python3.12",
@@ -206,7 +204,7 @@ static int check_env(json_object *env, rs_lambda_resp_t *out)
                      reserved);
     const char *s = json_object_to_json_string_ext(vars, JSON_C_TO_STRING_PLAIN |
                                                              JSON_C_TO_STRING_NOSLASHESCAPE);
-    if (strlen(s) > ENV_MAX) {
+    if (strlen(s) > RS_LAMBDA_ENV_MAX) {
         char *msg = NULL;
         if (asprintf(&msg,
                      "Lambda was unable to configure your environment variables because the "
@@ -475,11 +473,11 @@ static int not_latest(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
 
 int rs_lambda_op_create(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
 {
-    if (rq->len > CREATE_REQUEST_MAX) {
-        fail(out, RS_LE_ENTITY_TOO_LARGE,
-             "Request must be smaller than 70167211 bytes for the CreateFunction operation");
-        return 0;
-    }
+    if (rq->len > RS_LAMBDA_CREATE_REQUEST_MAX)
+        return REPLY0(failf(out, RS_LE_ENTITY_TOO_LARGE,
+                            "Request must be smaller than %u bytes for the CreateFunction "
+                            "operation",
+                            RS_LAMBDA_CREATE_REQUEST_MAX));
     json_object *b = body_object(rq, out), *v, *zip = NULL;
     if (!b)
         return 0;

@@ -19,8 +19,6 @@
 #include "rs/err.h"
 #include "rs/log.h"
 
-#define SYNC_PAYLOAD_MAX 6291456u
-#define EVENT_PAYLOAD_MAX 1048576u
 #define JSON_DEPTH_MAX 1024
 
 enum { INV_SYNC, INV_EVENT, INV_DRYRUN };
@@ -212,15 +210,16 @@ int rs_lambda_op_invoke(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
             "constraint: Member must satisfy enum value set: [Tail, None]",
             lt);
     }
-    if (rq->len > SYNC_PAYLOAD_MAX)
-        return reply_err(out, RS_LE_ENTITY_TOO_LARGE,
-                         "Request must be smaller than 6291456 bytes for the InvokeFunction "
-                         "operation");
-    if (kind == INV_EVENT && rq->len > EVENT_PAYLOAD_MAX) {
+    if (rq->len > RS_LAMBDA_INVOKE_MAX)
+        return REPLY_ERRF(out, RS_LE_ENTITY_TOO_LARGE,
+                          "Request must be smaller than %u bytes for the InvokeFunction "
+                          "operation",
+                          RS_LAMBDA_INVOKE_MAX);
+    if (kind == INV_EVENT && rq->len > RS_LAMBDA_EVENT_MAX) {
         return REPLY_ERRF(
             out, RS_LE_ENTITY_TOO_LARGE,
             "%zu byte payload is too large for the Event invocation type (limit %u bytes)", rq->len,
-            EVENT_PAYLOAD_MAX);
+            RS_LAMBDA_EVENT_MAX);
     }
     rs_lambda_fn_t *fn = NULL;
     int rc = rs_lambda_reg_get(rq->api->reg, rq->account, rq->region, rq->name, NULL, &fn);
