@@ -59,6 +59,12 @@ int rs_lambda_reply_error(rs_lambda_resp_t *out, rs_lambda_err_t e, const char *
     return out->body ? 0 : RS_ENOMEM;
 }
 
+int rs_lambda_fail(rs_lambda_resp_t *out, rs_lambda_err_t e, const char *msg)
+{
+    rs_lambda_reply_error(out, e, msg, NULL);
+    return 1;
+}
+
 int rs_lambda_reply_json(rs_lambda_resp_t *out, int status, json_object *body)
 {
     const char *s = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
@@ -96,53 +102,6 @@ const char *rs_lambda_req_header(const rs_lambda_req_t *rq, const char *name)
     if (rq->headers && json_object_object_get_ex(rq->headers, name, &v))
         return json_object_get_string(v);
     return "";
-}
-
-/* ---- configuration views ------------------------------------------------------------- */
-
-json_object *rs_lambda_cfg_view(json_object *stored, int view, const char *qualifier)
-{
-    json_object *c = json_object_new_object();
-    if (!c)
-        return NULL;
-    json_object_object_foreach(stored, k, v)
-    {
-        if (k[0] == '_')
-            continue; /* private members (tags) */
-        if (view == RS_LCFG_LIST && strcmp(k, "RuntimeVersionConfig") == 0)
-            continue;
-        json_object_object_add(c, k, json_object_get(v));
-    }
-    if (qualifier && *qualifier) {
-        json_object *arn;
-        if (json_object_object_get_ex(stored, "FunctionArn", &arn)) {
-            char q[512];
-            snprintf(q, sizeof(q), "%s:%s", json_object_get_string(arn), qualifier);
-            json_object_object_add(c, "FunctionArn", json_object_new_string(q));
-        }
-    }
-    switch (view) {
-    case RS_LCFG_CREATE:
-        json_object_object_add(c, "State", json_object_new_string("Pending"));
-        json_object_object_add(c, "StateReason",
-                               json_object_new_string("The function is being created."));
-        json_object_object_add(c, "StateReasonCode", json_object_new_string("Creating"));
-        break;
-    case RS_LCFG_GET:
-        json_object_object_add(c, "State", json_object_new_string("Active"));
-        json_object_object_add(c, "LastUpdateStatus", json_object_new_string("Successful"));
-        break;
-    case RS_LCFG_UPDATE:
-        json_object_object_add(c, "State", json_object_new_string("Active"));
-        json_object_object_add(c, "LastUpdateStatus", json_object_new_string("InProgress"));
-        json_object_object_add(c, "LastUpdateStatusReason",
-                               json_object_new_string("The function is being created."));
-        json_object_object_add(c, "LastUpdateStatusReasonCode", json_object_new_string("Creating"));
-        break;
-    default:
-        break;
-    }
-    return c;
 }
 
 /* ---- names ----------------------------------------------------------------------------- */
