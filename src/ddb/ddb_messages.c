@@ -45,13 +45,25 @@ static int int_member(json_object *o, const char *k, long *out)
     return 1;
 }
 
+/* what a rule needs to build its text */
+typedef struct fix_ctx {
+    const char *op, *msg;
+    json_object *req; /* the request body, NULL when it is not a JSON object */
+    char *buf;
+    size_t len;
+} fix_ctx_t;
+
 /* table-name constraints of a data-plane operation (length 1..255 (3 for CreateTable),
- * pattern [a-zA-Z0-9_.-]+), in AWS's envelope; 0 when the name is fine */
-static int table_name_message(const char *op, const char *name, char *buf, size_t len)
+ * pattern [a-zA-Z0-9_.-]+), in AWS's envelope; NULL when the name is fine */
+static const char *fix_table_name(const fix_ctx_t *c)
 {
-    const char *clauses[3];
+    const char *clauses[3], *name = rs_ddb_json_str(c->req, "TableName");
+    char *buf = c->buf;
+    size_t len = c->len;
     int n = 0;
-    size_t l = strlen(name), min = strcmp(op, "CreateTable") == 0 ? 3 : 1;
+    if (name == NULL)
+        return NULL;
+    size_t l = strlen(name), min = strcmp(c->op, "CreateTable") == 0 ? 3 : 1;
     int pattern_ok = l > 0;
     for (const char *p = name; *p != '\0'; p++)
         if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.')
@@ -65,13 +77,13 @@ static int table_name_message(const char *op, const char *name, char *buf, size_
     if (!pattern_ok && l > 0)
         clauses[n++] = "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+";
     if (n == 0)
-        return 0;
+        return NULL;
     size_t w = (size_t)snprintf(buf, len, "%d validation error%s detected: ", n, n > 1 ? "s" : "");
     for (int i = 0; i < n && w < len; i++)
         w += (size_t)snprintf(buf + w, len - w,
                               "%sValue '%.255s' at 'tableName' failed to satisfy constraint: %s",
                               i ? "; " : "", name, clauses[i]);
-    return 1;
+    return buf;
 }
 
 /* a valid DynamoDB number text: optional sign, digits with at most one point, optional
@@ -139,12 +151,14 @@ static const char *bad_number(json_object *v)
 }
 
 /* BatchWriteItem: the first table with more than 25 requests, and the AWS text */
-static int batch_write_too_many(json_object *req, char *buf, size_t len)
+static const char *fix_write_too_many(const fix_ctx_t *c)
 {
     json_object *ri;
-    if (!json_object_object_get_ex(req, "RequestItems", &ri) ||
+    char *buf = c->buf;
+    size_t len = c->len;
+    if (c->req == NULL || !json_object_object_get_ex(c->req, "RequestItems", &ri) ||
         !json_object_is_type(ri, json_type_object))
-        return 0;
+        return NULL;
     json_object_object_foreach(ri, table, list)
     {
         if (!json_object_is_type(list, json_type_array) || json_object_array_length(list) <= 25)
@@ -160,30 +174,30 @@ static int batch_write_too_many(json_object *req, char *buf, size_t len)
                  "]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy "
                  "constraint: [Member must have length less than or equal to 25, Member must "
                  "have length greater than or equal to 1]");
-        return 1;
+        return buf;
     }
-    return 0;
+    return NULL;
 }
 
 /* BatchGetItem: the first table asking for more than 100 keys */
-static int batch_get_too_many(json_object *req, char *buf, size_t len)
+static const char *fix_get_too_many(const fix_ctx_t *c)
 {
     json_object *ri, *keys;
-    if (!json_object_object_get_ex(req, "RequestItems", &ri) ||
+    if (c->req == NULL || !json_object_object_get_ex(c->req, "RequestItems", &ri) ||
         !json_object_is_type(ri, json_type_object))
-        return 0;
+        return NULL;
     json_object_object_foreach(ri, table, spec)
     {
         if (json_object_object_get_ex(spec, "Keys", &keys) &&
             json_object_is_type(keys, json_type_array) && json_object_array_length(keys) > 100) {
-            snprintf(buf, len,
+            snprintf(c->buf, c->len,
                      "1 validation error detected: Value at 'RequestItems.%s.member.Keys' failed "
                      "to satisfy constraint: Member must have length less than or equal to 100",
                      table);
-            return 1;
+            return c->buf;
         }
     }
-    return 0;
+    return NULL;
 }
 
 /* "Keys: [a, b], AttributeDefinitions: [c]" of a CreateTable request */
@@ -201,11 +215,16 @@ static void name_list(json_object *list, char *buf, size_t len, size_t *w)
     }
 }
 
-static void undefined_keys(json_object *req, char *buf, size_t len)
+/* CreateTable's key attributes missing from AttributeDefinitions */
+static const char *fix_undefined_keys(const fix_ctx_t *c)
 {
     json_object *ks = NULL, *defs = NULL;
-    json_object_object_get_ex(req, "KeySchema", &ks);
-    json_object_object_get_ex(req, "AttributeDefinitions", &defs);
+    char *buf = c->buf;
+    size_t len = c->len;
+    if (c->req == NULL)
+        return NULL;
+    json_object_object_get_ex(c->req, "KeySchema", &ks);
+    json_object_object_get_ex(c->req, "AttributeDefinitions", &defs);
     size_t w = (size_t)snprintf(buf, len,
                                 "One or more parameter values were invalid: Some index key "
                                 "attributes are not defined in AttributeDefinitions. Keys: [");
@@ -215,44 +234,24 @@ static void undefined_keys(json_object *req, char *buf, size_t len)
     name_list(defs, buf, len, &w);
     if (w < len)
         snprintf(buf + w, len - w, "]");
+    return buf;
 }
 
-static int empty_request_items(json_object *req)
-{
-    json_object *ri;
-    return !json_object_object_get_ex(req, "RequestItems", &ri) || ri == NULL ||
-           (json_object_is_type(ri, json_type_object) && json_object_object_length(ri) == 0);
-}
-
-/* ---- DynamoDB's texts for DynamoDB Local's ValidationExceptions --------------------- */
-
-/* what a rule needs to build its text */
-typedef struct fix_ctx {
-    const char *op, *msg;
-    json_object *req; /* the request body, NULL when it is not a JSON object */
-    char *buf;
-    size_t len;
-} fix_ctx_t;
-
-/* builders: the text (often buf), or NULL when the rule does not apply after all */
+/* BatchGetItem / BatchWriteItem without RequestItems (or with none) */
 static const char *fix_empty_items(const fix_ctx_t *c)
 {
-    if (c->req == NULL || !empty_request_items(c->req))
+    json_object *ri;
+    if (c->req == NULL ||
+        (json_object_object_get_ex(c->req, "RequestItems", &ri) && ri != NULL &&
+         !(json_object_is_type(ri, json_type_object) && json_object_object_length(ri) == 0)))
         return NULL;
     snprintf(c->buf, c->len, "The requestItems parameter is required for %s", c->op);
     return c->buf;
 }
 
-static const char *fix_write_too_many(const fix_ctx_t *c)
-{
-    return c->req != NULL && batch_write_too_many(c->req, c->buf, c->len) ? c->buf : NULL;
-}
+/* ---- DynamoDB's texts for DynamoDB Local's ValidationExceptions --------------------- */
 
-static const char *fix_get_too_many(const fix_ctx_t *c)
-{
-    return c->req != NULL && batch_get_too_many(c->req, c->buf, c->len) ? c->buf : NULL;
-}
-
+/* builders: the text (often buf), or NULL when the rule does not apply after all */
 static const char *fix_return_values(const fix_ctx_t *c)
 {
     static const char *const rv_set[] = {"ALL_NEW", "UPDATED_OLD", "ALL_OLD",
@@ -289,26 +288,12 @@ static const char *fix_select(const fix_ctx_t *c)
     return c->buf;
 }
 
-static const char *fix_table_name(const fix_ctx_t *c)
-{
-    const char *name = rs_ddb_json_str(c->req, "TableName");
-    return name != NULL && table_name_message(c->op, name, c->buf, c->len) ? c->buf : NULL;
-}
-
 static const char *fix_number(const fix_ctx_t *c)
 {
     const char *v = c->req != NULL ? bad_number(c->req) : NULL;
     if (v == NULL)
         return NULL;
     snprintf(c->buf, c->len, "The parameter cannot be converted to a numeric value: %.200s", v);
-    return c->buf;
-}
-
-static const char *fix_undefined_keys(const fix_ctx_t *c)
-{
-    if (c->req == NULL)
-        return NULL;
-    undefined_keys(c->req, c->buf, c->len);
     return c->buf;
 }
 

@@ -98,8 +98,8 @@ const char *rs_lambda_req_header(const rs_lambda_req_t *rq, const char *name);
 /* Fill an error response and give 1 ("replied"), for the validation helpers. */
 int rs_lambda_fail(rs_lambda_resp_t *out, rs_lambda_err_t e, const char *msg);
 #define RS_LAMBDA_FAILF(out, e, ...) ((void)rs_lambda_reply_errorf(out, e, __VA_ARGS__), 1)
-/* operations answer 0 after filling the error response */
-#define RS_LAMBDA_REPLY0(x) ((void)(x), 0)
+/* the same giving 0: operations answer 0 after filling the error response */
+#define RS_LAMBDA_ERR0(out, e, ...) ((void)rs_lambda_reply_errorf(out, e, __VA_ARGS__), 0)
 
 /* ---- lambda_validate.c: request validation ----------------------------------------- */
 

@@ -91,8 +91,7 @@ int rs_lambda_op_code_download(rs_lambda_req_t *rq, const char *rest, rs_lambda_
     size_t nl = c ? strlen(c + 1) : 0;
     if (!b || !c || (size_t)(b - a) >= sizeof(acct) || (size_t)(c - b - 1) >= sizeof(region) ||
         nl <= 4 || nl - 4 >= sizeof(name) || strcmp(c + 1 + nl - 4, ".zip") != 0)
-        return RS_LAMBDA_REPLY0(
-            rs_lambda_fail(out, RS_LE_RESOURCE_NOT_FOUND, "No such function code."));
+        return RS_LAMBDA_ERR0(out, RS_LE_RESOURCE_NOT_FOUND, "No such function code.");
     snprintf(acct, sizeof(acct), "%.*s", (int)(b - a), a);
     snprintf(region, sizeof(region), "%.*s", (int)(c - b - 1), b + 1);
     snprintf(name, sizeof(name), "%.*s", (int)(nl - 4), c + 1);
@@ -112,21 +111,18 @@ int rs_lambda_op_code_download(rs_lambda_req_t *rq, const char *rest, rs_lambda_
     if (!f || size < 0 || fseek(f, 0, SEEK_SET) != 0) {
         if (f)
             fclose(f);
-        return RS_LAMBDA_REPLY0(
-            rs_lambda_fail(out, RS_LE_RESOURCE_NOT_FOUND, "No such function code."));
+        return RS_LAMBDA_ERR0(out, RS_LE_RESOURCE_NOT_FOUND, "No such function code.");
     }
     if ((uint64_t)size > RS_IPC_MAX_BODY_LAMBDA) {
         fclose(f);
-        return RS_LAMBDA_REPLY0(
-            rs_lambda_fail(out, RS_LE_SERVICE,
-                           "The code is larger than RustStack can return through GetFunction's "
-                           "Code.Location (32 MiB)"));
+        return RS_LAMBDA_ERR0(out, RS_LE_SERVICE,
+                              "The code is larger than RustStack can return through GetFunction's "
+                              "Code.Location (32 MiB)");
     }
     out->body = malloc((size_t)size + 1);
     if (!out->body || fread(out->body, 1, (size_t)size, f) != (size_t)size) {
         fclose(f);
-        return RS_LAMBDA_REPLY0(
-            rs_lambda_fail(out, RS_LE_SERVICE, "could not read the function code"));
+        return RS_LAMBDA_ERR0(out, RS_LE_SERVICE, "could not read the function code");
     }
     fclose(f);
     out->body_len = (size_t)size;

@@ -57,11 +57,10 @@ static void create_record(rs_lambda_req_t *rq, json_object *b, rs_lambda_upload_
 int rs_lambda_op_create(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
 {
     if (rq->len > RS_LAMBDA_CREATE_REQUEST_MAX)
-        return RS_LAMBDA_REPLY0(
-            RS_LAMBDA_FAILF(out, RS_LE_ENTITY_TOO_LARGE,
-                            "Request must be smaller than %u bytes for the CreateFunction "
-                            "operation",
-                            RS_LAMBDA_CREATE_REQUEST_MAX));
+        return RS_LAMBDA_ERR0(out, RS_LE_ENTITY_TOO_LARGE,
+                              "Request must be smaller than %u bytes for the CreateFunction "
+                              "operation",
+                              RS_LAMBDA_CREATE_REQUEST_MAX);
     json_object *b = rs_lambda_body_object(rq, out), *zip = NULL;
     if (!b)
         return 0;
@@ -134,23 +133,23 @@ int rs_lambda_op_get_config(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
 int rs_lambda_op_list(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
 {
     if (rq->has_function_version && strcmp(rq->function_version, "ALL") != 0)
-        return RS_LAMBDA_REPLY0(rs_lambda_reply_errorf(
+        return RS_LAMBDA_ERR0(
             out, RS_LE_VALIDATION,
             "1 validation error detected: Value '%.64s' at 'functionVersion' failed to "
             "satisfy constraint: Member must satisfy enum value set: [ALL]",
-            rq->function_version));
+            rq->function_version);
     long max = LIST_PAGE_MAX;
     if (rq->max_items[0]) {
         char *end;
         errno = 0;
         max = strtol(rq->max_items, &end, 10);
         if (*end || errno || max < 1 || max > 10000)
-            return RS_LAMBDA_REPLY0(rs_lambda_reply_errorf(
-                out, RS_LE_VALIDATION,
-                "1 validation error detected: Value '%s' at 'maxItems' failed to "
-                "satisfy constraint: Member must have value %s",
-                rq->max_items,
-                max > 10000 ? "less than or equal to 10000" : "greater than or equal to 1"));
+            return RS_LAMBDA_ERR0(out, RS_LE_VALIDATION,
+                                  "1 validation error detected: Value '%s' at 'maxItems' failed to "
+                                  "satisfy constraint: Member must have value %s",
+                                  rq->max_items,
+                                  max > 10000 ? "less than or equal to 10000"
+                                              : "greater than or equal to 1");
         if (max > LIST_PAGE_MAX)
             max = LIST_PAGE_MAX;
     }
@@ -160,7 +159,7 @@ int rs_lambda_op_list(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
                            &more) != 0) {
         json_object_put(arr);
         json_object_put(fns);
-        return RS_LAMBDA_REPLY0(rs_lambda_fail(out, RS_LE_SERVICE, "out of memory"));
+        return RS_LAMBDA_ERR0(out, RS_LE_SERVICE, "out of memory");
     }
     const char *last = NULL;
     for (size_t i = 0; i < json_object_array_length(arr); i++) {
@@ -180,9 +179,8 @@ int rs_lambda_op_list(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
 int rs_lambda_op_delete(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
 {
     if (strcmp(rq->qualifier, "$LATEST") == 0)
-        return RS_LAMBDA_REPLY0(
-            rs_lambda_fail(out, RS_LE_INVALID_PARAMETER,
-                           "$LATEST version cannot be deleted without deleting the function."));
+        return RS_LAMBDA_ERR0(out, RS_LE_INVALID_PARAMETER,
+                              "$LATEST version cannot be deleted without deleting the function.");
     if (rq->qualifier[0]) {
         if (rs_lambda_reg_get(rq->api->reg, rq->account, rq->region, rq->name, NULL, NULL) != 0)
             return rs_lambda_reply_not_found(out, rq, NULL);
@@ -192,8 +190,8 @@ int rs_lambda_op_delete(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
     if (rc == RS_ENOENT)
         return rs_lambda_reply_not_found(out, rq, NULL);
     if (rc != 0)
-        return RS_LAMBDA_REPLY0(RS_LAMBDA_FAILF(
-            out, RS_LE_SERVICE, "RustStack could not record the deletion: %s", strerror(errno)));
+        return RS_LAMBDA_ERR0(out, RS_LE_SERVICE, "RustStack could not record the deletion: %s",
+                              strerror(errno));
     if (rq->api->pool)
         rs_lambda_pool_retire(rq->api->pool, rq->account, rq->region, rq->name);
     rs_log(RS_LOG_INFO, rq->request_id, "lambda: deleted function %s", rq->named_arn);
@@ -250,14 +248,13 @@ static int update_result(rs_lambda_req_t *rq, rs_lambda_resp_t *out, int rc, jso
     if (rc == RS_ENOENT)
         return rs_lambda_reply_not_found(out, rq, NULL);
     if (rc == RS_EPRECOND)
-        return RS_LAMBDA_REPLY0(rs_lambda_fail(
+        return RS_LAMBDA_ERR0(
             out, RS_LE_PRECONDITION_FAILED,
             "The Revision Id provided does not match the latest Revision Id. Call the "
-            "GetFunction/GetAlias API to retrieve the latest Revision Id"));
+            "GetFunction/GetAlias API to retrieve the latest Revision Id");
     if (rc != 0 || !cfg)
-        return RS_LAMBDA_REPLY0(RS_LAMBDA_FAILF(out, RS_LE_SERVICE,
-                                                "RustStack could not record the update: %s",
-                                                rc == RS_ERR ? strerror(errno) : rs_err_str(rc)));
+        return RS_LAMBDA_ERR0(out, RS_LE_SERVICE, "RustStack could not record the update: %s",
+                              rc == RS_ERR ? strerror(errno) : rs_err_str(rc));
     if (rq->api->pool)
         rs_lambda_pool_retire(rq->api->pool, rq->account, rq->region, rq->name);
     json_object *v = rs_lambda_cfg_view(cfg, RS_LCFG_UPDATE, NULL);

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,29 +82,19 @@ const char *rs_ddb_error_code(rs_ddb_err_t e)
 char *rs_ddb_err_body(rs_ddb_err_t e, const char *msg, size_t *len)
 {
     const rs_ddb_err_def_t *d = rs_ddb_err_def(e);
-    char *out;
-    if (d->raw != NULL) {
-        out = strdup(d->raw);
-    } else {
-        json_object *o = json_object_new_object();
-        if (o == NULL)
-            return NULL;
-        size_t tl = strlen(d->ns) + strlen(d->code);
-        char *type = malloc(tl + 1);
-        if (type == NULL) {
-            json_object_put(o);
-            return NULL;
-        }
-        memcpy(type, d->ns, strlen(d->ns));
-        memcpy(type + strlen(d->ns), d->code, strlen(d->code) + 1);
+    const char *text = msg != NULL ? msg : d->message;
+    char *out = NULL, type[128];
+    json_object *o = d->raw == NULL ? json_object_new_object() : NULL;
+    if (o != NULL) {
+        snprintf(type, sizeof(type), "%s%s", d->ns, d->code);
         json_object_object_add(o, "__type", json_object_new_string(type));
-        free(type);
-        const char *text = msg != NULL ? msg : d->message;
         if (d->member != NULL && text != NULL)
             json_object_object_add(o, d->member, json_object_new_string(text));
         out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
                                                            JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
+    } else if (d->raw != NULL) {
+        out = strdup(d->raw);
     }
     if (out != NULL && len != NULL)
         *len = strlen(out);
