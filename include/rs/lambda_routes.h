@@ -20,15 +20,16 @@
 /* ---- routes ------------------------------------------------------------------------ */
 #define RS_LAMBDA_FUNCTIONS_PATH "/2015-03-31/functions"
 
+/* in the order the supervisor lists them to a caller of an operation it lacks */
 typedef enum rs_lambda_op {
     RS_LOP_UNKNOWN = 0,
     RS_LOP_CREATE,
-    RS_LOP_LIST,
     RS_LOP_GET,
-    RS_LOP_DELETE,
     RS_LOP_GET_CONFIG,
-    RS_LOP_UPDATE_CONFIG,
+    RS_LOP_LIST,
     RS_LOP_UPDATE_CODE,
+    RS_LOP_UPDATE_CONFIG,
+    RS_LOP_DELETE,
     RS_LOP_INVOKE,
     RS_LOP__COUNT
 } rs_lambda_op_t;

@@ -316,12 +316,14 @@ static const op_fn ops[RS_LOP__COUNT] = {
 
 static int unknown_op(rs_lambda_resp_t *out, const char *method, const char *path)
 {
+    char names[300] = "";
+    for (int op = RS_LOP_UNKNOWN + 1; op < RS_LOP__COUNT; op++)
+        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                 op > RS_LOP_UNKNOWN + 1 ? ", " : "", rs_lambda_op_name((rs_lambda_op_t)op));
     return rs_lambda_reply_errorf(out, RS_LE_UNKNOWN_OPERATION,
                                   "RustStack does not implement the Lambda operation %s %.400s "
-                                  "(supported: CreateFunction, GetFunction, "
-                                  "GetFunctionConfiguration, ListFunctions, UpdateFunctionCode, "
-                                  "UpdateFunctionConfiguration, DeleteFunction, Invoke)",
-                                  method, path);
+                                  "(supported: %s)",
+                                  method, path, names);
 }
 
 int rs_lambda_api_handle(rs_lambda_api_t *api, const char *method, const char *path,
