@@ -6,15 +6,10 @@
 #ifndef RS_S3_H
 #define RS_S3_H
 
+#include "rs/cred.h"
 #include "rs/http.h"
 #include "rs/router.h"
 #include "rs/store.h"
-
-typedef struct rs_cred {
-    const char *access_key;
-    const char *secret_key;
-    const char *account; /* 12 digits */
-} rs_cred_t;
 
 typedef struct rs_s3_ctx {
     rs_store_t *store;

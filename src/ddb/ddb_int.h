@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "rs/conf.h"
+#include "rs/ddb_errors.h"
 #include "rs/status.h"
 
 /* ---- ddb_rewrite.c ---------------------------------------------------------------- */
@@ -67,12 +68,9 @@ const char *rs_ddb_schema_message(const char *op, const char *msg, const char *r
  * Local keeps one database per access key id and region. */
 void rs_ddb_access_key(const char *account, char *out, size_t outlen);
 
-/* An error body {"__type": NS#code, "message": msg} (malloc'd). */
 /* the string member `k` of a JSON object, or NULL (absent, not a string, o NULL) */
 struct json_object;
 const char *rs_ddb_json_str(struct json_object *o, const char *k);
-
-char *rs_ddb_error_body(const char *type, const char *message, size_t *len);
 
 /* ---- ddb_http.c ------------------------------------------------------------------- */
 

@@ -45,13 +45,25 @@ static int int_member(json_object *o, const char *k, long *out)
     return 1;
 }
 
+/* what a rule needs to build its text */
+typedef struct fix_ctx {
+    const char *op, *msg;
+    json_object *req; /* the request body, NULL when it is not a JSON object */
+    char *buf;
+    size_t len;
+} fix_ctx_t;
+
 /* table-name constraints of a data-plane operation (length 1..255 (3 for CreateTable),
- * pattern [a-zA-Z0-9_.-]+), in AWS's envelope; 0 when the name is fine */
-static int table_name_message(const char *op, const char *name, char *buf, size_t len)
+ * pattern [a-zA-Z0-9_.-]+), in AWS's envelope; NULL when the name is fine */
+static const char *fix_table_name(const fix_ctx_t *c)
 {
-    const char *clauses[3];
+    const char *clauses[3], *name = rs_ddb_json_str(c->req, "TableName");
+    char *buf = c->buf;
+    size_t len = c->len;
     int n = 0;
-    size_t l = strlen(name), min = strcmp(op, "CreateTable") == 0 ? 3 : 1;
+    if (name == NULL)
+        return NULL;
+    size_t l = strlen(name), min = strcmp(c->op, "CreateTable") == 0 ? 3 : 1;
     int pattern_ok = l > 0;
     for (const char *p = name; *p != '\0'; p++)
         if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.')
@@ -65,13 +77,13 @@ static int table_name_message(const char *op, const char *name, char *buf, size_
     if (!pattern_ok && l > 0)
         clauses[n++] = "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+";
     if (n == 0)
-        return 0;
+        return NULL;
     size_t w = (size_t)snprintf(buf, len, "%d validation error%s detected: ", n, n > 1 ? "s" : "");
     for (int i = 0; i < n && w < len; i++)
         w += (size_t)snprintf(buf + w, len - w,
                               "%sValue '%.255s' at 'tableName' failed to satisfy constraint: %s",
                               i ? "; " : "", name, clauses[i]);
-    return 1;
+    return buf;
 }
 
 /* a valid DynamoDB number text: optional sign, digits with at most one point, optional
@@ -139,12 +151,14 @@ static const char *bad_number(json_object *v)
 }
 
 /* BatchWriteItem: the first table with more than 25 requests, and the AWS text */
-static int batch_write_too_many(json_object *req, char *buf, size_t len)
+static const char *fix_write_too_many(const fix_ctx_t *c)
 {
     json_object *ri;
-    if (!json_object_object_get_ex(req, "RequestItems", &ri) ||
+    char *buf = c->buf;
+    size_t len = c->len;
+    if (c->req == NULL || !json_object_object_get_ex(c->req, "RequestItems", &ri) ||
         !json_object_is_type(ri, json_type_object))
-        return 0;
+        return NULL;
     json_object_object_foreach(ri, table, list)
     {
         if (!json_object_is_type(list, json_type_array) || json_object_array_length(list) <= 25)
@@ -160,30 +174,30 @@ static int batch_write_too_many(json_object *req, char *buf, size_t len)
                  "]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy "
                  "constraint: [Member must have length less than or equal to 25, Member must "
                  "have length greater than or equal to 1]");
-        return 1;
+        return buf;
     }
-    return 0;
+    return NULL;
 }
 
 /* BatchGetItem: the first table asking for more than 100 keys */
-static int batch_get_too_many(json_object *req, char *buf, size_t len)
+static const char *fix_get_too_many(const fix_ctx_t *c)
 {
     json_object *ri, *keys;
-    if (!json_object_object_get_ex(req, "RequestItems", &ri) ||
+    if (c->req == NULL || !json_object_object_get_ex(c->req, "RequestItems", &ri) ||
         !json_object_is_type(ri, json_type_object))
-        return 0;
+        return NULL;
     json_object_object_foreach(ri, table, spec)
     {
         if (json_object_object_get_ex(spec, "Keys", &keys) &&
             json_object_is_type(keys, json_type_array) && json_object_array_length(keys) > 100) {
-            snprintf(buf, len,
+            snprintf(c->buf, c->len,
                      "1 validation error detected: Value at 'RequestItems.%s.member.Keys' failed "
                      "to satisfy constraint: Member must have length less than or equal to 100",
                      table);
-            return 1;
+            return c->buf;
         }
     }
-    return 0;
+    return NULL;
 }
 
 /* "Keys: [a, b], AttributeDefinitions: [c]" of a CreateTable request */
@@ -201,11 +215,16 @@ static void name_list(json_object *list, char *buf, size_t len, size_t *w)
     }
 }
 
-static void undefined_keys(json_object *req, char *buf, size_t len)
+/* CreateTable's key attributes missing from AttributeDefinitions */
+static const char *fix_undefined_keys(const fix_ctx_t *c)
 {
     json_object *ks = NULL, *defs = NULL;
-    json_object_object_get_ex(req, "KeySchema", &ks);
-    json_object_object_get_ex(req, "AttributeDefinitions", &defs);
+    char *buf = c->buf;
+    size_t len = c->len;
+    if (c->req == NULL)
+        return NULL;
+    json_object_object_get_ex(c->req, "KeySchema", &ks);
+    json_object_object_get_ex(c->req, "AttributeDefinitions", &defs);
     size_t w = (size_t)snprintf(buf, len,
                                 "One or more parameter values were invalid: Some index key "
                                 "attributes are not defined in AttributeDefinitions. Keys: [");
@@ -215,120 +234,178 @@ static void undefined_keys(json_object *req, char *buf, size_t len)
     name_list(defs, buf, len, &w);
     if (w < len)
         snprintf(buf + w, len - w, "]");
+    return buf;
 }
 
-static int empty_request_items(json_object *req)
+/* BatchGetItem / BatchWriteItem without RequestItems (or with none) */
+static const char *fix_empty_items(const fix_ctx_t *c)
 {
     json_object *ri;
-    return !json_object_object_get_ex(req, "RequestItems", &ri) || ri == NULL ||
-           (json_object_is_type(ri, json_type_object) && json_object_object_length(ri) == 0);
+    if (c->req == NULL ||
+        (json_object_object_get_ex(c->req, "RequestItems", &ri) && ri != NULL &&
+         !(json_object_is_type(ri, json_type_object) && json_object_object_length(ri) == 0)))
+        return NULL;
+    snprintf(c->buf, c->len, "The requestItems parameter is required for %s", c->op);
+    return c->buf;
+}
+
+/* ---- DynamoDB's texts for DynamoDB Local's ValidationExceptions --------------------- */
+
+/* builders: the text (often buf), or NULL when the rule does not apply after all */
+static const char *fix_return_values(const fix_ctx_t *c)
+{
+    static const char *const rv_set[] = {"ALL_NEW", "UPDATED_OLD", "ALL_OLD",
+                                         "NONE",    "UPDATED_NEW", NULL};
+    const char *v = rs_ddb_json_str(c->req, "ReturnValues");
+    return v != NULL && op_in(v, rv_set) ? "ReturnValues can only be ALL_OLD or NONE" : NULL;
+}
+
+static const char *fix_segment(const fix_ctx_t *c)
+{
+    long seg, total;
+    if (!int_member(c->req, "Segment", &seg) || !int_member(c->req, "TotalSegments", &total) ||
+        seg < total || seg > 999999)
+        return NULL;
+    snprintf(c->buf, c->len,
+             "The Segment parameter is zero-based and must be less than parameter "
+             "TotalSegments: Segment: %ld is not less than TotalSegments: %ld",
+             seg, total);
+    return c->buf;
+}
+
+static const char *fix_select(const fix_ctx_t *c)
+{
+    static const char *const select_set[] = {"SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES",
+                                             "ALL_PROJECTED_ATTRIBUTES", NULL};
+    const char *v = rs_ddb_json_str(c->req, "Select");
+    if (v == NULL || op_in(v, select_set))
+        return NULL;
+    snprintf(c->buf, c->len,
+             "1 validation error detected: Value '%.200s' at 'select' failed to satisfy "
+             "constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, "
+             "ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]",
+             v);
+    return c->buf;
+}
+
+static const char *fix_number(const fix_ctx_t *c)
+{
+    const char *v = c->req != NULL ? bad_number(c->req) : NULL;
+    if (v == NULL)
+        return NULL;
+    snprintf(c->buf, c->len, "The parameter cannot be converted to a numeric value: %.200s", v);
+    return c->buf;
+}
+
+static const char *fix_full_stop(const fix_ctx_t *c)
+{
+    if (c->msg[strlen(c->msg) - 1] == '.')
+        return NULL;
+    snprintf(c->buf, c->len, "%s.", c->msg);
+    return c->buf;
+}
+
+enum { EQ, PREFIX, CONTAINS, ANY }; /* how a rule matches DynamoDB Local's text */
+
+static const char *const key_ops[] = {"GetItem",      "DeleteItem",     "UpdateItem",
+                                      "BatchGetItem", "BatchWriteItem", NULL};
+static const char *const batch_write[] = {"BatchWriteItem", NULL};
+static const char *const batch_get[] = {"BatchGetItem", NULL};
+static const char *const batch_ops[] = {"BatchWriteItem", "BatchGetItem", NULL};
+static const char *const put_delete[] = {"PutItem", "DeleteItem", NULL};
+static const char *const scan[] = {"Scan", NULL};
+static const char *const create_table[] = {"CreateTable", NULL};
+
+/* first rule that applies wins: operations (NULL: any), DynamoDB Local's text, and
+ * DynamoDB's text (fixed, or built by fn) */
+static const struct fix_rule {
+    const char *const *ops;
+    int match;
+    const char *local;
+    const char *aws;
+    const char *(*fn)(const fix_ctx_t *c);
+} fix_rules[] = {
+    {key_ops, EQ, "The number of conditions on the keys is invalid", KEY_MISMATCH, NULL},
+    {key_ops, EQ, "One or more parameter values were invalid: Type mismatch for key", KEY_MISMATCH,
+     NULL},
+    {batch_write, EQ, "One of the required keys was not given a value", KEY_MISMATCH, NULL},
+    {batch_ops, ANY, NULL, NULL, fix_empty_items},
+    {batch_write, ANY, NULL, NULL, fix_write_too_many},
+    {batch_get, ANY, NULL, NULL, fix_get_too_many},
+    {put_delete, EQ, "Return values set to invalid value", NULL, fix_return_values},
+    {scan, CONTAINS, "at 'segment' failed to satisfy", NULL, fix_segment},
+    {scan, EQ, "If segment is specified, total segment must also be specified",
+     "The TotalSegments parameter is required but was not present in the request when "
+     "Segment parameter is present",
+     NULL},
+    {scan, PREFIX, "If total segments is specified",
+     "The Segment parameter is required but was not present in the request when parameter "
+     "TotalSegments is present",
+     NULL},
+    {NULL, PREFIX, "Select must be", NULL, fix_select},
+    {NULL, PREFIX, "Invalid table/index name.", NULL, fix_table_name},
+    {NULL, EQ, "A value provided cannot be converted into a number", NULL, fix_number},
+    {create_table, PREFIX, "Hash Key not specified in Attribute Definitions", NULL,
+     fix_undefined_keys},
+    {create_table, PREFIX, "Range Key not specified in Attribute Definitions", NULL,
+     fix_undefined_keys},
+    {create_table, PREFIX, "Local Secondary indices are not allowed on hash tables",
+     "One or more parameter values were invalid: Table KeySchema does not have a range key, "
+     "which is required when specifying a LocalSecondaryIndex",
+     NULL},
+    {NULL, PREFIX, "One or more parameter values were invalid: Input collection ", NULL,
+     fix_full_stop},
+    {NULL, EQ, "DynamoDB only supports precision up to 38 digits",
+     "Attempting to store more than 38 significant digits in a Number", NULL},
+    {create_table, EQ, "No provisioned throughput specified for the table",
+     "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits "
+     "must both be specified when BillingMode is PROVISIONED",
+     NULL},
+};
+
+static int text_matches(int match, const char *pattern, const char *msg)
+{
+    switch (match) {
+    case EQ:
+        return strcmp(msg, pattern) == 0;
+    case PREFIX:
+        return strncmp(msg, pattern, strlen(pattern)) == 0;
+    case CONTAINS:
+        return strstr(msg, pattern) != NULL;
+    default:
+        return 1;
+    }
 }
 
 const char *rs_ddb_fix_message(const char *op, const char *code, const char *msg,
                                const char *req_body, size_t req_len, char *buf, size_t len)
 {
-    static const char *const key_ops[] = {"GetItem",      "DeleteItem",     "UpdateItem",
-                                          "BatchGetItem", "BatchWriteItem", NULL};
-    static const char *const select_set[] = {"SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES",
-                                             "ALL_PROJECTED_ATTRIBUTES", NULL};
-    static const char *const rv_set[] = {"ALL_NEW", "UPDATED_OLD", "ALL_OLD",
-                                         "NONE",    "UPDATED_NEW", NULL};
     if (strcmp(code, "ValidationException") != 0)
         return NULL;
-    json_object *req = NULL;
+    fix_ctx_t c = {op, msg, NULL, buf, len};
     if (req_body != NULL && req_len > 0) {
         json_tokener *tok = json_tokener_new();
         if (tok != NULL) {
-            req = json_tokener_parse_ex(tok, req_body, (int)req_len);
+            c.req = json_tokener_parse_ex(tok, req_body, (int)req_len);
             json_tokener_free(tok);
         }
     }
-    if (req != NULL && !json_object_is_type(req, json_type_object)) {
-        json_object_put(req);
-        req = NULL;
+    if (c.req != NULL && !json_object_is_type(c.req, json_type_object)) {
+        json_object_put(c.req);
+        c.req = NULL;
     }
     const char *out = NULL;
-    const char *name = rs_ddb_json_str(req, "TableName");
-    long seg, total;
-    const char *v;
-    if (op_in(op, key_ops) &&
-        (strcmp(msg, "The number of conditions on the keys is invalid") == 0 ||
-         strcmp(msg, "One or more parameter values were invalid: Type "
-                     "mismatch for key") == 0)) {
-        out = KEY_MISMATCH;
-    } else if (strcmp(op, "BatchWriteItem") == 0 &&
-               strcmp(msg, "One of the required keys was not given a value") == 0) {
-        out = KEY_MISMATCH;
-    } else if ((strcmp(op, "BatchWriteItem") == 0 || strcmp(op, "BatchGetItem") == 0) &&
-               req != NULL && empty_request_items(req)) {
-        snprintf(buf, len, "The requestItems parameter is required for %s", op);
-        out = buf;
-    } else if (strcmp(op, "BatchWriteItem") == 0 && req != NULL &&
-               batch_write_too_many(req, buf, len)) {
-        out = buf;
-    } else if (strcmp(op, "BatchGetItem") == 0 && req != NULL &&
-               batch_get_too_many(req, buf, len)) {
-        out = buf;
-    } else if ((strcmp(op, "PutItem") == 0 || strcmp(op, "DeleteItem") == 0) &&
-               strcmp(msg, "Return values set to invalid value") == 0 &&
-               (v = rs_ddb_json_str(req, "ReturnValues")) != NULL && op_in(v, rv_set)) {
-        out = "ReturnValues can only be ALL_OLD or NONE";
-    } else if (strcmp(op, "Scan") == 0 && strstr(msg, "at 'segment' failed to satisfy") != NULL &&
-               int_member(req, "Segment", &seg) && int_member(req, "TotalSegments", &total) &&
-               seg >= total && seg <= 999999) {
-        snprintf(buf, len,
-                 "The Segment parameter is zero-based and must be less than parameter "
-                 "TotalSegments: Segment: %ld is not less than TotalSegments: %ld",
-                 seg, total);
-        out = buf;
-    } else if (strcmp(op, "Scan") == 0 &&
-               strcmp(msg, "If segment is specified, total segment must also be specified") == 0) {
-        out = "The TotalSegments parameter is required but was not present in the request when "
-              "Segment parameter is present";
-    } else if (strcmp(op, "Scan") == 0 && strncmp(msg, "If total segments is specified", 30) == 0) {
-        out = "The Segment parameter is required but was not present in the request when "
-              "parameter TotalSegments is present";
-    } else if (strncmp(msg, "Select must be", 14) == 0 &&
-               (v = rs_ddb_json_str(req, "Select")) != NULL && !op_in(v, select_set)) {
-        snprintf(buf, len,
-                 "1 validation error detected: Value '%.200s' at 'select' failed to satisfy "
-                 "constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, "
-                 "ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]",
-                 v);
-        out = buf;
-    } else if (strncmp(msg, "Invalid table/index name.", 25) == 0 && name != NULL &&
-               table_name_message(op, name, buf, len)) {
-        out = buf;
-    } else if (strcmp(msg, "A value provided cannot be converted into a number") == 0 &&
-               req != NULL && (v = bad_number(req)) != NULL) {
-        snprintf(buf, len, "The parameter cannot be converted to a numeric value: %.200s", v);
-        out = buf;
-    } else if (strcmp(op, "CreateTable") == 0 && req != NULL &&
-               (strncmp(msg, "Hash Key not specified in Attribute Definitions", 47) == 0 ||
-                strncmp(msg, "Range Key not specified in Attribute Definitions", 48) == 0)) {
-        undefined_keys(req, buf, len);
-        out = buf;
-    } else if (strcmp(op, "CreateTable") == 0 &&
-               strncmp(msg, "Local Secondary indices are not allowed on hash tables", 54) == 0) {
-        out = "One or more parameter values were invalid: Table KeySchema does not have a range "
-              "key, which is required when specifying a LocalSecondaryIndex";
-    } else if (strncmp(msg, "One or more parameter values were invalid: Input collection ", 60) ==
-                   0 &&
-               msg[strlen(msg) - 1] != '.') {
-        snprintf(buf, len, "%s.", msg);
-        out = buf;
-    } else if (strcmp(msg, "DynamoDB only supports precision up to 38 digits") == 0) {
-        out = "Attempting to store more than 38 significant digits in a Number";
-    } else if (strcmp(op, "CreateTable") == 0 &&
-               strcmp(msg, "No provisioned throughput specified for the table") == 0) {
-        out = "One or more parameter values were invalid: ReadCapacityUnits and "
-              "WriteCapacityUnits must both be specified when BillingMode is PROVISIONED";
+    for (size_t i = 0; out == NULL && i < sizeof(fix_rules) / sizeof(fix_rules[0]); i++) {
+        const struct fix_rule *r = &fix_rules[i];
+        if ((r->ops != NULL && !op_in(op, r->ops)) || !text_matches(r->match, r->local, msg))
+            continue;
+        out = r->fn != NULL ? r->fn(&c) : r->aws;
     }
     if (out != NULL && out != buf) {
         snprintf(buf, len, "%s", out);
         out = buf;
     }
-    json_object_put(req);
+    json_object_put(c.req);
     return out;
 }
 

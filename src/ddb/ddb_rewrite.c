@@ -17,9 +17,6 @@
 #include "rs/err.h"
 #include "rs/sigv4.h"
 
-#define NS_DDB "com.amazonaws.dynamodb.v20120810#"
-#define NS_VALIDATE "com.amazon.coral.validate#"
-#define NS_SERVICE "com.amazon.coral.service#"
 #define ARN_PREFIX "arn:aws:dynamodb:"
 
 /* operations whose successful answer carries user data: passed through untouched */
@@ -50,23 +47,6 @@ static const char *const table_ops[] = {
     "DescribeContinuousBackups",
     "UpdateContinuousBackups",
     "DescribeKinesisStreamingDestination",
-    NULL,
-};
-
-/* coral service-level errors keep `Message` (capital) as DynamoDB sends them */
-static const char *const service_errors[] = {
-    "SerializationException",         "UnknownOperationException",
-    "MissingAuthenticationToken",     "MissingAuthenticationTokenException",
-    "IncompleteSignatureException",   "UnrecognizedClientException",
-    "InvalidSignatureException",      "AccessDeniedException",
-    "RequestEntityTooLargeException", NULL,
-};
-
-/* DynamoDB exceptions whose message member is `Message` in the service model */
-static const char *const capital_message[] = {
-    "TransactionCanceledException",
-    "IdempotentParameterMismatchException",
-    "TransactionInProgressException",
     NULL,
 };
 
@@ -265,15 +245,6 @@ static void set_str(json_object *o, const char *key, const char *val)
     json_object_object_add(o, key, json_object_new_string(val));
 }
 
-static const char *namespace_for(const char *code)
-{
-    if (strcmp(code, "ValidationException") == 0)
-        return NS_VALIDATE;
-    if (in(service_errors, code))
-        return NS_SERVICE;
-    return NS_DDB;
-}
-
 static void fix_error(json_object *o, const rs_ddb_rw_t *rw)
 {
     json_object *t, *m;
@@ -283,19 +254,21 @@ static void fix_error(json_object *o, const rs_ddb_rw_t *rw)
     snprintf(type, sizeof(type), "%s", json_object_get_string(t));
     const char *hash = strchr(type, '#');
     const char *code = hash != NULL ? hash + 1 : type;
-    if (hash == NULL ||
-        (in(service_errors, code) && strncmp(type, NS_SERVICE, sizeof(NS_SERVICE) - 1) != 0)) {
+    /* namespace and message member from the error table; other codes are DynamoDB's own */
+    const rs_ddb_err_def_t *d = rs_ddb_err_find(code);
+    int coral = d != NULL && strcmp(d->ns, RS_DDB_NS_SERVICE) == 0;
+    if (hash == NULL || (coral && strncmp(type, d->ns, strlen(d->ns)) != 0)) {
         char full[320];
-        snprintf(full, sizeof(full), "%s%s", namespace_for(code), code);
+        snprintf(full, sizeof(full), "%s%s", d != NULL ? d->ns : RS_DDB_NS_DDB, code);
         json_object_set_string(t, full);
     }
-    if (strcmp(code, "UnknownOperationException") == 0) {
+    if (d != NULL && d->member == NULL) {
         /* DynamoDB sends the type alone */
         json_object_object_del(o, "Message");
         json_object_object_del(o, "message");
         return;
     }
-    int keep_capital = in(service_errors, code) || in(capital_message, code);
+    int keep_capital = d != NULL && strcmp(d->member, "Message") == 0;
     /* the message text: take it out, fix it, put it back under the right key */
     char *msg = NULL;
     if (json_object_object_get_ex(o, "Message", &m) && json_object_is_type(m, json_type_string))
@@ -439,13 +412,9 @@ int rs_ddb_check_request(const char *op, const char *body, size_t len, int *stat
 {
     static __thread char msg[8192];
     if (rs_ddb_precheck(op, body, len, msg, sizeof(msg))) {
-        json_object *o = json_object_new_object();
-        set_str(o, "__type", NS_VALIDATE "ValidationException");
-        set_str(o, "message", msg);
-        int rc = emit(o, out, outlen);
-        json_object_put(o);
-        *status = 400;
-        return rc == 0 ? 1 : rc;
+        *out = rs_ddb_err_body(RS_DDBE_Validation, msg, outlen);
+        *status = rs_ddb_error_status(RS_DDBE_Validation);
+        return *out != NULL ? 1 : RS_ENOMEM;
     }
     /* an AttributeValue whose S/N/B member is a JSON number: DynamoDB's deserializer
      * rejects it (DynamoDB Local accepts it); map members are objects, so a key "N"
@@ -465,15 +434,12 @@ int rs_ddb_check_request(const char *op, const char *body, size_t len, int *stat
             while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
                 q++;
             if (q < end && ((*q >= '0' && *q <= '9') || *q == '-')) {
-                json_object *o = json_object_new_object();
-                set_str(o, "__type", NS_SERVICE "SerializationException");
-                set_str(o, "Message",
-                        t == 2 ? "NUMBER_VALUE cannot be converted to Blob"
-                               : "NUMBER_VALUE cannot be converted to String");
-                int rc = emit(o, out, outlen);
-                json_object_put(o);
-                *status = 400;
-                return rc == 0 ? 1 : rc;
+                *out = rs_ddb_err_body(RS_DDBE_Serialization,
+                                       t == 2 ? "NUMBER_VALUE cannot be converted to Blob"
+                                              : "NUMBER_VALUE cannot be converted to String",
+                                       outlen);
+                *status = rs_ddb_error_status(RS_DDBE_Serialization);
+                return *out != NULL ? 1 : RS_ENOMEM;
             }
         }
     }
@@ -532,17 +498,4 @@ int rs_ddb_rewrite(const rs_ddb_rw_t *rw, int *status, const char *body, size_t 
         rc = emit(o, out, outlen);
     json_object_put(o);
     return rc;
-}
-
-char *rs_ddb_error_body(const char *type, const char *message, size_t *len)
-{
-    json_object *o = json_object_new_object();
-    set_str(o, "__type", type);
-    if (message != NULL)
-        set_str(o, "message", message);
-    char *r = NULL;
-    if (emit(o, &r, len) != 0)
-        r = NULL;
-    json_object_put(o);
-    return r;
 }

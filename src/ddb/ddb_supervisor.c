@@ -29,8 +29,6 @@
 #include "rs/log.h"
 #include "rs/sig.h"
 
-#define NS_DDB "com.amazonaws.dynamodb.v20120810#"
-#define NS_VALIDATE "com.amazon.coral.validate#"
 #define POOL_MIN 8
 #define POOL_MAX 32
 
@@ -71,13 +69,13 @@ static void reply(rs_ipc_conn_t *wc, uint64_t id, int status, const char *reques
     json_object_put(h);
 }
 
-static void reply_error(rs_ipc_conn_t *wc, uint64_t id, const char *request_id, int status,
-                        const char *type, const char *msg)
+static void reply_error(rs_ipc_conn_t *wc, uint64_t id, const char *request_id, rs_ddb_err_t e,
+                        const char *msg)
 {
     size_t len;
-    char *b = rs_ddb_error_body(type, msg, &len);
+    char *b = rs_ddb_err_body(e, msg, &len);
     if (b != NULL)
-        reply(wc, id, status, request_id, b, len);
+        reply(wc, id, rs_ddb_error_status(e), request_id, b, len);
     free(b);
 }
 
@@ -88,10 +86,9 @@ static int not_ready(rs_ipc_conn_t *wc, uint64_t id, const char *rid)
     rs_svc_state_t st = rs_status_get(S.board, RS_SVC_DYNAMODB, reason, sizeof(reason));
     if (st == RS_SVC_UNAVAILABLE) {
         snprintf(msg, sizeof(msg), "DynamoDB is not available in this RustStack: %s", reason);
-        reply_error(wc, id, rid, 400, NS_DDB "ServiceNotAvailableException", msg);
+        reply_error(wc, id, rid, RS_DDBE_ServiceNotAvailable, msg);
     } else {
-        reply_error(wc, id, rid, 503, NS_DDB "ServiceUnavailable",
-                    "DynamoDB is starting or restarting; retry shortly");
+        reply_error(wc, id, rid, RS_DDBE_ServiceUnavailable, NULL);
     }
     return 1;
 }
@@ -155,7 +152,7 @@ static int schema_message(const rs_ddb_req_t *orig, rs_ddb_conn_t *hc, uint16_t 
     if (m == NULL)
         return 0;
     size_t n;
-    char *nb = rs_ddb_error_body(NS_VALIDATE "ValidationException", m, &n);
+    char *nb = rs_ddb_err_body(RS_DDBE_Validation, m, &n);
     if (nb == NULL)
         return 0;
     rs_ddb_resp_free(resp);
@@ -174,8 +171,7 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
     const char *op = dot != NULL ? dot + 1 : target;
     unsigned port = atomic_load(&S.port);
     if (bad) {
-        reply_error(j->wc, j->id, rid, 500, NS_DDB "InternalServerError",
-                    "malformed request hand-off");
+        reply_error(j->wc, j->id, rid, RS_DDBE_InternalServerError, "malformed request hand-off");
         json_object_put(m);
         return;
     }
@@ -207,14 +203,13 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
     if (rc == RS_EAGAIN) {
         rs_log(RS_LOG_WARN, rid, "DynamoDB Local did not answer %s within %u s", op,
                S.conf->dynamodb_request_timeout);
-        reply_error(j->wc, j->id, rid, 500, NS_DDB "InternalServerError",
+        reply_error(j->wc, j->id, rid, RS_DDBE_InternalServerError,
                     "DynamoDB Local did not answer in time");
         atomic_store(&S.suspect, 1);
     } else if (rc != 0) {
         /* refused or cut: it is restarting (or about to be) */
         atomic_store(&S.suspect, 1);
-        reply_error(j->wc, j->id, rid, 503, NS_DDB "ServiceUnavailable",
-                    "DynamoDB is starting or restarting; retry shortly");
+        reply_error(j->wc, j->id, rid, RS_DDBE_ServiceUnavailable, NULL);
     } else {
         int status = resp.status;
         char *out = NULL;
@@ -223,8 +218,7 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
             !valid_json(j->body, j->body_len)) {
             /* DynamoDB answers a body that is not JSON with a bare SerializationException */
             status = 400;
-            out =
-                rs_ddb_error_body("com.amazon.coral.service#SerializationException", NULL, &outlen);
+            out = rs_ddb_err_body(RS_DDBE_Serialization, NULL, &outlen);
         } else if (status == 400 && schema_message(&req, hc, (uint16_t)port, op, &resp)) {
             /* resp now holds DynamoDB's text for it */
             rs_ddb_rw_t rw = {op, region, account, j->body, j->body_len};
@@ -238,7 +232,7 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
         if (out != NULL)
             reply(j->wc, j->id, status, rid, out, outlen);
         else
-            reply_error(j->wc, j->id, rid, 500, NS_DDB "InternalServerError", "out of memory");
+            reply_error(j->wc, j->id, rid, RS_DDBE_InternalServerError, "out of memory");
         free(out);
         rs_ddb_resp_free(&resp);
     }

@@ -327,8 +327,8 @@ static void lambda_failed(reqstate_t *rq, int outcome)
     }
     rs_log(outcome == RS_IPC_NOCONN ? RS_LOG_INFO : RS_LOG_WARN, rq->req.request_id,
            "Lambda %s: %s", rq->req.operation, why);
-    rs_lambda_error(&rq->req, &rq->resp, outcome == RS_IPC_TIMEOUT ? 500 : 503, "ServiceException",
-                    why);
+    rs_lambda_error(&rq->req, &rq->resp,
+                    outcome == RS_IPC_TIMEOUT ? RS_LE_SERVICE : RS_LE_SERVICE_RETRY, why);
 }
 
 static void lambda_done(void *arg, rs_ipc_outcome_t outcome, const rs_ipc_reply_t *r)
@@ -351,7 +351,7 @@ static int lambda_send(reqstate_t *rq, h2o_req_t *req, const rs_lambda_fwd_t *fw
 {
     rs_http_ctx_t *http = rq->http;
     if (client(rq, req, &http->lambda, "lambda", rs_lambda_ipc_timeout_ms(http->conf)) == NULL) {
-        rs_lambda_error(&rq->req, &rq->resp, 500, "ServiceException",
+        rs_lambda_error(&rq->req, &rq->resp, RS_LE_SERVICE,
                         "the Lambda supervisor socket path is unusable (runtime_dir)");
         return 0;
     }

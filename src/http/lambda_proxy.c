@@ -17,80 +17,29 @@
 #include "http/lambda_proxy.h"
 #include "rs/codec.h"
 #include "rs/err.h"
+#include "rs/lambda_routes.h"
 #include "rs/status.h"
 #include "rs/store.h"
-
-#define PREFIX "/2015-03-31/functions"
-#define MAX_CREATE_REQUEST 70167211u /* AWS: "Request must be smaller than ..." */
-#define MAX_INVOKE_REQUEST 6291456u
-
-typedef enum { OP_OTHER, OP_CREATE, OP_UPDATE_CODE, OP_INVOKE } op_kind_t;
-
-/* the operation a method + path names (for the access log and the size limits) */
-static const char *op_name(const rs_http_req_t *req, op_kind_t *kind)
-{
-    const char *p = req->path;
-    size_t n = req->path_len, pl = sizeof(PREFIX) - 1;
-    const char *m = req->method;
-    *kind = OP_OTHER;
-    if (n < pl || memcmp(p, PREFIX, pl) != 0)
-        return "Unknown";
-    p += pl;
-    n -= pl;
-    if (n == 0 || (n == 1 && p[0] == '/')) {
-        if (strcmp(m, "POST") == 0) {
-            *kind = OP_CREATE;
-            return "CreateFunction";
-        }
-        return strcmp(m, "GET") == 0 ? "ListFunctions" : "Unknown";
-    }
-    if (p[0] != '/')
-        return "Unknown";
-    const char *name = p + 1, *slash = memchr(name, '/', n - 1);
-    if (slash == NULL || (size_t)(slash - p) == n - 1) {
-        if (strcmp(m, "GET") == 0)
-            return "GetFunction";
-        return strcmp(m, "DELETE") == 0 ? "DeleteFunction" : "Unknown";
-    }
-    const char *sub = slash + 1;
-    size_t sn = n - (size_t)(sub - p);
-    if (sn > 0 && sub[sn - 1] == '/')
-        sn--;
-#define IS(s) (sn == sizeof(s) - 1 && memcmp(sub, s, sn) == 0)
-    if (IS("invocations") && strcmp(m, "POST") == 0) {
-        *kind = OP_INVOKE;
-        return "Invoke";
-    }
-    if (IS("configuration"))
-        return strcmp(m, "PUT") == 0 ? "UpdateFunctionConfiguration" : "GetFunctionConfiguration";
-    if (IS("code") && strcmp(m, "PUT") == 0) {
-        *kind = OP_UPDATE_CODE;
-        return "UpdateFunctionCode";
-    }
-#undef IS
-    return "Unknown";
-}
 
 uint32_t rs_lambda_ipc_timeout_ms(const rs_conf_t *conf)
 {
     return (900u + conf->lambda_start_timeout + 60u) * 1000u;
 }
 
-void rs_lambda_error(const rs_http_req_t *req, rs_http_resp_t *resp, int status, const char *code,
+void rs_lambda_error(const rs_http_req_t *req, rs_http_resp_t *resp, rs_lambda_err_t e,
                      const char *message)
 {
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "Type", json_object_new_string(status >= 500 ? "Service" : "User"));
-    json_object_object_add(o, "Message", json_object_new_string(message));
-    resp->status = status;
+    size_t len = 0;
+    char *body = rs_lambda_err_body(e, message, NULL, &len);
+    resp->status = rs_lambda_err_status(e);
     resp->num_headers = 0;
     resp->body.len = 0;
     rs_http_resp_header(resp, "content-type", "application/json");
-    rs_http_resp_header(resp, "x-amzn-errortype", code);
+    rs_http_resp_header(resp, "x-amzn-errortype", rs_lambda_err_code(e));
     rs_http_resp_header(resp, "x-amzn-requestid", req->request_id);
-    rs_buf_appends(&resp->body, json_object_to_json_string_ext(
-                                    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(o);
+    if (body != NULL)
+        rs_buf_append(&resp->body, body, len);
+    free(body);
 }
 
 /* identity from the credentials; with auth_verify, Lambda's answers to a missing,
@@ -101,19 +50,18 @@ static int authenticate(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *re
     case RS_HTTP_AUTH_OK:
         return 0;
     case RS_HTTP_AUTH_INCOMPLETE:
-        rs_lambda_error(req, resp, 403, "IncompleteSignatureException",
+        rs_lambda_error(req, resp, RS_LE_INCOMPLETE_SIGNATURE,
                         "The request signature does not conform to AWS standards.");
         return -1;
     case RS_HTTP_AUTH_MISSING:
-        rs_lambda_error(req, resp, 403, "MissingAuthenticationTokenException",
-                        "Missing Authentication Token");
+        rs_lambda_error(req, resp, RS_LE_MISSING_TOKEN, "Missing Authentication Token");
         return -1;
     case RS_HTTP_AUTH_UNKNOWN_KEY:
-        rs_lambda_error(req, resp, 403, "UnrecognizedClientException",
+        rs_lambda_error(req, resp, RS_LE_UNRECOGNIZED_CLIENT,
                         "The security token included in the request is invalid.");
         return -1;
     default:
-        rs_lambda_error(req, resp, 403, "InvalidSignatureException",
+        rs_lambda_error(req, resp, RS_LE_INVALID_SIGNATURE,
                         "The request signature we calculated does not match the signature you "
                         "provided. Check your AWS Secret Access Key and signing method. Consult "
                         "the service documentation for details.");
@@ -126,7 +74,7 @@ static int service_state(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_res
 {
     char reason[256];
     if (!c->conf->lambda) {
-        rs_lambda_error(req, resp, 400, "ServiceNotAvailableException",
+        rs_lambda_error(req, resp, RS_LE_SERVICE_NOT_AVAILABLE,
                         "Lambda is switched off in this RustStack (configuration: lambda = off)");
         return -1;
     }
@@ -138,7 +86,7 @@ static int service_state(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_res
     case RS_SVC_UNAVAILABLE: /* the control plane runs; Invoke explains what is missing */
         return 0;
     default:
-        rs_lambda_error(req, resp, 503, "ServiceException",
+        rs_lambda_error(req, resp, RS_LE_SERVICE_RETRY,
                         "the Lambda service is starting; retry shortly");
         return -1;
     }
@@ -147,7 +95,7 @@ static int service_state(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_res
 /* the S3 error text AWS puts in CreateFunction's InvalidParameterValueException */
 static void s3_code_error(const rs_http_req_t *req, rs_http_resp_t *resp, int missing_bucket)
 {
-    rs_lambda_error(req, resp, 400, "InvalidParameterValueException",
+    rs_lambda_error(req, resp, RS_LE_INVALID_PARAMETER,
                     missing_bucket ? "Error occurred while GetObject. S3 Error Code: NoSuchBucket. "
                                      "S3 Error Message: The specified bucket does not exist"
                                    : "Error occurred while GetObject. S3 Error Code: NoSuchKey. "
@@ -172,7 +120,7 @@ static int inline_s3_code(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_re
     if (bucket == NULL && key == NULL)
         return 0;
     if (bucket == NULL || key == NULL || get_str(code, "ZipFile") != NULL) {
-        rs_lambda_error(req, resp, 400, "InvalidParameterValueException",
+        rs_lambda_error(req, resp, RS_LE_INVALID_PARAMETER,
                         "Please provide a source for function code.");
         return 1;
     }
@@ -192,7 +140,7 @@ static int inline_s3_code(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_re
     if (b64 == NULL) {
         free(raw);
         rs_obj_release(c->store, &v);
-        rs_lambda_error(req, resp, 500, "ServiceException", "out of memory");
+        rs_lambda_error(req, resp, RS_LE_SERVICE, "out of memory");
         return 1;
     }
     size_t off = 0;
@@ -223,9 +171,9 @@ static const char *pool_json(rs_pool_t *pool, json_object *o, size_t *len)
  * possibly rewritten, 1 when resp holds the answer. A body that is not a JSON object
  * goes on unchanged: the supervisor owns the validation errors. */
 static int resolve_code(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_resp_t *resp,
-                        op_kind_t kind, rs_lambda_fwd_t *fwd)
+                        rs_lambda_op_t op, rs_lambda_fwd_t *fwd)
 {
-    if ((kind != OP_CREATE && kind != OP_UPDATE_CODE) || req->body_len == 0 ||
+    if ((op != RS_LOP_CREATE && op != RS_LOP_UPDATE_CODE) || req->body_len == 0 ||
         memmem(req->body, req->body_len, "\"S3", 3) == NULL)
         return 0;
     json_tokener *tok = json_tokener_new();
@@ -237,8 +185,8 @@ static int resolve_code(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_resp
         return 0;
     }
     json_object *code = root;
-    if (kind == OP_CREATE && (!json_object_object_get_ex(root, "Code", &code) ||
-                              !json_object_is_type(code, json_type_object))) {
+    if (op == RS_LOP_CREATE && (!json_object_object_get_ex(root, "Code", &code) ||
+                                !json_object_is_type(code, json_type_object))) {
         json_object_put(root);
         return 0;
     }
@@ -275,29 +223,26 @@ static int forwarded_header(const rs_hdr_t *h)
 int rs_lambda_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp,
                       rs_lambda_fwd_t *fwd)
 {
-    op_kind_t kind;
+    const char *name;
+    size_t name_len;
+    rs_lambda_op_t op = rs_lambda_route(req->method, req->path, req->path_len, &name, &name_len);
     req->service = "lambda";
-    req->operation = op_name(req, &kind);
+    req->operation = rs_lambda_op_name(op);
     if (authenticate(c, req, resp) != 0)
         return 1;
-    if (kind == OP_INVOKE && req->body_len > MAX_INVOKE_REQUEST) {
-        rs_lambda_error(req, resp, 413, "RequestEntityTooLargeException",
-                        "Request must be smaller than 6291456 bytes for the InvokeFunction "
-                        "operation");
-        return 1;
-    }
-    if (req->body_len > MAX_CREATE_REQUEST) {
+    uint32_t max = op == RS_LOP_INVOKE ? RS_LAMBDA_INVOKE_MAX : RS_LAMBDA_CREATE_REQUEST_MAX;
+    if (req->body_len > max) {
         char msg[128];
         snprintf(msg, sizeof(msg), "Request must be smaller than %u bytes for the %s operation",
-                 MAX_CREATE_REQUEST, req->operation);
-        rs_lambda_error(req, resp, 413, "RequestEntityTooLargeException", msg);
+                 max, op == RS_LOP_INVOKE ? "InvokeFunction" : req->operation);
+        rs_lambda_error(req, resp, RS_LE_ENTITY_TOO_LARGE, msg);
         return 1;
     }
     if (service_state(c, req, resp) != 0)
         return 1;
     fwd->body = req->body;
     fwd->body_len = req->body_len;
-    if (resolve_code(c, req, resp, kind, fwd) != 0)
+    if (resolve_code(c, req, resp, op, fwd) != 0)
         return 1;
 
     json_object *o = json_object_new_object(), *h = json_object_new_object();
@@ -309,13 +254,13 @@ int rs_lambda_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp
         const rs_hdr_t *hd = &req->headers[i];
         if (!forwarded_header(hd))
             continue;
-        char name[128];
-        size_t n = hd->name_len < sizeof(name) - 1 ? hd->name_len : sizeof(name) - 1;
+        char lname[128];
+        size_t n = hd->name_len < sizeof(lname) - 1 ? hd->name_len : sizeof(lname) - 1;
         for (size_t k = 0; k < n; k++)
-            name[k] =
+            lname[k] =
                 (char)((hd->name[k] >= 'A' && hd->name[k] <= 'Z') ? hd->name[k] + 32 : hd->name[k]);
-        name[n] = '\0';
-        json_object_object_add(h, name, json_object_new_string_len(hd->value, (int)hd->value_len));
+        lname[n] = '\0';
+        json_object_object_add(h, lname, json_object_new_string_len(hd->value, (int)hd->value_len));
     }
     json_object_object_add(o, "headers", h);
     char uuid[37];
@@ -346,8 +291,7 @@ int rs_lambda_reply(const rs_http_req_t *req, rs_http_resp_t *resp, const char *
     json_object *o, *hdrs = NULL;
     int status;
     if (rs_ipc_reply_meta(meta, meta_len, &o, &status, &hdrs) != 0) {
-        rs_lambda_error(req, resp, 500, "ServiceException",
-                        "malformed reply from the Lambda supervisor");
+        rs_lambda_error(req, resp, RS_LE_SERVICE, "malformed reply from the Lambda supervisor");
         return RS_EINVAL;
     }
     resp->status = status;

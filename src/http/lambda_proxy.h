@@ -11,6 +11,7 @@
 #define RS_HTTP_LAMBDA_PROXY_H
 
 #include "http/http_int.h"
+#include "rs/lambda_errors.h"
 
 typedef struct rs_lambda_fwd {
     const char *meta; /* request meta JSON (pool) */
@@ -42,8 +43,9 @@ void rs_lambda_fwd_build(const rs_http_req_t *req, const char *request_id, const
 int rs_lambda_reply(const rs_http_req_t *req, rs_http_resp_t *resp, const char *meta,
                     size_t meta_len, const void *body, size_t body_len);
 
-/* A Lambda REST error rendered by the worker: x-amzn-ErrorType, {"Type", "Message"}. */
-void rs_lambda_error(const rs_http_req_t *req, rs_http_resp_t *resp, int status, const char *code,
+/* A Lambda REST error of the table (rs/lambda_errors.h) rendered by the worker: its status,
+ * x-amzn-ErrorType, x-amzn-RequestId and body. */
+void rs_lambda_error(const rs_http_req_t *req, rs_http_resp_t *resp, rs_lambda_err_t e,
                      const char *message);
 
 #endif

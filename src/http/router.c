@@ -18,24 +18,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rs/lambda_routes.h"
 #include "rs/router.h"
 
 #define SLEN(s) (sizeof(s) - 1)
-
-static const char *const lambda_prefixes[] = {
-    "/2015-03-31/functions",
-    "/2015-03-31/event-source-mappings",
-    "/2016-08-19/account-settings",
-    "/2017-03-31/tags",
-    "/2017-10-31/functions",
-    "/2018-10-31/layers",
-    "/2019-09-25/functions",
-    "/2019-09-30/functions",
-    "/2020-04-22/code-signing-configs",
-    "/2020-06-30/functions",
-    "/2021-10-31/functions",
-    "/2021-11-15/functions",
-};
 
 /* host names under which "<bucket>." is virtual-hosted; `bare` allows "<bucket>.<base>"
  * without the ".s3" label (AWS and LocalStack require it) */
@@ -318,8 +304,8 @@ void rs_route(const rs_http_req_t *req, const rs_router_conf_t *conf, rs_route_t
     }
     int scope_s3 = strcmp(service, "s3") == 0;
     int lambda = strcmp(service, "lambda") == 0;
-    for (size_t i = 0; !lambda && !scope_s3 && i < sizeof(lambda_prefixes) / sizeof(char *); i++)
-        lambda = has_seg_prefix(path, plen, lambda_prefixes[i]);
+    for (size_t i = 0; !lambda && !scope_s3 && i < rs_lambda_npath_prefixes; i++)
+        lambda = has_seg_prefix(path, plen, rs_lambda_path_prefixes[i]);
     if (lambda) {
         out->kind = RS_ROUTE_LAMBDA;
         out->rest = path;

@@ -1,7 +1,7 @@
 /*
- * lambda_api.c: the Lambda REST front of the supervisor: route table (method + path ->
- * operation), the function name in all its forms (name, name:qualifier, partial and full
- * ARN; percent-decoded), query parameters, AWS-style replies (x-amzn-RequestId on every
+ * lambda_api.c: the Lambda REST front of the supervisor: dispatch by the route table
+ * (rs/lambda_routes.h), the function name in all its forms (name, name:qualifier, partial
+ * and full ARN; percent-decoded), query parameters, AWS-style replies (x-amzn-RequestId on every
  * response, x-amzn-ErrorType on errors) and the FunctionConfiguration views.
  * Runs in: the lambda supervisor (request threads).
  */
@@ -59,6 +59,12 @@ int rs_lambda_reply_error(rs_lambda_resp_t *out, rs_lambda_err_t e, const char *
     return out->body ? 0 : RS_ENOMEM;
 }
 
+int rs_lambda_fail(rs_lambda_resp_t *out, rs_lambda_err_t e, const char *msg)
+{
+    rs_lambda_reply_error(out, e, msg, NULL);
+    return 1;
+}
+
 int rs_lambda_reply_json(rs_lambda_resp_t *out, int status, json_object *body)
 {
     const char *s = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
@@ -96,53 +102,6 @@ const char *rs_lambda_req_header(const rs_lambda_req_t *rq, const char *name)
     if (rq->headers && json_object_object_get_ex(rq->headers, name, &v))
         return json_object_get_string(v);
     return "";
-}
-
-/* ---- configuration views ------------------------------------------------------------- */
-
-json_object *rs_lambda_cfg_view(json_object *stored, int view, const char *qualifier)
-{
-    json_object *c = json_object_new_object();
-    if (!c)
-        return NULL;
-    json_object_object_foreach(stored, k, v)
-    {
-        if (k[0] == '_')
-            continue; /* private members (tags) */
-        if (view == RS_LCFG_LIST && strcmp(k, "RuntimeVersionConfig") == 0)
-            continue;
-        json_object_object_add(c, k, json_object_get(v));
-    }
-    if (qualifier && *qualifier) {
-        json_object *arn;
-        if (json_object_object_get_ex(stored, "FunctionArn", &arn)) {
-            char q[512];
-            snprintf(q, sizeof(q), "%s:%s", json_object_get_string(arn), qualifier);
-            json_object_object_add(c, "FunctionArn", json_object_new_string(q));
-        }
-    }
-    switch (view) {
-    case RS_LCFG_CREATE:
-        json_object_object_add(c, "State", json_object_new_string("Pending"));
-        json_object_object_add(c, "StateReason",
-                               json_object_new_string("The function is being created."));
-        json_object_object_add(c, "StateReasonCode", json_object_new_string("Creating"));
-        break;
-    case RS_LCFG_GET:
-        json_object_object_add(c, "State", json_object_new_string("Active"));
-        json_object_object_add(c, "LastUpdateStatus", json_object_new_string("Successful"));
-        break;
-    case RS_LCFG_UPDATE:
-        json_object_object_add(c, "State", json_object_new_string("Active"));
-        json_object_object_add(c, "LastUpdateStatus", json_object_new_string("InProgress"));
-        json_object_object_add(c, "LastUpdateStatusReason",
-                               json_object_new_string("The function is being created."));
-        json_object_object_add(c, "LastUpdateStatusReasonCode", json_object_new_string("Creating"));
-        break;
-    default:
-        break;
-    }
-    return c;
 }
 
 /* ---- names ----------------------------------------------------------------------------- */
@@ -343,29 +302,28 @@ static void parse_query(rs_lambda_req_t *rq, const char *q)
 
 typedef int (*op_fn)(rs_lambda_req_t *, rs_lambda_resp_t *);
 
-static const struct route {
-    const char *method;
-    const char *sub; /* NULL: the collection /functions; "": /functions/{name} */
-    op_fn fn;
-} routes[] = {
-    {"POST", NULL, rs_lambda_op_create},
-    {"GET", NULL, rs_lambda_op_list},
-    {"GET", "", rs_lambda_op_get},
-    {"DELETE", "", rs_lambda_op_delete},
-    {"GET", "configuration", rs_lambda_op_get_config},
-    {"PUT", "configuration", rs_lambda_op_update_config},
-    {"PUT", "code", rs_lambda_op_update_code},
-    {"POST", "invocations", rs_lambda_op_invoke},
+/* the handler of each operation of the route table (rs/lambda_routes.h) */
+static const op_fn ops[RS_LOP__COUNT] = {
+    [RS_LOP_CREATE] = rs_lambda_op_create,
+    [RS_LOP_LIST] = rs_lambda_op_list,
+    [RS_LOP_GET] = rs_lambda_op_get,
+    [RS_LOP_DELETE] = rs_lambda_op_delete,
+    [RS_LOP_GET_CONFIG] = rs_lambda_op_get_config,
+    [RS_LOP_UPDATE_CONFIG] = rs_lambda_op_update_config,
+    [RS_LOP_UPDATE_CODE] = rs_lambda_op_update_code,
+    [RS_LOP_INVOKE] = rs_lambda_op_invoke,
 };
 
 static int unknown_op(rs_lambda_resp_t *out, const char *method, const char *path)
 {
+    char names[300] = "";
+    for (int op = RS_LOP_UNKNOWN + 1; op < RS_LOP__COUNT; op++)
+        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                 op > RS_LOP_UNKNOWN + 1 ? ", " : "", rs_lambda_op_name((rs_lambda_op_t)op));
     return rs_lambda_reply_errorf(out, RS_LE_UNKNOWN_OPERATION,
                                   "RustStack does not implement the Lambda operation %s %.400s "
-                                  "(supported: CreateFunction, GetFunction, "
-                                  "GetFunctionConfiguration, ListFunctions, UpdateFunctionCode, "
-                                  "UpdateFunctionConfiguration, DeleteFunction, Invoke)",
-                                  method, path);
+                                  "(supported: %s)",
+                                  method, path, names);
 }
 
 int rs_lambda_api_handle(rs_lambda_api_t *api, const char *method, const char *path,
@@ -391,43 +349,22 @@ int rs_lambda_api_handle(rs_lambda_api_t *api, const char *method, const char *p
     rq->body = body;
     rq->len = len;
     parse_query(rq, query);
-    static const char prefix[] = "/2015-03-31/functions";
-    const char *rest = NULL, *sub = NULL;
+    const char *raw_name;
+    size_t raw_len;
     char seg[400];
     int rc = 0;
-    if (strncmp(path, prefix, sizeof(prefix) - 1) == 0)
-        rest = path + sizeof(prefix) - 1;
-    if (rest && (*rest == '\0' || strcmp(rest, "/") == 0)) {
-        sub = NULL;
-    } else if (rest && *rest == '/') {
-        rest++;
-        const char *slash = strchr(rest, '/');
-        size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
-        sub = slash ? slash + 1 : "";
-        if (strchr(sub, '/') != NULL || n == 0 || pct_decode(rest, n, seg, sizeof(seg), 0) != 0)
-            rest = NULL;
-    } else {
-        rest = NULL;
-    }
-    const struct route *rt = NULL;
-    for (size_t i = 0; rest && i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (strcmp(routes[i].method, method) != 0)
-            continue;
-        if ((sub == NULL) != (routes[i].sub == NULL))
-            continue;
-        if (sub && strcmp(sub, routes[i].sub) != 0)
-            continue;
-        rt = &routes[i];
-    }
+    rs_lambda_op_t op = rs_lambda_route(method, path, strlen(path), &raw_name, &raw_len);
+    if (raw_name != NULL && pct_decode(raw_name, raw_len, seg, sizeof(seg), 0) != 0)
+        op = RS_LOP_UNKNOWN;
     if (strncmp(path, RS_LAMBDA_CODE_PATH, sizeof(RS_LAMBDA_CODE_PATH) - 1) == 0 &&
         strcmp(method, "GET") == 0) {
         rc = rs_lambda_op_code_download(rq, path + sizeof(RS_LAMBDA_CODE_PATH) - 1, out);
-    } else if (!rt) {
+    } else if (op == RS_LOP_UNKNOWN) {
         rc = unknown_op(out, method, path);
-    } else if (sub != NULL && rs_lambda_parse_name(rq, seg, out) != 0) {
+    } else if (raw_name != NULL && rs_lambda_parse_name(rq, seg, out) != 0) {
         rc = out->body ? 0 : RS_ENOMEM;
     } else {
-        rc = rt->fn(rq, out);
+        rc = ops[op](rq, out);
     }
     free(rq);
     return rc;

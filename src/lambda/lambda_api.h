@@ -1,9 +1,10 @@
 /*
  * lambda_api.h: private to src/lambda: the Lambda control plane and Invoke front
- * (lambda_api.c: routing, name forms, replies; lambda_api_fn.c: the function operations
- * and their validation; lambda_api_invoke.c: Invoke). Testable without sockets: one call
- * takes the request the worker forwarded and gives the HTTP response.
- * Runs in: the lambda supervisor (one request thread per request).
+ * (lambda_api.c: dispatch, name forms, replies; lambda_api_fn.c: the function operations;
+ * lambda_validate.c: their validation rules; lambda_config.c: the configuration JSON;
+ * lambda_api_code.c: code intake and download; lambda_api_invoke.c: Invoke). Testable without
+ * sockets: one call takes the request the worker forwarded and gives the HTTP response. Runs in:
+ * the lambda supervisor (one request thread per request).
  */
 #ifndef RS_LAMBDA_API_H
 #define RS_LAMBDA_API_H
@@ -12,10 +13,11 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include "lambda/lambda_error.h"
 #include "lambda/lambda_int.h"
 #include "lambda/lambda_registry.h"
 #include "rs/conf.h"
+#include "rs/lambda_errors.h"
+#include "rs/lambda_routes.h"
 
 typedef struct rs_lambda_api {
     rs_lambda_reg_t *reg;
@@ -92,6 +94,54 @@ int rs_lambda_reply_json(rs_lambda_resp_t *out, int status, json_object *body);
 int rs_lambda_reply_not_found(rs_lambda_resp_t *out, const rs_lambda_req_t *rq, const char *suffix);
 /* A header of the request ("" when absent). */
 const char *rs_lambda_req_header(const rs_lambda_req_t *rq, const char *name);
+
+/* Fill an error response and give 1 ("replied"), for the validation helpers. */
+int rs_lambda_fail(rs_lambda_resp_t *out, rs_lambda_err_t e, const char *msg);
+#define RS_LAMBDA_FAILF(out, e, ...) ((void)rs_lambda_reply_errorf(out, e, __VA_ARGS__), 1)
+/* the same giving 0: operations answer 0 after filling the error response */
+#define RS_LAMBDA_ERR0(out, e, ...) ((void)rs_lambda_reply_errorf(out, e, __VA_ARGS__), 0)
+
+/* ---- lambda_validate.c: request validation ----------------------------------------- */
+
+/* The body as a JSON object, or NULL with the error filled. */
+json_object *rs_lambda_body_object(const rs_lambda_req_t *rq, rs_lambda_resp_t *out);
+/* Member k of o, NULL when absent or JSON null. */
+json_object *rs_lambda_member(json_object *o, const char *k);
+/* The checks below: 0 when fine (or absent), 1 when `out` holds the error. */
+int rs_lambda_typed(json_object *o, const char *k, json_type t, rs_lambda_resp_t *out);
+/* the configuration members shared by CreateFunction and UpdateFunctionConfiguration */
+int rs_lambda_check_config(json_object *b, rs_lambda_resp_t *out);
+int rs_lambda_check_archs(json_object *a, rs_lambda_resp_t *out);
+/* the Code member must carry ZipFile (the worker turned S3 code into ZipFile): *zip */
+int rs_lambda_code_source(json_object *code, json_object **zip, rs_lambda_resp_t *out);
+/* CreateFunction's whole body (names rq->name); *zip its ZipFile member */
+int rs_lambda_check_create(rs_lambda_req_t *rq, json_object *b, json_object **zip,
+                           rs_lambda_resp_t *out);
+
+/* ---- lambda_api_code.c: code intake ------------------------------------------------ */
+
+typedef struct rs_lambda_upload {
+    char dir[1200]; /* the extracted code ("" when none; discard it unless recorded) */
+    char sha[45];   /* CodeSha256 */
+    uint64_t size;  /* CodeSize */
+} rs_lambda_upload_t;
+
+/* ZipFile (base64) -> a fresh extracted code directory in up; 0 or 1 (replied) */
+int rs_lambda_take_zip(rs_lambda_req_t *rq, json_object *zipfile, rs_lambda_upload_t *up,
+                       rs_lambda_resp_t *out);
+
+/* ---- lambda_config.c: the stored configuration and its views ----------------------- */
+
+/* A new function's stored configuration from CreateFunction's (validated) body. */
+json_object *rs_lambda_cfg_new(const rs_lambda_req_t *rq, json_object *b,
+                               const rs_lambda_upload_t *up);
+/* Copy the configuration members of a request body into the stored configuration (new
+ * LastModified and RevisionId). */
+void rs_lambda_cfg_apply(json_object *cfg, json_object *b, const char *name);
+/* "2024-01-01T00:00:00.000+0000" now */
+void rs_lambda_last_modified(char out[40]);
+/* {k1: v1[, k2: v2]} (k2 NULL: one member) */
+json_object *rs_lambda_obj2(const char *k1, json_object *v1, const char *k2, json_object *v2);
 
 /* FunctionConfiguration for a response from the stored one. `view`: what the operation
  * shows: */

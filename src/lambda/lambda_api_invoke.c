@@ -19,19 +19,9 @@
 #include "rs/err.h"
 #include "rs/log.h"
 
-#define SYNC_PAYLOAD_MAX 6291456u
-#define EVENT_PAYLOAD_MAX 1048576u
 #define JSON_DEPTH_MAX 1024
 
 enum { INV_SYNC, INV_EVENT, INV_DRYRUN };
-
-static int reply_err(rs_lambda_resp_t *out, rs_lambda_err_t e, const char *msg)
-{
-    rs_lambda_reply_error(out, e, msg, NULL);
-    return 0;
-}
-/* reply_err with a printf-style message */
-#define REPLY_ERRF(out, e, ...) ((void)rs_lambda_reply_errorf(out, e, __VA_ARGS__), 0)
 
 /* NULL when `p` is one valid JSON value in UTF-8 (surrounding whitespace allowed), else
  * the parser's complaint (static text) */
@@ -106,7 +96,7 @@ static int run_event(rs_lambda_req_t *rq, rs_lambda_fn_t *fn, char *payload, siz
     if (!j) {
         free(payload);
         rs_lambda_fn_unref(fn);
-        return reply_err(out, RS_LE_SERVICE, "out of memory");
+        return RS_LAMBDA_ERR0(out, RS_LE_SERVICE, "out of memory");
     }
     j->api = rq->api;
     j->fn = fn;
@@ -126,7 +116,7 @@ static int run_event(rs_lambda_req_t *rq, rs_lambda_fn_t *fn, char *payload, siz
         rs_lambda_fn_unref(fn);
         free(payload);
         free(j);
-        return reply_err(out, RS_LE_TOO_MANY_REQUESTS, "Rate Exceeded.");
+        return RS_LAMBDA_ERR0(out, RS_LE_TOO_MANY_REQUESTS, "Rate Exceeded.");
     }
     out->status = 202;
     return 0;
@@ -152,7 +142,7 @@ static int run_sync(rs_lambda_req_t *rq, rs_lambda_fn_t *fn, char *payload, size
     rs_lambda_fn_unref(fn);
     if (rc != 0) {
         rs_lambda_result_free(&res);
-        return reply_err(out, RS_LE_SERVICE, "out of memory");
+        return RS_LAMBDA_ERR0(out, RS_LE_SERVICE, "out of memory");
     }
     if (res.service_error[0]) {
         rs_lambda_reply_error(out, RS_LE_SERVICE, res.service_error, NULL);
@@ -197,7 +187,7 @@ int rs_lambda_op_invoke(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
     else if (strcmp(type, "DryRun") == 0)
         kind = INV_DRYRUN;
     else {
-        return REPLY_ERRF(
+        return RS_LAMBDA_ERR0(
             out, RS_LE_VALIDATION,
             "1 validation error detected: Value '%.100s' at 'invocationType' failed to "
             "satisfy constraint: Member must satisfy enum value set: [Event, "
@@ -206,21 +196,22 @@ int rs_lambda_op_invoke(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
     }
     const char *lt = rs_lambda_req_header(rq, "x-amz-log-type");
     if (lt[0] && strcmp(lt, "None") != 0 && strcmp(lt, "Tail") != 0) {
-        return REPLY_ERRF(
+        return RS_LAMBDA_ERR0(
             out, RS_LE_VALIDATION,
             "1 validation error detected: Value '%.100s' at 'logType' failed to satisfy "
             "constraint: Member must satisfy enum value set: [Tail, None]",
             lt);
     }
-    if (rq->len > SYNC_PAYLOAD_MAX)
-        return reply_err(out, RS_LE_ENTITY_TOO_LARGE,
-                         "Request must be smaller than 6291456 bytes for the InvokeFunction "
-                         "operation");
-    if (kind == INV_EVENT && rq->len > EVENT_PAYLOAD_MAX) {
-        return REPLY_ERRF(
+    if (rq->len > RS_LAMBDA_INVOKE_MAX)
+        return RS_LAMBDA_ERR0(out, RS_LE_ENTITY_TOO_LARGE,
+                              "Request must be smaller than %u bytes for the InvokeFunction "
+                              "operation",
+                              RS_LAMBDA_INVOKE_MAX);
+    if (kind == INV_EVENT && rq->len > RS_LAMBDA_EVENT_MAX) {
+        return RS_LAMBDA_ERR0(
             out, RS_LE_ENTITY_TOO_LARGE,
             "%zu byte payload is too large for the Event invocation type (limit %u bytes)", rq->len,
-            EVENT_PAYLOAD_MAX);
+            RS_LAMBDA_EVENT_MAX);
     }
     rs_lambda_fn_t *fn = NULL;
     int rc = rs_lambda_reg_get(rq->api->reg, rq->account, rq->region, rq->name, NULL, &fn);
@@ -239,7 +230,7 @@ int rs_lambda_op_invoke(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
     char *payload = malloc(rq->len ? rq->len + 1 : 3);
     if (!payload) {
         rs_lambda_fn_unref(fn);
-        return reply_err(out, RS_LE_SERVICE, "out of memory");
+        return RS_LAMBDA_ERR0(out, RS_LE_SERVICE, "out of memory");
     }
     size_t plen = rq->len;
     if (rq->len == 0) {
@@ -252,7 +243,7 @@ int rs_lambda_op_invoke(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
         if (why) {
             free(payload);
             rs_lambda_fn_unref(fn);
-            return REPLY_ERRF(
+            return RS_LAMBDA_ERR0(
                 out, RS_LE_INVALID_REQUEST_CONTENT,
                 "Could not parse request body into json: Could not parse payload into "
                 "json: %s",
@@ -270,8 +261,8 @@ int rs_lambda_op_invoke(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
             free(dec);
             free(payload);
             rs_lambda_fn_unref(fn);
-            return reply_err(out, RS_LE_INVALID_REQUEST_CONTENT,
-                             "Client context must be a valid Base64-encoded JSON object.");
+            return RS_LAMBDA_ERR0(out, RS_LE_INVALID_REQUEST_CONTENT,
+                                  "Client context must be a valid Base64-encoded JSON object.");
         }
         ctx = (char *)dec;
     }
@@ -279,8 +270,9 @@ int rs_lambda_op_invoke(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
         free(ctx);
         free(payload);
         rs_lambda_fn_unref(fn);
-        return REPLY_ERRF(out, RS_LE_SERVICE, "Lambda cannot run functions in this RustStack: %s",
-                          rq->api->pool_why[0] ? rq->api->pool_why : "no execution environment");
+        return RS_LAMBDA_ERR0(
+            out, RS_LE_SERVICE, "Lambda cannot run functions in this RustStack: %s",
+            rq->api->pool_why[0] ? rq->api->pool_why : "no execution environment");
     }
     if (kind == INV_EVENT) {
         free(ctx);

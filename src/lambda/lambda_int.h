@@ -1,9 +1,10 @@
 /*
  * lambda_int.h: private to src/lambda: the contract between the control plane (the
  * supervisor process, its request handlers and the function registry: lambda_supervisor.c,
- * lambda_api.c, lambda_registry.c, lambda_code.c, lambda_error.c) and the execution side
- * (the pool of execution environments, the Runtime API they poll, the process and docker
- * executors: lambda_pool.c, lambda_env.c, lambda_rapi.c, lambda_exec_*.c).
+ * lambda_api*.c, lambda_validate.c, lambda_config.c, lambda_registry.c, lambda_code.c) and
+ * the execution side (the pool of execution environments, the Runtime API they poll, the
+ * process and docker executors: lambda_pool.c, lambda_env.c, lambda_rapi.c,
+ * lambda_exec_*.c).
  * Runs in: the lambda supervisor (threads: one per worker connection, one per request in
  * flight, and the pool's own threads).
  *

@@ -452,3 +452,61 @@ def test_pool_failure_keeps_the_control_plane(tmp_path):
         assert rc == 0, srv.log_tail()
     finally:
         srv.kill()
+
+
+def raw_lambda(srv, method, path, body=b"", headers=None):
+    """A SigV4-signed Lambda request without botocore's parsing: (status, headers, JSON)"""
+    import requests
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    req = AWSRequest(method=method, url=srv.endpoint + path, data=body,
+                     headers=dict(headers or {}))
+    SigV4Auth(Credentials("test", "test"), "lambda", "us-east-1").add_auth(req)
+    r = requests.request(method, req.url, data=body, headers=dict(req.headers), timeout=60)
+    return r.status_code, r.headers, r.json()
+
+
+def test_error_members_are_the_same_from_worker_and_supervisor(srv, fn):
+    """One error table: the worker's 413 (a synchronous Invoke over 6 MB) and the
+    supervisor's 413 (an Event Invoke over 1 MB) carry the same members, "Type" and the
+    model's lower-case "message" (RequestTooLargeException's); the supervisor's
+    ResourceNotFoundException the model's "Message"."""
+    path = "/2015-03-31/functions/%s/invocations" % fn
+    status, hdrs, worker = raw_lambda(srv, "POST", path, b"x" * (6291456 + 1))
+    assert status == 413
+    assert hdrs["x-amzn-ErrorType"] == "RequestEntityTooLargeException"
+    assert worker == {"Type": "User", "message": "Request must be smaller than 6291456 bytes "
+                      "for the InvokeFunction operation"}
+    status, hdrs, sup = raw_lambda(srv, "POST", path, b"1" * (1048576 + 1),
+                                   {"X-Amz-Invocation-Type": "Event"})
+    assert status == 413
+    assert hdrs["x-amzn-ErrorType"] == "RequestEntityTooLargeException"
+    assert sorted(sup) == sorted(worker) == ["Type", "message"]
+    assert sup["message"] == ("1048577 byte payload is too large for the Event invocation "
+                              "type (limit 1048576 bytes)")
+    status, hdrs, nf = raw_lambda(srv, "GET", "/2015-03-31/functions/%s" % unique("absent"))
+    assert status == 404
+    assert hdrs["x-amzn-ErrorType"] == "ResourceNotFoundException"
+    assert sorted(nf) == ["Message", "Type"]
+    # botocore reads either member: the message reaches the caller both ways
+    lam = make_lambda_client(srv.endpoint)
+    assert error_of(lam.invoke, FunctionName=fn, Payload=b"x" * (6291456 + 1)) == (
+        413, "RequestEntityTooLargeException",
+        "Request must be smaller than 6291456 bytes for the InvokeFunction operation")
+
+
+def test_worker_and_supervisor_invalid_parameter_members(srv, lam):
+    """InvalidParameterValueException from the worker (S3-hosted code in a bucket that does
+    not exist) and from the supervisor (a bad zip) both say "message", as the model does"""
+    body = {"FunctionName": unique(), "Role": ROLE, "Runtime": "python3.12",
+            "Handler": "app.handler"}
+    status, hdrs, worker = raw_lambda(srv, "POST", "/2015-03-31/functions", json.dumps(
+        dict(body, Code={"S3Bucket": unique("nobucket"), "S3Key": "k.zip"})).encode(),
+        {"Content-Type": "application/json"})
+    assert (status, hdrs["x-amzn-ErrorType"]) == (400, "InvalidParameterValueException")
+    status, hdrs, sup = raw_lambda(srv, "POST", "/2015-03-31/functions", json.dumps(
+        dict(body, Code={"ZipFile": "bm90IGEgemlw"})).encode(),
+        {"Content-Type": "application/json"})
+    assert (status, hdrs["x-amzn-ErrorType"]) == (400, "InvalidParameterValueException")
+    assert sorted(worker) == sorted(sup) == ["Type", "message"]

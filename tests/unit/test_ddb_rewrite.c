@@ -252,11 +252,11 @@ Test(ddb_rewrite, access_key_and_error_body)
     rs_ddb_access_key("123456789012", k, sizeof(k));
     cr_assert_str_eq(k, "A123456789012");
     size_t n;
-    char *b = rs_ddb_error_body("com.amazonaws.dynamodb.v20120810#ServiceUnavailable", "later", &n);
+    char *b = rs_ddb_err_body(RS_DDBE_ServiceUnavailable, "later", &n);
     cr_assert_str_eq(b, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ServiceUnavailable\","
                         "\"message\":\"later\"}");
     free(b);
-    b = rs_ddb_error_body("com.amazon.coral.service#SerializationException", NULL, &n);
+    b = rs_ddb_err_body(RS_DDBE_Serialization, NULL, &n);
     cr_assert_str_eq(b, "{\"__type\":\"com.amazon.coral.service#SerializationException\"}");
     free(b);
 }

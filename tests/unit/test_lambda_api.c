@@ -694,6 +694,14 @@ Test(lapi, unknown_routes)
     x = call("GET", "/2017-03-31/tags/x", NULL, NULL);
     expect_err(&x, 404, "UnknownOperationException", NULL);
     res_free(&x);
+    /* the operations listed come from the route table, in this order */
+    x = call("POST", "/2015-03-31/functions/f/invocations/", NULL, NULL);
+    expect_err(&x, 404, "UnknownOperationException",
+               "RustStack does not implement the Lambda operation POST "
+               "/2015-03-31/functions/f/invocations/ (supported: CreateFunction, GetFunction, "
+               "GetFunctionConfiguration, ListFunctions, UpdateFunctionCode, "
+               "UpdateFunctionConfiguration, DeleteFunction, Invoke)");
+    res_free(&x);
 }
 
 /* ---- Invoke ------------------------------------------------------------------------------ */

@@ -127,6 +127,11 @@ Test(lambda_proxy, invoke_over_6mb_is_413)
     cr_assert(strstr(resp.body.data,
                      "Request must be smaller than 6291456 bytes for the InvokeFunction "
                      "operation") != NULL);
+    /* the members the supervisor's 413 has too (one table): Type and the model's message */
+    static const char want[] = "{\"Type\":\"User\",\"message\":\"Request must be smaller than "
+                               "6291456 bytes for the InvokeFunction operation\"}";
+    cr_assert_eq(resp.body.len, sizeof(want) - 1);
+    cr_assert(memcmp(resp.body.data, want, sizeof(want) - 1) == 0);
     req.body_len = 6291456; /* exactly the limit passes */
     rs_http_resp_free(&resp);
     rs_http_resp_init(&resp, &pool);
