@@ -112,7 +112,8 @@ static int scan_headers(rs_http1_head_t *h, int *te)
         } else if (name_is(x, "transfer-encoding", 17)) {
             if (last_is_chunked(x->value, x->value_len))
                 *te = 1;
-            else if (!(x->value_len == 8 && strncasecmp(x->value, "identity", 8) == 0))
+            else if (x->value_len != 0 && /* libcurl sends an empty one */
+                     !(x->value_len == 8 && strncasecmp(x->value, "identity", 8) == 0))
                 *te = 2;
         } else if (name_is(x, "connection", 10)) {
             if (has_token(x->value, x->value_len, "close"))

@@ -130,6 +130,12 @@ Test(http1, connection_fields)
     cr_assert_eq(h.keep_alive, 0);
     cr_assert_eq(req("GET / HTTP/1.1\r\nConnection: closed\r\n\r\n"), 1);
     cr_assert_eq(h.keep_alive, 1);
+    /* libcurl sends empty Expect: and Transfer-Encoding: headers */
+    cr_assert_eq(req("POST / HTTP/1.1\r\nExpect:\r\nTransfer-Encoding:\r\n"
+                     "Content-Length: 2\r\n\r\n"),
+                 1);
+    cr_assert_eq(h.body, RS_HTTP1_BODY_LENGTH);
+    cr_assert_eq(h.expect_continue, 0);
     cr_assert_eq(req("GET / HTTP/1.1\r\nExpect: 100-continue-ish\r\n\r\n"), 1);
     cr_assert_eq(h.expect_continue, 0);
 }
