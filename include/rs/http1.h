@@ -53,9 +53,6 @@ int rs_http1_parse_request(const char *buf, size_t len, rs_http1_head_t *h);
  * are skipped. */
 int rs_http1_parse_response(const char *buf, size_t len, const char *method, rs_http1_head_t *h);
 
-/* First header named `name` (case-insensitive), or NULL. */
-const rs_hdr_t *rs_http1_header(const rs_http1_head_t *h, const char *name);
-
 /* A chunked body decoded in place: zero it, then call rs_http1_dechunk each time bytes
  * were appended. buf[0, *len) is the body area: its first `out` bytes are decoded data,
  * the rest still encoded. */

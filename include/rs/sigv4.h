@@ -81,8 +81,8 @@ typedef struct rs_sigv4_key {
     uint8_t key[32];
 } rs_sigv4_key_t;
 
-/* The Authorization header value of the request into auth. `key` (NULL: none) keeps the
- * signing key between calls: zero it once, it is rederived when the scope changes.
+/* The Authorization header value of the request into auth. `key` keeps the signing key
+ * between calls: zero it once, it is derived again when the scope changes.
  * 0, RS_EINVAL when a string does not fit, RS_ERR when OpenSSL failed. */
 int rs_sigv4_sign(const rs_sigv4_sign_t *s, rs_sigv4_key_t *key, char *auth, size_t authlen);
 /* yyyymmddThhmmssZ of `now` (seconds since the epoch, UTC) */

@@ -84,7 +84,6 @@ static int canonical_hash(const rs_sigv4_sign_t *s, const char *payload_hash, ch
 int rs_sigv4_sign(const rs_sigv4_sign_t *s, rs_sigv4_key_t *key, char *auth, size_t authlen)
 {
     char date[9], payload_hash[65], creq_hash[65], sh[512], sts[512], sig[65];
-    rs_sigv4_key_t local;
     memcpy(date, s->amz_date, 8);
     date[8] = '\0';
     rs_sha256_hex(s->payload, s->payload_len, payload_hash);
@@ -94,8 +93,6 @@ int rs_sigv4_sign(const rs_sigv4_sign_t *s, rs_sigv4_key_t *key, char *auth, siz
                      s->amz_date, date, s->region, s->service, creq_hash);
     if (n < 0 || (size_t)n >= sizeof(sts))
         return RS_EINVAL;
-    if (key == NULL)
-        key = memset(&local, 0, sizeof(local));
     if (strcmp(key->date, date) != 0 || strcmp(key->region, s->region) != 0 ||
         strcmp(key->service, s->service) != 0 || strcmp(key->secret, s->secret) != 0) {
         if (strlen(s->region) >= sizeof(key->region) ||

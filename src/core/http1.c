@@ -189,15 +189,6 @@ int rs_http1_parse_response(const char *buf, size_t len, const char *method, rs_
     return 1;
 }
 
-const rs_hdr_t *rs_http1_header(const rs_http1_head_t *h, const char *name)
-{
-    size_t n = strlen(name);
-    for (size_t i = 0; i < h->num_headers; i++)
-        if (h->headers[i].name != NULL && name_is(&h->headers[i], name, n))
-            return &h->headers[i];
-    return NULL;
-}
-
 int rs_http1_dechunk(rs_http1_chunked_t *c, char *buf, size_t *len, size_t *rest)
 {
     size_t n = *len - c->out;

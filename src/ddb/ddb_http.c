@@ -25,7 +25,6 @@
 #include "rs/os.h"
 #include "rs/err.h"
 #include "rs/http1.h"
-#include "rs/ipc.h"
 #include "rs/sigv4.h"
 
 #define SECRET "ruststack-ddb-local"
@@ -85,19 +84,10 @@ void rs_ddb_sign(const rs_ddb_req_t *req, const char *host, int64_t now, char *a
         auth[0] = '\0';
 }
 
+/* rs_wait_fd with a passed deadline as RS_EAGAIN */
 static int wait_fd(int fd, short ev, int64_t deadline)
 {
-    for (;;) {
-        int64_t left = deadline - rs_mono_ms();
-        if (left <= 0)
-            return RS_EAGAIN;
-        struct pollfd p = {.fd = fd, .events = ev};
-        int r = poll(&p, 1, (int)(left > 1000000 ? 1000000 : left));
-        if (r > 0)
-            return 0;
-        if (r < 0 && errno != EINTR)
-            return RS_ERR;
-    }
+    return rs_wait_fd(fd, ev, deadline) == 0 ? 0 : errno == ETIMEDOUT ? RS_EAGAIN : RS_ERR;
 }
 
 static int conn_open(rs_ddb_conn_t *c, uint16_t port, int64_t deadline)

@@ -52,24 +52,6 @@ int rs_docker_init(rs_docker_t *d, const char *socket_path, uint32_t timeout_ms)
     return 0;
 }
 
-/* Wait until fd is ready for `events` or the deadline (< 0: none) passes. */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-    struct pollfd p = {.fd = fd, .events = events};
-    for (;;) {
-        int ms = rs_deadline_left(deadline);
-        if (ms == 0) {
-            errno = ETIMEDOUT;
-            return RS_ERR;
-        }
-        int r = poll(&p, 1, ms);
-        if (r > 0)
-            return 0;
-        if (r < 0 && errno != EINTR)
-            return RS_ERR;
-    }
-}
-
 static int connect_uds(const char *path, int64_t deadline, char *err, size_t errlen)
 {
     for (;;) {
@@ -101,7 +83,7 @@ static int send_all(int fd, const char *p, size_t n, int64_t deadline)
             n -= (size_t)w;
         } else if (w < 0 && errno != EINTR &&
                    ((errno != EAGAIN && errno != EWOULDBLOCK) ||
-                    wait_fd(fd, POLLOUT, deadline) < 0)) {
+                    rs_wait_fd(fd, POLLOUT, deadline) < 0)) {
             return RS_ERR;
         }
     }
@@ -193,7 +175,7 @@ static int read_answer(int fd, const char *method, int64_t deadline, int *status
             buf = nb;
             cap = ncap;
         }
-        if (wait_fd(fd, POLLIN, deadline) < 0) {
+        if (rs_wait_fd(fd, POLLIN, deadline) < 0) {
             r = RS_ERR;
             rs_docker_set_err(err, errlen, "reading the engine answer: %s", strerror(errno));
             goto out;

@@ -165,7 +165,8 @@ static int read_request(conn_t *c, req_t *q)
     q->close = !h.keep_alive;
     q->chunked = h.body == RS_HTTP1_BODY_CHUNKED;
     q->expect_continue = h.expect_continue;
-    const rs_hdr_t *et = rs_http1_header(&h, "lambda-runtime-function-error-type");
+    const rs_hdr_t *et =
+        rs_hdr_find(h.headers, h.num_headers, "lambda-runtime-function-error-type");
     if (et != NULL)
         snprintf(q->error_type, sizeof(q->error_type), "%.*s", (int)et->value_len, et->value);
     c->len -= h.head_len;

@@ -1206,7 +1206,5 @@ Test(sigv4, sign_aws_vectors)
                      "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7") != NULL,
               "%s", auth);
     cr_assert_str_eq(key.service, "iam");
-    cr_assert_eq(rs_sigv4_sign(&s, NULL, auth, sizeof(auth)), 0); /* no kept key */
-    cr_assert(strstr(auth, "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"));
     cr_assert_eq(rs_sigv4_sign(&s, &key, auth, 40), RS_EINVAL);
 }
