@@ -205,7 +205,8 @@ do_deps()
 regen()
 {
     log "autoreconf -fi"
-    (cd "$RS_ROOT" && flock /tmp/rs-autoreconf.lock autoreconf -fi)
+    (cd "$RS_ROOT" && sh tests/unit/gen-local-am.sh &&
+        flock /tmp/rs-autoreconf.lock autoreconf -fi)
 }
 
 # configure_in DIR ARGS...: configure DIR out of tree unless it is already configured.

@@ -43,6 +43,9 @@ typedef struct rs_hdr {
     size_t value_len;
 } rs_hdr_t;
 
+/* first of the n headers named `name` (case-insensitive), or NULL */
+const rs_hdr_t *rs_hdr_find(const rs_hdr_t *hs, size_t n, const char *name);
+
 /* ---- request -------------------------------------------------------------------- */
 typedef struct rs_http_req {
     rs_pool_t *pool;

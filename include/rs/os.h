@@ -39,6 +39,10 @@ int rs_read_full(int fd, void *buf, size_t len, int64_t deadline_ms);
 /* Advance an iovec array past `done` bytes. */
 void rs_iov_advance(struct iovec **iov, int *n, size_t done);
 
+/* Wait until fd is ready for poll `events` or the monotonic deadline (< 0: none) passes
+ * (os/wait.c). 0, or RS_ERR with errno (ETIMEDOUT when the deadline passed). */
+int rs_wait_fd(int fd, short events, int64_t deadline_ms);
+
 /* ---- files and directories (os/fs.c) ------------------------------------------------ */
 
 /* mkdir -p: every missing component is created with `mode`. 0 or RS_ERR with errno. */

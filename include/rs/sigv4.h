@@ -1,7 +1,8 @@
 /*
  * sigv4.h: AWS request authentication: parse SigV4 (header and presigned query) and
  * SigV2 (header and presigned query) for account/region, and verify signatures when the
- * configuration asks for it. Runs in: workers (pure functions over rs_http_req_t).
+ * configuration asks for it; sign a client's request. Runs in: workers (pure functions over
+ * rs_http_req_t); the signer in the ddb supervisor.
  */
 #ifndef RS_SIGV4_H
 #define RS_SIGV4_H
@@ -57,6 +58,38 @@ int rs_auth_verify(const rs_http_req_t *req, const rs_auth_t *a, const char *sec
 /* Verify one aws-chunked chunk signature (STREAMING-AWS4-HMAC-SHA256-PAYLOAD). */
 int rs_auth_verify_chunk(const rs_auth_t *a, const char *secret, const char *prev_sig,
                          const uint8_t *data, size_t len, const char *sig);
+
+/* ---- signing (a client's requests: the ddb supervisor's to DynamoDB Local) ---------- */
+typedef struct rs_sigv4_hdr {
+    const char *name;  /* lower-case */
+    const char *value; /* trimmed */
+} rs_sigv4_hdr_t;
+
+typedef struct rs_sigv4_sign {
+    const char *method, *path, *query; /* canonical URI and query ("" for none) */
+    const rs_sigv4_hdr_t *headers;     /* the signed headers, sorted by name */
+    size_t num_headers;
+    const void *payload;
+    size_t payload_len;
+    const char *access_key, *secret, *region, *service;
+    const char *amz_date; /* X-Amz-Date (rs_sigv4_amz_date), also a signed header */
+} rs_sigv4_sign_t;
+
+/* a signing key kept for its scope (date, region, service, secret) */
+typedef struct rs_sigv4_key {
+    char date[9], region[64], service[32], secret[128];
+    uint8_t key[32];
+} rs_sigv4_key_t;
+
+/* The Authorization header value of the request into auth. `key` keeps the signing key
+ * between calls: zero it once, it is derived again when the scope changes.
+ * 0, RS_EINVAL when a string does not fit, RS_ERR when OpenSSL failed. */
+int rs_sigv4_sign(const rs_sigv4_sign_t *s, rs_sigv4_key_t *key, char *auth, size_t authlen);
+/* yyyymmddThhmmssZ of `now` (seconds since the epoch, UTC) */
+void rs_sigv4_amz_date(int64_t now, char out[17]);
+/* kSigning = HMAC chain of "AWS4"+secret over date, region, service, "aws4_request" */
+void rs_sigv4_signing_key(const char *secret, const char *date, const char *region,
+                          const char *service, uint8_t key[32]);
 
 /* Low-level helpers shared with the tests. */
 void rs_sha256_hex(const void *p, size_t n, char out[65]);

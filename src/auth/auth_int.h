@@ -6,6 +6,9 @@
 #define RS_AUTH_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
 
 #include "rs/http.h"
 #include "rs/sigv4.h"
@@ -14,6 +17,11 @@
  * Returns the number of headers found. */
 size_t rs_auth_header_values(const rs_http_req_t *req, const char *lname, size_t nlen,
                              rs_buf_t *out);
+
+/* the calling thread's SHA-256 context, initialised (NULL when OpenSSL failed); feed it
+ * with EVP_DigestUpdate, then rs_auth_sha_end (0 or -1). One hash at a time per thread. */
+EVP_MD_CTX *rs_auth_sha_begin(void);
+int rs_auth_sha_end(EVP_MD_CTX *ctx, uint8_t out[32]);
 
 /* constant-time equality of two NUL-terminated strings */
 int rs_auth_streq(const char *a, const char *b);

@@ -10,7 +10,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "auth/auth_int.h"
 #include "rs/codec.h"
@@ -21,24 +20,6 @@
 #define RS_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 /* ---- primitives ------------------------------------------------------------------ */
-
-void rs_sha256_hex(const void *p, size_t n, char out[65])
-{
-    uint8_t d[32];
-    unsigned int len = 0;
-
-    if (EVP_Digest(p, n, d, &len, EVP_sha256(), NULL) != 1 || len != 32)
-        memset(d, 0, sizeof(d));
-    rs_hex_encode(d, 32, out);
-}
-
-void rs_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen, uint8_t out[32])
-{
-    unsigned int len = 32;
-
-    if (HMAC(EVP_sha256(), key, (int)klen, msg, mlen, out, &len) == NULL)
-        memset(out, 0, 32);
-}
 
 int rs_auth_streq(const char *a, const char *b)
 {
@@ -372,25 +353,12 @@ static void rs_canonical_headers(const rs_http_req_t *req, const char *signed_he
     }
 }
 
-static void rs_signing_key(const rs_auth_t *a, const char *secret, uint8_t key[32])
-{
-    rs_buf_t k;
-
-    rs_buf_init(&k);
-    rs_buf_printf(&k, "AWS4%s", secret);
-    rs_hmac_sha256(k.data, k.len, a->scope_date, strlen(a->scope_date), key);
-    rs_buf_free(&k);
-    rs_hmac_sha256(key, 32, a->region, strlen(a->region), key);
-    rs_hmac_sha256(key, 32, a->service, strlen(a->service), key);
-    rs_hmac_sha256(key, 32, "aws4_request", 12, key);
-}
-
 static void rs_sign_hex(const rs_auth_t *a, const char *secret, const char *sts, size_t n,
                         char out[65])
 {
     uint8_t key[32], mac[32];
 
-    rs_signing_key(a, secret, key);
+    rs_sigv4_signing_key(secret, a->scope_date, a->region, a->service, key);
     rs_hmac_sha256(key, 32, sts, n, mac);
     rs_hex_encode(mac, 32, out);
     OPENSSL_cleanse(key, sizeof(key));

@@ -1,23 +1,26 @@
 /*
  * httpmsg.c: helpers over the h2o-free request/response structs (header lookup, response
  * headers copied into the request pool) and the status lines' reason phrases. Runs in:
- * workers (and the lambda supervisor's Runtime API server, for the reason phrases).
+ * workers (and the supervisors' HTTP/1.1 code, for header lookup and reason phrases).
  */
 #include <string.h>
 #include <strings.h>
 
 #include "rs/http.h"
 
+const rs_hdr_t *rs_hdr_find(const rs_hdr_t *hs, size_t n, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (size_t i = 0; i < n; i++)
+        if (hs[i].name_len == len && strncasecmp(hs[i].name, name, len) == 0)
+            return &hs[i];
+    return NULL;
+}
+
 const rs_hdr_t *rs_http_req_header(const rs_http_req_t *req, const char *lname)
 {
-    size_t n = strlen(lname);
-
-    for (size_t i = 0; i < req->num_headers; i++) {
-        const rs_hdr_t *h = &req->headers[i];
-        if (h->name_len == n && strncasecmp(h->name, lname, n) == 0)
-            return h;
-    }
-    return NULL;
+    return rs_hdr_find(req->headers, req->num_headers, lname);
 }
 
 void rs_http_resp_init(rs_http_resp_t *resp, rs_pool_t *pool)

@@ -1,13 +1,13 @@
 /*
  * docker_http.c: the HTTP/1.1 exchange of the Docker Engine API client (include/rs/docker.h):
  * connect to the engine's Unix socket, send one request with `Connection: close`, read the
- * whole answer (parsed by docker_parse.c) under one deadline enforced with poll, close.
+ * whole answer (parsed by the shared rs/http1.h) under one deadline enforced with poll,
+ * close.
  * Runs in: the lambda supervisor (blocking calls on its threads).
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "rs/os.h"
@@ -53,52 +52,16 @@ int rs_docker_init(rs_docker_t *d, const char *socket_path, uint32_t timeout_ms)
     return 0;
 }
 
-/* Wait until fd is ready for `events` or the deadline (0: none) passes. */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-    struct pollfd p = {.fd = fd, .events = events};
-    int r;
-
-    for (;;) {
-        int ms = -1;
-        if (deadline != 0) {
-            int64_t left = deadline - rs_mono_ms();
-            if (left <= 0) {
-                errno = ETIMEDOUT;
-                return RS_ERR;
-            }
-            ms = left > 0x7fffffff ? 0x7fffffff : (int)left;
-        }
-        r = poll(&p, 1, ms);
-        if (r > 0)
-            return 0;
-        if (r < 0 && errno != EINTR)
-            return RS_ERR;
-    }
-}
-
 static int connect_uds(const char *path, int64_t deadline, char *err, size_t errlen)
 {
-    struct sockaddr_un sa;
-    int fd;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sun_family = AF_UNIX;
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        rs_docker_set_err(err, errlen, "socket: %s", strerror(errno));
-        return RS_ERR;
-    }
     for (;;) {
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+        int fd = rs_unix_connect(path, RS_NET_NONBLOCK);
+        if (fd >= 0)
             return fd;
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN) /* a Unix socket connects at once or not at all */
+        if (errno != EAGAIN && errno != EINTR) /* a Unix socket connects at once or not at all */
             break;
         /* listen backlog full: retry until the deadline */
-        if (deadline != 0 && rs_mono_ms() >= deadline) {
+        if (deadline >= 0 && rs_mono_ms() >= deadline) {
             errno = ETIMEDOUT;
             break;
         }
@@ -106,11 +69,11 @@ static int connect_uds(const char *path, int64_t deadline, char *err, size_t err
     }
     int e = errno;
     rs_docker_set_err(err, errlen, "cannot connect to %s: %s", path, strerror(e));
-    close(fd);
     errno = e;
     return RS_ERR;
 }
 
+/* send (never SIGPIPE: a test or tool may not ignore it) */
 static int send_all(int fd, const char *p, size_t n, int64_t deadline)
 {
     while (n > 0) {
@@ -118,51 +81,73 @@ static int send_all(int fd, const char *p, size_t n, int64_t deadline)
         if (w > 0) {
             p += w;
             n -= (size_t)w;
-            continue;
+        } else if (w < 0 && errno != EINTR &&
+                   ((errno != EAGAIN && errno != EWOULDBLOCK) ||
+                    rs_wait_fd(fd, POLLOUT, deadline) < 0)) {
+            return RS_ERR;
         }
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (wait_fd(fd, POLLOUT, deadline) < 0)
-                return RS_ERR;
-            continue;
-        }
-        return RS_ERR;
     }
     return 0;
 }
 
-/* Read the whole answer. */
+int rs_docker_answer_feed(rs_docker_answer_t *a, char *buf, size_t *len, int eof)
+{
+    rs_http1_head_t *h = &a->head;
+    if (!a->have_head) {
+        int r = rs_http1_parse_response(buf, *len, a->method, h);
+        if (r <= 0)
+            return r;
+        a->have_head = 1;
+    }
+    size_t n = *len - h->head_len, rest;
+    switch (h->body) {
+    case RS_HTTP1_BODY_NONE:
+        a->body_len = 0;
+        return 1;
+    case RS_HTTP1_BODY_LENGTH:
+        if (h->content_length > RS_DOCKER_MAX_BODY)
+            return RS_EINVAL;
+        a->body_len = (size_t)h->content_length;
+        return n >= a->body_len;
+    case RS_HTTP1_BODY_CHUNKED: {
+        int r = rs_http1_dechunk(&a->chunked, buf + h->head_len, &n, &rest);
+        *len = h->head_len + n;
+        a->body_len = a->chunked.out;
+        return a->body_len > RS_DOCKER_MAX_BODY ? RS_EINVAL : r;
+    }
+    case RS_HTTP1_BODY_EOF:
+        a->body_len = n;
+        return n > RS_DOCKER_MAX_BODY ? RS_EINVAL : eof;
+    }
+    return RS_EINVAL;
+}
+
+/* Read the whole answer; the body (malloc'd, NUL-terminated) is the receive buffer. */
 static int read_answer(int fd, const char *method, int64_t deadline, int *status, char **body,
                        size_t *body_len, char *err, size_t errlen)
 {
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    rs_docker_head_t h;
-    int have_head = 0, eof = 0, r;
+    rs_docker_answer_t a;
+    int eof = 0, r;
 
-    memset(&h, 0, sizeof(h));
+    memset(&a, 0, sizeof(a));
+    a.method = method;
     for (;;) {
-        if (!have_head) {
-            r = len == 0 ? 0 : rs_docker_parse_head(buf, len, method, &h);
-            if (r < 0) {
-                rs_docker_set_err(err, errlen, "engine answer is not HTTP/1.x");
-                goto out;
-            }
-            have_head = r;
+        r = len == 0 ? 0 : rs_docker_answer_feed(&a, buf, &len, eof);
+        if (r < 0) {
+            rs_docker_set_err(err, errlen,
+                              a.have_head ? "malformed engine answer body"
+                                          : "engine answer is not HTTP/1.x");
+            goto out;
         }
-        if (have_head) {
-            r = rs_docker_body_done(buf, len, &h, eof, body, body_len);
-            if (r < 0) {
-                rs_docker_set_err(
-                    err, errlen, r == RS_ENOMEM ? "out of memory" : "malformed engine answer body");
-                goto out;
-            }
-            if (r == 1) {
-                *status = h.status;
-                r = 0;
-                goto out;
-            }
+        if (r == 1) {
+            memmove(buf, buf + a.head.head_len, a.body_len);
+            buf[a.body_len] = '\0';
+            *status = a.head.status;
+            *body = buf;
+            *body_len = a.body_len;
+            return 0;
         }
         if (eof) {
             errno = ECONNRESET;
@@ -174,7 +159,7 @@ static int read_answer(int fd, const char *method, int64_t deadline, int *status
         if (cap - len < 4096) {
             size_t ncap = cap == 0 ? 16384 : cap * 2;
             char *nb;
-            if (ncap > RS_DOCKER_MAX_BODY + RS_DOCKER_MAX_HEAD + 4096) {
+            if (ncap > RS_DOCKER_MAX_BODY + RS_HTTP1_MAX_HEAD + 4096) {
                 r = RS_EINVAL;
                 rs_docker_set_err(err, errlen, "engine answer larger than %u bytes",
                                   RS_DOCKER_MAX_BODY);
@@ -190,7 +175,7 @@ static int read_answer(int fd, const char *method, int64_t deadline, int *status
             buf = nb;
             cap = ncap;
         }
-        if (wait_fd(fd, POLLIN, deadline) < 0) {
+        if (rs_wait_fd(fd, POLLIN, deadline) < 0) {
             r = RS_ERR;
             rs_docker_set_err(err, errlen, "reading the engine answer: %s", strerror(errno));
             goto out;
@@ -207,8 +192,6 @@ static int read_answer(int fd, const char *method, int64_t deadline, int *status
         }
     }
 out:
-    if (r < 0 && r != RS_ERR && r != RS_EINVAL)
-        r = RS_ERR;
     free(buf);
     return r;
 }
@@ -217,7 +200,7 @@ int rs_docker_exchange(const rs_docker_t *d, const char *method, const char *pat
                        size_t body_len, int *status, char **resp_body, size_t *resp_len,
                        uint32_t timeout_ms, char *err, size_t errlen)
 {
-    int64_t deadline = timeout_ms == 0 ? 0 : rs_mono_ms() + timeout_ms;
+    int64_t deadline = timeout_ms == 0 ? -1 : rs_mono_ms() + timeout_ms;
     char head[2048];
     char *rb = NULL;
     size_t rl = 0;

@@ -27,8 +27,8 @@
 #include "rs/os.h"
 #include "rs/err.h"
 #include "rs/http.h"
+#include "rs/http1.h"
 
-#define HDR_MAX 16384
 #define MAX_CONNS 16
 #define PREFIX "/2018-06-01/runtime"
 
@@ -59,7 +59,7 @@ struct rs_rapi {
 
 typedef struct conn {
     int fd;
-    char buf[HDR_MAX];
+    char buf[RS_HTTP1_MAX_HEAD];
     size_t len; /* bytes in buf not consumed yet */
 } conn_t;
 
@@ -67,7 +67,6 @@ typedef struct req {
     char method[16];
     char path[512];
     size_t content_length;
-    int has_length;
     int close;
     int chunked;
     int expect_continue;
@@ -141,18 +140,13 @@ static int reply_ok(int fd)
     return reply(fd, 202, NULL, ok, sizeof(ok) - 1);
 }
 
-/* Read until a complete header block is buffered. 1: got one, 0: EOF/error. */
-static int read_head(conn_t *c, size_t *head_len)
+/* Read the next request head and take it out of the buffer: 1 with *q filled, 0 at EOF,
+ * on a broken connection or a head that does not fit, RS_EINVAL when malformed. */
+static int read_request(conn_t *c, req_t *q)
 {
-    for (;;) {
-        if (c->len >= 4) {
-            for (size_t i = 0; i + 3 < c->len; i++) {
-                if (memcmp(c->buf + i, "\r\n\r\n", 4) == 0) {
-                    *head_len = i + 4;
-                    return 1;
-                }
-            }
-        }
+    rs_http1_head_t h;
+    int rc;
+    while ((rc = rs_http1_parse_request(c->buf, c->len, &h)) == 0) {
         if (c->len == sizeof(c->buf))
             return 0;
         ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
@@ -162,63 +156,22 @@ static int read_head(conn_t *c, size_t *head_len)
             return 0;
         c->len += (size_t)n;
     }
-}
-
-static void trim(char **s, char *end)
-{
-    while (**s == ' ' || **s == '\t')
-        (*s)++;
-    while (end > *s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-        *--end = '\0';
-}
-
-static int parse_head(char *head, size_t len, req_t *q)
-{
+    if (rc < 0 || h.method_len >= sizeof(q->method) || h.path_len >= sizeof(q->path))
+        return RS_EINVAL;
     memset(q, 0, sizeof(*q));
-    head[len - 2] = '\0'; /* the last CRLF of the blank line */
-    char *save = NULL;
-    char *line = strtok_r(head, "\n", &save);
-    if (!line)
-        return -1;
-    char version[16];
-    if (sscanf(line, "%15s %511s %15s", q->method, q->path, version) != 3)
-        return -1;
-    if (strncmp(version, "HTTP/1.", 7) != 0)
-        return -1;
-    if (strcmp(version, "HTTP/1.0") == 0)
-        q->close = 1;
-    while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
-        char *colon = strchr(line, ':');
-        if (!colon)
-            continue;
-        *colon = '\0';
-        char *name = line, *val = colon + 1;
-        trim(&name, colon);
-        trim(&val, val + strlen(val));
-        if (strcasecmp(name, "Content-Length") == 0) {
-            char *e;
-            errno = 0;
-            unsigned long long v = strtoull(val, &e, 10);
-            if (e == val || *e || errno)
-                return -1;
-            q->content_length = (size_t)v;
-            q->has_length = 1;
-        } else if (strcasecmp(name, "Transfer-Encoding") == 0) {
-            if (*val && strcasecmp(val, "identity") != 0)
-                q->chunked = 1;
-        } else if (strcasecmp(name, "Expect") == 0) {
-            if (strcasecmp(val, "100-continue") == 0)
-                q->expect_continue = 1;
-        } else if (strcasecmp(name, "Connection") == 0) {
-            if (strcasecmp(val, "close") == 0)
-                q->close = 1;
-            else if (strcasecmp(val, "keep-alive") == 0)
-                q->close = 0;
-        } else if (strcasecmp(name, "Lambda-Runtime-Function-Error-Type") == 0) {
-            snprintf(q->error_type, sizeof(q->error_type), "%s", val);
-        }
-    }
-    return 0;
+    memcpy(q->method, h.method, h.method_len);
+    memcpy(q->path, h.path, h.path_len);
+    q->content_length = h.body == RS_HTTP1_BODY_LENGTH ? (size_t)h.content_length : 0;
+    q->close = !h.keep_alive;
+    q->chunked = h.body == RS_HTTP1_BODY_CHUNKED;
+    q->expect_continue = h.expect_continue;
+    const rs_hdr_t *et =
+        rs_hdr_find(h.headers, h.num_headers, "lambda-runtime-function-error-type");
+    if (et != NULL)
+        snprintf(q->error_type, sizeof(q->error_type), "%.*s", (int)et->value_len, et->value);
+    c->len -= h.head_len;
+    memmove(c->buf, c->buf + h.head_len, c->len);
+    return 1;
 }
 
 /* Read (keep = 1) or discard the body. 0 or -1 on a broken connection. */
@@ -483,15 +436,11 @@ void rs_rapi_serve_fd(rs_rapi_t *r, int fd)
     c->fd = fd;
     c->len = 0;
     for (;;) {
-        size_t hl;
-        if (!read_head(c, &hl))
-            break;
-        char head[HDR_MAX];
-        memcpy(head, c->buf, hl);
-        memmove(c->buf, c->buf + hl, c->len - hl);
-        c->len -= hl;
         req_t q;
-        if (parse_head(head, hl, &q) < 0) {
+        int rc = read_request(c, &q);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
             reply_error(fd, 400, "BadRequest", "Malformed HTTP request");
             break;
         }

@@ -138,13 +138,21 @@ SEEDS = {
         + (9).to_bytes(8, "little") + (0xFFFFFFFF).to_bytes(4, "little")
         + (0xFFFFFFFF).to_bytes(4, "little"),
     ],
-    "fuzz_docker": [
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[]\r\n0\r\n\r\n",
-        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
-        b"HTTP/1.0 404 Not Found\r\n\r\n{\"message\":\"No such image\"}",
-        b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n",
+    "fuzz_docker": [  # one byte: where the answer is cut into two reads
+        b"\x20HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+        b"\x31HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[]\r\n0\r\n\r\n",
+        b"\x05HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+        b"\x00HTTP/1.0 404 Not Found\r\n\r\n{\"message\":\"No such image\"}",
+        b"\xffHTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
+        b"\x40HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n",
+    ],
+    "fuzz_http1": [
+        b"GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /b HTTP/1.0\n\n",
+        b"POST /2018-06-01/runtime/init/error HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+        b"Expect: 100-continue\r\n\r\n3;x=y\r\nabc\r\n0\r\nT: v\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n"
+        b"\r\n5\r\nhello\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nX-A: one\r\n two\r\nConnection: close\r\n\r\n",
     ],
     "fuzz_apigw": [
         fields("\x00\x00\x00", "api1/prod/_user_request_/items/42", "a=1&a=2&b",
@@ -240,6 +248,9 @@ DICTS = {
                   "Connection: close", "Lambda-Runtime-Function-Error-Type: "],
     "fuzz_docker": ["HTTP/1.1 ", "\r\n", "Content-Length: ", "Transfer-Encoding: chunked",
                     "Connection: close"],
+    "fuzz_http1": ["HTTP/1.1 ", "HTTP/1.0", "GET / HTTP/1.1", "\r\n", "\r\n\r\n",
+                   "Content-Length: ", "Transfer-Encoding: chunked", "Connection: close",
+                   "Connection: keep-alive", "Expect: 100-continue", ";ext=1", "0\r\n\r\n"],
 }
 
 
