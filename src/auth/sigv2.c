@@ -53,7 +53,7 @@ static const char *const rs_v2_subres[] = {"accelerate",
                                            "versions",
                                            "website"};
 
-static int rs_v2_is_subres(const char *s, size_t n)
+static int v2_is_subres(const char *s, size_t n)
 {
     for (size_t i = 0; i < sizeof(rs_v2_subres) / sizeof(rs_v2_subres[0]); i++)
         if (strlen(rs_v2_subres[i]) == n && memcmp(rs_v2_subres[i], s, n) == 0)
@@ -121,7 +121,7 @@ typedef struct rs_v2_kv {
     size_t order;
 } rs_v2_kv_t;
 
-static int rs_v2_kv_cmp(const void *a, const void *b)
+static int v2_kv_cmp(const void *a, const void *b)
 {
     const rs_v2_kv_t *x = a, *y = b;
     int c = strcmp(x->name, y->name);
@@ -130,7 +130,7 @@ static int rs_v2_kv_cmp(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-static char *rs_v2_trim(rs_pool_t *pool, const char *s, size_t n)
+static char *v2_trim(rs_pool_t *pool, const char *s, size_t n)
 {
     while (n > 0 && (*s == ' ' || *s == '\t')) {
         s++;
@@ -141,7 +141,7 @@ static char *rs_v2_trim(rs_pool_t *pool, const char *s, size_t n)
     return rs_pool_strndup(pool, s, n);
 }
 
-static char *rs_v2_lower(rs_pool_t *pool, const char *s, size_t n)
+static char *v2_lower(rs_pool_t *pool, const char *s, size_t n)
 {
     char *r = rs_pool_strndup(pool, s, n);
     for (size_t i = 0; i < n; i++)
@@ -151,25 +151,25 @@ static char *rs_v2_lower(rs_pool_t *pool, const char *s, size_t n)
 }
 
 /* first value of a standard header, or (presigned) of the query parameter of that name */
-static void rs_v2_std(const rs_http_req_t *req, const rs_qparam_t *qp, size_t nq, const char *lname,
-                      rs_buf_t *out)
+static void v2_std(const rs_http_req_t *req, const rs_qparam_t *qp, size_t nq, const char *lname,
+                   rs_buf_t *out)
 {
     const rs_hdr_t *h = rs_http_req_header(req, lname);
 
     if (h != NULL) {
-        rs_buf_appends(out, rs_v2_trim(req->pool, h->value, h->value_len));
+        rs_buf_appends(out, v2_trim(req->pool, h->value, h->value_len));
         return;
     }
     for (size_t i = 0; i < nq; i++) {
         if (strcasecmp(qp[i].name, lname) == 0) {
-            rs_buf_appends(out, rs_v2_trim(req->pool, qp[i].value, qp[i].value_len));
+            rs_buf_appends(out, v2_trim(req->pool, qp[i].value, qp[i].value_len));
             return;
         }
     }
 }
 
-static void rs_v2_amz_headers(const rs_http_req_t *req, const rs_qparam_t *qp, size_t nq,
-                              rs_buf_t *out)
+static void v2_amz_headers(const rs_http_req_t *req, const rs_qparam_t *qp, size_t nq,
+                           rs_buf_t *out)
 {
     size_t cap = req->num_headers + nq, n = 0;
     rs_v2_kv_t *kv;
@@ -180,8 +180,8 @@ static void rs_v2_amz_headers(const rs_http_req_t *req, const rs_qparam_t *qp, s
     for (size_t i = 0; i < req->num_headers; i++) {
         const rs_hdr_t *h = &req->headers[i];
         if (h->name_len > 6 && strncasecmp(h->name, "x-amz-", 6) == 0) {
-            kv[n].name = rs_v2_lower(req->pool, h->name, h->name_len);
-            kv[n].value = rs_v2_trim(req->pool, h->value, h->value_len);
+            kv[n].name = v2_lower(req->pool, h->name, h->name_len);
+            kv[n].value = v2_trim(req->pool, h->value, h->value_len);
             kv[n].order = n;
             n++;
         }
@@ -189,13 +189,13 @@ static void rs_v2_amz_headers(const rs_http_req_t *req, const rs_qparam_t *qp, s
     for (size_t i = 0; i < nq; i++) {
         size_t len = strlen(qp[i].name);
         if (len > 6 && strncasecmp(qp[i].name, "x-amz-", 6) == 0) {
-            kv[n].name = rs_v2_lower(req->pool, qp[i].name, len);
-            kv[n].value = rs_v2_trim(req->pool, qp[i].value, qp[i].value_len);
+            kv[n].name = v2_lower(req->pool, qp[i].name, len);
+            kv[n].value = v2_trim(req->pool, qp[i].value, qp[i].value_len);
             kv[n].order = n;
             n++;
         }
     }
-    qsort(kv, n, sizeof(*kv), rs_v2_kv_cmp);
+    qsort(kv, n, sizeof(*kv), v2_kv_cmp);
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && strcmp(kv[i].name, kv[i - 1].name) == 0) {
             rs_buf_append(out, ",", 1);
@@ -211,7 +211,7 @@ static void rs_v2_amz_headers(const rs_http_req_t *req, const rs_qparam_t *qp, s
         rs_buf_append(out, "\n", 1);
 }
 
-static void rs_v2_resource(const rs_http_req_t *req, const char *bucket, size_t blen, rs_buf_t *out)
+static void v2_resource(const rs_http_req_t *req, const char *bucket, size_t blen, rs_buf_t *out)
 {
     size_t pos = 0, n = 0, cap = 1;
     rs_v2_kv_t *kv;
@@ -236,7 +236,7 @@ static void rs_v2_resource(const rs_http_req_t *req, const char *bucket, size_t 
         const char *eq = memchr(seg, '=', slen);
         size_t nlen = eq ? (size_t)(eq - seg) : slen;
         pos += slen + 1;
-        if (!rs_v2_is_subres(seg, nlen))
+        if (!v2_is_subres(seg, nlen))
             continue;
         kv[n].name = rs_pool_strndup(req->pool, seg, nlen);
         kv[n].value = NULL;
@@ -248,7 +248,7 @@ static void rs_v2_resource(const rs_http_req_t *req, const char *bucket, size_t 
         kv[n].order = n;
         n++;
     }
-    qsort(kv, n, sizeof(*kv), rs_v2_kv_cmp);
+    qsort(kv, n, sizeof(*kv), v2_kv_cmp);
     for (size_t i = 0; i < n; i++) {
         rs_buf_append(out, i == 0 ? "?" : "&", 1);
         rs_buf_appends(out, kv[i].name);
@@ -259,8 +259,8 @@ static void rs_v2_resource(const rs_http_req_t *req, const char *bucket, size_t 
     }
 }
 
-static int rs_v2_try(const rs_http_req_t *req, const rs_auth_t *a, const char *secret,
-                     const char *bucket, size_t blen, const char **string_to_sign)
+static int v2_try(const rs_http_req_t *req, const rs_auth_t *a, const char *secret,
+                  const char *bucket, size_t blen, const char **string_to_sign)
 {
     rs_qparam_t *qp = NULL;
     size_t nq = 0;
@@ -275,9 +275,9 @@ static int rs_v2_try(const rs_http_req_t *req, const rs_auth_t *a, const char *s
     rs_buf_init(&sts);
     rs_buf_appends(&sts, req->method);
     rs_buf_append(&sts, "\n", 1);
-    rs_v2_std(req, qp, nq, "content-md5", &sts);
+    v2_std(req, qp, nq, "content-md5", &sts);
     rs_buf_append(&sts, "\n", 1);
-    rs_v2_std(req, qp, nq, "content-type", &sts);
+    v2_std(req, qp, nq, "content-type", &sts);
     rs_buf_append(&sts, "\n", 1);
     if (a->kind == RS_AUTH_V2_QUERY) {
         const rs_qparam_t *e = rs_query_get(qp, nq, "Expires");
@@ -286,11 +286,11 @@ static int rs_v2_try(const rs_http_req_t *req, const rs_auth_t *a, const char *s
     } else if (rs_http_req_header(req, "x-amz-date") == NULL) {
         const rs_hdr_t *d = rs_http_req_header(req, "date");
         if (d != NULL)
-            rs_buf_appends(&sts, rs_v2_trim(req->pool, d->value, d->value_len));
+            rs_buf_appends(&sts, v2_trim(req->pool, d->value, d->value_len));
     }
     rs_buf_append(&sts, "\n", 1);
-    rs_v2_amz_headers(req, qp, nq, &sts);
-    rs_v2_resource(req, bucket, blen, &sts);
+    v2_amz_headers(req, qp, nq, &sts);
+    v2_resource(req, bucket, blen, &sts);
 
     if (HMAC(EVP_sha1(), secret, (int)strlen(secret), (const uint8_t *)sts.data, sts.len, mac,
              &mlen) == NULL) {
@@ -306,7 +306,7 @@ static int rs_v2_try(const rs_http_req_t *req, const rs_auth_t *a, const char *s
 }
 
 /* virtual-hosted requests sign "/bucket" + path: the bucket is the first host label */
-static int rs_v2_host_bucket(const rs_http_req_t *req, const char **bucket, size_t *blen)
+static int v2_host_bucket(const rs_http_req_t *req, const char **bucket, size_t *blen)
 {
     const char *h = req->host;
     size_t n = req->host_len;
@@ -333,13 +333,13 @@ int rs_auth_verify_v2(const rs_http_req_t *req, const rs_auth_t *a, const char *
     size_t blen;
     const char *first = NULL;
 
-    if (rs_v2_try(req, a, secret, NULL, 0, &first) == 0) {
+    if (v2_try(req, a, secret, NULL, 0, &first) == 0) {
         if (string_to_sign != NULL)
             *string_to_sign = first;
         return 0;
     }
-    if (rs_v2_host_bucket(req, &bucket, &blen) &&
-        rs_v2_try(req, a, secret, bucket, blen, string_to_sign) == 0)
+    if (v2_host_bucket(req, &bucket, &blen) &&
+        v2_try(req, a, secret, bucket, blen, string_to_sign) == 0)
         return 0;
     if (string_to_sign != NULL)
         *string_to_sign = first;

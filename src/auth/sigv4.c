@@ -30,7 +30,7 @@ int rs_auth_streq(const char *a, const char *b)
     return CRYPTO_memcmp(a, b, la) == 0;
 }
 
-static int rs_blank(char c)
+static int blank(char c)
 {
     return c == ' ' || c == '\t';
 }
@@ -47,13 +47,13 @@ size_t rs_auth_header_values(const rs_http_req_t *req, const char *lname, size_t
         if (found++ > 0)
             rs_buf_append(out, ",", 1);
         size_t s = 0, e = h->value_len;
-        while (s < e && rs_blank(h->value[s]))
+        while (s < e && blank(h->value[s]))
             s++;
-        while (e > s && rs_blank(h->value[e - 1]))
+        while (e > s && blank(h->value[e - 1]))
             e--;
         for (size_t k = s; k < e; k++) {
-            if (rs_blank(h->value[k])) {
-                if (!rs_blank(h->value[k - 1]))
+            if (blank(h->value[k])) {
+                if (!blank(h->value[k - 1]))
                     rs_buf_append(out, " ", 1);
                 continue;
             }
@@ -65,7 +65,7 @@ size_t rs_auth_header_values(const rs_http_req_t *req, const char *lname, size_t
 
 /* ---- parsing ------------------------------------------------------------------- */
 
-static void rs_copy(char *dst, size_t cap, const char *s, size_t n)
+static void copy(char *dst, size_t cap, const char *s, size_t n)
 {
     if (n >= cap)
         n = cap - 1;
@@ -74,7 +74,7 @@ static void rs_copy(char *dst, size_t cap, const char *s, size_t n)
 }
 
 /* "AKID/yyyymmdd/region/service/aws4_request" */
-static int rs_parse_credential(const char *s, size_t n, rs_auth_t *out)
+static int parse_credential(const char *s, size_t n, rs_auth_t *out)
 {
     const char *part[5];
     size_t plen[5], k = 0, start = 0;
@@ -96,21 +96,21 @@ static int rs_parse_credential(const char *s, size_t n, rs_auth_t *out)
     for (size_t i = 0; i < 8; i++)
         if (part[1][i] < '0' || part[1][i] > '9')
             return -1;
-    rs_copy(out->access_key, sizeof(out->access_key), part[0], plen[0]);
-    rs_copy(out->scope_date, sizeof(out->scope_date), part[1], 8);
-    rs_copy(out->region, sizeof(out->region), part[2], plen[2]);
-    rs_copy(out->service, sizeof(out->service), part[3], plen[3]);
+    copy(out->access_key, sizeof(out->access_key), part[0], plen[0]);
+    copy(out->scope_date, sizeof(out->scope_date), part[1], 8);
+    copy(out->region, sizeof(out->region), part[2], plen[2]);
+    copy(out->service, sizeof(out->service), part[3], plen[3]);
     return 0;
 }
 
 /* X-Amz-Date (basic format) or, failing that, an HTTP Date header */
-static int rs_v4_request_date(const rs_http_req_t *req, rs_auth_t *out)
+static int v4_request_date(const rs_http_req_t *req, rs_auth_t *out)
 {
     const rs_hdr_t *h = rs_http_req_header(req, "x-amz-date");
     int64_t t;
 
     if (h != NULL && rs_amz_date_parse(h->value, h->value_len, &t) == 0) {
-        rs_copy(out->amz_date, sizeof(out->amz_date), h->value, h->value_len);
+        copy(out->amz_date, sizeof(out->amz_date), h->value, h->value_len);
         out->request_time = t;
         return 0;
     }
@@ -134,8 +134,8 @@ static int rs_v4_request_date(const rs_http_req_t *req, rs_auth_t *out)
     return -1;
 }
 
-static rs_auth_err_t rs_parse_v4_header(const rs_http_req_t *req, const char *v, size_t n,
-                                        rs_auth_t *out)
+static rs_auth_err_t parse_v4_header(const rs_http_req_t *req, const char *v, size_t n,
+                                     rs_auth_t *out)
 {
     size_t pos = sizeof(RS_V4_ALG) - 1;
     int have_cred = 0;
@@ -143,7 +143,7 @@ static rs_auth_err_t rs_parse_v4_header(const rs_http_req_t *req, const char *v,
 
     out->kind = RS_AUTH_V4_HEADER;
     while (pos < n) {
-        while (pos < n && (rs_blank(v[pos]) || v[pos] == ','))
+        while (pos < n && (blank(v[pos]) || v[pos] == ','))
             pos++;
         if (pos >= n)
             break;
@@ -151,14 +151,14 @@ static rs_auth_err_t rs_parse_v4_header(const rs_http_req_t *req, const char *v,
         const char *comma = memchr(item, ',', n - pos);
         size_t ilen = comma ? (size_t)(comma - item) : n - pos;
         pos += ilen;
-        while (ilen > 0 && rs_blank(item[ilen - 1]))
+        while (ilen > 0 && blank(item[ilen - 1]))
             ilen--;
         const char *eq = memchr(item, '=', ilen);
         if (eq == NULL)
             return RS_AUTHE_HEADER_MALFORMED;
         size_t klen = (size_t)(eq - item), vlen = ilen - klen - 1;
         if (klen == 10 && memcmp(item, "Credential", 10) == 0) {
-            if (rs_parse_credential(eq + 1, vlen, out) != 0)
+            if (parse_credential(eq + 1, vlen, out) != 0)
                 return RS_AUTHE_HEADER_MALFORMED;
             have_cred = 1;
         } else if (klen == 13 && memcmp(item, "SignedHeaders", 13) == 0) {
@@ -172,7 +172,7 @@ static rs_auth_err_t rs_parse_v4_header(const rs_http_req_t *req, const char *v,
     if (!have_cred || out->signed_headers == NULL || out->signature == NULL ||
         out->signed_headers[0] == '\0' || out->signature[0] == '\0')
         return RS_AUTHE_HEADER_MALFORMED;
-    if (rs_v4_request_date(req, out) != 0)
+    if (v4_request_date(req, out) != 0)
         return RS_AUTHE_HEADER_MALFORMED;
     h = rs_http_req_header(req, "x-amz-content-sha256");
     if (h != NULL)
@@ -180,7 +180,7 @@ static rs_auth_err_t rs_parse_v4_header(const rs_http_req_t *req, const char *v,
     return RS_AUTHE_OK;
 }
 
-static int rs_parse_long(const char *s, long *v)
+static int parse_long(const char *s, long *v)
 {
     char *end;
     long r;
@@ -194,8 +194,8 @@ static int rs_parse_long(const char *s, long *v)
     return 0;
 }
 
-static rs_auth_err_t rs_parse_v4_query(const rs_http_req_t *req, const rs_qparam_t *params,
-                                       size_t np, int64_t now, rs_auth_t *out)
+static rs_auth_err_t parse_v4_query(const rs_http_req_t *req, const rs_qparam_t *params, size_t np,
+                                    int64_t now, rs_auth_t *out)
 {
     const rs_qparam_t *alg = rs_query_get(params, np, "X-Amz-Algorithm");
     const rs_qparam_t *cred = rs_query_get(params, np, "X-Amz-Credential");
@@ -207,7 +207,7 @@ static rs_auth_err_t rs_parse_v4_query(const rs_http_req_t *req, const rs_qparam
     int64_t t;
 
     out->kind = RS_AUTH_V4_QUERY;
-    if (cred != NULL && rs_parse_credential(cred->value, cred->value_len, out) != 0)
+    if (cred != NULL && parse_credential(cred->value, cred->value_len, out) != 0)
         return RS_AUTHE_QUERY_CREDENTIAL;
     if (alg == NULL || cred == NULL || sig == NULL || date == NULL || sh == NULL || exp == NULL)
         return RS_AUTHE_QUERY_PARAMS;
@@ -215,12 +215,12 @@ static rs_auth_err_t rs_parse_v4_query(const rs_http_req_t *req, const rs_qparam
         return RS_AUTHE_QUERY_PARAMS;
     if (rs_amz_date_parse(date->value, date->value_len, &t) != 0)
         return RS_AUTHE_QUERY_PARAMS;
-    rs_copy(out->amz_date, sizeof(out->amz_date), date->value, date->value_len);
+    copy(out->amz_date, sizeof(out->amz_date), date->value, date->value_len);
     out->request_time = t;
     out->signed_headers = sh->value;
     out->signature = sig->value;
     out->payload_hash = cs != NULL ? cs->value : "UNSIGNED-PAYLOAD";
-    if (rs_parse_long(exp->value, &out->expires_param) != 0 || out->expires_param < 0)
+    if (parse_long(exp->value, &out->expires_param) != 0 || out->expires_param < 0)
         return RS_AUTHE_QUERY_PARAMS;
     if (out->expires_param > RS_V4_MAX_EXPIRES)
         return RS_AUTHE_QUERY_EXPIRES_MAX;
@@ -240,9 +240,8 @@ rs_auth_err_t rs_auth_parse(const rs_http_req_t *req, int64_t now, rs_auth_t *ou
     out->kind = RS_AUTH_NONE;
     if (h != NULL) {
         size_t alen = sizeof(RS_V4_ALG) - 1;
-        if (h->value_len > alen && memcmp(h->value, RS_V4_ALG, alen) == 0 &&
-            rs_blank(h->value[alen]))
-            return rs_parse_v4_header(req, h->value, h->value_len, out);
+        if (h->value_len > alen && memcmp(h->value, RS_V4_ALG, alen) == 0 && blank(h->value[alen]))
+            return parse_v4_header(req, h->value, h->value_len, out);
         if (h->value_len > 4 && memcmp(h->value, "AWS ", 4) == 0)
             return rs_auth_parse_v2_header(req, h->value + 4, h->value_len - 4, out);
         return RS_AUTHE_HEADER_MALFORMED;
@@ -253,7 +252,7 @@ rs_auth_err_t rs_auth_parse(const rs_http_req_t *req, int64_t now, rs_auth_t *ou
     if (rs_query_get(params, np, "X-Amz-Algorithm") != NULL ||
         rs_query_get(params, np, "X-Amz-Credential") != NULL ||
         rs_query_get(params, np, "X-Amz-Signature") != NULL)
-        return rs_parse_v4_query(req, params, np, now, out);
+        return parse_v4_query(req, params, np, now, out);
     if (rs_query_get(params, np, "AWSAccessKeyId") != NULL ||
         rs_query_get(params, np, "Signature") != NULL)
         return rs_auth_parse_v2_query(req, params, np, now, out);
@@ -266,7 +265,7 @@ typedef struct rs_cq_item {
     char *name, *value; /* URI-encoded, NUL-terminated (heap) */
 } rs_cq_item_t;
 
-static int rs_cq_cmp(const void *a, const void *b)
+static int cq_cmp(const void *a, const void *b)
 {
     const rs_cq_item_t *x = a, *y = b;
     int c = strcmp(x->name, y->name);
@@ -274,7 +273,7 @@ static int rs_cq_cmp(const void *a, const void *b)
 }
 
 /* decode (raw kept on a bad escape) then re-encode one query component */
-static char *rs_cq_encode(rs_pool_t *pool, const char *s, size_t n)
+static char *cq_encode(rs_pool_t *pool, const char *s, size_t n)
 {
     char *dec;
     size_t dlen;
@@ -292,7 +291,7 @@ static char *rs_cq_encode(rs_pool_t *pool, const char *s, size_t n)
     return r;
 }
 
-static void rs_canonical_query(const rs_http_req_t *req, int drop_signature, rs_buf_t *out)
+static void canonical_query(const rs_http_req_t *req, int drop_signature, rs_buf_t *out)
 {
     size_t count = 0, n = 0, pos = 0;
     rs_cq_item_t *items;
@@ -312,13 +311,13 @@ static void rs_canonical_query(const rs_http_req_t *req, int drop_signature, rs_
         const char *eq = memchr(seg, '=', slen);
         size_t nlen = eq ? (size_t)(eq - seg) : slen;
         rs_cq_item_t *it = &items[n];
-        it->name = rs_cq_encode(req->pool, seg, nlen);
+        it->name = cq_encode(req->pool, seg, nlen);
         if (drop_signature && strcmp(it->name, "X-Amz-Signature") == 0)
             continue;
-        it->value = eq ? rs_cq_encode(req->pool, eq + 1, slen - nlen - 1) : "";
+        it->value = eq ? cq_encode(req->pool, eq + 1, slen - nlen - 1) : "";
         n++;
     }
-    qsort(items, n, sizeof(*items), rs_cq_cmp);
+    qsort(items, n, sizeof(*items), cq_cmp);
     for (size_t i = 0; i < n; i++) {
         if (i > 0)
             rs_buf_append(out, "&", 1);
@@ -328,8 +327,7 @@ static void rs_canonical_query(const rs_http_req_t *req, int drop_signature, rs_
     }
 }
 
-static void rs_canonical_headers(const rs_http_req_t *req, const char *signed_headers,
-                                 rs_buf_t *out)
+static void canonical_headers(const rs_http_req_t *req, const char *signed_headers, rs_buf_t *out)
 {
     const char *p = signed_headers;
 
@@ -353,8 +351,8 @@ static void rs_canonical_headers(const rs_http_req_t *req, const char *signed_he
     }
 }
 
-static void rs_sign_hex(const rs_auth_t *a, const char *secret, const char *sts, size_t n,
-                        char out[65])
+static void sign_hex(const rs_auth_t *a, const char *secret, const char *sts, size_t n,
+                     char out[65])
 {
     uint8_t key[32], mac[32];
 
@@ -364,8 +362,8 @@ static void rs_sign_hex(const rs_auth_t *a, const char *secret, const char *sts,
     OPENSSL_cleanse(key, sizeof(key));
 }
 
-static int rs_verify_v4(const rs_http_req_t *req, const rs_auth_t *a, const char *secret,
-                        const char **string_to_sign, const char **canonical_request)
+static int verify_v4(const rs_http_req_t *req, const rs_auth_t *a, const char *secret,
+                     const char **string_to_sign, const char **canonical_request)
 {
     rs_buf_t cr, sts;
     char hash[65], sig[65], lower[65];
@@ -388,9 +386,9 @@ static int rs_verify_v4(const rs_http_req_t *req, const rs_auth_t *a, const char
             rs_uri_encode(&cr, req->path, req->path_len, 1);
     }
     rs_buf_append(&cr, "\n", 1);
-    rs_canonical_query(req, a->kind == RS_AUTH_V4_QUERY, &cr);
+    canonical_query(req, a->kind == RS_AUTH_V4_QUERY, &cr);
     rs_buf_append(&cr, "\n", 1);
-    rs_canonical_headers(req, a->signed_headers, &cr);
+    canonical_headers(req, a->signed_headers, &cr);
     rs_buf_append(&cr, "\n", 1);
     rs_buf_appends(&cr, a->signed_headers);
     rs_buf_append(&cr, "\n", 1);
@@ -405,7 +403,7 @@ static int rs_verify_v4(const rs_http_req_t *req, const rs_auth_t *a, const char
     rs_buf_init(&sts);
     rs_buf_printf(&sts, "%s\n%s\n%s/%s/%s/aws4_request\n%s", RS_V4_ALG, a->amz_date, a->scope_date,
                   a->region, a->service, hash);
-    rs_sign_hex(a, secret, sts.data, sts.len, sig);
+    sign_hex(a, secret, sts.data, sts.len, sig);
 
     slen = strlen(a->signature);
     ok = slen == 64;
@@ -436,7 +434,7 @@ int rs_auth_verify(const rs_http_req_t *req, const rs_auth_t *a, const char *sec
     switch (a->kind) {
     case RS_AUTH_V4_HEADER:
     case RS_AUTH_V4_QUERY:
-        return rs_verify_v4(req, a, secret, string_to_sign, canonical_request);
+        return verify_v4(req, a, secret, string_to_sign, canonical_request);
     case RS_AUTH_V2_HEADER:
     case RS_AUTH_V2_QUERY:
         return rs_auth_verify_v2(req, a, secret, string_to_sign);
@@ -459,7 +457,7 @@ int rs_auth_verify_chunk(const rs_auth_t *a, const char *secret, const char *pre
     rs_buf_printf(&sts, "AWS4-HMAC-SHA256-PAYLOAD\n%s\n%s/%s/%s/aws4_request\n%s\n%s\n%s",
                   a->amz_date, a->scope_date, a->region, a->service, prev_sig, RS_EMPTY_SHA256,
                   hash);
-    rs_sign_hex(a, secret, sts.data, sts.len, mine);
+    sign_hex(a, secret, sts.data, sts.len, mine);
     rs_buf_free(&sts);
     ok = rs_auth_streq(mine, sig);
     return ok ? 0 : -1;

@@ -81,7 +81,7 @@ static const rs_s3e_info_t rs_s3e_table[RS_S3E__COUNT] = {
 
 #undef E
 
-static const rs_s3e_info_t *rs_s3e_get(rs_s3e_t e)
+static const rs_s3e_info_t *s3e_get(rs_s3e_t e)
 {
     if ((unsigned)e >= RS_S3E__COUNT || rs_s3e_table[e].code == NULL)
         return &rs_s3e_table[RS_S3E_InternalError];
@@ -90,21 +90,21 @@ static const rs_s3e_info_t *rs_s3e_get(rs_s3e_t e)
 
 int rs_s3_error_status(rs_s3e_t e)
 {
-    return rs_s3e_get(e)->status;
+    return s3e_get(e)->status;
 }
 
 const char *rs_s3_error_code(rs_s3e_t e)
 {
-    return rs_s3e_get(e)->code;
+    return s3e_get(e)->code;
 }
 
 const char *rs_s3_error_message(rs_s3e_t e)
 {
-    return rs_s3e_get(e)->message;
+    return s3e_get(e)->message;
 }
 
 /* x-amz-id-2: 76 base64 characters derived from the request id (like AWS's host id) */
-static void rs_s3_host_id(const rs_http_req_t *req, char out[80])
+static void s3_host_id(const rs_http_req_t *req, char out[80])
 {
     uint8_t d[64];
     unsigned int len = 0;
@@ -115,7 +115,7 @@ static void rs_s3_host_id(const rs_http_req_t *req, char out[80])
     rs_base64_encode(d, 57, out);
 }
 
-static int rs_resp_has(const rs_http_resp_t *resp, const char *name)
+static int resp_has(const rs_http_resp_t *resp, const char *name)
 {
     for (size_t i = 0; i < resp->num_headers; i++)
         if (strcasecmp(resp->headers[i].name, name) == 0)
@@ -124,7 +124,7 @@ static int rs_resp_has(const rs_http_resp_t *resp, const char *name)
 }
 
 /* drop every response header with that name (case-insensitive) */
-static void rs_resp_drop(rs_http_resp_t *resp, const char *name)
+static void resp_drop(rs_http_resp_t *resp, const char *name)
 {
     size_t o = 0;
 
@@ -138,12 +138,12 @@ void rs_s3_common_headers(const rs_http_req_t *req, rs_http_resp_t *resp)
 {
     char hid[80];
 
-    if (rs_resp_has(resp, "x-amz-request-id"))
+    if (resp_has(resp, "x-amz-request-id"))
         return; /* already added (an error path ran first): never twice */
 
     rs_http_resp_headern(resp, "x-amz-request-id", req->request_id,
                          strnlen(req->request_id, sizeof(req->request_id)));
-    rs_s3_host_id(req, hid);
+    s3_host_id(req, hid);
     rs_http_resp_header(resp, "x-amz-id-2", hid);
     rs_http_resp_header(resp, "Server", "AmazonS3");
 }
@@ -151,7 +151,7 @@ void rs_s3_common_headers(const rs_http_req_t *req, rs_http_resp_t *resp)
 void rs_s3_error(const rs_http_req_t *req, rs_http_resp_t *resp, rs_s3e_t e, const char *message,
                  const rs_s3_extra_t *extras, size_t nextras)
 {
-    const rs_s3e_info_t *info = rs_s3e_get(e);
+    const rs_s3e_info_t *info = s3e_get(e);
     int head = req->method != NULL && strcmp(req->method, "HEAD") == 0;
     char hid[80];
     rs_xml_t *x;
@@ -164,7 +164,7 @@ void rs_s3_error(const rs_http_req_t *req, rs_http_resp_t *resp, rs_s3e_t e, con
     if (resp->body.data != NULL)
         resp->body.data[0] = '\0';
     rs_s3_common_headers(req, resp);
-    rs_resp_drop(resp, "content-type"); /* the error replaces any body type set before */
+    resp_drop(resp, "content-type"); /* the error replaces any body type set before */
     if (info->status == 304)
         return; /* Not Modified: headers only, no Content-Type, no body */
     rs_http_resp_header(resp, "Content-Type", "application/xml");
@@ -182,7 +182,7 @@ void rs_s3_error(const rs_http_req_t *req, rs_http_resp_t *resp, rs_s3e_t e, con
             rs_xml_elem(x, extras[i].name, extras[i].value ? extras[i].value : "");
     rs_xml_elemn(x, "RequestId", req->request_id,
                  strnlen(req->request_id, sizeof(req->request_id)));
-    rs_s3_host_id(req, hid);
+    s3_host_id(req, hid);
     rs_xml_elem(x, "HostId", hid);
     rs_xml_finish(x, &resp->body);
 }
