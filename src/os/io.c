@@ -1,6 +1,7 @@
 /*
  * io.c: whole reads and writes on blocking or non-blocking descriptors, with EINTR
- * retried, short transfers resumed and an optional deadline on the monotonic clock.
+ * retried, short transfers resumed and an optional deadline on the monotonic clock (with
+ * one, readiness is awaited before every transfer, so it holds on blocking descriptors).
  * Runs in: every process.
  */
 #include <errno.h>
@@ -47,6 +48,8 @@ int rs_writev_all(int fd, struct iovec *iov, int n, int64_t deadline_ms)
         n--;
     }
     while (n > 0) {
+        if (deadline_ms >= 0 && wait_fd(fd, POLLOUT, deadline_ms) != 0)
+            return RS_ERR;
         ssize_t w = writev(fd, iov, n > 1024 ? 1024 : n);
         if (w < 0) {
             if (errno == EINTR)
@@ -70,6 +73,8 @@ int rs_read_full(int fd, void *buf, size_t len, int64_t deadline_ms)
 {
     size_t got = 0;
     while (got < len) {
+        if (deadline_ms >= 0 && wait_fd(fd, POLLIN, deadline_ms) != 0)
+            return RS_ERR;
         ssize_t r = read(fd, (char *)buf + got, len - got);
         if (r > 0) {
             got += (size_t)r;

@@ -114,10 +114,11 @@ int rs_unix_listen(const char *path, int backlog)
     if (fd < 0)
         return RS_ERR;
     unlink(path); /* a stale socket of a previous owner */
-    mode_t old = umask(0177);
-    int rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
-    umask(old);
-    if (rc != 0 || chmod(path, 0600) != 0 || listen(fd, backlog) != 0)
+    /* Linux creates the socket file with the socket's mode: 0600 from the start, without
+     * touching the process-wide umask under other threads; chmod for other systems */
+    fchmod(fd, 0600);
+    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || chmod(path, 0600) != 0 ||
+        listen(fd, backlog) != 0)
         return fail_close(fd);
     return fd;
 }
