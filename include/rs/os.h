@@ -28,8 +28,11 @@ int rs_deadline_left(int64_t deadline_ms);
 
 /* ---- whole reads and writes (os/io.c) ----------------------------------------------- */
 
-/* Write all of iov[0..n) (consumed in place) to fd, retrying EINTR and, on a
- * non-blocking fd, waiting for POLLOUT until the monotonic deadline (< 0: none).
+/* Write all of iov[0..n) (consumed in place) to fd, retrying EINTR and short writes.
+ * On a socket it never raises SIGPIPE (EPIPE instead), and with a monotonic deadline
+ * (>= 0) each send is non-blocking (MSG_DONTWAIT) and EAGAIN waits for POLLOUT until the
+ * deadline, blocking socket or not; on other descriptors POLLOUT is awaited before each
+ * write. Without a deadline (< 0) a non-blocking fd is polled on EAGAIN with no limit.
  * 0, or RS_ERR with errno (ETIMEDOUT when the deadline passed). */
 int rs_writev_all(int fd, struct iovec *iov, int n, int64_t deadline_ms);
 int rs_write_all(int fd, const void *buf, size_t len, int64_t deadline_ms);
@@ -40,17 +43,21 @@ int rs_read_full(int fd, void *buf, size_t len, int64_t deadline_ms);
 void rs_iov_advance(struct iovec **iov, int *n, size_t done);
 
 /* Wait until fd is ready for poll `events` or the monotonic deadline (< 0: none) passes
- * (os/wait.c). 0, or RS_ERR with errno (ETIMEDOUT when the deadline passed). */
+ * (os/io.c). 0, or RS_ERR with errno (ETIMEDOUT when the deadline passed). */
 int rs_wait_fd(int fd, short events, int64_t deadline_ms);
 
 /* ---- files and directories (os/fs.c) ------------------------------------------------ */
 
-/* mkdir -p: every missing component is created with `mode`. 0 or RS_ERR with errno. */
+/* mkdir -p: every missing component is created with `mode`. 0 or RS_ERR with errno
+ * (ENOTDIR when a file is in the way). */
 int rs_mkdir_p(const char *path, int mode);
-/* rm -r without following symlinks; a missing path is success. 0 or RS_ERR. */
+/* rm -r without following symlinks (a symlink is removed, never its target; directories
+ * are made writable as they are emptied); a missing path is success. 0 or RS_ERR
+ * (EINVAL for an empty path). */
 int rs_rm_r(const char *path);
-/* Write `len` bytes to `path` atomically (temporary file in the same directory, fsync,
- * rename; mode of the new file). 0 or RS_ERR. */
+/* Write `len` bytes to `path` atomically and durably (temporary <path>.tmp.<pid>, fsync,
+ * rename, fsync of the directory; `mode` of the new file). Writers of one path within a
+ * process must take turns. 0 or RS_ERR with errno (the old file is then untouched). */
 int rs_write_file_atomic(const char *path, const void *buf, size_t len, int mode);
 
 /* ---- sockets (os/net.c) ------------------------------------------------------------- */
@@ -94,7 +101,8 @@ void rs_thread_cap_init(rs_thread_cap_t *cap, int max);
 
 /* Start fn(arg) on a detached thread counted against `cap` (NULL: uncapped). With
  * `wait` nonzero, block until a slot is free; else return RS_EAGAIN when the cap is
- * reached. 0, RS_EAGAIN, or RS_ERR (pthread_create failed). `stack` 0: the default. */
+ * reached. 0, RS_EAGAIN, RS_ENOMEM, or RS_ERR with errno (pthread_create failed).
+ * `stack` 0: the default. The slot is freed when fn returns. */
 int rs_thread_start(rs_thread_cap_t *cap, int wait, size_t stack, void *(*fn)(void *), void *arg);
 /* How many threads of this cap run now. */
 int rs_thread_running(rs_thread_cap_t *cap);

@@ -11,16 +11,12 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -144,38 +140,6 @@ static void main_class(const char *jar, char *out, size_t outlen)
     archive_read_free(a);
 }
 
-/* a free loopback port: bind port 0 and let the kernel choose */
-static uint16_t free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return 0;
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t l = sizeof(a);
-    uint16_t port = 0;
-    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &l) == 0)
-        port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
-static int mkdirs(const char *path)
-{
-    char p[1100];
-    snprintf(p, sizeof(p), "%s", path);
-    for (char *s = p + 1; *s != '\0'; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0700) != 0 && errno != EEXIST)
-            return RS_ERR;
-        *s = '/';
-    }
-    return mkdir(p, 0700) == 0 || errno == EEXIST ? 0 : RS_ERR;
-}
-
 /* ---- the child ---------------------------------------------------------------------- */
 
 static void exec_java(void *arg)
@@ -198,6 +162,9 @@ typedef struct pump {
     int fd;
     pid_t pid;
 } pump_t;
+
+/* one pump per child; a predecessor's pump ends at its pipe's EOF, soon after it died */
+static rs_thread_cap_t pumps = RS_THREAD_CAP_INIT(4);
 
 /* DynamoDB Local's stdout/stderr -> one log line per line */
 static void *pump_main(void *arg)
@@ -293,7 +260,7 @@ static void spawn(rs_ddb_java_t *j, int64_t now)
     if (j->conf->data_dir[0] != '\0') {
         char d[1100];
         snprintf(d, sizeof(d), "%s/dynamodb", j->conf->data_dir);
-        if (mkdirs(d) != 0) {
+        if (rs_mkdir_p(d, 0700) != 0) {
             snprintf(why, sizeof(why), "cannot create %.300s: %s", d, strerror(errno));
             rs_log(RS_LOG_ERR, NULL, "DynamoDB is unavailable: %s", why);
             j->state = J_UNAVAILABLE;
@@ -302,7 +269,7 @@ static void spawn(rs_ddb_java_t *j, int64_t now)
             return;
         }
     }
-    j->port = free_port();
+    j->port = rs_tcp_free_port();
     build_argv(j);
     j->child.capture = 1;
     if (rs_child_spawn(&j->child, SIGKILL, exec_java, j) != 0) {
@@ -313,21 +280,16 @@ static void spawn(rs_ddb_java_t *j, int64_t now)
     }
     if (j->child.out_fd >= 0) {
         pump_t *p = malloc(sizeof(*p));
-        pthread_t t;
-        pthread_attr_t at;
-        pthread_attr_init(&at);
-        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
         if (p != NULL) {
             p->fd = j->child.out_fd;
             p->pid = j->child.pid;
-            if (pthread_create(&t, &at, pump_main, p) != 0) {
+            if (rs_thread_start(&pumps, 0, 0, pump_main, p) != 0) {
                 close(p->fd);
                 free(p);
             }
         } else {
             close(j->child.out_fd);
         }
-        pthread_attr_destroy(&at);
         j->child.out_fd = -1;
     }
     j->state = J_STARTING;

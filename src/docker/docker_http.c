@@ -73,23 +73,6 @@ static int connect_uds(const char *path, int64_t deadline, char *err, size_t err
     return RS_ERR;
 }
 
-/* send (never SIGPIPE: a test or tool may not ignore it) */
-static int send_all(int fd, const char *p, size_t n, int64_t deadline)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w > 0) {
-            p += w;
-            n -= (size_t)w;
-        } else if (w < 0 && errno != EINTR &&
-                   ((errno != EAGAIN && errno != EWOULDBLOCK) ||
-                    rs_wait_fd(fd, POLLOUT, deadline) < 0)) {
-            return RS_ERR;
-        }
-    }
-    return 0;
-}
-
 int rs_docker_answer_feed(rs_docker_answer_t *a, char *buf, size_t *len, int eof)
 {
     rs_http1_head_t *h = &a->head;
@@ -225,8 +208,8 @@ int rs_docker_exchange(const rs_docker_t *d, const char *method, const char *pat
     fd = connect_uds(d->socket_path, deadline, err, errlen);
     if (fd < 0)
         return RS_ERR;
-    if (send_all(fd, head, (size_t)n, deadline) < 0 ||
-        (body_len > 0 && send_all(fd, body, body_len, deadline) < 0)) {
+    if (rs_write_all(fd, head, (size_t)n, deadline) < 0 ||
+        (body_len > 0 && rs_write_all(fd, body, body_len, deadline) < 0)) {
         int e = errno;
         rs_docker_set_err(err, errlen, "sending to the engine: %s", strerror(e));
         close(fd);

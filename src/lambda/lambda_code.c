@@ -267,7 +267,7 @@ int rs_lambda_code_extract(const void *zip, size_t len, const char *dir, uint64_
         archive_write_free(out);
     if (rc != 0) {
         int e = errno;
-        rs_lambda_rmtree(dir);
+        rs_rm_r(dir);
         errno = e;
         return rc;
     }

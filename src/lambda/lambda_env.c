@@ -6,14 +6,11 @@
  */
 #include "config.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -217,46 +214,4 @@ void rs_lambda_env_free(char **envp)
     for (size_t i = 0; envp[i]; i++)
         free(envp[i]);
     free(envp);
-}
-
-int rs_lexec_mkdirs(const char *path, int mode)
-{
-    char buf[1024];
-    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-        return RS_EINVAL;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, (mode_t)mode) < 0 && errno != EEXIST)
-            return RS_ERR;
-        *p = '/';
-    }
-    if (mkdir(buf, (mode_t)mode) < 0 && errno != EEXIST)
-        return RS_ERR;
-    return 0;
-}
-
-void rs_lexec_rmtree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) < 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *de;
-            while ((de = readdir(d)) != NULL) {
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                    continue;
-                char sub[4096];
-                if (snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) < (int)sizeof(sub))
-                    rs_lexec_rmtree(sub);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
 }

@@ -123,8 +123,5 @@ void rs_lambda_log_stream_name(char *out, size_t outlen);
 void rs_lambda_endpoint_url(const rs_conf_t *conf, char *out, size_t outlen);
 /* "Root=1-<8 hex>-<24 hex>;Parent=<16 hex>;Sampled=0" */
 void rs_lambda_trace_id(char *out, size_t outlen);
-/* mkdir -p / rm -rf helpers for environment dirs. */
-int rs_lexec_mkdirs(const char *path, int mode);
-void rs_lexec_rmtree(const char *path);
 
 #endif

@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <json-c/json.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 #include "rs/docker.h"
 #include "rs/err.h"
 #include "rs/log.h"
+#include "rs/os.h"
 
 #define LOG_MOUNT "/var/rslog"
 
@@ -134,6 +134,9 @@ typedef struct orphans {
     size_t n;
 } orphans_t;
 
+/* one remover per pool start; a restarted pool's predecessor may still be removing */
+static rs_thread_cap_t orphan_removers = RS_THREAD_CAP_INIT(2);
+
 /* a killed predecessor's containers: removed in the background (the engine may need
  * seconds before a container it is still stopping can go), retried for a minute */
 static void *orphans_main(void *arg)
@@ -158,8 +161,6 @@ static void d_cleanup_orphans(void *state)
     dstate_t *s = state;
     char label[128], err[256];
     orphans_t *o = calloc(1, sizeof(*o));
-    pthread_t t;
-    pthread_attr_t at;
     if (o == NULL)
         return;
     o->d = s->d;
@@ -174,11 +175,8 @@ static void d_cleanup_orphans(void *state)
         free(o);
         return;
     }
-    pthread_attr_init(&at);
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&t, &at, orphans_main, o) != 0)
+    if (rs_thread_start(&orphan_removers, 0, 0, orphans_main, o) != 0)
         orphans_main(o); /* no thread: do it here */
-    pthread_attr_destroy(&at);
 }
 
 static json_object *str_array(char *const *v)

@@ -175,8 +175,8 @@ int rs_lambda_pool_create(const rs_conf_t *conf, rs_lambda_pool_t **out, char *w
     p->conf = *conf;
     p->ops = ops;
     snprintf(p->base, sizeof(p->base), "%s/lambda-envs", conf->runtime_dir);
-    rs_lexec_rmtree(p->base);
-    if (rs_lexec_mkdirs(p->base, 0700) < 0) {
+    rs_rm_r(p->base);
+    if (rs_mkdir_p(p->base, 0700) < 0) {
         snprintf(why, whylen, "cannot create %s: %s", p->base, strerror(errno));
         free(p);
         return RS_ERR;
@@ -307,14 +307,14 @@ static int cold_start(run_t *r)
     rs_lambda_pool_t *p = r->p;
     env_t *e = r->e;
     const rs_lambda_fn_t *fn = e->fn;
-    if (rs_lexec_mkdirs(e->tmp_dir, 0777) < 0 || chmod(e->tmp_dir, 01777) < 0) {
+    if (rs_mkdir_p(e->tmp_dir, 0777) < 0 || chmod(e->tmp_dir, 01777) < 0) {
         snprintf(r->out->service_error, sizeof(r->out->service_error),
                  "cannot create the environment directory %.150s: %s", e->dir, strerror(errno));
         return 1;
     }
     char logdir[1300];
     snprintf(logdir, sizeof(logdir), "%s/log", e->dir);
-    rs_lexec_mkdirs(logdir, 0777);
+    rs_mkdir_p(logdir, 0777);
     int fd = open(e->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd >= 0) {
         fchmod(fd, 0666);
@@ -803,7 +803,7 @@ void rs_lambda_pool_destroy(rs_lambda_pool_t *p)
     }
     pthread_mutex_unlock(&p->mu);
     p->ops->fini(p->xstate);
-    rs_lexec_rmtree(p->base);
+    rs_rm_r(p->base);
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
     free(p);

@@ -96,22 +96,6 @@ static void free_inv(rs_rapi_t *r)
     r->have_inv = 0;
 }
 
-static int send_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n > 0) {
-        ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int reply(int fd, int status, const char *extra_headers, const void *body, size_t len)
 {
     char head[4096];
@@ -121,9 +105,9 @@ static int reply(int fd, int status, const char *extra_headers, const void *body
                      status, rs_http_reason(status), len, extra_headers ? extra_headers : "");
     if (n < 0 || (size_t)n >= sizeof(head))
         return -1;
-    if (send_all(fd, head, (size_t)n) < 0)
+    if (rs_write_all(fd, head, (size_t)n, -1) < 0)
         return -1;
-    return len ? send_all(fd, body, len) : 0;
+    return len ? rs_write_all(fd, body, len, -1) : 0;
 }
 
 static int reply_error(int fd, int status, const char *type, const char *msg)
@@ -449,7 +433,7 @@ void rs_rapi_serve_fd(rs_rapi_t *r, int fd)
             break;
         }
         if (q.expect_continue && q.content_length &&
-            send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25) < 0)
+            rs_write_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25, -1) < 0)
             break;
         if (dispatch(r, c, &q) < 0 || q.close)
             break;
@@ -488,49 +472,44 @@ static void *accept_main(void *arg)
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         conn_arg_t *a = malloc(sizeof(*a));
-        pthread_t t;
-        pthread_attr_t at;
-        pthread_attr_init(&at);
-        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+        /* a runtime keeps one or two connections: past MAX_CONNS it is misbehaving. The
+         * count is ours (not a thread cap's), as rs_rapi_stop waits for it to drain. */
         pthread_mutex_lock(&r->mu);
-        r->accepting++;
+        int full = r->accepting >= MAX_CONNS;
+        if (!full)
+            r->accepting++;
         pthread_mutex_unlock(&r->mu);
+        if (full) {
+            free(a);
+            close(fd);
+            continue;
+        }
         if (a) {
             a->r = r;
             a->fd = fd;
         }
-        if (!a || pthread_create(&t, &at, conn_main, a) != 0) {
+        if (!a || rs_thread_start(NULL, 0, 0, conn_main, a) != 0) {
             free(a);
             close(fd);
             pthread_mutex_lock(&r->mu);
             r->accepting--;
             pthread_mutex_unlock(&r->mu);
         }
-        pthread_attr_destroy(&at);
     }
     return NULL;
 }
 
 int rs_rapi_listen(rs_rapi_t *r, uint16_t *port_out)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = rs_tcp_listen("127.0.0.1", 0, 16, 0, port_out);
     if (fd < 0)
         return RS_ERR;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t sl = sizeof(sa);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &sl) < 0) {
-        close(fd);
-        return RS_ERR;
-    }
     r->listen_fd = fd;
     if (pthread_create(&r->accept_thr, NULL, accept_main, r) != 0) {
         close(fd);
         r->listen_fd = -1;
         return RS_ERR;
     }
-    *port_out = ntohs(sa.sin_port);
     return 0;
 }
 

@@ -10,18 +10,17 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lambda/lambda_code.h"
 #include "lambda/lambda_registry.h"
 #include "rs/err.h"
 #include "rs/log.h"
+#include "rs/os.h"
 
 typedef struct codedir {
     struct codedir *next;
@@ -88,51 +87,13 @@ int rs_lambda_codedir_uses(const char *code_dir)
     return n;
 }
 
-static int rmtree_at(int dfd, const char *name)
-{
-    struct stat st;
-    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-        return errno == ENOENT ? 0 : RS_ERR;
-    if (!S_ISDIR(st.st_mode))
-        return unlinkat(dfd, name, 0) == 0 || errno == ENOENT ? 0 : RS_ERR;
-    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return RS_ERR;
-    /* a read-only extracted tree: make it writable so entries can go */
-    fchmod(fd, 0700);
-    DIR *dir = fdopendir(fd);
-    if (!dir) {
-        close(fd);
-        return RS_ERR;
-    }
-    int rc = 0;
-    struct dirent *e;
-    while ((e = readdir(dir)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (rmtree_at(dirfd(dir), e->d_name) != 0)
-            rc = RS_ERR;
-    }
-    closedir(dir);
-    if (unlinkat(dfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
-        rc = RS_ERR;
-    return rc;
-}
-
-int rs_lambda_rmtree(const char *path)
-{
-    if (!path || !*path)
-        return RS_EINVAL;
-    return rmtree_at(AT_FDCWD, path);
-}
-
 void rs_lambda_code_discard(const char *code_dir)
 {
     char zip[1100];
     snprintf(zip, sizeof(zip), "%s.zip", code_dir);
     if (unlink(zip) != 0 && errno != ENOENT)
         rs_log(RS_LOG_WARN, NULL, "lambda: could not remove %s: %s", zip, strerror(errno));
-    if (rs_lambda_rmtree(code_dir) != 0)
+    if (rs_rm_r(code_dir) != 0)
         rs_log(RS_LOG_WARN, NULL, "lambda: could not remove code directory %s: %s", code_dir,
                strerror(errno));
 }
@@ -297,21 +258,6 @@ static void entry_free(entry_t *e)
 
 /* ---- persistence ----------------------------------------------------------------------- */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return RS_ERR;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* registry.json from the entries (caller holds the lock) */
 static int persist(rs_lambda_reg_t *r)
 {
@@ -341,30 +287,13 @@ static int persist(rs_lambda_reg_t *r)
         json_object_array_add(arr, o);
     }
     const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
-    char tmp[1100], path[1100];
-    snprintf(tmp, sizeof(tmp), "%s/registry.json.tmp", r->root);
+    char path[1100];
     snprintf(path, sizeof(path), "%s/registry.json", r->root);
-    int rc = RS_ERR;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        if (write_all(fd, text, strlen(text)) == 0 && fsync(fd) == 0)
-            rc = 0;
-        if (close(fd) != 0)
-            rc = RS_ERR;
-    }
+    int rc = rs_write_file_atomic(path, text, strlen(text), 0600);
+    int e = errno;
     json_object_put(root);
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = RS_ERR;
-    if (rc == 0) {
-        int dfd = open(r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-    } else {
-        int e = errno;
+    if (rc != 0) {
         rs_log(RS_LOG_ERR, NULL, "lambda: cannot write %s: %s", path, strerror(e));
-        unlink(tmp);
         errno = e;
     }
     return rc;
@@ -473,27 +402,10 @@ static void sweep(rs_lambda_reg_t *r)
             if (rl > 4 && strcmp(de->d_name + strlen(de->d_name) - 4, ".zip") == 0)
                 unlink(full);
             else
-                rs_lambda_rmtree(full);
+                rs_rm_r(full);
         }
     }
     closedir(d);
-}
-
-static int mkdirs(const char *path)
-{
-    char buf[1024];
-    snprintf(buf, sizeof(buf), "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-            return RS_ERR;
-        *p = '/';
-    }
-    if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-        return RS_ERR;
-    return 0;
 }
 
 int rs_lambda_reg_open(const char *root, int wipe, rs_lambda_reg_t **out)
@@ -504,10 +416,10 @@ int rs_lambda_reg_open(const char *root, int wipe, rs_lambda_reg_t **out)
         return RS_ERR;
     }
     if (wipe)
-        rs_lambda_rmtree(root);
+        rs_rm_r(root);
     char cdir[1100];
     snprintf(cdir, sizeof(cdir), "%s/code", root);
-    if (mkdirs(root) != 0 || mkdirs(cdir) != 0)
+    if (rs_mkdir_p(root, 0700) != 0 || rs_mkdir_p(cdir, 0700) != 0)
         return RS_ERR;
     rs_lambda_reg_t *r = calloc(1, sizeof(*r));
     if (!r) {

@@ -26,9 +26,6 @@
  * is counted. NULL on ENOMEM or a too long path. */
 rs_lambda_fn_t *rs_lambda_fn_new(const char *code_dir);
 
-/* Remove a directory tree (no symlink is followed). 0 or RS_ERR. */
-int rs_lambda_rmtree(const char *path);
-
 /* The uploaded zip of a code directory is kept next to it as <code_dir>.zip (GetFunction's
  * Code.Location serves it). Remove both. */
 void rs_lambda_code_discard(const char *code_dir);

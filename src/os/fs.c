@@ -1,6 +1,6 @@
 /*
- * fs.c: directories and files: mkdir -p, rm -r (never following symlinks), atomic
- * replacement of a file.
+ * fs.c: directories and files: mkdir -p, rm -r (never following symlinks), atomic and
+ * durable replacement of a file.
  * Runs in: every process (the master for data_dir, supervisors for their state).
  */
 #include <dirent.h>
@@ -17,6 +17,7 @@
 int rs_mkdir_p(const char *path, int mode)
 {
     char buf[4096];
+    struct stat st;
     size_t n = strlen(path);
     if (n == 0 || n >= sizeof(buf)) {
         errno = n == 0 ? ENOENT : ENAMETOOLONG;
@@ -31,39 +32,55 @@ int rs_mkdir_p(const char *path, int mode)
             return RS_ERR;
         *p = '/';
     }
-    if (mkdir(buf, (mode_t)mode) != 0 && errno != EEXIST)
+    if (mkdir(buf, (mode_t)mode) == 0)
+        return 0;
+    if (errno != EEXIST)
         return RS_ERR;
+    if (stat(buf, &st) != 0)
+        return RS_ERR;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR; /* a file is in the way */
+        return RS_ERR;
+    }
     return 0;
+}
+
+/* remove `name` under the directory dfd, never following a symlink; 0 or RS_ERR */
+static int rm_at(int dfd, const char *name)
+{
+    struct stat st;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno == ENOENT ? 0 : RS_ERR;
+    if (!S_ISDIR(st.st_mode))
+        return unlinkat(dfd, name, 0) == 0 || errno == ENOENT ? 0 : RS_ERR;
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return RS_ERR;
+    fchmod(fd, 0700); /* a read-only tree (an extracted archive): its entries can go */
+    DIR *d = fdopendir(fd);
+    if (d == NULL) {
+        close(fd);
+        return RS_ERR;
+    }
+    int rc = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+            rm_at(dirfd(d), de->d_name) != 0)
+            rc = RS_ERR;
+    closedir(d);
+    if (unlinkat(dfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+        rc = RS_ERR;
+    return rc;
 }
 
 int rs_rm_r(const char *path)
 {
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return errno == ENOENT ? 0 : RS_ERR;
-    if (!S_ISDIR(st.st_mode))
-        return unlink(path) == 0 || errno == ENOENT ? 0 : RS_ERR;
-    int rc = 0;
-    DIR *d = opendir(path);
-    if (d != NULL) {
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL) {
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                continue;
-            char sub[4096];
-            if (snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) >= (int)sizeof(sub)) {
-                errno = ENAMETOOLONG;
-                rc = RS_ERR;
-                continue;
-            }
-            if (rs_rm_r(sub) != 0)
-                rc = RS_ERR;
-        }
-        closedir(d);
+    if (path == NULL || path[0] == '\0') {
+        errno = EINVAL;
+        return RS_ERR;
     }
-    if (rmdir(path) != 0 && errno != ENOENT)
-        rc = RS_ERR;
-    return rc;
+    return rm_at(AT_FDCWD, path);
 }
 
 int rs_write_file_atomic(const char *path, const void *buf, size_t len, int mode)
@@ -88,6 +105,19 @@ int rs_write_file_atomic(const char *path, const void *buf, size_t len, int mode
         unlink(tmp);
         errno = e;
         return RS_ERR;
+    }
+    /* the rename itself survives a crash once the directory is synced */
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof(dir), "%.*s",
+             slash == NULL   ? 1
+             : slash == path ? 1
+                             : (int)(slash - path),
+             slash == NULL ? "." : path);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
     }
     return 0;
 }

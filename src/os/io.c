@@ -1,10 +1,12 @@
 /*
  * io.c: whole reads and writes on blocking or non-blocking descriptors, with EINTR
- * retried, short transfers resumed and an optional deadline on the monotonic clock.
+ * retried, short transfers resumed, no SIGPIPE on sockets, and an optional deadline on the
+ * monotonic clock that holds on blocking descriptors too; waiting for readiness.
  * Runs in: every process.
  */
 #include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "rs/err.h"
@@ -23,8 +25,7 @@ void rs_iov_advance(struct iovec **iov, int *n, size_t done)
     }
 }
 
-/* wait for `events` on fd until the deadline: 0 ready, RS_ERR (errno ETIMEDOUT) */
-static int wait_fd(int fd, short events, int64_t deadline_ms)
+int rs_wait_fd(int fd, short events, int64_t deadline_ms)
 {
     for (;;) {
         struct pollfd p = {.fd = fd, .events = events};
@@ -40,18 +41,36 @@ static int wait_fd(int fd, short events, int64_t deadline_ms)
     }
 }
 
+/* On a socket: sendmsg/recv, never SIGPIPE, and with a deadline MSG_DONTWAIT, so that a
+ * blocking socket cannot outlast it and the happy path costs no poll. Anything else (pipes,
+ * files): poll first when there is a deadline, then writev/read. */
 int rs_writev_all(int fd, struct iovec *iov, int n, int64_t deadline_ms)
 {
+    int sock = 1, dontwait = deadline_ms >= 0 ? MSG_DONTWAIT : 0;
     while (n > 0 && iov->iov_len == 0) {
         iov++;
         n--;
     }
     while (n > 0) {
-        ssize_t w = writev(fd, iov, n > 1024 ? 1024 : n);
+        int cnt = n > 1024 ? 1024 : n;
+        ssize_t w;
+        if (sock) {
+            struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t)cnt};
+            w = sendmsg(fd, &m, MSG_NOSIGNAL | dontwait);
+            if (w < 0 && errno == ENOTSOCK) {
+                sock = 0;
+                continue;
+            }
+        } else {
+            if (deadline_ms >= 0 && rs_wait_fd(fd, POLLOUT, deadline_ms) != 0)
+                return RS_ERR;
+            w = writev(fd, iov, cnt);
+        }
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_fd(fd, POLLOUT, deadline_ms) == 0)
+            if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+                rs_wait_fd(fd, POLLOUT, deadline_ms) == 0)
                 continue;
             return RS_ERR;
         }
@@ -68,9 +87,21 @@ int rs_write_all(int fd, const void *buf, size_t len, int64_t deadline_ms)
 
 int rs_read_full(int fd, void *buf, size_t len, int64_t deadline_ms)
 {
+    int sock = 1, dontwait = deadline_ms >= 0 ? MSG_DONTWAIT : 0;
     size_t got = 0;
     while (got < len) {
-        ssize_t r = read(fd, (char *)buf + got, len - got);
+        ssize_t r;
+        if (sock) {
+            r = recv(fd, (char *)buf + got, len - got, dontwait);
+            if (r < 0 && errno == ENOTSOCK) {
+                sock = 0;
+                continue;
+            }
+        } else {
+            if (deadline_ms >= 0 && rs_wait_fd(fd, POLLIN, deadline_ms) != 0)
+                return RS_ERR;
+            r = read(fd, (char *)buf + got, len - got);
+        }
         if (r > 0) {
             got += (size_t)r;
             continue;
@@ -81,7 +112,7 @@ int rs_read_full(int fd, void *buf, size_t len, int64_t deadline_ms)
         }
         if (errno == EINTR)
             continue;
-        if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_fd(fd, POLLIN, deadline_ms) == 0)
+        if ((errno == EAGAIN || errno == EWOULDBLOCK) && rs_wait_fd(fd, POLLIN, deadline_ms) == 0)
             continue;
         return RS_ERR;
     }

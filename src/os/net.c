@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -114,10 +115,11 @@ int rs_unix_listen(const char *path, int backlog)
     if (fd < 0)
         return RS_ERR;
     unlink(path); /* a stale socket of a previous owner */
-    mode_t old = umask(0177);
-    int rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
-    umask(old);
-    if (rc != 0 || chmod(path, 0600) != 0 || listen(fd, backlog) != 0)
+    /* Linux creates the socket file with the socket's mode: 0600 from the start, without
+     * touching the process-wide umask under other threads; chmod for other systems */
+    fchmod(fd, 0600);
+    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || chmod(path, 0600) != 0 ||
+        listen(fd, backlog) != 0)
         return fail_close(fd);
     return fd;
 }
@@ -133,4 +135,28 @@ int rs_unix_connect(const char *path, int flags)
     if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 && errno != EINPROGRESS)
         return fail_close(fd);
     return fd;
+}
+
+int rs_unix_dgram_send(const char *path, const void *buf, size_t len)
+{
+    struct sockaddr_un sa;
+    size_t n = strlen(path);
+    if ((path[0] != '/' && path[0] != '@') || n >= sizeof(sa.sun_path)) {
+        errno = EINVAL;
+        return RS_ERR;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, path, n);
+    if (path[0] == '@')
+        sa.sun_path[0] = '\0';
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return RS_ERR;
+    socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+    ssize_t w = sendto(fd, buf, len, MSG_NOSIGNAL, (struct sockaddr *)&sa, sl);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return w == (ssize_t)len ? 0 : RS_ERR;
 }

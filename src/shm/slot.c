@@ -1,33 +1,35 @@
 /*
  * slot.c: worker slots: attach (with cleanup after a dead predecessor), detach, the
- * master's DEAD mark, heartbeat and the pin table.
- * Runs in: workers; rs_store_slot_mark_dead in the master (one atomic store);
- * rs_slot_recover in the master before any fork when a file-backed region restarts.
+ * master's DEAD mark and the pin table. What a slot owned goes back through its user's
+ * release callback.
+ * Runs in: workers; rs_shm_slot_mark_dead in the master (one atomic store);
+ * rs_shm_slot_recover in the master before any fork when a file-backed region restarts.
  */
 #include <signal.h>
 #include <unistd.h>
 
-#include "store/store_int.h"
+#include "rs/err.h"
+#include "shm/crashpoint.h"
+#include "shm/slot.h"
 
-void rs_store_slot_mark_dead(rs_store_t *st, unsigned slot)
+void rs_shm_slot_mark_dead(rs_shm_hdr_t *h, unsigned slot)
 {
-    if (slot < st->hdr->nslots)
-        ST(&rs_slot(st, slot)->state, (uint32_t)RS_SLOT_DEAD);
+    if (slot < h->nslots)
+        ST(&rs_shm_slot(h, slot)->state, (uint32_t)RS_SLOT_DEAD);
 }
 
-/* Free every chunk the previous incarnation claimed but never published, drop its pins.
- * Idempotent: a chunk is freed only while it still carries the old slot tag. */
-static void slot_cleanup(rs_store_t *st, unsigned slot)
+/* Release every offset the previous incarnation recorded, drop its pins. Idempotent as
+ * long as the release callback is. */
+static void slot_cleanup(rs_shm_hdr_t *h, unsigned slot, rs_slot_release_fn *release, void *ctx)
 {
-    rs_slot_shm_t *s = rs_slot(st, slot);
+    rs_slot_shm_t *s = rs_shm_slot(h, slot);
     uint32_t old = RS_SLOT_TAG(slot, s->incarnation);
-    uint64_t *owned = rs_slot_owned(st, s), *pins = rs_slot_pins(st, s);
-    uint32_t unit;
+    uint64_t *owned = rs_shm_slot_owned(h, s), *pins = rs_shm_slot_pins(h, s);
 
     for (uint32_t i = 0; i < s->owned_cap; i++) {
         uint64_t off = LD(&owned[i]);
-        if (off && rs_off_unit(st, off, &unit) == 0)
-            rs_chunk_free_cas(st, off, old);
+        if (off)
+            release(ctx, off, old);
         ST(&owned[i], (uint64_t)0);
     }
     RS_CRASHPOINT(CLEANUP_SLOT);
@@ -35,58 +37,52 @@ static void slot_cleanup(rs_store_t *st, unsigned slot)
         ST(&pins[i], (uint64_t)0);
 }
 
-void rs_slot_recover(rs_store_t *st, unsigned slot)
+void rs_shm_slot_recover(rs_shm_hdr_t *h, unsigned slot, rs_slot_release_fn *release, void *ctx)
 {
-    rs_slot_shm_t *s = rs_slot(st, slot);
-
-    slot_cleanup(st, slot);
-    s->pid = 0;
-    ST(&s->state, (uint32_t)RS_SLOT_DEAD);
+    slot_cleanup(h, slot, release, ctx);
+    rs_shm_slot(h, slot)->pid = 0;
+    ST(&rs_shm_slot(h, slot)->state, (uint32_t)RS_SLOT_DEAD);
 }
 
-int rs_store_attach(rs_store_t *st, unsigned slot)
+int rs_shm_slot_attach(rs_shm_hdr_t *h, unsigned slot, rs_slot_release_fn *release, void *ctx,
+                       uint32_t *tag)
 {
     rs_slot_shm_t *s;
     uint32_t state;
 
-    if (slot >= st->hdr->nslots)
+    if (slot >= h->nslots)
         return RS_EINVAL;
-    if (st->hdr->magic != RS_SHM_MAGIC || LD(&st->hdr->state) != RS_REGION_READY)
+    if (h->magic != RS_SHM_MAGIC || LD(&h->state) != RS_REGION_READY)
         return RS_EPOISON;
-    s = rs_slot(st, slot);
+    s = rs_shm_slot(h, slot);
     state = LD(&s->state);
     if (state == RS_SLOT_ACTIVE && s->pid != getpid() && s->pid > 0) {
         /* taking over a slot whose owner was not reaped is a caller error */
         if (kill(s->pid, 0) == 0)
             return RS_EEXIST;
     }
-    slot_cleanup(st, slot);
+    slot_cleanup(h, slot, release, ctx);
     if (state == RS_SLOT_DEAD)
-        __atomic_fetch_add(&st->hdr->repairs, 1, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&h->repairs, 1, __ATOMIC_RELAXED);
     s->incarnation++;
     s->pid = getpid();
     s->pin_hint = 0;
     ST(&s->heartbeat, LD(&s->heartbeat) + 1);
-    st->slot = (int)slot;
-    st->tag = RS_SLOT_TAG(slot, s->incarnation);
+    *tag = RS_SLOT_TAG(slot, s->incarnation);
     ST(&s->state, (uint32_t)RS_SLOT_ACTIVE);
     return 0;
 }
 
-void rs_store_detach(rs_store_t *st)
+void rs_shm_slot_detach(rs_shm_hdr_t *h, unsigned slot, rs_slot_release_fn *release, void *ctx)
 {
-    if (st->slot < 0)
-        return;
-    slot_cleanup(st, (unsigned)st->slot);
-    ST(&rs_slot(st, (unsigned)st->slot)->state, (uint32_t)RS_SLOT_ASSIGNED);
-    st->slot = -1;
-    st->tag = 0;
+    slot_cleanup(h, slot, release, ctx);
+    ST(&rs_shm_slot(h, slot)->state, (uint32_t)RS_SLOT_ASSIGNED);
 }
 
-int rs_pin(rs_store_t *st, uint64_t off, uint32_t *pin)
+int rs_shm_pin(rs_shm_hdr_t *h, unsigned slot, uint64_t off, uint32_t *pin)
 {
-    rs_slot_shm_t *s = rs_slot(st, (unsigned)st->slot);
-    uint64_t *pins = rs_slot_pins(st, s);
+    rs_slot_shm_t *s = rs_shm_slot(h, slot);
+    uint64_t *pins = rs_shm_slot_pins(h, s);
 
     for (uint32_t n = 0; n < RS_PINS_PER_SLOT; n++) {
         uint32_t i = (s->pin_hint + n) % RS_PINS_PER_SLOT;
@@ -100,22 +96,22 @@ int rs_pin(rs_store_t *st, uint64_t off, uint32_t *pin)
     return RS_EAGAIN;
 }
 
-void rs_unpin(rs_store_t *st, uint32_t pin)
+void rs_shm_unpin(rs_shm_hdr_t *h, int slot, uint32_t pin)
 {
-    if (st->slot < 0 || pin >= RS_PINS_PER_SLOT)
+    if (slot < 0 || pin >= RS_PINS_PER_SLOT)
         return;
-    __atomic_store_n(&rs_slot_pins(st, rs_slot(st, (unsigned)st->slot))[pin], (uint64_t)0,
+    __atomic_store_n(&rs_shm_slot_pins(h, rs_shm_slot(h, (unsigned)slot))[pin], (uint64_t)0,
                      __ATOMIC_SEQ_CST);
 }
 
-int rs_is_pinned(rs_store_t *st, uint64_t off)
+int rs_shm_is_pinned(rs_shm_hdr_t *h, uint64_t off)
 {
-    for (uint32_t i = 0; i < st->hdr->nslots; i++) {
-        rs_slot_shm_t *s = rs_slot(st, i);
+    for (uint32_t i = 0; i < h->nslots; i++) {
+        rs_slot_shm_t *s = rs_shm_slot(h, i);
         uint64_t *pins;
         if (LD(&s->state) != RS_SLOT_ACTIVE)
             continue;
-        pins = rs_slot_pins(st, s);
+        pins = rs_shm_slot_pins(h, s);
         for (uint32_t j = 0; j < RS_PINS_PER_SLOT; j++)
             if (__atomic_load_n(&pins[j], __ATOMIC_SEQ_CST) == off)
                 return 1;

@@ -30,8 +30,8 @@ int rs_chunk_free_cas(rs_store_t *st, uint64_t off, uint32_t expect)
 
 void rs_owned_drop(rs_store_t *st, uint64_t off)
 {
-    rs_slot_shm_t *s = rs_slot(st, (unsigned)st->slot);
-    uint64_t *owned = rs_slot_owned(st, s);
+    rs_slot_shm_t *s = rs_shm_slot(st->hdr, (unsigned)st->slot);
+    uint64_t *owned = rs_shm_slot_owned(st->hdr, s);
 
     for (uint32_t i = 0; i < s->owned_cap; i++)
         if (owned[i] == off)
@@ -40,8 +40,8 @@ void rs_owned_drop(rs_store_t *st, uint64_t off)
 
 static int owned_free_index(rs_store_t *st, uint32_t *idx)
 {
-    rs_slot_shm_t *s = rs_slot(st, (unsigned)st->slot);
-    uint64_t *owned = rs_slot_owned(st, s);
+    rs_slot_shm_t *s = rs_shm_slot(st->hdr, (unsigned)st->slot);
+    uint64_t *owned = rs_shm_slot_owned(st->hdr, s);
 
     for (uint32_t i = 0; i < s->owned_cap; i++) {
         if (owned[i] == 0) {
@@ -127,7 +127,7 @@ static int claim_locked(rs_store_t *st, unsigned c, uint64_t *slotp, uint64_t *o
 
 int rs_chunk_claim(rs_store_t *st, unsigned c, uint64_t *off)
 {
-    uint64_t *owned = rs_slot_owned(st, rs_slot(st, (unsigned)st->slot));
+    uint64_t *owned = rs_shm_slot_owned(st->hdr, rs_shm_slot(st->hdr, (unsigned)st->slot));
     uint32_t idx;
     int rc;
 
@@ -190,8 +190,8 @@ void rs_extent_rollback(rs_store_t *st, uint64_t head, uint32_t owner_tag)
 
 void rs_extent_abandon(rs_store_t *st, uint64_t head)
 {
-    rs_slot_shm_t *s = rs_slot(st, (unsigned)st->slot);
-    uint64_t *owned = rs_slot_owned(st, s);
+    rs_slot_shm_t *s = rs_shm_slot(st->hdr, (unsigned)st->slot);
+    uint64_t *owned = rs_shm_slot_owned(st->hdr, s);
 
     (void)head;
     for (uint32_t i = 0; i < s->owned_cap; i++) {
@@ -208,7 +208,7 @@ static int reclaim_head(rs_store_t *st, uint64_t head)
     rs_ext_hdr_t *h = rs_ext(st, head);
     uint32_t dtag = RS_TAG_DATA | head_unit(st, head);
 
-    if (rs_is_pinned(st, head))
+    if (rs_shm_is_pinned(st->hdr, head))
         return 0;
     for (uint32_t i = 0; h && i < h->nchunks; i++) {
         uint32_t du;

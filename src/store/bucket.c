@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rs/os.h"
 #include "store/store_int.h"
 
 static void to_pub(rs_bucket_shm_t *b, uint32_t id, uint32_t gen, rs_bucket_t *out)
@@ -94,7 +95,7 @@ int rs_bucket_create(rs_store_t *st, const char *account, const char *name, cons
         strcpy(b->name, name);
         strcpy(b->account, account);
         strcpy(b->region, region);
-        b->created_ms = rs_store_now_ms();
+        b->created_ms = rs_wall_ms();
         if (rs_lock_list(st, k) == 0) { /* a FREE bucket's list is empty: reset the heads */
             memset(b->head, 0, sizeof b->head);
             b->count = 0;

@@ -36,7 +36,7 @@ static void mark_extent(rs_store_t *st, uint8_t *m, uint64_t head)
 
 static int in_owned(rs_store_t *st, rs_slot_shm_t *s, uint64_t off)
 {
-    uint64_t *o = rs_slot_owned(st, s);
+    uint64_t *o = rs_shm_slot_owned(st->hdr, s);
     for (uint32_t i = 0; i < s->owned_cap; i++)
         if (o[i] == off)
             return 1;
@@ -122,7 +122,7 @@ static int check_tags(rs_store_t *st, uint8_t *m, char *why, size_t why_len)
                     FAIL("chunk %u: data chunk of head %u not referenced (leak)", u, h);
             } else if (RS_TAG_IS_SLOT(t)) {
                 uint32_t si = (t >> 20) - 1;
-                rs_slot_shm_t *s = si < st->hdr->nslots ? rs_slot(st, si) : NULL;
+                rs_slot_shm_t *s = si < st->hdr->nslots ? rs_shm_slot(st->hdr, si) : NULL;
                 if (!s || s->state != RS_SLOT_ACTIVE || RS_SLOT_TAG(si, s->incarnation) != t ||
                     !in_owned(st, s, off))
                     FAIL("chunk %u: tagged %#x by a dead or unknown slot", u, t);

@@ -333,7 +333,7 @@ int rs_obj_get(rs_store_t *st, const rs_bucket_t *bk, const char *key, size_t le
         rc = RS_ENOENT;
     } else {
         blob = rs_entry(st, s, idx)->blob;
-        rc = rs_pin(st, blob, &out->pin_);
+        rc = rs_shm_pin(st->hdr, (unsigned)st->slot, blob, &out->pin_);
     }
     rs_shm_unlock(&rs_shard(st, s)->mu);
     if (rc)
@@ -344,7 +344,7 @@ int rs_obj_get(rs_store_t *st, const rs_bucket_t *bk, const char *key, size_t le
         uint64_t left = x->size;
         out->segv_ = malloc(sizeof(struct iovec) * x->nchunks);
         if (!out->segv_) {
-            rs_unpin(st, out->pin_);
+            rs_shm_unpin(st->hdr, st->slot, out->pin_);
             return RS_ENOMEM;
         }
         for (uint32_t i = 0; i < x->nchunks; i++) {
@@ -362,7 +362,7 @@ void rs_obj_release(rs_store_t *st, rs_obj_view_t *v)
 {
     if (!v)
         return;
-    rs_unpin(st, v->pin_);
+    rs_shm_unpin(st->hdr, st->slot, v->pin_);
     free(v->segv_);
     v->segv_ = NULL;
     v->seg = NULL;

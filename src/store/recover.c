@@ -50,7 +50,7 @@ int rs_store_recover(rs_store_t *st, char *why, size_t why_len)
         FAIL("cannot initialise the store's locks");
     /* successor cleanup first (as in rs_store_attach), then the structure repairs */
     for (uint32_t i = 0; i < h->nslots; i++)
-        rs_slot_recover(st, i);
+        rs_shm_slot_recover(st->hdr, i, rs_slot_release, st);
     if (rs_repair_btab_now(st) != 0)
         FAIL("bucket table repair failed");
     for (uint32_t i = 0; i < h->nbuckets; i++)

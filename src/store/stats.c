@@ -30,7 +30,7 @@ void rs_store_tick(rs_store_t *st)
 {
     if (st->slot < 0)
         return;
-    rs_slot_shm_t *s = rs_slot(st, (unsigned)st->slot);
+    rs_slot_shm_t *s = rs_shm_slot(st->hdr, (unsigned)st->slot);
     ST(&s->heartbeat, s->heartbeat + 1);
     rs_class_reclaim(st, st->reclaim_cursor++ % RS_NCLASS);
 }

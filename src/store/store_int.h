@@ -1,5 +1,5 @@
 /*
- * store_int.h: process-local handle and internal helpers shared by src/shm and src/store.
+ * store_int.h: the store's process-local handle and internal helpers (src/store only).
  * Runs in: master (create/destroy) and workers.
  */
 #ifndef RS_STORE_INT_H
@@ -14,6 +14,7 @@
 #include "shm/crashpoint.h"
 #include "shm/lock.h"
 #include "shm/region_shm.h"
+#include "shm/slot.h"
 #include "store/store_shm.h"
 
 struct rs_store {
@@ -27,30 +28,10 @@ struct rs_store {
     int lock_fd; /* file-backed (data_dir): the flocked <dir>/lock, else -1 */
 };
 
-#define LD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define ST(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
-#define CAS(p, exp, v)                                                                             \
-    __extension__({                                                                                \
-        __typeof__(*(p)) e_ = (exp);                                                               \
-        __atomic_compare_exchange_n((p), &e_, (v), 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);         \
-    })
-
 /* ---- addressing ---- */
 static inline void *rs_at(rs_store_t *st, uint64_t off)
 {
     return st->base + off;
-}
-static inline rs_slot_shm_t *rs_slot(rs_store_t *st, unsigned i)
-{
-    return (rs_slot_shm_t *)rs_at(st, st->hdr->toc.slots) + i;
-}
-static inline uint64_t *rs_slot_owned(rs_store_t *st, rs_slot_shm_t *s)
-{
-    return rs_at(st, s->owned_off);
-}
-static inline uint64_t *rs_slot_pins(rs_store_t *st, rs_slot_shm_t *s)
-{
-    return rs_at(st, s->pins_off);
 }
 static inline rs_btab_shm_t *rs_btab(rs_store_t *st)
 {
@@ -175,12 +156,10 @@ int rs_chain_contains(rs_store_t *st, uint32_t s, uint32_t idx);
 /* Read the bucket's (state, gen) lock-free. */
 int rs_bucket_alive(rs_store_t *st, uint32_t id, uint32_t gen, int *deleting);
 
-/* ---- slots (slot.c) ---- */
-int rs_pin(rs_store_t *st, uint64_t off, uint32_t *pin);
-void rs_unpin(rs_store_t *st, uint32_t pin);
-int rs_is_pinned(rs_store_t *st, uint64_t off);
-
-int64_t rs_store_now_ms(void);
+/* ---- slots (attach.c) ---- */
+/* The slot table's release callback (ctx: the rs_store_t): free a chunk a dead
+ * incarnation claimed, while it still carries that incarnation's tag. */
+void rs_slot_release(void *ctx, uint64_t off, uint32_t old_tag);
 
 /* ---- region layout (region.c) and restart recovery (recover.c) ---- */
 /* Fill hdr's configuration and table of contents; the region size, 0 if invalid. */
@@ -192,8 +171,6 @@ uint32_t rs_region_format(void);
 int rs_region_init(rs_store_t *st, const rs_shm_hdr_t *layout, uint64_t size, uint32_t gen);
 /* Initialise every robust mutex of the region (zeroing it first). 0 or RS_ERR. */
 int rs_region_init_locks(rs_store_t *st);
-/* A slot of a run that is entirely dead: free what it owned, drop its pins, mark it DEAD. */
-void rs_slot_recover(rs_store_t *st, unsigned slot);
 /* Run the EOWNERDEAD repair of the bucket table / one shard / one bucket list
  * unconditionally (the lock is fresh, taken and released here). 0 or RS_EPOISON. */
 int rs_repair_btab_now(rs_store_t *st);

@@ -17,6 +17,7 @@
 #include "fuzz.h"
 #include "lambda/lambda_api.h"
 #include "lambda/lambda_registry.h"
+#include "rs/os.h"
 #include "rs/err.h"
 #include "rs/log.h"
 
@@ -31,7 +32,7 @@ static void cleanup(void)
     if (reg)
         rs_lambda_reg_close(reg);
     if (root[0])
-        rs_lambda_rmtree(root);
+        rs_rm_r(root);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -22,6 +22,7 @@
 #include "fuzz.h"
 #include "lambda/lambda_code.h"
 #include "lambda/lambda_registry.h"
+#include "rs/os.h"
 #include "rs/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,7 +34,7 @@ static char dest[160];
 static void cleanup(void)
 {
     if (root[0])
-        rs_lambda_rmtree(root);
+        rs_rm_r(root);
 }
 
 /* every entry under dir (recursively): symlinks must resolve inside `top` */
@@ -123,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "absolute path /tmp/rs-fuzz-escape written\n");
         abort();
     }
-    rs_lambda_rmtree(box);
+    rs_rm_r(box);
     /* the same bytes as a base64 ZipFile member */
     uint8_t *dec = NULL;
     size_t dlen = 0;

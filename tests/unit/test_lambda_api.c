@@ -18,6 +18,7 @@
 
 #include "lambda/lambda_api.h"
 #include "lambda/lambda_code.h"
+#include "rs/os.h"
 #include "rs/codec.h"
 #include "rs/err.h"
 
@@ -157,7 +158,7 @@ static void setup(void)
 static void teardown(void)
 {
     rs_lambda_reg_close(reg);
-    rs_lambda_rmtree(root);
+    rs_rm_r(root);
 }
 
 TestSuite(lapi, .init = setup, .fini = teardown, .timeout = 30);

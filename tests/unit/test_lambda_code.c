@@ -17,6 +17,7 @@
 #include "lambda/lambda_code.h"
 #include "lambda/lambda_registry.h"
 #include "rs/err.h"
+#include "rs/os.h"
 
 static char root[64], dest[128];
 
@@ -29,7 +30,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    rs_lambda_rmtree(root);
+    rs_rm_r(root);
 }
 
 TestSuite(lcode, .init = setup, .fini = teardown);
@@ -186,7 +187,7 @@ Test(lcode, hard_links_and_devices)
     zent_t z1[] = {{"f.py", 'f', "x", 0}, {"h.py", 'h', "f.py", 0}};
     cr_assert_eq(extract(z1, 2, RS_LAMBDA_UNZIPPED_MAX, NULL), 0);
     cr_assert(exists("h.py"));
-    rs_lambda_rmtree(dest);
+    rs_rm_r(dest);
     /* libarchive's zip writer refuses devices: write a file and turn its central directory
      * mode into a character device */
     zent_t z2[] = {{"f.py", 'f', "x", 0}, {"dev", 'f', "y", 0}};

@@ -186,8 +186,8 @@ static void world_up(world_t *w, const char *executor, unsigned maxc, const char
 static void world_down(world_t *w)
 {
     rs_lambda_pool_destroy(w->pool);
-    rs_lexec_rmtree(w->code_dir);
-    rs_lexec_rmtree(w->runtime_dir);
+    rs_rm_r(w->code_dir);
+    rs_rm_r(w->runtime_dir);
 }
 
 static rs_lambda_fn_t *mkfn(world_t *w, const char *name, const char *handler, unsigned timeout)
@@ -868,7 +868,7 @@ Test(lambda_pool, create_reports_what_is_missing)
     snprintf(c.docker_socket, sizeof(c.docker_socket), "/nonexistent/docker.sock");
     cr_assert_neq(rs_lambda_pool_create(&c, &p, why, sizeof(why)), 0);
     cr_assert(strstr(why, "/nonexistent/docker.sock"), "%s", why);
-    rs_lexec_rmtree(c.runtime_dir);
+    rs_rm_r(c.runtime_dir);
 }
 
 Test(lambda_pool, awslambdaric_runs_through_the_pool, .timeout = 60)

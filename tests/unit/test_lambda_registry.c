@@ -13,6 +13,7 @@
 
 #include "lambda/lambda_registry.h"
 #include "rs/err.h"
+#include "rs/os.h"
 
 static char root[64];
 
@@ -24,7 +25,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    rs_lambda_rmtree(root);
+    rs_rm_r(root);
 }
 
 TestSuite(lreg, .init = setup, .fini = teardown);
@@ -271,7 +272,7 @@ Test(lreg, unwritable_registry_undoes_the_change)
     cr_assert_eq(rs_lambda_reg_create(r, "000000000000", "us-east-1", "f", mkcfg("f", "r1"), dir),
                  0);
     /* the temp file cannot be created (a directory is in the way, even for root) */
-    snprintf(tmp, sizeof(tmp), "%s/registry.json.tmp", root);
+    snprintf(tmp, sizeof(tmp), "%s/registry.json.tmp.%ld", root, (long)getpid());
     cr_assert_eq(mkdir(tmp, 0700), 0);
     mkcode(r, dir2, sizeof(dir2));
     cr_assert_eq(rs_lambda_reg_create(r, "000000000000", "us-east-1", "g", mkcfg("g", "r"), dir2),

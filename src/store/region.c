@@ -1,6 +1,7 @@
 /*
- * region.c: lay out, create (POSIX shm), map and destroy the shared region (a file-backed
- * region is unmapped after an msync and kept; see region_file.c); offset helpers.
+ * region.c: the store's layout of the shared region (its areas after the header and the
+ * slot table), create (POSIX shm), map and destroy it (a file-backed region is unmapped
+ * after an msync and kept; see region_file.c); offset helpers.
  * Runs in: master (rs_store_create before any fork, rs_store_destroy at exit); the
  * helpers run in workers.
  */
@@ -11,7 +12,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "store/store_int.h"
@@ -129,7 +129,7 @@ static int init_region(rs_store_t *st)
     uint64_t arr = h->toc.slot_arrays;
 
     for (uint32_t i = 0; i < h->nslots; i++) {
-        rs_slot_shm_t *s = rs_slot(st, i);
+        rs_slot_shm_t *s = rs_shm_slot(st->hdr, i);
         s->owned_cap = h->max_chunks + 4;
         s->owned_off = arr;
         arr += 8ull * s->owned_cap;
@@ -282,11 +282,4 @@ rs_ext_hdr_t *rs_ext(rs_store_t *st, uint64_t off)
         h->key_len > RS_MAX_KEY || h->meta_len > RS_MAX_META || h->nchunks > st->hdr->max_chunks)
         return NULL;
     return h;
-}
-
-int64_t rs_store_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rs/os.h"
 #include "store/store_int.h"
 
 #define REGION_FILE "store.region"
@@ -34,26 +35,6 @@ static int fail(int rc, char *why, size_t why_len, const char *fmt, ...)
         va_end(ap);
     }
     return rc;
-}
-
-/* mkdir -p for an absolute or relative path (mode 0700 for what it creates). */
-static int make_dirs(const char *dir)
-{
-    char p[1024];
-    size_t n = strlen(dir);
-
-    if (n == 0 || n >= sizeof p)
-        return -1;
-    memcpy(p, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (p[i] != '/' && p[i] != '\0')
-            continue;
-        p[i] = '\0';
-        if (mkdir(p, 0700) != 0 && errno != EEXIST)
-            return -1;
-        p[i] = i == n ? '\0' : '/';
-    }
-    return 0;
 }
 
 /* Take the directory lock and record our pid in it; the fd stays open (close-on-exec). */
@@ -240,7 +221,7 @@ int rs_store_open_dir(const char *dir, const rs_store_conf_t *conf, rs_store_t *
     size = rs_region_layout(conf, &lay);
     if (size == 0)
         return fail(RS_EINVAL, why, why_len, "the S3 store settings are invalid");
-    if (make_dirs(dir) != 0)
+    if (rs_mkdir_p(dir, 0700) != 0)
         return fail(RS_ERR, why, why_len, "cannot create %s: %s", dir, strerror(errno));
     st = calloc(1, sizeof *st);
     if (!st)
