@@ -16,6 +16,10 @@
 #define RS_LAMBDA_ZIP_MAX 52428800ull          /* zipped code, direct upload */
 #define RS_LAMBDA_UNZIPPED_MAX 262144000ull    /* unzipped code */
 #define RS_LAMBDA_ENV_MAX 4096u                /* Environment.Variables as compact JSON */
+/* The largest response or error body a runtime may post (6 MiB + 100 bytes); the two
+ * forms keep the messages that name it in step. */
+#define RS_LAMBDA_RESPONSE_MAX 6291556u
+#define RS_LAMBDA_RESPONSE_MAX_TEXT "6291556"
 
 /* ---- routes ------------------------------------------------------------------------ */
 #define RS_LAMBDA_FUNCTIONS_PATH "/2015-03-31/functions"

@@ -100,9 +100,9 @@ int rs_sigv4_sign(const rs_sigv4_sign_t *s, rs_sigv4_key_t *key, char *auth, siz
             return RS_EINVAL;
         rs_sigv4_signing_key(s->secret, date, s->region, s->service, key->key);
         memcpy(key->date, date, sizeof(date));
-        strcpy(key->region, s->region);
-        strcpy(key->service, s->service);
-        strcpy(key->secret, s->secret);
+        snprintf(key->region, sizeof(key->region), "%s", s->region);
+        snprintf(key->service, sizeof(key->service), "%s", s->service);
+        snprintf(key->secret, sizeof(key->secret), "%s", s->secret);
     }
     uint8_t mac[32];
     rs_hmac_sha256(key->key, 32, sts, (size_t)n, mac);

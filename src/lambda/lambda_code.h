@@ -10,8 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RS_LAMBDA_ZIP_MAX 52428800ull       /* zipped, direct upload */
-#define RS_LAMBDA_UNZIPPED_MAX 262144000ull /* unzipped */
+#include "rs/lambda_routes.h" /* RS_LAMBDA_ZIP_MAX, RS_LAMBDA_UNZIPPED_MAX */
 
 #define RS_LAMBDA_MSG_BADZIP                                                                       \
     "Could not unzip uploaded file. Please check your file, then try to upload again."

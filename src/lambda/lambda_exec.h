@@ -16,9 +16,7 @@
 #include "rs/os.h"
 #include "rs/codec.h"
 #include "rs/conf.h"
-
-/* The largest response or error body the Runtime API accepts (6 MiB + 100 bytes). */
-#define RS_RAPI_MAX_PAYLOAD 6291556u
+#include "rs/lambda_routes.h"
 
 /* ---- Runtime API (lambda_rapi.c) ------------------------------------------------------ */
 
@@ -31,7 +29,7 @@ typedef enum rs_rapi_event {
     RS_RAPI_INIT_ERROR, /* the runtime posted /init/error (payload) */
     RS_RAPI_RESPONSE,   /* the runtime posted /response (payload) */
     RS_RAPI_ERROR,      /* the runtime posted /error (payload, error_type) */
-    RS_RAPI_TOO_LARGE,  /* /response or /error over RS_RAPI_MAX_PAYLOAD (answered 413) */
+    RS_RAPI_TOO_LARGE,  /* /response or /error over RS_LAMBDA_RESPONSE_MAX (answered 413) */
     RS_RAPI_EXITED,     /* the executor reported the process/container gone */
     RS_RAPI_TIMEOUT     /* the deadline passed first */
 } rs_rapi_event_t;

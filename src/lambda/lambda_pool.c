@@ -426,7 +426,8 @@ static void run_invoke(run_t *r)
     case RS_RAPI_TOO_LARGE:
         r->out->function_error = 1;
         set_payload(r->out, "{\"errorMessage\": \"Response payload size exceeded maximum "
-                            "allowed payload size (6291556 bytes).\", \"errorType\": "
+                            "allowed payload size (" RS_LAMBDA_RESPONSE_MAX_TEXT
+                            " bytes).\", \"errorType\": "
                             "\"Function.ResponseSizeTooLarge\"}");
         break;
     case RS_RAPI_EXITED:

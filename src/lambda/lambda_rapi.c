@@ -292,7 +292,7 @@ static int handle_post(rs_rapi_t *r, conn_t *c, const req_t *q, const char *id, 
         status = 400;
     }
     pthread_mutex_unlock(&r->mu);
-    int too_large = q->content_length > RS_RAPI_MAX_PAYLOAD;
+    int too_large = q->content_length > RS_LAMBDA_RESPONSE_MAX;
     char *body = NULL;
     if (read_body(c, q->content_length, &body, !too_large && status == 0) < 0)
         return -1;
@@ -317,7 +317,8 @@ static int handle_post(rs_rapi_t *r, conn_t *c, const req_t *q, const char *id, 
         }
         pthread_mutex_unlock(&r->mu);
         return reply_error(c->fd, 413, "RequestEntityTooLarge",
-                           "Exceeded maximum allowed payload size (6291556 bytes).");
+                           "Exceeded maximum allowed payload size (" RS_LAMBDA_RESPONSE_MAX_TEXT
+                           " bytes).");
     }
     char etype[128];
     snprintf(etype, sizeof(etype), "%s", q->error_type);

@@ -49,7 +49,7 @@ static int codedir_hold(const char *path)
             pthread_mutex_unlock(&dirs_lock);
             return RS_ENOMEM;
         }
-        strcpy(d->path, path);
+        snprintf(d->path, sizeof(d->path), "%s", path);
         d->next = dirs;
         dirs = d;
     }
@@ -109,7 +109,7 @@ rs_lambda_fn_t *rs_lambda_fn_new(const char *code_dir)
             free(fn);
             return NULL;
         }
-        strcpy(fn->code_dir, code_dir);
+        snprintf(fn->code_dir, sizeof(fn->code_dir), "%s", code_dir);
     }
     return fn;
 }

@@ -3,6 +3,7 @@
  * barrier, emptiness from the bucket's ordered list), list.
  * Runs in: workers.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,9 +93,9 @@ int rs_bucket_create(rs_store_t *st, const char *account, const char *name, cons
         memset(b->name, 0, sizeof b->name);
         memset(b->account, 0, sizeof b->account);
         memset(b->region, 0, sizeof b->region);
-        strcpy(b->name, name);
-        strcpy(b->account, account);
-        strcpy(b->region, region);
+        snprintf(b->name, sizeof(b->name), "%s", name);
+        snprintf(b->account, sizeof(b->account), "%s", account);
+        snprintf(b->region, sizeof(b->region), "%s", region);
         b->created_ms = rs_wall_ms();
         if (rs_lock_list(st, k) == 0) { /* a FREE bucket's list is empty: reset the heads */
             memset(b->head, 0, sizeof b->head);

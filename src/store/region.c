@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -219,7 +220,7 @@ int rs_store_create(const char *name, const rs_store_conf_t *conf, rs_store_t **
         return RS_ENOMEM;
     }
     st->lock_fd = -1;
-    strcpy(st->name, name);
+    snprintf(st->name, sizeof(st->name), "%s", name);
     if (rs_region_init(st, &tmp, size, (uint32_t)gen + 1) != 0) {
         rs_store_destroy(st, 1);
         return RS_ERR;

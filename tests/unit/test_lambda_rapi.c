@@ -309,7 +309,7 @@ Test(lambda_rapi, oversized_response_is_413_and_connection_survives)
     fixture_t f;
     fx_start(&f);
     next_with(&f, "big", "{}", 1);
-    size_t n = RS_RAPI_MAX_PAYLOAD + 1;
+    size_t n = RS_LAMBDA_RESPONSE_MAX + 1;
     char *body = malloc(n + 1);
     memset(body, 'x', n);
     body[n] = '\0';
@@ -320,14 +320,14 @@ Test(lambda_rapi, oversized_response_is_413_and_connection_survives)
     free(body);
     /* exactly at the limit is fine */
     next_with(&f, "edge", "{}", 0);
-    n = RS_RAPI_MAX_PAYLOAD;
+    n = RS_LAMBDA_RESPONSE_MAX;
     body = malloc(n + 1);
     memset(body, 'y', n);
     body[n] = '\0';
     request(&f, "POST", "/invocation/edge/response", NULL, body);
     expect(&f, 202, NULL);
     wait_event(&f, RS_RAPI_RESPONSE, &o);
-    cr_assert_eq(o.payload_len, RS_RAPI_MAX_PAYLOAD);
+    cr_assert_eq(o.payload_len, RS_LAMBDA_RESPONSE_MAX);
     free(o.payload);
     free(body);
     fx_stop(&f);

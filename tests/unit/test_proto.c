@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,4 +248,12 @@ Test(lambda_routes, prefixes_and_limits)
     cr_assert_eq(RS_LAMBDA_ZIP_MAX, 52428800ull);
     cr_assert_eq(RS_LAMBDA_UNZIPPED_MAX, 262144000ull);
     cr_assert_eq(RS_LAMBDA_ENV_MAX, 4096u);
+}
+
+Test(lambda_routes, response_limit_text_matches_number)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%u", RS_LAMBDA_RESPONSE_MAX);
+    cr_assert_str_eq(buf, RS_LAMBDA_RESPONSE_MAX_TEXT);
+    cr_assert_eq(RS_LAMBDA_RESPONSE_MAX, RS_LAMBDA_INVOKE_MAX + 100);
 }
