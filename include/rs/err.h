@@ -27,6 +27,11 @@ typedef enum rs_err {
 
 const char *rs_err_str(int err);
 
+#include <stddef.h>
+/* Format a one-line reason into err (errlen bytes; nothing when err is NULL or errlen 0):
+ * the one way every module fills a caller's "why" buffer. Line breaks become spaces. */
+void rs_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* The one assertion for broken invariants (programming errors, never bad input): always
  * compiled in; prints what failed and where on stderr, then aborts. */
 #define RS_ASSERT(cond, what)                                                                      \

@@ -94,19 +94,6 @@ static const opt_t opts[] = {
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- value checks ---------------------------------------------------------------- */
 
 static int check_bind(const char *v, char *why, size_t n)
@@ -114,7 +101,7 @@ static int check_bind(const char *v, char *why, size_t n)
     unsigned char a[16];
     if (inet_pton(AF_INET, v, a) == 1 || inet_pton(AF_INET6, v, a) == 1)
         return 0;
-    errf(why, n, "\"%s\" is not a numeric IPv4 or IPv6 address", v);
+    rs_errf(why, n, "\"%s\" is not a numeric IPv4 or IPv6 address", v);
     return RS_EINVAL;
 }
 
@@ -130,7 +117,7 @@ static int check_hostname(const char *v, char *why, size_t n)
         goto bad;
     return 0;
 bad:
-    errf(why, n, "\"%s\" is not a valid host name", v);
+    rs_errf(why, n, "\"%s\" is not a valid host name", v);
     return RS_EINVAL;
 }
 
@@ -149,7 +136,7 @@ static int check_region(const char *v, char *why, size_t n)
         goto bad;
     return 0;
 bad:
-    errf(why, n, "\"%s\" is not a region name like us-east-1", v);
+    rs_errf(why, n, "\"%s\" is not a region name like us-east-1", v);
     return RS_EINVAL;
 }
 
@@ -161,7 +148,7 @@ static int check_account(const char *v, char *why, size_t n)
             len = 0;
     if (len == 12)
         return 0;
-    errf(why, n, "\"%s\" is not a 12-digit account id", v);
+    rs_errf(why, n, "\"%s\" is not a 12-digit account id", v);
     return RS_EINVAL;
 }
 
@@ -170,7 +157,7 @@ static int check_shm(const char *v, char *why, size_t n)
     if (v[0] == '\0')
         return 0; /* derived from the port by rs_conf_finalize */
     if (v[0] != '/' || v[1] == '\0' || strchr(v + 1, '/') != NULL || strlen(v) > 63) {
-        errf(why, n, "\"%s\" is not a POSIX shm name like /ruststack-4566", v);
+        rs_errf(why, n, "\"%s\" is not a POSIX shm name like /ruststack-4566", v);
         return RS_EINVAL;
     }
     return 0;
@@ -181,7 +168,7 @@ static int check_executor(const char *v, char *why, size_t n)
 {
     if (strcmp(v, "docker") == 0 || strcmp(v, "process") == 0)
         return 0;
-    errf(why, n, "\"%s\" is not an executor (docker or process)", v);
+    rs_errf(why, n, "\"%s\" is not an executor (docker or process)", v);
     return RS_EINVAL;
 }
 
@@ -191,12 +178,12 @@ static int check_path(const char *v, char *why, size_t n)
     if (v[0] == '\0')
         return 0;
     if (v[0] != '/') {
-        errf(why, n, "\"%s\" is not an absolute path", v);
+        rs_errf(why, n, "\"%s\" is not an absolute path", v);
         return RS_EINVAL;
     }
     for (const char *p = v; *p != '\0'; p++) {
         if ((unsigned char)*p < 0x20) {
-            errf(why, n, "a path must not contain control characters");
+            rs_errf(why, n, "a path must not contain control characters");
             return RS_EINVAL;
         }
     }
@@ -206,7 +193,7 @@ static int check_path(const char *v, char *why, size_t n)
 static int check_nonempty(const char *v, char *why, size_t n)
 {
     if (v[0] == '\0') {
-        errf(why, n, "must not be empty");
+        rs_errf(why, n, "must not be empty");
         return RS_EINVAL;
     }
     return 0;
@@ -274,12 +261,12 @@ static int set_cred(rs_conf_t *c, const char *v, char *why, size_t n)
     const char *c1 = strchr(v, ':');
     const char *c2 = strrchr(v, ':');
     if (c1 == NULL || c2 == c1 || c1 == v || c2 == c1 + 1) {
-        errf(why, n, "expected ACCESS_KEY:SECRET:ACCOUNT");
+        rs_errf(why, n, "expected ACCESS_KEY:SECRET:ACCOUNT");
         return RS_EINVAL;
     }
     size_t aklen = (size_t)(c1 - v), sklen = (size_t)(c2 - c1 - 1);
     if (aklen > 128 || sklen > 128) {
-        errf(why, n, "access key and secret are limited to 128 characters");
+        rs_errf(why, n, "access key and secret are limited to 128 characters");
         return RS_EINVAL;
     }
     if (check_account(c2 + 1, why, n) != 0)
@@ -291,12 +278,12 @@ static int set_cred(rs_conf_t *c, const char *v, char *why, size_t n)
     for (uint32_t i = 0; i < c->ncreds; i++) {
         if (strlen(c->creds[i].access_key) == aklen &&
             memcmp(c->creds[i].access_key, v, aklen) == 0) {
-            errf(why, n, "access key \"%.*s\" is configured twice", (int)aklen, v);
+            rs_errf(why, n, "access key \"%.*s\" is configured twice", (int)aklen, v);
             return RS_EINVAL;
         }
     }
     if (c->ncreds >= RS_CONF_MAX_CREDS) {
-        errf(why, n, "at most %d credentials", RS_CONF_MAX_CREDS);
+        rs_errf(why, n, "at most %d credentials", RS_CONF_MAX_CREDS);
         return RS_EINVAL;
     }
     rs_conf_cred_t *cr = &c->creds[c->ncreds++];
@@ -317,7 +304,7 @@ static int set_opt(rs_conf_t *c, const opt_t *o, const char *v, char *why, size_
     switch (o->type) {
     case T_STR:
         if (strlen(v) >= o->size) {
-            errf(why, n, "value longer than %zu characters", o->size - 1);
+            rs_errf(why, n, "value longer than %zu characters", o->size - 1);
             return RS_EINVAL;
         }
         if (o->check != NULL && o->check(v, why, n) != 0)
@@ -331,16 +318,16 @@ static int set_opt(rs_conf_t *c, const opt_t *o, const char *v, char *why, size_
             errno = 0;
             u = strtoull(v, &end, 10);
             if (!isdigit((unsigned char)v[0]) || *end != '\0' || errno != 0) {
-                errf(why, n, "\"%s\" is not a number", v);
+                rs_errf(why, n, "\"%s\" is not a number", v);
                 return RS_EINVAL;
             }
         } else if (rs_conf_parse_size(v, &u) != 0) {
-            errf(why, n, "\"%s\" is not a size (a number with an optional k, m, g or t)", v);
+            rs_errf(why, n, "\"%s\" is not a size (a number with an optional k, m, g or t)", v);
             return RS_EINVAL;
         }
         if (u < o->min || u > o->max) {
-            errf(why, n, "%s is out of range [%llu, %llu]", v, (unsigned long long)o->min,
-                 (unsigned long long)o->max);
+            rs_errf(why, n, "%s is out of range [%llu, %llu]", v, (unsigned long long)o->min,
+                    (unsigned long long)o->max);
             return RS_EINVAL;
         }
         if (o->size == sizeof(uint32_t))
@@ -350,7 +337,7 @@ static int set_opt(rs_conf_t *c, const opt_t *o, const char *v, char *why, size_
         return 0;
     case T_BOOL:
         if (parse_bool(v, &b) != 0) {
-            errf(why, n, "\"%s\" is not on or off", v);
+            rs_errf(why, n, "\"%s\" is not on or off", v);
             return RS_EINVAL;
         }
         *(int *)(void *)field = b;
@@ -358,10 +345,10 @@ static int set_opt(rs_conf_t *c, const opt_t *o, const char *v, char *why, size_
     case T_LEVEL:
         b = rs_log_level_parse(v);
         if (b < 0) {
-            errf(why, n,
-                 "unknown level \"%s\" (debug, info, notice, warn, error, crit, "
-                 "alert, emerg)",
-                 v);
+            rs_errf(why, n,
+                    "unknown level \"%s\" (debug, info, notice, warn, error, crit, "
+                    "alert, emerg)",
+                    v);
             return RS_EINVAL;
         }
         *(int *)(void *)field = b;
@@ -385,11 +372,11 @@ int rs_conf_set(rs_conf_t *c, const char *key, const char *value, char *err, siz
     char why[512];
     const opt_t *o = find_opt(key);
     if (o == NULL) {
-        errf(err, errlen, "unknown option \"%s\"", key);
+        rs_errf(err, errlen, "unknown option \"%s\"", key);
         return RS_EINVAL;
     }
     if (set_opt(c, o, value, why, sizeof(why)) != 0) {
-        errf(err, errlen, "%s: %s", key, why);
+        rs_errf(err, errlen, "%s: %s", key, why);
         return RS_EINVAL;
     }
     return 0;
@@ -426,7 +413,7 @@ static int parse_line(rs_conf_t *c, char *line, char *why, size_t n)
         return 0;
     char *eq = strchr(s, '=');
     if (eq == NULL) {
-        errf(why, n, "expected \"key = value\"");
+        rs_errf(why, n, "expected \"key = value\"");
         return RS_EINVAL;
     }
     char *key = trim(s, eq);
@@ -435,14 +422,14 @@ static int parse_line(rs_conf_t *c, char *line, char *why, size_t n)
     if (*val == '"') {
         char *close = strchr(val + 1, '"');
         if (close == NULL) {
-            errf(why, n, "unterminated quoted value");
+            rs_errf(why, n, "unterminated quoted value");
             return RS_EINVAL;
         }
         char *after = close + 1;
         while (isspace((unsigned char)*after))
             after++;
         if (*after != '\0' && *after != '#') {
-            errf(why, n, "text after the quoted value");
+            rs_errf(why, n, "text after the quoted value");
             return RS_EINVAL;
         }
         *close = '\0';
@@ -458,12 +445,12 @@ static int parse_line(rs_conf_t *c, char *line, char *why, size_t n)
     }
     const opt_t *o = find_opt(key);
     if (o == NULL) {
-        errf(why, n, "unknown option \"%s\"", key);
+        rs_errf(why, n, "unknown option \"%s\"", key);
         return RS_EINVAL;
     }
     char inner[400];
     if (set_opt(c, o, val, inner, sizeof(inner)) != 0) {
-        errf(why, n, "%s: %s", key, inner);
+        rs_errf(why, n, "%s: %s", key, inner);
         return RS_EINVAL;
     }
     return 0;
@@ -482,17 +469,17 @@ int rs_conf_parse(rs_conf_t *c, const char *text, size_t len, const char *fname,
         lineno++;
         size_t ll = e - pos;
         if (ll >= sizeof(line)) {
-            errf(err, errlen, "%s:%u: line too long", fname, lineno);
+            rs_errf(err, errlen, "%s:%u: line too long", fname, lineno);
             return RS_EINVAL;
         }
         memcpy(line, text + pos, ll);
         line[ll] = '\0';
         if (memchr(line, '\0', ll) != NULL) {
-            errf(err, errlen, "%s:%u: NUL byte in the line", fname, lineno);
+            rs_errf(err, errlen, "%s:%u: NUL byte in the line", fname, lineno);
             return RS_EINVAL;
         }
         if (parse_line(c, line, why, sizeof(why)) != 0) {
-            errf(err, errlen, "%s:%u: %s", fname, lineno, why);
+            rs_errf(err, errlen, "%s:%u: %s", fname, lineno, why);
             return RS_EINVAL;
         }
         pos = e + 1;
@@ -505,11 +492,11 @@ int rs_conf_load_file(rs_conf_t *c, const char *path, char *err, size_t errlen)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat sb;
     if (fd < 0) {
-        errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        rs_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return RS_ERR;
     }
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > (1 << 20)) {
-        errf(err, errlen, "%s: not a regular file of at most 1 MiB", path);
+        rs_errf(err, errlen, "%s: not a regular file of at most 1 MiB", path);
         close(fd);
         return RS_ERR;
     }
@@ -517,7 +504,7 @@ int rs_conf_load_file(rs_conf_t *c, const char *path, char *err, size_t errlen)
     char *buf = malloc(size + 1);
     if (buf == NULL) {
         close(fd);
-        errf(err, errlen, "%s: out of memory", path);
+        rs_errf(err, errlen, "%s: out of memory", path);
         return RS_ENOMEM;
     }
     while (got < size) {
@@ -546,21 +533,21 @@ int rs_conf_finalize(rs_conf_t *c, char *err, size_t errlen)
         snprintf(c->runtime_dir, sizeof(c->runtime_dir), "/tmp/ruststack-%u", c->port);
     /* <runtime_dir>/lambda.sock must fit a sun_path (108 bytes) */
     if (strlen(c->runtime_dir) > 90) {
-        errf(err, errlen, "runtime_dir is too long for a Unix socket path (at most 90 bytes)");
+        rs_errf(err, errlen, "runtime_dir is too long for a Unix socket path (at most 90 bytes)");
         return RS_EINVAL;
     }
     if (c->s3_max_object_size > c->s3_capacity) {
-        errf(err, errlen, "s3_max_object_size (%llu) is larger than s3_capacity (%llu)",
-             (unsigned long long)c->s3_max_object_size, (unsigned long long)c->s3_capacity);
+        rs_errf(err, errlen, "s3_max_object_size (%llu) is larger than s3_capacity (%llu)",
+                (unsigned long long)c->s3_max_object_size, (unsigned long long)c->s3_capacity);
         return RS_EINVAL;
     }
     if (c->s3_shards != 0 && (c->s3_shards < 4 || (c->s3_shards & (c->s3_shards - 1)) != 0)) {
-        errf(err, errlen, "s3_shards must be 0 (auto) or a power of two >= 4, not %u",
-             c->s3_shards);
+        rs_errf(err, errlen, "s3_shards must be 0 (auto) or a power of two >= 4, not %u",
+                c->s3_shards);
         return RS_EINVAL;
     }
     if (c->ncreds == 0) {
-        errf(err, errlen, "no credentials configured");
+        rs_errf(err, errlen, "no credentials configured");
         return RS_EINVAL;
     }
     return 0;
@@ -576,7 +563,7 @@ int rs_conf_build(rs_conf_t *c, const char *path, const char *const *kv, size_t 
     for (size_t i = 0; i < nkv; i++) {
         char why[512];
         if (rs_conf_set(c, kv[2 * i], kv[2 * i + 1], why, sizeof(why)) != 0) {
-            errf(err, errlen, "command line: %s", why);
+            rs_errf(err, errlen, "command line: %s", why);
             return RS_EINVAL;
         }
     }

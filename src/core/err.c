@@ -2,6 +2,7 @@
  * err.c: human-readable names of the internal result codes (logs, tests).
  * Runs in: every process.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -51,4 +52,17 @@ void rs_assert_fail(const char *file, int line, const char *cond, const char *wh
 {
     fprintf(stderr, "ruststack: %s:%d: %s (%s failed)\n", file, line, what, cond);
     abort();
+}
+
+void rs_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    for (char *p = err; *p != '\0'; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
 }

@@ -82,7 +82,7 @@ static int status_error(int status, const char *body, char *err, size_t errlen)
         line[n] = '\0';
         msg = line;
     }
-    rs_docker_set_err(err, errlen, "engine: HTTP %d: %s", status, msg != NULL ? msg : "no reason");
+    rs_errf(err, errlen, "engine: HTTP %d: %s", status, msg != NULL ? msg : "no reason");
     json_object_put(j);
     if (status == 404)
         return RS_ENOENT;
@@ -133,7 +133,7 @@ static int call_json(const rs_docker_t *d, const char *method, const char *path,
     free(body);
     if (j == NULL || !json_object_is_type(j, type)) {
         json_object_put(j);
-        rs_docker_set_err(err, errlen, "engine answer is not the expected JSON");
+        rs_errf(err, errlen, "engine answer is not the expected JSON");
         return RS_EINVAL;
     }
     *out = j;
@@ -148,12 +148,12 @@ static int object_path(char *out, size_t outlen, const char *kind, const char *n
     int n;
 
     if (name == NULL || name[0] == '\0' || url_escape(name, ":/@", esc, sizeof(esc)) < 0) {
-        rs_docker_set_err(err, errlen, "bad %s name", kind);
+        rs_errf(err, errlen, "bad %s name", kind);
         return RS_EINVAL;
     }
     n = snprintf(out, outlen, API "/%s/%s%s", kind, esc, suffix);
     if (n < 0 || (size_t)n >= outlen) {
-        rs_docker_set_err(err, errlen, "%s name too long", kind);
+        rs_errf(err, errlen, "%s name too long", kind);
         return RS_EINVAL;
     }
     return 0;
@@ -184,7 +184,7 @@ int rs_docker_ping(const rs_docker_t *d, char *err, size_t errlen)
         n--;
     r = n == 2 && memcmp(body, "OK", 2) == 0 ? 0 : RS_EINVAL;
     if (r < 0)
-        rs_docker_set_err(err, errlen, "engine _ping answered something other than OK");
+        rs_errf(err, errlen, "engine _ping answered something other than OK");
     free(body);
     return r;
 }
@@ -200,7 +200,7 @@ int rs_docker_version(const rs_docker_t *d, char *out, size_t outlen, char *err,
     if (!json_object_object_get_ex(j, "Version", &v) ||
         !json_object_object_get_ex(j, "ApiVersion", &a)) {
         json_object_put(j);
-        rs_docker_set_err(err, errlen, "engine version answer lacks Version/ApiVersion");
+        rs_errf(err, errlen, "engine version answer lacks Version/ApiVersion");
         return RS_EINVAL;
     }
     if (out != NULL && outlen > 0)
@@ -223,12 +223,12 @@ int rs_docker_create(const rs_docker_t *d, const char *name, json_object *config
     int r;
 
     if (config == NULL || id_out == NULL || id_len == 0) {
-        rs_docker_set_err(err, errlen, "create: no config or id buffer");
+        rs_errf(err, errlen, "create: no config or id buffer");
         return RS_EINVAL;
     }
     if (name != NULL && name[0] != '\0') {
         if (url_escape(name, "", esc, sizeof(esc)) < 0) {
-            rs_docker_set_err(err, errlen, "container name too long");
+            rs_errf(err, errlen, "container name too long");
             return RS_EINVAL;
         }
         snprintf(path, sizeof(path), API "/containers/create?name=%s", esc);
@@ -242,12 +242,12 @@ int rs_docker_create(const rs_docker_t *d, const char *name, json_object *config
     if (!json_object_object_get_ex(j, "Id", &jid) || !json_object_is_type(jid, json_type_string) ||
         (id = json_object_get_string(jid))[0] == '\0') {
         json_object_put(j);
-        rs_docker_set_err(err, errlen, "create answer has no Id");
+        rs_errf(err, errlen, "create answer has no Id");
         return RS_EINVAL;
     }
     if (strlen(id) >= id_len) {
         json_object_put(j);
-        rs_docker_set_err(err, errlen, "container id longer than the buffer");
+        rs_errf(err, errlen, "container id longer than the buffer");
         return RS_EINVAL;
     }
     memcpy(id_out, id, strlen(id) + 1);
@@ -267,7 +267,7 @@ int rs_docker_kill(const rs_docker_t *d, const char *id, const char *sig, char *
     if (sig == NULL || sig[0] == '\0')
         sig = "KILL";
     if (url_escape(sig, "", esc, sizeof(esc)) < 0) {
-        rs_docker_set_err(err, errlen, "bad signal name");
+        rs_errf(err, errlen, "bad signal name");
         return RS_EINVAL;
     }
     snprintf(suffix, sizeof(suffix), "/kill?signal=%s", esc);
@@ -288,7 +288,7 @@ int rs_docker_wait(const rs_docker_t *d, const char *id, int *exit_code, char *e
     if (!json_object_object_get_ex(j, "StatusCode", &sc) ||
         !json_object_is_type(sc, json_type_int)) {
         json_object_put(j);
-        rs_docker_set_err(err, errlen, "wait answer has no StatusCode");
+        rs_errf(err, errlen, "wait answer has no StatusCode");
         return RS_EINVAL;
     }
     if (exit_code != NULL)
@@ -323,7 +323,7 @@ int rs_docker_list_by_label(const rs_docker_t *d, const char *label, char ***ids
     *ids = NULL;
     *n = 0;
     if (label == NULL || label[0] == '\0' || strlen(label) > 256) {
-        rs_docker_set_err(err, errlen, "bad label filter");
+        rs_errf(err, errlen, "bad label filter");
         return RS_EINVAL;
     }
     filter = json_object_new_object();
@@ -334,7 +334,7 @@ int rs_docker_list_by_label(const rs_docker_t *d, const char *label, char ***ids
                    sizeof(esc));
     json_object_put(filter);
     if (r < 0) {
-        rs_docker_set_err(err, errlen, "label filter too long");
+        rs_errf(err, errlen, "label filter too long");
         return RS_EINVAL;
     }
     snprintf(path, sizeof(path), API "/containers/json?all=1&filters=%s", esc);
@@ -357,7 +357,7 @@ int rs_docker_list_by_label(const rs_docker_t *d, const char *label, char ***ids
     }
     json_object_put(j);
     if (out == NULL) {
-        rs_docker_set_err(err, errlen, "out of memory");
+        rs_errf(err, errlen, "out of memory");
         errno = ENOMEM;
         return RS_ERR;
     }

@@ -22,20 +22,6 @@
 #include "rs/err.h"
 #include "docker_int.h"
 
-void rs_docker_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    for (char *p = err; *p != '\0'; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
-}
-
 int rs_docker_init(rs_docker_t *d, const char *socket_path, uint32_t timeout_ms)
 {
     struct sockaddr_un sa;
@@ -68,7 +54,7 @@ static int connect_uds(const char *path, int64_t deadline, char *err, size_t err
         usleep(10000);
     }
     int e = errno;
-    rs_docker_set_err(err, errlen, "cannot connect to %s: %s", path, strerror(e));
+    rs_errf(err, errlen, "cannot connect to %s: %s", path, strerror(e));
     errno = e;
     return RS_ERR;
 }
@@ -119,9 +105,8 @@ static int read_answer(int fd, const char *method, int64_t deadline, int *status
     for (;;) {
         r = len == 0 ? 0 : rs_docker_answer_feed(&a, buf, &len, eof);
         if (r < 0) {
-            rs_docker_set_err(err, errlen,
-                              a.have_head ? "malformed engine answer body"
-                                          : "engine answer is not HTTP/1.x");
+            rs_errf(err, errlen,
+                    a.have_head ? "malformed engine answer body" : "engine answer is not HTTP/1.x");
             goto out;
         }
         if (r == 1) {
@@ -135,8 +120,8 @@ static int read_answer(int fd, const char *method, int64_t deadline, int *status
         if (eof) {
             errno = ECONNRESET;
             r = RS_ERR;
-            rs_docker_set_err(err, errlen, "engine closed the connection %s",
-                              len == 0 ? "without an answer" : "in the middle of its answer");
+            rs_errf(err, errlen, "engine closed the connection %s",
+                    len == 0 ? "without an answer" : "in the middle of its answer");
             goto out;
         }
         if (cap - len < 4096) {
@@ -144,15 +129,14 @@ static int read_answer(int fd, const char *method, int64_t deadline, int *status
             char *nb;
             if (ncap > RS_DOCKER_MAX_BODY + RS_HTTP1_MAX_HEAD + 4096) {
                 r = RS_EINVAL;
-                rs_docker_set_err(err, errlen, "engine answer larger than %u bytes",
-                                  RS_DOCKER_MAX_BODY);
+                rs_errf(err, errlen, "engine answer larger than %u bytes", RS_DOCKER_MAX_BODY);
                 goto out;
             }
             nb = realloc(buf, ncap);
             if (nb == NULL) {
                 r = RS_ERR;
                 errno = ENOMEM;
-                rs_docker_set_err(err, errlen, "out of memory");
+                rs_errf(err, errlen, "out of memory");
                 goto out;
             }
             buf = nb;
@@ -160,7 +144,7 @@ static int read_answer(int fd, const char *method, int64_t deadline, int *status
         }
         if (rs_wait_fd(fd, POLLIN, deadline) < 0) {
             r = RS_ERR;
-            rs_docker_set_err(err, errlen, "reading the engine answer: %s", strerror(errno));
+            rs_errf(err, errlen, "reading the engine answer: %s", strerror(errno));
             goto out;
         }
         ssize_t n = recv(fd, buf + len, cap - len, 0);
@@ -170,7 +154,7 @@ static int read_answer(int fd, const char *method, int64_t deadline, int *status
             eof = 1;
         } else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
             r = RS_ERR;
-            rs_docker_set_err(err, errlen, "reading the engine answer: %s", strerror(errno));
+            rs_errf(err, errlen, "reading the engine answer: %s", strerror(errno));
             goto out;
         }
     }
@@ -202,7 +186,7 @@ int rs_docker_exchange(const rs_docker_t *d, const char *method, const char *pat
                  "Connection: close\r\n%sContent-Length: %zu\r\n\r\n",
                  method, path, body != NULL ? "Content-Type: application/json\r\n" : "", body_len);
     if (n < 0 || (size_t)n >= sizeof(head) || strpbrk(path, " \r\n") != NULL) {
-        rs_docker_set_err(err, errlen, "request path too long or malformed");
+        rs_errf(err, errlen, "request path too long or malformed");
         return RS_EINVAL;
     }
     fd = connect_uds(d->socket_path, deadline, err, errlen);
@@ -211,7 +195,7 @@ int rs_docker_exchange(const rs_docker_t *d, const char *method, const char *pat
     if (rs_write_all(fd, head, (size_t)n, deadline) < 0 ||
         (body_len > 0 && rs_write_all(fd, body, body_len, deadline) < 0)) {
         int e = errno;
-        rs_docker_set_err(err, errlen, "sending to the engine: %s", strerror(e));
+        rs_errf(err, errlen, "sending to the engine: %s", strerror(e));
         close(fd);
         errno = e;
         return RS_ERR;

@@ -36,8 +36,4 @@ int rs_docker_exchange(const rs_docker_t *d, const char *method, const char *pat
                        size_t body_len, int *status, char **resp_body, size_t *resp_len,
                        uint32_t timeout_ms, char *err, size_t errlen);
 
-/* printf into err (when non-NULL), newlines turned into spaces. */
-void rs_docker_set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 #endif

@@ -314,21 +314,32 @@ static void make_view(rs_store_t *st, uint64_t blob, rs_obj_view_t *v)
     }
 }
 
+/* Lock the shard of (bk, key) and look the key up: 0 with the shard locked and *idx its
+ * entry (0: absent), or the lock's error with nothing locked. */
+static int lock_find(rs_store_t *st, const rs_bucket_t *bk, const char *key, size_t len,
+                     uint32_t *s, uint32_t *idx)
+{
+    uint32_t hash = rs_key_hash(bk->id, key, len);
+    *s = hash & (st->hdr->nshards - 1);
+    int rc = rs_lock_shard(st, *s);
+    if (rc)
+        return rc;
+    *idx = rs_index_find(st, *s, bk->id, bk->gen, key, len, hash);
+    return 0;
+}
+
 int rs_obj_get(rs_store_t *st, const rs_bucket_t *bk, const char *key, size_t len,
                rs_obj_view_t *out)
 {
-    uint32_t hash, s, idx;
+    uint32_t s, idx;
     uint64_t blob = 0;
     int rc;
 
     if (st->slot < 0 || !bk || !key || len == 0 || len > RS_MAX_KEY || !out)
         return RS_EINVAL;
-    hash = rs_key_hash(bk->id, key, len);
-    s = hash & (st->hdr->nshards - 1);
-    rc = rs_lock_shard(st, s);
+    rc = lock_find(st, bk, key, len, &s, &idx);
     if (rc)
         return rc;
-    idx = rs_index_find(st, s, bk->id, bk->gen, key, len, hash);
     if (!idx) {
         rc = RS_ENOENT;
     } else {
@@ -383,19 +394,16 @@ static void unhash(rs_store_t *st, uint32_t s, uint32_t idx)
 int rs_obj_delete(rs_store_t *st, const rs_bucket_t *bk, const char *key, size_t len,
                   const uint8_t *if_match)
 {
-    uint32_t hash, s, idx;
+    uint32_t s, idx;
     rs_shard_shm_t *sh;
     int rc = 0;
 
     if (st->slot < 0 || !bk || !key || len == 0 || len > RS_MAX_KEY)
         return RS_EINVAL;
-    hash = rs_key_hash(bk->id, key, len);
-    s = hash & (st->hdr->nshards - 1);
-    sh = rs_shard(st, s);
-    rc = rs_lock_shard(st, s);
+    rc = lock_find(st, bk, key, len, &s, &idx);
     if (rc)
         return rc;
-    idx = rs_index_find(st, s, bk->id, bk->gen, key, len, hash);
+    sh = rs_shard(st, s);
     if (!idx) {
         rc = RS_ENOENT;
     } else if (if_match && !etag_of(st, rs_entry(st, s, idx)->blob, if_match)) {

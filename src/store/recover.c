@@ -10,13 +10,6 @@
 
 #include "store/store_int.h"
 
-#define FAIL(...)                                                                                  \
-    do {                                                                                           \
-        if (why)                                                                                   \
-            snprintf(why, why_len, __VA_ARGS__);                                                   \
-        return RS_EPOISON;                                                                         \
-    } while (0)
-
 static int repair_classes(rs_store_t *st)
 {
     for (unsigned c = 0; c < RS_NCLASS; c++) {
@@ -42,20 +35,20 @@ int rs_store_recover(rs_store_t *st, char *why, size_t why_len)
     if (why && why_len)
         why[0] = 0;
     if (state == RS_REGION_POISONED)
-        FAIL("the previous run marked the store poisoned (%llu failed repair(s))",
-             (unsigned long long)h->poisoned);
+        RS_POISON("the previous run marked the store poisoned (%llu failed repair(s))",
+                  (unsigned long long)h->poisoned);
     if (state != RS_REGION_READY)
-        FAIL("the store was never completely initialised (state %u)", state);
+        RS_POISON("the store was never completely initialised (state %u)", state);
     if (rs_region_init_locks(st) != 0)
-        FAIL("cannot initialise the store's locks");
+        RS_POISON("cannot initialise the store's locks");
     /* successor cleanup first (as in rs_store_attach), then the structure repairs */
     for (uint32_t i = 0; i < h->nslots; i++)
         rs_shm_slot_recover(st->hdr, i, rs_slot_release, st);
     if (rs_repair_btab_now(st) != 0)
-        FAIL("bucket table repair failed");
+        RS_POISON("bucket table repair failed");
     for (uint32_t i = 0; i < h->nbuckets; i++)
         if (LD(&rs_bucket(st, i)->state) != RS_BK_FREE && rs_repair_list_now(st, i) != 0)
-            FAIL("bucket %u: key list repair failed", i);
+            RS_POISON("bucket %u: key list repair failed", i);
     for (uint32_t s = 0; s < h->nshards; s++) {
         if (rs_repair_shard_now(st, s) != 0) {
             /* the reason, from the shard's own check */
@@ -65,11 +58,11 @@ int rs_store_recover(rs_store_t *st, char *why, size_t why_len)
             }
             if (why && why[0])
                 return RS_EPOISON;
-            FAIL("index shard %u repair failed", s);
+            RS_POISON("index shard %u repair failed", s);
         }
     }
     if (repair_classes(st) != 0)
-        FAIL("size class repair failed");
+        RS_POISON("size class repair failed");
     rc = rs_store_check(st, why, why_len);
     /* the statistics count this restart as one repair, not one per structure */
     if (rc == 0)

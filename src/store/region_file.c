@@ -22,20 +22,8 @@
 #define REGION_FILE "store.region"
 #define LOCK_FILE "lock"
 
-static int fail(int rc, char *why, size_t why_len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(int rc, char *why, size_t why_len, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (why && why_len) {
-        va_start(ap, fmt);
-        vsnprintf(why, why_len, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
+/* say why (rs_errf into the caller's why/why_len) and evaluate to rc */
+#define FAIL(rc, ...) (rs_errf(why, why_len, __VA_ARGS__), (rc))
 
 /* Take the directory lock and record our pid in it; the fd stays open (close-on-exec). */
 static int take_lock(const char *dir, int *fd_out, char *why, size_t why_len)
@@ -47,7 +35,7 @@ static int take_lock(const char *dir, int *fd_out, char *why, size_t why_len)
     snprintf(path, sizeof path, "%s/" LOCK_FILE, dir);
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
-        return fail(RS_ERR, why, why_len, "cannot open %s: %s", path, strerror(errno));
+        return FAIL(RS_ERR, "cannot open %s: %s", path, strerror(errno));
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
         n = pread(fd, buf, sizeof buf - 1, 0);
@@ -55,15 +43,15 @@ static int take_lock(const char *dir, int *fd_out, char *why, size_t why_len)
         buf[strcspn(buf, "\n")] = '\0';
         close(fd);
         if (e == EWOULDBLOCK)
-            return fail(RS_EEXIST, why, why_len,
+            return FAIL(RS_EEXIST,
                         "data directory %s is in use by another ruststack (pid %s holds %s)", dir,
                         buf[0] ? buf : "?", path);
-        return fail(RS_ERR, why, why_len, "cannot lock %s: %s", path, strerror(e));
+        return FAIL(RS_ERR, "cannot lock %s: %s", path, strerror(e));
     }
     n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
     if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
         close(fd);
-        return fail(RS_ERR, why, why_len, "cannot write %s: %s", path, strerror(errno));
+        return FAIL(RS_ERR, "cannot write %s: %s", path, strerror(errno));
     }
     *fd_out = fd;
     return 0;
@@ -90,14 +78,14 @@ static int create_file(const char *dir, const char *file, const rs_shm_hdr_t *la
     snprintf(tmp, sizeof tmp, "%s.new", file);
     fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
-        return fail(RS_ERR, why, why_len, "cannot create %s: %s", tmp, strerror(errno));
+        return FAIL(RS_ERR, "cannot create %s: %s", tmp, strerror(errno));
     /* sparse, like the shm region: blocks are used as the store fills (the index is
      * sized for s3_max_objects and would otherwise take its whole size on disk) */
     if (ftruncate(fd, (off_t)size) != 0) {
         rc = errno;
         close(fd);
         unlink(tmp);
-        return fail(rc == ENOSPC || rc == EFBIG ? RS_ENOSPC : RS_ERR, why, why_len,
+        return FAIL(rc == ENOSPC || rc == EFBIG ? RS_ENOSPC : RS_ERR,
                     "cannot size %s to %llu bytes (s3_capacity and the index): %s", tmp,
                     (unsigned long long)size, strerror(rc));
     }
@@ -114,7 +102,7 @@ static int create_file(const char *dir, const char *file, const rs_shm_hdr_t *la
             munmap(st->base, size);
         st->base = NULL;
         unlink(tmp);
-        return fail(rc, why, why_len, "cannot initialise %s: %s", file, strerror(errno));
+        return FAIL(rc, "cannot initialise %s: %s", file, strerror(errno));
     }
     dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
@@ -125,7 +113,7 @@ static int create_file(const char *dir, const char *file, const rs_shm_hdr_t *la
 }
 
 #define MISMATCH(setting, fmtv, have, want)                                                        \
-    fail(RS_EINVAL, why, why_len,                                                                  \
+    FAIL(RS_EINVAL,                                                                                \
          "%s was created with " setting " = " fmtv " but the configuration says " fmtv             \
          "; set it back or move the file away (its buckets and objects are then not served)",      \
          file, have, want)
@@ -139,13 +127,13 @@ static int validate(const char *file, const rs_shm_hdr_t *h, uint64_t fsize,
     uint64_t size;
 
     if (h->magic != RS_SHM_MAGIC)
-        return fail(RS_EINVAL, why, why_len, "%s is not a ruststack S3 store", file);
+        return FAIL(RS_EINVAL, "%s is not a ruststack S3 store", file);
     if (h->format != rs_region_format())
-        return fail(RS_EINVAL, why, why_len,
+        return FAIL(RS_EINVAL,
                     "%s was written by an incompatible ruststack (format %#x, this build %#x)",
                     file, h->format, rs_region_format());
     if (h->size != fsize)
-        return fail(RS_EINVAL, why, why_len, "%s is %llu bytes but its header says %llu", file,
+        return FAIL(RS_EINVAL, "%s is %llu bytes but its header says %llu", file,
                     (unsigned long long)fsize, (unsigned long long)h->size);
     if (conf->max_workers > h->nslots)
         return MISMATCH("workers <=", "%u", h->nslots, conf->max_workers);
@@ -154,7 +142,7 @@ static int validate(const char *file, const rs_shm_hdr_t *h, uint64_t fsize,
     memset(&w, 0, sizeof w);
     size = rs_region_layout(&c, &w);
     if (size == 0)
-        return fail(RS_EINVAL, why, why_len, "the S3 store settings are invalid");
+        return FAIL(RS_EINVAL, "the S3 store settings are invalid");
     if (w.capacity != h->capacity)
         return MISMATCH("s3_capacity", "%llu", (unsigned long long)h->capacity,
                         (unsigned long long)w.capacity);
@@ -169,7 +157,7 @@ static int validate(const char *file, const rs_shm_hdr_t *h, uint64_t fsize,
                         (unsigned long long)w.max_object_size);
     if (size != h->size || memcmp(&w.toc, &h->toc, sizeof w.toc) != 0 || w.eps != h->eps ||
         w.nheads != h->nheads || w.max_chunks != h->max_chunks)
-        return fail(RS_EINVAL, why, why_len, "%s has a layout this build does not produce", file);
+        return FAIL(RS_EINVAL, "%s has a layout this build does not produce", file);
     return 0;
 }
 
@@ -183,21 +171,21 @@ static int open_existing(int fd, const char *file, const rs_store_conf_t *conf, 
 
     memset(&h, 0, sizeof h);
     if (fstat(fd, &sb) != 0)
-        return fail(RS_ERR, why, why_len, "cannot stat %s: %s", file, strerror(errno));
+        return FAIL(RS_ERR, "cannot stat %s: %s", file, strerror(errno));
     if (sb.st_size < (off_t)sizeof h || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
-        return fail(RS_EINVAL, why, why_len, "%s is too short to be a ruststack S3 store", file);
+        return FAIL(RS_EINVAL, "%s is too short to be a ruststack S3 store", file);
     rc = validate(file, &h, (uint64_t)sb.st_size, conf, why, why_len);
     if (rc != 0)
         return rc;
     if (map_fd(fd, h.size, st) != 0)
-        return fail(RS_ENOMEM, why, why_len, "cannot map %s: %s", file, strerror(errno));
+        return FAIL(RS_ENOMEM, "cannot map %s: %s", file, strerror(errno));
     rc = rs_store_recover(st, why, why_len);
     if (rc != 0) {
         char reason[400];
         snprintf(reason, sizeof reason, "%s", why ? why : "");
         munmap(st->base, st->size);
         st->base = NULL;
-        return fail(rc, why, why_len, "%s failed its restart check (file kept): %s", file, reason);
+        return FAIL(rc, "%s failed its restart check (file kept): %s", file, reason);
     }
     st->hdr->generation++;
     st->hdr->creator_pid = getpid();
@@ -216,13 +204,13 @@ int rs_store_open_dir(const char *dir, const rs_store_conf_t *conf, rs_store_t *
     if (why && why_len)
         why[0] = '\0';
     if (!dir || !dir[0] || !conf || !out || strlen(dir) > 1000)
-        return fail(RS_EINVAL, why, why_len, "invalid data directory");
+        return FAIL(RS_EINVAL, "invalid data directory");
     memset(&lay, 0, sizeof lay);
     size = rs_region_layout(conf, &lay);
     if (size == 0)
-        return fail(RS_EINVAL, why, why_len, "the S3 store settings are invalid");
+        return FAIL(RS_EINVAL, "the S3 store settings are invalid");
     if (rs_mkdir_p(dir, 0700) != 0)
-        return fail(RS_ERR, why, why_len, "cannot create %s: %s", dir, strerror(errno));
+        return FAIL(RS_ERR, "cannot create %s: %s", dir, strerror(errno));
     st = calloc(1, sizeof *st);
     if (!st)
         return RS_ENOMEM;
@@ -241,7 +229,7 @@ int rs_store_open_dir(const char *dir, const rs_store_conf_t *conf, rs_store_t *
     } else if (errno == ENOENT) {
         rc = create_file(dir, file, &lay, size, st, why, why_len);
     } else {
-        rc = fail(RS_ERR, why, why_len, "cannot open %s: %s", file, strerror(errno));
+        rc = FAIL(RS_ERR, "cannot open %s: %s", file, strerror(errno));
     }
     if (rc != 0) {
         close(st->lock_fd);

@@ -243,13 +243,6 @@ int rs_repair_list_now(rs_store_t *st, uint32_t bucket_id)
     return rc;
 }
 
-#define FAIL(...)                                                                                  \
-    do {                                                                                           \
-        if (why)                                                                                   \
-            snprintf(why, why_len, __VA_ARGS__);                                                   \
-        return RS_EPOISON;                                                                         \
-    } while (0)
-
 /* One LIVE entry against its extent. */
 static int check_entry(rs_store_t *st, uint32_t s, uint32_t i, char *why, size_t why_len)
 {
@@ -258,26 +251,26 @@ static int check_entry(rs_store_t *st, uint32_t s, uint32_t i, char *why, size_t
     uint32_t u;
 
     if (!x)
-        FAIL("shard %u entry %u: bad blob offset %llu", s, i, (unsigned long long)e->blob);
+        RS_POISON("shard %u entry %u: bad blob offset %llu", s, i, (unsigned long long)e->blob);
     if (LD(rs_tag_of(st, e->blob)) != RS_TAG_LIVE)
-        FAIL("shard %u entry %u: extent tag %#x not LIVE", s, i, LD(rs_tag_of(st, e->blob)));
+        RS_POISON("shard %u entry %u: extent tag %#x not LIVE", s, i, LD(rs_tag_of(st, e->blob)));
     if (x->entry_ref != rs_ref(st, s, i) || x->entry_gen != e->gen)
-        FAIL("shard %u entry %u: back-ref %#x/%u vs gen %u", s, i, x->entry_ref, x->entry_gen,
-             e->gen);
+        RS_POISON("shard %u entry %u: back-ref %#x/%u vs gen %u", s, i, x->entry_ref, x->entry_gen,
+                  e->gen);
     if (x->key_len != e->key_len || memcmp((char *)(x + 1), e->key, e->key_len) != 0)
-        FAIL("shard %u entry %u: extent key differs", s, i);
+        RS_POISON("shard %u entry %u: extent key differs", s, i);
     if ((e->hash & (st->hdr->nshards - 1)) != s)
-        FAIL("shard %u entry %u: hash in wrong shard", s, i);
+        RS_POISON("shard %u entry %u: hash in wrong shard", s, i);
     if (e->height < 1 || e->height > RS_SKIP_LEVELS)
-        FAIL("shard %u entry %u: bad height", s, i);
+        RS_POISON("shard %u entry %u: bad height", s, i);
     rs_off_unit(st, e->blob, &u);
     for (uint32_t k = 0; k < x->nchunks; k++) {
         uint64_t o = rs_ext_chunks(x)[k];
         uint32_t du;
         if (rs_off_unit(st, o, &du) != 0 || ((o - st->hdr->toc.arena) & (RS_PAGE_SIZE - 1)))
-            FAIL("shard %u entry %u: bad data chunk", s, i);
+            RS_POISON("shard %u entry %u: bad data chunk", s, i);
         if (LD(rs_tag_of(st, o)) != (RS_TAG_DATA | u))
-            FAIL("shard %u entry %u: data chunk tag %#x", s, i, LD(rs_tag_of(st, o)));
+            RS_POISON("shard %u entry %u: data chunk tag %#x", s, i, LD(rs_tag_of(st, o)));
     }
     return 0;
 }
@@ -288,30 +281,30 @@ int rs_shard_check(rs_store_t *st, uint32_t s, char *why, size_t why_len)
     uint32_t *heads = rs_heads(st, s), n = 0, live = 0;
 
     if (sh->seq & 1 || sh->intent.op != RS_OP_NONE)
-        FAIL("shard %u: open intent or odd seq", s);
+        RS_POISON("shard %u: open intent or odd seq", s);
     if (sh->bump == 0 || sh->bump > st->hdr->eps)
-        FAIL("shard %u: bump %u out of range", s, sh->bump);
+        RS_POISON("shard %u: bump %u out of range", s, sh->bump);
     for (uint32_t i = sh->free_head; i; i = rs_entry(st, s, i)->hnext) {
         if (i >= sh->bump || ++n > st->hdr->eps || rs_entry(st, s, i)->state != RS_ENT_FREE)
-            FAIL("shard %u: broken free list at %u", s, i);
+            RS_POISON("shard %u: broken free list at %u", s, i);
     }
     for (uint32_t h = 0; h < st->hdr->nheads; h++) {
         uint32_t k = 0;
         for (uint32_t i = heads[h]; i; i = rs_entry(st, s, i)->hnext) {
             rs_entry_shm_t *e = rs_entry(st, s, i);
             if (i >= sh->bump || ++k > st->hdr->eps)
-                FAIL("shard %u: chain %u does not end", s, h);
+                RS_POISON("shard %u: chain %u does not end", s, h);
             if (e->state != RS_ENT_LIVE)
-                FAIL("shard %u: entry %u in chain is not LIVE", s, i);
+                RS_POISON("shard %u: entry %u in chain is not LIVE", s, i);
             if (((e->hash >> st->hdr->shard_bits) & (st->hdr->nheads - 1)) != h)
-                FAIL("shard %u: entry %u in wrong chain", s, i);
+                RS_POISON("shard %u: entry %u in wrong chain", s, i);
             if (check_entry(st, s, i, why, why_len) != 0)
                 return RS_EPOISON;
             live++;
         }
     }
     if (live != sh->count || live + n != sh->bump - 1)
-        FAIL("shard %u: %u live + %u free != %u used (count %u)", s, live, n, sh->bump - 1,
-             sh->count);
+        RS_POISON("shard %u: %u live + %u free != %u used (count %u)", s, live, n, sh->bump - 1,
+                  sh->count);
     return 0;
 }

@@ -28,6 +28,15 @@ struct rs_store {
     int lock_fd; /* file-backed (data_dir): the flocked <dir>/lock, else -1 */
 };
 
+/* A failed invariant check in repair or recovery: say why (in the caller's `why`,
+ * `why_len`, when given) and return RS_EPOISON. */
+#define RS_POISON(...)                                                                             \
+    do {                                                                                           \
+        if (why)                                                                                   \
+            snprintf(why, why_len, __VA_ARGS__);                                                   \
+        return RS_EPOISON;                                                                         \
+    } while (0)
+
 /* ---- addressing ---- */
 static inline void *rs_at(rs_store_t *st, uint64_t off)
 {
