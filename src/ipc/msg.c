@@ -29,9 +29,84 @@ static char *finish(json_object *o, size_t *len)
     return out;
 }
 
-static void put(json_object *o, const char *k, const char *v)
+/* The request encoders write JSON text by hand, byte for byte what json-c prints with
+ * TO_JSON (the decoders and the supervisors' responses use json-c): no json objects, and
+ * the text lands in the caller's buffer (a worker's request pool) without a copy. */
+typedef struct out {
+    char *buf;
+    size_t cap, len; /* len: the whole text's, even past cap */
+} out_t;
+
+static void emit(out_t *o, const char *s, size_t n)
 {
-    json_object_object_add(o, k, json_object_new_string(v != NULL ? v : ""));
+    if (o->len < o->cap)
+        memcpy(o->buf + o->len, s, n < o->cap - o->len ? n : o->cap - o->len);
+    o->len += n;
+}
+
+/* s as a JSON string, escaped as json-c does: \" \\ \b \f \n \r \t, other control
+ * characters as \u00xx, '/' and bytes >= 0x7f as they are */
+static void quoted(out_t *o, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t run = 0;
+    emit(o, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char e[6] = {'\\', 0, '0', '0', hex[c >> 4], hex[c & 15]};
+        size_t el = 2;
+        switch (c) {
+        case '"':
+            e[1] = '"';
+            break;
+        case '\\':
+            e[1] = '\\';
+            break;
+        case '\b':
+            e[1] = 'b';
+            break;
+        case '\f':
+            e[1] = 'f';
+            break;
+        case '\n':
+            e[1] = 'n';
+            break;
+        case '\r':
+            e[1] = 'r';
+            break;
+        case '\t':
+            e[1] = 't';
+            break;
+        default:
+            if (c >= 0x20)
+                continue;
+            e[1] = 'u';
+            el = 6;
+        }
+        emit(o, s + run, i - run);
+        emit(o, e, el);
+        run = i + 1;
+    }
+    emit(o, s + run, n - run);
+    emit(o, "\"", 1);
+}
+
+/* sep "key":"value" (NULL value: "") */
+static void member(out_t *o, char sep, const char *k, const char *v)
+{
+    emit(o, &sep, 1);
+    quoted(o, k, strlen(k));
+    emit(o, ":", 1);
+    quoted(o, v != NULL ? v : "", v != NULL ? strlen(v) : 0);
+}
+
+/* close the object, NUL-terminate what fits; the text's length */
+static size_t done(out_t *o)
+{
+    emit(o, "}", 1);
+    if (o->cap > 0)
+        o->buf[o->len < o->cap ? o->len : o->cap - 1] = '\0';
+    return o->len;
 }
 
 /* a string member, "" when missing or not a string */
@@ -57,16 +132,16 @@ static json_object *parse(const char *meta, size_t len)
     return o;
 }
 
-char *rs_ipc_ddb_req_encode(const rs_ipc_ddb_req_t *r, size_t *len)
+size_t rs_ipc_ddb_req_encode(const rs_ipc_ddb_req_t *r, char *buf, size_t cap)
 {
-    json_object *o = json_object_new_object();
-    put(o, "target", r->target);
-    put(o, "account", r->account);
-    put(o, "region", r->region);
-    put(o, "request_id", r->request_id);
-    put(o, "content_type", r->content_type);
-    put(o, "access_key", r->access_key);
-    return finish(o, len);
+    out_t o = {buf, cap, 0};
+    member(&o, '{', "target", r->target);
+    member(&o, ',', "account", r->account);
+    member(&o, ',', "region", r->region);
+    member(&o, ',', "request_id", r->request_id);
+    member(&o, ',', "content_type", r->content_type);
+    member(&o, ',', "access_key", r->access_key);
+    return done(&o);
 }
 
 int rs_ipc_ddb_req_decode(const char *meta, size_t len, json_object **root, rs_ipc_ddb_req_t *r)
@@ -77,20 +152,37 @@ int rs_ipc_ddb_req_decode(const char *meta, size_t len, json_object **root, rs_i
     return o != NULL && r->target[0] && r->account[0] && r->region[0] ? 0 : RS_EINVAL;
 }
 
-char *rs_ipc_lambda_req_encode(const rs_ipc_lambda_req_t *r, size_t *len)
+size_t rs_ipc_lambda_req_encode(const rs_ipc_lambda_req_t *r, char *buf, size_t cap)
 {
-    json_object *o = json_object_new_object();
-    put(o, "method", r->method);
-    put(o, "path", r->path);
-    put(o, "query", r->query);
-    json_object_object_add(
-        o, "headers", r->headers != NULL ? json_object_get(r->headers) : json_object_new_object());
-    put(o, "account", r->account);
-    put(o, "region", r->region);
-    put(o, "request_id", r->request_id);
-    put(o, "log_id", r->log_id);
-    put(o, "access_key", r->access_key);
-    return finish(o, len);
+    out_t o = {buf, cap, 0};
+    member(&o, '{', "method", r->method);
+    member(&o, ',', "path", r->path);
+    member(&o, ',', "query", r->query);
+    emit(&o, ",\"headers\":{", 12);
+    if (r->headers != NULL) {
+        char sep = 0;
+        json_object_object_foreach(r->headers, k, v)
+        {
+            if (sep)
+                emit(&o, &sep, 1);
+            sep = ',';
+            quoted(&o, k, strlen(k));
+            emit(&o, ":", 1);
+            if (json_object_is_type(v, json_type_string)) {
+                quoted(&o, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+            } else {
+                const char *t = json_object_to_json_string_ext(v, TO_JSON);
+                emit(&o, t, strlen(t));
+            }
+        }
+    }
+    emit(&o, "}", 1);
+    member(&o, ',', "account", r->account);
+    member(&o, ',', "region", r->region);
+    member(&o, ',', "request_id", r->request_id);
+    member(&o, ',', "log_id", r->log_id);
+    member(&o, ',', "access_key", r->access_key);
+    return done(&o);
 }
 
 int rs_ipc_lambda_req_decode(const char *meta, size_t len, json_object **root,
