@@ -4,7 +4,7 @@
  * Order: operation name (access log), identity, body size (413 as AWS words it), service
  * state (disabled -> 400, supervisor starting -> retryable 503; an executor that cannot
  * run is the supervisor's to explain), S3-hosted code (the object is read from the shared
- * store here and sent on as ZipFile), then the meta of src/lambda/lambda_int.h.
+ * store here and sent on as ZipFile), then the meta (rs_ipc_lambda_req_t of rs/ipc.h).
  */
 #include "config.h"
 
