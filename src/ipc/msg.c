@@ -48,43 +48,17 @@ static void emit(out_t *o, const char *s, size_t n)
  * characters as \u00xx, '/' and bytes >= 0x7f as they are */
 static void quoted(out_t *o, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
+    static const char hex[] = "0123456789abcdef", esc[] = "\"\\\b\f\n\r\t", as[] = "\"\\bfnrt";
     size_t run = 0;
     emit(o, "\"", 1);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        char e[6] = {'\\', 0, '0', '0', hex[c >> 4], hex[c & 15]};
-        size_t el = 2;
-        switch (c) {
-        case '"':
-            e[1] = '"';
-            break;
-        case '\\':
-            e[1] = '\\';
-            break;
-        case '\b':
-            e[1] = 'b';
-            break;
-        case '\f':
-            e[1] = 'f';
-            break;
-        case '\n':
-            e[1] = 'n';
-            break;
-        case '\r':
-            e[1] = 'r';
-            break;
-        case '\t':
-            e[1] = 't';
-            break;
-        default:
-            if (c >= 0x20)
-                continue;
-            e[1] = 'u';
-            el = 6;
-        }
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        const char *hit = memchr(esc, c, sizeof(esc) - 1);
+        char e[6] = {'\\', hit != NULL ? as[hit - esc] : 'u', '0', '0', hex[c >> 4], hex[c & 15]};
         emit(o, s + run, i - run);
-        emit(o, e, el);
+        emit(o, e, hit != NULL ? 2 : 6);
         run = i + 1;
     }
     emit(o, s + run, n - run);
@@ -158,25 +132,25 @@ size_t rs_ipc_lambda_req_encode(const rs_ipc_lambda_req_t *r, char *buf, size_t 
     member(&o, '{', "method", r->method);
     member(&o, ',', "path", r->path);
     member(&o, ',', "query", r->query);
-    emit(&o, ",\"headers\":{", 12);
+    emit(&o, ",\"headers\":", 11);
+    char sep = '{';
     if (r->headers != NULL) {
-        char sep = 0;
         json_object_object_foreach(r->headers, k, v)
         {
-            if (sep)
-                emit(&o, &sep, 1);
-            sep = ',';
+            int str = json_object_is_type(v, json_type_string);
+            const char *t =
+                str ? json_object_get_string(v) : json_object_to_json_string_ext(v, TO_JSON);
+            emit(&o, &sep, 1);
             quoted(&o, k, strlen(k));
             emit(&o, ":", 1);
-            if (json_object_is_type(v, json_type_string)) {
-                quoted(&o, json_object_get_string(v), (size_t)json_object_get_string_len(v));
-            } else {
-                const char *t = json_object_to_json_string_ext(v, TO_JSON);
+            if (str)
+                quoted(&o, t, (size_t)json_object_get_string_len(v));
+            else
                 emit(&o, t, strlen(t));
-            }
+            sep = ',';
         }
     }
-    emit(&o, "}", 1);
+    emit(&o, sep == '{' ? "{}" : "}", sep == '{' ? 2 : 1);
     member(&o, ',', "account", r->account);
     member(&o, ',', "region", r->region);
     member(&o, ',', "request_id", r->request_id);
