@@ -50,7 +50,10 @@ int rs_ipc_write_frame(int fd, int type, uint64_t id, const char *meta, size_t m
 int rs_ipc_read_frame(int fd, rs_ipc_hdr_t *h, char **meta, void **body);
 
 /* ---- message meta (src/ipc/msg.c) ---------------------------------------------------
- * Encoders return the JSON text (malloc'd, *len its length) or NULL (out of memory).
+ * Request encoders write the JSON text into buf like snprintf: at most cap bytes,
+ * NUL-terminated when cap > 0, and return the text's length (call with cap 0 to size the
+ * buffer, then with length + 1; a worker writes straight into its request pool). The
+ * response encoder returns the text malloc'd (*len its length) or NULL (out of memory).
  * Decoders parse `len` bytes into *root (the caller releases it with json_object_put; the
  * struct's strings and objects point into it) and return 0, or RS_EINVAL when the meta is
  * not a JSON object or a required member is missing (*root may still be set: the
@@ -89,10 +92,10 @@ typedef struct rs_ipc_resp {
     struct json_object *headers; /* object {name: value} (NULL: none) */
 } rs_ipc_resp_t;
 
-char *rs_ipc_ddb_req_encode(const rs_ipc_ddb_req_t *r, size_t *len);
+size_t rs_ipc_ddb_req_encode(const rs_ipc_ddb_req_t *r, char *buf, size_t cap);
 int rs_ipc_ddb_req_decode(const char *meta, size_t len, struct json_object **root,
                           rs_ipc_ddb_req_t *r);
-char *rs_ipc_lambda_req_encode(const rs_ipc_lambda_req_t *r, size_t *len);
+size_t rs_ipc_lambda_req_encode(const rs_ipc_lambda_req_t *r, char *buf, size_t cap);
 int rs_ipc_lambda_req_decode(const char *meta, size_t len, struct json_object **root,
                              rs_ipc_lambda_req_t *r);
 char *rs_ipc_resp_encode(const rs_ipc_resp_t *r, size_t *len);

@@ -27,6 +27,7 @@
 #include "rs/codec.h"
 #include "http/lambda_proxy.h"
 #include "rs/err.h"
+#include "rs/ipc.h"
 #include "rs/log.h"
 #include "rs/metrics.h"
 #include "rs/s3.h"
@@ -374,11 +375,12 @@ static int lambda_forward(reqstate_t *rq, h2o_req_t *req)
 static void apigw_done(void *arg, rs_ipc_outcome_t outcome, const rs_ipc_reply_t *r)
 {
     reqstate_t *rq = arg;
-    int status = 0, function_error = 0;
-    json_object *root = NULL, *hdrs = NULL;
-    if (outcome == RS_IPC_OK &&
-        rs_ipc_reply_meta(r->meta, r->meta_len, &root, &status, &hdrs) == 0 && hdrs != NULL) {
-        json_object_object_foreach(hdrs, name, val)
+    int function_error = 0;
+    json_object *root = NULL;
+    rs_ipc_resp_t m = {0, NULL};
+    if (outcome == RS_IPC_OK && rs_ipc_resp_decode(r->meta, r->meta_len, &root, &m) == 0 &&
+        m.headers != NULL) {
+        json_object_object_foreach(m.headers, name, val)
         {
             (void)val;
             function_error |= strcasecmp(name, "x-amz-function-error") == 0;
@@ -388,7 +390,7 @@ static void apigw_done(void *arg, rs_ipc_outcome_t outcome, const rs_ipc_reply_t
     if (outcome != RS_IPC_OK)
         rs_log(RS_LOG_WARN, rq->req.request_id, "API Gateway proxy: no Lambda reply (outcome %d)",
                (int)outcome);
-    rs_apigw_reply(&rq->req, rq->gw_id, function_error, status,
+    rs_apigw_reply(&rq->req, rq->gw_id, function_error, m.status,
                    outcome == RS_IPC_OK ? r->body : NULL, outcome == RS_IPC_OK ? r->body_len : 0,
                    &rq->resp);
     finish(rq);

@@ -17,6 +17,7 @@
 
 #include "http/ddb_proxy.h"
 #include "rs/err.h"
+#include "rs/ipc.h"
 #include "rs/sigv4.h"
 #include "rs/status.h"
 
@@ -167,11 +168,6 @@ static int service_state(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_res
     }
 }
 
-static void add_str(json_object *o, const char *k, const char *v)
-{
-    json_object_object_add(o, k, json_object_new_string(v));
-}
-
 int rs_ddb_prepare(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *route,
                    rs_http_resp_t *resp, rs_ddb_fwd_t *fwd)
 {
@@ -200,39 +196,35 @@ int rs_ddb_prepare(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *route
 
     const rs_hdr_t *target = rs_http_req_header(req, "x-amz-target");
     const rs_hdr_t *ctype = rs_http_req_header(req, "content-type");
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "target",
-                           json_object_new_string_len(target->value, (int)target->value_len));
-    add_str(o, "account", req->account);
-    add_str(o, "region", req->region);
-    add_str(o, "request_id", req->request_id);
-    if (ctype != NULL)
-        json_object_object_add(o, "content_type",
-                               json_object_new_string_len(ctype->value, (int)ctype->value_len));
-    else
-        add_str(o, "content_type", "application/x-amz-json-1.0");
-    add_str(o, "access_key", req->access_key);
-    size_t n = 0;
-    const char *s = json_object_to_json_string_length(
-        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-    fwd->meta = rs_pool_strndup(req->pool, s, n);
-    fwd->meta_len = n;
-    json_object_put(o);
+    rs_ipc_ddb_req_t m = {
+        .target = rs_pool_strndup(req->pool, target->value, target->value_len),
+        .account = req->account,
+        .region = req->region,
+        .request_id = req->request_id,
+        .content_type = ctype != NULL ? rs_pool_strndup(req->pool, ctype->value, ctype->value_len)
+                                      : "application/x-amz-json-1.0",
+        .access_key = req->access_key,
+    };
+    size_t n = rs_ipc_ddb_req_encode(&m, NULL, 0);
+    char *meta = rs_pool_alloc(req->pool, n + 1);
+    fwd->meta_len = rs_ipc_ddb_req_encode(&m, meta, n + 1);
+    fwd->meta = meta;
     return 0;
 }
 
 int rs_ddb_reply(const rs_http_req_t *req, rs_http_resp_t *resp, const char *meta, size_t meta_len,
                  const void *body, size_t body_len)
 {
-    json_object *o, *hdrs = NULL;
-    int status;
-    if (rs_ipc_reply_meta(meta, meta_len, &o, &status, &hdrs) != 0) {
+    json_object *o;
+    rs_ipc_resp_t r;
+    if (rs_ipc_resp_decode(meta, meta_len, &o, &r) != 0) {
+        json_object_put(o);
         rs_ddb_error(req, resp, RS_DDBE_InternalServerError,
                      "malformed reply from the DynamoDB supervisor");
         return RS_EINVAL;
     }
-    resp->status = status;
-    rs_ipc_reply_headers(req, resp, hdrs, "application/x-amz-json-1.0");
+    resp->status = r.status;
+    rs_ipc_reply_headers(req, resp, r.headers, "application/x-amz-json-1.0");
     if (body_len > 0)
         rs_buf_append(&resp->body, body, body_len);
     json_object_put(o);

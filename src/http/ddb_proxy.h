@@ -1,9 +1,9 @@
 /*
  * ddb_proxy.h: private to src/http: the worker's DynamoDB request path without the
  * sockets: validate what the worker can, take the caller's identity, consult the status
- * board, build the request meta for the supervisor, and turn the supervisor's reply into
- * the HTTP response. The adapter does the asynchronous hand-off (ipc_client.h).
- * Runs in: workers (h2o-free, unit-tested without sockets).
+ * board, encode the request meta for the supervisor (rs_ipc_ddb_req_t, include/rs/ipc.h),
+ * and turn the supervisor's reply (rs_ipc_resp_t) into the HTTP response. The adapter does the
+ * asynchronous hand-off (ipc_client.h). Runs in: workers (h2o-free, unit-tested without sockets).
  */
 #ifndef RS_HTTP_DDB_PROXY_H
 #define RS_HTTP_DDB_PROXY_H

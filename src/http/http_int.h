@@ -65,16 +65,10 @@ void rs_http_set_identity(rs_http_ctx_t *c, rs_http_req_t *req);
 void rs_internal_handle(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *route,
                         rs_http_resp_t *resp);
 
-/* A supervisor's reply meta {"status": N, "headers": {...}} (src/http/ipc_reply.c): the
- * status (100..599) and the headers object (may be NULL; owned by *root, which the caller
- * puts). 0 or RS_EINVAL. */
 struct json_object;
-int rs_ipc_reply_meta(const char *meta, size_t meta_len, struct json_object **root, int *status,
-                      struct json_object **headers);
-/* Copy a reply meta's headers object into resp (replacing what it held); content-type
+/* Copy the headers of a reply meta (rs_ipc_resp_t) into resp (replacing what it held); content-type
  * defaults to default_ctype (none when NULL), x-amzn-RequestId to req's id. */
 void rs_ipc_reply_headers(const rs_http_req_t *req, rs_http_resp_t *resp, struct json_object *hdrs,
                           const char *default_ctype);
-
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * ipc_client.h: private to src/http: the worker's non-blocking client for the framed
  * supervisor protocol (include/rs/ipc.h) on the worker's h2o event loop. One client per
- * supervisor socket (<runtime_dir>/<name>.sock: "ddb", later "lambda"); many calls in
+ * supervisor socket (<runtime_dir>/<name>.sock: "ddb" and "lambda"); many calls in
  * flight on one connection, matched by id; a per-call timeout; on-demand reconnection
  * with backoff; when the connection drops every pending call fails at once.
  * Runs in: workers. Includes h2o.h (the call embeds an h2o timeout entry).

@@ -1,6 +1,6 @@
 /*
- * ipc_reply.c: a supervisor's response frame meta (rs_ipc_resp_t, decoded by
- * src/ipc/msg.c) into the worker's HTTP response; shared by the DynamoDB and Lambda
+ * ipc_reply.c: the headers of a supervisor's response meta (rs_ipc_resp_t, decoded by
+ * rs_ipc_resp_decode) into the worker's HTTP response; shared by the DynamoDB and Lambda
  * hand-offs.
  * Runs in: workers.
  */
@@ -11,19 +11,6 @@
 #include <strings.h>
 
 #include "http/http_int.h"
-#include "rs/err.h"
-#include "rs/ipc.h"
-
-/* the callers' name for rs_ipc_resp_decode (declared in http_int.h) */
-int rs_ipc_reply_meta(const char *meta, size_t meta_len, json_object **root, int *status,
-                      json_object **headers)
-{
-    rs_ipc_resp_t r;
-    int rc = rs_ipc_resp_decode(meta, meta_len, root, &r);
-    *status = r.status;
-    *headers = r.headers;
-    return rc;
-}
 
 /* Headers of a reply meta into resp (replacing what it held): content-type defaults
  * to default_ctype (none when NULL), x-amzn-RequestId to the request's id. */

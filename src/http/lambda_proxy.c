@@ -4,7 +4,7 @@
  * Order: operation name (access log), identity, body size (413 as AWS words it), service
  * state (disabled -> 400, supervisor starting -> retryable 503; an executor that cannot
  * run is the supervisor's to explain), S3-hosted code (the object is read from the shared
- * store here and sent on as ZipFile), then the meta of src/lambda/lambda_int.h.
+ * store here and sent on as ZipFile), then the meta (rs_ipc_lambda_req_t of rs/ipc.h).
  */
 #include "config.h"
 
@@ -17,6 +17,7 @@
 #include "http/lambda_proxy.h"
 #include "rs/codec.h"
 #include "rs/err.h"
+#include "rs/ipc.h"
 #include "rs/lambda_routes.h"
 #include "rs/status.h"
 #include "rs/store.h"
@@ -197,21 +198,18 @@ static int resolve_code(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_resp
     return rc;
 }
 
-static void add_str(json_object *o, const char *k, const char *v)
+/* the meta (rs_ipc_lambda_req_t) of a forward, written into the pool; m's identity from
+ * req, its log_id the worker's request id */
+static void encode_meta(const rs_http_req_t *req, rs_ipc_lambda_req_t *m, rs_lambda_fwd_t *fwd)
 {
-    json_object_object_add(o, k, json_object_new_string(v));
-}
-
-static void finish_meta(const rs_http_req_t *req, const char *request_id, json_object *o,
-                        rs_lambda_fwd_t *fwd)
-{
-    add_str(o, "account", req->account);
-    add_str(o, "region", req->region);
-    add_str(o, "request_id", request_id);
-    add_str(o, "log_id", req->request_id);
-    add_str(o, "access_key", req->access_key);
-    fwd->meta = pool_json(req->pool, o, &fwd->meta_len);
-    json_object_put(o);
+    m->account = req->account;
+    m->region = req->region;
+    m->log_id = req->request_id;
+    m->access_key = req->access_key;
+    size_t n = rs_ipc_lambda_req_encode(m, NULL, 0);
+    char *meta = rs_pool_alloc(req->pool, n + 1);
+    fwd->meta_len = rs_ipc_lambda_req_encode(m, meta, n + 1);
+    fwd->meta = meta;
 }
 
 static int forwarded_header(const rs_hdr_t *h)
@@ -245,11 +243,7 @@ int rs_lambda_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp
     if (resolve_code(c, req, resp, op, fwd) != 0)
         return 1;
 
-    json_object *o = json_object_new_object(), *h = json_object_new_object();
-    add_str(o, "method", req->method);
-    json_object_object_add(o, "path", json_object_new_string_len(req->path, (int)req->path_len));
-    json_object_object_add(
-        o, "query", json_object_new_string_len(req->query ? req->query : "", (int)req->query_len));
+    json_object *h = json_object_new_object();
     for (size_t i = 0; i < req->num_headers; i++) {
         const rs_hdr_t *hd = &req->headers[i];
         if (!forwarded_header(hd))
@@ -262,10 +256,17 @@ int rs_lambda_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp
         lname[n] = '\0';
         json_object_object_add(h, lname, json_object_new_string_len(hd->value, (int)hd->value_len));
     }
-    json_object_object_add(o, "headers", h);
     char uuid[37];
     rs_http_new_uuid(c, uuid);
-    finish_meta(req, uuid, o, fwd);
+    rs_ipc_lambda_req_t m = {
+        .method = req->method,
+        .path = rs_pool_strndup(req->pool, req->path, req->path_len),
+        .query = req->query != NULL ? rs_pool_strndup(req->pool, req->query, req->query_len) : "",
+        .headers = h,
+        .request_id = uuid,
+    };
+    encode_meta(req, &m, fwd);
+    json_object_put(h);
     return 0;
 }
 
@@ -273,14 +274,13 @@ void rs_lambda_fwd_build(const rs_http_req_t *req, const char *request_id, const
                          const char *path, const char *query, const char *const *hdrs, size_t nhdrs,
                          const void *body, size_t body_len, rs_lambda_fwd_t *fwd)
 {
-    json_object *o = json_object_new_object(), *h = json_object_new_object();
-    add_str(o, "method", method);
-    add_str(o, "path", path);
-    add_str(o, "query", query ? query : "");
+    json_object *h = json_object_new_object();
     for (size_t i = 0; i + 1 < nhdrs * 2; i += 2)
-        add_str(h, hdrs[i], hdrs[i + 1]);
-    json_object_object_add(o, "headers", h);
-    finish_meta(req, request_id, o, fwd);
+        json_object_object_add(h, hdrs[i], json_object_new_string(hdrs[i + 1]));
+    rs_ipc_lambda_req_t m = {
+        .method = method, .path = path, .query = query, .headers = h, .request_id = request_id};
+    encode_meta(req, &m, fwd);
+    json_object_put(h);
     fwd->body = body;
     fwd->body_len = body_len;
 }
@@ -288,14 +288,15 @@ void rs_lambda_fwd_build(const rs_http_req_t *req, const char *request_id, const
 int rs_lambda_reply(const rs_http_req_t *req, rs_http_resp_t *resp, const char *meta,
                     size_t meta_len, const void *body, size_t body_len)
 {
-    json_object *o, *hdrs = NULL;
-    int status;
-    if (rs_ipc_reply_meta(meta, meta_len, &o, &status, &hdrs) != 0) {
+    json_object *o;
+    rs_ipc_resp_t r;
+    if (rs_ipc_resp_decode(meta, meta_len, &o, &r) != 0) {
+        json_object_put(o);
         rs_lambda_error(req, resp, RS_LE_SERVICE, "malformed reply from the Lambda supervisor");
         return RS_EINVAL;
     }
-    resp->status = status;
-    rs_ipc_reply_headers(req, resp, hdrs, NULL);
+    resp->status = r.status;
+    rs_ipc_reply_headers(req, resp, r.headers, NULL);
     if (body_len > 0)
         rs_buf_append(&resp->body, body, body_len);
     json_object_put(o);

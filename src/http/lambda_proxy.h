@@ -2,10 +2,10 @@
  * lambda_proxy.h: private to src/http: the worker's Lambda request path without the
  * sockets: name the operation, take the caller's identity, consult the status board,
  * enforce the request size limits, resolve S3-hosted function code from the worker's own
- * store (the supervisor only ever sees ZipFile), build the request meta for the lambda
- * supervisor (src/lambda/lambda_int.h), and turn a supervisor reply into the HTTP
- * response. The adapter does the asynchronous hand-off (ipc_client.h).
- * Runs in: workers (h2o-free, unit-tested without sockets).
+ * store (the supervisor only ever sees ZipFile), encode the request meta for the lambda
+ * supervisor (rs_ipc_lambda_req_t, include/rs/ipc.h), and turn a supervisor reply
+ * (rs_ipc_resp_t) into the HTTP response. The adapter does the asynchronous hand-off
+ * (ipc_client.h). Runs in: workers (h2o-free, unit-tested without sockets).
  */
 #ifndef RS_HTTP_LAMBDA_PROXY_H
 #define RS_HTTP_LAMBDA_PROXY_H

@@ -29,9 +29,58 @@ static char *finish(json_object *o, size_t *len)
     return out;
 }
 
-static void put(json_object *o, const char *k, const char *v)
+/* The request encoders write JSON text by hand, byte for byte what json-c prints with
+ * TO_JSON (the decoders and the supervisors' responses use json-c): no json objects, and
+ * the text lands in the caller's buffer (a worker's request pool) without a copy. */
+typedef struct out {
+    char *buf;
+    size_t cap, len; /* len: the whole text's, even past cap */
+} out_t;
+
+static void emit(out_t *o, const char *s, size_t n)
 {
-    json_object_object_add(o, k, json_object_new_string(v != NULL ? v : ""));
+    if (o->len < o->cap)
+        memcpy(o->buf + o->len, s, n < o->cap - o->len ? n : o->cap - o->len);
+    o->len += n;
+}
+
+/* s as a JSON string, escaped as json-c does: \" \\ \b \f \n \r \t, other control
+ * characters as \u00xx, '/' and bytes >= 0x7f as they are */
+static void quoted(out_t *o, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef", esc[] = "\"\\\b\f\n\r\t", as[] = "\"\\bfnrt";
+    size_t run = 0;
+    emit(o, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        const char *hit = memchr(esc, c, sizeof(esc) - 1);
+        char e[6] = {'\\', hit != NULL ? as[hit - esc] : 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        emit(o, s + run, i - run);
+        emit(o, e, hit != NULL ? 2 : 6);
+        run = i + 1;
+    }
+    emit(o, s + run, n - run);
+    emit(o, "\"", 1);
+}
+
+/* sep "key":"value" (NULL value: "") */
+static void member(out_t *o, char sep, const char *k, const char *v)
+{
+    emit(o, &sep, 1);
+    quoted(o, k, strlen(k));
+    emit(o, ":", 1);
+    quoted(o, v != NULL ? v : "", v != NULL ? strlen(v) : 0);
+}
+
+/* close the object, NUL-terminate what fits; the text's length */
+static size_t done(out_t *o)
+{
+    emit(o, "}", 1);
+    if (o->cap > 0)
+        o->buf[o->len < o->cap ? o->len : o->cap - 1] = '\0';
+    return o->len;
 }
 
 /* a string member, "" when missing or not a string */
@@ -57,16 +106,16 @@ static json_object *parse(const char *meta, size_t len)
     return o;
 }
 
-char *rs_ipc_ddb_req_encode(const rs_ipc_ddb_req_t *r, size_t *len)
+size_t rs_ipc_ddb_req_encode(const rs_ipc_ddb_req_t *r, char *buf, size_t cap)
 {
-    json_object *o = json_object_new_object();
-    put(o, "target", r->target);
-    put(o, "account", r->account);
-    put(o, "region", r->region);
-    put(o, "request_id", r->request_id);
-    put(o, "content_type", r->content_type);
-    put(o, "access_key", r->access_key);
-    return finish(o, len);
+    out_t o = {buf, cap, 0};
+    member(&o, '{', "target", r->target);
+    member(&o, ',', "account", r->account);
+    member(&o, ',', "region", r->region);
+    member(&o, ',', "request_id", r->request_id);
+    member(&o, ',', "content_type", r->content_type);
+    member(&o, ',', "access_key", r->access_key);
+    return done(&o);
 }
 
 int rs_ipc_ddb_req_decode(const char *meta, size_t len, json_object **root, rs_ipc_ddb_req_t *r)
@@ -77,20 +126,37 @@ int rs_ipc_ddb_req_decode(const char *meta, size_t len, json_object **root, rs_i
     return o != NULL && r->target[0] && r->account[0] && r->region[0] ? 0 : RS_EINVAL;
 }
 
-char *rs_ipc_lambda_req_encode(const rs_ipc_lambda_req_t *r, size_t *len)
+size_t rs_ipc_lambda_req_encode(const rs_ipc_lambda_req_t *r, char *buf, size_t cap)
 {
-    json_object *o = json_object_new_object();
-    put(o, "method", r->method);
-    put(o, "path", r->path);
-    put(o, "query", r->query);
-    json_object_object_add(
-        o, "headers", r->headers != NULL ? json_object_get(r->headers) : json_object_new_object());
-    put(o, "account", r->account);
-    put(o, "region", r->region);
-    put(o, "request_id", r->request_id);
-    put(o, "log_id", r->log_id);
-    put(o, "access_key", r->access_key);
-    return finish(o, len);
+    out_t o = {buf, cap, 0};
+    member(&o, '{', "method", r->method);
+    member(&o, ',', "path", r->path);
+    member(&o, ',', "query", r->query);
+    emit(&o, ",\"headers\":", 11);
+    char sep = '{';
+    if (r->headers != NULL) {
+        json_object_object_foreach(r->headers, k, v)
+        {
+            int str = json_object_is_type(v, json_type_string);
+            const char *t =
+                str ? json_object_get_string(v) : json_object_to_json_string_ext(v, TO_JSON);
+            emit(&o, &sep, 1);
+            quoted(&o, k, strlen(k));
+            emit(&o, ":", 1);
+            if (str)
+                quoted(&o, t, (size_t)json_object_get_string_len(v));
+            else
+                emit(&o, t, strlen(t));
+            sep = ',';
+        }
+    }
+    emit(&o, sep == '{' ? "{}" : "}", sep == '{' ? 2 : 1);
+    member(&o, ',', "account", r->account);
+    member(&o, ',', "region", r->region);
+    member(&o, ',', "request_id", r->request_id);
+    member(&o, ',', "log_id", r->log_id);
+    member(&o, ',', "access_key", r->access_key);
+    return done(&o);
 }
 
 int rs_ipc_lambda_req_decode(const char *meta, size_t len, json_object **root,

@@ -4,7 +4,7 @@
  * lambda_validate.c: their validation rules; lambda_config.c: the configuration JSON;
  * lambda_api_code.c: code intake and download; lambda_api_invoke.c: Invoke). Testable without
  * sockets: one call takes the request the worker forwarded and gives the HTTP response. Runs in:
- * the lambda supervisor (one request thread per request).
+ * the lambda supervisor (the IPC server's handler threads, src/ipc/server.c).
  */
 #ifndef RS_LAMBDA_API_H
 #define RS_LAMBDA_API_H

@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "rs/codec.h"
 #include "rs/err.h"
 #include "rs/log.h"
+#include "rs/os.h"
 
 #define JSON_DEPTH_MAX 1024
 
@@ -55,6 +55,13 @@ typedef struct async_job {
     char *payload;
     size_t len;
 } async_job_t;
+
+/* At most this many Event invocations run at once in the supervisor. At the cap the
+ * request's handler thread waits for a slot before the 202 goes out, as AWS queues Event
+ * invocations instead of refusing them; the wait slows a caller that outruns the pool
+ * (the IPC server's handler pool is bounded too, so the backlog stays in the sockets). */
+#define EVENT_THREADS_MAX 64
+static rs_thread_cap_t event_cap = RS_THREAD_CAP_INIT(EVENT_THREADS_MAX);
 
 static void *event_main(void *arg)
 {
@@ -105,13 +112,7 @@ static int run_event(rs_lambda_req_t *rq, rs_lambda_fn_t *fn, char *payload, siz
     j->payload = payload;
     j->len = len;
     atomic_fetch_add(&rq->api->async_running, 1);
-    pthread_t t;
-    pthread_attr_t at;
-    pthread_attr_init(&at);
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    int rc = pthread_create(&t, &at, event_main, j);
-    pthread_attr_destroy(&at);
-    if (rc != 0) {
+    if (rs_thread_start(&event_cap, 1, 0, event_main, j) != 0) {
         atomic_fetch_sub(&rq->api->async_running, 1);
         rs_lambda_fn_unref(fn);
         free(payload);

@@ -5,20 +5,15 @@
  * the execution side (the pool of execution environments, the Runtime API they poll, the
  * process and docker executors: lambda_pool.c, lambda_env.c, lambda_rapi.c,
  * lambda_exec_*.c).
- * Runs in: the lambda supervisor (threads: one per worker connection, one per request in
- * flight, and the pool's own threads).
+ * Runs in: the lambda supervisor (threads: the IPC server's bounded handler pool of
+ * src/ipc/server.c, the capped Event invocation threads of lambda_api_invoke.c, and the
+ * pool's own threads).
  *
- * Worker -> supervisor request frames (include/rs/ipc.h) carry the HTTP request:
- *   meta {"method": "POST", "path": "/2015-03-31/functions/f/invocations" (raw, still
- *         percent-encoded, no query), "query": "Qualifier=%24LATEST" (raw, "" when none),
- *         "headers": {lower-case name: value} (only x-amz-* and content-type),
- *         "account": "000000000000", "region": "us-east-1", "request_id": "<uuid>",
- *         "access_key": "..."}
- *   body = the HTTP request body. The worker has already replaced Code.S3Bucket/S3Key (and
- *   UpdateFunctionCode's S3Bucket/S3Key) by the object's bytes as ZipFile (base64), or
- *   answered the S3 error itself.
- * Response frames: meta {"status": 201, "headers": {"name": "value", ...}}, body = HTTP body.
- * The API Gateway proxy (worker side) sends an ordinary Invoke request and maps the result.
+ * Worker -> supervisor request frames carry the HTTP request: meta rs_ipc_lambda_req_t,
+ * answered with rs_ipc_resp_t (include/rs/ipc.h), bodies the HTTP bodies. The worker has
+ * already replaced Code.S3Bucket/S3Key (and UpdateFunctionCode's S3Bucket/S3Key) by the
+ * object's bytes as ZipFile (base64), or answered the S3 error itself. The API Gateway
+ * proxy (worker side) sends an ordinary Invoke request and maps the result.
  */
 #ifndef RS_LAMBDA_INT_H
 #define RS_LAMBDA_INT_H

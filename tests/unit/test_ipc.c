@@ -201,9 +201,10 @@ Test(ipcmsg, ddb_request_round_trip)
 {
     rs_ipc_ddb_req_t in = {"DynamoDB_20120810.PutItem",  "000000000000", "us-east-1", "rid-1",
                            "application/x-amz-json-1.0", "AKID"};
-    size_t n;
-    char *s = rs_ipc_ddb_req_encode(&in, &n);
+    size_t n = rs_ipc_ddb_req_encode(&in, NULL, 0);
+    char *s = malloc(n + 1);
     cr_assert_not_null(s);
+    cr_assert_eq(rs_ipc_ddb_req_encode(&in, s, n + 1), n);
     cr_assert_eq(strlen(s), n);
     json_object *root;
     rs_ipc_ddb_req_t out;
@@ -239,9 +240,10 @@ Test(ipcmsg, lambda_request_round_trip)
                               "uuid",
                               "log-1",
                               "AKID"};
-    size_t n;
-    char *s = rs_ipc_lambda_req_encode(&in, &n);
+    size_t n = rs_ipc_lambda_req_encode(&in, NULL, 0);
+    char *s = malloc(n + 1);
     cr_assert_not_null(s);
+    cr_assert_eq(rs_ipc_lambda_req_encode(&in, s, n + 1), n);
     json_object_put(h);
     json_object *root;
     rs_ipc_lambda_req_t out;
@@ -294,4 +296,53 @@ Test(ipcmsg, response_round_trip_and_bad_meta)
     cr_assert_eq(rs_ipc_resp_decode("{\"status\":204}", 14, &root, &out), 0);
     cr_assert_null(out.headers);
     json_object_put(root);
+}
+
+/* the request encoders write by hand exactly what json-c prints (the wire format before
+ * them): every byte value, escapes, an empty and a non-string header, a short buffer */
+Test(ipcmsg, request_encoders_match_json_c)
+{
+    char all[256];
+    for (int i = 1; i < 256; i++)
+        all[i - 1] = (char)i;
+    all[255] = '\0';
+    const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+    rs_ipc_ddb_req_t d = {all, "0", "r/\"x\"", "", "a\\b", NULL};
+    json_object *o = json_object_new_object();
+    const char *dk[] = {"target", "account", "region", "request_id", "content_type", "access_key"};
+    const char *dv[] = {all, "0", "r/\"x\"", "", "a\\b", ""};
+    for (int i = 0; i < 6; i++)
+        json_object_object_add(o, dk[i], json_object_new_string(dv[i]));
+    char buf[2048];
+    size_t n = rs_ipc_ddb_req_encode(&d, buf, sizeof(buf));
+    cr_assert_str_eq(buf, json_object_to_json_string_ext(o, flags));
+    cr_assert_eq(n, strlen(buf));
+    char small[8];
+    cr_assert_eq(rs_ipc_ddb_req_encode(&d, small, sizeof(small)), n);
+    cr_assert_eq(strncmp(small, buf, 7), 0);
+    cr_assert_eq(small[7], '\0');
+    json_object_put(o);
+
+    json_object *h = json_object_new_object();
+    json_object_object_add(h, "x-amz-\t\"k", json_object_new_string(all));
+    json_object_object_add(h, "content-type", json_object_new_string(""));
+    json_object_object_add(h, "n", json_object_new_int(7));
+    rs_ipc_lambda_req_t l = {"POST", "/a/b%2F", "", h, "1", "r", "u", "l", "k"};
+    o = json_object_new_object();
+    const char *lk[] = {"method", "path", "query"}, *lv[] = {"POST", "/a/b%2F", ""};
+    for (int i = 0; i < 3; i++)
+        json_object_object_add(o, lk[i], json_object_new_string(lv[i]));
+    json_object_object_add(o, "headers", json_object_get(h));
+    const char *rk[] = {"account", "region", "request_id", "log_id", "access_key"};
+    const char *rv[] = {"1", "r", "u", "l", "k"};
+    for (int i = 0; i < 5; i++)
+        json_object_object_add(o, rk[i], json_object_new_string(rv[i]));
+    n = rs_ipc_lambda_req_encode(&l, buf, sizeof(buf));
+    cr_assert_str_eq(buf, json_object_to_json_string_ext(o, flags));
+    cr_assert_eq(n, strlen(buf));
+    l.headers = NULL;
+    rs_ipc_lambda_req_encode(&l, buf, sizeof(buf));
+    cr_assert_not_null(strstr(buf, ",\"headers\":{},"));
+    json_object_put(o);
+    json_object_put(h);
 }
