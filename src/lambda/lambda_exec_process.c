@@ -3,7 +3,8 @@
  * child `<python> <lambda_runtime_path>/bootstrap.py` in its own process group, cwd = the
  * function's code dir, stdout + stderr appended to the environment's log file, killed with
  * the supervisor (PR_SET_PDEATHSIG). Children are forked by one long-lived spawner thread
- * because the death signal follows the thread that forked, and request threads come and go.
+ * because the death signal follows the thread that forked, and the threads that ask for an
+ * environment (Event invocations, capped) may end before the environment does.
  * Runs in: the lambda supervisor (the spawner thread, pool threads, watcher threads).
  */
 #include "config.h"
