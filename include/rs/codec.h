@@ -34,5 +34,4 @@ int rs_http_date_parse(const char *s, size_t n, int64_t *sec);
 /* parse "20261123T220148Z"; returns 0 or -1 */
 int rs_amz_date_parse(const char *s, size_t n, int64_t *sec);
 
-
 #endif

@@ -21,6 +21,10 @@
 
 static const char *const runtimes_ok[] = {"python3.9", "python3.10", "python3.11", "python3.12",
                                           "python3.13"};
+
+/* container-image functions are not run here */
+static const char ZIP_ONLY[] = "RustStack runs Zip functions only: container image functions "
+                               "(ImageUri, PackageType Image) are not supported";
 /* AWS's enum of runtimes one can still create (as AWS lists it) */
 static const char *const runtimes_aws[] = {
     "nodejs20.x", "python3.14", "provided.al2023", "python3.12",   "python3.13",
@@ -320,10 +324,7 @@ int rs_lambda_check_config(json_object *b, rs_lambda_resp_t *out)
 int rs_lambda_code_source(json_object *code, json_object **zip, rs_lambda_resp_t *out)
 {
     if (rs_lambda_member(code, "ImageUri"))
-        return rs_lambda_fail(
-            out, RS_LE_INVALID_PARAMETER,
-            "RustStack runs Zip functions only: container image functions (ImageUri, "
-            "PackageType Image) are not supported");
+        return rs_lambda_fail(out, RS_LE_INVALID_PARAMETER, ZIP_ONLY);
     *zip = rs_lambda_member(code, "ZipFile");
     if (!*zip) {
         if (rs_lambda_member(code, "S3Bucket") || rs_lambda_member(code, "S3Key"))
@@ -360,10 +361,7 @@ int rs_lambda_check_create(rs_lambda_req_t *rq, json_object *b, json_object **zi
                               "1 validation error detected: Value null at 'role' failed to satisfy "
                               "constraint: Member must not be null");
     if ((v = rs_lambda_member(b, "PackageType")) && strcmp(json_object_get_string(v), "Zip") != 0)
-        return rs_lambda_fail(
-            out, RS_LE_INVALID_PARAMETER,
-            "RustStack runs Zip functions only: container image functions (ImageUri, "
-            "PackageType Image) are not supported");
+        return rs_lambda_fail(out, RS_LE_INVALID_PARAMETER, ZIP_ONLY);
     if (rs_lambda_check_config(b, out))
         return 1;
     if (!rs_lambda_member(b, "Runtime") || !rs_lambda_member(b, "Handler"))
