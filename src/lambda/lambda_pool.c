@@ -511,7 +511,9 @@ static void copy_lines(const char *fname, const char *rid, const char *s, size_t
     }
 }
 
-/* Compose this invocation's log, copy its output to RustStack's log, fill log_tail. */
+/* Compose this invocation's log, copy its output to RustStack's log, fill log_tail. The
+ * file is emptied once copied: the next warm invoke logs only what comes after (output
+ * written between the read and the truncation is lost, as at the start of a warm invoke). */
 static void finish_log(run_t *r, double dur_ms)
 {
     env_t *e = r->e;
@@ -520,6 +522,8 @@ static void finish_log(run_t *r, double dur_ms)
     char *out = read_log(e->log_path, &n, &skipped);
     if (out && n)
         copy_lines(e->fn->name, rid, out, n);
+    if ((skipped > 0 || n > 0) && truncate(e->log_path, 0) < 0)
+        rs_log_warn("lambda: cannot truncate %s: %s", e->log_path, strerror(errno));
     if (!r->inv->want_log) {
         free(out);
         return;

@@ -4,9 +4,10 @@
  * code dirs: success and warm reuse, handler exceptions (environment stays warm), init
  * errors, timeouts (killed, next invoke cold, /tmp kept), crashes, oversized responses,
  * concurrency (N parallel invokes -> N environments, never two at once in one) and
- * throttling, environment variables and context fields, the LogResult shape, retirement,
- * the idle reaper, create-time checks; the same against the docker executor when
- * RS_DOCKER_SOCKET and RS_LAMBDA_IMAGE are set, and awslambdaric through the pool.
+ * throttling, environment variables and context fields, the LogResult shape, each output
+ * line logged once, retirement, the idle reaper, create-time checks; the same against the
+ * docker executor when RS_DOCKER_SOCKET and RS_LAMBDA_IMAGE are set, and awslambdaric
+ * through the pool.
  * Prints cold and warm invoke times. Runs in: the test.
  */
 #include "config.h"
@@ -758,6 +759,49 @@ static void scenario_log_result(const char *ex)
     world_down(&w);
 }
 
+/* Each line a function prints reaches RustStack's log once, tagged with its invocation's
+ * request id (it used to come again, untagged, at the next warm invoke). */
+static void scenario_log_once(const char *ex)
+{
+    world_t w;
+    world_up(&w, ex, 4, NULL);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/ruststack.log", w.runtime_dir);
+    cr_assert_eq(rs_log_open(path), 0);
+    rs_log_set_level(RS_LOG_INFO);
+    rs_lambda_fn_t *fn = mkfn(&w, "printer", "app.logs", 10);
+    call_t c[3];
+    for (int i = 0; i < 3; i++) {
+        invoke(&w, fn, "{}", &c[i]);
+        cr_assert_eq(c[i].res.function_error, 0, "%s", c[i].res.payload);
+    }
+    rs_lambda_pool_stats_t s;
+    stats(&w, &s);
+    cr_assert_eq(s.warm_starts, 2, "not one warm environment");
+    rs_log_set_level(RS_LOG_ERR);
+    rs_log_close();
+
+    FILE *f = fopen(path, "r");
+    cr_assert(f);
+    char line[RS_LOG_LINE_MAX];
+    int total = 0, mine[3] = {0, 0, 0};
+    while (fgets(line, sizeof(line), f)) {
+        if (!strstr(line, "printer: hello stdout"))
+            continue;
+        total++;
+        for (int i = 0; i < 3; i++)
+            mine[i] += strstr(line, c[i].rid) != NULL;
+    }
+    fclose(f);
+    cr_assert_eq(total, 3, "\"hello stdout\" logged %d times for 3 invokes", total);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(mine[i], 1, "invoke %d: %d lines with its request id", i, mine[i]);
+    for (int i = 0; i < 3; i++)
+        call_free(&c[i]);
+    rs_lambda_fn_unref(fn);
+    world_down(&w);
+}
+
 static void scenario_retire_and_reap(const char *ex)
 {
     world_t w;
@@ -819,6 +863,7 @@ BOTH(concurrency, 60)
 BOTH(throttle, 60)
 BOTH(env_and_context, 60)
 BOTH(log_result, 60)
+BOTH(log_once, 60)
 BOTH(retire_and_reap, 60)
 
 Test(lambda_pool, idle_environments_are_reaped, .timeout = 30)
