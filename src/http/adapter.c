@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -409,8 +410,9 @@ static const char *peer_ip(reqstate_t *rq, h2o_req_t *req)
     return rs_pool_strndup(&rq->pool, buf, strlen(buf));
 }
 
-/* API Gateway v1 proxy: build the event, Invoke the function through the lambda
- * supervisor, map the result (apigw_done). 1 when pending. */
+/* API Gateway v1 proxy (every invoke URL form, apigw.h): resolve the function, build the
+ * event, Invoke the function through the lambda supervisor, map the result (apigw_done).
+ * 1 when pending. */
 static int apigw_forward(reqstate_t *rq, h2o_req_t *req, const rs_route_t *route)
 {
     rs_http_ctx_t *http = rq->http;
@@ -422,6 +424,10 @@ static int apigw_forward(reqstate_t *rq, h2o_req_t *req, const rs_route_t *route
         rs_apigw_missing_token(&rq->req, &rq->resp);
         return 0;
     }
+    /* the Invoke runs in the function's region and account (rs_lambda_fwd_build takes them
+     * from the request), whatever the caller signed for */
+    snprintf(rq->req.region, sizeof(rq->req.region), "%s", t.region);
+    snprintf(rq->req.account, sizeof(rq->req.account), "%s", t.account);
     rs_http_new_uuid(http, rq->gw_id);
     rs_buf_t ev;
     rs_buf_init(&ev);

@@ -1,21 +1,34 @@
 /*
  * apigw.h: private to src/http: the API Gateway v1 (REST API) Lambda proxy without
- * sockets: parse the proxy path, build the payload-format-1.0 event, map the Invoke
- * outcome back to an HTTP response (lambda.md 6.1-6.3), and the gateway's own errors.
+ * sockets: split the invoke URL, resolve it to a function (its region and account),
+ * build the payload-format-1.0 event, map the Invoke outcome back to an HTTP response
+ * (lambda.md 6.1-6.3), and the gateway's own errors.
  * Runs in: workers (h2o-free, unit-tested without sockets; adapter.c does the hand-off).
  *
- * Route: any method on /restapis/<api_id>/<stage>/_user_request_[/<path...>] invokes the
- * function named by <api_id> (percent-decoded: a name, name:qualifier or a full ARN).
- * Choices (documented in the README by the lead):
+ * Invoke URLs (rs/router.h routes them; rs_apigw_parse splits them):
+ *   http://<api_id>.execute-api[.<region>].localhost:4566/<stage>[/<path>] (also with
+ *     localhost.localstack.cloud or the configured hostname; <id>.execute-api.<region>.
+ *     amazonaws.com when that is the Host),
+ *   /_aws/execute-api/<api_id>/<stage>[/<path>]         (clients that cannot set a Host),
+ *   /restapis/<api_id>/<stage>/_user_request_[/<path>]  (LocalStack's).
+ * <api_id> in a path is percent-decoded. rs_apigw_resolve maps (api id, stage, path,
+ * method) to the function and the resource; today's one rule: the api id names the
+ * function (a name, name:qualifier or a full ARN) and every path and method goes to it.
+ * The function's region: the ARN's; else the region the Host names; else the caller's
+ * (SigV4 credential scope, or default_region). Its account: the ARN's, else the caller's.
+ * Choices (documented in the README):
  *   - `path` and pathParameters.proxy keep the client's percent-encoding, as AWS sends them
  *     (the recorded AWS event has "/test-path/api/user/test%2Balias@gmail.com"); query
  *     parameters are decoded ('+' -> space).
  *   - header names are h2o's lower-case names; the X-Forwarded-* headers RustStack adds
  *     when the client did not send them use AWS's casing.
+ *   - requestContext.domainName is the Host the client used, without the port (what
+ *     makes the absolute URLs an app builds come back here); domainPrefix its first label.
  *   - binaryMediaTypes is "* / *": an isBase64Encoded result body is always decoded.
  *   - a Lambda API rejection (unknown function, throttling, 5xx, no supervisor) answers
  *     500, a function error or a malformed result 502, both {"message": "Internal server
- *     error"} (AWS Lambda guide, services-apigateway-errors).
+ *     error"} (AWS Lambda guide, services-apigateway-errors); an unknown api id is an
+ *     unknown function: 500 too (the worker cannot know before the Invoke).
  */
 #ifndef RS_HTTP_APIGW_H
 #define RS_HTTP_APIGW_H
@@ -27,20 +40,36 @@
 #include "rs/router.h"
 
 typedef struct rs_apigw_target {
-    const char *function;   /* <api_id> percent-decoded: what Invoke is called with */
-    const char *api_id;     /* requestContext.apiId (= function) */
+    /* the address (rs_apigw_parse) */
+    const char *api_id;     /* requestContext.apiId: <api_id> (percent-decoded in a path) */
     const char *stage;      /* <stage>, percent-decoded */
-    const char *path;       /* "/" + raw remainder after "_user_request_/" ("/" at root) */
+    const char *path;       /* "/" + raw remainder after the stage ("/" at the root) */
     const char *stage_path; /* requestContext.path: "/<stage>" + raw remainder */
-    const char *resource;   /* "/{proxy+}", or "/" at the root */
-    const char *proxy;      /* pathParameters.proxy (raw, no leading and trailing '/');
-                             * NULL at the root (pathParameters null) */
-} rs_apigw_target_t;        /* strings are NUL-terminated, in req->pool */
+    const char *api_region; /* the region the Host names; NULL when none */
+    /* the integration (rs_apigw_resolve) */
+    const char *function; /* what Invoke is called with: a name[:qualifier] or an ARN */
+    const char *region;   /* the function's region and account: the Invoke's */
+    const char *account;
+    const char *resource; /* "/{proxy+}", or "/" at the root */
+    const char *proxy;    /* pathParameters.proxy (raw, no leading and trailing '/');
+                           * NULL at the root (pathParameters null) */
+} rs_apigw_target_t;      /* strings are NUL-terminated, in req->pool */
 
-/* Split route->rest (after "/restapis/"). Returns 0, or RS_EINVAL for a path that is not
- * <api_id>/<stage>/_user_request_[/...] with a non-empty api id and stage (answer it with
- * rs_apigw_missing_token). */
+/* Split the address of route (any rs_apigw_form_t), then rs_apigw_resolve with the
+ * caller's region and account (req->region, req->account: rs_http_set_identity first).
+ * Returns 0, or RS_EINVAL for an address without a non-empty api id and stage, or a
+ * /restapis path without _user_request_, or what rs_apigw_resolve returns (answer those
+ * with rs_apigw_missing_token). */
 int rs_apigw_parse(const rs_http_req_t *req, const rs_route_t *route, rs_apigw_target_t *t);
+
+/* The integration behind (t->api_id, t->stage, t->path, method): fills t->function,
+ * t->region, t->account, t->resource and t->proxy. `region` and `account` are the
+ * caller's (used when neither the api id nor t->api_region says). Today's rule, the only
+ * one until there is a control plane: the api id names a function, every path and
+ * method goes to it, resource "/{proxy+}" with pathParameters {"proxy": <path>} ("/" and
+ * null at the root). Returns 0 (RS_ENOENT is kept for "no such route"). */
+int rs_apigw_resolve(rs_pool_t *pool, const char *method, const char *region, const char *account,
+                     rs_apigw_target_t *t);
 
 /* Append the v1 proxy event (JSON) to out. `account` is requestContext.accountId,
  * `source_ip` the client address (identity.sourceIp, X-Forwarded-For when absent),

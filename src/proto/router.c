@@ -3,14 +3,17 @@
  * where bucket and key are. Runs in: workers; a pure function over rs_http_req_t.
  * Rules, first match wins:
  *   1. /_ruststack[/...]                          -> INTERNAL (rest: after "/_ruststack/")
- *   2. X-Amz-Target: DynamoDB_20120810.<Op>       -> DYNAMODB (rest: <Op>)
- *   3. SigV4 credential scope service "dynamodb"  -> DYNAMODB (missing/other X-Amz-Target)
- *   4. a Lambda REST path prefix (table below) or
+ *   2. Host <id>.execute-api[.<region>].<base>    -> APIGW    (form HOST, rest: the path)
+ *   3. X-Amz-Target: DynamoDB_20120810.<Op>       -> DYNAMODB (rest: <Op>)
+ *   4. SigV4 credential scope service "dynamodb"  -> DYNAMODB (missing/other X-Amz-Target)
+ *   5. a Lambda REST path prefix (table below) or
  *      SigV4 credential scope service "lambda"    -> LAMBDA   (rest: the whole path)
- *   5. /restapis/<id>/<stage>/_user_request_/...  -> APIGW    (rest: after "/restapis/")
- *   6. everything else                            -> S3, virtual-hosted or path-style
- * Path rules 4 and 5 yield to an explicit credential scope of "s3" (a bucket may be named
- * "restapis" or "2015-03-31").
+ *   6. /_aws/execute-api[/<id>/<stage>[/...]]     -> APIGW    (form PATH, rest: after it)
+ *   7. /restapis/<id>/<stage>/_user_request_/...  -> APIGW    (form RESTAPIS, rest: after
+ *                                                              "/restapis/")
+ *   8. everything else                            -> S3, virtual-hosted or path-style
+ * Path rules 5 and 7 yield to an explicit credential scope of "s3" (a bucket may be named
+ * "restapis" or "2015-03-31"; "_aws" is no bucket name).
  */
 #include "config.h"
 
@@ -236,6 +239,47 @@ static size_t host_len_no_port(const char *h, size_t n)
     return colon ? (size_t)(colon - h) : n;
 }
 
+/* ---- API Gateway invoke hosts ------------------------------------------------------- */
+
+/* "<base>" after "<id>.execute-api." (and after "<region>." when `region`): localhost,
+ * LocalStack's name, the configured hostname; amazonaws.com only with a region */
+static int execute_api_base(const char *s, size_t n, const rs_router_conf_t *conf, int region)
+{
+    static const char *const bases[] = {"localhost", "localhost.localstack.cloud"};
+    for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++)
+        if (n == strlen(bases[i]) && strncasecmp(s, bases[i], n) == 0)
+            return 1;
+    if (conf != NULL && conf->hostname != NULL && conf->hostname[0] != '\0' &&
+        n == strlen(conf->hostname) && strncasecmp(s, conf->hostname, n) == 0)
+        return 1;
+    return region && n == SLEN("amazonaws.com") && strncasecmp(s, "amazonaws.com", n) == 0;
+}
+
+/* 1 with out's api_id / api_region set when the Host is an execute-api host */
+static int execute_api_host(const char *h, size_t n, const rs_router_conf_t *conf, rs_route_t *out)
+{
+    static const char label[] = ".execute-api.";
+    if (n > 0 && h[n - 1] == '.') /* fully qualified form */
+        n--;
+    const char *dot = n > 0 && h[0] != '[' ? memchr(h, '.', n) : NULL;
+    if (dot == NULL || dot == h || (size_t)(h + n - dot) <= SLEN(label) ||
+        strncasecmp(dot, label, SLEN(label)) != 0)
+        return 0;
+    const char *after = dot + SLEN(label);
+    size_t alen = (size_t)(h + n - after);
+    const char *rdot = memchr(after, '.', alen);
+    if (rdot != NULL && is_region(after, (size_t)(rdot - after)) &&
+        execute_api_base(rdot + 1, (size_t)(h + n - rdot - 1), conf, 1)) {
+        out->api_region = after;
+        out->api_region_len = (size_t)(rdot - after);
+    } else if (!execute_api_base(after, alen, conf, 0)) {
+        return 0;
+    }
+    out->api_id = h;
+    out->api_id_len = (size_t)(dot - h);
+    return 1;
+}
+
 static void route_s3(const rs_http_req_t *req, const rs_router_conf_t *conf, rs_route_t *out)
 {
     const char *p = req->path ? req->path : "";
@@ -274,6 +318,7 @@ void rs_route(const rs_http_req_t *req, const rs_router_conf_t *conf, rs_route_t
     static const char internal[] = "/_ruststack";
     static const char ddb[] = "DynamoDB_20120810.";
     static const char apigw[] = "/restapis/";
+    static const char apigw_path[] = "/_aws/execute-api";
     const char *path = req->path ? req->path : "";
     size_t plen = req->path ? req->path_len : 0;
     char service[32];
@@ -284,6 +329,14 @@ void rs_route(const rs_http_req_t *req, const rs_router_conf_t *conf, rs_route_t
         out->kind = RS_ROUTE_INTERNAL;
         out->rest = path + (plen > SLEN(internal) ? SLEN(internal) + 1 : plen);
         out->rest_len = plen > SLEN(internal) ? plen - SLEN(internal) - 1 : 0;
+        return;
+    }
+    if (req->host != NULL &&
+        execute_api_host(req->host, host_len_no_port(req->host, req->host_len), conf, out)) {
+        out->kind = RS_ROUTE_APIGW;
+        out->apigw_form = RS_APIGW_HOST;
+        out->rest = path;
+        out->rest_len = plen;
         return;
     }
     const rs_hdr_t *target = rs_http_req_header(req, "x-amz-target");
@@ -310,6 +363,13 @@ void rs_route(const rs_http_req_t *req, const rs_router_conf_t *conf, rs_route_t
         out->kind = RS_ROUTE_LAMBDA;
         out->rest = path;
         out->rest_len = plen;
+        return;
+    }
+    if (has_seg_prefix(path, plen, apigw_path)) {
+        out->kind = RS_ROUTE_APIGW;
+        out->apigw_form = RS_APIGW_PATH;
+        out->rest = path + (plen > SLEN(apigw_path) ? SLEN(apigw_path) + 1 : plen);
+        out->rest_len = plen > SLEN(apigw_path) ? plen - SLEN(apigw_path) - 1 : 0;
         return;
     }
     if (!scope_s3 && has_prefix(path, plen, apigw, SLEN(apigw))) {

@@ -1,10 +1,13 @@
 /*
  * fuzz_apigw.c: fuzz target for the API Gateway v1 proxy (src/http/apigw.c,
- * apigw_reply.c): rs_apigw_parse and rs_apigw_event on a request built from the input
- * (path after /restapis/, query, headers, body), then rs_apigw_reply with a fuzzed Lambda
- * payload. The event must be a JSON object. Fields separated by "\n--\n": flags
- * (first byte: function error, second: invoke status 200 or not, third: HEAD), path,
- * query, headers ("name: value" lines), body, payload. Runs in: the fuzz binary.
+ * apigw_reply.c): rs_route, rs_apigw_parse and rs_apigw_event on a request built from the
+ * input (the path after the form's prefix, query, headers, body), then rs_apigw_reply with
+ * a fuzzed Lambda payload. The resolution must name a function, region, account and
+ * resource; the event must be a JSON object. Fields separated by "\n--\n": flags (first
+ * byte: function error, second: invoke status 200 or not, third: HEAD, fourth: the URL
+ * form, 0 /restapis/<path>, 1 /_aws/execute-api/<path>, 2 an execute-api Host and
+ * /<path>), path, query, headers ("name: value" lines), body, payload. Runs in: the fuzz
+ * binary.
  */
 #include "config.h"
 
@@ -32,7 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rs_pool_init(&pool);
     rs_hdr_t hdrs[32];
     size_t nh = fz_headers(z.f[3], z.len[3], hdrs, 32);
-    char *path = rs_pool_printf(&pool, "/restapis/%s", z.f[1]);
+    int form = z.len[0] > 3 ? (unsigned char)flags[3] % 3 : 0;
+    static const char *const prefix[] = {"/restapis/", "/_aws/execute-api/", "/"};
+    char *path = rs_pool_printf(&pool, "%s%s", prefix[form], z.f[1]);
     rs_http_req_t req;
     memset(&req, 0, sizeof(req));
     req.pool = &pool;
@@ -41,21 +46,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.path_len = strlen(path);
     req.query = z.len[2] ? z.f[2] : NULL;
     req.query_len = z.len[2];
-    req.host = "localhost:4566";
-    req.host_len = 14;
+    req.host = form == 2 ? "fz.execute-api.eu-west-2.localhost:4566" : "localhost:4566";
+    req.host_len = strlen(req.host);
     req.headers = hdrs;
     req.num_headers = nh;
     req.body = (const uint8_t *)z.f[4];
     req.body_len = z.len[4];
     req.has_content_length = z.len[4] > 0;
     memcpy(req.request_id, "REQID0123456789A", 17);
+    memcpy(req.region, "us-east-1", 10);
+    memcpy(req.account, "000000000000", 13);
+    rs_router_conf_t conf = {NULL};
     rs_route_t route;
-    memset(&route, 0, sizeof(route));
-    route.kind = RS_ROUTE_APIGW;
-    route.rest = path + 10;
-    route.rest_len = req.path_len - 10;
+    rs_route(&req, &conf, &route);
     rs_apigw_target_t t;
-    if (rs_apigw_parse(&req, &route, &t) == 0) {
+    if (route.kind == RS_ROUTE_APIGW && rs_apigw_parse(&req, &route, &t) == 0) {
+        if (t.function == NULL || t.region == NULL || t.account == NULL || t.resource == NULL)
+            abort();
         rs_buf_t ev;
         rs_buf_init(&ev);
         if (rs_apigw_event(&pool, &req, &t, "000000000000", "127.0.0.1", 4566, 1767225600000,

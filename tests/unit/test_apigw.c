@@ -1,11 +1,12 @@
 /*
  * test_apigw.c: the API Gateway v1 proxy without sockets (src/http/apigw.c,
- * src/http/apigw_reply.c): proxy-path parsing (good and bad paths, the root, the ARN
- * form), the payload-format-1.0 event (every key, multi-value order, raw path, decoded
- * query, base64 bodies, nulls, the stage in requestContext.path, X-Forwarded-*), and the
- * result mapping (every lambda.md 6.2 rule, the 500/502 cases, header merging, base64
- * bodies, string status codes), and the 403 for unknown routes.
- * Runs in: the test process.
+ * src/http/apigw_reply.c): address parsing for every invoke URL form (execute-api hosts,
+ * /_aws/execute-api, /restapis; good and bad paths, the root, the ARN form), the
+ * resolution to a function with its region and account, the payload-format-1.0 event (every key,
+ * multi-value order, raw path, decoded query, base64 bodies, nulls, the stage in
+ * requestContext.path, X-Forwarded-*), and the result mapping (every lambda.md 6.2 rule, the
+ * 500/502 cases, header merging, base64 bodies, string status codes), and the 403 for unknown
+ * routes. Runs in: the test process.
  */
 #include "config.h"
 
@@ -34,6 +35,9 @@ static void setup(void)
     req.method = "GET";
     req.headers = hdrs;
     snprintf(req.request_id, sizeof(req.request_id), "REQID0123456789A");
+    /* the caller's identity (rs_http_set_identity in the worker) */
+    snprintf(req.region, sizeof(req.region), "us-east-1");
+    snprintf(req.account, sizeof(req.account), "111122223333");
     rs_http_resp_init(&resp, &pool);
 }
 
@@ -73,6 +77,9 @@ Test(apigw, parse_proxy_path)
     rs_apigw_target_t t;
     cr_assert_eq(parse("/restapis/myfn/prod/_user_request_/api/users/7", &t), 0);
     cr_assert_str_eq(t.function, "myfn");
+    cr_assert_null(t.api_region);
+    cr_assert_str_eq(t.region, "us-east-1"); /* the caller's */
+    cr_assert_str_eq(t.account, "111122223333");
     cr_assert_str_eq(t.api_id, "myfn");
     cr_assert_str_eq(t.stage, "prod");
     cr_assert_str_eq(t.path, "/api/users/7");
@@ -118,8 +125,143 @@ Test(apigw, parse_arn_form)
     cr_assert_str_eq(t.function, "arn:aws:lambda:us-east-1:000000000000:function:f");
     cr_assert_str_eq(t.stage, "v1");
     cr_assert_str_eq(t.path, "/x");
+    cr_assert_str_eq(t.account, "000000000000"); /* the function's, not the caller's */
     cr_assert_eq(parse("/restapis/f%3Aprod/v1/_user_request_/", &t), 0);
     cr_assert_str_eq(t.function, "f:prod");
+    cr_assert_str_eq(t.region, "us-east-1");
+    cr_assert_str_eq(t.account, "111122223333");
+    /* a function in another region and account: the Invoke goes there */
+    cr_assert_eq(parse("/restapis/arn%3Aaws%3Alambda%3Aeu-west-2%3A123456789012%3Afunction%3Aapp"
+                       "%3Alive/dev/_user_request_/",
+                       &t),
+                 0);
+    cr_assert_str_eq(t.function, "arn:aws:lambda:eu-west-2:123456789012:function:app:live");
+    cr_assert_str_eq(t.api_id, t.function);
+    cr_assert_str_eq(t.region, "eu-west-2");
+    cr_assert_str_eq(t.account, "123456789012");
+    /* the partial form names the account only */
+    cr_assert_eq(parse("/restapis/123456789012%3Afunction%3Aapp/dev/_user_request_/", &t), 0);
+    cr_assert_str_eq(t.region, "us-east-1");
+    cr_assert_str_eq(t.account, "123456789012");
+    /* not a function ARN: passed on as it is (Lambda rejects it), the caller's region */
+    cr_assert_eq(parse("/restapis/arn%3Aaws%3Alambda%3Aeu-west-2%3A12%3Afunction%3Aapp/dev/"
+                       "_user_request_/",
+                       &t),
+                 0);
+    cr_assert_str_eq(t.region, "us-east-1");
+    cr_assert_str_eq(t.account, "111122223333");
+}
+
+/* route a request through the router the way the worker does */
+static int parse_url(const char *host, const char *path, const char *hostname, rs_apigw_target_t *t)
+{
+    rs_router_conf_t conf = {hostname};
+    req.path = path;
+    req.path_len = strlen(path);
+    req.host = host;
+    req.host_len = host != NULL ? strlen(host) : 0;
+    rs_route(&req, &conf, &route);
+    cr_assert_eq(route.kind, RS_ROUTE_APIGW, "%s %s: not the gateway", host, path);
+    return rs_apigw_parse(&req, &route, t);
+}
+
+Test(apigw, parse_host_form)
+{
+    rs_apigw_target_t t;
+    cr_assert_eq(parse_url("abc123.execute-api.localhost:4566", "/dev/login", NULL, &t), 0);
+    cr_assert_str_eq(t.api_id, "abc123");
+    cr_assert_str_eq(t.function, "abc123");
+    cr_assert_str_eq(t.stage, "dev");
+    cr_assert_str_eq(t.path, "/login");
+    cr_assert_str_eq(t.stage_path, "/dev/login");
+    cr_assert_null(t.api_region);
+    cr_assert_str_eq(t.region, "us-east-1");
+    cr_assert_str_eq(t.account, "111122223333");
+    cr_assert_str_eq(t.resource, "/{proxy+}");
+    cr_assert_str_eq(t.proxy, "login");
+    /* the region the host names is the function's */
+    cr_assert_eq(parse_url("fn.execute-api.eu-west-2.localhost:4566", "/prod/a/b/", NULL, &t), 0);
+    cr_assert_str_eq(t.api_region, "eu-west-2");
+    cr_assert_str_eq(t.region, "eu-west-2");
+    cr_assert_str_eq(t.path, "/a/b/");
+    cr_assert_str_eq(t.proxy, "a/b");
+    cr_assert_eq(parse_url("a1b2.execute-api.eu-central-1.amazonaws.com", "/v1/x", NULL, &t), 0);
+    cr_assert_str_eq(t.region, "eu-central-1");
+    cr_assert_str_eq(t.stage_path, "/v1/x");
+    cr_assert_eq(parse_url("fn.execute-api.emu.example.org:4566", "/v1/x", "emu.example.org", &t),
+                 0);
+    cr_assert_str_eq(t.api_id, "fn");
+    /* the stage's root */
+    cr_assert_eq(parse_url("fn.execute-api.localhost", "/dev", NULL, &t), 0);
+    cr_assert_str_eq(t.path, "/");
+    cr_assert_str_eq(t.stage_path, "/dev");
+    cr_assert_str_eq(t.resource, "/");
+    cr_assert_null(t.proxy);
+    cr_assert_eq(parse_url("fn.execute-api.localhost", "/dev/", NULL, &t), 0);
+    cr_assert_str_eq(t.path, "/");
+    cr_assert_str_eq(t.stage_path, "/dev/");
+    /* a decoded stage */
+    cr_assert_eq(parse_url("fn.execute-api.localhost", "/st%20age/x", NULL, &t), 0);
+    cr_assert_str_eq(t.stage, "st age");
+    cr_assert_str_eq(t.stage_path, "/st age/x");
+    /* no stage: no route */
+    static const char *const bad[] = {"/", "", "//x", "/%zz/x", "/%00/x"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        cr_assert_eq(parse_url("fn.execute-api.localhost", bad[i], NULL, &t), RS_EINVAL, "%s",
+                     bad[i]);
+}
+
+Test(apigw, parse_path_form)
+{
+    rs_apigw_target_t t;
+    cr_assert_eq(parse_url("127.0.0.1:4566", "/_aws/execute-api/fn/dev/a/b", NULL, &t), 0);
+    cr_assert_str_eq(t.api_id, "fn");
+    cr_assert_str_eq(t.function, "fn");
+    cr_assert_str_eq(t.stage, "dev");
+    cr_assert_str_eq(t.path, "/a/b");
+    cr_assert_str_eq(t.stage_path, "/dev/a/b");
+    cr_assert_str_eq(t.proxy, "a/b");
+    cr_assert_null(t.api_region);
+    cr_assert_eq(parse_url("localhost", "/_aws/execute-api/fn/dev", NULL, &t), 0);
+    cr_assert_str_eq(t.path, "/");
+    cr_assert_null(t.proxy);
+    cr_assert_eq(
+        parse_url("localhost",
+                  "/_aws/execute-api/arn%3Aaws%3Alambda%3Aap-south-1%3A123456789012%3Afunction"
+                  "%3Af/dev/x",
+                  NULL, &t),
+        0);
+    cr_assert_str_eq(t.region, "ap-south-1");
+    cr_assert_str_eq(t.account, "123456789012");
+    static const char *const bad[] = {"/_aws/execute-api",      "/_aws/execute-api/",
+                                      "/_aws/execute-api/fn",   "/_aws/execute-api/fn/",
+                                      "/_aws/execute-api//dev", "/_aws/execute-api/fn//x"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        cr_assert_eq(parse_url("localhost", bad[i], NULL, &t), RS_EINVAL, "%s", bad[i]);
+}
+
+Test(apigw, resolve_today_rule)
+{
+    rs_apigw_target_t t;
+    memset(&t, 0, sizeof(t));
+    t.api_id = "arn:aws:lambda:eu-west-3:123456789012:function:f";
+    t.stage = "dev";
+    t.path = "/x/y";
+    t.api_region = "eu-west-1"; /* the ARN names the function's region */
+    cr_assert_eq(rs_apigw_resolve(&pool, "DELETE", "us-east-1", "111122223333", &t), 0);
+    cr_assert_str_eq(t.function, t.api_id);
+    cr_assert_str_eq(t.region, "eu-west-3");
+    cr_assert_str_eq(t.account, "123456789012");
+    cr_assert_str_eq(t.resource, "/{proxy+}");
+    cr_assert_str_eq(t.proxy, "x/y");
+    t.api_id = "plain";
+    cr_assert_eq(rs_apigw_resolve(&pool, "GET", "us-east-1", "111122223333", &t), 0);
+    cr_assert_str_eq(t.function, "plain");
+    cr_assert_str_eq(t.region, "eu-west-1");
+    cr_assert_str_eq(t.account, "111122223333");
+    t.api_region = NULL;
+    cr_assert_eq(rs_apigw_resolve(&pool, "GET", "us-west-2", "111122223333", &t), 0);
+    cr_assert_str_eq(t.region, "us-west-2");
 }
 
 Test(apigw, parse_rejects_malformed)
@@ -346,6 +488,36 @@ Test(apigw, event_host_from_authority_and_ipv6)
     cr_assert_str_eq(gets(h, "Host"), "[::1]:8080");
     cr_assert_str_eq(gets(h, "X-Forwarded-Port"), "8080");
     cr_assert_str_eq(gets(get(ev, "requestContext"), "domainName"), "[::1]");
+    json_object_put(ev);
+}
+
+/* what an app needs to build its URLs as on AWS: the Host as sent, the stage apart */
+Test(apigw, event_host_form)
+{
+    rs_apigw_target_t t;
+    rs_buf_t out;
+    add_hdr("host", "abc123.execute-api.localhost:4566");
+    cr_assert_eq(parse_url("abc123.execute-api.localhost:4566", "/dev/private/page", NULL, &t), 0);
+    rs_buf_init(&out);
+    cr_assert_eq(rs_apigw_event(&pool, &req, &t, t.account, "10.1.2.3", 4566, T_NOW,
+                                "c0ffee00-0000-4000-8000-000000000001", &out),
+                 0);
+    json_object *ev = json_tokener_parse(out.data);
+    rs_buf_free(&out);
+    cr_assert_not_null(ev);
+    cr_assert_str_eq(gets(ev, "path"), "/private/page");
+    cr_assert_str_eq(gets(ev, "resource"), "/{proxy+}");
+    cr_assert_str_eq(gets(get(ev, "pathParameters"), "proxy"), "private/page");
+    cr_assert_str_eq(gets(get(ev, "headers"), "host"), "abc123.execute-api.localhost:4566");
+    cr_assert_str_eq(gets(get(ev, "headers"), "X-Forwarded-Port"), "4566");
+    json_object *rc = get(ev, "requestContext");
+    cr_assert_str_eq(gets(rc, "path"), "/dev/private/page");
+    cr_assert_str_eq(gets(rc, "stage"), "dev");
+    cr_assert_str_eq(gets(rc, "apiId"), "abc123");
+    cr_assert_str_eq(gets(rc, "accountId"), "111122223333");
+    cr_assert_str_eq(gets(rc, "domainName"), "abc123.execute-api.localhost");
+    cr_assert_str_eq(gets(rc, "domainPrefix"), "abc123");
+    cr_assert_str_eq(gets(rc, "resourcePath"), "/{proxy+}");
     json_object_put(ev);
 }
 

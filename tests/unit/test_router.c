@@ -1,6 +1,7 @@
 /*
  * test_router.c: rs_route over hand-built requests: rule order, the Lambda path table,
- * credential scopes, path-style and virtual-hosted S3 addressing. Runs in: the test.
+ * credential scopes, the API Gateway invoke URLs (execute-api hosts, /_aws/execute-api,
+ * /restapis), path-style and virtual-hosted S3 addressing. Runs in: the test.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -232,6 +233,102 @@ Test(router, apigw_yields_to_s3_scope)
         "Signature=1",
         NULL);
     EXPECT_S3(r, "restapis", "key", 0);
+}
+
+static void expect_apigw(const rs_route_t *r, rs_apigw_form_t form, const char *rest,
+                         const char *api_id, const char *region)
+{
+    cr_assert_eq(r->kind, RS_ROUTE_APIGW, "kind %d, expected APIGW", (int)r->kind);
+    cr_assert_eq(r->apigw_form, form, "form %d, expected %d", (int)r->apigw_form, (int)form);
+    expect_str("rest", r->rest, r->rest_len, rest);
+    expect_str("api_id", r->api_id, r->api_id_len, api_id);
+    expect_str("api_region", r->api_region, r->api_region_len, region);
+}
+
+Test(router, apigw_restapis_form)
+{
+    expect_apigw(route("/restapis/abc123/prod/_user_request_/x", "localhost:4566"),
+                 RS_APIGW_RESTAPIS, "abc123/prod/_user_request_/x", NULL, NULL);
+}
+
+Test(router, apigw_execute_api_hosts)
+{
+    static const struct {
+        const char *host, *id, *region;
+    } ok[] = {
+        {"abc123.execute-api.localhost", "abc123", NULL},
+        {"abc123.execute-api.localhost:4566", "abc123", NULL},
+        {"My_Fn.EXECUTE-API.LOCALHOST:4566", "My_Fn", NULL},
+        {"fn.execute-api.localhost.", "fn", NULL},
+        {"fn.execute-api.eu-west-2.localhost:4566", "fn", "eu-west-2"},
+        {"fn.execute-api.localhost.localstack.cloud:4566", "fn", NULL},
+        {"fn.execute-api.us-east-2.localhost.localstack.cloud", "fn", "us-east-2"},
+        {"a1b2c3d4e5.execute-api.eu-central-1.amazonaws.com", "a1b2c3d4e5", "eu-central-1"},
+        {"a1b2c3d4e5.execute-api.eu-central-1.amazonaws.com:443", "a1b2c3d4e5", "eu-central-1"},
+    };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+        expect_apigw(route("/dev/login?next=%2F", ok[i].host), RS_APIGW_HOST, "/dev/login",
+                     ok[i].id, ok[i].region);
+    /* the whole path is the API's, even the root */
+    expect_apigw(route("/", "fn.execute-api.localhost"), RS_APIGW_HOST, "/", "fn", NULL);
+    expect_apigw(route("", "fn.execute-api.localhost"), RS_APIGW_HOST, "", "fn", NULL);
+}
+
+Test(router, apigw_execute_api_configured_hostname)
+{
+    const rs_route_t *r =
+        route3("/v1/x", "fn.execute-api.emu.example.org:4566", NULL, NULL, "emu.example.org");
+    expect_apigw(r, RS_APIGW_HOST, "/v1/x", "fn", NULL);
+    r = route3("/v1/x", "fn.execute-api.ap-south-1.emu.example.org", NULL, NULL, "emu.example.org");
+    expect_apigw(r, RS_APIGW_HOST, "/v1/x", "fn", "ap-south-1");
+    /* without the setting: not an invoke host */
+    r = route3("/v1/x", "fn.execute-api.emu.example.org", NULL, NULL, NULL);
+    cr_assert_neq(r->kind, RS_ROUTE_APIGW);
+}
+
+Test(router, apigw_not_execute_api_hosts)
+{
+    static const char *const hosts[] = {
+        "execute-api.localhost:4566",          /* no api id: a bucket "execute-api" */
+        ".execute-api.localhost",              /* empty id */
+        "a.b.execute-api.localhost",           /* the id is one label */
+        "fn.execute-api.amazonaws.com",        /* AWS's form names a region */
+        "fn.execute-api.example.com",          /* not a base of ours */
+        "fn.execute-api.notaregion.localhost", /* not a region */
+        "fn.execute-api.",                     /* nothing after */
+        "fn.execute-apix.localhost",           /* not the label */
+        "fn.s3.localhost",                     /* S3 */
+        "[::1]:4566",
+    };
+    for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++)
+        cr_assert_neq(route("/dev/x", hosts[i])->kind, RS_ROUTE_APIGW, "%s", hosts[i]);
+    EXPECT_S3(route("/k", "execute-api.localhost"), "execute-api", "k", 1);
+}
+
+Test(router, apigw_host_wins_over_services_but_not_internal)
+{
+    const rs_route_t *r = route3("/", "fn.execute-api.localhost:4566", "x-amz-target",
+                                 "DynamoDB_20120810.ListTables", NULL);
+    expect_apigw(r, RS_APIGW_HOST, "/", "fn", NULL);
+    r = route3("/2015-03-31/functions/x/invocations", "fn.execute-api.localhost", "authorization",
+               "AWS4-HMAC-SHA256 Credential=AK/20261123/us-east-1/lambda/aws4_request, "
+               "SignedHeaders=host, Signature=0",
+               NULL);
+    expect_apigw(r, RS_APIGW_HOST, "/2015-03-31/functions/x/invocations", "fn", NULL);
+    r = route("/_ruststack/health", "fn.execute-api.localhost");
+    cr_assert_eq(r->kind, RS_ROUTE_INTERNAL);
+}
+
+Test(router, apigw_path_form)
+{
+    expect_apigw(route("/_aws/execute-api/fn/dev/a/b?x=1", "127.0.0.1:4566"), RS_APIGW_PATH,
+                 "fn/dev/a/b", NULL, NULL);
+    expect_apigw(route("/_aws/execute-api/fn/dev", "localhost"), RS_APIGW_PATH, "fn/dev", NULL,
+                 NULL);
+    expect_apigw(route("/_aws/execute-api", "localhost"), RS_APIGW_PATH, "", NULL, NULL);
+    expect_apigw(route("/_aws/execute-api/", "localhost"), RS_APIGW_PATH, "", NULL, NULL);
+    /* a segment boundary */
+    cr_assert_eq(route("/_aws/execute-apix/fn/dev", "localhost")->kind, RS_ROUTE_S3);
 }
 
 /* ---- S3 path-style ----------------------------------------------------------------------- */
