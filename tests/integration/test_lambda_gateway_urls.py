@@ -280,6 +280,7 @@ def test_path_form(gw):
 
 
 def test_arn_forms_reach_other_regions(gw):
+    """The percent-encoded ARN used to answer 500: the Invoke ran in the caller's region."""
     enc = quote(gw.arn_w2, safe="")
     for path in ("/restapis/%s/dev/_user_request_/event/z" % enc,
                  "/_aws/execute-api/%s/dev/event/z" % enc):
@@ -289,6 +290,11 @@ def test_arn_forms_reach_other_regions(gw):
         assert ev["path"] == "/event/z"
         assert ev["requestContext"]["apiId"] == gw.arn_w2
         assert ev["requestContext"]["accountId"] == gw.arn_w2.split(":")[4]
+    # and the default region's function by its ARN
+    arn = gw.lam.get_function(FunctionName=gw.fn)["Configuration"]["FunctionArn"]
+    out = event_of(gw.call("GET", "/restapis/%s/dev/_user_request_/event" % quote(arn, safe="")))
+    assert out["region"] == "us-east-1"
+    assert out["event"]["path"] == "/event"
 
 
 def test_restapis_form_unchanged(gw):
