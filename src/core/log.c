@@ -14,6 +14,7 @@
 
 #include "rs/err.h"
 #include "rs/log.h"
+#include "rs/os.h"
 
 static const char *const level_names[] = {"emerg", "alert",  "crit", "error",
                                           "warn",  "notice", "info", "debug"};
@@ -167,18 +168,11 @@ size_t rs_log_format(char *buf, size_t cap, int64_t now_ms, const char *role, in
     return len;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void emit(const char *level, const char *request_id, const char *fmt, va_list ap)
 {
     char line[RS_LOG_LINE_MAX + 256];
     int saved = errno;
-    size_t n = rs_log_format(line, sizeof(line), now_ms(), lg.role, (int)getpid(), level,
+    size_t n = rs_log_format(line, sizeof(line), rs_wall_ms(), lg.role, (int)getpid(), level,
                              request_id, fmt, ap);
     /* one write per line: lines from several processes never interleave */
     ssize_t w;

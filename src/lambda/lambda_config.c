@@ -15,18 +15,19 @@
 #include "lambda/lambda_api.h"
 #include "lambda/lambda_code.h"
 #include "rs/codec.h"
+#include "rs/os.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 void rs_lambda_last_modified(char out[40])
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ms = rs_wall_ms();
+    time_t sec = (time_t)(ms / 1000);
     struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
+    gmtime_r(&sec, &tm);
     char d[32];
     strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, 40, "%.19s.%03d+0000", d, (int)(ts.tv_nsec / 1000000));
+    snprintf(out, 40, "%.19s.%03d+0000", d, (int)(ms % 1000));
 }
 
 /* copy the configuration members of a request body into the stored configuration */
