@@ -652,6 +652,7 @@ typedef struct gate {
     pthread_cond_t cv;
     int open;    /* how many waiting threads may leave */
     int started; /* threads that entered */
+    int left;    /* threads that went through the gate */
     int64_t started_ms[8];
 } gate_t;
 
@@ -671,8 +672,20 @@ static void *gated(void *arg)
     while (G.open == 0)
         pthread_cond_wait(&G.cv, &G.mu);
     G.open--;
+    G.left++;
+    pthread_cond_broadcast(&G.cv);
     pthread_mutex_unlock(&G.mu);
     return NULL;
+}
+
+/* the gate lets any waiting thread out: wait until `n` have left, so that a later
+ * release_one() is not taken by an earlier thread */
+static void wait_left(int n)
+{
+    pthread_mutex_lock(&G.mu);
+    while (G.left < n)
+        cr_assert_eq(rs_cond_wait_ms(&G.cv, &G.mu, 5000), 0, "thread %d did not leave", n);
+    pthread_mutex_unlock(&G.mu);
 }
 
 static void wait_started(int n)
@@ -753,6 +766,7 @@ Test(os_thread, uncapped_and_runtime_cap, .init = gate_init)
     cr_assert_eq(rs_thread_start(NULL, 0, 0, gated, NULL), 0);
     wait_started(1);
     release_one();
+    wait_left(1); /* else the capped thread below could take this release and end early */
 
     rs_thread_cap_t cap;
     rs_thread_cap_init(&cap, 1);
