@@ -99,6 +99,10 @@ size_t rs_ipc_lambda_req_encode(const rs_ipc_lambda_req_t *r, char *buf, size_t 
 int rs_ipc_lambda_req_decode(const char *meta, size_t len, struct json_object **root,
                              rs_ipc_lambda_req_t *r);
 char *rs_ipc_resp_encode(const rs_ipc_resp_t *r, size_t *len);
+/* The same text for headers given as nkv name/value pairs (kv[2i], kv[2i+1]), written
+ * into buf like the request encoders (snprintf-style: the text's length, NUL-terminated
+ * when cap > 0): the ddb supervisor's per-request answer builds no json objects. */
+size_t rs_ipc_resp_encode_kv(int status, const char *const *kv, size_t nkv, char *buf, size_t cap);
 /* Also RS_EINVAL (and *root NULL) for a status out of range or headers not an object. */
 int rs_ipc_resp_decode(const char *meta, size_t len, struct json_object **root, rs_ipc_resp_t *r);
 

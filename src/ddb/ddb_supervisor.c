@@ -56,17 +56,13 @@ static void reply(rs_ipc_conn_t *wc, uint64_t id, int status, const char *reques
 {
     char crc[16];
     snprintf(crc, sizeof(crc), "%u", rs_crc32(0, body, len));
-    json_object *h = json_object_new_object();
-    json_object_object_add(h, "content-type", json_object_new_string("application/x-amz-json-1.0"));
-    json_object_object_add(h, "x-amzn-requestid", json_object_new_string(request_id));
-    json_object_object_add(h, "x-amz-crc32", json_object_new_string(crc));
-    rs_ipc_resp_t r = {status, h};
-    size_t n;
-    char *meta = rs_ipc_resp_encode(&r, &n);
-    if (meta != NULL)
+    const char *kv[] = {"content-type",     "application/x-amz-json-1.0",
+                        "x-amzn-requestid", request_id,
+                        "x-amz-crc32",      crc};
+    char meta[512];
+    size_t n = rs_ipc_resp_encode_kv(status, kv, 3, meta, sizeof(meta));
+    if (n < sizeof(meta))
         rs_ipc_conn_reply(wc, id, meta, n, body, len);
-    free(meta);
-    json_object_put(h);
 }
 
 static void reply_error(rs_ipc_conn_t *wc, uint64_t id, const char *request_id, rs_ddb_err_t e,

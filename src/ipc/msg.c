@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -180,6 +181,20 @@ char *rs_ipc_resp_encode(const rs_ipc_resp_t *r, size_t *len)
     json_object_object_add(
         o, "headers", r->headers != NULL ? json_object_get(r->headers) : json_object_new_object());
     return finish(o, len);
+}
+
+size_t rs_ipc_resp_encode_kv(int status, const char *const *kv, size_t nkv, char *buf, size_t cap)
+{
+    out_t o = {buf, cap, 0};
+    char num[16];
+    int n = snprintf(num, sizeof(num), "%d", status);
+    emit(&o, "{\"status\":", 10);
+    emit(&o, num, (size_t)n);
+    emit(&o, ",\"headers\":", 11);
+    for (size_t i = 0; i < nkv; i++)
+        member(&o, i == 0 ? '{' : ',', kv[2 * i], kv[2 * i + 1]);
+    emit(&o, nkv == 0 ? "{}" : "}", nkv == 0 ? 2 : 1);
+    return done(&o);
 }
 
 int rs_ipc_resp_decode(const char *meta, size_t len, json_object **root, rs_ipc_resp_t *r)

@@ -346,3 +346,27 @@ Test(ipcmsg, request_encoders_match_json_c)
     json_object_put(o);
     json_object_put(h);
 }
+
+Test(ipcmsg, response_kv_encoder_matches_json_c)
+{
+    const char *kv[] = {"content-type",     "application/x-amz-json-1.0",
+                        "x-amzn-requestid", "r/1\"\\\n\x01",
+                        "x-amz-crc32",      "123"};
+    for (size_t nkv = 0; nkv <= 3; nkv++) {
+        json_object *h = json_object_new_object();
+        for (size_t i = 0; i < nkv; i++)
+            json_object_object_add(h, kv[2 * i], json_object_new_string(kv[2 * i + 1]));
+        rs_ipc_resp_t in = {200, h};
+        size_t n;
+        char *want = rs_ipc_resp_encode(&in, &n);
+        json_object_put(h);
+        char buf[256];
+        size_t got = rs_ipc_resp_encode_kv(200, kv, nkv, buf, sizeof(buf));
+        cr_assert_eq(got, n, "%zu pairs", nkv);
+        cr_assert_str_eq(buf, want);
+        char small[8];
+        cr_assert_eq(rs_ipc_resp_encode_kv(200, kv, nkv, small, sizeof(small)), n);
+        cr_assert_eq(small[7], '\0');
+        free(want);
+    }
+}
