@@ -205,9 +205,15 @@ int rs_ddb_prepare(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *route
                                       : "application/x-amz-json-1.0",
         .access_key = req->access_key,
     };
-    size_t n = rs_ipc_ddb_req_encode(&m, NULL, 0);
-    char *meta = rs_pool_alloc(req->pool, n + 1);
-    fwd->meta_len = rs_ipc_ddb_req_encode(&m, meta, n + 1);
+    /* one pass in the common case: the meta is a few hundred bytes */
+    size_t cap = 512;
+    char *meta = rs_pool_alloc(req->pool, cap);
+    size_t n = rs_ipc_ddb_req_encode(&m, meta, cap);
+    if (n >= cap) {
+        meta = rs_pool_alloc(req->pool, n + 1);
+        rs_ipc_ddb_req_encode(&m, meta, n + 1);
+    }
+    fwd->meta_len = n;
     fwd->meta = meta;
     return 0;
 }

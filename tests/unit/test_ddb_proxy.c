@@ -394,3 +394,22 @@ Test(ddb_proxy, error_replaces_earlier_content)
     cr_assert_null(resp_header("x-stale"));
     assert_error(503, "com.amazonaws.dynamodb.v20120810#ServiceUnavailable", "custom text");
 }
+
+Test(ddb_proxy, long_meta_is_encoded_whole)
+{
+    rs_ddb_fwd_t fwd;
+    char ct[900];
+    setup_req("POST", "DynamoDB_20120810.ListTables", NULL);
+    snprintf(ct, sizeof(ct), "application/x-amz-json-1.0; x=%0800d", 7);
+    hdrs[1].value = ct;
+    hdrs[1].value_len = strlen(ct);
+    cr_assert_eq(rs_ddb_prepare(&ctx, &req, &route, &resp, &fwd), 0);
+    cr_assert_eq(strlen(fwd.meta), fwd.meta_len);
+    cr_assert_gt(fwd.meta_len, 800);
+    json_object *m = json_tokener_parse(fwd.meta);
+    cr_assert_not_null(m);
+    json_object *v;
+    cr_assert(json_object_object_get_ex(m, "content_type", &v));
+    cr_assert_str_eq(json_object_get_string(v), ct);
+    json_object_put(m);
+}
