@@ -60,6 +60,7 @@ int rs_ipc_read_frame(int fd, rs_ipc_hdr_t *h, char **meta, void **body);
  * request_id is then valid for the error answer). */
 
 struct json_object;
+struct rs_hdr;
 
 /* REQUEST to the ddb supervisor; body = the HTTP request body. */
 typedef struct rs_ipc_ddb_req {
@@ -84,6 +85,16 @@ typedef struct rs_ipc_lambda_req {
     const char *request_id;      /* the answer's x-amzn-RequestId (a UUID) */
     const char *log_id;          /* the worker's request id, for log lines */
     const char *access_key;
+    const char *service; /* "lambda" (also when absent), "apigateway" (the API Gateway
+                            control planes), "gateway" (a request to an invoke URL:
+                            method/path/query as the client sent them) */
+    /* "gateway" only: */
+    const struct rs_hdr *hdrs; /* encode: every header of the request, in order */
+    size_t nhdrs;
+    struct json_object *header_list; /* decode: the same as an array of [name, value] */
+    const char *host;                /* the Host the client used (with its port) */
+    const char *source_ip;           /* the client's address */
+    int port;                        /* the listening port */
 } rs_ipc_lambda_req_t;
 
 /* RESPONSE from either supervisor; body = the HTTP response body. */
@@ -105,6 +116,10 @@ char *rs_ipc_resp_encode(const rs_ipc_resp_t *r, size_t *len);
 size_t rs_ipc_resp_encode_kv(int status, const char *const *kv, size_t nkv, char *buf, size_t cap);
 /* Also RS_EINVAL (and *root NULL) for a status out of range or headers not an object. */
 int rs_ipc_resp_decode(const char *meta, size_t len, struct json_object **root, rs_ipc_resp_t *r);
+
+/* The file in runtime_dir where the lambda supervisor publishes the custom domain names
+ * of API Gateway (one lower-case name per line) for the workers' router. */
+#define RS_GW_HOSTS_FILE "gateway-hosts"
 
 /* Path of a supervisor's socket: <runtime_dir>/<name>.sock (name "ddb" or "lambda"). */
 void rs_ipc_socket_path(const char *runtime_dir, const char *name, char *out, size_t outlen);

@@ -16,7 +16,8 @@ typedef enum {
     RS_ROUTE_INTERNAL = 0,
     RS_ROUTE_DYNAMODB,
     RS_ROUTE_LAMBDA,
-    RS_ROUTE_APIGW,
+    RS_ROUTE_APIGW,      /* an invoke URL (the gateway's data plane) */
+    RS_ROUTE_APIGATEWAY, /* the apigateway / apigatewayv2 control planes */
     RS_ROUTE_S3
 } rs_route_kind_t;
 

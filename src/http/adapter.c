@@ -373,6 +373,15 @@ static int lambda_forward(reqstate_t *rq, h2o_req_t *req)
     return lambda_send(rq, req, &fwd, lambda_done);
 }
 
+/* the API Gateway control planes: answered by the lambda supervisor like Lambda's API */
+static int apigateway_forward(reqstate_t *rq, h2o_req_t *req)
+{
+    rs_lambda_fwd_t fwd;
+    if (rs_apigateway_prepare(rq->http, &rq->req, &rq->resp, &fwd) != 0)
+        return 0;
+    return lambda_send(rq, req, &fwd, lambda_done);
+}
+
 static void apigw_done(void *arg, rs_ipc_outcome_t outcome, const rs_ipc_reply_t *r)
 {
     reqstate_t *rq = arg;
@@ -499,6 +508,10 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         break;
     case RS_ROUTE_LAMBDA:
         if (lambda_forward(rq, req))
+            return 0; /* lambda_done sends the response */
+        break;
+    case RS_ROUTE_APIGATEWAY:
+        if (apigateway_forward(rq, req))
             return 0; /* lambda_done sends the response */
         break;
     case RS_ROUTE_APIGW:

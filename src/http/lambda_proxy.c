@@ -218,14 +218,18 @@ static int forwarded_header(const rs_hdr_t *h)
            (h->name_len == 12 && strncasecmp(h->name, "content-type", 12) == 0);
 }
 
-int rs_lambda_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp,
-                      rs_lambda_fwd_t *fwd)
+/* a forward to the lambda supervisor for `service` ("lambda" or "apigateway") */
+static int prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp, rs_lambda_fwd_t *fwd,
+                   const char *service)
 {
     const char *name;
     size_t name_len;
-    rs_lambda_op_t op = rs_lambda_route(req->method, req->path, req->path_len, &name, &name_len);
-    req->service = "lambda";
-    req->operation = rs_lambda_op_name(op);
+    int gw = strcmp(service, "apigateway") == 0;
+    rs_lambda_op_t op =
+        gw ? RS_LOP_UNKNOWN
+           : rs_lambda_route(req->method, req->path, req->path_len, &name, &name_len);
+    req->service = service;
+    req->operation = gw ? "ApiGateway" : rs_lambda_op_name(op);
     if (authenticate(c, req, resp) != 0)
         return 1;
     uint32_t max = op == RS_LOP_INVOKE ? RS_LAMBDA_INVOKE_MAX : RS_LAMBDA_CREATE_REQUEST_MAX;
@@ -264,10 +268,23 @@ int rs_lambda_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp
         .query = req->query != NULL ? rs_pool_strndup(req->pool, req->query, req->query_len) : "",
         .headers = h,
         .request_id = uuid,
+        .service = service,
     };
     encode_meta(req, &m, fwd);
     json_object_put(h);
     return 0;
+}
+
+int rs_lambda_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp,
+                      rs_lambda_fwd_t *fwd)
+{
+    return prepare(c, req, resp, fwd, "lambda");
+}
+
+int rs_apigateway_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp,
+                          rs_lambda_fwd_t *fwd)
+{
+    return prepare(c, req, resp, fwd, "apigateway");
 }
 
 void rs_lambda_fwd_build(const rs_http_req_t *req, const char *request_id, const char *method,

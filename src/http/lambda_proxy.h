@@ -31,6 +31,11 @@ uint32_t rs_lambda_ipc_timeout_ms(const rs_conf_t *conf);
 int rs_lambda_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp,
                       rs_lambda_fwd_t *fwd);
 
+/* The same for the API Gateway control planes (SigV4 service "apigateway"): req->service
+ * "apigateway", operation "ApiGateway"; the supervisor dispatches by path. */
+int rs_apigateway_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp,
+                          rs_lambda_fwd_t *fwd);
+
 /* Build a forward for a request the worker makes up itself (the API Gateway proxy's
  * Invoke): method/path/query/headers (hdrs: nhdrs name/value pairs) as given, the
  * caller's identity from req, `request_id` the Lambda request id (a UUID). */

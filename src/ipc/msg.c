@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "rs/err.h"
+#include "rs/http.h"
 #include "rs/ipc.h"
 
 #define TO_JSON (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -157,6 +158,44 @@ size_t rs_ipc_lambda_req_encode(const rs_ipc_lambda_req_t *r, char *buf, size_t 
     member(&o, ',', "request_id", r->request_id);
     member(&o, ',', "log_id", r->log_id);
     member(&o, ',', "access_key", r->access_key);
+    if (r->service != NULL && r->service[0])
+        member(&o, ',', "service", r->service);
+    if (r->service != NULL && strcmp(r->service, "gateway") == 0) {
+        char num[16];
+        emit(&o, ",\"hdrs\":[", 9);
+        for (size_t i = 0; i < r->nhdrs; i++) {
+            emit(&o, i > 0 ? ",[" : "[", i > 0 ? 2 : 1);
+            quoted(&o, r->hdrs[i].name, r->hdrs[i].name_len);
+            emit(&o, ",", 1);
+            quoted(&o, r->hdrs[i].value, r->hdrs[i].value_len);
+            emit(&o, "]", 1);
+        }
+        emit(&o, "]", 1);
+        member(&o, ',', "host", r->host);
+        member(&o, ',', "source_ip", r->source_ip);
+        int n = snprintf(num, sizeof(num), "%d", r->port);
+        emit(&o, ",\"port\":", 8);
+        emit(&o, num, (size_t)n);
+    }
+    if (r->service != NULL && r->service[0])
+        member(&o, ',', "service", r->service);
+    if (r->service != NULL && strcmp(r->service, "gateway") == 0) {
+        char num[16];
+        emit(&o, ",\"hdrs\":[", 9);
+        for (size_t i = 0; i < r->nhdrs; i++) {
+            emit(&o, i > 0 ? ",[" : "[", i > 0 ? 2 : 1);
+            quoted(&o, r->hdrs[i].name, r->hdrs[i].name_len);
+            emit(&o, ",", 1);
+            quoted(&o, r->hdrs[i].value, r->hdrs[i].value_len);
+            emit(&o, "]", 1);
+        }
+        emit(&o, "]", 1);
+        member(&o, ',', "host", r->host);
+        member(&o, ',', "source_ip", r->source_ip);
+        int n = snprintf(num, sizeof(num), "%d", r->port);
+        emit(&o, ",\"port\":", 8);
+        emit(&o, num, (size_t)n);
+    }
     return done(&o);
 }
 
@@ -171,6 +210,16 @@ int rs_ipc_lambda_req_decode(const char *meta, size_t len, json_object **root,
         get(o, "method"),    get(o, "path"),   get(o, "query"),      h,
         get(o, "account"),   get(o, "region"), get(o, "request_id"), get(o, "log_id"),
         get(o, "access_key")};
+    json_object *v;
+    r->service = get(o, "service")[0] ? get(o, "service") : "lambda";
+    if (o != NULL && json_object_object_get_ex(o, "hdrs", &v) &&
+        json_object_is_type(v, json_type_array))
+        r->header_list = v;
+    r->host = get(o, "host");
+    r->source_ip = get(o, "source_ip");
+    if (o != NULL && json_object_object_get_ex(o, "port", &v) &&
+        json_object_is_type(v, json_type_int))
+        r->port = json_object_get_int(v);
     return o != NULL && r->method[0] && r->path[0] && r->account[0] && r->region[0] ? 0 : RS_EINVAL;
 }
 

@@ -19,8 +19,12 @@
 #include "rs/lambda_errors.h"
 #include "rs/lambda_routes.h"
 
+struct rs_gw_store;
+
 typedef struct rs_lambda_api {
     rs_lambda_reg_t *reg;
+    struct rs_gw_store *gw; /* API Gateway and function URL definitions (gw_store.h); NULL
+                               in tests that need none */
     rs_lambda_pool_t *pool; /* NULL: invokes answer 500 ServiceException pool_why */
     char pool_why[256];
     const rs_conf_t *conf;     /* NULL in tests: defaults */

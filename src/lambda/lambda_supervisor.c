@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "lambda/lambda.h"
+#include "lambda/gw_api.h"
+#include "lambda/gw_invoke.h"
 #include "lambda/lambda_api.h"
 #include "rs/err.h"
 #include "rs/ipc.h"
@@ -44,6 +46,28 @@ static void send_resp(rs_ipc_conn_t *c, uint64_t id, rs_lambda_resp_t *r)
     free(meta);
 }
 
+/* a request by its service: the Lambda API, the API Gateway control planes, or a request
+ * to an invoke URL (the gateway's data plane); 0 or RS_ENOMEM */
+static int dispatch(rs_lambda_api_t *api, const rs_ipc_lambda_req_t *q, const void *body,
+                    size_t len, rs_lambda_resp_t *resp)
+{
+    if (strcmp(q->service, "gateway") == 0)
+        return rs_gw_invoke(api, q, body, len, resp);
+    if (strcmp(q->service, "apigateway") == 0) {
+        memset(resp, 0, sizeof(*resp));
+        resp->headers = json_object_new_object();
+        if (resp->headers == NULL)
+            return RS_ENOMEM;
+        json_object_object_add(resp->headers, "x-amzn-RequestId",
+                               json_object_new_string(q->request_id));
+        rs_gw_call_t c = {api,        q->method, q->path,       q->query, q->headers,
+                          q->account, q->region, q->request_id, body,     len};
+        return rs_gw_control(&c, resp);
+    }
+    return rs_lambda_api_handle(api, q->method, q->path, q->query, q->headers, q->account,
+                                q->region, q->request_id, body, len, resp);
+}
+
 /* the request, in the handler thread that read it */
 static void on_request(rs_ipc_conn_t *conn, uint64_t id, char *meta, void *body, size_t len,
                        void *arg)
@@ -64,8 +88,7 @@ static void on_request(rs_ipc_conn_t *conn, uint64_t id, char *meta, void *body,
         resp.headers = json_object_new_object();
         json_object_object_add(resp.headers, "x-amzn-RequestId", json_object_new_string(rid));
         rs_lambda_reply_error(&resp, RS_LE_SERVICE, "the Lambda service is shutting down", NULL);
-    } else if (rs_lambda_api_handle(arg, q.method, q.path, q.query, q.headers, q.account, q.region,
-                                    rid, body, len, &resp) != 0) {
+    } else if (dispatch(arg, &q, body, len, &resp) != 0) {
         rs_lambda_resp_free(&resp);
         resp.headers = json_object_new_object();
         json_object_object_add(resp.headers, "x-amzn-RequestId", json_object_new_string(rid));
@@ -110,6 +133,14 @@ void rs_lambda_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, 
     }
     static rs_lambda_api_t api;
     rs_lambda_api_init(&api, reg, pool, why, conf);
+    char hosts[1200];
+    snprintf(hosts, sizeof(hosts), "%s/" RS_GW_HOSTS_FILE, conf->runtime_dir);
+    if (rs_gw_store_open(root, hosts, first_start && !conf->data_dir[0], &api.gw) != 0) {
+        rs_log(RS_LOG_ALERT, NULL, "lambda: cannot open the API Gateway store in %s", root);
+        rs_status_set(board, RS_SVC_LAMBDA, RS_SVC_UNAVAILABLE,
+                      "cannot open the API Gateway store");
+        _exit(1);
+    }
     rs_ipc_server_t *srv;
     rs_ipc_server_conf_t sc = {conf->runtime_dir, "lambda",   REQUEST_THREADS,
                                REQUEST_STACK,     on_request, &api};

@@ -5,7 +5,8 @@
  *   1. /_ruststack[/...]                          -> INTERNAL (rest: after "/_ruststack/")
  *   2. Host <id>.execute-api[.<region>].<base>    -> APIGW    (form HOST, rest: the path)
  *   3. X-Amz-Target: DynamoDB_20120810.<Op>       -> DYNAMODB (rest: <Op>)
- *   4. SigV4 credential scope service "dynamodb"  -> DYNAMODB (missing/other X-Amz-Target)
+ *   4. SigV4 credential scope service "apigateway" -> APIGATEWAY (control planes v1, v2)
+ *      SigV4 credential scope service "dynamodb"  -> DYNAMODB (missing/other X-Amz-Target)
  *   5. a Lambda REST path prefix (table below) or
  *      SigV4 credential scope service "lambda"    -> LAMBDA   (rest: the whole path)
  *   6. /_aws/execute-api[/<id>/<stage>[/...]]     -> APIGW    (form PATH, rest: after it)
@@ -347,6 +348,12 @@ void rs_route(const rs_http_req_t *req, const rs_router_conf_t *conf, rs_route_t
         return;
     }
     credential_service(req, service, sizeof(service));
+    if (strcmp(service, "apigateway") == 0) {
+        out->kind = RS_ROUTE_APIGATEWAY; /* the control planes, v1 and v2 */
+        out->rest = path;
+        out->rest_len = plen;
+        return;
+    }
     if (strcmp(service, "dynamodb") == 0) {
         /* signed for DynamoDB but without a DynamoDB target: DynamoDB answers it
          * (UnknownOperationException), never S3 */
