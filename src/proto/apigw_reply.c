@@ -249,9 +249,11 @@ static json_object *parse_result(const char *payload, size_t len, int *ok)
     tok = json_tokener_new();
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
     o = json_tokener_parse_ex(tok, payload, (int)len);
-    if (json_tokener_get_error(tok) == json_tokener_continue) /* a bare number at the end */
-        o = json_tokener_parse_ex(tok, "", 1);
     end = json_tokener_get_parse_end(tok);
+    if (o == NULL && json_tokener_get_error(tok) == json_tokener_continue) {
+        o = json_tokener_parse_ex(tok, "", 1); /* a bare number ends at the end */
+        end = len;
+    }
     *ok = json_tokener_get_error(tok) == json_tokener_success;
     json_tokener_free(tok);
     for (; *ok && end < len; end++) /* only white space may follow */
