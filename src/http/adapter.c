@@ -414,19 +414,22 @@ static const char *peer_ip(reqstate_t *rq, h2o_req_t *req)
 /* A request to an invoke URL (execute-api, a function URL, a custom domain): the lambda
  * supervisor resolves it against the API definitions, invokes and answers as the gateway
  * (rs/apigw.h). 1 when pending. */
-static int apigw_forward(reqstate_t *rq, h2o_req_t *req)
+static int apigw_forward(reqstate_t *rq, h2o_req_t *req, const rs_route_t *route)
 {
     rs_http_ctx_t *http = rq->http;
     rs_lambda_fwd_t fwd;
     rq->req.service = "apigw";
     rq->req.operation = "ProxyInvoke";
-    rs_http_set_identity(http, &rq->req);
+    /* the signature matters to function URLs with AuthType AWS_IAM only */
+    int signed_ok = route->apigw_form != RS_APIGW_URL || !http->conf->auth_verify
+                        ? (rs_http_set_identity(http, &rq->req), 1)
+                        : rs_http_authenticate(http, &rq->req) == RS_HTTP_AUTH_OK;
     if (!http->conf->lambda) {
         rs_apigw_error(&rq->req, NULL, 500, "InternalServerErrorException", "Internal server error",
                        &rq->resp);
         return 0;
     }
-    if (rs_gateway_prepare(http, &rq->req, peer_ip(rq, req), &fwd) != 0) {
+    if (rs_gateway_prepare(http, &rq->req, peer_ip(rq, req), signed_ok, &fwd) != 0) {
         rs_apigw_error(&rq->req, NULL, 431, NULL, "Request Header Fields Too Large", &rq->resp);
         return 0;
     }
@@ -483,7 +486,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             return 0; /* lambda_done sends the response */
         break;
     case RS_ROUTE_APIGW:
-        if (apigw_forward(rq, req))
+        if (apigw_forward(rq, req, &route))
             return 0; /* apigw_done sends the response */
         break;
     }

@@ -288,7 +288,7 @@ int rs_apigateway_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *
 }
 
 int rs_gateway_prepare(rs_http_ctx_t *c, const rs_http_req_t *req, const char *source_ip,
-                       rs_lambda_fwd_t *fwd)
+                       int signed_ok, rs_lambda_fwd_t *fwd)
 {
     char uuid[37];
     rs_http_new_uuid(c, uuid);
@@ -303,6 +303,7 @@ int rs_gateway_prepare(rs_http_ctx_t *c, const rs_http_req_t *req, const char *s
         .host = req->host != NULL ? rs_pool_strndup(req->pool, req->host, req->host_len) : "",
         .source_ip = source_ip,
         .port = (int)c->conf->port,
+        .signed_ok = signed_ok,
     };
     encode_meta(req, &m, fwd);
     fwd->body = req->body;

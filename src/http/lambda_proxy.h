@@ -37,10 +37,11 @@ int rs_apigateway_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *
                           rs_lambda_fwd_t *fwd);
 
 /* A request to an invoke URL (service "gateway"): method, raw path and query, every header
- * in order, the Host, the client's address and the listening port; the body as is.
+ * in order, the Host, the client's address, the listening port and whether its signature
+ * was verified (signed_ok); the body as is.
  * RS_EINVAL when the meta would exceed RS_IPC_MAX_META (the headers are too large). */
 int rs_gateway_prepare(rs_http_ctx_t *c, const rs_http_req_t *req, const char *source_ip,
-                       rs_lambda_fwd_t *fwd);
+                       int signed_ok, rs_lambda_fwd_t *fwd);
 
 /* Fill resp from a response frame (status and headers from its meta JSON, its body).
  * A meta that is not the contract's shape gives a 500 ServiceException; RS_EINVAL. */

@@ -176,6 +176,8 @@ size_t rs_ipc_lambda_req_encode(const rs_ipc_lambda_req_t *r, char *buf, size_t 
         int n = snprintf(num, sizeof(num), "%d", r->port);
         emit(&o, ",\"port\":", 8);
         emit(&o, num, (size_t)n);
+        emit(&o, r->signed_ok ? ",\"signed_ok\":true" : ",\"signed_ok\":false",
+             r->signed_ok ? 17 : 18);
     }
     if (r->service != NULL && r->service[0])
         member(&o, ',', "service", r->service);
@@ -195,6 +197,8 @@ size_t rs_ipc_lambda_req_encode(const rs_ipc_lambda_req_t *r, char *buf, size_t 
         int n = snprintf(num, sizeof(num), "%d", r->port);
         emit(&o, ",\"port\":", 8);
         emit(&o, num, (size_t)n);
+        emit(&o, r->signed_ok ? ",\"signed_ok\":true" : ",\"signed_ok\":false",
+             r->signed_ok ? 17 : 18);
     }
     return done(&o);
 }
@@ -220,6 +224,8 @@ int rs_ipc_lambda_req_decode(const char *meta, size_t len, json_object **root,
     if (o != NULL && json_object_object_get_ex(o, "port", &v) &&
         json_object_is_type(v, json_type_int))
         r->port = json_object_get_int(v);
+    r->signed_ok =
+        o != NULL && json_object_object_get_ex(o, "signed_ok", &v) && json_object_get_boolean(v);
     return o != NULL && r->method[0] && r->path[0] && r->account[0] && r->region[0] ? 0 : RS_EINVAL;
 }
 

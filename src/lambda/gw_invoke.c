@@ -348,6 +348,9 @@ int rs_gw_invoke(rs_lambda_api_t *api, const rs_ipc_lambda_req_t *q, const void 
     const rs_hdr_t *acrm = rs_http_req_header(&req, "access-control-request-method");
     if (r.no_route) {
         rs_apigw_no_route(&req, r.kind, &resp);
+    } else if (r.auth_iam && !q->signed_ok) {
+        /* AuthType AWS_IAM without a valid signature (auth_verify on) */
+        rs_apigw_error(&req, gw_id, 403, "AccessDeniedException", "Forbidden", &resp);
     } else if (r.answer != 0) {
         rs_apigw_error(&req, gw_id, r.answer, r.err_type, r.message, &resp);
     } else if (r.kind == RS_APIGW_FURL && r.cors != NULL && strcmp(req.method, "OPTIONS") == 0 &&

@@ -228,7 +228,7 @@ Test(lambda_proxy, gateway_forward_keeps_every_header_in_order)
     req.body = (const uint8_t *)"{}";
     req.body_len = 2;
     rs_http_set_identity(&ctx, &req);
-    cr_assert_eq(rs_gateway_prepare(&ctx, &req, "10.0.0.7", &fwd), 0);
+    cr_assert_eq(rs_gateway_prepare(&ctx, &req, "10.0.0.7", 1, &fwd), 0);
     json_object *m = meta_of(&fwd), *l;
     cr_assert_str_eq(mstr(m, "service"), "gateway");
     cr_assert_str_eq(mstr(m, "path"), "/restapis/f/prod/_user_request_/x");
@@ -252,6 +252,7 @@ Test(lambda_proxy, gateway_forward_keeps_every_header_in_order)
     cr_assert_str_eq(q.service, "gateway");
     cr_assert_eq(json_object_array_length(q.header_list), n);
     cr_assert_eq(q.port, (int)conf.port);
+    cr_assert_eq(q.signed_ok, 1);
     json_object_put(root);
 }
 
