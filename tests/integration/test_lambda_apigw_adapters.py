@@ -6,11 +6,12 @@ fails the test if a redirect or a link leaves the host):
   - examples/fastapi-app (FastAPI under Mangum): Starlette's trailing-slash redirect
     (GET /items -> 307 to the absolute http://<host>/items/), /docs naming /openapi.json,
     an item, POST /echo (query, JSON body, headers, the URL the app saw), two cookies and a
-    PNG, through an HTTP API's $default stage (quick create, payload 2.0), a function URL,
-    a custom domain (apigateway domain name + base path mapping to a REST API with
-    /{proxy+} ANY and / ANY, AWS_PROXY, deployed) and a REST stage URL /prod/... with
-    handler.py's API_GATEWAY_BASE_PATH (Mangum's api_gateway_base_path + the root path),
-    which also serves an HTTP API's named stage and a custom domain's mapping key /v1;
+    PNG, through an HTTP API's $default stage (quick create, payload 2.0; and an
+    integration with payload 1.0), a function URL, a custom domain (apigateway domain name
+    + base path mapping to a REST API with /{proxy+} ANY and / ANY, AWS_PROXY, deployed)
+    and a REST stage URL /prod/... with handler.py's API_GATEWAY_BASE_PATH (Mangum's
+    api_gateway_base_path + the root path), which also serves an HTTP API's named stage
+    and a custom domain's mapping key /v1;
   - examples/flask-app with each of its handlers (apig-wsgi, serverless-wsgi, Mangum over
     WsgiToAsgi) behind an HTTP API whose integration has PayloadFormatVersion 2.0 and 1.0:
     a GET with a multi-value query string, a JSON POST body, the binary /image.png and two
@@ -351,6 +352,10 @@ def fastapi_through(env, host, prefix=""):
 
 def test_fastapi_http_api_default_stage(env, made):
     fastapi_through(env, http_api_quick(env, made, env.fns["fastapi"]))
+
+
+def test_fastapi_http_api_payload_1_0(env, made):
+    fastapi_through(env, http_api_payload(env, made, env.fns["fastapi"], "1.0"))
 
 
 def test_fastapi_function_url(env, made):
