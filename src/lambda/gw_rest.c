@@ -326,6 +326,8 @@ static int dispatch(rs_gw_rest_op_t *op)
     }
     if (op->nseg >= 1 && strcmp(s0, "domainnames") == 0)
         return rs_gw_rest_domain(op);
+    if (op->nseg >= 1 && strcmp(s0, "tags") == 0)
+        return rs_gw_rest_tags(op);
     return RS_GW_NO_ROUTE;
 }
 

@@ -9,6 +9,8 @@
  *   gw_rest_res.c     resources, methods, integrations, method/integration responses
  *   gw_rest_stage.c   deployments and stages
  *   gw_rest_domain.c  custom domain names and base path mappings
+ *   gw_rest_tags.c    GetTags, TagResource, UntagResource
+ *   gw_rest_update.c  UpdateResource, UpdateMethod, UpdateIntegration (patch operations)
  */
 #ifndef RS_LAMBDA_GW_REST_H
 #define RS_LAMBDA_GW_REST_H
@@ -87,11 +89,28 @@ int rs_gw_rest_patches(rs_gw_rest_op_t *op, json_object **ops);
 /* Whether s is one of API Gateway's method names (GET ... ANY). */
 int rs_gw_http_method_ok(const char *s);
 
+/* ---- gw_rest_res.c: shared with gw_rest_update.c --------------------------------------- */
+
+/* resource `id` of API entry e; NULL after answering NotFound */
+json_object *rs_gw_rest_resource_of(rs_gw_rest_op_t *op, json_object *e, const char *id);
+/* the method the request names (API seg 1, resource seg 3, method seg 5), its resource in
+ * *res when not NULL; NULL after answering NotFound */
+json_object *rs_gw_rest_method_req(rs_gw_rest_op_t *op, json_object *doc, json_object **res);
+/* a resource as answered (methods in full when `embed`, else their names) */
+json_object *rs_gw_rest_resource_view(json_object *r, int embed);
+/* a pathPart: 0 a literal, 1 {param}, 2 {param+}, -1 invalid. Pure. */
+int rs_gw_path_part_kind(const char *p);
+/* an integration's uri checked for its type (AWS's BadRequest texts): 0 or answered */
+int rs_gw_rest_check_uri(rs_gw_rest_op_t *op, const char *type, const char *uri);
+
 /* ---- the operations (each answers op->out: 0 or RS_ENOMEM; or RS_GW_NO_ROUTE) -------- */
 
 int rs_gw_rest_apis(rs_gw_rest_op_t *op);   /* /restapis[/{id}] */
 int rs_gw_rest_res(rs_gw_rest_op_t *op);    /* /restapis/{id}/resources... */
 int rs_gw_rest_stage(rs_gw_rest_op_t *op);  /* /restapis/{id}/deployments|stages... */
 int rs_gw_rest_domain(rs_gw_rest_op_t *op); /* /domainnames... */
+int rs_gw_rest_tags(rs_gw_rest_op_t *op);   /* /tags/{arn} */
+/* UpdateResource, UpdateMethod, UpdateIntegration (PATCH under /resources) */
+int rs_gw_rest_update(rs_gw_rest_op_t *op);
 
 #endif

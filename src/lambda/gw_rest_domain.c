@@ -104,6 +104,34 @@ static int endpoint_types(rs_gw_rest_op_t *op, json_object *ec, int *edge, int *
     return 0;
 }
 
+/* the apigatewayv2 view of a domain made here (the same domain for both control planes) */
+static json_object *v2_shape(json_object *v1, const char *key, int regional)
+{
+    json_object *v = json_object_new_object(), *cfgs = json_object_new_array();
+    json_object *cfg = json_object_new_object();
+    rs_gw_copy_member(v, v1, "domainName", json_type_string);
+    rs_gw_copy_member(v, v1, "domainNameArn", json_type_string);
+    json_object_object_add(v, "apiMappingSelectionExpression",
+                           json_object_new_string("$request.basepath"));
+    json_object_object_add(cfg, "apiGatewayDomainName", json_object_new_string(key));
+    const char *cert = rs_gw_get_str(v1, regional ? "regionalCertificateArn" : "certificateArn");
+    const char *cname = rs_gw_get_str(v1, regional ? "regionalCertificateName" : "certificateName");
+    if (*cert)
+        json_object_object_add(cfg, "certificateArn", json_object_new_string(cert));
+    if (*cname)
+        json_object_object_add(cfg, "certificateName", json_object_new_string(cname));
+    json_object_object_add(cfg, "domainNameStatus", json_object_new_string("AVAILABLE"));
+    json_object_object_add(cfg, "endpointType",
+                           json_object_new_string(regional ? "REGIONAL" : "EDGE"));
+    json_object_object_add(cfg, "hostedZoneId",
+                           json_object_new_string(regional ? REGIONAL_ZONE : CLOUDFRONT_ZONE));
+    rs_gw_copy_member(cfg, v1, "securityPolicy", json_type_string);
+    json_object_array_add(cfgs, cfg);
+    json_object_object_add(v, "domainNameConfigurations", cfgs);
+    rs_gw_copy_member(v, v1, "tags", json_type_object);
+    return v;
+}
+
 static int create_domain(json_object *doc, void *arg, int *changed)
 {
     rs_gw_rest_op_t *op = arg;
@@ -156,6 +184,7 @@ static int create_domain(json_object *doc, void *arg, int *changed)
     rs_gw_copy_member(v, op->in, "routingMode", json_type_string);
     rs_gw_copy_member(v, op->in, "ownershipVerificationCertificateArn", json_type_string);
     json_object *d = json_object_new_object();
+    json_object_object_add(d, "v2", v2_shape(v, key, regional));
     json_object_object_add(d, "account", json_object_new_string(op->c->account));
     json_object_object_add(d, "region", json_object_new_string(op->c->region));
     json_object_object_add(d, "domain", v);

@@ -21,7 +21,7 @@
 
 /* ---- lookups (each answers NotFound when missing) ------------------------------------ */
 
-static json_object *resource_of(rs_gw_rest_op_t *op, json_object *e, const char *id)
+json_object *rs_gw_rest_resource_of(rs_gw_rest_op_t *op, json_object *e, const char *id)
 {
     json_object *r = rs_gw_get(rs_gw_get(e, "resources"), id);
     if (r == NULL)
@@ -38,10 +38,10 @@ static json_object *method_of(rs_gw_rest_op_t *op, json_object *r, const char *m
 }
 
 /* the API, resource (seg 3) and method (seg 5) of the request; NULL after answering */
-static json_object *method_of_req(rs_gw_rest_op_t *op, json_object *doc, json_object **res)
+json_object *rs_gw_rest_method_req(rs_gw_rest_op_t *op, json_object *doc, json_object **res)
 {
     json_object *e = rs_gw_rest_api_entry(op, doc), *r;
-    if (e == NULL || (r = resource_of(op, e, op->seg[3])) == NULL)
+    if (e == NULL || (r = rs_gw_rest_resource_of(op, e, op->seg[3])) == NULL)
         return NULL;
     if (res != NULL)
         *res = r;
@@ -62,7 +62,7 @@ static int embed_methods(const rs_gw_rest_op_t *op)
 }
 
 /* a resource as answered: with its methods in full when `embed`, else their names only */
-static json_object *resource_view(json_object *r, int embed)
+json_object *rs_gw_rest_resource_view(json_object *r, int embed)
 {
     json_object *v = rs_gw_copy(r);
     if (v == NULL)
@@ -98,7 +98,7 @@ static int get_resources(json_object *doc, void *arg, int *changed)
     json_object_object_foreach(rs_gw_obj(e, "resources"), id, r)
     {
         (void)id;
-        json_object_array_add(items, resource_view(r, embed));
+        json_object_array_add(items, rs_gw_rest_resource_view(r, embed));
     }
     op->status = 200;
     return rs_gw_rest_page(op, items, &op->result);
@@ -109,9 +109,9 @@ static int get_resource(json_object *doc, void *arg, int *changed)
     rs_gw_rest_op_t *op = arg;
     (void)changed;
     json_object *e = rs_gw_rest_api_entry(op, doc), *r;
-    if (e == NULL || (r = resource_of(op, e, op->seg[3])) == NULL)
+    if (e == NULL || (r = rs_gw_rest_resource_of(op, e, op->seg[3])) == NULL)
         return RS_GW_REPLIED;
-    op->result = resource_view(r, embed_methods(op));
+    op->result = rs_gw_rest_resource_view(r, embed_methods(op));
     op->status = 200;
     return op->result ? 0 : RS_ENOMEM;
 }
@@ -124,7 +124,7 @@ static int name_char(char ch)
 }
 
 /* 0: a literal, 1: {param}, 2: {param+}, -1: invalid */
-static int path_part_kind(const char *p)
+int rs_gw_path_part_kind(const char *p)
 {
     size_t n = strlen(p);
     if (n == 0 || n > 255)
@@ -151,17 +151,17 @@ static int create_resource(json_object *doc, void *arg, int *changed)
 {
     rs_gw_rest_op_t *op = arg;
     json_object *e = rs_gw_rest_api_entry(op, doc), *parent;
-    if (e == NULL || (parent = resource_of(op, e, op->seg[3])) == NULL)
+    if (e == NULL || (parent = rs_gw_rest_resource_of(op, e, op->seg[3])) == NULL)
         return RS_GW_REPLIED;
     const char *pp = rs_gw_in_str(op, "pathPart");
-    int kind = pp != NULL ? path_part_kind(pp) : -1;
+    int kind = pp != NULL ? rs_gw_path_part_kind(pp) : -1;
     if (kind < 0)
         return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST,
                                "Resource's path part only allow a-zA-Z0-9._- and curly braces "
                                "at the beginning and the end and an optional plus sign before "
                                "the closing brace.");
     const char *ppp = rs_gw_get_str(parent, "pathPart");
-    if (path_part_kind(ppp) == 2)
+    if (rs_gw_path_part_kind(ppp) == 2)
         return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST,
                                "Cannot create a child of a resource with a greedy path "
                                "variable: %s",
@@ -178,7 +178,7 @@ static int create_resource(json_object *doc, void *arg, int *changed)
                                    "Another resource with the same parent already has this "
                                    "name: %s",
                                    pp);
-        if (kind > 0 && path_part_kind(spp) > 0)
+        if (kind > 0 && rs_gw_path_part_kind(spp) > 0)
             return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST,
                                    "A sibling (%s) of this resource already has a variable "
                                    "path part -- only one is allowed",
@@ -197,7 +197,7 @@ static int create_resource(json_object *doc, void *arg, int *changed)
     json_object_object_add(r, "path", json_object_new_string(path));
     json_object_object_add(r, "resourceMethods", json_object_new_object());
     json_object_object_add(res, id, r);
-    op->result = resource_view(r, 0);
+    op->result = rs_gw_rest_resource_view(r, 0);
     op->status = 201;
     *changed = 1;
     return op->result ? 0 : RS_ENOMEM;
@@ -221,7 +221,7 @@ static int delete_resource(json_object *doc, void *arg, int *changed)
 {
     rs_gw_rest_op_t *op = arg;
     json_object *e = rs_gw_rest_api_entry(op, doc), *r;
-    if (e == NULL || (r = resource_of(op, e, op->seg[3])) == NULL)
+    if (e == NULL || (r = rs_gw_rest_resource_of(op, e, op->seg[3])) == NULL)
         return RS_GW_REPLIED;
     if (strcmp(rs_gw_get_str(rs_gw_get(e, "api"), "rootResourceId"), op->seg[3]) == 0)
         return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST, "Cannot delete root resource");
@@ -248,7 +248,7 @@ static int put_method(json_object *doc, void *arg, int *changed)
 {
     rs_gw_rest_op_t *op = arg;
     json_object *e = rs_gw_rest_api_entry(op, doc), *r;
-    if (e == NULL || (r = resource_of(op, e, op->seg[3])) == NULL)
+    if (e == NULL || (r = rs_gw_rest_resource_of(op, e, op->seg[3])) == NULL)
         return RS_GW_REPLIED;
     const char *m = op->seg[5];
     if (!rs_gw_http_method_ok(m))
@@ -295,7 +295,7 @@ static int get_method(json_object *doc, void *arg, int *changed)
 {
     rs_gw_rest_op_t *op = arg;
     (void)changed;
-    json_object *v = method_of_req(op, doc, NULL);
+    json_object *v = rs_gw_rest_method_req(op, doc, NULL);
     if (v == NULL)
         return RS_GW_REPLIED;
     op->result = rs_gw_copy(v);
@@ -307,7 +307,7 @@ static int delete_method(json_object *doc, void *arg, int *changed)
 {
     rs_gw_rest_op_t *op = arg;
     json_object *r;
-    if (method_of_req(op, doc, &r) == NULL)
+    if (rs_gw_rest_method_req(op, doc, &r) == NULL)
         return RS_GW_REPLIED;
     json_object_object_del(rs_gw_obj(r, "resourceMethods"), op->seg[5]);
     op->status = 204;
@@ -317,7 +317,7 @@ static int delete_method(json_object *doc, void *arg, int *changed)
 
 /* ---- integrations -------------------------------------------------------------------- */
 
-static int check_uri(rs_gw_rest_op_t *op, const char *type, const char *uri)
+int rs_gw_rest_check_uri(rs_gw_rest_op_t *op, const char *type, const char *uri)
 {
     if (strcmp(type, "HTTP") == 0 || strcmp(type, "HTTP_PROXY") == 0) {
         if (uri == NULL || (strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0))
@@ -343,7 +343,7 @@ static int check_uri(rs_gw_rest_op_t *op, const char *type, const char *uri)
 static int put_integration(json_object *doc, void *arg, int *changed)
 {
     rs_gw_rest_op_t *op = arg;
-    json_object *v = method_of_req(op, doc, NULL);
+    json_object *v = rs_gw_rest_method_req(op, doc, NULL);
     if (v == NULL)
         return RS_GW_REPLIED;
     const char *type = rs_gw_in_str(op, "type");
@@ -368,7 +368,7 @@ static int put_integration(json_object *doc, void *arg, int *changed)
                                "Invalid HttpMethod specified. Valid options are "
                                "GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY");
     const char *uri = rs_gw_in_str(op, "uri");
-    int rc = check_uri(op, type, uri);
+    int rc = rs_gw_rest_check_uri(op, type, uri);
     if (rc != 0)
         return rc;
     int64_t timeout = TIMEOUT_MAX;
@@ -416,7 +416,7 @@ static int put_integration(json_object *doc, void *arg, int *changed)
 
 static json_object *integration_of(rs_gw_rest_op_t *op, json_object *doc)
 {
-    json_object *v = method_of_req(op, doc, NULL), *in;
+    json_object *v = rs_gw_rest_method_req(op, doc, NULL), *in;
     if (v == NULL)
         return NULL;
     in = rs_gw_get(v, "methodIntegration");
@@ -440,7 +440,7 @@ static int get_integration(json_object *doc, void *arg, int *changed)
 static int delete_integration(json_object *doc, void *arg, int *changed)
 {
     rs_gw_rest_op_t *op = arg;
-    json_object *v = method_of_req(op, doc, NULL);
+    json_object *v = rs_gw_rest_method_req(op, doc, NULL);
     if (v == NULL)
         return RS_GW_REPLIED;
     if (rs_gw_get(v, "methodIntegration") == NULL)
@@ -463,7 +463,8 @@ static int status_code_ok(const char *s)
  * "responses") or its integration's integrationResponses; NULL after answering */
 static json_object *responses_of(rs_gw_rest_op_t *op, json_object *doc, int integration)
 {
-    json_object *holder = integration ? integration_of(op, doc) : method_of_req(op, doc, NULL);
+    json_object *holder =
+        integration ? integration_of(op, doc) : rs_gw_rest_method_req(op, doc, NULL);
     if (holder == NULL)
         return NULL;
     return rs_gw_obj(holder, integration ? "integrationResponses" : "methodResponses");
@@ -577,6 +578,8 @@ int rs_gw_rest_res(rs_gw_rest_op_t *op)
     static const route_t iresp[] = {{"PUT", put_integration_response, 1},
                                     {"GET", get_integration_response, 0},
                                     {"DELETE", delete_integration_response, 1}};
+    if (strcmp(op->c->method, "PATCH") == 0)
+        return rs_gw_rest_update(op);
 #define PICK(t) pick(op, t, sizeof(t) / sizeof(t[0]))
     char(*s)[RS_GW_SEG_LEN] = op->seg;
     switch (op->nseg) {

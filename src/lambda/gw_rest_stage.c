@@ -1,10 +1,10 @@
 /*
  * gw_rest_stage.c: the deployments and stages of a REST API (apigateway v1):
  * CreateDeployment (a snapshot of the API's resources, and with stageName the stage made
- * or moved to it), GetDeployment(s), DeleteDeployment; CreateStage, GetStage, GetStages,
- * UpdateStage (patch operations), DeleteStage. The data plane serves a stage's
- * deploymentId's snapshot with its variables (gw_store.h).
- * Runs in: the lambda supervisor (its handler threads).
+ * or moved to it), GetDeployment(s), UpdateDeployment (/description), DeleteDeployment;
+ * CreateStage, GetStage, GetStages, UpdateStage (patch operations), DeleteStage. The data plane
+ * serves a stage's deploymentId's snapshot with its variables (gw_store.h). Runs in: the lambda
+ * supervisor (its handler threads).
  */
 #include "config.h"
 
@@ -241,6 +241,37 @@ static int delete_deployment(json_object *doc, void *arg, int *changed)
     return 0;
 }
 
+static int update_deployment(json_object *doc, void *arg, int *changed)
+{
+    rs_gw_rest_op_t *op = arg;
+    json_object *e = rs_gw_rest_api_entry(op, doc), *rec, *ops;
+    if (e == NULL || (rec = deployment_of(op, e, op->seg[3])) == NULL)
+        return RS_GW_REPLIED;
+    json_object *d = rs_gw_obj(rec, "deployment");
+    int rc = rs_gw_rest_patches(op, &ops);
+    for (size_t i = 0; rc == 0 && ops != NULL && i < json_object_array_length(ops); i++) {
+        json_object *p = json_object_array_get_idx(ops, i), *v = rs_gw_get(p, "value");
+        const char *o = rs_gw_get_str(p, "op"), *path = rs_gw_get_str(p, "path");
+        if (strcmp(path, "/description") != 0 ||
+            (strcmp(o, "replace") != 0 && strcmp(o, "add") != 0 && strcmp(o, "remove") != 0))
+            rc = rs_gw_rest_fail(op, RS_GE_BAD_REQUEST,
+                                 "Invalid patch path '%s' specified for op '%s'. Must be one "
+                                 "of: [/description]",
+                                 path, o);
+        else if (strcmp(o, "remove") == 0 || !json_object_is_type(v, json_type_string))
+            json_object_object_del(d, "description");
+        else
+            json_object_object_add(d, "description",
+                                   json_object_new_string(json_object_get_string(v)));
+    }
+    if (rc != 0)
+        return rc;
+    op->result = rs_gw_copy(d);
+    op->status = 200;
+    *changed = 1;
+    return op->result ? 0 : RS_ENOMEM;
+}
+
 /* ---- stages -------------------------------------------------------------------------- */
 
 static int create_stage(json_object *doc, void *arg, int *changed)
@@ -440,8 +471,8 @@ int rs_gw_rest_stage(rs_gw_rest_op_t *op)
             return rs_gw_rest_run(op, dep ? get_deployment : get_stage, 0);
         if (strcmp(m, "DELETE") == 0)
             return rs_gw_rest_run(op, dep ? delete_deployment : delete_stage, 1);
-        if (strcmp(m, "PATCH") == 0 && !dep)
-            return rs_gw_rest_run(op, update_stage, 1);
+        if (strcmp(m, "PATCH") == 0)
+            return rs_gw_rest_run(op, dep ? update_deployment : update_stage, 1);
     }
     return RS_GW_NO_ROUTE;
 }

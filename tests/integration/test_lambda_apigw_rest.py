@@ -465,6 +465,138 @@ def test_method_and_integration_responses(gw, api):
     assert code == "NotFoundException"
 
 
+def test_update_resource_moves_and_renames(gw, api):
+    a, root = api["id"], api["rootResourceId"]
+    users = gw.create_resource(restApiId=a, parentId=root, pathPart="users")["id"]
+    uid = gw.create_resource(restApiId=a, parentId=users, pathPart="{id}")["id"]
+    other = gw.create_resource(restApiId=a, parentId=root, pathPart="other")["id"]
+    upd = gw.update_resource(restApiId=a, resourceId=users, patchOperations=[
+        {"op": "replace", "path": "/pathPart", "value": "people"}])
+    assert (upd["pathPart"], upd["path"]) == ("people", "/people")
+    assert gw.get_resource(restApiId=a, resourceId=uid)["path"] == "/people/{id}"
+    upd = gw.update_resource(restApiId=a, resourceId=users, patchOperations=[
+        {"op": "replace", "path": "/parentId", "value": other}])
+    assert (upd["parentId"], upd["path"]) == (other, "/other/people")
+    assert gw.get_resource(restApiId=a, resourceId=uid)["path"] == "/other/people/{id}"
+    code, msg, _ = error_of(gw.update_resource, restApiId=a, resourceId=other,
+                            patchOperations=[{"op": "replace", "path": "/parentId",
+                                              "value": uid}])
+    assert (code, msg) == ("BadRequestException", "Resources cannot be cyclical.")
+    gw.create_resource(restApiId=a, parentId=root, pathPart="taken")
+    code, msg, _ = error_of(gw.update_resource, restApiId=a, resourceId=other,
+                            patchOperations=[{"op": "replace", "path": "/pathPart",
+                                              "value": "taken"}])
+    assert (code, msg) == ("ConflictException",
+                           "Another resource with the same parent already has this name: taken")
+    for bad in ({"op": "replace", "path": "/path", "value": "x"},
+                {"op": "add", "path": "/pathPart", "value": "x"},
+                {"op": "replace", "path": "/pathPart", "value": "a b"}):
+        code, _, _ = error_of(gw.update_resource, restApiId=a, resourceId=other,
+                              patchOperations=[bad])
+        assert code == "BadRequestException", bad
+    code, _, _ = error_of(gw.update_resource, restApiId=a, resourceId=root,
+                          patchOperations=[{"op": "replace", "path": "/pathPart", "value": "x"}])
+    assert code == "BadRequestException"
+    code, msg, _ = error_of(gw.update_resource, restApiId=a, resourceId="nosuch",
+                            patchOperations=[])
+    assert (code, msg) == ("NotFoundException", "Invalid Resource identifier specified")
+    # refused patches changed nothing
+    assert gw.get_resource(restApiId=a, resourceId=other)["path"] == "/other"
+
+
+def test_update_method_and_integration(gw, api):
+    a, root = api["id"], api["rootResourceId"]
+    lambda_method(gw, a, root, "POST")
+    m = gw.update_method(restApiId=a, resourceId=root, httpMethod="POST", patchOperations=[
+        {"op": "replace", "path": "/authorizationType", "value": "AWS_IAM"},
+        {"op": "replace", "path": "/apiKeyRequired", "value": "true"},
+        {"op": "add", "path": "/requestParameters/method.request.header.X-Id", "value": "true"},
+        {"op": "add", "path": "/requestModels/application~1json", "value": "Empty"}])
+    assert (m["authorizationType"], m["apiKeyRequired"]) == ("AWS_IAM", True)
+    assert m["requestParameters"] == {"method.request.header.X-Id": True}
+    assert m["requestModels"] == {"application/json": "Empty"}
+    assert m["methodIntegration"]["uri"] == LAMBDA_URI
+    code, _, _ = error_of(gw.update_method, restApiId=a, resourceId=root, httpMethod="POST",
+                          patchOperations=[{"op": "replace", "path": "/httpMethod",
+                                            "value": "GET"}])
+    assert code == "BadRequestException"
+    code, _, _ = error_of(gw.update_method, restApiId=a, resourceId=root, httpMethod="GET",
+                          patchOperations=[])
+    assert code == "NotFoundException"
+
+    other = LAMBDA_URI.replace("gw-rest-target", "other-fn")
+    i = gw.update_integration(restApiId=a, resourceId=root, httpMethod="POST",
+                              patchOperations=[
+                                  {"op": "replace", "path": "/uri", "value": other},
+                                  {"op": "replace", "path": "/timeoutInMillis", "value": "1234"},
+                                  {"op": "add", "path": "/requestTemplates/application~1json",
+                                   "value": "{}"}])
+    assert (i["uri"], i["timeoutInMillis"]) == (other, 1234)
+    assert i["requestTemplates"] == {"application/json": "{}"}
+    assert gw.get_integration(restApiId=a, resourceId=root, httpMethod="POST")["uri"] == other
+    for bad in ({"op": "replace", "path": "/timeoutInMillis", "value": "30000"},
+                {"op": "replace", "path": "/uri", "value": "nope"},
+                {"op": "replace", "path": "/type", "value": "MOCK"}):
+        code, _, _ = error_of(gw.update_integration, restApiId=a, resourceId=root,
+                              httpMethod="POST", patchOperations=[bad])
+        assert code == "BadRequestException", bad
+    assert gw.get_integration(restApiId=a, resourceId=root,
+                              httpMethod="POST")["timeoutInMillis"] == 1234
+    gw.put_method(restApiId=a, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    code, msg, _ = error_of(gw.update_integration, restApiId=a, resourceId=root,
+                            httpMethod="GET", patchOperations=[])
+    assert (code, msg) == ("NotFoundException", "Invalid Integration identifier specified")
+
+
+def test_tags(gw, api):
+    a = api["id"]
+    lambda_method(gw, a, api["rootResourceId"])
+    gw.create_deployment(restApiId=a, stageName="s1")
+    dn = "tags-%s.example.com" % uuid.uuid4().hex[:8]
+    gw.create_domain_name(domainName=dn, endpointConfiguration={"types": ["REGIONAL"]})
+    try:
+        for arn, get in (
+                ("arn:aws:apigateway:us-east-1::/restapis/%s" % a,
+                 lambda: gw.get_rest_api(restApiId=a)),
+                ("arn:aws:apigateway:us-east-1::/restapis/%s/stages/s1" % a,
+                 lambda: gw.get_stage(restApiId=a, stageName="s1")),
+                ("arn:aws:apigateway:us-east-1::/domainnames/%s" % dn,
+                 lambda: gw.get_domain_name(domainName=dn))):
+            assert gw.tag_resource(resourceArn=arn, tags={"a": "1", "b": "2"})[
+                "ResponseMetadata"]["HTTPStatusCode"] == 204
+            assert gw.get_tags(resourceArn=arn)["tags"] == {"a": "1", "b": "2"}
+            assert get()["tags"] == {"a": "1", "b": "2"}
+            gw.untag_resource(resourceArn=arn, tagKeys=["a"])
+            assert gw.get_tags(resourceArn=arn)["tags"] == {"b": "2"}
+        code, _, status = error_of(gw.get_tags,
+                                   resourceArn="arn:aws:apigateway:us-east-1::/restapis/nosuch")
+        assert (code, status) == ("NotFoundException", 404)
+        code, _, _ = error_of(gw.get_tags, resourceArn="not-an-arn")
+        assert code == "BadRequestException"
+        code, _, _ = error_of(gw.tag_resource,
+                              resourceArn="arn:aws:apigateway:us-east-1::/restapis/%s" % a,
+                              tags={"aws:reserved": "x"})
+        assert code == "BadRequestException"
+    finally:
+        gw.delete_domain_name(domainName=dn)
+
+
+def test_update_deployment(gw, api):
+    a = api["id"]
+    lambda_method(gw, a, api["rootResourceId"])
+    d = gw.create_deployment(restApiId=a, description="one")["id"]
+    upd = gw.update_deployment(restApiId=a, deploymentId=d, patchOperations=[
+        {"op": "replace", "path": "/description", "value": "two"}])
+    assert upd["description"] == "two"
+    assert gw.get_deployment(restApiId=a, deploymentId=d)["description"] == "two"
+    code, _, _ = error_of(gw.update_deployment, restApiId=a, deploymentId=d,
+                          patchOperations=[{"op": "replace", "path": "/id", "value": "x"}])
+    assert code == "BadRequestException"
+    code, _, _ = error_of(gw.update_deployment, restApiId=a, deploymentId="nosuch",
+                          patchOperations=[])
+    assert code == "NotFoundException"
+
+
 # ---- deployments and stages -----------------------------------------------------------------
 
 def test_deployments_and_stages(gw, api):
@@ -703,9 +835,8 @@ def test_unknown_operations(gw, api):
     for call, kw in ((gw.get_account, {}),
                      (gw.get_authorizers, {"restApiId": api["id"]}),
                      (gw.get_models, {"restApiId": api["id"]}),
-                     (gw.update_resource, {"restApiId": api["id"],
-                                           "resourceId": api["rootResourceId"],
-                                           "patchOperations": []})):
+                     (gw.get_usage_plans, {}),
+                     (gw.get_api_keys, {})):
         code, msg, status = error_of(call, **kw)
         assert (code, status) == ("UnknownOperationException", 404), call
         assert "apigateway" in msg and "/" in msg
@@ -824,6 +955,10 @@ def test_data_dir_keeps_definitions_across_restarts(own_server, tmp_path):
     assert snap["resourceMethods"]["ANY"]["authorizationType"] == "NONE"
     d = doc["domains"][dn]
     assert d["domain"]["domainName"] == dn
+    # the apigatewayv2 view of the same domain
+    cfg = d["v2"]["domainNameConfigurations"][0]
+    assert (d["v2"]["domainName"], cfg["apiGatewayDomainName"], cfg["endpointType"]) == (
+        dn, dn, "REGIONAL")
     assert [(m["apiId"], m["stage"], m["apiMappingKey"]) for m in d["mappings"].values()] == [
         (a, "prod", "")]
 
