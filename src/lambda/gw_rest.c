@@ -24,12 +24,12 @@ static int endpoint_config(rs_gw_rest_op_t *op, json_object *api)
     json_object *out = json_object_new_object(), *t = json_object_new_array();
     json_object_object_add(out, "types", t);
     json_object_object_add(api, "endpointConfiguration", out);
+    if (types != NULL && !json_object_is_type(types, json_type_array))
+        return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST, "Invalid endpoint configuration");
     if (types == NULL || json_object_array_length(types) == 0) {
         json_object_array_add(t, json_object_new_string("EDGE"));
         return 0;
     }
-    if (!json_object_is_type(types, json_type_array))
-        return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST, "Invalid endpoint configuration");
     for (size_t i = 0; i < json_object_array_length(types); i++) {
         const char *s = json_object_get_string(json_object_array_get_idx(types, i));
         if (s == NULL ||
@@ -67,9 +67,9 @@ static int create_api(json_object *doc, void *arg, int *changed)
                                aks);
     json_object *coll = rs_gw_doc_coll(doc, "rest");
     char id[11], root[7];
-    do
+    do /* ids are unique across REST and HTTP APIs: the data plane finds one by id */
         rs_gw_new_id(id, 10);
-    while (rs_gw_get(coll, id) != NULL);
+    while (rs_gw_get(coll, id) != NULL || rs_gw_get(rs_gw_doc_coll(doc, "http"), id) != NULL);
     rs_gw_new_id(root, 6);
     json_object *api = json_object_new_object();
     json_object_object_add(api, "id", json_object_new_string(id));

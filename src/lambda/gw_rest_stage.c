@@ -183,6 +183,8 @@ static json_object *deployment_of(rs_gw_rest_op_t *op, json_object *e, const cha
 static json_object *api_summary(json_object *resources)
 {
     json_object *sum = json_object_new_object();
+    if (!json_object_is_type(resources, json_type_object))
+        return sum;
     json_object_object_foreach(resources, id, r)
     {
         (void)id;

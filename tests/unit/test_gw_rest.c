@@ -280,3 +280,78 @@ Test(gw_rest, no_store_is_unavailable)
     json_object_put(b);
     api.gw = store;
 }
+
+/* every route with malformed bodies and members of the wrong types: never a 5xx, never a
+ * crash (the document is edited under rollback, so later calls see consistent state) */
+Test(gw_rest, malformed_members_never_fail_the_server)
+{
+    char *id = create_api("fuzz");
+    json_object *b;
+    char path[256], root[16];
+    snprintf(path, sizeof(path), "/restapis/%s", id);
+    cr_assert_eq(call("GET", path, NULL, NULL, NULL, &b), 200);
+    snprintf(root, sizeof(root), "%s", str(b, "rootResourceId"));
+    json_object_put(b);
+    snprintf(path, sizeof(path), "/restapis/%s/resources/%s/methods/GET", id, root);
+    cr_assert_eq(call("PUT", path, NULL, "{\"authorizationType\": \"NONE\"}", NULL, &b), 201);
+    json_object_put(b);
+    snprintf(path, sizeof(path), "/restapis/%s/resources/%s/methods/GET/integration", id, root);
+    cr_assert_eq(call("PUT", path, NULL, "{\"type\": \"MOCK\"}", NULL, &b), 201);
+    json_object_put(b);
+    cr_assert_eq(
+        call("POST", "/domainnames", NULL, "{\"domainName\": \"f.example.com\"}", NULL, &b), 201);
+    json_object_put(b);
+
+    static const char *const bodies[] = {
+        "null",
+        "1",
+        "\"s\"",
+        "[]",
+        "{}",
+        "{\"name\": [], \"pathPart\": {}, \"type\": 1, \"httpMethod\": null, \"uri\": 5, "
+        "\"timeoutInMillis\": \"x\", \"stageName\": 3, \"deploymentId\": [], \"variables\": [], "
+        "\"patchOperations\": {}, \"domainName\": 1, \"endpointConfiguration\": {\"types\": "
+        "\"EDGE\"}, \"tags\": [], \"restApiId\": {}, \"basePath\": 1, \"stage\": [], "
+        "\"authorizationType\": 0, \"cacheKeyParameters\": 1, \"requestParameters\": []}",
+        "{\"patchOperations\": [1, \"x\", {\"op\": 1, \"path\": []}, {\"op\": \"replace\", "
+        "\"path\": \"/variables/\", \"value\": null}, {\"op\": \"remove\", \"path\": \"/name\"}]}",
+        "{\"patchOperations\": [{\"op\": \"replace\", \"path\": \"/pathPart\"}, {\"op\": \"add\", "
+        "\"path\": \"/requestParameters/\"}, {\"op\": \"replace\", \"path\": \"/uri\"}, {\"op\": "
+        "\"replace\", \"path\": \"/timeoutInMillis\", \"value\": \"-1\"}]}",
+        "{\"endpointConfiguration\": {\"types\": [1, null]}, \"name\": \"x\", \"domainName\": "
+        "\"d.example\", \"type\": \"AWS_PROXY\", \"httpMethod\": \"POST\", \"pathPart\": \"{a+}\"}",
+        "{\"variables\": {\"a\": 1}, \"tags\": {\"a\": 1}, \"stageName\": \"s\", "
+        "\"deploymentId\": \"nosuch\", \"restApiId\": \"nosuch\"}",
+    };
+    static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+    char paths[17][256];
+    snprintf(paths[0], 256, "/restapis");
+    snprintf(paths[1], 256, "/restapis/%s/resources", id);
+    snprintf(paths[2], 256, "/restapis/%s/resources/%s", id, root);
+    snprintf(paths[3], 256, "/restapis/%s/resources/%s/methods/GET", id, root);
+    snprintf(paths[4], 256, "/restapis/%s/resources/%s/methods/GET/integration", id, root);
+    snprintf(paths[5], 256, "/restapis/%s/resources/%s/methods/GET/responses/200", id, root);
+    snprintf(paths[6], 256, "/restapis/%s/resources/%s/methods/GET/integration/responses/200", id,
+             root);
+    snprintf(paths[7], 256, "/restapis/%s/deployments", id);
+    snprintf(paths[8], 256, "/restapis/%s/deployments/nosuch", id);
+    snprintf(paths[9], 256, "/restapis/%s/stages", id);
+    snprintf(paths[10], 256, "/restapis/%s/stages/s", id);
+    snprintf(paths[11], 256, "/domainnames");
+    snprintf(paths[12], 256, "/domainnames/f.example.com/basepathmappings");
+    snprintf(paths[13], 256, "/domainnames/f.example.com/basepathmappings/%%28none%%29");
+    snprintf(paths[14], 256,
+             "/tags/arn%%3Aaws%%3Aapigateway%%3Aus-east-1%%3A%%3A%%2Frestapis%%2F%s", id);
+    snprintf(paths[15], 256, "/domainnames/f.example.com");
+    snprintf(paths[16], 256, "/restapis/%s", id);
+    for (size_t p = 0; p < 17; p++)
+        for (size_t m = 0; m < 5; m++)
+            for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+                int st = call(methods[m], paths[p], "limit=1&embed=methods&tagKeys=a", bodies[i],
+                              NULL, &b);
+                cr_assert(st >= 200 && st < 500, "%s %s %s: %d", methods[m], paths[p], bodies[i],
+                          st);
+                json_object_put(b);
+            }
+    free(id);
+}
