@@ -267,9 +267,7 @@ static int put_method(json_object *doc, void *arg, int *changed)
                                "type to CUSTOM or COGNITO_USER_POOLS requires a valid "
                                "authorizer.");
     if (strcmp(auth, "NONE") != 0 && strcmp(auth, "AWS_IAM") != 0)
-        return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST,
-                               "Invalid authorization type specified. Valid options are "
-                               "NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS");
+        return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST, "Invalid authorization type specified");
     json_object *methods = rs_gw_obj(r, "resourceMethods");
     if (rs_gw_get(methods, m) != NULL)
         return rs_gw_rest_fail(op, RS_GE_CONFLICT, "Method already exists for this resource");

@@ -17,6 +17,21 @@
 #include "lambda/gw_rest.h"
 #include "rs/err.h"
 
+#define BAD_VAR_NAME "Stage variable names may only contain alphanumeric characters and underscores"
+#define BAD_VAR_VALUE                                                                              \
+    "Stage variable values must match the regular expression [A-Za-z0-9-._~:/?#&=,]+"
+
+/* a stage variable value: [A-Za-z0-9-._~:/?#&=,]+, at most 512 characters */
+static int var_value_ok(const char *v)
+{
+    if (v == NULL || !*v || strlen(v) > 512)
+        return 0;
+    for (; *v; v++)
+        if (!isalnum((unsigned char)*v) && strchr("-._~:/?#&=,", *v) == NULL)
+            return 0;
+    return 1;
+}
+
 static int stage_name_ok(const char *s)
 {
     if (s == NULL || !*s || strlen(s) > 128)
@@ -29,7 +44,7 @@ static int stage_name_ok(const char *s)
 
 static int bad_stage_name(rs_gw_rest_op_t *op)
 {
-    return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST, "Stage name only allows a-zA-Z0-9_");
+    return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST, "Stage name only allows a-zA-Z0-9_-");
 }
 
 /* the request's "variables" (an object of strings; NULL when absent): 0 or answered */
@@ -47,13 +62,10 @@ static int check_variables(rs_gw_rest_op_t *op, json_object **vars)
         for (const char *p = name; ok && *p; p++)
             ok = isalnum((unsigned char)*p) || *p == '_';
         if (!ok)
-            return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST,
-                                   "Stage variable names must only contain alphanumeric and "
-                                   "underscore characters: %s",
-                                   name);
-        if (!json_object_is_type(val, json_type_string))
-            return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST,
-                                   "Stage variable value must be a string: %s", name);
+            return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST, "%s", BAD_VAR_NAME);
+        if (!json_object_is_type(val, json_type_string) ||
+            !var_value_ok(json_object_get_string(val)))
+            return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST, "%s", BAD_VAR_VALUE);
     }
     *vars = v;
     return 0;
@@ -299,8 +311,8 @@ static int create_stage(json_object *doc, void *arg, int *changed)
     int rc = check_variables(op, &vars);
     if (rc != 0)
         return rc;
-    if (deployment_of(op, e, dep) == NULL)
-        return RS_GW_REPLIED;
+    if (rs_gw_get(rs_gw_get(e, "deployments"), dep) == NULL)
+        return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST, "Deployment id does not exist");
     json_object *stages = rs_gw_obj(e, "stages");
     if (rs_gw_get(stages, name) != NULL)
         return rs_gw_rest_fail(op, RS_GE_CONFLICT, "Stage already exists");
@@ -394,10 +406,9 @@ static int patch_stage_one(rs_gw_rest_op_t *op, json_object *e, json_object *s, 
         for (const char *c = name; ok && *c; c++)
             ok = isalnum((unsigned char)*c) || *c == '_';
         if (!ok)
-            return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST,
-                                   "Stage variable names must only contain alphanumeric and "
-                                   "underscore characters: %s",
-                                   name);
+            return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST, "%s", BAD_VAR_NAME);
+        if (!remove && (value == NULL || !var_value_ok(value)))
+            return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST, "%s", BAD_VAR_VALUE);
         json_object *vars = rs_gw_obj(s, "variables");
         if (remove)
             json_object_object_del(vars, name);
@@ -451,8 +462,10 @@ static int delete_stage(json_object *doc, void *arg, int *changed)
 {
     rs_gw_rest_op_t *op = arg;
     json_object *e = rs_gw_rest_api_entry(op, doc);
-    if (e == NULL || stage_of(op, e) == NULL)
+    if (e == NULL)
         return RS_GW_REPLIED;
+    if (rs_gw_get(rs_gw_get(e, "stages"), op->seg[3]) == NULL) /* AWS's casing differs here */
+        return rs_gw_rest_fail(op, RS_GE_NOT_FOUND, "Invalid stage identifier specified");
     json_object_object_del(rs_gw_obj(e, "stages"), op->seg[3]);
     op->status = 202;
     *changed = 1;

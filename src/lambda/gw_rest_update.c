@@ -224,9 +224,7 @@ static int method_patch(rs_gw_rest_op_t *op, json_object *doc, json_object *m, c
                                    "type to CUSTOM or COGNITO_USER_POOLS requires a valid "
                                    "authorizer.");
         if (strcmp(v, "NONE") != 0 && strcmp(v, "AWS_IAM") != 0)
-            return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST,
-                                   "Invalid authorization type specified. Valid options are "
-                                   "NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS");
+            return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST, "Invalid authorization type specified");
         json_object_object_add(m, "authorizationType", json_object_new_string(v));
         return 0;
     }

@@ -655,8 +655,7 @@ def test_deployments_and_stages(gw, api):
     assert (code, msg, status) == ("ConflictException", "Stage already exists", 409)
     code, msg, status = error_of(gw.create_stage, restApiId=a, stageName="qa",
                                  deploymentId="nosuch")
-    assert (code, msg, status) == ("NotFoundException",
-                                   "Invalid Deployment identifier specified", 404)
+    assert (code, msg, status) == ("BadRequestException", "Deployment id does not exist", 400)
     stages = gw.get_stages(restApiId=a)["item"]
     assert sorted(s["stageName"] for s in stages) == ["dev", "prod"]
     assert [s["stageName"] for s in gw.get_stages(restApiId=a, deploymentId=d1["id"])[
@@ -690,10 +689,11 @@ def test_deployments_and_stages(gw, api):
     assert (code, msg) == ("NotFoundException", "Invalid Deployment identifier specified")
     assert gw.delete_stage(restApiId=a, stageName="prod")[
         "ResponseMetadata"]["HTTPStatusCode"] == 202
-    for call in (gw.get_stage, gw.delete_stage):
-        code, msg, status = error_of(call, restApiId=a, stageName="prod")
-        assert (code, msg, status) == ("NotFoundException",
-                                       "Invalid Stage identifier specified", 404)
+    code, msg, status = error_of(gw.get_stage, restApiId=a, stageName="prod")
+    assert (code, msg, status) == ("NotFoundException", "Invalid Stage identifier specified", 404)
+    code, msg, status = error_of(gw.delete_stage, restApiId=a, stageName="prod")
+    assert (code, msg.lower(), status) == ("NotFoundException",
+                                           "invalid stage identifier specified", 404)
     code, msg, _ = error_of(gw.update_stage, restApiId=a, stageName="prod",
                             patchOperations=[])
     assert (code, msg) == ("NotFoundException", "Invalid Stage identifier specified")
@@ -716,6 +716,26 @@ def test_stage_errors(gw, gw_raw, api):
     assert code == "NotFoundException"
     code, _, _ = error_of(gw.get_deployments, restApiId="nosuchapi0")
     assert code == "NotFoundException"
+    lambda_method(gw, a, api["rootResourceId"])
+    dep = gw.create_deployment(restApiId=a)["id"]
+    for variables, text in (({"bad-name": "x"}, "Stage variable names"),
+                            ({"ok": "spaces are not allowed"}, "Stage variable values")):
+        code, msg, _ = error_of(gw.create_stage, restApiId=a, stageName="s", deploymentId=dep,
+                                variables=variables)
+        assert code == "BadRequestException" and msg.startswith(text), msg
+        code, msg, _ = error_of(gw.create_deployment, restApiId=a, stageName="s",
+                                variables=variables)
+        assert code == "BadRequestException" and msg.startswith(text), msg
+    code, msg, _ = error_of(gw.create_stage, restApiId=a, stageName="bad.name",
+                            deploymentId=dep)
+    assert (code, msg) == ("BadRequestException", "Stage name only allows a-zA-Z0-9_-")
+    gw.create_stage(restApiId=a, stageName="s-1_x", deploymentId=dep,
+                    variables={"url": "https://h.example/p?q=1&r=2,3#f"})
+    code, msg, _ = error_of(gw.update_stage, restApiId=a, stageName="s-1_x", patchOperations=[
+        {"op": "replace", "path": "/variables/x", "value": "a b"}])
+    assert code == "BadRequestException" and msg.startswith("Stage variable values")
+    assert gw.get_stages(restApiId=a)["item"][0]["variables"] == {
+        "url": "https://h.example/p?q=1&r=2,3#f"}
 
 
 # ---- domain names and base path mappings ----------------------------------------------------
