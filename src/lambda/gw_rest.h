@@ -72,8 +72,10 @@ json_object *rs_gw_copy(json_object *o);
 /* A member of o (NULL when absent); a string member ("" when absent or not a string). */
 json_object *rs_gw_get(json_object *o, const char *name);
 const char *rs_gw_get_str(json_object *o, const char *name);
-/* The object member `name` of o, created empty when missing. */
+/* The object member `name` of o, created empty when missing (edits only). */
 json_object *rs_gw_obj(json_object *o, const char *name);
+/* The object member `name` of o, or NULL (reads: never creates it). */
+json_object *rs_gw_members(json_object *o, const char *name);
 
 /* The REST API named by segment 1, owned by the caller; NULL after answering NotFound. */
 json_object *rs_gw_rest_api_entry(rs_gw_rest_op_t *op, json_object *doc);

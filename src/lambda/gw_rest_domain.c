@@ -252,6 +252,8 @@ static json_object *mapping_view(json_object *m)
 static json_object *mapping_by_key(json_object *maps, const char *bp, const char **id)
 {
     const char *want = strcmp(bp, "(none)") == 0 ? "" : bp;
+    if (maps == NULL)
+        return NULL;
     json_object_object_foreach(maps, mid, m)
     {
         if (strcmp(rs_gw_get_str(m, "apiMappingKey"), want) == 0) {
@@ -315,11 +317,13 @@ static int get_mappings(json_object *doc, void *arg, int *changed)
     json_object *d = domain_of(op, doc, key);
     if (d == NULL)
         return RS_GW_REPLIED;
-    json_object *items = json_object_new_array();
-    json_object_object_foreach(rs_gw_obj(d, "mappings"), mid, m)
-    {
-        (void)mid;
-        json_object_array_add(items, mapping_view(m));
+    json_object *items = json_object_new_array(), *maps = rs_gw_members(d, "mappings");
+    if (maps != NULL) {
+        json_object_object_foreach(maps, mid, m)
+        {
+            (void)mid;
+            json_object_array_add(items, mapping_view(m));
+        }
     }
     op->status = 200;
     return rs_gw_rest_page(op, items, &op->result);
@@ -333,7 +337,7 @@ static int one_mapping(rs_gw_rest_op_t *op, json_object *doc, int *changed, int 
     if (d == NULL)
         return RS_GW_REPLIED;
     const char *id = NULL;
-    json_object *maps = rs_gw_obj(d, "mappings");
+    json_object *maps = rs_gw_members(d, "mappings");
     if ((m = mapping_by_key(maps, op->seg[3], &id)) == NULL)
         return rs_gw_rest_fail(op, RS_GE_NOT_FOUND,
                                "Invalid base path mapping identifier specified");

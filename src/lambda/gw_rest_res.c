@@ -94,11 +94,13 @@ static int get_resources(json_object *doc, void *arg, int *changed)
     if (e == NULL)
         return RS_GW_REPLIED;
     int embed = embed_methods(op);
-    json_object *items = json_object_new_array();
-    json_object_object_foreach(rs_gw_obj(e, "resources"), id, r)
-    {
-        (void)id;
-        json_object_array_add(items, rs_gw_rest_resource_view(r, embed));
+    json_object *items = json_object_new_array(), *res = rs_gw_members(e, "resources");
+    if (res != NULL) {
+        json_object_object_foreach(res, id, r)
+        {
+            (void)id;
+            json_object_array_add(items, rs_gw_rest_resource_view(r, embed));
+        }
     }
     op->status = 200;
     return rs_gw_rest_page(op, items, &op->result);
@@ -458,21 +460,25 @@ static int status_code_ok(const char *s)
 }
 
 /* the map of responses the request names: the method's methodResponses (seg 6
- * "responses") or its integration's integrationResponses; NULL after answering */
-static json_object *responses_of(rs_gw_rest_op_t *op, json_object *doc, int integration)
+ * "responses") or its integration's integrationResponses, made when `create` (else *map
+ * may be NULL: none); 0 or RS_GW_REPLIED */
+static int responses_of(rs_gw_rest_op_t *op, json_object *doc, int integration, int create,
+                        json_object **map)
 {
     json_object *holder =
         integration ? integration_of(op, doc) : rs_gw_rest_method_req(op, doc, NULL);
+    const char *name = integration ? "integrationResponses" : "methodResponses";
     if (holder == NULL)
-        return NULL;
-    return rs_gw_obj(holder, integration ? "integrationResponses" : "methodResponses");
+        return RS_GW_REPLIED;
+    *map = create ? rs_gw_obj(holder, name) : rs_gw_members(holder, name);
+    return 0;
 }
 
 static int put_response(json_object *doc, rs_gw_rest_op_t *op, int *changed, int integration)
 {
-    json_object *map = responses_of(op, doc, integration);
+    json_object *map = NULL;
     const char *code = op->seg[op->nseg - 1];
-    if (map == NULL)
+    if (responses_of(op, doc, integration, 1, &map) != 0)
         return RS_GW_REPLIED;
     if (!status_code_ok(code))
         return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST, "Invalid response status code specified");
@@ -497,9 +503,9 @@ static int put_response(json_object *doc, rs_gw_rest_op_t *op, int *changed, int
 static int get_or_delete_response(json_object *doc, rs_gw_rest_op_t *op, int *changed,
                                   int integration, int del)
 {
-    json_object *map = responses_of(op, doc, integration), *v;
+    json_object *map = NULL, *v;
     const char *code = op->seg[op->nseg - 1];
-    if (map == NULL)
+    if (responses_of(op, doc, integration, 0, &map) != 0)
         return RS_GW_REPLIED;
     if ((v = rs_gw_get(map, code)) == NULL)
         return rs_gw_rest_fail(op, RS_GE_NOT_FOUND, "Invalid Response status code specified");

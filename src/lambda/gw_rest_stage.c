@@ -173,11 +173,13 @@ static int get_deployments(json_object *doc, void *arg, int *changed)
     json_object *e = rs_gw_rest_api_entry(op, doc);
     if (e == NULL)
         return RS_GW_REPLIED;
-    json_object *items = json_object_new_array();
-    json_object_object_foreach(rs_gw_obj(e, "deployments"), id, rec)
-    {
-        (void)id;
-        json_object_array_add(items, rs_gw_copy(rs_gw_get(rec, "deployment")));
+    json_object *items = json_object_new_array(), *deps = rs_gw_members(e, "deployments");
+    if (deps != NULL) {
+        json_object_object_foreach(deps, id, rec)
+        {
+            (void)id;
+            json_object_array_add(items, rs_gw_copy(rs_gw_get(rec, "deployment")));
+        }
     }
     op->status = 200;
     return rs_gw_rest_page(op, items, &op->result);
@@ -364,12 +366,14 @@ static int get_stages(json_object *doc, void *arg, int *changed)
         return RS_GW_REPLIED;
     char dep[64];
     int filter = rs_gw_query_get(op->c->query, "deploymentId", 0, dep, sizeof(dep)) && dep[0];
-    json_object *items = json_object_new_array();
-    json_object_object_foreach(rs_gw_obj(e, "stages"), name, s)
-    {
-        (void)name;
-        if (!filter || strcmp(rs_gw_get_str(s, "deploymentId"), dep) == 0)
-            json_object_array_add(items, rs_gw_copy(s));
+    json_object *items = json_object_new_array(), *stages = rs_gw_members(e, "stages");
+    if (stages != NULL) {
+        json_object_object_foreach(stages, name, s)
+        {
+            (void)name;
+            if (!filter || strcmp(rs_gw_get_str(s, "deploymentId"), dep) == 0)
+                json_object_array_add(items, rs_gw_copy(s));
+        }
     }
     op->result = json_object_new_object();
     json_object_object_add(op->result, "item", items);

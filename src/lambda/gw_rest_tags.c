@@ -41,7 +41,7 @@ static json_object *tagged_of(rs_gw_rest_op_t *op, json_object *doc)
             return none(rs_gw_rest_fail(op, RS_GE_NOT_FOUND,
                                         "Invalid API identifier specified %s:%s", op->c->account,
                                         part[1]));
-        return rs_gw_obj(e, "api");
+        return rs_gw_get(e, "api");
     }
     if (n == 4 && strcmp(part[0], "restapis") == 0 && strcmp(part[2], "stages") == 0) {
         json_object *e = rs_gw_doc_owned(doc, "rest", part[1], op->c->account, op->c->region);

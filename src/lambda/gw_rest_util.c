@@ -182,6 +182,12 @@ json_object *rs_gw_obj(json_object *o, const char *name)
     return v;
 }
 
+json_object *rs_gw_members(json_object *o, const char *name)
+{
+    json_object *v = rs_gw_get(o, name);
+    return json_object_is_type(v, json_type_object) ? v : NULL;
+}
+
 const char *rs_gw_in_str(const rs_gw_rest_op_t *op, const char *name)
 {
     json_object *v = rs_gw_get(op->in, name);

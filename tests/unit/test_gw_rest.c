@@ -355,3 +355,58 @@ Test(gw_rest, malformed_members_never_fail_the_server)
             }
     free(id);
 }
+
+/* a domain apigatewayv2 made (only its "v2" shape, no mappings yet) seen by v1: the v1
+ * shape made up from it, no mappings; reads leave the document as it was */
+static int add_v2_domain(json_object *doc, void *arg, int *changed)
+{
+    (void)arg;
+    json_object *d = json_tokener_parse(
+        "{\"account\": \"000000000000\", \"region\": \"us-east-1\", \"v2\": {\"domainName\": "
+        "\"V2.Example.com\", \"domainNameConfigurations\": [{\"apiGatewayDomainName\": "
+        "\"v2.example.com\", \"endpointType\": \"REGIONAL\"}]}}");
+    json_object_object_add(rs_gw_doc_coll(doc, "domains"), "v2.example.com", d);
+    *changed = 1;
+    return 0;
+}
+
+static int text_of(json_object *doc, void *arg, int *changed)
+{
+    (void)changed;
+    snprintf(arg, 4096, "%s", json_object_to_json_string(doc));
+    return 0;
+}
+
+Test(gw_rest, a_domain_made_by_apigatewayv2)
+{
+    static char before[4096], after[4096];
+    json_object *b, *items;
+    cr_assert_eq(rs_gw_store_edit(store, add_v2_domain, NULL), 0);
+    cr_assert_eq(rs_gw_store_read(store, text_of, before), 0);
+    cr_assert_eq(call("GET", "/domainnames/v2.example.com", NULL, NULL, NULL, &b), 200);
+    cr_assert_str_eq(str(b, "domainName"), "V2.Example.com");
+    cr_assert_str_eq(str(b, "regionalDomainName"), "v2.example.com");
+    json_object_put(b);
+    cr_assert_eq(call("GET", "/domainnames/v2.example.com/basepathmappings", NULL, NULL, NULL, &b),
+                 200);
+    cr_assert(json_object_object_get_ex(b, "item", &items));
+    cr_assert_eq(json_object_array_length(items), 0);
+    json_object_put(b);
+    cr_assert_eq(call("GET", "/domainnames/v2.example.com/basepathmappings/%28none%29", NULL, NULL,
+                      NULL, &b),
+                 404);
+    json_object_put(b);
+    cr_assert_eq(call("GET", "/domainnames", NULL, NULL, NULL, &b), 200);
+    cr_assert(json_object_object_get_ex(b, "item", &items));
+    cr_assert_eq(json_object_array_length(items), 1);
+    json_object_put(b);
+    cr_assert_eq(rs_gw_store_read(store, text_of, after), 0);
+    cr_assert_str_eq(before, after, "reads changed the document");
+    /* v1 creating the same name is a conflict; deleting it removes the record */
+    cr_assert_eq(
+        call("POST", "/domainnames", NULL, "{\"domainName\": \"v2.EXAMPLE.com\"}", NULL, &b), 409);
+    json_object_put(b);
+    cr_assert_eq(call("DELETE", "/domainnames/V2.example.com", NULL, NULL, NULL, &b), 202);
+    cr_assert_eq(call("GET", "/domainnames/v2.example.com", NULL, NULL, NULL, &b), 404);
+    json_object_put(b);
+}
