@@ -178,6 +178,24 @@ static int patch_api_one(rs_gw_rest_op_t *op, json_object *api, json_object *p)
         json_object_object_add(api, "apiKeySource", json_object_new_string(value));
         return 0;
     }
+    if (strncmp(path, "/endpointConfiguration/types/", 29) == 0 && replace && value != NULL &&
+        (strcmp(value, "EDGE") == 0 || strcmp(value, "REGIONAL") == 0 ||
+         strcmp(value, "PRIVATE") == 0)) {
+        json_object *types = rs_gw_get(rs_gw_obj(api, "endpointConfiguration"), "types");
+        for (size_t i = 0;
+             json_object_is_type(types, json_type_array) && i < json_object_array_length(types);
+             i++) {
+            const char *t = json_object_get_string(json_object_array_get_idx(types, i));
+            if (t != NULL && strcmp(t, path + 29) == 0) {
+                json_object_array_put_idx(types, i, json_object_new_string(value));
+                return 0;
+            }
+        }
+        return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST,
+                               "Invalid patch path '%s' specified for op '%s': the API's endpoint "
+                               "type is not %s",
+                               path, o, path + 29);
+    }
     if (strcmp(path, "/disableExecuteApiEndpoint") == 0 && replace)
         return patch_bool(api, "disableExecuteApiEndpoint", value);
     if (strcmp(path, "/minimumCompressionSize") == 0 && (replace || remove)) {
@@ -215,7 +233,7 @@ bad:
                            "Invalid patch path '%s' specified for op '%s'. Must be one of: "
                            "[/name, /description, /version, /policy, /apiKeySource, "
                            "/minimumCompressionSize, /disableExecuteApiEndpoint, "
-                           "/binaryMediaTypes/{mediaType}]",
+                           "/binaryMediaTypes/{mediaType}, /endpointConfiguration/types/{type}]",
                            path, o);
 }
 

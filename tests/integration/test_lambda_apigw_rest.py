@@ -127,6 +127,15 @@ def test_rest_api_lifecycle(gw):
         {"op": "remove", "path": "/description"},
         {"op": "remove", "path": "/binaryMediaTypes/image~1png"}])
     assert "description" not in upd and upd["binaryMediaTypes"] == []
+    upd = gw.update_rest_api(restApiId=api_id, patchOperations=[
+        {"op": "replace", "path": "/endpointConfiguration/types/REGIONAL", "value": "EDGE"},
+        {"op": "replace", "path": "/disableExecuteApiEndpoint", "value": "true"},
+        {"op": "replace", "path": "/apiKeySource", "value": "AUTHORIZER"}])
+    assert upd["endpointConfiguration"]["types"] == ["EDGE"]
+    assert upd["disableExecuteApiEndpoint"] is True and upd["apiKeySource"] == "AUTHORIZER"
+    code, _, _ = error_of(gw.update_rest_api, restApiId=api_id, patchOperations=[
+        {"op": "replace", "path": "/endpointConfiguration/types/PRIVATE", "value": "EDGE"}])
+    assert code == "BadRequestException"
 
     deleted = gw.delete_rest_api(restApiId=api_id)
     assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 202
