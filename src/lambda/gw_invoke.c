@@ -377,6 +377,9 @@ int rs_gw_invoke(rs_lambda_api_t *api, const rs_ipc_lambda_req_t *q, const void 
                    r.timeout_ms, r.t.function);
             rs_apigw_timeout(&req, r.kind, gw_id, &resp);
             rc = 0;
+        } else if (rc == 0 && r.shortcut && lr.status == 404) {
+            /* neither an API nor a function of that id: AWS's answer to an unknown API */
+            rs_apigw_error(&req, gw_id, 403, "ForbiddenException", "Forbidden", &resp);
         } else if (rc == 0) {
             rs_apigw_reply(&req, r.kind, r.t.version, gw_id, function_error(&lr), lr.status,
                            lr.body, lr.body_len, &resp);

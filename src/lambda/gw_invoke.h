@@ -33,6 +33,7 @@ typedef struct rs_gw_route {
     int no_route;         /* ... the kind's no-route answer (403 / 404) instead */
     int timeout_ms;       /* the integration's timeout */
     int auth_iam;         /* a function URL with AuthType AWS_IAM */
+    int shortcut;         /* no API of that id: the id names a function (rs_apigw_resolve) */
     json_object *cors;    /* a function URL's Cors configuration (a copy; put it), or NULL */
 } rs_gw_route_t;
 
