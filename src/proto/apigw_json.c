@@ -239,7 +239,7 @@ json_object *rs_apigw_kv_object(rs_pool_t *pool, const rs_apigw_kv_t *kv, size_t
 size_t rs_apigw_domain_prefix(const char *host, size_t n)
 {
     const char *dot = memchr(host, '.', n);
-    int ip = n > 0 && ((host[0] >= '0' && host[0] <= '9') || host[0] == '[');
+    int ip = n > 0 && (host[0] == '[' || strspn(host, "0123456789.") >= n);
     return dot != NULL && !ip ? (size_t)(dot - host) : n;
 }
 

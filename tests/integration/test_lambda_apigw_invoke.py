@@ -435,15 +435,26 @@ def login_flow(env, host, prefix=""):
 
     s.mount("http://", HostAdapter())
     base = "http://%s%s" % (host, prefix)
+
+    def stayed(r, path):
+        """every redirect stayed on `host` (relative, or absolute naming it) and the last
+        request was for `path`"""
+        for h in r.history:
+            loc = urlsplit(h.headers["Location"])
+            assert loc.netloc in ("", host), h.headers["Location"]
+        assert urlsplit(r.url).path == prefix + path, r.url
+
     r = s.get(base + "/private", timeout=60)  # redirected to the login form
     assert r.status_code == 200 and "<form" in r.text, (r.status_code, r.text[:300])
-    assert r.url == base + "/login", r.url
+    assert r.history, "no redirect to the login form"
+    stayed(r, "/login")
     r = s.post(base + "/login", data={"user": "ada", "password": "pw"}, timeout=60)
     assert r.status_code == 200, (r.status_code, r.text[:300])
+    stayed(r, "/private")
     doc = r.json()
     assert doc["user"] == "ada"
     assert doc["me"] == base + "/private", doc
-    assert r.url == base + "/private"
+    assert s.cookies.get("session"), "the session cookie was not kept"
     s.close()
 
 
