@@ -219,6 +219,8 @@ static int check_api_body(rs_v2_req_t *q)
     };
     json_object *scratch = json_object_new_object();
     int rc = rs_v2_copy(q, scratch, extra, NMEMBERS(extra));
+    if (rc == 0)
+        rc = rs_v2_copy(q, scratch, api_members, NMEMBERS(api_members));
     json_object_put(scratch);
     if (rc != 0)
         return rc;
