@@ -15,7 +15,7 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import LambdaServer
+from conftest import Cli, LambdaServer
 from test_lambda_api import unique
 
 FN_ARN = "arn:aws:lambda:us-east-1:000000000000:function:my-fn"
@@ -437,7 +437,8 @@ def raw_v2(srv, method, path, body=b""):
     return requests.request(method, url, data=body, headers=dict(req.headers), timeout=10)
 
 
-def test_aws_cli(aws, gw):
+def test_aws_cli(srv, gw):
+    aws = Cli(srv.endpoint)
     r = aws("apigatewayv2", "create-api", "--name", unique("cli"), "--protocol-type", "HTTP",
             "--target", FN_ARN)
     assert r.returncode == 0, r.stderr
