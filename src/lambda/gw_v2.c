@@ -444,7 +444,7 @@ static int tag_resource(json_object *doc, void *arg, int *changed)
     if (json_object_object_get_ex(q->body, "tags", &add) && add != NULL) {
         json_object_object_foreach(add, k, v)
         {
-            json_object_object_add(t, k, json_object_get(v));
+            json_object_object_add(t, k, rs_v2_copy_of(v));
         }
     }
     *changed = 1;

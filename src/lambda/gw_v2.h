@@ -28,7 +28,8 @@ typedef struct rs_v2_req {
     char max_results[32];  /* query maxResults ("" when absent) */
     char next_token[64];   /* query nextToken */
     json_object *tag_keys; /* query tagKeys (array of strings) */
-    /* the answer of a successful operation: status and body (NULL: no body) */
+    /* the answer of a successful operation: status and body (NULL: no body; shares nothing
+     * with the document: it is written after the lock is released) */
     int status;
     json_object *result;
 } rs_v2_req_t;

@@ -41,7 +41,7 @@ static json_object *config_of(json_object *cfg, const char *name)
     json_object_object_foreach(cfg, k, val)
     {
         if (strcmp(k, "apiGatewayDomainName") != 0)
-            json_object_object_add(c, k, json_object_get(val));
+            json_object_object_add(c, k, rs_v2_copy_of(val));
     }
     if (!json_object_object_get_ex(c, "domainNameStatus", &v))
         json_object_object_add(c, "domainNameStatus", json_object_new_string("AVAILABLE"));

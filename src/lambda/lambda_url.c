@@ -169,6 +169,14 @@ static json_object *find(json_object *doc, const rs_lambda_req_t *rq, const char
     return NULL;
 }
 
+/* a deep copy: nothing the answer holds is shared with the document (it is written after
+ * the store's lock is released) */
+static json_object *deep(json_object *o)
+{
+    json_object *c = NULL;
+    return json_object_deep_copy(o, &c, NULL) == 0 ? c : NULL;
+}
+
 static json_object *config_of(json_object *e)
 {
     return json_object_object_get(e, "config");
@@ -181,7 +189,7 @@ static json_object *view(json_object *cfg, const char *drop)
     json_object_object_foreach(cfg, k, val)
     {
         if (drop == NULL || strcmp(k, drop) != 0)
-            json_object_object_add(v, k, json_object_get(val));
+            json_object_object_add(v, k, deep(val));
     }
     return v;
 }
@@ -200,7 +208,7 @@ static void apply(json_object *cfg, json_object *b)
     for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
         json_object *v = rs_lambda_member(b, members[i]);
         if (v != NULL)
-            json_object_object_add(cfg, members[i], json_object_get(v));
+            json_object_object_add(cfg, members[i], deep(v));
     }
     char now[32];
     rs_gw_iso_now(now);
