@@ -237,15 +237,25 @@ static int check_api_body(rs_v2_req_t *q)
     return 0;
 }
 
-/* quick create: an AWS_PROXY integration with target, a route to it, a $default stage */
+static int is_http_url(const char *s)
+{
+    return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
+/* quick create: an AWS_PROXY integration with target (HTTP_PROXY for an HTTP URL), a route to it, a
+ * $default stage */
 static void quick_create(rs_v2_req_t *q, json_object *entry, const char *target)
 {
     char iid[8], rid[8];
     rs_gw_new_id(iid, 7);
     rs_gw_new_id(rid, 7);
-    json_object *in = rs_v2_new_integration(iid, "AWS_PROXY");
+    int http = is_http_url(target);
+    json_object *in = rs_v2_new_integration(iid, http ? "HTTP_PROXY" : "AWS_PROXY");
     json_object_object_add(in, "integrationUri", json_object_new_string(target));
-    json_object_object_add(in, "payloadFormatVersion", json_object_new_string("2.0"));
+    if (http)
+        json_object_object_add(in, "integrationMethod", json_object_new_string("ANY"));
+    json_object_object_add(in, "payloadFormatVersion",
+                           json_object_new_string(http ? "1.0" : "2.0"));
     json_object_object_add(in, "apiGatewayManaged", json_object_new_boolean(1));
     json_object_object_add(rs_v2_sub(entry, "integrations"), iid, in);
     const char *key = rs_v2_str(q->body, "routeKey");
@@ -274,9 +284,10 @@ static int create_api(json_object *doc, void *arg, int *changed)
         return rs_v2_fail(q, RS_GE_BAD_REQUEST,
                           "Invalid protocol specified. Must be one of [HTTP, WEBSOCKET]");
     const char *target = rs_v2_str(q->body, "target");
-    if (target != NULL && strncmp(target, "arn:", 4) != 0)
+    if (target != NULL && !rs_v2_lambda_uri(target) && !is_http_url(target))
         return rs_v2_fail(q, RS_GE_BAD_REQUEST,
-                          "Invalid target specified: %s (a Lambda function ARN is expected)",
+                          "Invalid target specified: %s (a Lambda function ARN or an HTTP URL "
+                          "is expected)",
                           target);
     char id[11], endpoint[512], now[32];
     json_object *http = rs_gw_doc_coll(doc, "http"), *x;

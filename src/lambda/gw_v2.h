@@ -87,6 +87,8 @@ int rs_v2_get_integration(json_object *doc, void *arg, int *changed);
 int rs_v2_get_integrations(json_object *doc, void *arg, int *changed);
 int rs_v2_update_integration(json_object *doc, void *arg, int *changed);
 int rs_v2_delete_integration(json_object *doc, void *arg, int *changed);
+/* 1 when uri names a Lambda function (its ARN, or the apigateway invocation URI) */
+int rs_v2_lambda_uri(const char *uri);
 /* route key "$default" | "<METHOD> /path": 0 valid, else -1 */
 int rs_v2_route_key_ok(const char *key);
 /* New records as quick create makes them (gw_v2_routes.c). */

@@ -78,6 +78,21 @@ int rs_v2_route_key_ok(const char *key)
     return 0;
 }
 
+int rs_v2_lambda_uri(const char *uri)
+{
+    /* arn:aws:lambda:<region>:<account>:function:<name>[:q], or
+     * arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<that>/invocations */
+    if (strncmp(uri, "arn:aws", 7) != 0)
+        return 0;
+    const char *p = strchr(uri + 4, ':');
+    if (p == NULL)
+        return 0;
+    if (strncmp(p, ":lambda:", 8) == 0)
+        return strstr(p, ":function:") != NULL;
+    return strncmp(p, ":apigateway:", 12) == 0 && strstr(p, ":lambda:path/") != NULL &&
+           strstr(p, ":function:") != NULL;
+}
+
 /* ---- records -------------------------------------------------------------------------- */
 
 json_object *rs_v2_new_route(const char *id, const char *key)
@@ -294,7 +309,7 @@ static int check_integration(rs_v2_req_t *q, json_object *cur)
                           "2.0]",
                           pfv);
     if (strcmp(type, "AWS_PROXY") == 0) {
-        if (uri == NULL || strncmp(uri, "arn:", 4) != 0)
+        if (uri == NULL || !rs_v2_lambda_uri(uri))
             return rs_v2_fail(q, RS_GE_BAD_REQUEST,
                               "Invalid integration URI specified: an AWS_PROXY integration "
                               "needs the ARN of a Lambda function");

@@ -150,7 +150,14 @@ def test_quick_create(gw):
                       RouteKey="GET /items/{id}")
     assert [r["RouteKey"] for r in gw.get_routes(ApiId=b["ApiId"])["Items"]] == [
         "GET /items/{id}"]
-    for x in (a, b):
+    # an HTTP URL as the target: an HTTP_PROXY integration
+    c = gw.create_api(Name=unique("quick"), ProtocolType="HTTP", Target="https://example.com")
+    i = gw.get_integrations(ApiId=c["ApiId"])["Items"][0]
+    assert (i["IntegrationType"], i["IntegrationUri"], i["IntegrationMethod"],
+            i["PayloadFormatVersion"]) == ("HTTP_PROXY", "https://example.com", "ANY", "1.0")
+    assert error_of(gw.create_api, Name="x", ProtocolType="HTTP",
+                    Target="arn:aws:s3:::bucket")[:2] == (400, "BadRequestException")
+    for x in (a, b, c):
         gw.delete_api(ApiId=x["ApiId"])
 
 

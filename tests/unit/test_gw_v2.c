@@ -345,3 +345,46 @@ Test(gwv2, tags_unknown_routes_and_bodies)
     x = call("POST", "/v2/apis", "{\"name\": \"x\", \"protocolType\": \"WEBSOCKET\"}");
     expect(&x, 400, "BadRequestException", NULL);
 }
+
+Test(gwv2, lambda_uris)
+{
+    cr_assert(rs_v2_lambda_uri(FN));
+    cr_assert(rs_v2_lambda_uri(FN ":live"));
+    cr_assert(rs_v2_lambda_uri("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" FN
+                               "/invocations"));
+    cr_assert(!rs_v2_lambda_uri("arn:aws:s3:::bucket"));
+    cr_assert(!rs_v2_lambda_uri("arn:aws:lambda:us-east-1:000000000000:layer:x"));
+    cr_assert(!rs_v2_lambda_uri("https://example.com"));
+    cr_assert(!rs_v2_lambda_uri("arn:aws"));
+}
+
+/* a domain name as the apigateway (v1) control plane records it */
+static int put_v1_domain(json_object *doc, void *arg, int *changed)
+{
+    (void)arg;
+    json_object *e = json_tokener_parse(
+        "{\"account\": \"" ACCT "\", \"region\": \"" REGION "\", \"domain\": {\"domainName\": "
+        "\"v1.example.com\", \"regionalCertificateArn\": \"arn:aws:acm:cert\", \"tags\": "
+        "{\"k\": \"v\"}}, \"mappings\": {}}");
+    json_object_object_add(rs_gw_doc_coll(doc, "domains"), "v1.example.com", e);
+    *changed = 1;
+    return 0;
+}
+
+Test(gwv2, v1_domains_seen_through_v2)
+{
+    cr_assert_eq(rs_gw_store_edit(api.gw, put_v1_domain, NULL), 0);
+    res_t x = call("GET", "/v2/domainnames/V1.example.com", NULL);
+    cr_assert_eq(x.status, 200);
+    json_object *cfg =
+        json_object_array_get_idx(json_object_object_get(x.b, "domainNameConfigurations"), 0);
+    cr_assert_str_eq(rs_v2_str(cfg, "certificateArn"), "arn:aws:acm:cert");
+    cr_assert_str_eq(rs_v2_str(cfg, "apiGatewayDomainName"), "v1.example.com");
+    cr_assert_str_eq(rs_v2_str(json_object_object_get(x.b, "tags"), "k"), "v");
+    json_object_put(x.b);
+    x = call("GET", "/v2/domainnames", NULL);
+    cr_assert_eq(json_object_array_length(json_object_object_get(x.b, "items")), 1);
+    json_object_put(x.b);
+    x = call("POST", "/v2/domainnames", "{\"domainName\": \"v1.example.com\"}");
+    expect(&x, 409, "ConflictException", NULL);
+}
