@@ -349,11 +349,62 @@ static int get_apis(json_object *doc, void *arg, int *changed)
     return rs_v2_page(q, all);
 }
 
+/* the record of collection `coll` that quick create made (apiGatewayManaged), or NULL */
+static json_object *managed(json_object *entry, const char *coll)
+{
+    json_object_object_foreach(rs_v2_sub(entry, coll), id, r)
+    {
+        json_object *m;
+        (void)id;
+        if (json_object_object_get_ex(r, "apiGatewayManaged", &m) && json_object_get_boolean(m))
+            return r;
+    }
+    return NULL;
+}
+
+/* UpdateApi's quick-create members: the managed integration's target, the managed
+ * route's key. 0 or RS_V2_REPLIED. */
+static int quick_update(rs_v2_req_t *q, json_object *entry, const char *target, const char *key)
+{
+    json_object *in = managed(entry, "integrations"), *route = managed(entry, "routes");
+    if (in == NULL || route == NULL)
+        return rs_v2_fail(q, RS_GE_BAD_REQUEST,
+                          "Target and RouteKey can only be updated on an API made by quick "
+                          "create");
+    if (key != NULL) {
+        json_object_object_foreach(rs_v2_sub(entry, "routes"), id, r)
+        {
+            const char *k = rs_v2_str(r, "routeKey");
+            (void)id;
+            if (r != route && k != NULL && strcmp(k, key) == 0)
+                return rs_v2_fail(q, RS_GE_CONFLICT,
+                                  "Route with key %s already exists for this API", key);
+        }
+        json_object_object_add(route, "routeKey", json_object_new_string(key));
+    }
+    if (target != NULL) {
+        int http = is_http_url(target);
+        json_object_object_add(in, "integrationUri", json_object_new_string(target));
+        json_object_object_add(in, "integrationType",
+                               json_object_new_string(http ? "HTTP_PROXY" : "AWS_PROXY"));
+        json_object_object_add(in, "integrationMethod",
+                               json_object_new_string(http ? "ANY" : "POST"));
+        json_object_object_add(in, "payloadFormatVersion",
+                               json_object_new_string(http ? "1.0" : "2.0"));
+    }
+    return 0;
+}
+
 static int update_api(json_object *doc, void *arg, int *changed)
 {
     rs_v2_req_t *q = arg;
     json_object *e = rs_v2_api(q, doc, q->seg[1]);
     if (e == NULL || check_api_body(q))
+        return RS_V2_REPLIED;
+    const char *target = rs_v2_str(q->body, "target"), *key = rs_v2_str(q->body, "routeKey");
+    if (target != NULL && !rs_v2_lambda_uri(target) && !is_http_url(target))
+        return rs_v2_fail(q, RS_GE_BAD_REQUEST, "Invalid target specified: %s", target);
+    if ((target != NULL || key != NULL) && quick_update(q, e, target, key) != 0)
         return RS_V2_REPLIED;
     json_object *api = json_object_object_get(e, "api");
     rs_v2_copy(q, api, api_members, NMEMBERS(api_members));

@@ -150,6 +150,16 @@ def test_quick_create(gw):
                       RouteKey="GET /items/{id}")
     assert [r["RouteKey"] for r in gw.get_routes(ApiId=b["ApiId"])["Items"]] == [
         "GET /items/{id}"]
+    # UpdateApi's quick-create members change the managed integration and route
+    other = FN_ARN.replace("my-fn", "other-fn")
+    gw.update_api(ApiId=a["ApiId"], Target=other, RouteKey="ANY /{proxy+}")
+    assert gw.get_integrations(ApiId=a["ApiId"])["Items"][0]["IntegrationUri"] == other
+    assert [r["RouteKey"] for r in gw.get_routes(ApiId=a["ApiId"])["Items"]] == [
+        "ANY /{proxy+}"]
+    plain = gw.create_api(Name=unique("plain"), ProtocolType="HTTP")
+    assert error_of(gw.update_api, ApiId=plain["ApiId"], Target=other)[:2] == (
+        400, "BadRequestException")
+    gw.delete_api(ApiId=plain["ApiId"])
     # an HTTP URL as the target: an HTTP_PROXY integration
     c = gw.create_api(Name=unique("quick"), ProtocolType="HTTP", Target="https://example.com")
     i = gw.get_integrations(ApiId=c["ApiId"])["Items"][0]
