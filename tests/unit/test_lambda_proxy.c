@@ -102,7 +102,9 @@ Test(lambda_proxy, operation_names)
          "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af/invocations",
          "Invoke"},
         {"POST", "/2015-03-31/functions/f/nonsense", "Unknown"},
-        {"GET", "/2021-10-31/functions/f/url", "Unknown"},
+        {"GET", "/2021-10-31/functions/f/url", "GetFunctionUrlConfig"},
+        {"GET", "/2021-10-31/functions/f/urls", "ListFunctionUrlConfigs"},
+        {"GET", "/2021-10-31/functions/f/nonsense", "Unknown"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         rs_lambda_fwd_t fwd;
