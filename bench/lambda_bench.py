@@ -5,6 +5,8 @@ each executor (docker, process) it starts RustStack with Lambda on and measures:
 - warm Invoke of a trivial handler, p50/p99 with 1 and 10 concurrent clients (keep-alive
   HTTP, one connection per client), beside the handler's own time (measured inside the
   handler) and the REPORT Duration, to show the emulator's overhead;
+- a direct Invoke beside the same function behind a REST API and an HTTP API (made through
+  the control planes), interleaved: what the gateway adds at p50;
 - an API Gateway proxy request (GET /hello of examples/flask-app with apig-wsgi) p50/p99
   with 1 and 10 concurrent clients;
 - the memory (RSS/PSS) of the server's process tree afterwards.
@@ -51,6 +53,10 @@ def handler(event, context):
     out = {"ok": True, "n": event.get("n", 0) if isinstance(event, dict) else 0}
     out["handler_us"] = (time.perf_counter() - t0) * 1e6
     return out
+'''
+PROXY_PY = '''
+def proxy(event, context):
+    return {"statusCode": 200, "headers": {"content-type": "text/plain"}, "body": "ok"}
 '''
 PEER_NA = "n/a"
 PEER_WHY = ("peer n/a: moto's server mode runs Lambda functions only in Docker images "
@@ -136,7 +142,8 @@ class Loop:
                 t0 = time.perf_counter()
                 try:
                     status, hdrs, data = call(conn, method, path, body, headers,
-                                              sign=not path.startswith("/restapis/"))
+                                              sign=not path.startswith(("/restapis/",
+                                                                        "/_aws/")))
                 except (OSError, http.client.HTTPException):
                     conn.close()
                     conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -179,6 +186,80 @@ def check_invoke(status, hdrs, data):
 
 def check_apigw(status, hdrs, data):
     return status == 200 and b"Hello, bench!" in data, None
+
+
+def check_proxy(status, hdrs, data):
+    return status == 200 and b"ok" in data, None
+
+
+def gateway_apis(port, fn_arn):
+    """A REST API (/{proxy+} ANY, stage "bench") and an HTTP API (quick create) in front of
+    fn_arn, made through the control planes; their ids."""
+    import boto3
+    kw = dict(endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
+              aws_access_key_id="test", aws_secret_access_key="test")
+    v1 = boto3.session.Session().client("apigateway", **kw)
+    v2 = boto3.session.Session().client("apigatewayv2", **kw)
+    rest = v1.create_rest_api(name="bench")["id"]
+    root = v1.get_resources(restApiId=rest)["items"][0]["id"]
+    rid = v1.create_resource(restApiId=rest, parentId=root, pathPart="{proxy+}")["id"]
+    v1.put_method(restApiId=rest, resourceId=rid, httpMethod="ANY", authorizationType="NONE")
+    v1.put_integration(restApiId=rest, resourceId=rid, httpMethod="ANY", type="AWS_PROXY",
+                       integrationHttpMethod="POST",
+                       uri="arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+                           "%s/invocations" % fn_arn)
+    v1.create_deployment(restApiId=rest, stageName="bench")
+    http = v2.create_api(Name="bench", ProtocolType="HTTP", Target=fn_arn)["ApiId"]
+    return rest, http
+
+
+def gateway_overhead(executor, port, trivial_zip, args, rows, notes):
+    """Direct Invoke against the same function through a REST API and an HTTP API, c=1,
+    interleaved in rounds so that drift hits all three alike; the gateway's added p50."""
+    name = "bench-gw-%s" % uuid.uuid4().hex[:8]
+    status, _, body = create_function(port, name, trivial_zip, "main.proxy")
+    if status != 201:
+        notes.append("%s: CreateFunction (gateway) %d %s" % (executor, status, body[:200]))
+        return
+    try:
+        arn = json.loads(body)["FunctionArn"]
+        rest, http = gateway_apis(port, arn)
+    except Exception as e:  # the control planes are part of what is measured
+        notes.append("%s: gateway rows not measured: %s" % (executor, e))
+        delete_function(port, name)
+        return
+    kinds = [
+        ("direct Invoke (proxy handler)",
+         lambda: ("POST", invoke_path(name), b"{}", None, check_invoke_any)),
+        ("REST API /{proxy+} -> same function",
+         lambda: ("GET", "/_aws/execute-api/%s/bench/x" % rest, b"", None, check_proxy)),
+        ("HTTP API $default -> same function",
+         lambda: ("GET", "/_aws/execute-api/%s/x" % http, b"", None, check_proxy)),
+    ]
+    lat = {k: [] for k, _ in kinds}
+    errs = {k: 0 for k, _ in kinds}
+    for k, req in kinds:
+        Loop(port, 1, 20, args.seconds, req).run()  # warm-up
+    rounds = 5
+    for _ in range(rounds):
+        for k, req in kinds:
+            lp = Loop(port, 1, max(1, args.requests // rounds), args.seconds, req).run()
+            lat[k] += lp.lat
+            errs[k] += lp.errors
+    for k, _ in kinds:
+        rows.append((executor, k, 1, len(lat[k]), pct(lat[k], 50), pct(lat[k], 99), None,
+                     errs[k], PEER_NA))
+    base = pct(lat[kinds[0][0]], 50)
+    for k, label in ((kinds[1][0], "REST API"), (kinds[2][0], "HTTP API")):
+        if base is not None and lat[k]:
+            notes.append("%s: %s adds %.3f ms at p50 to a direct Invoke (%.3f vs %.3f ms; "
+                         "target <= 0.3 ms)" % (executor, label, pct(lat[k], 50) - base,
+                                                pct(lat[k], 50), base))
+    delete_function(port, name)
+
+
+def check_invoke_any(status, hdrs, data):
+    return status == 200 and "x-amz-function-error" not in hdrs, None
 
 
 def start_server(binary, executor, workdir, args):
@@ -303,6 +384,7 @@ def bench_executor(executor, binary, flask_zip, trivial_zip, args, work, rows, n
                                      executor, pct(lp.lat, 50) - pct(own, 50), pct(lp.lat, 50),
                                      pct(own, 50)))
         delete_function(port, name)
+        gateway_overhead(executor, port, trivial_zip, args, rows, notes)
 
         if flask_zip is None:
             notes.append("%s: API Gateway rows skipped (no Flask zip)" % executor)
@@ -370,7 +452,7 @@ def main():
     flask_zip, why = build_flask(args.flask_build or os.path.join(work, "flask"))
     if why:
         notes.append(why)
-    trivial_zip = zip_of({"main.py": TRIVIAL_PY})
+    trivial_zip = zip_of({"main.py": TRIVIAL_PY + PROXY_PY})
     try:
         for executor in [e.strip() for e in args.executors.split(",") if e.strip()]:
             bench_executor(executor, args.binary, flask_zip, trivial_zip, args, work, rows,

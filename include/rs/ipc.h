@@ -95,6 +95,8 @@ typedef struct rs_ipc_lambda_req {
     const char *host;                /* the Host the client used (with its port) */
     const char *source_ip;           /* the client's address */
     int port;                        /* the listening port */
+    int signed_ok; /* the request's SigV4 signature verified (always 1 when auth_verify is
+                      off): what a function URL with AuthType AWS_IAM requires */
 } rs_ipc_lambda_req_t;
 
 /* RESPONSE from either supervisor; body = the HTTP response body. */

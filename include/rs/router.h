@@ -25,7 +25,10 @@ typedef enum {
 typedef enum {
     RS_APIGW_RESTAPIS = 0, /* /restapis/<id>/<stage>/_user_request_[/<path>] (LocalStack's) */
     RS_APIGW_PATH,         /* /_aws/execute-api/<id>/<stage>[/<path>] */
-    RS_APIGW_HOST          /* Host <id>.execute-api[.<region>].<base>, path /<stage>[/<path>] */
+    RS_APIGW_HOST,         /* Host <id>.execute-api[.<region>].<base>, path /<stage>[/<path>] */
+    RS_APIGW_URL,          /* a function URL: Host <url-id>.lambda-url.<region>.<base>, or
+                              /_aws/lambda-url/<url-id>[/<path>]; api_id: the url id */
+    RS_APIGW_DOMAIN        /* Host: a custom domain name (api_id: the Host without port) */
 } rs_apigw_form_t;
 
 typedef struct rs_route {
@@ -55,6 +58,11 @@ typedef struct rs_router_conf {
      * configured hostname) that are never buckets; virtual-hosted buckets are
      * "<bucket>.<one of these>" and "<bucket>.s3.<...>" */
     const char *hostname; /* the `hostname` setting, may be NULL */
+    /* 1 when this Host (n bytes, no port; contains a dot) is an API Gateway custom domain
+     * name (NULL: none are); asked only for hosts that are no execute-api or lambda-url
+     * host */
+    int (*is_domain)(void *arg, const char *host, size_t n);
+    void *domain_arg;
 } rs_router_conf_t;
 /* API Gateway invoke hosts: "<id>.execute-api.<base>" and "<id>.execute-api.<region>.<base>"
  * with <base> localhost, localhost.localstack.cloud or the configured hostname, and AWS's

@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 
 #include "http/adapter.h"
-#include "http/apigw.h"
+#include "rs/apigw.h"
 #include "http/ddb_proxy.h"
 #include "http/ipc_client.h"
 #include "rs/os.h"
@@ -385,24 +385,16 @@ static int apigateway_forward(reqstate_t *rq, h2o_req_t *req)
 static void apigw_done(void *arg, rs_ipc_outcome_t outcome, const rs_ipc_reply_t *r)
 {
     reqstate_t *rq = arg;
-    int function_error = 0;
-    json_object *root = NULL;
-    rs_ipc_resp_t m = {0, NULL};
-    if (outcome == RS_IPC_OK && rs_ipc_resp_decode(r->meta, r->meta_len, &root, &m) == 0 &&
-        m.headers != NULL) {
-        json_object_object_foreach(m.headers, name, val)
-        {
-            (void)val;
-            function_error |= strcasecmp(name, "x-amz-function-error") == 0;
-        }
-    }
-    json_object_put(root);
-    if (outcome != RS_IPC_OK)
-        rs_log(RS_LOG_WARN, rq->req.request_id, "API Gateway proxy: no Lambda reply (outcome %d)",
+    if (outcome != RS_IPC_OK) {
+        rs_log(RS_LOG_WARN, rq->req.request_id, "API Gateway: no Lambda reply (outcome %d)",
                (int)outcome);
-    rs_apigw_reply(&rq->req, rq->gw_id, function_error, m.status,
-                   outcome == RS_IPC_OK ? r->body : NULL, outcome == RS_IPC_OK ? r->body_len : 0,
-                   &rq->resp);
+        rs_apigw_error(&rq->req, NULL, 500, "InternalServerErrorException", "Internal server error",
+                       &rq->resp);
+    } else if (rs_lambda_reply(&rq->req, &rq->resp, r->meta, r->meta_len, r->body, r->body_len) !=
+               0) {
+        rs_log(RS_LOG_ERR, rq->req.request_id, "malformed reply meta from the lambda supervisor");
+    }
+    rq->resp.head_only = strcmp(rq->req.method, "HEAD") == 0;
     finish(rq);
 }
 
@@ -419,53 +411,32 @@ static const char *peer_ip(reqstate_t *rq, h2o_req_t *req)
     return rs_pool_strndup(&rq->pool, buf, strlen(buf));
 }
 
-/* API Gateway v1 proxy (every invoke URL form, apigw.h): resolve the function, build the
- * event, Invoke the function through the lambda supervisor, map the result (apigw_done).
- * 1 when pending. */
+/* A request to an invoke URL (execute-api, a function URL, a custom domain): the lambda
+ * supervisor resolves it against the API definitions, invokes and answers as the gateway
+ * (rs/apigw.h). 1 when pending. */
 static int apigw_forward(reqstate_t *rq, h2o_req_t *req, const rs_route_t *route)
 {
     rs_http_ctx_t *http = rq->http;
-    rs_apigw_target_t t;
+    rs_lambda_fwd_t fwd;
     rq->req.service = "apigw";
     rq->req.operation = "ProxyInvoke";
-    rs_http_set_identity(http, &rq->req);
-    if (rs_apigw_parse(&rq->req, route, &t) != 0) {
-        rs_apigw_missing_token(&rq->req, &rq->resp);
+    /* the signature matters to function URLs with AuthType AWS_IAM only */
+    int signed_ok = route->apigw_form != RS_APIGW_URL || !http->conf->auth_verify
+                        ? (rs_http_set_identity(http, &rq->req), 1)
+                        : rs_http_authenticate(http, &rq->req) == RS_HTTP_AUTH_OK;
+    if (!http->conf->lambda) {
+        rs_apigw_error(&rq->req, NULL, 500, "InternalServerErrorException", "Internal server error",
+                       &rq->resp);
         return 0;
     }
-    /* the Invoke runs in the function's region and account (rs_lambda_fwd_build takes them
-     * from the request), whatever the caller signed for */
-    snprintf(rq->req.region, sizeof(rq->req.region), "%s", t.region);
-    snprintf(rq->req.account, sizeof(rq->req.account), "%s", t.account);
-    rs_http_new_uuid(http, rq->gw_id);
-    rs_buf_t ev;
-    rs_buf_init(&ev);
-    rs_apigw_event(&rq->pool, &rq->req, &t, rq->req.account, peer_ip(rq, req), http->conf->port,
-                   rs_wall_ms(), rq->gw_id, &ev);
-    rs_buf_t path;
-    rs_buf_init(&path);
-    rs_buf_appends(&path, "/2015-03-31/functions/");
-    rs_uri_encode(&path, t.function, strlen(t.function), 0);
-    rs_buf_appends(&path, "/invocations");
-    char *p = rs_pool_strndup(&rq->pool, path.data, path.len);
-    char *body = rs_pool_strndup(&rq->pool, ev.data != NULL ? ev.data : "", ev.len);
-    size_t body_len = ev.len;
-    rs_buf_free(&path);
-    rs_buf_free(&ev);
-    char lid[37];
-    rs_http_new_uuid(http, lid);
-    static const char *const hdrs[] = {"content-type", "application/json"};
-    rs_lambda_fwd_t fwd;
-    rs_lambda_fwd_build(&rq->req, lid, "POST", p, "", hdrs, 1, body, body_len, &fwd);
-    if (!http->conf->lambda) {
-        rs_apigw_error(&rq->req, rq->gw_id, 500, "InternalServerErrorException",
-                       "Internal server error", &rq->resp);
+    if (rs_gateway_prepare(http, &rq->req, peer_ip(rq, req), signed_ok, &fwd) != 0) {
+        rs_apigw_error(&rq->req, NULL, 431, NULL, "Request Header Fields Too Large", &rq->resp);
         return 0;
     }
     if (lambda_send(rq, req, &fwd, apigw_done))
         return 1;
-    /* no hand-off: the Lambda API is not reachable, a rejection for the gateway */
-    rs_apigw_reply(&rq->req, rq->gw_id, 0, 0, NULL, 0, &rq->resp);
+    rs_apigw_error(&rq->req, NULL, 500, "InternalServerErrorException", "Internal server error",
+                   &rq->resp);
     return 0;
 }
 

@@ -37,6 +37,9 @@ void rs_http_ctx_init(rs_http_ctx_t *c, const rs_conf_t *conf, rs_store_t *st, u
     c->s3.default_region = conf->default_region;
     c->s3.max_object_size = conf->s3_max_object_size;
     c->router.hostname = conf->hostname[0] ? conf->hostname : NULL;
+    rs_gw_hosts_init(&c->gw_hosts, conf->runtime_dir);
+    c->router.is_domain = rs_gw_hosts_has;
+    c->router.domain_arg = &c->gw_hosts;
     if (getrandom(&c->rng, sizeof(c->rng), GRND_NONBLOCK) != (ssize_t)sizeof(c->rng))
         c->rng = (uint64_t)rs_wall_ms() * 0x9E3779B97F4A7C15ull;
     c->rng ^= (uint64_t)getpid() << 32;

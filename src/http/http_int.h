@@ -18,12 +18,27 @@
 #include "rs/s3.h"
 #include "rs/store.h"
 
+/* The custom domain names the lambda supervisor publishes (gw_hosts.c). */
+typedef struct rs_gw_hosts {
+    char path[300]; /* <runtime_dir>/gateway-hosts */
+    char *names;    /* "\n<name>\n<name>\n" (NULL: none) */
+    size_t len;
+    unsigned long ino, dev; /* of the file read */
+    long long size;
+} rs_gw_hosts_t;
+
+void rs_gw_hosts_init(rs_gw_hosts_t *h, const char *runtime_dir);
+void rs_gw_hosts_free(rs_gw_hosts_t *h);
+/* rs_router_conf_t.is_domain: arg is the rs_gw_hosts_t */
+int rs_gw_hosts_has(void *arg, const char *host, size_t n);
+
 typedef struct rs_http_ctx {
     const rs_conf_t *conf;
     rs_store_t *store;
     rs_s3_ctx_t s3;
     rs_cred_t creds[RS_CONF_MAX_CREDS];
     rs_router_conf_t router;
+    rs_gw_hosts_t gw_hosts; /* router.is_domain's */
     unsigned slot;
     pid_t master_pid;
     int64_t started_ms;

@@ -1,7 +1,7 @@
 /*
  * ipc_reply.c: the headers of a supervisor's response meta (rs_ipc_resp_t, decoded by
  * rs_ipc_resp_decode) into the worker's HTTP response; shared by the DynamoDB and Lambda
- * hand-offs.
+ * hand-offs. A value is a string, or an array of strings for a repeated header.
  * Runs in: workers.
  */
 #include "config.h"
@@ -23,12 +23,18 @@ void rs_ipc_reply_headers(const rs_http_req_t *req, rs_http_resp_t *resp, json_o
     if (hdrs != NULL) {
         json_object_object_foreach(hdrs, name, val)
         {
-            if (!json_object_is_type(val, json_type_string))
-                continue;
-            have_id |= strcasecmp(name, "x-amzn-requestid") == 0;
-            have_type |= strcasecmp(name, "content-type") == 0;
-            rs_http_resp_headern(resp, name, json_object_get_string(val),
-                                 (size_t)json_object_get_string_len(val));
+            /* a string, or an array of strings: the header repeated (Set-Cookie) */
+            int arr = json_object_is_type(val, json_type_array);
+            size_t n = arr ? json_object_array_length(val) : 1;
+            for (size_t i = 0; i < n; i++) {
+                json_object *v = arr ? json_object_array_get_idx(val, i) : val;
+                if (!json_object_is_type(v, json_type_string))
+                    continue;
+                have_id |= strcasecmp(name, "x-amzn-requestid") == 0;
+                have_type |= strcasecmp(name, "content-type") == 0;
+                rs_http_resp_headern(resp, name, json_object_get_string(v),
+                                     (size_t)json_object_get_string_len(v));
+            }
         }
     }
     if (!have_type && default_ctype != NULL)

@@ -287,19 +287,28 @@ int rs_apigateway_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *
     return prepare(c, req, resp, fwd, "apigateway");
 }
 
-void rs_lambda_fwd_build(const rs_http_req_t *req, const char *request_id, const char *method,
-                         const char *path, const char *query, const char *const *hdrs, size_t nhdrs,
-                         const void *body, size_t body_len, rs_lambda_fwd_t *fwd)
+int rs_gateway_prepare(rs_http_ctx_t *c, const rs_http_req_t *req, const char *source_ip,
+                       int signed_ok, rs_lambda_fwd_t *fwd)
 {
-    json_object *h = json_object_new_object();
-    for (size_t i = 0; i + 1 < nhdrs * 2; i += 2)
-        json_object_object_add(h, hdrs[i], json_object_new_string(hdrs[i + 1]));
+    char uuid[37];
+    rs_http_new_uuid(c, uuid);
     rs_ipc_lambda_req_t m = {
-        .method = method, .path = path, .query = query, .headers = h, .request_id = request_id};
+        .method = req->method,
+        .path = rs_pool_strndup(req->pool, req->path, req->path_len),
+        .query = req->query != NULL ? rs_pool_strndup(req->pool, req->query, req->query_len) : "",
+        .request_id = uuid,
+        .service = "gateway",
+        .hdrs = req->headers,
+        .nhdrs = req->num_headers,
+        .host = req->host != NULL ? rs_pool_strndup(req->pool, req->host, req->host_len) : "",
+        .source_ip = source_ip,
+        .port = (int)c->conf->port,
+        .signed_ok = signed_ok,
+    };
     encode_meta(req, &m, fwd);
-    json_object_put(h);
-    fwd->body = body;
-    fwd->body_len = body_len;
+    fwd->body = req->body;
+    fwd->body_len = req->body_len;
+    return fwd->meta_len > RS_IPC_MAX_META ? RS_EINVAL : 0;
 }
 
 int rs_lambda_reply(const rs_http_req_t *req, rs_http_resp_t *resp, const char *meta,

@@ -36,12 +36,12 @@ int rs_lambda_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp
 int rs_apigateway_prepare(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp,
                           rs_lambda_fwd_t *fwd);
 
-/* Build a forward for a request the worker makes up itself (the API Gateway proxy's
- * Invoke): method/path/query/headers (hdrs: nhdrs name/value pairs) as given, the
- * caller's identity from req, `request_id` the Lambda request id (a UUID). */
-void rs_lambda_fwd_build(const rs_http_req_t *req, const char *request_id, const char *method,
-                         const char *path, const char *query, const char *const *hdrs, size_t nhdrs,
-                         const void *body, size_t body_len, rs_lambda_fwd_t *fwd);
+/* A request to an invoke URL (service "gateway"): method, raw path and query, every header
+ * in order, the Host, the client's address, the listening port and whether its signature
+ * was verified (signed_ok); the body as is.
+ * RS_EINVAL when the meta would exceed RS_IPC_MAX_META (the headers are too large). */
+int rs_gateway_prepare(rs_http_ctx_t *c, const rs_http_req_t *req, const char *source_ip,
+                       int signed_ok, rs_lambda_fwd_t *fwd);
 
 /* Fill resp from a response frame (status and headers from its meta JSON, its body).
  * A meta that is not the contract's shape gives a 500 ServiceException; RS_EINVAL. */

@@ -176,25 +176,8 @@ size_t rs_ipc_lambda_req_encode(const rs_ipc_lambda_req_t *r, char *buf, size_t 
         int n = snprintf(num, sizeof(num), "%d", r->port);
         emit(&o, ",\"port\":", 8);
         emit(&o, num, (size_t)n);
-    }
-    if (r->service != NULL && r->service[0])
-        member(&o, ',', "service", r->service);
-    if (r->service != NULL && strcmp(r->service, "gateway") == 0) {
-        char num[16];
-        emit(&o, ",\"hdrs\":[", 9);
-        for (size_t i = 0; i < r->nhdrs; i++) {
-            emit(&o, i > 0 ? ",[" : "[", i > 0 ? 2 : 1);
-            quoted(&o, r->hdrs[i].name, r->hdrs[i].name_len);
-            emit(&o, ",", 1);
-            quoted(&o, r->hdrs[i].value, r->hdrs[i].value_len);
-            emit(&o, "]", 1);
-        }
-        emit(&o, "]", 1);
-        member(&o, ',', "host", r->host);
-        member(&o, ',', "source_ip", r->source_ip);
-        int n = snprintf(num, sizeof(num), "%d", r->port);
-        emit(&o, ",\"port\":", 8);
-        emit(&o, num, (size_t)n);
+        emit(&o, r->signed_ok ? ",\"signed_ok\":true" : ",\"signed_ok\":false",
+             r->signed_ok ? 17 : 18);
     }
     return done(&o);
 }
@@ -220,6 +203,8 @@ int rs_ipc_lambda_req_decode(const char *meta, size_t len, json_object **root,
     if (o != NULL && json_object_object_get_ex(o, "port", &v) &&
         json_object_is_type(v, json_type_int))
         r->port = json_object_get_int(v);
+    r->signed_ok =
+        o != NULL && json_object_object_get_ex(o, "signed_ok", &v) && json_object_get_boolean(v);
     return o != NULL && r->method[0] && r->path[0] && r->account[0] && r->region[0] ? 0 : RS_EINVAL;
 }
 

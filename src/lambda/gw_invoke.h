@@ -10,7 +10,10 @@
 
 #include <stddef.h>
 
+#include "lambda/gw_store.h"
 #include "lambda/lambda_api.h"
+#include "rs/apigw.h"
+#include "rs/conf.h"
 #include "rs/ipc.h"
 
 /* Always fills out with the response for the API's client (the gateway's own errors
@@ -18,5 +21,27 @@
  * 0 or RS_ENOMEM. */
 int rs_gw_invoke(rs_lambda_api_t *api, const rs_ipc_lambda_req_t *q, const void *body, size_t len,
                  rs_lambda_resp_t *out);
+
+/* ---- gw_resolve.c: which integration answers a request ------------------------------ */
+
+typedef struct rs_gw_route {
+    rs_apigw_target_t t;  /* the event's address and the integration (strings in the pool) */
+    rs_apigw_kind_t kind; /* REST API, HTTP API or function URL */
+    int answer;           /* 0: invoke t.function; else the gateway answers this status */
+    const char *message;  /* ... with {"message": message} */
+    const char *err_type; /* ... and this x-amzn-ErrorType (NULL: none) */
+    int no_route;         /* ... the kind's no-route answer (403 / 404) instead */
+    int timeout_ms;       /* the integration's timeout */
+    int auth_iam;         /* a function URL with AuthType AWS_IAM */
+    int shortcut;         /* no API of that id: the id names a function (rs_apigw_resolve) */
+    json_object *cors;    /* a function URL's Cors configuration (a copy; put it), or NULL */
+} rs_gw_route_t;
+
+/* Resolve req (its Host, path and method) against the definitions: an execute-api address
+ * to its REST or HTTP API, stage, route and integration (an api id that names no API names
+ * a function: rs_apigw_resolve); a function URL host or path to its function; a custom
+ * domain to the API its mappings name. Fills r (strings in req->pool). */
+void rs_gw_resolve(rs_gw_store_t *s, const rs_conf_t *conf, const rs_http_req_t *req,
+                   rs_gw_route_t *r);
 
 #endif

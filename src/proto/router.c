@@ -4,12 +4,15 @@
  * Rules, first match wins:
  *   1. /_ruststack[/...]                          -> INTERNAL (rest: after "/_ruststack/")
  *   2. Host <id>.execute-api[.<region>].<base>    -> APIGW    (form HOST, rest: the path)
+ *      Host <id>.lambda-url.<region>.<base>       -> APIGW    (form URL, rest: the path)
+ *      Host a registered custom domain name       -> APIGW    (form DOMAIN, rest: the path)
  *   3. X-Amz-Target: DynamoDB_20120810.<Op>       -> DYNAMODB (rest: <Op>)
  *   4. SigV4 credential scope service "apigateway" -> APIGATEWAY (control planes v1, v2)
  *      SigV4 credential scope service "dynamodb"  -> DYNAMODB (missing/other X-Amz-Target)
  *   5. a Lambda REST path prefix (table below) or
  *      SigV4 credential scope service "lambda"    -> LAMBDA   (rest: the whole path)
- *   6. /_aws/execute-api[/<id>/<stage>[/...]]     -> APIGW    (form PATH, rest: after it)
+ *   6. /_aws/lambda-url/<id>[/...]                -> APIGW    (form URL, rest: "" or "/...")
+ *      /_aws/execute-api[/<id>/<stage>[/...]]     -> APIGW    (form PATH, rest: after it)
  *   7. /restapis/<id>/<stage>/_user_request_/...  -> APIGW    (form RESTAPIS, rest: after
  *                                                              "/restapis/")
  *   8. everything else                            -> S3, virtual-hosted or path-style
@@ -256,24 +259,27 @@ static int execute_api_base(const char *s, size_t n, const rs_router_conf_t *con
     return region && n == SLEN("amazonaws.com") && strncasecmp(s, "amazonaws.com", n) == 0;
 }
 
-/* 1 with out's api_id / api_region set when the Host is an execute-api host */
-static int execute_api_host(const char *h, size_t n, const rs_router_conf_t *conf, rs_route_t *out)
+/* 1 with out's api_id / api_region set when the Host is an invoke host:
+ * "<id><label><region>.<base>" (function URLs: label ".lambda-url.", the region required)
+ * or "<id><label>[<region>.]<base>" (execute-api) */
+static int invoke_host(const char *h, size_t n, const rs_router_conf_t *conf, const char *label,
+                       int need_region, rs_route_t *out)
 {
-    static const char label[] = ".execute-api.";
+    size_t llen = strlen(label);
     if (n > 0 && h[n - 1] == '.') /* fully qualified form */
         n--;
     const char *dot = n > 0 && h[0] != '[' ? memchr(h, '.', n) : NULL;
-    if (dot == NULL || dot == h || (size_t)(h + n - dot) <= SLEN(label) ||
-        strncasecmp(dot, label, SLEN(label)) != 0)
+    if (dot == NULL || dot == h || (size_t)(h + n - dot) <= llen ||
+        strncasecmp(dot, label, llen) != 0)
         return 0;
-    const char *after = dot + SLEN(label);
+    const char *after = dot + llen;
     size_t alen = (size_t)(h + n - after);
     const char *rdot = memchr(after, '.', alen);
     if (rdot != NULL && is_region(after, (size_t)(rdot - after)) &&
         execute_api_base(rdot + 1, (size_t)(h + n - rdot - 1), conf, 1)) {
         out->api_region = after;
         out->api_region_len = (size_t)(rdot - after);
-    } else if (!execute_api_base(after, alen, conf, 0)) {
+    } else if (need_region || !execute_api_base(after, alen, conf, 0)) {
         return 0;
     }
     out->api_id = h;
@@ -320,6 +326,7 @@ void rs_route(const rs_http_req_t *req, const rs_router_conf_t *conf, rs_route_t
     static const char ddb[] = "DynamoDB_20120810.";
     static const char apigw[] = "/restapis/";
     static const char apigw_path[] = "/_aws/execute-api";
+    static const char url_path[] = "/_aws/lambda-url";
     const char *path = req->path ? req->path : "";
     size_t plen = req->path ? req->path_len : 0;
     char service[32];
@@ -332,10 +339,22 @@ void rs_route(const rs_http_req_t *req, const rs_router_conf_t *conf, rs_route_t
         out->rest_len = plen > SLEN(internal) ? plen - SLEN(internal) - 1 : 0;
         return;
     }
-    if (req->host != NULL &&
-        execute_api_host(req->host, host_len_no_port(req->host, req->host_len), conf, out)) {
+    size_t hlen = req->host != NULL ? host_len_no_port(req->host, req->host_len) : 0;
+    int url = 0;
+    if (hlen > 0 && (invoke_host(req->host, hlen, conf, ".execute-api.", 0, out) ||
+                     (url = invoke_host(req->host, hlen, conf, ".lambda-url.", 1, out)))) {
         out->kind = RS_ROUTE_APIGW;
-        out->apigw_form = RS_APIGW_HOST;
+        out->apigw_form = url ? RS_APIGW_URL : RS_APIGW_HOST;
+        out->rest = path;
+        out->rest_len = plen;
+        return;
+    }
+    if (hlen > 0 && conf->is_domain != NULL && memchr(req->host, '.', hlen) != NULL &&
+        conf->is_domain(conf->domain_arg, req->host, hlen)) {
+        out->kind = RS_ROUTE_APIGW;
+        out->apigw_form = RS_APIGW_DOMAIN;
+        out->api_id = req->host;
+        out->api_id_len = hlen;
         out->rest = path;
         out->rest_len = plen;
         return;
@@ -370,6 +389,18 @@ void rs_route(const rs_http_req_t *req, const rs_router_conf_t *conf, rs_route_t
         out->kind = RS_ROUTE_LAMBDA;
         out->rest = path;
         out->rest_len = plen;
+        return;
+    }
+    if (has_seg_prefix(path, plen, url_path)) {
+        /* /_aws/lambda-url/<url-id>[/<path>] */
+        const char *id = path + (plen > SLEN(url_path) ? SLEN(url_path) + 1 : plen);
+        const char *end = path + plen, *slash = memchr(id, '/', (size_t)(end - id));
+        out->kind = RS_ROUTE_APIGW;
+        out->apigw_form = RS_APIGW_URL;
+        out->api_id = id;
+        out->api_id_len = (size_t)((slash != NULL ? slash : end) - id);
+        out->rest = slash != NULL ? slash : end;
+        out->rest_len = (size_t)(end - out->rest);
         return;
     }
     if (has_seg_prefix(path, plen, apigw_path)) {

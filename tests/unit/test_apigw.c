@@ -1,5 +1,5 @@
 /*
- * test_apigw.c: the API Gateway v1 proxy without sockets (src/http/apigw.c,
+ * test_apigw.c: the API Gateway v1 proxy without sockets (src/proto/apigw_*.c,
  * src/http/apigw_reply.c): address parsing for every invoke URL form (execute-api hosts,
  * /_aws/execute-api, /restapis; good and bad paths, the root, the ARN form), the
  * resolution to a function with its region and account, the payload-format-1.0 event (every key,
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "http/apigw.h"
+#include "rs/apigw.h"
 #include "rs/err.h"
 #include "rs/log.h"
 
@@ -85,7 +85,9 @@ Test(apigw, parse_proxy_path)
     cr_assert_str_eq(t.path, "/api/users/7");
     cr_assert_str_eq(t.stage_path, "/prod/api/users/7");
     cr_assert_str_eq(t.resource, "/{proxy+}");
-    cr_assert_str_eq(t.proxy, "api/users/7");
+    cr_assert_eq(t.nparams, 1);
+    cr_assert_str_eq(t.params[0].name, "proxy");
+    cr_assert_str_eq(t.params[0].value, "api/users/7");
 }
 
 Test(apigw, parse_keeps_encoding_and_trailing_slash)
@@ -95,9 +97,13 @@ Test(apigw, parse_keeps_encoding_and_trailing_slash)
     cr_assert_str_eq(t.path, "/u/test%2Balias@x.com/");
     cr_assert_str_eq(t.stage_path, "/dev/u/test%2Balias@x.com/");
     /* AWS: {"proxy": "test-path"} for "/test-path/" */
-    cr_assert_str_eq(t.proxy, "u/test%2Balias@x.com");
+    cr_assert_eq(t.nparams, 1);
+    cr_assert_str_eq(t.params[0].name, "proxy");
+    cr_assert_str_eq(t.params[0].value, "u/test%2Balias@x.com");
     cr_assert_eq(parse("/restapis/f/dev/_user_request_/a//b", &t), 0);
-    cr_assert_str_eq(t.proxy, "a//b");
+    cr_assert_eq(t.nparams, 1);
+    cr_assert_str_eq(t.params[0].name, "proxy");
+    cr_assert_str_eq(t.params[0].value, "a//b");
 }
 
 Test(apigw, parse_root)
@@ -107,12 +113,12 @@ Test(apigw, parse_root)
     cr_assert_str_eq(t.path, "/");
     cr_assert_str_eq(t.stage_path, "/dev");
     cr_assert_str_eq(t.resource, "/");
-    cr_assert_null(t.proxy);
+    cr_assert_eq(t.nparams, 0);
     cr_assert_eq(parse("/restapis/f/dev/_user_request_/", &t), 0);
     cr_assert_str_eq(t.path, "/");
     cr_assert_str_eq(t.stage_path, "/dev/");
     cr_assert_str_eq(t.resource, "/");
-    cr_assert_null(t.proxy);
+    cr_assert_eq(t.nparams, 0);
 }
 
 Test(apigw, parse_arn_form)
@@ -178,13 +184,17 @@ Test(apigw, parse_host_form)
     cr_assert_str_eq(t.region, "us-east-1");
     cr_assert_str_eq(t.account, "111122223333");
     cr_assert_str_eq(t.resource, "/{proxy+}");
-    cr_assert_str_eq(t.proxy, "login");
+    cr_assert_eq(t.nparams, 1);
+    cr_assert_str_eq(t.params[0].name, "proxy");
+    cr_assert_str_eq(t.params[0].value, "login");
     /* the region the host names is the function's */
     cr_assert_eq(parse_url("fn.execute-api.eu-west-2.localhost:4566", "/prod/a/b/", NULL, &t), 0);
     cr_assert_str_eq(t.api_region, "eu-west-2");
     cr_assert_str_eq(t.region, "eu-west-2");
     cr_assert_str_eq(t.path, "/a/b/");
-    cr_assert_str_eq(t.proxy, "a/b");
+    cr_assert_eq(t.nparams, 1);
+    cr_assert_str_eq(t.params[0].name, "proxy");
+    cr_assert_str_eq(t.params[0].value, "a/b");
     cr_assert_eq(parse_url("a1b2.execute-api.eu-central-1.amazonaws.com", "/v1/x", NULL, &t), 0);
     cr_assert_str_eq(t.region, "eu-central-1");
     cr_assert_str_eq(t.stage_path, "/v1/x");
@@ -196,7 +206,7 @@ Test(apigw, parse_host_form)
     cr_assert_str_eq(t.path, "/");
     cr_assert_str_eq(t.stage_path, "/dev");
     cr_assert_str_eq(t.resource, "/");
-    cr_assert_null(t.proxy);
+    cr_assert_eq(t.nparams, 0);
     cr_assert_eq(parse_url("fn.execute-api.localhost", "/dev/", NULL, &t), 0);
     cr_assert_str_eq(t.path, "/");
     cr_assert_str_eq(t.stage_path, "/dev/");
@@ -220,11 +230,13 @@ Test(apigw, parse_path_form)
     cr_assert_str_eq(t.stage, "dev");
     cr_assert_str_eq(t.path, "/a/b");
     cr_assert_str_eq(t.stage_path, "/dev/a/b");
-    cr_assert_str_eq(t.proxy, "a/b");
+    cr_assert_eq(t.nparams, 1);
+    cr_assert_str_eq(t.params[0].name, "proxy");
+    cr_assert_str_eq(t.params[0].value, "a/b");
     cr_assert_null(t.api_region);
     cr_assert_eq(parse_url("localhost", "/_aws/execute-api/fn/dev", NULL, &t), 0);
     cr_assert_str_eq(t.path, "/");
-    cr_assert_null(t.proxy);
+    cr_assert_eq(t.nparams, 0);
     cr_assert_eq(
         parse_url("localhost",
                   "/_aws/execute-api/arn%3Aaws%3Alambda%3Aap-south-1%3A123456789012%3Afunction"
@@ -253,7 +265,9 @@ Test(apigw, resolve_today_rule)
     cr_assert_str_eq(t.region, "eu-west-3");
     cr_assert_str_eq(t.account, "123456789012");
     cr_assert_str_eq(t.resource, "/{proxy+}");
-    cr_assert_str_eq(t.proxy, "x/y");
+    cr_assert_eq(t.nparams, 1);
+    cr_assert_str_eq(t.params[0].name, "proxy");
+    cr_assert_str_eq(t.params[0].value, "x/y");
     t.api_id = "plain";
     cr_assert_eq(rs_apigw_resolve(&pool, "GET", "us-east-1", "111122223333", &t), 0);
     cr_assert_str_eq(t.function, "plain");
@@ -642,8 +656,8 @@ static void reply(const char *payload)
 {
     rs_http_resp_free(&resp);
     rs_http_resp_init(&resp, &pool);
-    rs_apigw_reply(&req, "c0ffee00-0000-4000-8000-000000000001", 0, 200, payload, strlen(payload),
-                   &resp);
+    rs_apigw_reply(&req, RS_APIGW_REST, 1, "c0ffee00-0000-4000-8000-000000000001", 0, 200, payload,
+                   strlen(payload), &resp);
 }
 
 static const char *hdr(const char *name, int nth)
@@ -757,7 +771,7 @@ Test(apigw, reply_nulls_are_absent)
 
 Test(apigw, reply_function_error_502)
 {
-    rs_apigw_reply(&req, NULL, 1, 200, "{\"statusCode\": 200}", 19, &resp);
+    rs_apigw_reply(&req, RS_APIGW_REST, 1, NULL, 1, 200, "{\"statusCode\": 200}", 19, &resp);
     cr_assert_eq(resp.status, 502);
     body_is("{\"message\":\"Internal server error\"}");
     cr_assert_str_eq(hdr("x-amzn-ErrorType", 0), "InternalServerErrorException");
@@ -771,8 +785,8 @@ Test(apigw, reply_lambda_api_rejection_500)
     for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
         rs_http_resp_free(&resp);
         rs_http_resp_init(&resp, &pool);
-        rs_apigw_reply(&req, "c0ffee00-0000-4000-8000-000000000001", 0, statuses[i], p, strlen(p),
-                       &resp);
+        rs_apigw_reply(&req, RS_APIGW_REST, 1, "c0ffee00-0000-4000-8000-000000000001", 0,
+                       statuses[i], p, strlen(p), &resp);
         assert_gateway_error(500);
     }
 }
@@ -858,7 +872,7 @@ Test(apigw, reply_error_replaces_partial_response)
 {
     rs_http_resp_header(&resp, "x-stale", "1");
     rs_buf_appends(&resp.body, "stale");
-    rs_apigw_reply(&req, NULL, 0, 200, "[]", 2, &resp);
+    rs_apigw_reply(&req, RS_APIGW_REST, 1, NULL, 0, 200, "[]", 2, &resp);
     cr_assert_eq(hdr_count("x-stale"), 0);
     body_is("{\"message\":\"Internal server error\"}");
 }

@@ -17,6 +17,7 @@
 
 #include "http/lambda_proxy.h"
 #include "rs/err.h"
+#include "rs/ipc.h"
 #include "rs/status.h"
 
 static rs_conf_t conf;
@@ -101,7 +102,9 @@ Test(lambda_proxy, operation_names)
          "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af/invocations",
          "Invoke"},
         {"POST", "/2015-03-31/functions/f/nonsense", "Unknown"},
-        {"GET", "/2021-10-31/functions/f/url", "Unknown"},
+        {"GET", "/2021-10-31/functions/f/url", "GetFunctionUrlConfig"},
+        {"GET", "/2021-10-31/functions/f/urls", "ListFunctionUrlConfigs"},
+        {"GET", "/2021-10-31/functions/f/nonsense", "Unknown"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         rs_lambda_fwd_t fwd;
@@ -216,21 +219,47 @@ Test(lambda_proxy, meta_shape)
     json_object_put(m);
 }
 
-Test(lambda_proxy, fwd_build_for_the_gateway)
+Test(lambda_proxy, gateway_forward_keeps_every_header_in_order)
 {
     rs_lambda_fwd_t fwd;
-    static const char *const hd[] = {"content-type", "application/json"};
-    setup_req("GET", "/restapis/f/prod/_user_request_/x", NULL);
-    rs_lambda_fwd_build(&req, "11111111-2222-4333-8444-555555555555", "POST",
-                        "/2015-03-31/functions/f/invocations", "", hd, 1, "{}", 2, &fwd);
-    json_object *m = meta_of(&fwd), *h;
-    cr_assert_str_eq(mstr(m, "path"), "/2015-03-31/functions/f/invocations");
-    cr_assert_str_eq(mstr(m, "request_id"), "11111111-2222-4333-8444-555555555555");
-    cr_assert(json_object_object_get_ex(m, "headers", &h));
-    cr_assert_str_eq(json_object_get_string(json_object_object_get(h, "content-type")),
-                     "application/json");
+    setup_req("GET", "/restapis/f/prod/_user_request_/x", "a=1&a=2");
+    add_hdr("cookie", "a=1");
+    add_hdr("Cookie", "b=2");
+    req.host = "f.execute-api.localhost:4566";
+    req.host_len = strlen(req.host);
+    req.body = (const uint8_t *)"{}";
+    req.body_len = 2;
+    rs_http_set_identity(&ctx, &req);
+    cr_assert_eq(rs_gateway_prepare(&ctx, &req, "10.0.0.7", 1, &fwd), 0);
+    json_object *m = meta_of(&fwd), *l;
+    /* each member once (the text is what goes over the socket) */
+    const char *first = strstr(fwd.meta, "\"hdrs\"");
+    cr_assert_not_null(first);
+    cr_assert_null(strstr(first + 1, "\"hdrs\""));
+    cr_assert_str_eq(mstr(m, "service"), "gateway");
+    cr_assert_str_eq(mstr(m, "path"), "/restapis/f/prod/_user_request_/x");
+    cr_assert_str_eq(mstr(m, "query"), "a=1&a=2");
+    cr_assert_str_eq(mstr(m, "host"), "f.execute-api.localhost:4566");
+    cr_assert_str_eq(mstr(m, "source_ip"), "10.0.0.7");
+    cr_assert(json_object_object_get_ex(m, "hdrs", &l));
+    size_t n = json_object_array_length(l);
+    cr_assert_geq(n, 2);
+    /* the two Cookie fields stay two, in order, with their casing */
+    json_object *a = json_object_array_get_idx(l, n - 2), *b = json_object_array_get_idx(l, n - 1);
+    cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(a, 0)), "cookie");
+    cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(b, 0)), "Cookie");
+    cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(b, 1)), "b=2");
     cr_assert_eq(fwd.body_len, 2);
     json_object_put(m);
+    /* the decoder gives the same list back */
+    json_object *root;
+    rs_ipc_lambda_req_t q;
+    cr_assert_eq(rs_ipc_lambda_req_decode(fwd.meta, fwd.meta_len, &root, &q), 0);
+    cr_assert_str_eq(q.service, "gateway");
+    cr_assert_eq(json_object_array_length(q.header_list), n);
+    cr_assert_eq(q.port, (int)conf.port);
+    cr_assert_eq(q.signed_ok, 1);
+    json_object_put(root);
 }
 
 Test(lambda_proxy, reply_copies_status_headers_body)

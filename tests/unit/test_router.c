@@ -453,3 +453,64 @@ Test(router, s3_dynamodb_target_on_bucket_host_is_dynamodb)
         route3("/", "bucket.localhost", "x-amz-target", "DynamoDB_20120810.GetItem", NULL);
     cr_assert_eq(r->kind, RS_ROUTE_DYNAMODB);
 }
+
+Test(router, function_url_hosts_and_path)
+{
+    expect_apigw(
+        route("/x?y=1", "abcdefghij0123456789abcdefghij01.lambda-url.eu-west-1.localhost:4566"),
+        RS_APIGW_URL, "/x", "abcdefghij0123456789abcdefghij01", "eu-west-1");
+    expect_apigw(route("/", "u1.lambda-url.us-east-1.localhost.localstack.cloud"), RS_APIGW_URL,
+                 "/", "u1", "us-east-1");
+    /* the region is required in a function URL host */
+    cr_assert_neq(route("/", "u1.lambda-url.localhost")->kind, RS_ROUTE_APIGW);
+    expect_apigw(route("/_aws/lambda-url/u1/a/b", "localhost:4566"), RS_APIGW_URL, "/a/b", "u1",
+                 NULL);
+    expect_apigw(route("/_aws/lambda-url/u1", "127.0.0.1"), RS_APIGW_URL, "", "u1", NULL);
+}
+
+static int only_api_example(void *arg, const char *host, size_t n)
+{
+    (*(int *)arg)++;
+    return n == strlen("api.example.com") && strncasecmp(host, "api.example.com", n) == 0;
+}
+
+Test(router, custom_domains_by_callback)
+{
+    int asked = 0;
+    rs_router_conf_t conf = {"localhost", only_api_example, &asked};
+    memset(&T, 0, sizeof(T));
+    T.req.method = "GET";
+    T.req.path = "/v1/items";
+    T.req.path_len = strlen(T.req.path);
+    T.req.host = "API.example.com:4566";
+    T.req.host_len = strlen(T.req.host);
+    T.req.headers = T.hdrs;
+    rs_route(&T.req, &conf, &T.r);
+    expect_apigw(&T.r, RS_APIGW_DOMAIN, "/v1/items", "API.example.com", NULL);
+    cr_assert_eq(asked, 1);
+    /* another host: S3 as before; a host without a dot is never asked about */
+    T.req.host = "other.example.com";
+    T.req.host_len = strlen(T.req.host);
+    rs_route(&T.req, &conf, &T.r);
+    cr_assert_eq(T.r.kind, RS_ROUTE_S3);
+    T.req.host = "ruststack:4566";
+    T.req.host_len = strlen(T.req.host);
+    rs_route(&T.req, &conf, &T.r);
+    cr_assert_eq(T.r.kind, RS_ROUTE_S3);
+    cr_assert_eq(asked, 2);
+}
+
+Test(router, apigateway_control_plane_by_scope)
+{
+    const rs_route_t *r =
+        route3("/restapis", "localhost:4566", "authorization",
+               "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/apigateway/aws4_request, "
+               "SignedHeaders=host, Signature=00",
+               "localhost");
+    cr_assert_eq(r->kind, RS_ROUTE_APIGATEWAY);
+    r = route3("/v2/apis", "localhost:4566", "authorization",
+               "AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/apigateway/aws4_request, "
+               "SignedHeaders=host, Signature=00",
+               "localhost");
+    cr_assert_eq(r->kind, RS_ROUTE_APIGATEWAY);
+}

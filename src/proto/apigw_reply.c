@@ -1,9 +1,10 @@
 /*
- * apigw_reply.c: the API Gateway v1 proxy, response side (apigw.h): validate the function's
- * result and turn it into the client's response (lambda.md 6.2), and the gateway's own
- * errors (6.3): 500 when the Lambda API rejected the invoke, 502 for a function error or
- * a malformed result, 403 Missing Authentication Token for an unknown route.
- * Runs in: workers (pure function over the Invoke outcome; json-c).
+ * apigw_reply.c: the gateway's answer (rs/apigw.h): a function's result mapped to the HTTP
+ * response by the payload format's rules (1.0: lambda.md 6.2, a malformed result is the
+ * gateway's failure; 2.0: lambda.md 6.5, a result without statusCode is a 200 JSON body,
+ * `cookies` become Set-Cookie, unknown keys are ignored), and the gateway's own answers:
+ * no route, failures and timeouts, each as REST APIs, HTTP APIs or function URLs word them.
+ * Runs in: the lambda supervisor and unit tests (pure; json-c).
  */
 #include "config.h"
 
@@ -13,20 +14,28 @@
 #include <string.h>
 #include <strings.h>
 
-#include "http/apigw.h"
+#include "rs/apigw.h"
 #include "rs/codec.h"
 #include "rs/log.h"
 
 #define INTERNAL "Internal server error"
 #define MAX_PAIRS (RS_HTTP_MAX_HEADERS - 8) /* room for the gateway's own headers */
 
-static void ids(const rs_http_req_t *req, const char *request_id, rs_http_resp_t *resp)
+static void ids_of(const rs_http_req_t *req, rs_apigw_kind_t kind, const char *request_id,
+                   rs_http_resp_t *resp)
 {
     char ext[17];
-    rs_apigw_extended_id(req, ext);
     rs_http_resp_header(resp, "x-amzn-RequestId",
                         request_id != NULL ? request_id : req->request_id);
-    rs_http_resp_header(resp, "x-amz-apigw-id", ext);
+    if (kind != RS_APIGW_FURL) {
+        rs_apigw_extended_id(req, ext);
+        rs_http_resp_header(resp, "x-amz-apigw-id", ext);
+    }
+}
+
+static void ids(const rs_http_req_t *req, const char *request_id, rs_http_resp_t *resp)
+{
+    ids_of(req, RS_APIGW_REST, request_id, resp);
 }
 
 void rs_apigw_error(const rs_http_req_t *req, const char *request_id, int status, const char *type,
@@ -50,6 +59,38 @@ void rs_apigw_missing_token(const rs_http_req_t *req, rs_http_resp_t *resp)
 {
     rs_apigw_error(req, NULL, 403, "MissingAuthenticationTokenException",
                    "Missing Authentication Token", resp);
+}
+
+void rs_apigw_no_route(const rs_http_req_t *req, rs_apigw_kind_t kind, rs_http_resp_t *resp)
+{
+    if (kind == RS_APIGW_REST)
+        rs_apigw_missing_token(req, resp);
+    else
+        rs_apigw_error(req, NULL, 404, NULL, "Not Found", resp);
+}
+
+/* the function failed, its result was malformed, or Lambda refused the invoke: REST APIs
+ * answer 502 (500 for a refusal), HTTP APIs 500, function URLs 502 */
+static void failed(const rs_http_req_t *req, rs_apigw_kind_t kind, const char *request_id,
+                   int refused, rs_http_resp_t *resp)
+{
+    if (kind == RS_APIGW_REST)
+        rs_apigw_error(req, request_id, refused ? 500 : 502, "InternalServerErrorException",
+                       INTERNAL, resp);
+    else
+        rs_apigw_error(req, request_id, kind == RS_APIGW_HTTP ? 500 : 502, NULL,
+                       "Internal Server Error", resp);
+}
+
+void rs_apigw_timeout(const rs_http_req_t *req, rs_apigw_kind_t kind, const char *request_id,
+                      rs_http_resp_t *resp)
+{
+    if (kind == RS_APIGW_REST)
+        rs_apigw_error(req, request_id, 504, NULL, "Endpoint request timed out", resp);
+    else if (kind == RS_APIGW_HTTP)
+        rs_apigw_error(req, request_id, 503, NULL, "Service Unavailable", resp);
+    else
+        failed(req, kind, request_id, 0, resp);
 }
 
 /* ---- result validation ------------------------------------------------------------- */
@@ -195,29 +236,32 @@ static int status_code(json_object *v)
     return code >= 100 && code <= 599 ? (int)code : -1;
 }
 
-static json_object *parse_result(const char *payload, size_t len)
+/* the result as JSON; *ok is 1 when it is one valid JSON value (null included: NULL) */
+static json_object *parse_result(const char *payload, size_t len, int *ok)
 {
     json_tokener *tok;
     json_object *o;
     size_t end;
 
+    *ok = 0;
     if (payload == NULL || len == 0 || len > (size_t)0x7fffffff)
         return NULL;
     tok = json_tokener_new();
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
     o = json_tokener_parse_ex(tok, payload, (int)len);
     end = json_tokener_get_parse_end(tok);
-    if (o != NULL && json_tokener_get_error(tok) != json_tokener_success) {
+    if (o == NULL && json_tokener_get_error(tok) == json_tokener_continue) {
+        o = json_tokener_parse_ex(tok, "", 1); /* a bare number ends at the end */
+        end = len;
+    }
+    *ok = json_tokener_get_error(tok) == json_tokener_success;
+    json_tokener_free(tok);
+    for (; *ok && end < len; end++) /* only white space may follow */
+        if (payload[end] == '\0' || strchr(" \t\r\n", payload[end]) == NULL)
+            *ok = 0;
+    if (!*ok) {
         json_object_put(o);
         o = NULL;
-    }
-    json_tokener_free(tok);
-    while (o != NULL && end < len) { /* only white space may follow */
-        if (payload[end] == '\0' || strchr(" \t\r\n", payload[end]) == NULL) {
-            json_object_put(o);
-            o = NULL;
-        }
-        end++;
     }
     return o;
 }
@@ -257,49 +301,110 @@ static long b64_decode(rs_pool_t *pool, const char *s, size_t n, uint8_t **out)
     return rs_base64_decode(clean, k, *out, k / 4 * 3 + 1);
 }
 
-static void malformed(const rs_http_req_t *req, const char *request_id, const char *why,
-                      rs_http_resp_t *resp)
+static void malformed(const rs_http_req_t *req, rs_apigw_kind_t kind, const char *request_id,
+                      const char *why, rs_http_resp_t *resp)
 {
     rs_log(RS_LOG_WARN, req->request_id,
-           "apigw: malformed Lambda proxy response (%s): answering 502", why);
-    rs_apigw_error(req, request_id, 502, "InternalServerErrorException", INTERNAL, resp);
+           "apigw: malformed Lambda proxy response (%s): answering the gateway's failure", why);
+    failed(req, kind, request_id, 0, resp);
 }
 
-void rs_apigw_reply(const rs_http_req_t *req, const char *request_id, int function_error,
-                    int invoke_status, const char *payload, size_t len, rs_http_resp_t *resp)
+/* 2.0 `cookies`: each a Set-Cookie */
+static const char *collect_cookies(json_object *res, headers_t *h)
+{
+    json_object *c = NULL;
+    if (!json_object_object_get_ex(res, "cookies", &c) || c == NULL)
+        return NULL;
+    if (!json_object_is_type(c, json_type_array))
+        return "cookies is not a list";
+    for (size_t i = 0; i < json_object_array_length(c); i++) {
+        const char *s;
+        size_t n;
+        if (header_value(json_object_array_get_idx(c, i), &s, &n) != 0)
+            return "invalid cookie";
+        add_pair(h, "Set-Cookie", s, n);
+    }
+    return NULL;
+}
+
+/* 2.0 header values may also be numbers */
+static const char *collect_headers2(rs_pool_t *pool, json_object *res, headers_t *h)
+{
+    json_object *single = NULL;
+    if (!json_object_object_get_ex(res, "headers", &single) || single == NULL)
+        return NULL;
+    if (!json_object_is_type(single, json_type_object))
+        return "headers is not an object";
+    json_object_object_foreach(single, name, v)
+    {
+        const char *s;
+        size_t n;
+        if (!name_ok(name))
+            return "invalid header name";
+        if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) {
+            s = rs_pool_strndup(pool, json_object_get_string(v), strlen(json_object_get_string(v)));
+            n = strlen(s);
+        } else if (header_value(v, &s, &n) != 0) {
+            return "invalid header value";
+        }
+        add_pair(h, name, s, n);
+    }
+    return NULL;
+}
+
+void rs_apigw_reply(const rs_http_req_t *req, rs_apigw_kind_t kind, int version,
+                    const char *request_id, int function_error, int invoke_status,
+                    const char *payload, size_t len, rs_http_resp_t *resp)
 {
     json_object *res, *v = NULL, *body = NULL;
     headers_t *h;
-    const char *why;
+    const char *why = NULL;
     int status, b64 = 0;
 
     if (invoke_status != 200) {
         rs_log(RS_LOG_WARN, req->request_id,
-               "apigw: the Lambda API rejected the invoke (status %d): answering 500",
-               invoke_status);
-        rs_apigw_error(req, request_id, 500, "InternalServerErrorException", INTERNAL, resp);
+               "apigw: the Lambda API rejected the invoke (status %d)", invoke_status);
+        failed(req, kind, request_id, 1, resp);
         return;
     }
     if (function_error) {
-        rs_log(RS_LOG_INFO, req->request_id, "apigw: function error: answering 502");
-        rs_apigw_error(req, request_id, 502, "InternalServerErrorException", INTERNAL, resp);
+        rs_log(RS_LOG_INFO, req->request_id, "apigw: function error");
+        failed(req, kind, request_id, 0, resp);
         return;
     }
-    res = parse_result(payload, len);
+    int ok;
+    res = parse_result(payload, len, &ok);
+    if (version == 2 && ok &&
+        (!json_object_is_type(res, json_type_object) ||
+         !json_object_object_get_ex(res, "statusCode", NULL))) {
+        /* 2.0: valid JSON without a statusCode is the body of a 200 */
+        json_object_put(res);
+        resp->status = 200;
+        resp->num_headers = 0;
+        resp->body.len = 0;
+        rs_buf_append(&resp->body, payload, len);
+        rs_http_resp_header(resp, "Content-Type", "application/json");
+        ids_of(req, kind, request_id, resp);
+        resp->head_only = strcmp(req->method, "HEAD") == 0;
+        return;
+    }
     if (res == NULL || !json_object_is_type(res, json_type_object)) {
         json_object_put(res);
-        malformed(req, request_id, "not a JSON object", resp);
+        malformed(req, kind, request_id, "not a JSON object", resp);
         return;
     }
     h = rs_pool_alloc(resp->pool, sizeof(*h));
     h->n = 0;
     json_object_object_get_ex(res, "statusCode", &v);
     status = status_code(v);
-    why = check_keys(res);
+    if (version != 2)
+        why = check_keys(res); /* 1.0: an unknown key is a malformed result */
     if (why == NULL && status < 0)
         why = "statusCode is not an HTTP status";
     if (why == NULL)
-        why = collect_headers(res, h);
+        why = version == 2 ? collect_headers2(resp->pool, res, h) : collect_headers(res, h);
+    if (why == NULL && version == 2)
+        why = collect_cookies(res, h);
     if (why == NULL && json_object_object_get_ex(res, "isBase64Encoded", &v) && v != NULL) {
         if (!json_object_is_type(v, json_type_boolean))
             why = "isBase64Encoded is not a boolean";
@@ -310,7 +415,7 @@ void rs_apigw_reply(const rs_http_req_t *req, const char *request_id, int functi
         why = "body is not a string";
     if (why != NULL) {
         json_object_put(res);
-        malformed(req, request_id, why, resp);
+        malformed(req, kind, request_id, why, resp);
         return;
     }
 
@@ -325,8 +430,9 @@ void rs_apigw_reply(const rs_http_req_t *req, const char *request_id, int functi
                 json_object_put(res);
                 rs_log(RS_LOG_WARN, req->request_id,
                        "apigw: isBase64Encoded body is not base64: answering 500");
-                rs_apigw_error(req, request_id, 500, "InternalServerErrorException", INTERNAL,
-                               resp);
+                rs_apigw_error(req, request_id, kind == RS_APIGW_FURL ? 502 : 500,
+                               kind == RS_APIGW_REST ? "InternalServerErrorException" : NULL,
+                               kind == RS_APIGW_REST ? INTERNAL : "Internal Server Error", resp);
                 return;
             }
             rs_buf_append(&resp->body, dec, (size_t)dn);
@@ -344,7 +450,7 @@ void rs_apigw_reply(const rs_http_req_t *req, const char *request_id, int functi
     }
     if (!has_type)
         rs_http_resp_header(resp, "Content-Type", "application/json");
-    ids(req, request_id, resp);
+    ids_of(req, kind, request_id, resp);
     resp->head_only = strcmp(req->method, "HEAD") == 0;
     json_object_put(res); /* after the headers: their names and values point into it */
 }
