@@ -51,24 +51,41 @@ static json_object *domain_of(rs_gw_rest_op_t *op, json_object *doc, char key[RS
     return d;
 }
 
-/* the v1 shape of a record (made up from the name when only apigatewayv2 made it) */
+/* the v1 shape of a record (made up from the apigatewayv2 shape when only that control
+ * plane made it) */
 static json_object *domain_view(json_object *d, const char *key)
 {
     json_object *v = rs_gw_get(d, "domain");
     if (v != NULL)
         return rs_gw_copy(v);
-    json_object *v2 = rs_gw_get(d, "v2");
+    json_object *v2 = rs_gw_get(d, "v2"), *cfgs = rs_gw_get(v2, "domainNameConfigurations");
+    json_object *cfg =
+        json_object_is_type(cfgs, json_type_array) && json_object_array_length(cfgs) > 0
+            ? json_object_array_get_idx(cfgs, 0)
+            : NULL;
     const char *name = rs_gw_get_str(v2, "domainName");
+    int edge = strcmp(rs_gw_get_str(cfg, "endpointType"), "EDGE") == 0;
     v = json_object_new_object();
     json_object_object_add(v, "domainName", json_object_new_string(*name ? name : key));
-    json_object_object_add(v, "regionalDomainName", json_object_new_string(key));
-    json_object_object_add(v, "regionalHostedZoneId", json_object_new_string(REGIONAL_ZONE));
+    rs_gw_copy_member(v, v2, "domainNameArn", json_type_string);
+    if (*rs_gw_get_str(cfg, "certificateArn"))
+        json_object_object_add(v, edge ? "certificateArn" : "regionalCertificateArn",
+                               json_object_new_string(rs_gw_get_str(cfg, "certificateArn")));
+    if (*rs_gw_get_str(cfg, "certificateName"))
+        json_object_object_add(v, edge ? "certificateName" : "regionalCertificateName",
+                               json_object_new_string(rs_gw_get_str(cfg, "certificateName")));
+    json_object_object_add(v, edge ? "distributionDomainName" : "regionalDomainName",
+                           json_object_new_string(key));
+    json_object_object_add(v, edge ? "distributionHostedZoneId" : "regionalHostedZoneId",
+                           json_object_new_string(edge ? CLOUDFRONT_ZONE : REGIONAL_ZONE));
     json_object *ec = json_object_new_object(), *types = json_object_new_array();
-    json_object_array_add(types, json_object_new_string("REGIONAL"));
+    json_object_array_add(types, json_object_new_string(edge ? "EDGE" : "REGIONAL"));
     json_object_object_add(ec, "types", types);
     json_object_object_add(v, "endpointConfiguration", ec);
     json_object_object_add(v, "domainNameStatus", json_object_new_string("AVAILABLE"));
-    json_object_object_add(v, "securityPolicy", json_object_new_string("TLS_1_2"));
+    const char *sp = rs_gw_get_str(cfg, "securityPolicy");
+    json_object_object_add(v, "securityPolicy", json_object_new_string(*sp ? sp : "TLS_1_2"));
+    rs_gw_copy_member(v, v2, "tags", json_type_object);
     return v;
 }
 
@@ -102,34 +119,6 @@ static int endpoint_types(rs_gw_rest_op_t *op, json_object *ec, int *edge, int *
         json_object_array_add(types, json_object_new_string(t));
     }
     return 0;
-}
-
-/* the apigatewayv2 view of a domain made here (the same domain for both control planes) */
-static json_object *v2_shape(json_object *v1, const char *key, int regional)
-{
-    json_object *v = json_object_new_object(), *cfgs = json_object_new_array();
-    json_object *cfg = json_object_new_object();
-    rs_gw_copy_member(v, v1, "domainName", json_type_string);
-    rs_gw_copy_member(v, v1, "domainNameArn", json_type_string);
-    json_object_object_add(v, "apiMappingSelectionExpression",
-                           json_object_new_string("$request.basepath"));
-    json_object_object_add(cfg, "apiGatewayDomainName", json_object_new_string(key));
-    const char *cert = rs_gw_get_str(v1, regional ? "regionalCertificateArn" : "certificateArn");
-    const char *cname = rs_gw_get_str(v1, regional ? "regionalCertificateName" : "certificateName");
-    if (*cert)
-        json_object_object_add(cfg, "certificateArn", json_object_new_string(cert));
-    if (*cname)
-        json_object_object_add(cfg, "certificateName", json_object_new_string(cname));
-    json_object_object_add(cfg, "domainNameStatus", json_object_new_string("AVAILABLE"));
-    json_object_object_add(cfg, "endpointType",
-                           json_object_new_string(regional ? "REGIONAL" : "EDGE"));
-    json_object_object_add(cfg, "hostedZoneId",
-                           json_object_new_string(regional ? REGIONAL_ZONE : CLOUDFRONT_ZONE));
-    rs_gw_copy_member(cfg, v1, "securityPolicy", json_type_string);
-    json_object_array_add(cfgs, cfg);
-    json_object_object_add(v, "domainNameConfigurations", cfgs);
-    rs_gw_copy_member(v, v1, "tags", json_type_object);
-    return v;
 }
 
 static int create_domain(json_object *doc, void *arg, int *changed)
@@ -184,7 +173,6 @@ static int create_domain(json_object *doc, void *arg, int *changed)
     rs_gw_copy_member(v, op->in, "routingMode", json_type_string);
     rs_gw_copy_member(v, op->in, "ownershipVerificationCertificateArn", json_type_string);
     json_object *d = json_object_new_object();
-    json_object_object_add(d, "v2", v2_shape(v, key, regional));
     json_object_object_add(d, "account", json_object_new_string(op->c->account));
     json_object_object_add(d, "region", json_object_new_string(op->c->region));
     json_object_object_add(d, "domain", v);

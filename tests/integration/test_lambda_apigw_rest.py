@@ -858,6 +858,64 @@ def test_domain_name_errors(gw, gw_raw):
     assert code == "NotFoundException"
 
 
+def test_domains_are_shared_with_apigatewayv2(srv, gw, api):
+    """One domain for both control planes: a v1 domain is a v2 domain, a v1 base path
+    mapping a v2 API mapping (basePath "(none)" is ApiMappingKey ""), and back."""
+    v2 = boto3.session.Session().client(
+        "apigatewayv2", endpoint_url=srv.endpoint, region_name="us-east-1",
+        aws_access_key_id="test", aws_secret_access_key="test",
+        config=Config(retries={"mode": "standard", "max_attempts": 1}))
+    a, root = api["id"], api["rootResourceId"]
+    lambda_method(gw, a, root)
+    gw.create_deployment(restApiId=a, stageName="live")
+    one = "one-%s.example.com" % uuid.uuid4().hex[:8]
+    two = "two-%s.example.com" % uuid.uuid4().hex[:8]
+    cert = "arn:aws:acm:us-east-1:000000000000:certificate/c"
+    gw.create_domain_name(domainName=one, regionalCertificateArn=cert, tags={"k": "v"},
+                          endpointConfiguration={"types": ["REGIONAL"]})
+    v2.create_domain_name(DomainName=two, DomainNameConfigurations=[
+        {"CertificateArn": cert, "EndpointType": "REGIONAL"}])
+    try:
+        seen = v2.get_domain_name(DomainName=one)
+        assert seen["DomainName"] == one
+        assert seen["DomainNameConfigurations"][0].get("CertificateArn") == cert
+        gw.create_base_path_mapping(domainName=one, restApiId=a, stage="live")
+        gw.create_base_path_mapping(domainName=one, restApiId=a, basePath="v1", stage="live")
+        keys = sorted(m.get("ApiMappingKey", "") for m in
+                      v2.get_api_mappings(DomainName=one)["Items"])
+        assert keys == ["", "v1"]
+
+        got = gw.get_domain_name(domainName=two)
+        assert got["domainName"] == two and got["regionalDomainName"] == two
+        assert got["regionalCertificateArn"] == cert
+        assert got["endpointConfiguration"]["types"] == ["REGIONAL"]
+        assert gw.get_base_path_mappings(domainName=two).get("items", []) == []
+        http = v2.create_api(Name=unique("http"), ProtocolType="HTTP")["ApiId"]
+        try:
+            v2.create_stage(ApiId=http, StageName="live")
+            v2.create_api_mapping(DomainName=two, ApiId=http, Stage="live",
+                                  ApiMappingKey="h")
+            gw.create_base_path_mapping(domainName=two, restApiId=a, basePath="rest",
+                                        stage="live")
+            maps = gw.get_base_path_mappings(domainName=two)["items"]
+            assert sorted((m["basePath"], m["restApiId"], m["stage"]) for m in maps) == [
+                ("h", http, "live"), ("rest", a, "live")]
+            keys = sorted(m.get("ApiMappingKey", "") for m in
+                          v2.get_api_mappings(DomainName=two)["Items"])
+            assert keys == ["h", "rest"]
+        finally:
+            v2.delete_api(ApiId=http)
+        assert two in [d["domainName"] for d in gw.get_domain_names(limit=500)["items"]]
+        code, _, _ = error_of(gw.create_domain_name, domainName=two)
+        assert code == "ConflictException"
+    finally:
+        gw.delete_domain_name(domainName=one)
+        gw.delete_domain_name(domainName=two)
+    for name in (one, two):
+        code, _, _ = error_of(v2.get_domain_name, DomainName=name)
+        assert code == "NotFoundException"
+
+
 # ---- other operations, the CLI ---------------------------------------------------------------
 
 def test_unknown_operations(gw, api):
@@ -984,10 +1042,6 @@ def test_data_dir_keeps_definitions_across_restarts(own_server, tmp_path):
     assert snap["resourceMethods"]["ANY"]["authorizationType"] == "NONE"
     d = doc["domains"][dn]
     assert d["domain"]["domainName"] == dn
-    # the apigatewayv2 view of the same domain
-    cfg = d["v2"]["domainNameConfigurations"][0]
-    assert (d["v2"]["domainName"], cfg["apiGatewayDomainName"], cfg["endpointType"]) == (
-        dn, dn, "REGIONAL")
     assert [(m["apiId"], m["stage"], m["apiMappingKey"]) for m in d["mappings"].values()] == [
         (a, "prod", "")]
 
