@@ -240,8 +240,10 @@ static int check_mapping(rs_v2_req_t *q, json_object *doc, json_object *dom, jso
     const char *key = rs_v2_str(q->body, "apiMappingKey");
     if (stage == NULL)
         stage = rs_v2_str(cur, "stage");
-    json_object *e = rs_v2_api(q, doc, api);
-    if (e == NULL)
+    /* a domain maps REST APIs as well as HTTP APIs (AWS: "API mappings ... for REST APIs
+     * and HTTP APIs") */
+    json_object *e = rs_gw_doc_owned(doc, "rest", api, q->c->account, q->c->region);
+    if (e == NULL && (e = rs_v2_api(q, doc, api)) == NULL)
         return RS_V2_REPLIED;
     if (stage == NULL || !json_object_object_get_ex(rs_v2_sub(e, "stages"), stage, &x))
         return rs_v2_fail(q, RS_GE_NOT_FOUND, "Invalid stage identifier specified");

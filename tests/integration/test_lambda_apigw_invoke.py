@@ -410,6 +410,13 @@ def test_custom_domain_v1_and_v2_mappings(env):
         assert ev["requestContext"]["apiId"] == http["ApiId"]
         # the REST mapping still takes the rest
         assert env.call("GET", "/items/6", domain).json()["pathParameters"] == {"id": "6"}
+        # apigatewayv2 maps REST APIs too; the event's path keeps the mapping key
+        env.v2.create_api_mapping(DomainName=domain, ApiId=api_id, Stage="dev",
+                                  ApiMappingKey="r/s")
+        ev = env.call("GET", "/r/s/items/7", domain).json()
+        assert ev["resource"] == "/items/{id}"
+        assert ev["pathParameters"] == {"id": "7"}
+        assert ev["path"] == "/r/s/items/7"
     finally:
         env.v1.delete_domain_name(domainName=domain)
     # gone: the host is S3's again (no such bucket)
