@@ -331,6 +331,26 @@ def test_http_routes_params_and_1_0(env):
     assert ev["pathParameters"] == {"id": "3"}
 
 
+def test_http_integration_timeout_is_503(env):
+    api = env.v2.create_api(Name=unique("http"), ProtocolType="HTTP")
+    integ = env.v2.create_integration(ApiId=api["ApiId"], IntegrationType="AWS_PROXY",
+                                      IntegrationUri=env.rest_fn, PayloadFormatVersion="2.0",
+                                      TimeoutInMillis=800)
+    env.v2.create_route(ApiId=api["ApiId"], RouteKey="$default",
+                        Target="integrations/" + integ["IntegrationId"])
+    env.v2.create_stage(ApiId=api["ApiId"], StageName="$default", AutoDeploy=True)
+    t0 = time.monotonic()
+    r = env.call("GET", "/sleep", env.api_host(api["ApiId"]))
+    took = time.monotonic() - t0
+    assert r.status_code == 503, r.text
+    assert r.json() == {"message": "Service Unavailable"}
+    assert 0.7 < took < 2.5, took
+    # answered before the function ended; the next request is served as usual
+    time.sleep(2.5)
+    r = env.call("GET", "/fine", env.api_host(api["ApiId"]))
+    assert r.status_code == 200, r.text
+
+
 def test_http_result_rules(env):
     api = env.v2.create_api(Name=unique("http"), ProtocolType="HTTP", Target=env.rich_fn)
     r = env.call("GET", "/x", env.api_host(api["ApiId"]))
