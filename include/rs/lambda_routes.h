@@ -23,6 +23,7 @@
 
 /* ---- routes ------------------------------------------------------------------------ */
 #define RS_LAMBDA_FUNCTIONS_PATH "/2015-03-31/functions"
+#define RS_LAMBDA_URL_FUNCTIONS_PATH "/2021-10-31/functions"
 
 /* in the order the supervisor lists them to a caller of an operation it lacks */
 typedef enum rs_lambda_op {
@@ -35,6 +36,11 @@ typedef enum rs_lambda_op {
     RS_LOP_UPDATE_CONFIG,
     RS_LOP_DELETE,
     RS_LOP_INVOKE,
+    RS_LOP_URL_CREATE,
+    RS_LOP_URL_GET,
+    RS_LOP_URL_UPDATE,
+    RS_LOP_URL_DELETE,
+    RS_LOP_URL_LIST,
     RS_LOP__COUNT
 } rs_lambda_op_t;
 
@@ -49,6 +55,9 @@ extern const size_t rs_lambda_npath_prefixes;
  *                                          PUT UpdateFunctionConfiguration
  *   .../{name}/code                        PUT UpdateFunctionCode
  *   .../{name}/invocations                 POST Invoke
+ *   RS_LAMBDA_URL_FUNCTIONS_PATH/{name}/url  POST CreateFunctionUrlConfig, GET Get-,
+ *                                          PUT Update-, DELETE DeleteFunctionUrlConfig
+ *   RS_LAMBDA_URL_FUNCTIONS_PATH/{name}/urls GET ListFunctionUrlConfigs
  * *name / *name_len: the function name segment as sent (percent-encoded), NULL / 0 for
  * the collection. RS_LOP_UNKNOWN when nothing matches. */
 rs_lambda_op_t rs_lambda_route(const char *method, const char *path, size_t path_len,

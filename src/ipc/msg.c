@@ -179,27 +179,6 @@ size_t rs_ipc_lambda_req_encode(const rs_ipc_lambda_req_t *r, char *buf, size_t 
         emit(&o, r->signed_ok ? ",\"signed_ok\":true" : ",\"signed_ok\":false",
              r->signed_ok ? 17 : 18);
     }
-    if (r->service != NULL && r->service[0])
-        member(&o, ',', "service", r->service);
-    if (r->service != NULL && strcmp(r->service, "gateway") == 0) {
-        char num[16];
-        emit(&o, ",\"hdrs\":[", 9);
-        for (size_t i = 0; i < r->nhdrs; i++) {
-            emit(&o, i > 0 ? ",[" : "[", i > 0 ? 2 : 1);
-            quoted(&o, r->hdrs[i].name, r->hdrs[i].name_len);
-            emit(&o, ",", 1);
-            quoted(&o, r->hdrs[i].value, r->hdrs[i].value_len);
-            emit(&o, "]", 1);
-        }
-        emit(&o, "]", 1);
-        member(&o, ',', "host", r->host);
-        member(&o, ',', "source_ip", r->source_ip);
-        int n = snprintf(num, sizeof(num), "%d", r->port);
-        emit(&o, ",\"port\":", 8);
-        emit(&o, num, (size_t)n);
-        emit(&o, r->signed_ok ? ",\"signed_ok\":true" : ",\"signed_ok\":false",
-             r->signed_ok ? 17 : 18);
-    }
     return done(&o);
 }
 

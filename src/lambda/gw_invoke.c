@@ -3,14 +3,13 @@
  * worker forwarded rebuilt as rs_http_req_t, resolved (gw_resolve.c), a function URL's
  * CORS preflight answered, the event built (rs/apigw.h), the function invoked through the
  * Lambda API of this supervisor (so names, qualifiers, throttling and errors are Invoke's)
- * with the integration's timeout (a thread waits for a function whose own timeout is longer),
- * and the result mapped to the client's response.
- * Runs in: the lambda supervisor (handler threads; timed invokes on capped threads).
+ * on the handler's own thread, with the integration's timeout (gw_deadline.c answers at the
+ * deadline when the function's own timeout is longer), and the result mapped to the
+ * client's response.
+ * Runs in: the lambda supervisor (handler threads).
  */
 #include "config.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,55 +172,6 @@ static int cors_headers(const rs_http_req_t *req, json_object *cors, int preflig
 
 /* ---- the invoke ---------------------------------------------------------------------- */
 
-typedef struct job {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int refs; /* the waiter and the thread: the last one frees */
-    int done;
-    rs_lambda_api_t *api;
-    char *path, *account, *region, *request_id;
-    char *event;
-    size_t len;
-    rs_lambda_resp_t resp;
-    int rc;
-} job_t;
-
-static rs_thread_cap_t timed_cap = RS_THREAD_CAP_INIT(128);
-
-static void job_unref(job_t *j)
-{
-    pthread_mutex_lock(&j->mu);
-    int last = --j->refs == 0;
-    pthread_mutex_unlock(&j->mu);
-    if (!last)
-        return;
-    rs_lambda_resp_free(&j->resp);
-    free(j->path);
-    free(j->account);
-    free(j->region);
-    free(j->request_id);
-    free(j->event);
-    pthread_cond_destroy(&j->cv);
-    pthread_mutex_destroy(&j->mu);
-    free(j);
-}
-
-static void *job_main(void *arg)
-{
-    job_t *j = arg;
-    json_object *h = json_object_new_object();
-    int rc = rs_lambda_api_handle(j->api, "POST", j->path, "", h, j->account, j->region,
-                                  j->request_id, j->event, j->len, &j->resp);
-    json_object_put(h);
-    pthread_mutex_lock(&j->mu);
-    j->rc = rc;
-    j->done = 1;
-    pthread_cond_signal(&j->cv);
-    pthread_mutex_unlock(&j->mu);
-    job_unref(j);
-    return NULL;
-}
-
 /* the function's Timeout in ms (0 when unknown) */
 static int64_t function_timeout_ms(rs_lambda_api_t *api, const rs_apigw_target_t *t)
 {
@@ -239,18 +189,20 @@ static int64_t function_timeout_ms(rs_lambda_api_t *api, const rs_apigw_target_t
     char *colon = strchr(name, ':');
     if (colon != NULL)
         *colon = '\0';
-    json_object *cfg = NULL, *v;
+    rs_lambda_fn_t *rev = NULL;
     int64_t ms = 0;
-    if (rs_lambda_reg_get(api->reg, t->account, t->region, name, &cfg, NULL) == 0 &&
-        json_object_object_get_ex(cfg, "Timeout", &v))
-        ms = (int64_t)json_object_get_int(v) * 1000;
-    json_object_put(cfg);
+    if (rs_lambda_reg_get(api->reg, t->account, t->region, name, NULL, &rev) == 0) {
+        ms = (int64_t)rev->timeout_s * 1000;
+        rs_lambda_fn_unref(rev);
+    }
     return ms;
 }
 
-/* Invoke the function with the event: 0 with out filled, 1 when the integration timed
- * out (out untouched), or RS_ENOMEM. */
+/* Invoke the function with the event: 0 with out filled, RS_GW_ANSWERED when the
+ * integration timed out and `timeout_answer` went to `to` meanwhile (out empty), or
+ * RS_ENOMEM. timeout_answer NULL: no watchdog (the function's own timeout ends it first). */
 static int invoke(rs_lambda_api_t *api, const rs_apigw_target_t *t, int timeout_ms,
+                  const rs_gw_reply_to_t *to, const rs_lambda_resp_t *timeout_answer,
                   const char *request_id, const char *event, size_t len, rs_lambda_resp_t *out)
 {
     rs_buf_t path;
@@ -259,55 +211,26 @@ static int invoke(rs_lambda_api_t *api, const rs_apigw_target_t *t, int timeout_
     rs_uri_encode(&path, t->function, strlen(t->function), 0);
     rs_buf_appends(&path, "/invocations");
     rs_buf_append(&path, "", 1);
-    int64_t fn_ms = function_timeout_ms(api, t);
-    if (fn_ms == 0 || fn_ms + 1000 <= timeout_ms) {
-        /* the function's own timeout ends it first: no need for a second thread */
-        json_object *h = json_object_new_object();
-        int rc = rs_lambda_api_handle(api, "POST", path.data, "", h, t->account, t->region,
-                                      request_id, event, len, out);
-        json_object_put(h);
-        rs_buf_free(&path);
-        return rc;
+    rs_gw_deadline_t *d = NULL;
+    if (timeout_answer != NULL) {
+        d = rs_gw_deadline_arm(to, timeout_ms, timeout_answer);
+        if (d == NULL)
+            rs_log(RS_LOG_WARN, NULL,
+                   "apigw: no integration timeout for this request (%s): the function's own "
+                   "applies",
+                   to != NULL && to->conn != NULL ? "out of memory" : "no connection");
     }
-    job_t *j = calloc(1, sizeof(*j));
-    if (j == NULL) {
-        rs_buf_free(&path);
-        return RS_ENOMEM;
+    json_object *h = json_object_new_object();
+    int rc = rs_lambda_api_handle(api, "POST", path.data, "", h, t->account, t->region, request_id,
+                                  event, len, out);
+    json_object_put(h);
+    rs_buf_free(&path);
+    if (rs_gw_deadline_disarm(d)) {
+        rs_lambda_resp_free(out);
+        memset(out, 0, sizeof(*out));
+        return RS_GW_ANSWERED;
     }
-    pthread_mutex_init(&j->mu, NULL);
-    rs_cond_init_mono(&j->cv);
-    j->refs = 2;
-    j->api = api;
-    j->path = path.data; /* taken */
-    j->account = strdup(t->account);
-    j->region = strdup(t->region);
-    j->request_id = strdup(request_id);
-    j->event = malloc(len + 1);
-    if (j->account == NULL || j->region == NULL || j->request_id == NULL || j->event == NULL) {
-        j->refs = 1;
-        job_unref(j);
-        return RS_ENOMEM;
-    }
-    memcpy(j->event, event, len);
-    j->event[len] = '\0';
-    j->len = len;
-    if (rs_thread_start(&timed_cap, 1, 0, job_main, j) != 0) {
-        j->refs = 1;
-        job_unref(j);
-        return RS_ENOMEM;
-    }
-    int64_t deadline = rs_deadline_ms(timeout_ms);
-    pthread_mutex_lock(&j->mu);
-    while (!j->done && rs_deadline_left(deadline) > 0)
-        rs_cond_wait_ms(&j->cv, &j->mu, rs_deadline_left(deadline));
-    int done = j->done, rc = j->rc;
-    if (done) {
-        *out = j->resp; /* taken */
-        memset(&j->resp, 0, sizeof(j->resp));
-    }
-    pthread_mutex_unlock(&j->mu);
-    job_unref(j);
-    return done ? rc : 1;
+    return rc;
 }
 
 /* ---- the whole request ----------------------------------------------------------------- */
@@ -326,7 +249,7 @@ static int function_error(const rs_lambda_resp_t *lr)
 }
 
 int rs_gw_invoke(rs_lambda_api_t *api, const rs_ipc_lambda_req_t *q, const void *body, size_t len,
-                 rs_lambda_resp_t *out)
+                 const rs_gw_reply_to_t *to, rs_lambda_resp_t *out)
 {
     rs_pool_t pool;
     rs_http_req_t req;
@@ -361,22 +284,38 @@ int rs_gw_invoke(rs_lambda_api_t *api, const rs_ipc_lambda_req_t *q, const void 
         cors_headers(&req, r.cors, 1, &resp);
     } else {
         rs_buf_t ev;
-        rs_lambda_resp_t lr;
+        rs_lambda_resp_t lr, late;
+        rs_http_resp_t tresp;
         char lambda_id[37];
         rs_buf_init(&ev);
+        /* the answer should the integration time out (the watchdog sends it), when the
+         * function's own timeout (plus a second for a cold start) could outlast it */
+        int64_t fn_ms = function_timeout_ms(api, &r.t);
+        int timed = fn_ms > 0 && fn_ms + 1000 > r.timeout_ms;
+        memset(&late, 0, sizeof(late));
+        if (timed) {
+            rs_http_resp_init(&tresp, &pool);
+            rs_apigw_timeout(&req, r.kind, gw_id, &tresp);
+            rc = convert(&tresp, &late);
+            rs_http_resp_free(&tresp);
+        }
         rs_apigw_event(&pool, &req, &r.t, r.t.account, q->source_ip[0] ? q->source_ip : NULL,
                        (unsigned)q->port, rs_wall_ms(), gw_id, &ev);
         rs_lambda_uuid(lambda_id);
         memset(&lr, 0, sizeof(lr));
-        rc = invoke(api, &r.t, r.timeout_ms, lambda_id, ev.data != NULL ? ev.data : "{}",
-                    ev.data != NULL ? ev.len : 2, &lr);
+        if (rc == 0)
+            rc = invoke(api, &r.t, r.timeout_ms, to, timed ? &late : NULL, lambda_id,
+                        ev.data != NULL ? ev.data : "{}", ev.data != NULL ? ev.len : 2, &lr);
+        rs_lambda_resp_free(&late);
         rs_buf_free(&ev);
-        if (rc == 1) {
+        if (rc == RS_GW_ANSWERED) {
             rs_log(RS_LOG_WARN, req.request_id,
-                   "apigw: integration timeout (%d ms) invoking %s: the function goes on",
+                   "apigw: integration timeout (%d ms) invoking %s: answered, the function went "
+                   "on",
                    r.timeout_ms, r.t.function);
-            rs_apigw_timeout(&req, r.kind, gw_id, &resp);
-            rc = 0;
+        } else if (rc == 0 && r.shortcut && lr.status == 404) {
+            /* neither an API nor a function of that id: AWS's answer to an unknown API */
+            rs_apigw_error(&req, gw_id, 403, "ForbiddenException", "Forbidden", &resp);
         } else if (rc == 0) {
             rs_apigw_reply(&req, r.kind, r.t.version, gw_id, function_error(&lr), lr.status,
                            lr.body, lr.body_len, &resp);

@@ -16,11 +16,31 @@
 #include "rs/conf.h"
 #include "rs/ipc.h"
 
-/* Always fills out with the response for the API's client (the gateway's own errors
- * included); its header values are strings or arrays of strings (several Set-Cookie).
- * 0 or RS_ENOMEM. */
+/* Where the answer goes: the request frame's connection and id (for the integration
+ * timeout, which may answer before the handler returns). */
+typedef struct rs_gw_reply_to {
+    rs_ipc_conn_t *conn; /* NULL: no early answer (then the handler waits on a thread) */
+    uint64_t id;
+} rs_gw_reply_to_t;
+
+/* Fills out with the response for the API's client (the gateway's own errors included);
+ * its header values are strings or arrays of strings (several Set-Cookie). 0, RS_ENOMEM,
+ * or RS_GW_ANSWERED when the integration timed out and its answer went to `to` already
+ * (out is then empty: send nothing). */
+#define RS_GW_ANSWERED 1
 int rs_gw_invoke(rs_lambda_api_t *api, const rs_ipc_lambda_req_t *q, const void *body, size_t len,
-                 rs_lambda_resp_t *out);
+                 const rs_gw_reply_to_t *to, rs_lambda_resp_t *out);
+
+/* ---- gw_deadline.c: integration timeouts ---------------------------------------------- */
+
+typedef struct rs_gw_deadline rs_gw_deadline_t;
+/* Send `answer` to `to` in `ms` milliseconds unless disarmed first (copies it; takes a
+ * reference on the connection). NULL when it cannot (no memory, no watchdog thread, no
+ * connection): the caller then enforces the timeout itself. */
+rs_gw_deadline_t *rs_gw_deadline_arm(const rs_gw_reply_to_t *to, int64_t ms,
+                                     const rs_lambda_resp_t *answer);
+/* Take the entry off (freed): 1 when its answer was sent already, 0 when not (d NULL: 0). */
+int rs_gw_deadline_disarm(rs_gw_deadline_t *d);
 
 /* ---- gw_resolve.c: which integration answers a request ------------------------------ */
 
@@ -33,6 +53,7 @@ typedef struct rs_gw_route {
     int no_route;         /* ... the kind's no-route answer (403 / 404) instead */
     int timeout_ms;       /* the integration's timeout */
     int auth_iam;         /* a function URL with AuthType AWS_IAM */
+    int shortcut;         /* no API of that id: the id names a function (rs_apigw_resolve) */
     json_object *cors;    /* a function URL's Cors configuration (a copy; put it), or NULL */
 } rs_gw_route_t;
 

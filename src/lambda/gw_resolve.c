@@ -437,6 +437,7 @@ static int resolve_cb(json_object *doc, void *arg, int *changed)
     if (member(rs_gw_doc_coll(doc, "rest"), r->t.api_id) == NULL &&
         member(rs_gw_doc_coll(doc, "http"), r->t.api_id) == NULL) {
         r->kind = RS_APIGW_REST; /* no such API: the id names a function (rs_apigw_resolve) */
+        r->shortcut = 1;
         r->timeout_ms = 29000;
         return 0;
     }

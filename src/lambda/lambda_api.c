@@ -16,6 +16,7 @@
 
 #include "lambda/lambda_api.h"
 #include "lambda/lambda_code.h"
+#include "lambda/lambda_url.h"
 #include "rs/codec.h"
 #include "rs/err.h"
 #include "rs/log.h"
@@ -312,6 +313,11 @@ static const op_fn ops[RS_LOP__COUNT] = {
     [RS_LOP_UPDATE_CONFIG] = rs_lambda_op_update_config,
     [RS_LOP_UPDATE_CODE] = rs_lambda_op_update_code,
     [RS_LOP_INVOKE] = rs_lambda_op_invoke,
+    [RS_LOP_URL_CREATE] = rs_lambda_op_url_create,
+    [RS_LOP_URL_GET] = rs_lambda_op_url_get,
+    [RS_LOP_URL_UPDATE] = rs_lambda_op_url_update,
+    [RS_LOP_URL_DELETE] = rs_lambda_op_url_delete,
+    [RS_LOP_URL_LIST] = rs_lambda_op_url_list,
 };
 
 static int unknown_op(rs_lambda_resp_t *out, const char *method, const char *path)

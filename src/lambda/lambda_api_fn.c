@@ -15,6 +15,7 @@
 #include "lambda/lambda_api.h"
 #include "lambda/lambda_code.h"
 #include "lambda/lambda_exec.h"
+#include "lambda/lambda_url.h"
 #include "rs/err.h"
 #include "rs/log.h"
 
@@ -194,6 +195,9 @@ int rs_lambda_op_delete(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
                               strerror(errno));
     if (rq->api->pool)
         rs_lambda_pool_retire(rq->api->pool, rq->account, rq->region, rq->name);
+    if (rs_lambda_url_delete_all(rq->api, rq->account, rq->region, rq->name) != 0)
+        rs_log(RS_LOG_ERR, rq->request_id, "lambda: could not forget the URL configs of %s",
+               rq->named_arn);
     rs_log(RS_LOG_INFO, rq->request_id, "lambda: deleted function %s", rq->named_arn);
     out->status = 204;
     return 0;

@@ -47,12 +47,13 @@ static void send_resp(rs_ipc_conn_t *c, uint64_t id, rs_lambda_resp_t *r)
 }
 
 /* a request by its service: the Lambda API, the API Gateway control planes, or a request
- * to an invoke URL (the gateway's data plane); 0 or RS_ENOMEM */
+ * to an invoke URL (the gateway's data plane); 0, RS_ENOMEM, or RS_GW_ANSWERED (an
+ * integration timeout answered already: nothing to send) */
 static int dispatch(rs_lambda_api_t *api, const rs_ipc_lambda_req_t *q, const void *body,
-                    size_t len, rs_lambda_resp_t *resp)
+                    size_t len, const rs_gw_reply_to_t *to, rs_lambda_resp_t *resp)
 {
     if (strcmp(q->service, "gateway") == 0)
-        return rs_gw_invoke(api, q, body, len, resp);
+        return rs_gw_invoke(api, q, body, len, to, resp);
     if (strcmp(q->service, "apigateway") == 0) {
         memset(resp, 0, sizeof(*resp));
         resp->headers = json_object_new_object();
@@ -77,6 +78,8 @@ static void on_request(rs_ipc_conn_t *conn, uint64_t id, char *meta, void *body,
     int bad = rs_ipc_lambda_req_decode(meta, strlen(meta), &m, &q);
     const char *rid = q.request_id;
     rs_lambda_resp_t resp;
+    rs_gw_reply_to_t to = {conn, id};
+    int rc;
     if (bad) {
         memset(&resp, 0, sizeof(resp));
         resp.headers = json_object_new_object();
@@ -88,7 +91,9 @@ static void on_request(rs_ipc_conn_t *conn, uint64_t id, char *meta, void *body,
         resp.headers = json_object_new_object();
         json_object_object_add(resp.headers, "x-amzn-RequestId", json_object_new_string(rid));
         rs_lambda_reply_error(&resp, RS_LE_SERVICE, "the Lambda service is shutting down", NULL);
-    } else if (dispatch(arg, &q, body, len, &resp) != 0) {
+    } else if ((rc = dispatch(arg, &q, body, len, &to, &resp)) == RS_GW_ANSWERED) {
+        memset(&resp, 0, sizeof(resp)); /* the watchdog sent the answer */
+    } else if (rc != 0) {
         rs_lambda_resp_free(&resp);
         resp.headers = json_object_new_object();
         json_object_object_add(resp.headers, "x-amzn-RequestId", json_object_new_string(rid));

@@ -17,38 +17,33 @@
 
 #define SLEN(s) (sizeof(s) - 1)
 
+typedef struct qmaps {
+    rs_pool_t *pool;
+    json_object *single, *multi;
+} qmaps_t;
+
+static void query_param(void *arg, const char *key, const char *value, size_t vlen)
+{
+    qmaps_t *m = arg;
+    json_object *list;
+    if (m->single == NULL) {
+        m->single = json_object_new_object();
+        m->multi = json_object_new_object();
+    }
+    json_object_object_add(m->single, key, rs_apigw_jstr(m->pool, value, vlen)); /* last wins */
+    if (!json_object_object_get_ex(m->multi, key, &list)) {
+        list = json_object_new_array();
+        json_object_object_add(m->multi, key, list);
+    }
+    json_object_array_add(list, rs_apigw_jstr(m->pool, value, vlen));
+}
+
 static void add_query(json_object *ev, rs_pool_t *pool, const rs_http_req_t *req)
 {
-    json_object *single = NULL, *multi = NULL;
-    const char *q = req->query, *end = q != NULL ? q + req->query_len : NULL;
-
-    while (q != NULL && q < end) {
-        const char *amp = memchr(q, '&', (size_t)(end - q));
-        const char *stop = amp != NULL ? amp : end;
-        const char *eq = memchr(q, '=', (size_t)(stop - q));
-        const char *nend = eq != NULL ? eq : stop;
-        size_t nlen, vlen = 0;
-        const char *name = nend > q ? rs_apigw_qdecode(pool, q, (size_t)(nend - q), &nlen) : NULL;
-        const char *value =
-            eq != NULL ? rs_apigw_qdecode(pool, eq + 1, (size_t)(stop - eq - 1), &vlen) : "";
-        if (name != NULL) {
-            const char *key = rs_apigw_jkey(pool, name, nlen);
-            json_object *list;
-            if (single == NULL) {
-                single = json_object_new_object();
-                multi = json_object_new_object();
-            }
-            json_object_object_add(single, key, rs_apigw_jstr(pool, value, vlen));
-            if (!json_object_object_get_ex(multi, key, &list)) {
-                list = json_object_new_array();
-                json_object_object_add(multi, key, list);
-            }
-            json_object_array_add(list, rs_apigw_jstr(pool, value, vlen));
-        }
-        q = amp != NULL ? amp + 1 : end;
-    }
-    json_object_object_add(ev, "queryStringParameters", single);
-    json_object_object_add(ev, "multiValueQueryStringParameters", multi);
+    qmaps_t m = {pool, NULL, NULL};
+    rs_apigw_query_each(pool, req, query_param, &m);
+    json_object_object_add(ev, "queryStringParameters", m.single);
+    json_object_object_add(ev, "multiValueQueryStringParameters", m.multi);
 }
 
 static void put_header(rs_pool_t *pool, json_object *single, json_object *multi, const char *name,

@@ -89,27 +89,24 @@ static json_object *headers(rs_pool_t *pool, const rs_http_req_t *req, const cha
     return h;
 }
 
+typedef struct qjoin {
+    rs_pool_t *pool;
+    json_object *o;
+} qjoin_t;
+
+static void query_param(void *arg, const char *key, const char *value, size_t vlen)
+{
+    qjoin_t *q = arg;
+    if (q->o == NULL)
+        q->o = json_object_new_object();
+    join_member(q->pool, q->o, key, value, vlen);
+}
+
 static json_object *query(rs_pool_t *pool, const rs_http_req_t *req)
 {
-    json_object *o = NULL;
-    const char *q = req->query, *end = q != NULL ? q + req->query_len : NULL;
-    while (q != NULL && q < end) {
-        const char *amp = memchr(q, '&', (size_t)(end - q));
-        const char *stop = amp != NULL ? amp : end;
-        const char *eq = memchr(q, '=', (size_t)(stop - q));
-        const char *nend = eq != NULL ? eq : stop;
-        size_t nlen, vlen = 0;
-        const char *name = nend > q ? rs_apigw_qdecode(pool, q, (size_t)(nend - q), &nlen) : NULL;
-        const char *value =
-            eq != NULL ? rs_apigw_qdecode(pool, eq + 1, (size_t)(stop - eq - 1), &vlen) : "";
-        if (name != NULL) {
-            if (o == NULL)
-                o = json_object_new_object();
-            join_member(pool, o, rs_apigw_jkey(pool, name, nlen), value, vlen);
-        }
-        q = amp != NULL ? amp + 1 : end;
-    }
-    return o;
+    qjoin_t q = {pool, NULL};
+    rs_apigw_query_each(pool, req, query_param, &q);
+    return q.o;
 }
 
 static void add_opt(json_object *o, const char *key, json_object *v)

@@ -21,6 +21,11 @@ const char *rs_apigw_jkey(rs_pool_t *pool, const char *s, size_t n);
 void rs_apigw_add_str(json_object *o, const char *key, rs_pool_t *pool, const char *s);
 /* '+' -> space, then percent-decode; a bad escape keeps the text as it was */
 const char *rs_apigw_qdecode(rs_pool_t *pool, const char *s, size_t n, size_t *len);
+/* Each name=value of the query, decoded ('+' -> space; the name a valid UTF-8 key), in
+ * order: fn(arg, name, value, value_len). */
+typedef void (*rs_apigw_param_fn)(void *arg, const char *name, const char *value, size_t vlen);
+void rs_apigw_query_each(rs_pool_t *pool, const rs_http_req_t *req, rs_apigw_param_fn fn,
+                         void *arg);
 /* the header's name is lname (case-insensitive) */
 int rs_apigw_hdr_is(const rs_hdr_t *h, const char *lname);
 /* hop-by-hop and framing headers API Gateway does not pass on */

@@ -239,7 +239,7 @@ json_object *rs_apigw_kv_object(rs_pool_t *pool, const rs_apigw_kv_t *kv, size_t
 size_t rs_apigw_domain_prefix(const char *host, size_t n)
 {
     const char *dot = memchr(host, '.', n);
-    int ip = n > 0 && ((host[0] >= '0' && host[0] <= '9') || host[0] == '[');
+    int ip = n > 0 && (host[0] == '[' || strspn(host, "0123456789.") >= n);
     return dot != NULL && !ip ? (size_t)(dot - host) : n;
 }
 
@@ -252,4 +252,22 @@ unsigned rs_apigw_fwd_port(const rs_http_req_t *req, unsigned server_port)
     else if (req->host != NULL)
         port = rs_apigw_host_port(req->host, req->host_len);
     return port != 0 ? port : server_port;
+}
+
+void rs_apigw_query_each(rs_pool_t *pool, const rs_http_req_t *req, rs_apigw_param_fn fn, void *arg)
+{
+    const char *q = req->query, *end = q != NULL ? q + req->query_len : NULL;
+    while (q != NULL && q < end) {
+        const char *amp = memchr(q, '&', (size_t)(end - q));
+        const char *stop = amp != NULL ? amp : end;
+        const char *eq = memchr(q, '=', (size_t)(stop - q));
+        const char *nend = eq != NULL ? eq : stop;
+        size_t nlen, vlen = 0;
+        const char *name = nend > q ? rs_apigw_qdecode(pool, q, (size_t)(nend - q), &nlen) : NULL;
+        const char *value =
+            eq != NULL ? rs_apigw_qdecode(pool, eq + 1, (size_t)(stop - eq - 1), &vlen) : "";
+        if (name != NULL)
+            fn(arg, rs_apigw_jkey(pool, name, nlen), value, vlen);
+        q = amp != NULL ? amp + 1 : end;
+    }
 }

@@ -1,13 +1,14 @@
 /*
- * fuzz_apigw.c: fuzz target for the API Gateway v1 proxy (src/http/apigw.c,
- * apigw_reply.c): rs_route, rs_apigw_parse and rs_apigw_event on a request built from the
- * input (the path after the form's prefix, query, headers, body), then rs_apigw_reply with
- * a fuzzed Lambda payload. The resolution must name a function, region, account and
+ * fuzz_apigw.c: fuzz target for the API Gateway proxy (src/proto/apigw_*.c): rs_route,
+ * rs_apigw_parse, rs_apigw_match (the query as a path template against the path) and
+ * rs_apigw_event (1.0 or 2.0) on a request built from the input (the path after the form's
+ * prefix, query, headers, body), then rs_apigw_reply (1.0 or 2.0, each kind) with a fuzzed
+ * Lambda payload. The resolution must name a function, region, account and
  * resource; the event must be a JSON object. Fields separated by "\n--\n": flags (first
  * byte: function error, second: invoke status 200 or not, third: HEAD, fourth: the URL
  * form, 0 /restapis/<path>, 1 /_aws/execute-api/<path>, 2 an execute-api Host and
- * /<path>), path, query, headers ("name: value" lines), body, payload. Runs in: the fuzz
- * binary.
+ * /<path>; fifth: payload 2.0 and the answering kind), path, query, headers ("name: value" lines),
+ * body, payload. Runs in: the fuzz binary.
  */
 #include "config.h"
 
@@ -17,7 +18,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "http/apigw.h"
+#include "rs/apigw.h"
 #include "rs/log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,6 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rs_hdr_t hdrs[32];
     size_t nh = fz_headers(z.f[3], z.len[3], hdrs, 32);
     int form = z.len[0] > 3 ? (unsigned char)flags[3] % 3 : 0;
+    int version = z.len[0] > 4 && (flags[4] & 1) ? 2 : 1;
+    rs_apigw_kind_t kind =
+        z.len[0] > 4 ? (rs_apigw_kind_t)(((unsigned char)flags[4] >> 1) % 3) : RS_APIGW_REST;
     static const char *const prefix[] = {"/restapis/", "/_aws/execute-api/", "/"};
     char *path = rs_pool_printf(&pool, "%s%s", prefix[form], z.f[1]);
     rs_http_req_t req;
@@ -56,13 +60,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(req.request_id, "REQID0123456789A", 17);
     memcpy(req.region, "us-east-1", 10);
     memcpy(req.account, "000000000000", 13);
-    rs_router_conf_t conf = {NULL};
+    rs_router_conf_t conf = {NULL, NULL, NULL};
     rs_route_t route;
     rs_route(&req, &conf, &route);
     rs_apigw_target_t t;
     if (route.kind == RS_ROUTE_APIGW && rs_apigw_parse(&req, &route, &t) == 0) {
         if (t.function == NULL || t.region == NULL || t.account == NULL || t.resource == NULL)
             abort();
+        rs_apigw_kv_t params[RS_APIGW_MAX_PARAMS];
+        size_t np = 0;
+        if (rs_apigw_match(&pool, z.f[2], t.path, params, &np) >= 0 && np > RS_APIGW_MAX_PARAMS)
+            abort();
+        t.version = version;
+        t.http_api = kind != RS_APIGW_REST;
         rs_buf_t ev;
         rs_buf_init(&ev);
         if (rs_apigw_event(&pool, &req, &t, "000000000000", "127.0.0.1", 4566, 1767225600000,
@@ -79,7 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     rs_http_resp_t resp;
     rs_http_resp_init(&resp, &pool);
-    rs_apigw_reply(&req, NULL, function_error, invoke_status, z.f[5], z.len[5], &resp);
+    rs_apigw_reply(&req, kind, version, NULL, function_error, invoke_status, z.f[5], z.len[5],
+                   &resp);
     if (resp.status < 100 || resp.status > 599)
         abort();
     rs_http_resp_free(&resp);

@@ -331,6 +331,26 @@ def test_http_routes_params_and_1_0(env):
     assert ev["pathParameters"] == {"id": "3"}
 
 
+def test_http_integration_timeout_is_503(env):
+    api = env.v2.create_api(Name=unique("http"), ProtocolType="HTTP")
+    integ = env.v2.create_integration(ApiId=api["ApiId"], IntegrationType="AWS_PROXY",
+                                      IntegrationUri=env.rest_fn, PayloadFormatVersion="2.0",
+                                      TimeoutInMillis=800)
+    env.v2.create_route(ApiId=api["ApiId"], RouteKey="$default",
+                        Target="integrations/" + integ["IntegrationId"])
+    env.v2.create_stage(ApiId=api["ApiId"], StageName="$default", AutoDeploy=True)
+    t0 = time.monotonic()
+    r = env.call("GET", "/sleep", env.api_host(api["ApiId"]))
+    took = time.monotonic() - t0
+    assert r.status_code == 503, r.text
+    assert r.json() == {"message": "Service Unavailable"}
+    assert 0.7 < took < 2.5, took
+    # answered before the function ended; the next request is served as usual
+    time.sleep(2.5)
+    r = env.call("GET", "/fine", env.api_host(api["ApiId"]))
+    assert r.status_code == 200, r.text
+
+
 def test_http_result_rules(env):
     api = env.v2.create_api(Name=unique("http"), ProtocolType="HTTP", Target=env.rich_fn)
     r = env.call("GET", "/x", env.api_host(api["ApiId"]))
@@ -410,6 +430,13 @@ def test_custom_domain_v1_and_v2_mappings(env):
         assert ev["requestContext"]["apiId"] == http["ApiId"]
         # the REST mapping still takes the rest
         assert env.call("GET", "/items/6", domain).json()["pathParameters"] == {"id": "6"}
+        # apigatewayv2 maps REST APIs too; the event's path keeps the mapping key
+        env.v2.create_api_mapping(DomainName=domain, ApiId=api_id, Stage="dev",
+                                  ApiMappingKey="r/s")
+        ev = env.call("GET", "/r/s/items/7", domain).json()
+        assert ev["resource"] == "/items/{id}"
+        assert ev["pathParameters"] == {"id": "7"}
+        assert ev["path"] == "/r/s/items/7"
     finally:
         env.v1.delete_domain_name(domainName=domain)
     # gone: the host is S3's again (no such bucket)
@@ -435,15 +462,26 @@ def login_flow(env, host, prefix=""):
 
     s.mount("http://", HostAdapter())
     base = "http://%s%s" % (host, prefix)
+
+    def stayed(r, path):
+        """every redirect stayed on `host` (relative, or absolute naming it) and the last
+        request was for `path`"""
+        for h in r.history:
+            loc = urlsplit(h.headers["Location"])
+            assert loc.netloc in ("", host), h.headers["Location"]
+        assert urlsplit(r.url).path == prefix + path, r.url
+
     r = s.get(base + "/private", timeout=60)  # redirected to the login form
     assert r.status_code == 200 and "<form" in r.text, (r.status_code, r.text[:300])
-    assert r.url == base + "/login", r.url
+    assert r.history, "no redirect to the login form"
+    stayed(r, "/login")
     r = s.post(base + "/login", data={"user": "ada", "password": "pw"}, timeout=60)
     assert r.status_code == 200, (r.status_code, r.text[:300])
+    stayed(r, "/private")
     doc = r.json()
     assert doc["user"] == "ada"
     assert doc["me"] == base + "/private", doc
-    assert r.url == base + "/private"
+    assert s.cookies.get("session"), "the session cookie was not kept"
     s.close()
 
 

@@ -255,10 +255,11 @@ def test_function_in_another_region_by_host(gw):
     assert ev["body"] == "hello"
     assert ev["requestContext"]["domainName"] == "%s.execute-api.eu-west-2.localhost" % gw.fn_w2
     assert ev["requestContext"]["path"] == "/v1/event/x"
-    # the region is the host's: the same name in the default region is no function
+    # the region is the host's: the same name in the default region is no function (nor
+    # an API): AWS's answer to an unknown API id
     r = gw.call("GET", "/v1/event/x", gw.host(gw.fn_w2))
-    assert r.status_code == 500
-    assert r.json() == {"message": "Internal server error"}
+    assert r.status_code == 403
+    assert r.json() == {"message": "Forbidden"}
     # AWS's host form names the region as well
     host = "%s.execute-api.eu-west-2.amazonaws.com" % gw.fn_w2
     out = event_of(gw.call("GET", "/v1/event/y", host))
@@ -309,8 +310,8 @@ def test_unknown_function_and_missing_stage(gw):
                        (None, "/_aws/execute-api/no-such-fn-%s/dev/x" % uuid.uuid4().hex[:8]),
                        (None, "/restapis/no-such-fn/dev/_user_request_/x")):
         r = gw.call("GET", path, host)
-        assert r.status_code == 500, (host, path, r.status_code, r.text)
-        assert r.json() == {"message": "Internal server error"}
+        assert r.status_code == 403, (host, path, r.status_code, r.text)
+        assert r.json() == {"message": "Forbidden"}
         gateway_answer(r)
     for host, path in ((gw.host(), "/"), (None, "/_aws/execute-api/%s" % gw.fn),
                        (None, "/_aws/execute-api/%s/" % gw.fn)):

@@ -295,3 +295,27 @@ Test(apigw2, failures_by_kind)
     cr_assert_eq(resp.status, 403);
     cr_assert_str_eq(body(), "{\"message\":\"Missing Authentication Token\"}");
 }
+
+Test(apigw2, domain_prefix_of_an_id_starting_with_a_digit)
+{
+    rs_apigw_target_t t;
+    memset(&t, 0, sizeof(t));
+    t.version = 2;
+    t.api_id = "47y1r5067ydb";
+    t.stage = "$default";
+    t.path = "/";
+    t.stage_path = "/";
+    req.host = "47y1r5067ydb.lambda-url.us-east-1.localhost:4566";
+    req.host_len = strlen(req.host);
+    json_object *ev = event2(&t), *rc;
+    cr_assert(json_object_object_get_ex(ev, "requestContext", &rc));
+    cr_assert_str_eq(gets(rc, "domainPrefix"), "47y1r5067ydb");
+    json_object_put(ev);
+    /* an IP address is its own prefix */
+    req.host = "10.0.0.1:4566";
+    req.host_len = strlen(req.host);
+    ev = event2(&t);
+    cr_assert(json_object_object_get_ex(ev, "requestContext", &rc));
+    cr_assert_str_eq(gets(rc, "domainPrefix"), "10.0.0.1");
+    json_object_put(ev);
+}

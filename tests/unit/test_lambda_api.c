@@ -701,7 +701,9 @@ Test(lapi, unknown_routes)
                "RustStack does not implement the Lambda operation POST "
                "/2015-03-31/functions/f/invocations/ (supported: CreateFunction, GetFunction, "
                "GetFunctionConfiguration, ListFunctions, UpdateFunctionCode, "
-               "UpdateFunctionConfiguration, DeleteFunction, Invoke)");
+               "UpdateFunctionConfiguration, DeleteFunction, Invoke, CreateFunctionUrlConfig, "
+               "GetFunctionUrlConfig, UpdateFunctionUrlConfig, DeleteFunctionUrlConfig, "
+               "ListFunctionUrlConfigs)");
     res_free(&x);
 }
 

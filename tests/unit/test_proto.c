@@ -193,6 +193,11 @@ Test(lambda_routes, every_operation)
         {"PUT", "/2015-03-31/functions/fn/configuration", "UpdateFunctionConfiguration", "fn"},
         {"PUT", "/2015-03-31/functions/fn/code", "UpdateFunctionCode", "fn"},
         {"POST", "/2015-03-31/functions/fn/invocations", "Invoke", "fn"},
+        {"POST", "/2021-10-31/functions/fn/url", "CreateFunctionUrlConfig", "fn"},
+        {"GET", "/2021-10-31/functions/f/url", "GetFunctionUrlConfig", "f"},
+        {"PUT", "/2021-10-31/functions/f/url", "UpdateFunctionUrlConfig", "f"},
+        {"DELETE", "/2021-10-31/functions/f%3Aa/url", "DeleteFunctionUrlConfig", "f%3Aa"},
+        {"GET", "/2021-10-31/functions/fn/urls", "ListFunctionUrlConfigs", "fn"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *name;
@@ -222,7 +227,10 @@ Test(lambda_routes, not_routes)
         {"POST", "/2015-03-31/functions/f/invocations/x"},
         {"DELETE", "/2015-03-31/functions/f/configuration"},
         {"GET", "/2015-03-31/functions/f/code"},
-        {"GET", "/2021-10-31/functions/f/url"},
+        {"GET", "/2021-10-31/functions/f/configuration"},
+        {"GET", "/2021-10-31/functions/f"},
+        {"POST", "/2021-10-31/functions/f/urls"},
+        {"GET", "/2015-03-31/functions/f/url"},
         {"GET", "/"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
