@@ -92,6 +92,12 @@ json_object *rs_gw_rest_method_req(rs_gw_rest_op_t *op, json_object *doc, json_o
 json_object *rs_gw_rest_resource_view(json_object *r, int embed);
 /* a pathPart: 0 a literal, 1 {param}, 2 {param+}, -1 invalid. Pure. */
 int rs_gw_path_part_kind(const char *p);
+
+/* A resource with path part pp under parent (parent_id) among the API's resources `res`:
+ * the path part's form, no child of a greedy resource, no sibling (other than self_id,
+ * NULL on create) with the same part or a second variable part. 0, or the error replied. */
+int rs_gw_check_placement(rs_gw_rest_op_t *op, json_object *res, const char *self_id,
+                          json_object *parent, const char *parent_id, const char *pp);
 /* an integration's uri checked for its type (AWS's BadRequest texts): 0 or answered */
 int rs_gw_rest_check_uri(rs_gw_rest_op_t *op, const char *type, const char *uri);
 
