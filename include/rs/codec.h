@@ -15,7 +15,10 @@ size_t rs_base64_encode(const uint8_t *in, size_t n, char *out);
 long rs_base64_decode(const char *in, size_t n, uint8_t *out, size_t out_cap);
 void rs_hex_encode(const uint8_t *in, size_t n, char *out); /* lower-case, NUL-terminated */
 int rs_hex_decode(const char *in, size_t n, uint8_t *out);  /* 0 or -1 */
-int rs_hex_digit(int c);                                    /* value of one hex digit, or -1 */
+/* Percent-decode s[0..n) into out (cap bytes, NUL-terminated); `plus`: '+' is a space (a
+ * query). 0, or -1 for a bad escape, an escaped NUL or an answer that does not fit. */
+int rs_pct_decode_buf(const char *s, size_t n, char *out, size_t cap, int plus);
+int rs_hex_digit(int c); /* value of one hex digit, or -1 */
 /* Stamp the version-4 / RFC 4122 variant bits into 16 random bytes and write their
  * "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx" form (lower-case, NUL-terminated). */
 void rs_uuid_v4_format(uint8_t b[16], char out[37]);

@@ -130,6 +130,32 @@ int rs_hex_digit(int c)
     return -1;
 }
 
+int rs_pct_decode_buf(const char *s, size_t n, char *out, size_t cap, int plus)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (c == '%') {
+            if (i + 2 >= n)
+                return -1;
+            int h = rs_hex_digit(s[i + 1]), l = rs_hex_digit(s[i + 2]);
+            if (h < 0 || l < 0)
+                return -1;
+            c = h * 16 + l;
+            i += 2;
+        } else if (c == '+' && plus) {
+            c = ' ';
+        }
+        if (c == 0 || o + 1 >= cap)
+            return -1;
+        out[o++] = (char)c;
+    }
+    if (cap == 0)
+        return -1;
+    out[o] = '\0';
+    return 0;
+}
+
 int rs_hex_decode(const char *in, size_t n, uint8_t *out)
 {
     if (n % 2 != 0)

@@ -45,6 +45,17 @@ int rs_gw_rest_handle(const rs_gw_call_t *c, rs_lambda_resp_t *out);
  * domain names and API mappings). Same contract. */
 int rs_gw_v2_handle(const rs_gw_call_t *c, rs_lambda_resp_t *out);
 
+#define RS_GW_SEG_LEN 512 /* a path segment, decoded */
+
+/* Split a raw path into percent-decoded segments ("/a/b%2Fc" -> "a", "b/c"). Returns the
+ * number of segments, or -1 when there are too many, one is too long or empty (but a
+ * single trailing "/" is ignored). Pure (gw_common.c). */
+int rs_gw_split_path(const char *path, char seg[][RS_GW_SEG_LEN], size_t max);
+
+/* The nth (0-based) value of query parameter `name`, percent-decoded ('+' is a space) into
+ * out; 1 when present, else 0 (out ""). Pure (gw_common.c). */
+int rs_gw_query_get(const char *query, const char *name, int nth, char *out, size_t outlen);
+
 /* An error of the table: status, x-amzn-ErrorType, {"message": ...} (printf-style, up to
  * 2 KiB). Returns 0 (the operation answered), or RS_ENOMEM. */
 int rs_gw_reply_error(rs_lambda_resp_t *out, rs_apigw_err_t e, const char *fmt, ...)

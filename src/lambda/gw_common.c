@@ -1,7 +1,7 @@
 /*
  * gw_common.c: what the API Gateway control planes share (gw_api.h): the dispatch of a
- * control-plane request (apigateway or apigatewayv2 by its path), the error reply, the
- * endpoint URLs handed out, timestamps.
+ * control-plane request (apigateway or apigatewayv2 by its path), the request's path
+ * segments and query parameters, the error reply, the endpoint URLs handed out, timestamps.
  * Runs in: the lambda supervisor (handler threads).
  */
 #include "config.h"
@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "lambda/gw_api.h"
+#include "rs/codec.h"
 #include "rs/err.h"
 
 int rs_gw_reply_error(rs_lambda_resp_t *out, rs_apigw_err_t e, const char *fmt, ...)
@@ -79,4 +80,51 @@ int rs_gw_control(const rs_gw_call_t *c, rs_lambda_resp_t *out)
     if (strncmp(c->path, "/v2/", 4) == 0)
         return rs_gw_v2_handle(c, out);
     return rs_gw_rest_handle(c, out);
+}
+
+int rs_gw_split_path(const char *path, char seg[][RS_GW_SEG_LEN], size_t max)
+{
+    size_t n = 0;
+    const char *p = path;
+    if (*p == '/')
+        p++;
+    while (*p) {
+        const char *e = strchr(p, '/');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == 0)
+            return e != NULL && e[1] == '\0' ? (int)n : -1;
+        if (n >= max || rs_pct_decode_buf(p, len, seg[n], RS_GW_SEG_LEN, 0) != 0)
+            return -1;
+        n++;
+        if (e == NULL)
+            break;
+        p = e + 1;
+    }
+    return (int)n;
+}
+
+int rs_gw_query_get(const char *query, const char *name, int nth, char *out, size_t outlen)
+{
+    size_t nlen = strlen(name);
+    const char *p = query != NULL ? query : "";
+    out[0] = '\0';
+    while (*p) {
+        const char *e = strchr(p, '&');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        size_t klen = eq ? (size_t)(eq - p) : len;
+        char key[128];
+        if (rs_pct_decode_buf(p, klen, key, sizeof(key), 1) == 0 && strlen(key) == nlen &&
+            memcmp(key, name, nlen) == 0 && nth-- == 0) {
+            if (eq == NULL)
+                return 1;
+            if (rs_pct_decode_buf(eq + 1, len - klen - 1, out, outlen, 1) != 0)
+                out[0] = '\0';
+            return 1;
+        }
+        if (e == NULL)
+            break;
+        p = e + 1;
+    }
+    return 0;
 }

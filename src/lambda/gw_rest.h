@@ -21,7 +21,6 @@
 #include "lambda/gw_api.h"
 
 #define RS_GW_SEG_MAX 10
-#define RS_GW_SEG_LEN 512
 
 /* an operation's callback answered (an error reply is in op->out): the edit is undone */
 #define RS_GW_REPLIED 1
@@ -39,15 +38,6 @@ typedef struct rs_gw_rest_op {
 } rs_gw_rest_op_t;
 
 /* ---- gw_rest_util.c -------------------------------------------------------------------- */
-
-/* Split a raw path into percent-decoded segments ("/a/b%2Fc" -> "a", "b/c"). Returns the
- * number of segments, or -1 when there are too many, one is too long or empty (but a
- * single trailing "/" is ignored). Pure. */
-int rs_gw_split_path(const char *path, char seg[][RS_GW_SEG_LEN], size_t max);
-
-/* The nth (0-based) value of query parameter `name`, percent-decoded ('+' is a space) into
- * out; 1 when present, else 0 (out ""). Pure. */
-int rs_gw_query_get(const char *query, const char *name, int nth, char *out, size_t outlen);
 
 /* A JSON pointer segment decoded ("~1" -> "/", "~0" -> "~"), in place. Pure. */
 void rs_gw_pointer_unescape(char *s);
@@ -102,6 +92,12 @@ json_object *rs_gw_rest_method_req(rs_gw_rest_op_t *op, json_object *doc, json_o
 json_object *rs_gw_rest_resource_view(json_object *r, int embed);
 /* a pathPart: 0 a literal, 1 {param}, 2 {param+}, -1 invalid. Pure. */
 int rs_gw_path_part_kind(const char *p);
+
+/* A resource with path part pp under parent (parent_id) among the API's resources `res`:
+ * the path part's form, no child of a greedy resource, no sibling (other than self_id,
+ * NULL on create) with the same part or a second variable part. 0, or the error replied. */
+int rs_gw_check_placement(rs_gw_rest_op_t *op, json_object *res, const char *self_id,
+                          json_object *parent, const char *parent_id, const char *pp);
 /* an integration's uri checked for its type (AWS's BadRequest texts): 0 or answered */
 int rs_gw_rest_check_uri(rs_gw_rest_op_t *op, const char *type, const char *uri);
 

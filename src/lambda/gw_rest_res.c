@@ -149,13 +149,9 @@ int rs_gw_path_part_kind(const char *p)
     return 0;
 }
 
-static int create_resource(json_object *doc, void *arg, int *changed)
+int rs_gw_check_placement(rs_gw_rest_op_t *op, json_object *res, const char *self_id,
+                          json_object *parent, const char *parent_id, const char *pp)
 {
-    rs_gw_rest_op_t *op = arg;
-    json_object *e = rs_gw_rest_api_entry(op, doc), *parent;
-    if (e == NULL || (parent = rs_gw_rest_resource_of(op, e, op->seg[3])) == NULL)
-        return RS_GW_REPLIED;
-    const char *pp = rs_gw_in_str(op, "pathPart");
     int kind = pp != NULL ? rs_gw_path_part_kind(pp) : -1;
     if (kind < 0)
         return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST,
@@ -168,11 +164,10 @@ static int create_resource(json_object *doc, void *arg, int *changed)
                                "Cannot create a child of a resource with a greedy path "
                                "variable: %s",
                                ppp);
-    json_object *res = rs_gw_obj(e, "resources");
     json_object_object_foreach(res, sid, s)
     {
-        (void)sid;
-        if (strcmp(rs_gw_get_str(s, "parentId"), op->seg[3]) != 0)
+        if ((self_id != NULL && strcmp(sid, self_id) == 0) ||
+            strcmp(rs_gw_get_str(s, "parentId"), parent_id) != 0)
             continue;
         const char *spp = rs_gw_get_str(s, "pathPart");
         if (strcmp(spp, pp) == 0)
@@ -186,6 +181,20 @@ static int create_resource(json_object *doc, void *arg, int *changed)
                                    "path part -- only one is allowed",
                                    spp);
     }
+    return 0;
+}
+
+static int create_resource(json_object *doc, void *arg, int *changed)
+{
+    rs_gw_rest_op_t *op = arg;
+    json_object *e = rs_gw_rest_api_entry(op, doc), *parent;
+    if (e == NULL || (parent = rs_gw_rest_resource_of(op, e, op->seg[3])) == NULL)
+        return RS_GW_REPLIED;
+    const char *pp = rs_gw_in_str(op, "pathPart");
+    json_object *res = rs_gw_obj(e, "resources");
+    int rc = rs_gw_check_placement(op, res, NULL, parent, op->seg[3], pp);
+    if (rc != 0)
+        return rc;
     char id[7], path[2048];
     do
         rs_gw_new_id(id, 6);

@@ -149,39 +149,12 @@ static int resource_patch(rs_gw_rest_op_t *op, json_object *doc, json_object *r,
 static int check_moved(rs_gw_rest_op_t *op, json_object *res, const char *id, json_object *r)
 {
     const char *pp = rs_gw_get_str(r, "pathPart"), *parent_id = rs_gw_get_str(r, "parentId");
-    int kind = rs_gw_path_part_kind(pp);
-    if (kind < 0)
-        return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST,
-                               "Resource's path part only allow a-zA-Z0-9._- and curly braces "
-                               "at the beginning and the end and an optional plus sign before "
-                               "the closing brace.");
     json_object *parent = rs_gw_get(res, parent_id);
     if (parent == NULL)
         return rs_gw_rest_fail(op, RS_GE_NOT_FOUND, "Invalid Resource identifier specified");
     if (is_under(res, parent_id, id))
         return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST, "Resources cannot be cyclical.");
-    if (rs_gw_path_part_kind(rs_gw_get_str(parent, "pathPart")) == 2)
-        return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST,
-                               "Cannot create a child of a resource with a greedy path "
-                               "variable: %s",
-                               rs_gw_get_str(parent, "pathPart"));
-    json_object_object_foreach(res, sid, s)
-    {
-        if (strcmp(sid, id) == 0 || strcmp(rs_gw_get_str(s, "parentId"), parent_id) != 0)
-            continue;
-        const char *spp = rs_gw_get_str(s, "pathPart");
-        if (strcmp(spp, pp) == 0)
-            return rs_gw_rest_fail(op, RS_GE_CONFLICT,
-                                   "Another resource with the same parent already has this "
-                                   "name: %s",
-                                   pp);
-        if (kind > 0 && rs_gw_path_part_kind(spp) > 0)
-            return rs_gw_rest_fail(op, RS_GE_BAD_REQUEST,
-                                   "A sibling (%s) of this resource already has a variable "
-                                   "path part -- only one is allowed",
-                                   spp);
-    }
-    return 0;
+    return rs_gw_check_placement(op, res, id, parent, parent_id, pp);
 }
 
 static int update_resource(json_object *doc, void *arg, int *changed)

@@ -578,71 +578,17 @@ static const struct v2_route {
     {"DELETE", "tags/*", untag_resource, 1},
 };
 
-/* percent-decode n bytes of s (plus: '+' is a space); 0 or -1 */
-static int pct_decode(const char *s, size_t n, char *out, size_t cap, int plus)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        int c = (unsigned char)s[i];
-        if (c == '%') {
-            if (i + 2 >= n)
-                return -1;
-            int h = rs_hex_digit(s[i + 1]), l = rs_hex_digit(s[i + 2]);
-            if (h < 0 || l < 0)
-                return -1;
-            c = h * 16 + l;
-            i += 2;
-        } else if (c == '+' && plus) {
-            c = ' ';
-        }
-        if (c == 0 || o + 1 >= cap)
-            return -1;
-        out[o++] = (char)c;
-    }
-    out[o] = '\0';
-    return 0;
-}
-
-/* the path after /v2/ into q->seg; 0 or -1 (too many, too long, bad escape) */
-static int split_path(rs_v2_req_t *q, const char *p)
-{
-    q->nseg = 0;
-    while (*p) {
-        const char *slash = strchr(p, '/');
-        size_t n = slash != NULL ? (size_t)(slash - p) : strlen(p);
-        if (n == 0 && slash == NULL)
-            break; /* a trailing slash */
-        if (q->nseg == RS_V2_SEGS || n == 0 ||
-            pct_decode(p, n, q->seg[q->nseg], sizeof(q->seg[0]), 0) != 0)
-            return -1;
-        q->nseg++;
-        p = slash != NULL ? slash + 1 : p + n;
-    }
-    return 0;
-}
-
 static void parse_query(rs_v2_req_t *q, const char *s)
 {
-    while (s != NULL && *s) {
-        const char *amp = strchr(s, '&');
-        size_t n = amp != NULL ? (size_t)(amp - s) : strlen(s);
-        const char *eq = memchr(s, '=', n);
-        size_t kn = eq != NULL ? (size_t)(eq - s) : n;
-        char key[64], val[512];
-        if (pct_decode(s, kn, key, sizeof(key), 1) == 0 &&
-            pct_decode(eq != NULL ? eq + 1 : "", eq != NULL ? n - kn - 1 : 0, val, sizeof(val),
-                       1) == 0) {
-            if (strcmp(key, "maxResults") == 0)
-                snprintf(q->max_results, sizeof(q->max_results), "%.20s", val);
-            else if (strcmp(key, "nextToken") == 0)
-                snprintf(q->next_token, sizeof(q->next_token), "%.60s", val);
-            else if (strcmp(key, "tagKeys") == 0) {
-                if (q->tag_keys == NULL)
-                    q->tag_keys = json_object_new_array();
-                json_object_array_add(q->tag_keys, json_object_new_string(val));
-            }
-        }
-        s = amp != NULL ? amp + 1 : NULL;
+    char val[RS_GW_SEG_LEN];
+    if (rs_gw_query_get(s, "maxResults", 0, val, sizeof(val)))
+        snprintf(q->max_results, sizeof(q->max_results), "%.20s", val);
+    if (rs_gw_query_get(s, "nextToken", 0, val, sizeof(val)))
+        snprintf(q->next_token, sizeof(q->next_token), "%.60s", val);
+    for (int i = 0; i < 64 && rs_gw_query_get(s, "tagKeys", i, val, sizeof(val)); i++) {
+        if (q->tag_keys == NULL)
+            q->tag_keys = json_object_new_array();
+        json_object_array_add(q->tag_keys, json_object_new_string(val));
     }
 }
 
@@ -688,7 +634,9 @@ int rs_gw_v2_handle(const rs_gw_call_t *c, rs_lambda_resp_t *out)
     q->out = out;
     const struct v2_route *r = NULL;
     int rc = 0;
-    if (split_path(q, c->path + 4) == 0)
+    int nseg = rs_gw_split_path(c->path + 3, q->seg, RS_V2_SEGS);
+    q->nseg = nseg > 0 ? nseg : 0;
+    if (nseg > 0)
         for (size_t i = 0; i < NMEMBERS(v2_routes) && r == NULL; i++)
             if (strcmp(v2_routes[i].method, c->method) == 0 && matches(q, v2_routes[i].pattern))
                 r = &v2_routes[i];

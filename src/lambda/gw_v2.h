@@ -22,8 +22,8 @@
 typedef struct rs_v2_req {
     const rs_gw_call_t *c;
     rs_lambda_resp_t *out;
-    json_object *body;         /* the request body as an object ({} when empty) */
-    char seg[RS_V2_SEGS][512]; /* the path segments after /v2/, percent-decoded */
+    json_object *body;                   /* the request body as an object ({} when empty) */
+    char seg[RS_V2_SEGS][RS_GW_SEG_LEN]; /* the path segments after /v2/, percent-decoded */
     int nseg;
     char max_results[32];  /* query maxResults ("" when absent) */
     char next_token[64];   /* query nextToken */

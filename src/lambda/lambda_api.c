@@ -248,31 +248,6 @@ int rs_lambda_parse_name(rs_lambda_req_t *rq, const char *raw, rs_lambda_resp_t 
 
 /* ---- request parsing ------------------------------------------------------------------- */
 
-/* percent-decode (and '+' -> ' ' when `plus`); 0 or -1 (bad escape, NUL, too long) */
-static int pct_decode(const char *s, size_t n, char *out, size_t cap, int plus)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        int c = (unsigned char)s[i];
-        if (c == '%') {
-            if (i + 2 >= n)
-                return -1;
-            int h = rs_hex_digit(s[i + 1]), l = rs_hex_digit(s[i + 2]);
-            if (h < 0 || l < 0)
-                return -1;
-            c = h * 16 + l;
-            i += 2;
-        } else if (c == '+' && plus) {
-            c = ' ';
-        }
-        if (c == 0 || o + 1 >= cap)
-            return -1;
-        out[o++] = (char)c;
-    }
-    out[o] = '\0';
-    return 0;
-}
-
 static void parse_query(rs_lambda_req_t *rq, const char *q)
 {
     while (q && *q) {
@@ -281,8 +256,8 @@ static void parse_query(rs_lambda_req_t *rq, const char *q)
         const char *eq = memchr(q, '=', n);
         size_t kn = eq ? (size_t)(eq - q) : n;
         char key[64], val[300];
-        if (pct_decode(q, kn, key, sizeof(key), 1) == 0 &&
-            pct_decode(eq ? eq + 1 : "", eq ? n - kn - 1 : 0, val, sizeof(val), 1) == 0) {
+        if (rs_pct_decode_buf(q, kn, key, sizeof(key), 1) == 0 &&
+            rs_pct_decode_buf(eq ? eq + 1 : "", eq ? n - kn - 1 : 0, val, sizeof(val), 1) == 0) {
             if (strcmp(key, "Qualifier") == 0)
                 snprintf(rq->query_qualifier, sizeof(rq->query_qualifier), "%.*s",
                          (int)sizeof(rq->query_qualifier) - 1, val);
@@ -360,7 +335,7 @@ int rs_lambda_api_handle(rs_lambda_api_t *api, const char *method, const char *p
     char seg[400];
     int rc = 0;
     rs_lambda_op_t op = rs_lambda_route(method, path, strlen(path), &raw_name, &raw_len);
-    if (raw_name != NULL && pct_decode(raw_name, raw_len, seg, sizeof(seg), 0) != 0)
+    if (raw_name != NULL && rs_pct_decode_buf(raw_name, raw_len, seg, sizeof(seg), 0) != 0)
         op = RS_LOP_UNKNOWN;
     if (strncmp(path, RS_LAMBDA_CODE_PATH, sizeof(RS_LAMBDA_CODE_PATH) - 1) == 0 &&
         strcmp(method, "GET") == 0) {

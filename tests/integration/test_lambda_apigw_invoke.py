@@ -27,7 +27,7 @@ import boto3
 import pytest
 import requests
 
-from conftest import make_lambda_client
+from conftest import LambdaServer, make_lambda_client
 from test_lambda_gateway_urls import login_zip  # noqa: F401 (a fixture)
 from test_lambda_invoke import Functions, unique, zip_bytes
 
@@ -515,3 +515,65 @@ def test_login_through_custom_domain(env):
 def test_login_through_rest_stage_with_stage_bridge(env):
     api_id, _ = rest_api(env, env.bridge_fn, stage="prod", extra=())
     login_flow(env, env.api_host(api_id), prefix="/prod")
+
+
+# ---- persistence ---------------------------------------------------------------------------
+
+def test_apis_and_urls_answer_after_a_restart_with_data_dir(tmp_path):
+    """Definitions, functions and the published domain names come back with data_dir: the
+    same URLs answer after a restart."""
+    data = tmp_path / "data"
+    data.mkdir()
+    servers = []
+
+    def start():
+        wd = tmp_path / ("srv%d" % len(servers))
+        wd.mkdir()
+        srv = LambdaServer(wd, "process", extra_conf="dynamodb = off\ndata_dir = %s\n" % data)
+        servers.append(srv)
+        srv.start_lambda()
+        return srv
+
+    try:
+        srv = start()
+        e = Env.__new__(Env)
+        e.srv, e.port, e.endpoint = srv, srv.port, srv.endpoint
+        kw = dict(endpoint_url=srv.endpoint, region_name="us-east-1",
+                  aws_access_key_id="test", aws_secret_access_key="test")
+        e.lam = make_lambda_client(srv.endpoint)
+        e.v1 = boto3.session.Session().client("apigateway", **kw)
+        e.v2 = boto3.session.Session().client("apigatewayv2", **kw)
+        e.functions = Functions(e.lam)
+        e.http = requests.Session()
+        e.http.trust_env = False
+        e.rest_fn = e.make("ev.rest", zip_bytes({"ev.py": EV_PY}))
+        rest_id, _ = rest_api(e, e.rest_fn, extra=("/items/{id}",))
+        http_id = e.v2.create_api(Name=unique("http"), ProtocolType="HTTP",
+                                  Target=e.rest_fn)["ApiId"]
+        domain = "persist-%s.example.com" % uuid.uuid4().hex[:8]
+        e.v1.create_domain_name(domainName=domain, certificateArn="arn:aws:acm:x")
+        e.v1.create_base_path_mapping(domainName=domain, restApiId=rest_id, stage="dev")
+        url = e.lam.create_function_url_config(FunctionName=e.rest_fn.split(":")[6],
+                                               AuthType="NONE")
+        rc, _ = srv.stop()
+        assert rc == 0
+
+        srv = start()
+        port = srv.port
+
+        def get(path, host):
+            return requests.get(srv.endpoint + path, headers={"Host": host}, timeout=60)
+
+        r = get("/dev/items/1", "%s.execute-api.localhost:%d" % (rest_id, port))
+        assert r.status_code == 200 and r.json()["pathParameters"] == {"id": "1"}, r.text
+        r = get("/x", "%s.execute-api.localhost:%d" % (http_id, port))
+        assert r.status_code == 200 and r.json()["rawPath"] == "/x", r.text
+        r = get("/items/2", domain)
+        assert r.status_code == 200 and r.json()["pathParameters"] == {"id": "2"}, r.text
+        r = get("/u", urlsplit(url["FunctionUrl"]).netloc)
+        assert r.status_code == 200 and r.json()["rawPath"] == "/u", r.text
+    finally:
+        for srv in servers:
+            if srv.proc and srv.proc.poll() is None:
+                srv.stop()
+            srv.kill()

@@ -206,3 +206,19 @@ Test(codec, uuid_v4_format)
     rs_uuid_v4_format(b, out);
     cr_assert_str_eq(out, "00112233-4455-4677-8899-aabbccddeeff");
 }
+
+Test(pct, decode_buf)
+{
+    char out[8];
+    cr_assert_eq(rs_pct_decode_buf("a%2Fb+c", 7, out, sizeof(out), 0), 0);
+    cr_assert_str_eq(out, "a/b+c");
+    cr_assert_eq(rs_pct_decode_buf("a%2fb+c", 7, out, sizeof(out), 1), 0);
+    cr_assert_str_eq(out, "a/b c");
+    cr_assert_eq(rs_pct_decode_buf("%zz", 3, out, sizeof(out), 0), -1);
+    cr_assert_eq(rs_pct_decode_buf("%2", 2, out, sizeof(out), 0), -1);
+    cr_assert_eq(rs_pct_decode_buf("a%00", 4, out, sizeof(out), 0), -1);
+    cr_assert_eq(rs_pct_decode_buf("12345678", 8, out, sizeof(out), 0), -1); /* no room */
+    cr_assert_eq(rs_pct_decode_buf("1234567", 7, out, sizeof(out), 0), 0);
+    cr_assert_eq(rs_pct_decode_buf("", 0, out, sizeof(out), 0), 0);
+    cr_assert_str_eq(out, "");
+}
