@@ -8,7 +8,8 @@
 # Environment: RS_BINARY (default ./build/ruststack); RS_DOCKER_SOCKET and RS_LAMBDA_IMAGE
 # for the docker executor (defaults: the server's, /var/run/docker.sock and
 # localhost/ruststack-python:3.11; sh packaging/container-engine.sh start). An executor
-# that cannot run is reported as not measured, with the reason.
+# that cannot run is reported as not measured, with the reason. RS_BENCH_FN_TIMEOUT: the
+# functions' Timeout in seconds (default 30).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
