@@ -32,4 +32,11 @@ void rs_status_set(rs_status_board_t *b, rs_svc_t svc, rs_svc_state_t state, con
 rs_svc_state_t rs_status_get(const rs_status_board_t *b, rs_svc_t svc, char *reason, size_t len);
 const char *rs_status_name(rs_svc_state_t s); /* "disabled", "starting", "running", "unavailable" */
 
+/* API Gateway custom domain names: the lambda supervisor, after replacing the names file
+ * (RS_GW_HOSTS_FILE), says how many it holds and moves the generation; a worker re-reads
+ * the file only when the generation moved, and asks nothing while the count is 0. Never
+ * block. b NULL: set does nothing. */
+void rs_status_set_domains(rs_status_board_t *b, uint32_t count);
+uint64_t rs_status_domains(const rs_status_board_t *b, uint32_t *count);
+
 #endif

@@ -30,6 +30,10 @@ typedef struct entry {
 struct rs_status_board {
     uint32_t magic;
     entry_t e[RS_SVC__COUNT];
+    /* API Gateway custom domain names (rs_status_set_domains): written by the lambda
+     * supervisor only, after it replaced the names file; read by workers (atomic loads) */
+    _Atomic uint64_t domains_gen;   /* bumped at each publication */
+    _Atomic uint32_t domains_count; /* how many names the file holds */
 };
 
 #define BOARD_MAGIC 0x53545342u /* "BSTS" */
@@ -130,4 +134,21 @@ const char *rs_status_name(rs_svc_state_t s)
         return "unavailable";
     }
     return "unknown";
+}
+
+void rs_status_set_domains(rs_status_board_t *b, uint32_t count)
+{
+    if (b == NULL)
+        return;
+    atomic_store(&b->domains_count, count);
+    atomic_fetch_add(&b->domains_gen, 1);
+}
+
+uint64_t rs_status_domains(const rs_status_board_t *b, uint32_t *count)
+{
+    /* the count is stored before the generation moves: a reader that sees the new
+     * generation sees the new count (or a later one) */
+    uint64_t gen = atomic_load(&((rs_status_board_t *)b)->domains_gen);
+    *count = atomic_load(&((rs_status_board_t *)b)->domains_count);
+    return gen;
 }

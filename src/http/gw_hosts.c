@@ -1,10 +1,12 @@
 /*
  * gw_hosts.c: the API Gateway custom domain names a worker's router asks about
  * (rs_router_conf_t.is_domain): the lambda supervisor publishes them to
- * <runtime_dir>/gateway-hosts (RS_GW_HOSTS_FILE, replaced by rename on every change); a
- * worker re-reads the file when its inode changed. The one stat per question is asked only
- * for hosts that carry a dot and are no execute-api or lambda-url host, and a domain is
- * known to every worker before CreateDomainName is acknowledged.
+ * <runtime_dir>/gateway-hosts (RS_GW_HOSTS_FILE, replaced by rename on every change) and
+ * then moves a generation on the status board (rs_status_set_domains); a worker re-reads
+ * the file when the generation moved (without a board: when the file's inode changed, one
+ * stat per question). Asked only for hosts that carry a dot and are no IP address,
+ * execute-api or lambda-url host; nothing is read while no name exists; a domain is known
+ * to every worker before CreateDomainName is acknowledged.
  * Runs in: workers.
  */
 #include "config.h"
@@ -17,6 +19,7 @@
 
 #include "http/http_int.h"
 #include "rs/ipc.h"
+#include "rs/status.h"
 
 void rs_gw_hosts_init(rs_gw_hosts_t *h, const char *runtime_dir)
 {
@@ -38,6 +41,8 @@ static void reload(rs_gw_hosts_t *h, const struct stat *st)
     h->ino = st->st_ino;
     h->dev = st->st_dev;
     h->size = st->st_size;
+    h->mtime_s = st->st_mtim.tv_sec;
+    h->mtime_ns = st->st_mtim.tv_nsec;
     if (f == NULL)
         return;
     h->names = malloc((size_t)st->st_size + 2);
@@ -49,17 +54,9 @@ static void reload(rs_gw_hosts_t *h, const struct stat *st)
     fclose(f);
 }
 
-int rs_gw_hosts_has(void *arg, const char *host, size_t n)
+/* host (n bytes) among the names read */
+static int lookup(const rs_gw_hosts_t *h, const char *host, size_t n)
 {
-    rs_gw_hosts_t *h = arg;
-    struct stat st;
-    if (stat(h->path, &st) != 0) {
-        rs_gw_hosts_free(h);
-        h->ino = 0;
-        return 0;
-    }
-    if (st.st_ino != h->ino || st.st_dev != h->dev || st.st_size != h->size)
-        reload(h, &st);
     if (n > 0 && host[n - 1] == '.')
         n--; /* fully qualified form */
     for (const char *p = h->names; p != NULL && n > 0 && (p = strchr(p, '\n')) != NULL; p++) {
@@ -68,4 +65,36 @@ int rs_gw_hosts_has(void *arg, const char *host, size_t n)
             return 1;
     }
     return 0;
+}
+
+int rs_gw_hosts_has(void *arg, const char *host, size_t n)
+{
+    rs_gw_hosts_t *h = arg;
+    const rs_status_board_t *board = rs_status_current();
+    struct stat st;
+    int changed;
+    if (board != NULL) {
+        /* the lambda supervisor moves the generation after each publication: no file
+         * system call while it stands still, no question at all while no name exists */
+        uint32_t count;
+        uint64_t gen = rs_status_domains(board, &count);
+        if (count == 0)
+            return 0;
+        changed = gen != h->gen || h->names == NULL;
+        h->gen = gen;
+        if (changed && stat(h->path, &st) == 0)
+            reload(h, &st);
+        return lookup(h, host, n);
+    }
+    /* no board (tools, tests): the file's identity says whether it was replaced */
+    if (stat(h->path, &st) != 0) {
+        rs_gw_hosts_free(h);
+        h->ino = 0;
+        return 0;
+    }
+    changed = st.st_ino != h->ino || st.st_dev != h->dev || st.st_size != h->size ||
+              st.st_mtim.tv_sec != h->mtime_s || st.st_mtim.tv_nsec != h->mtime_ns;
+    if (changed)
+        reload(h, &st);
+    return lookup(h, host, n);
 }

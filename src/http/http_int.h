@@ -24,7 +24,8 @@ typedef struct rs_gw_hosts {
     char *names;    /* "\n<name>\n<name>\n" (NULL: none) */
     size_t len;
     unsigned long ino, dev; /* of the file read */
-    long long size;
+    long long size, mtime_s, mtime_ns;
+    uint64_t gen; /* the status board's domains generation of what was read */
 } rs_gw_hosts_t;
 
 void rs_gw_hosts_init(rs_gw_hosts_t *h, const char *runtime_dir);

@@ -19,6 +19,7 @@
 #include "rs/http.h"
 #include "rs/log.h"
 #include "rs/os.h"
+#include "rs/status.h"
 
 struct rs_gw_store {
     pthread_mutex_t lock;
@@ -90,6 +91,9 @@ static void publish_hosts(rs_gw_store_t *s)
     }
     if (rs_write_file_atomic(s->hosts, b.data != NULL ? b.data : "", b.len, 0644) != 0)
         rs_log(RS_LOG_ERR, NULL, "apigateway: cannot publish the domain names to %s", s->hosts);
+    else
+        rs_status_set_domains(rs_status_current(), (uint32_t)json_object_object_length(
+                                                       rs_gw_doc_coll(s->doc, "domains")));
     rs_buf_free(&b);
 }
 

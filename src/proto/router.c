@@ -259,6 +259,17 @@ static int execute_api_base(const char *s, size_t n, const rs_router_conf_t *con
     return region && n == SLEN("amazonaws.com") && strncasecmp(s, "amazonaws.com", n) == 0;
 }
 
+/* a host name a custom domain could have: a dot, and not an IP address literal */
+static int may_be_domain(const char *h, size_t n)
+{
+    if (memchr(h, '.', n) == NULL || h[0] == '[')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)h[i]) && h[i] != '.')
+            return 1;
+    return 0;
+}
+
 /* 1 with out's api_id / api_region set when the Host is an invoke host:
  * "<id><label><region>.<base>" (function URLs: label ".lambda-url.", the region required)
  * or "<id><label>[<region>.]<base>" (execute-api) */
@@ -349,7 +360,7 @@ void rs_route(const rs_http_req_t *req, const rs_router_conf_t *conf, rs_route_t
         out->rest_len = plen;
         return;
     }
-    if (hlen > 0 && conf->is_domain != NULL && memchr(req->host, '.', hlen) != NULL &&
+    if (hlen > 0 && conf->is_domain != NULL && may_be_domain(req->host, hlen) &&
         conf->is_domain(conf->domain_arg, req->host, hlen)) {
         out->kind = RS_ROUTE_APIGW;
         out->apigw_form = RS_APIGW_DOMAIN;

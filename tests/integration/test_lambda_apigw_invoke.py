@@ -445,6 +445,26 @@ def test_custom_domain_v1_and_v2_mappings(env):
     assert "x-amz-apigw-id" not in r.headers
 
 
+def test_domain_replaced_by_one_of_the_same_length(env):
+    """Each worker re-reads the published names when they change: a domain deleted and
+    another of the same length created (the names file may get the same inode and size)
+    is routed at once, by every worker."""
+    api_id, _ = rest_api(env, env.rest_fn, extra=())
+    tag = uuid.uuid4().hex[:8]
+    for name in ("a-%s.example.com" % tag, "b-%s.example.com" % tag):
+        env.v1.create_domain_name(domainName=name, certificateArn="arn:aws:acm:x")
+        try:
+            env.v1.create_base_path_mapping(domainName=name, restApiId=api_id, stage="dev")
+            for _ in range(6):  # new connections: both workers answer
+                r = requests.get(env.endpoint + "/x", headers={"Host": name}, timeout=60)
+                assert r.status_code == 200, (name, r.status_code, r.text[:200])
+                assert r.json()["requestContext"]["domainName"] == name
+        finally:
+            env.v1.delete_domain_name(domainName=name)
+        r = requests.get(env.endpoint + "/x", headers={"Host": name}, timeout=60)
+        assert r.status_code == 404 and "NoSuchBucket" in r.text, r.text[:200]
+
+
 # ---- the login flow through each front door ------------------------------------------------
 
 def login_flow(env, host, prefix=""):

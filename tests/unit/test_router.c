@@ -497,6 +497,11 @@ Test(router, custom_domains_by_callback)
     T.req.host_len = strlen(T.req.host);
     rs_route(&T.req, &conf, &T.r);
     cr_assert_eq(T.r.kind, RS_ROUTE_S3);
+    /* nor is an IP address literal (the S3 hot path of clients using 127.0.0.1) */
+    T.req.host = "127.0.0.1:4566";
+    T.req.host_len = strlen(T.req.host);
+    rs_route(&T.req, &conf, &T.r);
+    cr_assert_eq(T.r.kind, RS_ROUTE_S3);
     cr_assert_eq(asked, 2);
 }
 

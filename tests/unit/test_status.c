@@ -136,3 +136,20 @@ Test(status, readers_see_consistent_pairs, .timeout = 30)
     cr_assert_eq(bad, 0);
     rs_status_destroy(b);
 }
+
+Test(status, domains_generation)
+{
+    rs_status_board_t *b = rs_status_create();
+    cr_assert_not_null(b);
+    uint32_t n = 99;
+    uint64_t g0 = rs_status_domains(b, &n);
+    cr_assert_eq(n, 0);
+    rs_status_set_domains(b, 2);
+    uint64_t g1 = rs_status_domains(b, &n);
+    cr_assert_eq(n, 2);
+    cr_assert_neq(g0, g1);
+    rs_status_set_domains(b, 2); /* a republication moves the generation too */
+    cr_assert_neq(rs_status_domains(b, &n), g1);
+    rs_status_set_domains(NULL, 1); /* no board: nothing */
+    rs_status_destroy(b);
+}
