@@ -15,6 +15,10 @@ size_t rs_base64_encode(const uint8_t *in, size_t n, char *out);
 long rs_base64_decode(const char *in, size_t n, uint8_t *out, size_t out_cap);
 void rs_hex_encode(const uint8_t *in, size_t n, char *out); /* lower-case, NUL-terminated */
 int rs_hex_decode(const char *in, size_t n, uint8_t *out);  /* 0 or -1 */
+/* UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF): the length of the
+ * valid sequence at s (1..4, n > 0) or 0; whether all of s[0..n) is valid. */
+size_t rs_utf8_seq(const unsigned char *s, size_t n);
+int rs_utf8_valid(const unsigned char *s, size_t n);
 /* Percent-decode s[0..n) into out (cap bytes, NUL-terminated); `plus`: '+' is a space (a
  * query). 0, or -1 for a bad escape, an escaped NUL or an answer that does not fit. */
 int rs_pct_decode_buf(const char *s, size_t n, char *out, size_t cap, int plus);

@@ -30,6 +30,7 @@ typedef enum rs_s3e {
     RS_S3E_InvalidRange,
     RS_S3E_InvalidRequest,
     RS_S3E_InvalidStorageClass,
+    RS_S3E_InvalidURI,
     RS_S3E_KeyTooLongError,
     RS_S3E_MalformedXML,
     RS_S3E_MetadataTooLarge,

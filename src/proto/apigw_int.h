@@ -11,8 +11,6 @@
 
 #include "rs/apigw.h"
 
-/* 1 when s[0..n) is valid UTF-8 */
-int rs_apigw_utf8_valid(const unsigned char *s, size_t n);
 /* a JSON string of s (invalid UTF-8 bytes become U+FFFD) */
 json_object *rs_apigw_jstr(rs_pool_t *pool, const char *s, size_t n);
 /* a NUL-terminated, valid UTF-8 object key (an escaped NUL ends it early) */

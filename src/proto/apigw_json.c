@@ -19,60 +19,18 @@
 
 /* ---- strings: JSON needs UTF-8 ---------------------------------------------------- */
 
-/* length of the valid UTF-8 sequence at s (1..4), or 0 */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned min;
-    unsigned cp;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2, min = 0x80, cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3, min = 0x800, cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4, min = 0x10000, cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
-int rs_apigw_utf8_valid(const unsigned char *s, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        size_t l = utf8_seq(s + i, n - i);
-        if (l == 0)
-            return 0;
-        i += l;
-    }
-    return 1;
-}
-
 /* s as valid UTF-8: each byte of an invalid sequence becomes U+FFFD */
 static const char *utf8_fix(rs_pool_t *pool, const char *s, size_t n, size_t *out_len)
 {
     const unsigned char *u = (const unsigned char *)s;
-    if (rs_apigw_utf8_valid(u, n)) {
+    if (rs_utf8_valid(u, n)) {
         *out_len = n;
         return s;
     }
     char *d = rs_pool_alloc(pool, n * 3 + 1);
     size_t o = 0;
     for (size_t i = 0; i < n;) {
-        size_t l = utf8_seq(u + i, n - i);
+        size_t l = rs_utf8_seq(u + i, n - i);
         if (l == 0) {
             memcpy(d + o, "\xef\xbf\xbd", 3);
             o += 3;
@@ -206,7 +164,7 @@ json_object *rs_apigw_body(rs_pool_t *pool, const rs_http_req_t *req, int *b64)
     *b64 = 0;
     if (req->body_len == 0)
         return NULL;
-    if (rs_apigw_utf8_valid(req->body, req->body_len))
+    if (rs_utf8_valid(req->body, req->body_len))
         return json_object_new_string_len((const char *)req->body, (int)req->body_len);
     char *enc = rs_pool_alloc(pool, (req->body_len + 2) / 3 * 4 + 1);
     size_t n = rs_base64_encode(req->body, req->body_len, enc);

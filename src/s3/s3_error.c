@@ -51,6 +51,7 @@ static const rs_s3e_info_t rs_s3e_table[RS_S3E__COUNT] = {
     E(InvalidRange, 416, "The requested range is not satisfiable"),
     E(InvalidRequest, 400, "Invalid Request"),
     E(InvalidStorageClass, 400, "The storage class you specified is not valid"),
+    E(InvalidURI, 400, "Couldn't parse the specified URI."),
     E(KeyTooLongError, 400, "Your key is too long"),
     E(MalformedXML, 400,
       "The XML you provided was not well-formed or did not validate against our published "

@@ -341,6 +341,13 @@ void rs_s3_handle(rs_s3_ctx_t *ctx, rs_http_req_t *req, const rs_route_t *route,
             rs_s3_fail(c, RS_S3E_InvalidArgument, "Invalid URI: bad percent-encoding", NULL);
             goto done;
         }
+        if (!rs_utf8_valid((const unsigned char *)c->key, c->key_len)) {
+            /* AWS: keys are UTF-8; anything else is an unparsable URI (never echoed) */
+            c->key = NULL;
+            c->key_len = 0;
+            rs_s3_fail(c, RS_S3E_InvalidURI, NULL, NULL);
+            goto done;
+        }
     }
 
     if (strcmp(req->method, "OPTIONS") == 0) {

@@ -101,11 +101,13 @@ static void trim(const char **v, size_t *n)
         (*n)--;
 }
 
-/* Content-Encoding without the aws-chunked token ("gzip,aws-chunked" -> "gzip"). */
+/* Content-Encoding without the aws-chunked token ("gzip,aws-chunked" -> "gzip"); a value
+ * without that token is kept exactly as sent ("deflate, gzip"). */
 static char *strip_aws_chunked(rs_pool_t *pool, const char *v, size_t n)
 {
     char *out = rs_pool_alloc(pool, n + 1);
     size_t o = 0, i = 0;
+    int removed = 0;
     while (i <= n) {
         size_t j = i, tl;
         const char *tok;
@@ -113,7 +115,9 @@ static char *strip_aws_chunked(rs_pool_t *pool, const char *v, size_t n)
             j++;
         tok = v + i, tl = j - i;
         trim(&tok, &tl);
-        if (tl > 0 && !(tl == 11 && strncasecmp(tok, "aws-chunked", 11) == 0)) {
+        if (tl == 11 && strncasecmp(tok, "aws-chunked", 11) == 0) {
+            removed = 1;
+        } else if (tl > 0) {
             if (o > 0)
                 out[o++] = ',';
             memcpy(out + o, tok, tl);
@@ -121,6 +125,8 @@ static char *strip_aws_chunked(rs_pool_t *pool, const char *v, size_t n)
         }
         i = j + 1;
     }
+    if (!removed) /* nothing of ours in it: the value as the client sent it */
+        return rs_pool_strndup(pool, v, n);
     out[o] = '\0';
     return out;
 }
@@ -271,6 +277,15 @@ int rs_s3_meta_from_request(rs_s3_call_t *c, rs_s3_meta_t *m)
     return 0;
 }
 
+/* only printable ASCII (and tabs): a header value that needs no encoding */
+static int ascii_printable(const char *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)v[i] < 0x20 && v[i] != '\t') || (unsigned char)v[i] >= 0x7f)
+            return 0;
+    return 1;
+}
+
 void rs_s3_meta_to_response(rs_s3_call_t *c, const rs_s3_meta_t *m)
 {
     static const char *const names[] = {
@@ -286,8 +301,18 @@ void rs_s3_meta_to_response(rs_s3_call_t *c, const rs_s3_meta_t *m)
     for (i = 0; i < m->n; i++) {
         const rs_s3_meta_field_t *f = &m->f[i];
         if (f->tag == RS_META_USER) {
-            rs_http_resp_headern(c->resp, rs_pool_printf(c->pool, "x-amz-meta-%s", f->name),
-                                 f->value, f->value_len);
+            const char *v = f->value;
+            size_t vn = f->value_len;
+            if (!ascii_printable(v, vn)) {
+                /* AWS sends non-ASCII values RFC 2047-encoded: =?UTF-8?B?<base64>?= */
+                char *enc = rs_pool_alloc(c->pool, (vn + 2) / 3 * 4 + 16);
+                memcpy(enc, "=?UTF-8?B?", 10);
+                size_t bn = rs_base64_encode((const uint8_t *)v, vn, enc + 10);
+                memcpy(enc + 10 + bn, "?=", 3);
+                v = enc;
+                vn = 12 + bn;
+            }
+            rs_http_resp_headern(c->resp, rs_pool_printf(c->pool, "x-amz-meta-%s", f->name), v, vn);
         } else if (f->tag == RS_META_TAGGING) {
             int n = tagging_count(c, f->value, f->value_len);
             if (n > 0)

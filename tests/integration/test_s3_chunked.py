@@ -202,3 +202,11 @@ def test_unsigned_stream_without_trailer(raw, bucket):
     g = _get(raw, "/%s/notrailer" % bucket, **{"x-amz-checksum-mode": "ENABLED"})
     assert g.body == data
     assert g.header("x-amz-checksum-crc64nvme") == s3util.crc64nvme_b64(data)
+
+
+def test_encoding_without_the_token_kept_as_sent(s3, raw, bucket):
+    """A Content-Encoding with no aws-chunked token comes back exactly as sent (it used to
+    lose its spaces: "deflate, gzip" -> "deflate,gzip")."""
+    s3.put_object(Bucket=bucket, Key="enc", Body=b"x", ContentEncoding="deflate, gzip")
+    assert s3.head_object(Bucket=bucket, Key="enc")["ContentEncoding"] == "deflate, gzip"
+    assert _get(raw, "/%s/enc" % bucket).header("Content-Encoding") == "deflate, gzip"

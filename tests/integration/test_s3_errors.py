@@ -115,3 +115,15 @@ def test_keep_alive_across_errors(port, bucket):
         assert req("GET", "/%s/ka" % bucket)[0] == 404
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("raw_key", ["%FF%FE", "ok-%C3%28", "%ED%A0%80", "%C0%AF"])
+def test_key_not_utf8_is_invalid_uri(raw, bucket, raw_key):
+    """A key that is not UTF-8 (a lone byte, a bad continuation, a surrogate, an overlong
+    form) is AWS's 400 InvalidURI, without the bytes echoed (it used to be a 404 NoSuchKey
+    with the raw bytes inside the XML)."""
+    for method in ("GET", "PUT"):
+        r = raw(method, "/%s/%s" % (bucket, raw_key), body=b"x" if method == "PUT" else None)
+        assert r.status == 400, (method, raw_key, r.status, r.body[:300])
+        assert r.error()["Code"] == "InvalidURI", r.body
+        assert b"\xff" not in r.body and b"\xc3(" not in r.body

@@ -371,3 +371,21 @@ def test_unknown_query_params_ignored(raw, s3, bucket):
     g = raw("GET", "/%s/xid?x-id=GetObject" % bucket)
     assert (g.status, g.body) == (200, b"rust sdk")
     assert s3.list_objects_v2(Bucket=bucket)["Contents"][0]["Key"] == "xid"
+
+
+def test_metadata_raw_utf8_returned_rfc2047_encoded(port, s3, bucket):
+    """Raw UTF-8 bytes in a metadata value come back RFC 2047-encoded, as AWS sends them
+    (they used to come back as raw bytes)."""
+    import base64
+    import socket
+    value = "Zürich".encode("utf-8")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"PUT /%s/utf8meta HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                     b"Content-Length: 1\r\nx-amz-meta-city: %s\r\n\r\nm"
+                     % (bucket.encode(), port, value))
+        assert b" 200 " in sock.recv(4096).split(b"\r\n")[0]
+    got = s3.head_object(Bucket=bucket, Key="utf8meta")["Metadata"]["city"]
+    assert got == "=?UTF-8?B?%s?=" % base64.b64encode(value).decode()
+    # plain ASCII stays as it is
+    s3.put_object(Bucket=bucket, Key="asciimeta", Body=b"x", Metadata={"city": "Bern"})
+    assert s3.head_object(Bucket=bucket, Key="asciimeta")["Metadata"]["city"] == "Bern"

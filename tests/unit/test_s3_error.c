@@ -33,6 +33,7 @@ static const char *const codes[RS_S3E__COUNT] = {
     [RS_S3E_InvalidRange] = "InvalidRange",
     [RS_S3E_InvalidRequest] = "InvalidRequest",
     [RS_S3E_InvalidStorageClass] = "InvalidStorageClass",
+    [RS_S3E_InvalidURI] = "InvalidURI",
     [RS_S3E_KeyTooLongError] = "KeyTooLongError",
     [RS_S3E_MalformedXML] = "MalformedXML",
     [RS_S3E_MetadataTooLarge] = "MetadataTooLarge",
