@@ -185,17 +185,33 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
         json_object_put(m);
         return;
     }
+    rs_ddb_fix_t fx;
+    if (rs_ddb_fix_plan(op, j->body, j->body_len, &fx) != 0) {
+        rs_ddb_fix_free(&fx);
+        reply_error(j->wc, j->id, rid, RS_DDBE_InternalServerError, "out of memory");
+        json_object_put(m);
+        return;
+    }
     rs_ddb_req_t req = {
         .target = target,
         .region = region,
         .account = account,
         .content_type = q.content_type,
-        .body = j->body,
-        .body_len = j->body_len,
+        .body = fx.body != NULL ? fx.body : j->body,
+        .body_len = fx.body != NULL ? fx.len : j->body_len,
     };
     rs_ddb_resp_t resp;
-    int rc = rs_ddb_http_do(hc, (uint16_t)port, &req, (int)S.conf->dynamodb_request_timeout * 1000,
-                            &resp);
+    int tmo = (int)S.conf->dynamodb_request_timeout * 1000;
+    int rc = rs_ddb_http_do(hc, (uint16_t)port, &req, tmo, &resp);
+    if (rc == 0 && (rs_ddb_fix_followup(&fx, hc, (uint16_t)port, &req, tmo, &resp) != 0 ||
+                    rs_ddb_fix_answer(&fx, resp.status, &resp.body, &resp.body_len) != 0)) {
+        rs_ddb_resp_free(&resp);
+        rs_ddb_fix_free(&fx);
+        reply_error(j->wc, j->id, rid, RS_DDBE_InternalServerError, "out of memory");
+        json_object_put(m);
+        return;
+    }
+    rs_ddb_fix_free(&fx);
     if (rc == RS_EAGAIN) {
         rs_log(RS_LOG_WARN, rid, "DynamoDB Local did not answer %s within %u s", op,
                S.conf->dynamodb_request_timeout);
