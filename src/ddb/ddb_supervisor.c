@@ -54,11 +54,11 @@ static struct {
 static void reply(rs_ipc_conn_t *wc, uint64_t id, int status, const char *request_id,
                   const char *body, size_t len)
 {
-    char crc[16];
+    char crc[16], rid[RS_DDB_REQUEST_ID_LEN + 1];
     snprintf(crc, sizeof(crc), "%u", rs_crc32(0, body, len));
-    const char *kv[] = {"content-type",     "application/x-amz-json-1.0",
-                        "x-amzn-requestid", request_id,
-                        "x-amz-crc32",      crc};
+    rs_ddb_request_id(request_id, rid, sizeof(rid));
+    const char *kv[] = {
+        "content-type", "application/x-amz-json-1.0", "x-amzn-requestid", rid, "x-amz-crc32", crc};
     char meta[512];
     size_t n = rs_ipc_resp_encode_kv(status, kv, 3, meta, sizeof(meta));
     if (n < sizeof(meta))

@@ -231,6 +231,7 @@ int rs_ddb_reply(const rs_http_req_t *req, rs_http_resp_t *resp, const char *met
     }
     resp->status = r.status;
     rs_ipc_reply_headers(req, resp, r.headers, "application/x-amz-json-1.0");
+    rs_ddb_cors(req, resp);
     if (body_len > 0)
         rs_buf_append(&resp->body, body, body_len);
     json_object_put(o);
