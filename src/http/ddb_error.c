@@ -49,3 +49,26 @@ void rs_ddb_cors(const rs_http_req_t *req, rs_http_resp_t *resp)
     rs_http_resp_header(resp, "access-control-expose-headers",
                         "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date");
 }
+
+void rs_ddb_preflight(const rs_http_req_t *req, rs_http_resp_t *resp)
+{
+    static const char *const echo[][2] = {
+        {"access-control-request-method", "access-control-allow-methods"},
+        {"access-control-request-headers", "access-control-allow-headers"},
+    };
+    char rid[RS_DDB_REQUEST_ID_LEN + 1];
+    resp->status = 200;
+    resp->body.len = 0;
+    resp->num_headers = 0;
+    rs_ddb_request_id(req->request_id, rid, sizeof(rid));
+    rs_http_resp_header(resp, "x-amzn-requestid", rs_pool_strndup(resp->pool, rid, strlen(rid)));
+    rs_ddb_cors(req, resp);
+    if (rs_http_req_header(req, "origin") == NULL)
+        return;
+    for (size_t i = 0; i < 2; i++) {
+        const rs_hdr_t *h = rs_http_req_header(req, echo[i][0]);
+        if (h != NULL)
+            rs_http_resp_headern(resp, echo[i][1], h->value, h->value_len);
+    }
+    rs_http_resp_header(resp, "access-control-max-age", "172800");
+}

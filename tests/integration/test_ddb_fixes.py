@@ -7,6 +7,8 @@ PynamoDB and the AWS CLI. Runs in: the pytest process."""
 
 import json
 
+import requests
+
 import pytest
 from boto3.dynamodb.conditions import Attr
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, \
@@ -374,3 +376,120 @@ def test_pynamodb_fixes(ddb_endpoint, ddb):
         assert count(ddb, t) == 0
     finally:
         Thing.delete_table()
+
+
+# ---- cause 5: the request id, CORS, null capacities -------------------------------------
+
+def is_aws_request_id(s):
+    return len(s) == 52 and all(c.isdigit() or ("A" <= c <= "Z") for c in s)
+
+
+def test_request_id_is_52_characters(ddb, ddb_raw, ddb_table):
+    t = ddb_table()
+    r = ddb.describe_table(TableName=t)
+    assert is_aws_request_id(r["ResponseMetadata"]["RequestId"])
+    with pytest.raises(ddb.exceptions.ResourceNotFoundException) as e:
+        ddb.describe_table(TableName="no-such-table")
+    assert is_aws_request_id(e.value.response["ResponseMetadata"]["RequestId"])
+    # answered by the worker itself (unknown operation)
+    r = ddb_raw("NoSuchOperation", {})
+    assert r.status_code == 400
+    assert is_aws_request_id(r.headers["x-amzn-RequestId"])
+    ids = {ddb_raw("ListTables", {}).headers["x-amzn-RequestId"] for _ in range(5)}
+    assert len(ids) == 5
+
+
+def test_resource_request_id(ddb_resource, ddb_table):
+    tab = ddb_resource.Table(ddb_table())
+    r = tab.put_item(Item={"pk": "a"})
+    assert is_aws_request_id(r["ResponseMetadata"]["RequestId"])
+
+
+EXPOSE = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"
+
+
+def test_cors_headers_with_origin(ddb_raw, ddb_table):
+    t = ddb_table()
+    r = ddb_raw("DescribeTable", {"TableName": t}, headers={"Origin": "http://localhost:3000"})
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    assert r.headers["Access-Control-Expose-Headers"] == EXPOSE
+    assert "Access-Control-Max-Age" not in r.headers
+    r = ddb_raw("DescribeTable", {"TableName": "no-such-table"},
+                headers={"Origin": "http://localhost:3000"})
+    assert r.status_code == 400
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    r = ddb_raw("NoSuchOperation", {}, headers={"Origin": "http://localhost:3000"})
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_no_cors_headers_without_origin(ddb_raw):
+    r = ddb_raw("ListTables", {})
+    assert r.status_code == 200
+    assert "Access-Control-Allow-Origin" not in r.headers
+    assert "Access-Control-Expose-Headers" not in r.headers
+
+
+def test_cors_preflight(ddb_endpoint):
+    hdrs = {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers":
+                "authorization,content-type,x-amz-date,x-amz-target,x-amz-user-agent"}
+    r = requests.options(ddb_endpoint + "/", headers=hdrs, timeout=10)
+    assert r.status_code == 200
+    assert r.content == b""
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    assert r.headers["Access-Control-Allow-Methods"] == "POST"
+    assert r.headers["Access-Control-Allow-Headers"] == hdrs["Access-Control-Request-Headers"]
+    assert r.headers["Access-Control-Expose-Headers"] == EXPOSE
+    assert int(r.headers["Access-Control-Max-Age"]) > 0
+    assert is_aws_request_id(r.headers["x-amzn-RequestId"])
+
+
+NULL_MSG = ("2 validation errors detected: Value null at 'provisionedThroughput.writeCapacityUnits'"
+            " failed to satisfy constraint: Member must not be null; Value null at "
+            "'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must "
+            "not be null")
+
+
+def test_create_table_null_capacities(ddb_raw):
+    base = {"TableName": unique_name("nul"),
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]}
+    r = ddb_raw("CreateTable", dict(base, ProvisionedThroughput={"ReadCapacityUnits": None,
+                                                                 "WriteCapacityUnits": None}))
+    assert r.status_code == 400
+    assert r.json()["__type"] == "com.amazon.coral.validate#ValidationException"
+    assert r.json()["message"] == NULL_MSG
+    r = ddb_raw("CreateTable", dict(base, ProvisionedThroughput={"ReadCapacityUnits": 5,
+                                                                 "WriteCapacityUnits": None}))
+    assert r.json()["message"] == (
+        "1 validation error detected: Value null at 'provisionedThroughput.writeCapacityUnits' "
+        "failed to satisfy constraint: Member must not be null")
+
+
+def test_pynamodb_create_table_without_capacities(ddb_endpoint):
+    from pynamodb.exceptions import TableError
+
+    class NoCapacity(Model):
+        class Meta:
+            table_name = unique_name("pynnull")
+            host = ddb_endpoint
+            region = "us-east-1"
+            aws_access_key_id = "test"
+            aws_secret_access_key = "test"
+        pk = UnicodeAttribute(hash_key=True)
+
+    with pytest.raises(TableError) as e:
+        NoCapacity.create_table()
+    assert e.value.cause_response_code == "ValidationException"
+    assert e.value.cause_response_message == NULL_MSG
+    assert not NoCapacity.exists()
+
+
+def test_cli_create_table_request_id_and_errors(ddb_cli):
+    p = ddb_cli("dynamodb", "describe-table", "--table-name", "no-such-table", "--debug",
+                timeout=60)
+    assert p.returncode != 0
+    import re
+    ids = re.findall(r"x-amzn-RequestId['\"]?: ['\"]?([A-Z0-9]+)", p.stderr, re.I)
+    assert ids and all(len(i) == 52 for i in ids), p.stderr[-2000:]

@@ -422,3 +422,33 @@ Test(ddb_proxy, long_meta_is_encoded_whole)
     cr_assert_str_eq(json_object_get_string(v), ct);
     json_object_put(m);
 }
+
+Test(ddb_proxy, cors_preflight)
+{
+    rs_ddb_fwd_t fwd;
+    setup_req("OPTIONS", "", NULL);
+    add_hdr("origin", "http://localhost:3000");
+    add_hdr("access-control-request-method", "POST");
+    add_hdr("access-control-request-headers", "content-type,x-amz-target");
+    cr_assert_eq(rs_ddb_prepare(&ctx, &req, &route, &resp, &fwd), 1);
+    cr_assert_eq(resp.status, 200);
+    cr_assert_eq(resp.body.len, 0);
+    cr_assert_str_eq(resp_header("access-control-allow-origin"), "*");
+    cr_assert_str_eq(resp_header("access-control-allow-methods"), "POST");
+    cr_assert_str_eq(resp_header("access-control-allow-headers"), "content-type,x-amz-target");
+    cr_assert_not_null(resp_header("access-control-max-age"));
+    assert_request_id(resp_header("x-amzn-requestid"));
+}
+
+/* an error answer to a request with an Origin: the CORS headers, no Max-Age */
+Test(ddb_proxy, cors_on_errors)
+{
+    rs_ddb_fwd_t fwd;
+    setup_req("POST", "DynamoDB_20120810.NoSuchOperation", NULL);
+    add_hdr("origin", "http://localhost:3000");
+    cr_assert_eq(rs_ddb_prepare(&ctx, &req, &route, &resp, &fwd), 1);
+    cr_assert_str_eq(resp_header("access-control-allow-origin"), "*");
+    cr_assert_str_eq(resp_header("access-control-expose-headers"),
+                     "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date");
+    cr_assert_null(resp_header("access-control-max-age"));
+}
