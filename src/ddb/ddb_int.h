@@ -72,6 +72,48 @@ void rs_ddb_access_key(const char *account, char *out, size_t outlen);
 struct json_object;
 const char *rs_ddb_json_str(struct json_object *o, const char *k);
 
+/* ---- ddb_uexpr.c / ddb_fix.c / ddb_fix_io.c: the item fixes ------------------------ */
+
+#define RS_DDB_UX_SET 1u
+#define RS_DDB_UX_REMOVE 2u
+#define RS_DDB_UX_ADD 4u
+#define RS_DDB_UX_DELETE 8u
+/* the clauses of an UpdateExpression (RS_DDB_UX_* bits; 0 when none is found) */
+unsigned rs_ddb_uexpr_clauses(const char *expr);
+/* the paths the expression updates, names resolved, as a keep tree (a JSON object:
+ * "n:<name>" / "i:<index>" children, "" marks a path kept whole); never NULL but on
+ * memory exhaustion */
+struct json_object *rs_ddb_uexpr_paths(const char *expr, struct json_object *names);
+/* a new map of the AttributeValues of attrs pruned to the keep tree */
+struct json_object *rs_ddb_uexpr_prune(struct json_object *attrs, struct json_object *tree);
+
+#define RS_DDB_FIX_GUARD 1u       /* forwarded with an existence guard */
+#define RS_DDB_FIX_CALLER_COND 2u /* ... ANDed with the caller's ConditionExpression */
+
+typedef struct rs_ddb_fix {
+    unsigned what;   /* RS_DDB_FIX_* */
+    int op_delete;   /* DeleteItem */
+    int capacity;    /* ReturnConsumedCapacity TOTAL or INDEXES */
+    char table[256]; /* TableName (UpdateItem) */
+    char *body;      /* the body to forward (malloc'd), or NULL: the caller's */
+    size_t len;
+    char *check_body; /* TransactWriteItems: the caller's condition on a missing item */
+    size_t check_len;
+    struct json_object *keep; /* UPDATED_NEW / UPDATED_OLD: the paths to answer, or NULL */
+} rs_ddb_fix_t;
+
+/* Plan the fixes of one request (nothing for other operations or unparsable bodies).
+ * Returns 0 or RS_ENOMEM; rs_ddb_fix_free after either. */
+int rs_ddb_fix_plan(const char *op, const char *body, size_t len, rs_ddb_fix_t *fx);
+void rs_ddb_fix_free(rs_ddb_fix_t *fx);
+/* 1 when the answer is a ConditionalCheckFailedException of a guarded request */
+int rs_ddb_fix_guard_failed(const rs_ddb_fix_t *fx, int status, const char *body);
+/* DynamoDB's answer to an update that changes nothing on a missing item (malloc'd) */
+char *rs_ddb_fix_noop_body(const rs_ddb_fix_t *fx, size_t *len);
+/* Apply the answer fixes (pruning, DeleteItem's capacity) to a successful answer in place
+ * (*body malloc'd, replaced when changed). Returns 0 or RS_ENOMEM. */
+int rs_ddb_fix_answer(const rs_ddb_fix_t *fx, int status, char **body, size_t *len);
+
 /* ---- ddb_http.c ------------------------------------------------------------------- */
 
 typedef struct rs_ddb_conn {
@@ -125,5 +167,11 @@ int rs_ddb_java_next_ms(const rs_ddb_java_t *j, int64_t now_ms);
 void rs_ddb_java_suspect(rs_ddb_java_t *j);
 /* Stop the child (TERM, then KILL) and free. */
 void rs_ddb_java_free(rs_ddb_java_t *j);
+
+/* ddb_fix_io.c: after a guarded request failed its condition, tell the guard from the
+ * caller's condition (a ConditionCheck of the caller's condition on a missing item) and
+ * put DynamoDB's answer in *resp. Returns 0 (resp possibly replaced) or RS_ENOMEM. */
+int rs_ddb_fix_followup(const rs_ddb_fix_t *fx, rs_ddb_conn_t *hc, uint16_t port,
+                        const rs_ddb_req_t *req, int timeout_ms, rs_ddb_resp_t *resp);
 
 #endif

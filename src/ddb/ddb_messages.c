@@ -521,6 +521,33 @@ static size_t item_size(json_object *item)
     return sz;
 }
 
+/* CreateTable's ProvisionedThroughput with null (or absent) capacities, as PynamoDB sends
+ * them for a model without capacities: DynamoDB's model validation names each one (write
+ * first), DynamoDB Local answers with its own text */
+static int null_capacity(json_object *req, char *buf, size_t len)
+{
+    static const char *const member[] = {"WriteCapacityUnits", "ReadCapacityUnits"};
+    static const char *const path[] = {"writeCapacityUnits", "readCapacityUnits"};
+    json_object *pt, *v;
+    const char *bad[2];
+    int n = 0;
+    if (!json_object_object_get_ex(req, "ProvisionedThroughput", &pt) ||
+        !json_object_is_type(pt, json_type_object))
+        return 0;
+    for (int i = 0; i < 2; i++)
+        if (!json_object_object_get_ex(pt, member[i], &v) || v == NULL)
+            bad[n++] = path[i];
+    if (n == 0)
+        return 0;
+    size_t o = (size_t)snprintf(buf, len, "%d validation error%s detected: ", n, n > 1 ? "s" : "");
+    for (int i = 0; i < n && o < len; i++)
+        o += (size_t)snprintf(buf + o, len - o,
+                              "%sValue null at 'provisionedThroughput.%s' failed to satisfy "
+                              "constraint: Member must not be null",
+                              i > 0 ? "; " : "", bad[i]);
+    return 1;
+}
+
 int rs_ddb_precheck(const char *op, const char *body, size_t len, char *buf, size_t buflen)
 {
     static const char *const enum_names[] = {"\"Return", "\"Select\"", "\"ConditionalOperator\""};
@@ -540,6 +567,10 @@ int rs_ddb_precheck(const char *op, const char *body, size_t len, char *buf, siz
         } else if (strcmp(op, "PutItem") == 0 && json_object_object_get_ex(req, "Item", &v) &&
                    item_size(v) > 409600) {
             snprintf(buf, buflen, "Item size has exceeded the maximum allowed size");
+            hit = 1;
+        } else if (strcmp(op, "CreateTable") == 0 &&
+                   (bm == NULL || strcmp(bm, "PAY_PER_REQUEST") != 0) &&
+                   null_capacity(req, buf, buflen)) {
             hit = 1;
         } else if (strcmp(op, "CreateTable") == 0 && bm != NULL &&
                    strcmp(bm, "PAY_PER_REQUEST") == 0 &&

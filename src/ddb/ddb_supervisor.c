@@ -54,11 +54,11 @@ static struct {
 static void reply(rs_ipc_conn_t *wc, uint64_t id, int status, const char *request_id,
                   const char *body, size_t len)
 {
-    char crc[16];
+    char crc[16], rid[RS_DDB_REQUEST_ID_LEN + 1];
     snprintf(crc, sizeof(crc), "%u", rs_crc32(0, body, len));
-    const char *kv[] = {"content-type",     "application/x-amz-json-1.0",
-                        "x-amzn-requestid", request_id,
-                        "x-amz-crc32",      crc};
+    rs_ddb_request_id(request_id, rid, sizeof(rid));
+    const char *kv[] = {
+        "content-type", "application/x-amz-json-1.0", "x-amzn-requestid", rid, "x-amz-crc32", crc};
     char meta[512];
     size_t n = rs_ipc_resp_encode_kv(status, kv, 3, meta, sizeof(meta));
     if (n < sizeof(meta))
@@ -185,17 +185,33 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
         json_object_put(m);
         return;
     }
+    rs_ddb_fix_t fx;
+    if (rs_ddb_fix_plan(op, j->body, j->body_len, &fx) != 0) {
+        rs_ddb_fix_free(&fx);
+        reply_error(j->wc, j->id, rid, RS_DDBE_InternalServerError, "out of memory");
+        json_object_put(m);
+        return;
+    }
     rs_ddb_req_t req = {
         .target = target,
         .region = region,
         .account = account,
         .content_type = q.content_type,
-        .body = j->body,
-        .body_len = j->body_len,
+        .body = fx.body != NULL ? fx.body : j->body,
+        .body_len = fx.body != NULL ? fx.len : j->body_len,
     };
     rs_ddb_resp_t resp;
-    int rc = rs_ddb_http_do(hc, (uint16_t)port, &req, (int)S.conf->dynamodb_request_timeout * 1000,
-                            &resp);
+    int tmo = (int)S.conf->dynamodb_request_timeout * 1000;
+    int rc = rs_ddb_http_do(hc, (uint16_t)port, &req, tmo, &resp);
+    if (rc == 0 && (rs_ddb_fix_followup(&fx, hc, (uint16_t)port, &req, tmo, &resp) != 0 ||
+                    rs_ddb_fix_answer(&fx, resp.status, &resp.body, &resp.body_len) != 0)) {
+        rs_ddb_resp_free(&resp);
+        rs_ddb_fix_free(&fx);
+        reply_error(j->wc, j->id, rid, RS_DDBE_InternalServerError, "out of memory");
+        json_object_put(m);
+        return;
+    }
+    rs_ddb_fix_free(&fx);
     if (rc == RS_EAGAIN) {
         rs_log(RS_LOG_WARN, rid, "DynamoDB Local did not answer %s within %u s", op,
                S.conf->dynamodb_request_timeout);

@@ -14,4 +14,12 @@
 void rs_ddb_error(const rs_http_req_t *req, rs_http_resp_t *resp, rs_ddb_err_t e,
                   const char *message);
 
+/* DynamoDB's CORS headers on an answer to a request that carries Origin:
+ * Access-Control-Allow-Origin * and Access-Control-Expose-Headers. */
+void rs_ddb_cors(const rs_http_req_t *req, rs_http_resp_t *resp);
+
+/* DynamoDB's answer to a CORS preflight (OPTIONS): 200, no body, the requested method and
+ * headers allowed, Access-Control-Max-Age. */
+void rs_ddb_preflight(const rs_http_req_t *req, rs_http_resp_t *resp);
+
 #endif

@@ -174,6 +174,10 @@ int rs_ddb_prepare(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *route
     rs_ddb_err_t err;
     req->service = "dynamodb";
     req->operation = rs_pool_strndup(req->pool, route->rest, route->rest_len);
+    if (strcmp(req->method, "OPTIONS") == 0) {
+        rs_ddb_preflight(req, resp); /* a browser's CORS preflight */
+        return 1;
+    }
 
     if (req->body_len > RS_DDB_MAX_REQUEST) {
         rs_ddb_error(req, resp, RS_DDBE_RequestEntityTooLarge, NULL);
@@ -231,6 +235,7 @@ int rs_ddb_reply(const rs_http_req_t *req, rs_http_resp_t *resp, const char *met
     }
     resp->status = r.status;
     rs_ipc_reply_headers(req, resp, r.headers, "application/x-amz-json-1.0");
+    rs_ddb_cors(req, resp);
     if (body_len > 0)
         rs_buf_append(&resp->body, body, body_len);
     json_object_put(o);

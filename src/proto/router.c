@@ -43,6 +43,22 @@ static const vbase_t fixed_bases[] = {
     {"amazonaws.com", 0},
 };
 
+/* OPTIONS whose Access-Control-Request-Headers name x-amz-target: only the JSON
+ * protocol sends that header, and DynamoDB is the only such service here */
+static int ddb_preflight(const rs_http_req_t *req)
+{
+    static const char name[] = "x-amz-target";
+    if (req->method == NULL || strcmp(req->method, "OPTIONS") != 0)
+        return 0;
+    const rs_hdr_t *h = rs_http_req_header(req, "access-control-request-headers");
+    if (h == NULL)
+        return 0;
+    for (size_t i = 0; i + sizeof(name) - 1 <= h->value_len; i++)
+        if (strncasecmp(h->value + i, name, sizeof(name) - 1) == 0)
+            return 1;
+    return 0;
+}
+
 static int has_prefix(const char *s, size_t len, const char *pfx, size_t plen)
 {
     return len >= plen && memcmp(s, pfx, plen) == 0;
@@ -375,6 +391,11 @@ void rs_route(const rs_http_req_t *req, const rs_router_conf_t *conf, rs_route_t
         out->kind = RS_ROUTE_DYNAMODB;
         out->rest = target->value + SLEN(ddb);
         out->rest_len = target->value_len - SLEN(ddb);
+        return;
+    }
+    if (ddb_preflight(req)) {
+        out->kind = RS_ROUTE_DYNAMODB; /* a browser's CORS preflight for a DynamoDB call */
+        out->rest = "";
         return;
     }
     credential_service(req, service, sizeof(service));

@@ -100,11 +100,19 @@ static const char *jstr(json_object *o, const char *k)
     return json_object_get_string(v);
 }
 
+/* DynamoDB's 52-character id, starting with the worker's */
+static void assert_request_id(const char *id)
+{
+    cr_assert_not_null(id);
+    cr_assert_eq(strlen(id), 52);
+    cr_assert_eq(strncmp(id, "REQID0123456789A", 16), 0);
+}
+
 static void assert_error(int status, const char *type, const char *msg_part)
 {
     cr_assert_eq(resp.status, status);
     cr_assert_str_eq(resp_header("content-type"), "application/x-amz-json-1.0");
-    cr_assert_str_eq(resp_header("x-amzn-requestid"), "REQID0123456789A");
+    assert_request_id(resp_header("x-amzn-requestid"));
     json_object *o = body_json();
     cr_assert_str_eq(jstr(o, "__type"), type);
     if (msg_part != NULL)
@@ -161,7 +169,7 @@ Test(ddb_proxy, non_post_is_404)
     cr_assert_eq(memcmp(resp.body.data, "<UnknownOperationException/>\n", resp.body.len), 0);
     /* zlib.crc32(b"<UnknownOperationException/>\n"): DynamoDB sends the same */
     cr_assert_str_eq(resp_header("x-amz-crc32"), "3552371480");
-    cr_assert_str_eq(resp_header("x-amzn-requestid"), "REQID0123456789A");
+    assert_request_id(resp_header("x-amzn-requestid"));
 }
 
 Test(ddb_proxy, content_type)
@@ -335,6 +343,7 @@ Test(ddb_proxy, reply_adds_request_id_and_type)
     const char *meta = "{\"status\":200}";
     cr_assert_eq(rs_ddb_reply(&req, &resp, meta, strlen(meta), "{}", 2), 0);
     cr_assert_eq(resp.status, 200);
+    /* the supervisor sends DynamoDB's id; without one the worker's own */
     cr_assert_str_eq(resp_header("x-amzn-requestid"), "REQID0123456789A");
     cr_assert_str_eq(resp_header("content-type"), "application/x-amz-json-1.0");
     cr_assert_eq(resp.body.len, 2);
@@ -366,7 +375,7 @@ Test(ddb_proxy, error_table_shapes)
         setup_req("POST", "DynamoDB_20120810.PutItem", NULL);
         rs_ddb_error(&req, &resp, (rs_ddb_err_t)e, NULL);
         cr_assert_eq(resp.status, rs_ddb_error_status((rs_ddb_err_t)e));
-        cr_assert_str_eq(resp_header("x-amzn-requestid"), "REQID0123456789A");
+        assert_request_id(resp_header("x-amzn-requestid"));
         cr_assert_str_eq(resp_header("content-type"), "application/x-amz-json-1.0");
         const char *code = rs_ddb_error_code((rs_ddb_err_t)e);
         cr_assert(code != NULL && code[0] != '\0' && strchr(code, '#') == NULL);
@@ -412,4 +421,34 @@ Test(ddb_proxy, long_meta_is_encoded_whole)
     cr_assert(json_object_object_get_ex(m, "content_type", &v));
     cr_assert_str_eq(json_object_get_string(v), ct);
     json_object_put(m);
+}
+
+Test(ddb_proxy, cors_preflight)
+{
+    rs_ddb_fwd_t fwd;
+    setup_req("OPTIONS", "", NULL);
+    add_hdr("origin", "http://localhost:3000");
+    add_hdr("access-control-request-method", "POST");
+    add_hdr("access-control-request-headers", "content-type,x-amz-target");
+    cr_assert_eq(rs_ddb_prepare(&ctx, &req, &route, &resp, &fwd), 1);
+    cr_assert_eq(resp.status, 200);
+    cr_assert_eq(resp.body.len, 0);
+    cr_assert_str_eq(resp_header("access-control-allow-origin"), "*");
+    cr_assert_str_eq(resp_header("access-control-allow-methods"), "POST");
+    cr_assert_str_eq(resp_header("access-control-allow-headers"), "content-type,x-amz-target");
+    cr_assert_not_null(resp_header("access-control-max-age"));
+    assert_request_id(resp_header("x-amzn-requestid"));
+}
+
+/* an error answer to a request with an Origin: the CORS headers, no Max-Age */
+Test(ddb_proxy, cors_on_errors)
+{
+    rs_ddb_fwd_t fwd;
+    setup_req("POST", "DynamoDB_20120810.NoSuchOperation", NULL);
+    add_hdr("origin", "http://localhost:3000");
+    cr_assert_eq(rs_ddb_prepare(&ctx, &req, &route, &resp, &fwd), 1);
+    cr_assert_str_eq(resp_header("access-control-allow-origin"), "*");
+    cr_assert_str_eq(resp_header("access-control-expose-headers"),
+                     "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date");
+    cr_assert_null(resp_header("access-control-max-age"));
 }

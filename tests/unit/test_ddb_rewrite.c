@@ -467,6 +467,19 @@ Test(ddb_messages, prechecks)
     r = "{\"TableName\":\"t\",\"BillingMode\":\"PAY_PER_REQUEST\",\"ProvisionedThroughput\":{}}";
     cr_assert_eq(rs_ddb_precheck("CreateTable", r, strlen(r), buf, sizeof(buf)), 1);
     cr_assert(strstr(buf, "Neither ReadCapacityUnits nor WriteCapacityUnits") != NULL);
+    /* PynamoDB's null capacities: DynamoDB names each member, write first */
+    r = "{\"TableName\":\"t\",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":null,"
+        "\"WriteCapacityUnits\":null}}";
+    cr_assert_eq(rs_ddb_precheck("CreateTable", r, strlen(r), buf, sizeof(buf)), 1);
+    cr_assert_str_eq(buf,
+                     "2 validation errors detected: Value null at "
+                     "'provisionedThroughput.writeCapacityUnits' failed to satisfy constraint: "
+                     "Member must not be null; Value null at "
+                     "'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: "
+                     "Member must not be null");
+    r = "{\"TableName\":\"t\",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":1,"
+        "\"WriteCapacityUnits\":1}}";
+    cr_assert_eq(rs_ddb_precheck("CreateTable", r, strlen(r), buf, sizeof(buf)), 0);
     /* item size: 409,600 bytes is the limit, names included */
     size_t n = 409600 + 100;
     char *big = malloc(n + 100);
