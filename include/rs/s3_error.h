@@ -50,6 +50,9 @@ typedef enum rs_s3e {
     RS_S3E_InsufficientStorage,       /* store full: 507 InsufficientStorage naming the setting */
     RS_S3E_XAmzContentSHA256Mismatch, /* 400 "The provided 'x-amz-content-sha256' header does not
                                          match what was computed." */
+    RS_S3E_NoSuchCORSConfiguration,   /* 404 GetBucketCors without a configuration */
+    RS_S3E_NoSuchTagSet,              /* 404 GetBucketTagging without tags */
+    RS_S3E_InvalidTag,                /* 400 a tag key or value AWS refuses */
     RS_S3E__COUNT
 } rs_s3e_t;
 

@@ -22,6 +22,11 @@
 #define RS_ACCOUNT_LEN 12     /* 12-digit account id */
 #define RS_MAX_REGION 31
 #define RS_MAX_META 16384 /* opaque per-object metadata blob (headers, user meta) */
+/* A key whose first byte is 0xFF is reserved for the S3 layer's bucket configurations
+ * (CORS, tagging): no client key can start with it (keys are UTF-8). It sorts after every
+ * other key; listings stop there and DeleteBucket counts the bucket empty when only
+ * reserved keys are left, and removes them with the bucket. */
+#define RS_RESERVED_KEY_BYTE 0xFF
 
 typedef struct rs_store rs_store_t; /* process-local handle (base address, slot, tag) */
 
@@ -98,7 +103,9 @@ int rs_bucket_create(rs_store_t *st, const char *account, const char *name, cons
 /* RS_ENOENT when absent. */
 int rs_bucket_lookup(rs_store_t *st, const char *name, rs_bucket_t *out);
 /* RS_ENOENT, RS_ENOTEMPTY. Safe against concurrent PUTs: no object lands in a deleted
- * bucket. */
+ * bucket. Reserved keys (RS_RESERVED_KEY_BYTE) do not make a bucket non-empty: they are
+ * deleted (each through the crash-safe delete path) before the bucket is freed; a crash
+ * in between leaves the bucket ACTIVE with some of them gone. */
 int rs_bucket_delete(rs_store_t *st, const char *name);
 /* The buckets of `account` (NULL: all), sorted by name. *out is malloc'd; caller frees. */
 int rs_bucket_list(rs_store_t *st, const char *account, rs_bucket_t **out, size_t *n);
@@ -201,6 +208,7 @@ typedef struct rs_list_result {
 } rs_list_result_t;
 
 /* Keys in UTF-8 byte order, without scanning the whole bucket: cost is O(log n + page).
+ * Reserved keys (first byte RS_RESERVED_KEY_BYTE) are never listed.
  * A key whose common prefix (under prefix/delim) is <= `after` is skipped, so resuming
  * after a common prefix skips its whole group. */
 int rs_obj_list(rs_store_t *st, const rs_bucket_t *bucket, const rs_list_query_t *q,

@@ -40,4 +40,28 @@ typedef struct rs_xml_delobj {
 int rs_xml_parse_delete(rs_pool_t *pool, const uint8_t *body, size_t len, size_t max,
                         rs_xml_delobj_t **objs, size_t *n, int *quiet);
 
+typedef struct rs_xml_tag {
+    char *key;
+    size_t key_len;
+    char *value;
+    size_t value_len;
+} rs_xml_tag_t;
+
+/* <Tagging><TagSet><Tag><Key/><Value/></Tag>*</TagSet></Tagging>: both Key and Value
+ * required in every Tag. Limits and characters are the caller's. 0 or RS_EINVAL. */
+int rs_xml_parse_tagging(rs_pool_t *pool, const uint8_t *body, size_t len, rs_xml_tag_t **tags,
+                         size_t *n);
+
+typedef struct rs_xml_cors_rule {
+    char *id; /* NULL when absent */
+    char **origins, **methods, **headers, **expose;
+    size_t norigins, nmethods, nheaders, nexpose;
+    long max_age; /* -1 when absent */
+} rs_xml_cors_rule_t;
+
+/* <CORSConfiguration><CORSRule>..</CORSRule>{1,max}</CORSConfiguration>; each rule needs
+ * an AllowedOrigin and an AllowedMethod. Method names are the caller's to check. */
+int rs_xml_parse_cors(rs_pool_t *pool, const uint8_t *body, size_t len, size_t max,
+                      rs_xml_cors_rule_t **rules, size_t *n);
+
 #endif

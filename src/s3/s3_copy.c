@@ -48,6 +48,8 @@ static int parse_source(rs_s3_call_t *c, copy_src_t *src)
     if (slash == NULL || slash == dec || (size_t)(slash - dec) + 1 >= dlen)
         goto bad;
     blen = (size_t)(slash - dec);
+    if (!rs_utf8_valid((const unsigned char *)slash + 1, dlen - blen - 1))
+        goto bad; /* keys are UTF-8 (and the bucket's reserved keys are not) */
     src->bucket = rs_pool_strndup(c->pool, dec, blen);
     src->key_len = dlen - blen - 1;
     src->key = rs_pool_strndup(c->pool, slash + 1, src->key_len);

@@ -42,7 +42,8 @@ void rs_s3_delete_objects(rs_s3_call_t *c)
             rs_xml_end(x);
             continue;
         }
-        if (o->key_len <= RS_MAX_KEY)
+        if (o->key_len <= RS_MAX_KEY &&
+            (o->key_len == 0 || (uint8_t)o->key[0] != RS_RESERVED_KEY_BYTE))
             err = rs_obj_delete(c->ctx->store, &b, o->key, o->key_len, NULL);
         if (err != 0 && err != RS_ENOENT) {
             rs_xml_start(x, "Error");

@@ -78,6 +78,9 @@ static const rs_s3e_info_t rs_s3e_table[RS_S3E__COUNT] = {
     E(InsufficientStorage, 507, "Insufficient storage"),
     E(XAmzContentSHA256Mismatch, 400,
       "The provided 'x-amz-content-sha256' header does not match what was computed."),
+    E(NoSuchCORSConfiguration, 404, "The CORS configuration does not exist"),
+    E(NoSuchTagSet, 404, "The TagSet does not exist"),
+    E(InvalidTag, 400, "The TagKey you have provided is invalid"),
 };
 
 #undef E

@@ -243,7 +243,6 @@ typedef struct s3_route {
 static const char *const unsupported_subres[] = {"acl",
                                                  "accelerate",
                                                  "analytics",
-                                                 "cors",
                                                  "encryption",
                                                  "intelligent-tiering",
                                                  "inventory",
@@ -262,7 +261,6 @@ static const char *const unsupported_subres[] = {"acl",
                                                  "restore",
                                                  "retention",
                                                  "select",
-                                                 "tagging",
                                                  "torrent",
                                                  "uploadId",
                                                  "uploads",
@@ -282,6 +280,15 @@ static const s3_route_t routes[] = {
     {"HEAD", ON_BUCKET, NULL, NULL, "HeadBucket", rs_s3_head_bucket},
     {"DELETE", ON_BUCKET, NULL, NULL, "DeleteBucket", rs_s3_delete_bucket},
     {"POST", ON_BUCKET, "delete", NULL, "DeleteObjects", rs_s3_delete_objects},
+    {"PUT", ON_BUCKET, "cors", NULL, "PutBucketCors", rs_s3_put_bucket_cors},
+    {"GET", ON_BUCKET, "cors", NULL, "GetBucketCors", rs_s3_get_bucket_cors},
+    {"DELETE", ON_BUCKET, "cors", NULL, "DeleteBucketCors", rs_s3_delete_bucket_cors},
+    {"PUT", ON_BUCKET, "tagging", NULL, "PutBucketTagging", rs_s3_put_bucket_tagging},
+    {"GET", ON_BUCKET, "tagging", NULL, "GetBucketTagging", rs_s3_get_bucket_tagging},
+    {"DELETE", ON_BUCKET, "tagging", NULL, "DeleteBucketTagging", rs_s3_delete_bucket_tagging},
+    {"PUT", ON_OBJECT, "tagging", NULL, "PutObjectTagging", rs_s3_put_object_tagging},
+    {"GET", ON_OBJECT, "tagging", NULL, "GetObjectTagging", rs_s3_get_object_tagging},
+    {"DELETE", ON_OBJECT, "tagging", NULL, "DeleteObjectTagging", rs_s3_delete_object_tagging},
     {"PUT", ON_OBJECT, NULL, "x-amz-copy-source", "CopyObject", rs_s3_copy_object},
     {"PUT", ON_OBJECT, NULL, NULL, "PutObject", rs_s3_put_object},
     {"GET", ON_OBJECT, NULL, NULL, "GetObject", rs_s3_get_object},
@@ -290,7 +297,8 @@ static const s3_route_t routes[] = {
 };
 
 /* Sub-resources that select an operation of their own. */
-static const char *const selecting_subres[] = {"location", "versioning", "delete", NULL};
+static const char *const selecting_subres[] = {"location", "versioning", "delete",
+                                               "cors",     "tagging",    NULL};
 
 static const char *first_present(const rs_s3_call_t *c, const char *const *names)
 {

@@ -46,6 +46,35 @@ void rs_s3_delete_object(rs_s3_call_t *c);
 void rs_s3_delete_objects(rs_s3_call_t *c);
 void rs_s3_cors_preflight(rs_s3_call_t *c);
 void rs_s3_cors_actual(rs_s3_call_t *c); /* adds CORS headers when Origin is present */
+void rs_s3_put_bucket_cors(rs_s3_call_t *c);
+void rs_s3_get_bucket_cors(rs_s3_call_t *c);
+void rs_s3_delete_bucket_cors(rs_s3_call_t *c);
+void rs_s3_put_bucket_tagging(rs_s3_call_t *c);
+void rs_s3_get_bucket_tagging(rs_s3_call_t *c);
+void rs_s3_delete_bucket_tagging(rs_s3_call_t *c);
+void rs_s3_put_object_tagging(rs_s3_call_t *c);
+void rs_s3_get_object_tagging(rs_s3_call_t *c);
+void rs_s3_delete_object_tagging(rs_s3_call_t *c);
+
+/* ---- bucket configurations under reserved keys (s3_config.c) --------------------- */
+/* the stored document of configuration `name` ("cors", "tagging") copied into the pool
+ * (NUL-terminated); RS_ENOENT when the bucket has none */
+int rs_s3_cfg_get(rs_s3_call_t *c, const rs_bucket_t *b, const char *name, uint8_t **out,
+                  size_t *len);
+int rs_s3_cfg_put(rs_s3_call_t *c, const rs_bucket_t *b, const char *name, const void *data,
+                  size_t len);
+int rs_s3_cfg_delete(rs_s3_call_t *c, const rs_bucket_t *b, const char *name); /* RS_ENOENT ok */
+
+/* the bucket's CORS rules (s3_cors_config.c); RS_ENOENT when it has no configuration */
+struct rs_xml_cors_rule;
+int rs_s3_cors_rules(rs_s3_call_t *c, const rs_bucket_t *b, struct rs_xml_cors_rule **r, size_t *n);
+
+/* ---- tags (s3_tagging.c) ----------------------------------------------------------- */
+/* Check an x-amz-tagging header (URL query form): renders InvalidArgument, InvalidTag or
+ * BadRequest (more than 10) and returns -1; else the number of tags. */
+int rs_s3_tagging_header_check(rs_s3_call_t *c, const char *v, size_t n);
+/* number of tags in a stored x-amz-tagging value */
+int rs_s3_tagging_count(rs_s3_call_t *c, const char *v, size_t n);
 
 /* ---- shared helpers ------------------------------------------------------------ */
 /* error with extras given as name/value pairs, terminated by NULL */

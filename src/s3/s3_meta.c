@@ -182,33 +182,6 @@ static void rfc2047_ascii(rs_pool_t *pool, const char **v, size_t *n)
     *v = out, *n = on;
 }
 
-static int tag_char_ok(unsigned char ch)
-{
-    return ch >= 0x80 || isalnum(ch) || strchr(" +-=._:/@", ch) != NULL;
-}
-
-/* x-amz-tagging: URL-encoded query with no duplicate keys; returns tag count or -1. */
-static int tagging_count(rs_s3_call_t *c, const char *v, size_t n)
-{
-    rs_qparam_t *qp;
-    size_t np = rs_query_parse(c->pool, v, n, &qp), i, j;
-    for (i = 0; i < np; i++) {
-        const char *k = qp[i].name;
-        if (k[0] == '\0' || strlen(k) > 128 || qp[i].value_len > 256)
-            return -1;
-        for (j = 0; k[j]; j++)
-            if (!tag_char_ok((unsigned char)k[j]))
-                return -1;
-        for (j = 0; j < qp[i].value_len; j++)
-            if (!tag_char_ok((unsigned char)qp[i].value[j]))
-                return -1;
-        for (j = 0; j < i; j++)
-            if (strcmp(qp[j].name, k) == 0)
-                return -1;
-    }
-    return (int)np;
-}
-
 static const struct {
     const char *header;
     int tag;
@@ -243,14 +216,8 @@ int rs_s3_meta_from_request(rs_s3_call_t *c, rs_s3_meta_t *m)
     }
     h = rs_http_req_header(req, "x-amz-tagging");
     if (h != NULL && h->value_len > 0) {
-        if (tagging_count(c, h->value, h->value_len) < 0) {
-            rs_s3_fail(c, RS_S3E_InvalidArgument,
-                       "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL "
-                       "query parameters without tag name duplicates.",
-                       "ArgumentName", "x-amz-tagging", "ArgumentValue",
-                       rs_pool_strndup(c->pool, h->value, h->value_len), NULL);
+        if (rs_s3_tagging_header_check(c, h->value, h->value_len) < 0)
             return -1;
-        }
         rs_s3_meta_add(m, RS_META_TAGGING, NULL, h->value, h->value_len);
     }
     for (i = 0; i < req->num_headers; i++) {
@@ -314,7 +281,7 @@ void rs_s3_meta_to_response(rs_s3_call_t *c, const rs_s3_meta_t *m)
             }
             rs_http_resp_headern(c->resp, rs_pool_printf(c->pool, "x-amz-meta-%s", f->name), v, vn);
         } else if (f->tag == RS_META_TAGGING) {
-            int n = tagging_count(c, f->value, f->value_len);
+            int n = rs_s3_tagging_count(c, f->value, f->value_len);
             if (n > 0)
                 rs_http_resp_header(c->resp, "x-amz-tagging-count",
                                     rs_pool_printf(c->pool, "%d", n));

@@ -338,3 +338,155 @@ int rs_xml_parse_delete(rs_pool_t *pool, const uint8_t *body, size_t len, size_t
     *n = count;
     return 0;
 }
+
+/* ---- Tagging and CORSConfiguration ------------------------------------------------ */
+
+static int xml_count_children(const xmlNode *parent, const char *name, size_t *n)
+{
+    const xmlNode *c = NULL;
+    int r;
+    *n = 0;
+    while ((r = xml_next_elem(parent, &c)) > 0) {
+        if (!xml_is(c, name))
+            return RS_EINVAL;
+        (*n)++;
+    }
+    return r < 0 ? RS_EINVAL : 0;
+}
+
+static int xml_tag(rs_pool_t *pool, const xmlNode *tag, rs_xml_tag_t *t)
+{
+    const xmlNode *c = NULL;
+    int r;
+    memset(t, 0, sizeof *t);
+    while ((r = xml_next_elem(tag, &c)) > 0) {
+        if (xml_is(c, "Key")) {
+            if (t->key != NULL || xml_node_text(pool, c, &t->key, &t->key_len) != 0)
+                return RS_EINVAL;
+        } else if (xml_is(c, "Value")) {
+            if (t->value != NULL || xml_node_text(pool, c, &t->value, &t->value_len) != 0)
+                return RS_EINVAL;
+        } else {
+            return RS_EINVAL;
+        }
+    }
+    return r < 0 || t->key == NULL || t->value == NULL ? RS_EINVAL : 0;
+}
+
+int rs_xml_parse_tagging(rs_pool_t *pool, const uint8_t *body, size_t len, rs_xml_tag_t **tags,
+                         size_t *n)
+{
+    xmlDocPtr doc = xml_read(body, len);
+    const xmlNode *root, *set = NULL, *extra, *c = NULL;
+    size_t count = 0, i = 0;
+    int rc = 0;
+
+    *tags = NULL;
+    *n = 0;
+    if (doc == NULL)
+        return RS_EINVAL;
+    root = xmlDocGetRootElement(doc);
+    if (root == NULL || !xml_is(root, "Tagging") || xml_next_elem(root, &set) <= 0 ||
+        !xml_is(set, "TagSet")) {
+        xmlFreeDoc(doc);
+        return RS_EINVAL;
+    }
+    extra = set;
+    if (xml_next_elem(root, &extra) != 0 || xml_count_children(set, "Tag", &count) != 0) {
+        xmlFreeDoc(doc);
+        return RS_EINVAL;
+    }
+    *tags = rs_pool_alloc(pool, (count ? count : 1) * sizeof **tags);
+    while (rc == 0 && xml_next_elem(set, &c) > 0)
+        rc = xml_tag(pool, c, &(*tags)[i++]);
+    xmlFreeDoc(doc);
+    if (rc != 0)
+        return RS_EINVAL;
+    *n = count;
+    return 0;
+}
+
+static int xml_strs(rs_pool_t *pool, const xmlNode *e, char ***v, size_t *n, size_t cap)
+{
+    char *s;
+    if (*n == cap || xml_node_text(pool, e, &s, NULL) != 0)
+        return RS_EINVAL;
+    (*v)[(*n)++] = s;
+    return 0;
+}
+
+static int xml_cors_rule(rs_pool_t *pool, const xmlNode *rule, rs_xml_cors_rule_t *o)
+{
+    const xmlNode *c = NULL;
+    size_t kids = 0;
+    int r;
+
+    memset(o, 0, sizeof *o);
+    o->max_age = -1;
+    while ((r = xml_next_elem(rule, &c)) > 0)
+        kids++;
+    if (r < 0)
+        return RS_EINVAL;
+    o->origins = rs_pool_alloc(pool, (kids + 1) * sizeof(char *));
+    o->methods = rs_pool_alloc(pool, (kids + 1) * sizeof(char *));
+    o->headers = rs_pool_alloc(pool, (kids + 1) * sizeof(char *));
+    o->expose = rs_pool_alloc(pool, (kids + 1) * sizeof(char *));
+    c = NULL;
+    while (xml_next_elem(rule, &c) > 0) {
+        int e = 0;
+        if (xml_is(c, "AllowedOrigin")) {
+            e = xml_strs(pool, c, &o->origins, &o->norigins, kids);
+        } else if (xml_is(c, "AllowedMethod")) {
+            e = xml_strs(pool, c, &o->methods, &o->nmethods, kids);
+        } else if (xml_is(c, "AllowedHeader")) {
+            e = xml_strs(pool, c, &o->headers, &o->nheaders, kids);
+        } else if (xml_is(c, "ExposeHeader")) {
+            e = xml_strs(pool, c, &o->expose, &o->nexpose, kids);
+        } else if (xml_is(c, "ID")) {
+            e = o->id != NULL ? RS_EINVAL : xml_node_text(pool, c, &o->id, NULL);
+        } else if (xml_is(c, "MaxAgeSeconds")) {
+            char *s, *end;
+            long v;
+            if (o->max_age >= 0 || xml_node_text(pool, c, &s, NULL) != 0)
+                return RS_EINVAL;
+            v = strtol(s, &end, 10);
+            if (s[0] == '\0' || *end != '\0' || v < 0 || v > 2147483647L)
+                return RS_EINVAL;
+            o->max_age = v;
+        } else {
+            return RS_EINVAL;
+        }
+        if (e != 0)
+            return RS_EINVAL;
+    }
+    /* AllowedOrigin and AllowedMethod are required */
+    return o->norigins == 0 || o->nmethods == 0 ? RS_EINVAL : 0;
+}
+
+int rs_xml_parse_cors(rs_pool_t *pool, const uint8_t *body, size_t len, size_t max,
+                      rs_xml_cors_rule_t **rules, size_t *n)
+{
+    xmlDocPtr doc = xml_read(body, len);
+    const xmlNode *root, *c = NULL;
+    size_t count = 0, i = 0;
+    int rc = 0;
+
+    *rules = NULL;
+    *n = 0;
+    if (doc == NULL)
+        return RS_EINVAL;
+    root = xmlDocGetRootElement(doc);
+    if (root == NULL || !xml_is(root, "CORSConfiguration") ||
+        xml_count_children(root, "CORSRule", &count) != 0 || count == 0 || count > max) {
+        xmlFreeDoc(doc);
+        return RS_EINVAL;
+    }
+    *rules = rs_pool_alloc(pool, count * sizeof **rules);
+    while (rc == 0 && xml_next_elem(root, &c) > 0)
+        rc = xml_cors_rule(pool, c, &(*rules)[i++]);
+    xmlFreeDoc(doc);
+    if (rc != 0)
+        return RS_EINVAL;
+    *n = count;
+    return 0;
+}

@@ -119,7 +119,7 @@ int rs_bucket_delete(rs_store_t *st, const char *name)
 {
     rs_btab_shm_t *bt = rs_btab(st);
     rs_bucket_shm_t *b;
-    int rc, i, empty = 0;
+    int rc, i, empty = 0, misses = 0;
 
     if (!name)
         return RS_EINVAL;
@@ -143,11 +143,32 @@ int rs_bucket_delete(rs_store_t *st, const char *name)
         if (rc == 0)
             rs_shm_unlock(&rs_shard(st, s)->mu);
     }
-    if (rc == 0)
+    /* empty when no key is left but reserved ones (they sort last): delete those one by
+     * one through the crash-safe delete while every PUT waits for the table lock */
+    while (rc == 0) {
+        char key[RS_MAX_KEY];
+        size_t kl = 0;
+        rs_bucket_t pb;
+        uint32_t first;
         rc = rs_lock_list(st, (uint32_t)i);
-    if (rc == 0) {
-        empty = LD(&b->head[0]) == 0;
+        if (rc)
+            break;
+        first = LD(&b->head[0]);
+        if (first != 0) {
+            rs_entry_shm_t *e = rs_entry_ref(st, first);
+            if (e->key_len > 0 && (uint8_t)e->key[0] == RS_RESERVED_KEY_BYTE) {
+                kl = e->key_len;
+                memcpy(key, e->key, kl);
+            }
+        }
         rs_shm_unlock(&b->list_mu);
+        empty = first == 0;
+        if (first == 0 || kl == 0)
+            break;
+        to_pub(b, (uint32_t)i, b->gen, &pb);
+        rc = rs_obj_delete(st, &pb, key, kl, NULL);
+        if (rc == RS_ENOENT) /* deleted meanwhile; listed but never found again: broken */
+            rc = ++misses > 64 ? RS_EPOISON : 0;
     }
     ST(&b->state, (uint32_t)(rc == 0 && empty ? RS_BK_FREE : RS_BK_ACTIVE));
     ST(&bt->intent_op, (uint32_t)RS_BOP_NONE);

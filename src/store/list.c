@@ -43,8 +43,9 @@ static size_t collect(rs_store_t *st, rs_bucket_shm_t *b, const rs_list_query_t 
         const char *k = e->key;
         size_t kl = e->key_len, cut = 0;
 
-        if (!starts(k, kl, q->prefix, q->prefix_len))
-            break;
+        if (!starts(k, kl, q->prefix, q->prefix_len) ||
+            (kl > 0 && (uint8_t)k[0] == RS_RESERVED_KEY_BYTE))
+            break; /* reserved keys sort last and are never listed */
         if (dl) {
             for (size_t i = q->prefix_len; i + dl <= kl; i++) {
                 if (memcmp(k + i, q->delim, dl) == 0) {

@@ -52,6 +52,9 @@ static const char *const codes[RS_S3E__COUNT] = {
     [RS_S3E_AccessForbidden] = "AccessForbidden",
     [RS_S3E_InsufficientStorage] = "InsufficientStorage",
     [RS_S3E_XAmzContentSHA256Mismatch] = "XAmzContentSHA256Mismatch",
+    [RS_S3E_NoSuchCORSConfiguration] = "NoSuchCORSConfiguration",
+    [RS_S3E_NoSuchTagSet] = "NoSuchTagSet",
+    [RS_S3E_InvalidTag] = "InvalidTag",
 };
 
 Test(s3_error, every_entry_has_status_code_message)
@@ -75,6 +78,9 @@ Test(s3_error, aws_statuses_and_messages)
         const char *msg;
     } t[] = {
         {RS_S3E_NoSuchKey, 404, "The specified key does not exist."},
+        {RS_S3E_NoSuchCORSConfiguration, 404, "The CORS configuration does not exist"},
+        {RS_S3E_NoSuchTagSet, 404, "The TagSet does not exist"},
+        {RS_S3E_InvalidTag, 400, "The TagKey you have provided is invalid"},
         {RS_S3E_NoSuchBucket, 404, "The specified bucket does not exist"},
         {RS_S3E_InvalidRange, 416, "The requested range is not satisfiable"},
         {RS_S3E_NotModified, 304, NULL},

@@ -315,3 +315,78 @@ Test(s3_ops, copy_object)
     expect(run("PUT", "/bkt/dst", NULL, 0, "x-amz-copy-source", "nokey", NULL), 400,
            "Invalid copy source object key");
 }
+
+Test(s3_ops, bucket_configurations_under_reserved_keys)
+{
+    const char *tags = "<Tagging><TagSet><Tag><Key>env</Key><Value>dev</Value></Tag></TagSet>"
+                       "</Tagging>";
+    const char *cors = "<CORSConfiguration><CORSRule><AllowedOrigin>http://o.test</AllowedOrigin>"
+                       "<AllowedMethod>GET</AllowedMethod><MaxAgeSeconds>5</MaxAgeSeconds>"
+                       "</CORSRule></CORSConfiguration>";
+    rs_bucket_t b;
+    rs_list_query_t q = {.max_items = 10};
+    rs_list_result_t r;
+    rs_store_stats_t before, after;
+    call_t *c;
+
+    expect(run("PUT", "/cfg", NULL, 0, NULL), 200, NULL);
+    expect(run("GET", "/cfg?tagging", NULL, 0, NULL), 404, "<Code>NoSuchTagSet</Code>");
+    expect(run("GET", "/cfg?cors", NULL, 0, NULL), 404, "<Code>NoSuchCORSConfiguration</Code>");
+    expect(run("OPTIONS", "/cfg/k", NULL, 0, "origin", "http://o.test",
+               "access-control-request-method", "GET", NULL),
+           403, "CORS is not enabled for this bucket.");
+    expect(run("PUT", "/cfg?tagging", tags, strlen(tags), NULL), 204, NULL);
+    expect(run("PUT", "/cfg?cors", cors, strlen(cors), NULL), 200, NULL);
+    expect(run("GET", "/cfg?tagging", NULL, 0, NULL), 200, "<Key>env</Key><Value>dev</Value>");
+    expect(run("GET", "/cfg?cors", NULL, 0, NULL), 200, "<MaxAgeSeconds>5</MaxAgeSeconds>");
+    c = run("OPTIONS", "/cfg/k", NULL, 0, "origin", "http://o.test",
+            "access-control-request-method", "GET", NULL);
+    cr_expect_eq(c->resp.status, 200, "%s", c->body);
+    cr_expect_str_eq(hdr(c, "access-control-allow-origin"), "http://o.test");
+    cr_expect_str_eq(hdr(c, "access-control-max-age"), "5");
+    done(c);
+    /* the store never lists them, the bucket counts as empty */
+    cr_assert_eq(rs_bucket_lookup(store, "cfg", &b), 0);
+    cr_assert_eq(rs_obj_list(store, &b, &q, &r), 0);
+    cr_expect_eq(r.n, 0);
+    cr_expect_eq(r.truncated, 0);
+    rs_list_result_free(&r);
+    expect(run("GET", "/cfg?list-type=2", NULL, 0, NULL), 200, "<KeyCount>0</KeyCount>");
+    rs_store_stats(store, &before);
+    expect(run("DELETE", "/cfg", NULL, 0, NULL), 204, NULL);
+    rs_store_stats(store, &after);
+    cr_expect_eq(after.objects + 2, before.objects, "configurations freed with the bucket");
+    {
+        char why[256] = "";
+        cr_expect_eq(rs_store_check(store, why, sizeof why), 0, "%s", why);
+    }
+    expect(run("PUT", "/cfg", NULL, 0, NULL), 200, NULL);
+    expect(run("GET", "/cfg?tagging", NULL, 0, NULL), 404, "<Code>NoSuchTagSet</Code>");
+}
+
+Test(s3_ops, object_tagging)
+{
+    const char *tags = "<Tagging><TagSet><Tag><Key>a b</Key><Value>c+d=e/f</Value></Tag>"
+                       "</TagSet></Tagging>";
+    const char *bad = "<Tagging><TagSet><Tag><Key>aws:x</Key><Value>1</Value></Tag></TagSet>"
+                      "</Tagging>";
+    call_t *c;
+    expect(run("PUT", "/otb", NULL, 0, NULL), 200, NULL);
+    expect(run("PUT", "/otb/k", "bytes", 5, "x-amz-tagging", "x=1", NULL), 200, NULL);
+    expect(run("GET", "/otb/k?tagging", NULL, 0, NULL), 200, "<Key>x</Key><Value>1</Value>");
+    expect(run("PUT", "/otb/k?tagging", tags, strlen(tags), NULL), 200, NULL);
+    expect(run("GET", "/otb/k?tagging", NULL, 0, NULL), 200,
+           "<Key>a b</Key><Value>c+d=e/f</Value>");
+    c = run("GET", "/otb/k", NULL, 0, NULL);
+    cr_expect_eq(c->resp.status, 200);
+    cr_expect_str_eq(c->body, "bytes");
+    cr_expect_str_eq(hdr(c, "x-amz-tagging-count"), "1");
+    done(c);
+    expect(run("PUT", "/otb/k?tagging", bad, strlen(bad), NULL), 400,
+           "Your TagKey cannot be prefixed with aws:");
+    expect(run("DELETE", "/otb/k?tagging", NULL, 0, NULL), 204, NULL);
+    expect(run("GET", "/otb/k?tagging", NULL, 0, NULL), 200, "<TagSet></TagSet>");
+    expect(run("GET", "/otb/none?tagging", NULL, 0, NULL), 404, "<Code>NoSuchKey</Code>");
+    expect(run("PUT", "/otb/k2", "x", 1, "x-amz-tagging", "a=1&a=2", NULL), 400,
+           "<Code>InvalidArgument</Code>");
+}
