@@ -4,8 +4,10 @@
  * Order of checks: body size (413), method and Content-Type (404, as DynamoDB's front
  * end), X-Amz-Target operation known to the API (else 400 UnknownOperationException),
  * credentials (account and region exactly as S3 derives them; signatures verified when
- * `auth_verify` is on), then the service state: switched off or unavailable -> non-retryable 400
- * with the reason; starting -> retryable 503; running -> forward.
+ * `auth_verify` is on), then the service state: switched off or unavailable -> non-retryable
+ * 400 with the reason; starting -> retryable 503; then the body against the operation's
+ * input shape of the service model (rs/ddb_validate.h: SerializationException /
+ * ValidationException as AWS answers them, before any table lookup); then forward.
  */
 #include "config.h"
 
@@ -16,6 +18,7 @@
 #include <strings.h>
 
 #include "http/ddb_proxy.h"
+#include "rs/ddb_validate.h"
 #include "rs/err.h"
 #include "rs/ipc.h"
 #include "rs/sigv4.h"
@@ -197,6 +200,13 @@ int rs_ddb_prepare(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *route
     }
     if (service_state(c, req, resp) != 0)
         return 1;
+    /* the body against the model: AWS's answer, before DynamoDB Local looks anything up */
+    char vmsg[1024];
+    if (rs_ddb_validate(route->rest, route->rest_len, req->body, req->body_len, &err, vmsg,
+                        sizeof(vmsg)) != 0) {
+        rs_ddb_error(req, resp, err, vmsg[0] ? vmsg : NULL);
+        return 1;
+    }
 
     const rs_hdr_t *target = rs_http_req_header(req, "x-amz-target");
     const rs_hdr_t *ctype = rs_http_req_header(req, "content-type");

@@ -128,6 +128,20 @@ SEEDS = {
         fields("\x00", "POST", "Foo.GetItem", "text/plain", "AWS4-HMAC-SHA256 Credential=",
                "", '{"status":400,"headers":{"x-amzn-RequestId":"abc"}}', "{"),
     ],
+    "fuzz_ddb_validate": [  # op (first byte: message capacity) and body
+        fields("\x02PutItem", '{"TableName":"tbl","Item":{"a":{"M":{"b":{"L":[{"N":"1"},'
+               '{"B":"AAEC"},{"BS":["QQ=="]},{"NULL":true}]}}},"s":{"S":"\\u00e9"}},'
+               '"ReturnValues":"ALL_OLD"}'),
+        fields("\x01CreateTable", '{"TableName":"a!","KeySchema":[{"AttributeName":"a",'
+               '"KeyType":"SORT"}],"AttributeDefinitions":[{"AttributeName":"a",'
+               '"AttributeType":"X"}],"ProvisionedThroughput":{"ReadCapacityUnits":0,'
+               '"WriteCapacityUnits":1e3},"BillingMode":"FREE"}'),
+        fields("\x00BatchGetItem", '{"RequestItems":{"tbl":{"Keys":[{"pk":{"S":"a"}}],'
+               '"ConsistentRead":"true"}},"ReturnConsumedCapacity":"BOGUS"}'),
+        fields("\x03Query", '{"TableName":12,"KeyConditions":{"pk":{"ComparisonOperator":'
+               '"NE","AttributeValueList":[{"N":5}]}},"Limit":-0.5}'),
+        fields("\x02Scan", b'{"TableName":"\xff","Segment":1000000,"X":[[[[{}]]]]}'),
+    ],
     "fuzz_ipc": [
         (0x50495352).to_bytes(4, "little") + (1).to_bytes(2, "little") + (1).to_bytes(2, "little")
         + (7).to_bytes(8, "little") + (2).to_bytes(4, "little") + (3).to_bytes(4, "little")
@@ -236,6 +250,11 @@ DICTS = {
                          "\n--\n"],
     "fuzz_ddb_prepare": ["DynamoDB_20120810.", "application/x-amz-json-1.0", "\"status\"",
                          "\"headers\"", "AWS4-HMAC-SHA256", "\n--\n"],
+    "fuzz_ddb_validate": ["\"TableName\"", "\"Item\"", "\"Key\"", "\"RequestItems\"",
+                          "\"KeySchema\"", "\"AttributeName\"", "\"KeyType\"", "\"M\"",
+                          "\"L\"", "\"B\"", "\"N\"", "\"S\"", "\"BS\"", "\"Limit\"",
+                          "\"ReturnValues\"", "\"Select\"", "\\u00", "\\ud83d", "true",
+                          "null", "1e309", "\n--\n"],
     "fuzz_apigw": ["_user_request_", "\"statusCode\"", "\"headers\"", "\"multiValueHeaders\"",
                    "\"body\"", "\"isBase64Encoded\"", "true", "%2F", "\n--\n"],
     "fuzz_lambda_api": ["/2015-03-31/functions", "/invocations", "/configuration", "/code",

@@ -41,7 +41,8 @@ header_folder() {
     ipc.h) echo ipc ;;
     s3.h | s3_error.h | s3_range.h | awschunked.h | checksum.h | xml.h) echo s3 ;;
     cred.h) echo core ;; # the credential type every service uses (no .c)
-    ddb_errors.h | lambda_errors.h | apigw_errors.h | apigw.h | router.h) echo proto ;;
+    ddb_errors.h | ddb_validate.h | lambda_errors.h | apigw_errors.h | apigw.h | router.h)
+        echo proto ;;
     docker.h) echo docker ;;
     *) # not listed: the folder of the one src/*/<name>.c, else no layer (a failure)
         c=$(ls src/*/"${1%.h}.c" 2>/dev/null)

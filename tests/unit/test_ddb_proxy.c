@@ -4,7 +4,8 @@
  * UnknownOperationException), identity from SigV4 credentials (account and region as
  * S3 takes them), signature checks when auth_verify is on, the status board (switched
  * off, unavailable with its reason, starting -> retryable 503, running -> forward), the
- * request meta sent to the supervisor, and the reply -> response conversion.
+ * request meta sent to the supervisor, the model validator's answers at the call site, and
+ * the reply -> response conversion.
  * Runs in: the test process.
  */
 #include "config.h"
@@ -51,8 +52,10 @@ static void setup_req(const char *method, const char *target, const char *auth)
     req.path = "/";
     req.path_len = 1;
     req.headers = hdrs;
-    req.body = (const uint8_t *)"{\"TableName\":\"t\"}";
-    req.body_len = strlen((const char *)req.body);
+    /* no body: the model validator leaves it to DynamoDB Local, so every operation is
+     * forwarded (the validator's answers: the validates_before_forwarding test) */
+    req.body = (const uint8_t *)"";
+    req.body_len = 0;
     snprintf(req.request_id, sizeof(req.request_id), "REQID0123456789A");
     add_hdr("x-amz-target", target);
     add_hdr("content-type", "application/x-amz-json-1.0");
@@ -250,10 +253,56 @@ Test(ddb_proxy, too_large)
     req.body_len = RS_DDB_MAX_REQUEST + 1;
     cr_assert_eq(rs_ddb_prepare(&ctx, &req, &route, &resp, &fwd), 1);
     cr_assert_eq(resp.status, 413);
+    /* exactly the limit: forwarded (a real buffer: the validator reads it) */
+    char *big = malloc(RS_DDB_MAX_REQUEST);
+    cr_assert_not_null(big);
+    memset(big, ' ', RS_DDB_MAX_REQUEST);
+    memcpy(big, "{\"TableName\":\"tbl\",\"Item\":{}", 28);
+    big[RS_DDB_MAX_REQUEST - 1] = '}';
+    req.body = (const uint8_t *)big;
     req.body_len = RS_DDB_MAX_REQUEST;
     rs_http_resp_free(&resp);
     rs_http_resp_init(&resp, &pool);
     cr_assert_eq(rs_ddb_prepare(&ctx, &req, &route, &resp, &fwd), 0);
+    free(big);
+}
+
+Test(ddb_proxy, validates_before_forwarding)
+{
+    rs_ddb_fwd_t fwd;
+    setup_req("POST", "DynamoDB_20120810.GetItem", NULL);
+    req.body = (const uint8_t *)"{\"TableName\":\"ab\",\"Key\":{}}";
+    req.body_len = strlen((const char *)req.body);
+    cr_assert_eq(rs_ddb_prepare(&ctx, &req, &route, &resp, &fwd), 1);
+    cr_assert_eq(resp.status, 400);
+    json_object *o = body_json();
+    cr_assert_str_eq(jstr(o, "__type"), "com.amazon.coral.validate#ValidationException");
+    cr_assert_str_eq(jstr(o, "message"),
+                     "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy "
+                     "constraint: Member must have length greater than or equal to 3");
+    json_object_put(o);
+    teardown_req();
+
+    setup_req("POST", "DynamoDB_20120810.GetItem", NULL);
+    req.body = (const uint8_t *)"{\"TableName\":7}";
+    req.body_len = strlen((const char *)req.body);
+    cr_assert_eq(rs_ddb_prepare(&ctx, &req, &route, &resp, &fwd), 1);
+    cr_assert_eq(resp.status, 400);
+    o = body_json();
+    cr_assert_str_eq(jstr(o, "__type"), "com.amazon.coral.service#SerializationException");
+    cr_assert_str_eq(jstr(o, "Message"), "NUMBER_VALUE cannot be converted to String");
+    json_object_put(o);
+    teardown_req();
+
+    setup_req("POST", "DynamoDB_20120810.GetItem", NULL);
+    req.body = (const uint8_t *)"{";
+    req.body_len = 1;
+    cr_assert_eq(rs_ddb_prepare(&ctx, &req, &route, &resp, &fwd), 1);
+    o = body_json();
+    cr_assert_str_eq(jstr(o, "__type"), "com.amazon.coral.service#SerializationException");
+    cr_assert_eq(json_object_object_length(o), 1, "no message: %s", resp.body.data);
+    json_object_put(o);
+    teardown_req();
 }
 
 Test(ddb_proxy, switched_off)
