@@ -63,4 +63,10 @@ const char *rs_ddb_error_code(rs_ddb_err_t e);
  * NUL-terminated, its length in *len; NULL on ENOMEM. */
 char *rs_ddb_err_body(rs_ddb_err_t e, const char *msg, size_t *len);
 
+/* DynamoDB's x-amzn-RequestId for the worker's 16-character request id rid: rid followed
+ * by 36 characters derived from it (RS_DDB_REQUEST_ID_LEN in all); any other rid is
+ * copied as it is. out holds at least RS_DDB_REQUEST_ID_LEN + 1 bytes. */
+#define RS_DDB_REQUEST_ID_LEN 52
+void rs_ddb_request_id(const char *rid, char *out, size_t outlen);
+
 #endif

@@ -16,10 +16,4 @@
 void rs_ddb_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, pid_t master_pid)
     __attribute__((noreturn));
 
-/* DynamoDB's x-amzn-RequestId for the worker's 16-character request id rid: rid followed
- * by 36 characters derived from it (RS_DDB_REQUEST_ID_LEN in all); any other rid is
- * copied as it is. out holds at least RS_DDB_REQUEST_ID_LEN + 1 bytes. */
-#define RS_DDB_REQUEST_ID_LEN 52
-void rs_ddb_request_id(const char *rid, char *out, size_t outlen);
-
 #endif

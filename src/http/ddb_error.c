@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddb/ddb.h"
 #include "http/ddb_error.h"
 #include "rs/checksum.h"
 

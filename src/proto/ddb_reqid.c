@@ -3,7 +3,7 @@
  * worker's request id (16 of the same characters, the one the logs show) is its first 16
  * characters; the other 36 are derived from it, so the worker (its own error answers) and
  * the supervisor (forwarded answers) give one request the same id.
- * Runs in: workers and the ddb supervisor (pure function; unit-tested).
+ * Runs in: workers and the ddb supervisor (pure).
  */
 #include "config.h"
 
@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ddb/ddb.h"
+#include "rs/ddb_errors.h"
 
 static int id_char(char c)
 {
