@@ -65,3 +65,37 @@ int rs_s3_cfg_delete(rs_s3_call_t *c, const rs_bucket_t *b, const char *name)
     const char *k = cfg_key(c, name, &kl);
     return rs_obj_delete(c->ctx->store, b, k, kl, NULL);
 }
+
+void rs_s3_cfg_answer(rs_s3_call_t *c, const char *name, rs_s3e_t missing)
+{
+    rs_bucket_t b;
+    uint8_t *doc;
+    size_t len;
+    if (rs_s3_bucket_get(c, c->bucket, &b) != 0)
+        return;
+    int err = rs_s3_cfg_get(c, &b, name, &doc, &len);
+    if (err == RS_ENOENT) {
+        rs_s3_fail(c, missing, NULL, "BucketName", c->bucket, NULL);
+        return;
+    }
+    if (err != 0) {
+        rs_s3_store_fail(c, err);
+        return;
+    }
+    c->resp->status = 200;
+    rs_http_resp_header(c->resp, "Content-Type", "application/xml");
+    rs_buf_append(&c->resp->body, doc, len);
+}
+
+void rs_s3_cfg_remove(rs_s3_call_t *c, const char *name)
+{
+    rs_bucket_t b;
+    if (rs_s3_bucket_get(c, c->bucket, &b) != 0)
+        return;
+    int err = rs_s3_cfg_delete(c, &b, name);
+    if (err != 0 && err != RS_ENOENT) {
+        rs_s3_store_fail(c, err);
+        return;
+    }
+    c->resp->status = 204;
+}

@@ -130,37 +130,10 @@ void rs_s3_put_bucket_cors(rs_s3_call_t *c)
 
 void rs_s3_get_bucket_cors(rs_s3_call_t *c)
 {
-    rs_bucket_t b;
-    uint8_t *doc;
-    size_t len;
-    int err;
-
-    if (rs_s3_bucket_get(c, c->bucket, &b) != 0)
-        return;
-    err = rs_s3_cfg_get(c, &b, "cors", &doc, &len);
-    if (err == RS_ENOENT) {
-        rs_s3_fail(c, RS_S3E_NoSuchCORSConfiguration, NULL, "BucketName", c->bucket, NULL);
-        return;
-    }
-    if (err != 0) {
-        rs_s3_store_fail(c, err);
-        return;
-    }
-    c->resp->status = 200;
-    rs_http_resp_header(c->resp, "Content-Type", "application/xml");
-    rs_buf_append(&c->resp->body, doc, len);
+    rs_s3_cfg_answer(c, "cors", RS_S3E_NoSuchCORSConfiguration);
 }
 
 void rs_s3_delete_bucket_cors(rs_s3_call_t *c)
 {
-    rs_bucket_t b;
-    int err;
-    if (rs_s3_bucket_get(c, c->bucket, &b) != 0)
-        return;
-    err = rs_s3_cfg_delete(c, &b, "cors");
-    if (err != 0 && err != RS_ENOENT) {
-        rs_s3_store_fail(c, err);
-        return;
-    }
-    c->resp->status = 204;
+    rs_s3_cfg_remove(c, "cors");
 }

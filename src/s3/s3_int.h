@@ -64,6 +64,10 @@ int rs_s3_cfg_get(rs_s3_call_t *c, const rs_bucket_t *b, const char *name, uint8
 int rs_s3_cfg_put(rs_s3_call_t *c, const rs_bucket_t *b, const char *name, const void *data,
                   size_t len);
 int rs_s3_cfg_delete(rs_s3_call_t *c, const rs_bucket_t *b, const char *name); /* RS_ENOENT ok */
+/* The Get* and Delete* operations of a bucket configuration `name`: its stored document
+ * as application/xml (`missing`: the error when there is none), or 204 after removing it. */
+void rs_s3_cfg_answer(rs_s3_call_t *c, const char *name, rs_s3e_t missing);
+void rs_s3_cfg_remove(rs_s3_call_t *c, const char *name);
 
 /* the bucket's CORS rules (s3_cors_config.c); RS_ENOENT when it has no configuration */
 struct rs_xml_cors_rule;
