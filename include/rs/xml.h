@@ -1,5 +1,5 @@
 /*
- * xml.h: XML writing (libxml2 xmlTextWriter) and the few S3 request bodies we parse.
+ * xml.h: XML writing (xml_write.c) and the few S3 request bodies we parse (libxml2).
  * Runs in: workers. Parsing is bounded: no network, no entities, depth and size limits;
  * anything that is not the expected document is RS_EINVAL (-> MalformedXML).
  */

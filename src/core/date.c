@@ -82,6 +82,15 @@ static unsigned year4(int64_t y)
     return y < 0 ? 0u : y > 9999 ? 9999u : (unsigned)y;
 }
 
+/* `width` decimal digits of v, zero-padded (v < 10^width) */
+static void digits(char *out, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        out[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
 void rs_http_date(int64_t sec, char *out)
 {
     rs_civil_t c;
@@ -104,12 +113,22 @@ void rs_iso8601_ms(int64_t ms, char *out)
         frac += 1000;
         sec--;
     }
-    char tmp[64];
-
     civil_from_secs(sec, &c);
-    snprintf(tmp, sizeof(tmp), "%04u-%02d-%02dT%02d:%02d:%02d.%03dZ", year4(c.year), c.mon, c.day,
-             c.hour, c.min, c.sec, (int)frac);
-    memcpy(out, tmp, 25);
+    /* digit by digit: a listing page formats a thousand of these */
+    digits(out, year4(c.year), 4);
+    out[4] = '-';
+    digits(out + 5, (unsigned)c.mon, 2);
+    out[7] = '-';
+    digits(out + 8, (unsigned)c.day, 2);
+    out[10] = 'T';
+    digits(out + 11, (unsigned)c.hour, 2);
+    out[13] = ':';
+    digits(out + 14, (unsigned)c.min, 2);
+    out[16] = ':';
+    digits(out + 17, (unsigned)c.sec, 2);
+    out[19] = '.';
+    digits(out + 20, (unsigned)frac, 3);
+    out[23] = 'Z';
     out[24] = '\0';
 }
 

@@ -1,6 +1,7 @@
 /*
- * xml.c: XML output through libxml2's xmlTextWriter, and bounded parsing of the two S3
- * request bodies we accept (CreateBucketConfiguration, Delete). Runs in: workers.
+ * xml.c: bounded parsing (libxml2) of the S3 request bodies we accept
+ * (CreateBucketConfiguration, Delete, Tagging, CORSConfiguration); the writer is
+ * xml_write.c. Runs in: workers.
  * Parsing: size cap, no network, no DTD (rejected), no entity substitution; the S3
  * namespace is optional; element names must match exactly.
  */
@@ -12,120 +13,12 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xmlwriter.h>
 
 #include "rs/err.h"
 #include "rs/xml.h"
 
 #define RS_XML_MAX_BODY (4u << 20)
 #define RS_S3_NS "http://s3.amazonaws.com/doc/2006-03-01/"
-
-struct rs_xml {
-    xmlBufferPtr buf;
-    xmlTextWriterPtr w;
-};
-
-rs_xml_t *rs_xml_begin(const char *root, const char *ns)
-{
-    rs_xml_t *x = calloc(1, sizeof(*x));
-
-    if (x == NULL)
-        return NULL;
-    x->buf = xmlBufferCreate();
-    if (x->buf == NULL) {
-        free(x);
-        return NULL;
-    }
-    x->w = xmlNewTextWriterMemory(x->buf, 0);
-    if (x->w == NULL) {
-        xmlBufferFree(x->buf);
-        free(x);
-        return NULL;
-    }
-    xmlTextWriterStartDocument(x->w, "1.0", "UTF-8", NULL);
-    xmlTextWriterStartElement(x->w, BAD_CAST root);
-    if (ns != NULL)
-        xmlTextWriterWriteAttribute(x->w, BAD_CAST "xmlns", BAD_CAST ns);
-    return x;
-}
-
-void rs_xml_start(rs_xml_t *x, const char *name)
-{
-    if (x != NULL)
-        xmlTextWriterStartElement(x->w, BAD_CAST name);
-}
-
-void rs_xml_end(rs_xml_t *x)
-{
-    if (x != NULL)
-        xmlTextWriterFullEndElement(x->w);
-}
-
-void rs_xml_text(rs_xml_t *x, const char *text)
-{
-    if (x != NULL && text != NULL)
-        xmlTextWriterWriteString(x->w, BAD_CAST text);
-}
-
-void rs_xml_elemn(rs_xml_t *x, const char *name, const char *text, size_t len)
-{
-    char *t;
-
-    if (x == NULL)
-        return;
-    t = malloc(len + 1);
-    if (t == NULL)
-        return;
-    memcpy(t, text, len);
-    t[len] = '\0';
-    xmlTextWriterStartElement(x->w, BAD_CAST name);
-    xmlTextWriterWriteString(x->w, BAD_CAST t);
-    xmlTextWriterFullEndElement(x->w);
-    free(t);
-}
-
-void rs_xml_elem(rs_xml_t *x, const char *name, const char *text)
-{
-    rs_xml_elemn(x, name, text ? text : "", text ? strlen(text) : 0);
-}
-
-void rs_xml_elemf(rs_xml_t *x, const char *name, const char *fmt, ...)
-{
-    va_list ap;
-    char small[128];
-    char *t = small;
-    int len;
-
-    if (x == NULL)
-        return;
-    va_start(ap, fmt);
-    len = vsnprintf(small, sizeof(small), fmt, ap);
-    va_end(ap);
-    if (len < 0)
-        return;
-    if ((size_t)len >= sizeof(small)) {
-        t = malloc((size_t)len + 1);
-        if (t == NULL)
-            return;
-        va_start(ap, fmt);
-        vsnprintf(t, (size_t)len + 1, fmt, ap);
-        va_end(ap);
-    }
-    rs_xml_elemn(x, name, t, (size_t)len);
-    if (t != small)
-        free(t);
-}
-
-void rs_xml_finish(rs_xml_t *x, rs_buf_t *out)
-{
-    if (x == NULL)
-        return;
-    xmlTextWriterEndDocument(x->w);
-    xmlFreeTextWriter(x->w); /* flushes into the buffer */
-    rs_buf_append(out, xmlBufferContent(x->buf), (size_t)xmlBufferLength(x->buf));
-    xmlBufferFree(x->buf);
-    free(x);
-}
 
 /* ---- parsing -------------------------------------------------------------------- */
 

@@ -72,6 +72,49 @@ Test(xmlw, no_namespace_and_long_format)
     rs_buf_free(&out);
 }
 
+/* What the end of the document closes: an element with nothing inside as <A/> (AWS's
+ * empty LocationConstraint), one with content normally; CR is escaped as &#13;. */
+Test(xmlw, finish_closes_empty_elements_short)
+{
+    rs_buf_t out;
+    rs_buf_init(&out);
+    rs_xml_t *x = rs_xml_begin("LocationConstraint", S3NS);
+    rs_xml_finish(x, &out);
+    cr_assert_str_eq(out.data, XHDR "<LocationConstraint xmlns=\"" S3NS "\"/>\n");
+    rs_buf_free(&out);
+
+    rs_buf_init(&out);
+    x = rs_xml_begin("A", NULL);
+    rs_xml_start(x, "B");
+    rs_xml_elem(x, "C", "x\ry");
+    rs_xml_start(x, "D");
+    rs_xml_finish(x, &out);
+    cr_assert_str_eq(out.data, XHDR "<A><B><C>x&#13;y</C><D/></B></A>\n");
+    rs_buf_free(&out);
+}
+
+/* A listing-sized document grows the buffer many times and stays exact. */
+Test(xmlw, large_document)
+{
+    rs_buf_t out;
+    char key[32];
+    rs_buf_init(&out);
+    rs_xml_t *x = rs_xml_begin("R", NULL);
+    for (int i = 0; i < 5000; i++) {
+        snprintf(key, sizeof key, "k%06d&", i);
+        rs_xml_start(x, "Contents");
+        rs_xml_elem(x, "Key", key);
+        rs_xml_end(x);
+    }
+    rs_xml_finish(x, &out);
+    cr_assert_eq(out.len, strlen(XHDR) + 3 +
+                              5000 * strlen("<Contents><Key>k000000&amp;</Key></Contents>") + 4 +
+                              1);
+    cr_assert_eq(strlen(out.data), out.len);
+    cr_assert(strstr(out.data, "<Key>k004999&amp;</Key></Contents></R>\n") != NULL);
+    rs_buf_free(&out);
+}
+
 static int cb(const char *s, char **loc)
 {
     return rs_xml_parse_create_bucket(&pool, (const uint8_t *)s, strlen(s), loc);
