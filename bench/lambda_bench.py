@@ -306,10 +306,10 @@ def engine_processes(socket_path, container_ids):
 
 def engine_containers(socket_path, label, functions):
     """Ids of the running containers whose `label` names one of `functions` (GET
-    /containers/json on the engine)."""
+    /containers/json on the engine); label "" and functions None: every running one."""
     import socket
     import urllib.parse
-    f = urllib.parse.quote(json.dumps({"label": [label]}))
+    f = urllib.parse.quote(json.dumps({"label": [label]} if label else {}))
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(10)
     s.connect(socket_path)
@@ -325,7 +325,7 @@ def engine_containers(socket_path, label, functions):
     out = []
     for c in json.loads(data.partition(b"\r\n\r\n")[2]):
         arn = (c.get("Labels") or {}).get(label, "")
-        if arn.rsplit(":", 1)[-1] in functions:
+        if functions is None or arn.rsplit(":", 1)[-1] in functions:
             out.append(c["Id"])
     return out
 
@@ -375,6 +375,11 @@ def idle_engine_cpu(port, trivial_zip, args, idle_rows, notes):
         con_pct = 100.0 * sum(b[p] - a[p] for p in conmons) / hz / dt
         idle_rows.append(("docker", "idle warm environments, no invokes", len(names), dt,
                           svc_pct + con_pct, svc_pct, len(conmons), con_pct))
+        others = len(engine_containers(sock, "", None)) - len(ids)
+        if others > 0:
+            notes.append("docker: the engine is shared: %d other containers were running "
+                         "during the idle measurement (their activity is in the figure)"
+                         % others)
     finally:
         for n in names:
             delete_function(port, n)

@@ -233,19 +233,9 @@ static json_object *build_config(dstate_t *s, const rs_lexec_spec_t *spec)
 
 static int container_pid(dstate_t *s, const char *id)
 {
-    char path[200];
-    snprintf(path, sizeof(path), "/v1.41/containers/%s/json", id);
-    int status = 0, pid = 0;
-    char *body = NULL;
-    size_t len = 0;
-    if (rs_docker_request(&s->d, "GET", path, NULL, 0, &status, &body, &len, 10000) < 0)
-        return 0;
-    json_object *j = status == 200 ? json_tokener_parse(body) : NULL, *st, *p;
-    if (j && json_object_object_get_ex(j, "State", &st) && json_object_object_get_ex(st, "Pid", &p))
-        pid = json_object_get_int(p);
-    json_object_put(j);
-    free(body);
-    return pid;
+    rs_docker_state_t st;
+    char err[200];
+    return rs_docker_inspect_state(&s->d, id, &st, err, sizeof(err)) == 0 ? st.pid : 0;
 }
 
 static int d_start(void *state, const rs_lexec_spec_t *spec, rs_lexec_t **out, char *err,

@@ -167,11 +167,17 @@ def test_idle_warm_environments_cost_the_engine_little(srv):
         assert "FunctionError" not in lam.invoke(FunctionName="idle%d" % i)
     assert len(containers(srv.shm_name)) == n
     time.sleep(1)  # let the start-up work settle
-    pids = engine_pids()
-    a, t0 = cpu_ticks(pids), time.monotonic()
-    time.sleep(10)
-    used = (cpu_ticks(pids) - a) / HZ / (time.monotonic() - t0)
-    # a blocking wait per container kept podman 4.3.1 above 100 % of a core
-    assert used < 0.05, "the engine used %.1f %% of a core with %d idle environments" % (
-        used * 100, n)
+    # The engine may be shared (other test runs start containers): a window of 10 s under
+    # the bound passes; up to three are tried. A blocking wait per container kept podman
+    # 4.3.1 above 100 % of a core in every window.
+    seen = []
+    for _ in range(3):
+        pids = engine_pids()
+        a, t0 = cpu_ticks(pids), time.monotonic()
+        time.sleep(10)
+        seen.append((cpu_ticks(pids) - a) / HZ / (time.monotonic() - t0))
+        if seen[-1] < 0.05:
+            break
+    assert min(seen) < 0.05, "the engine used %s %% of a core with %d idle environments" % (
+        ", ".join("%.1f" % (x * 100) for x in seen), n)
     assert len(containers(srv.shm_name)) == n, "the idle environments did not stay"
