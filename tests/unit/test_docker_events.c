@@ -221,6 +221,7 @@ static void *serve(void *arg)
     if (fd < 0)
         return NULL;
     size_t len = 0;
+    fk.req[0] = '\0'; /* a test may serve twice */
     while (strstr(fk.req, "\r\n\r\n") == NULL && len < sizeof(fk.req) - 1) {
         ssize_t n = read(fd, fk.req + len, sizeof(fk.req) - 1 - len);
         if (n <= 0)
@@ -397,7 +398,6 @@ Test(docker_events, inspect_running_and_created)
     pthread_join(fk.th, NULL);
     close(fk.lfd);
     unlink(fk.path);
-    memset(fk.req, 0, sizeof(fk.req));
     /* created, never started: not an end */
     fk.parts[0] = "HTTP/1.1 200 OK\r\nContent-Length: 67\r\n\r\n"
                   "{\"State\":{\"Status\":\"created\",\"Running\":false,\"ExitCode\":0,\"Pid\":0}}";
@@ -421,5 +421,6 @@ Test(docker_events, inspect_missing_and_malformed)
     unlink(fk.path);
     fk.parts[0] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{\"Id\":\"x\"}";
     fake_go();
-    cr_assert_eq(rs_docker_inspect_state(&dk, "c1", &st, err, sizeof(err)), RS_EINVAL);
+    int rc = rs_docker_inspect_state(&dk, "c1", &st, err, sizeof(err));
+    cr_assert_eq(rc, RS_EINVAL, "%d %s", rc, err);
 }
