@@ -58,7 +58,8 @@ int rs_docker_start(const rs_docker_t *d, const char *id, char *err, size_t errl
 int rs_docker_kill(const rs_docker_t *d, const char *id, const char *sig, char *err, size_t errlen);
 
 /* POST /containers/<id>/wait (no timeout: blocks until the container stops): its exit
- * code into *exit_code. */
+ * code into *exit_code. For short-lived containers only: podman 4.3 spins a core while
+ * the wait is open (watch long-lived ones with the event stream below). */
 int rs_docker_wait(const rs_docker_t *d, const char *id, int *exit_code, char *err, size_t errlen);
 
 /* DELETE /containers/<id>?force=1&v=1 (a missing container gives RS_ENOENT). */
