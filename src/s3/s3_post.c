@@ -147,6 +147,34 @@ static const struct {
     {"x-amz-website-redirect-location", RS_META_WEBSITE_REDIRECT},
 };
 
+/* a value that can go back out as a header line: no control characters but tab */
+static int header_safe(const char *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)v[i] < 0x20 && v[i] != '\t') || v[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* an HTTP token (RFC 9110): what a header name may be made of */
+static int token(const char *s)
+{
+    if (*s == '\0')
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && strchr("!#$%&'*+-.^_`|~", *s) == NULL)
+            return 0;
+    return 1;
+}
+
+static int bad_field(rs_s3_call_t *c, const rs_s3_form_field_t *f)
+{
+    rs_s3_fail(c, RS_S3E_InvalidArgument,
+               rs_pool_printf(c->pool, "Invalid value for form field '%s'.", f->name),
+               "ArgumentName", f->name, NULL);
+    return -1;
+}
+
 /* metadata, tags and storage class from the fields; renders and returns -1 */
 static int form_meta(rs_s3_call_t *c, const rs_s3_form_t *form, rs_s3_meta_t *m, int *sc)
 {
@@ -155,6 +183,8 @@ static int form_meta(rs_s3_call_t *c, const rs_s3_form_t *form, rs_s3_meta_t *m,
     m->n = 0;
     for (size_t i = 0; i < sizeof sys_fields / sizeof sys_fields[0]; i++) {
         const rs_s3_form_field_t *f = rs_s3_form_get(form, sys_fields[i].field);
+        if (f != NULL && !header_safe(f->value, f->value_len))
+            return bad_field(c, f);
         if (f != NULL)
             rs_s3_meta_add(m, sys_fields[i].tag, NULL, f->value, f->value_len);
     }
@@ -172,6 +202,8 @@ static int form_meta(rs_s3_call_t *c, const rs_s3_form_t *form, rs_s3_meta_t *m,
         const rs_s3_form_field_t *f = &form->f[i];
         if (strncmp(f->lname, "x-amz-meta-", 11) != 0 || f->lname[11] == '\0')
             continue;
+        if (!token(f->lname + 11) || memchr(f->value, '\0', f->value_len) != NULL)
+            return bad_field(c, f); /* user values are RFC 2047-encoded on the way out */
         user_bytes += strlen(f->lname + 11) + f->value_len;
         rs_s3_meta_add(m, RS_META_USER, f->lname + 11, f->value, f->value_len);
     }

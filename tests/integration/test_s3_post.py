@@ -371,3 +371,19 @@ def test_verified_signatures(vserver, sig):
     r = post(unknown["url"], unknown["fields"])
     assert r.status_code == 403 and err(r)["Code"] == "InvalidAccessKeyId"
     assert "Contents" not in good.list_objects_v2(Bucket="post-verify", Prefix="no")
+
+
+def test_fields_that_cannot_become_headers_are_refused(s3, endpoint, bucket):
+    url = "%s/%s" % (endpoint, bucket)
+    for fields in ({"key": "h1", "Content-Type": "text/plain\r\nX-Injected: 1"},
+                   {"key": "h2", "Cache-Control": "a\x00b"},
+                   {"key": "h3", "x-amz-meta-a b": "v"},
+                   {"key": "h4", "x-amz-meta-a:b": "v"}):
+        r = post(url, fields)
+        assert r.status_code == 400 and err(r)["Code"] == "InvalidArgument", (fields, r.text)
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix="h")
+    # non-ASCII metadata is kept and comes back encoded, as for PutObject
+    r = post(url, {"key": "h5", "x-amz-meta-city": "Zürich\tx"})
+    assert r.status_code == 204, r.text
+    assert s3.head_object(Bucket=bucket, Key="h5")["Metadata"]["city"] == (
+        "=?UTF-8?B?%s?=" % base64.b64encode("Zürich\tx".encode()).decode())
