@@ -293,7 +293,7 @@ static void answer(rs_s3_call_t *c, const rs_s3_form_t *form, const char *etag)
     if (redirect == NULL || redirect[0] == '\0')
         redirect = field(form, "redirect");
     rs_http_resp_header(c->resp, "ETag", etag);
-    if (redirect != NULL &&
+    if (redirect != NULL && header_safe(redirect, strlen(redirect)) &&
         (strncasecmp(redirect, "http://", 7) == 0 || strncasecmp(redirect, "https://", 8) == 0)) {
         c->resp->status = 303;
         rs_http_resp_header(c->resp, "Location",

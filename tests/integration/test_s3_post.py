@@ -387,3 +387,13 @@ def test_fields_that_cannot_become_headers_are_refused(s3, endpoint, bucket):
     assert r.status_code == 204, r.text
     assert s3.head_object(Bucket=bucket, Key="h5")["Metadata"]["city"] == (
         "=?UTF-8?B?%s?=" % base64.b64encode("Zürich\tx".encode()).decode())
+
+
+def test_redirect_that_is_no_url_falls_back_to_the_status(s3, endpoint, bucket):
+    url = "%s/%s" % (endpoint, bucket)
+    for target in ("ftp://x.example/", "http://x.example/\r\nSet-Cookie: a=b", "/relative"):
+        r = post(url, {"key": "rd", "success_action_redirect": target,
+                       "success_action_status": "200"}, allow_redirects=False)
+        assert r.status_code == 200, (target, r.status_code)
+        assert "Set-Cookie" not in r.headers
+        assert r.headers["Location"].endswith("/%s/rd" % bucket)
