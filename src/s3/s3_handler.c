@@ -280,6 +280,7 @@ static const s3_route_t routes[] = {
     {"HEAD", ON_BUCKET, NULL, NULL, "HeadBucket", rs_s3_head_bucket},
     {"DELETE", ON_BUCKET, NULL, NULL, "DeleteBucket", rs_s3_delete_bucket},
     {"POST", ON_BUCKET, "delete", NULL, "DeleteObjects", rs_s3_delete_objects},
+    {"POST", ON_BUCKET, NULL, NULL, "PostObject", rs_s3_post_object},
     {"PUT", ON_BUCKET, "cors", NULL, "PutBucketCors", rs_s3_put_bucket_cors},
     {"GET", ON_BUCKET, "cors", NULL, "GetBucketCors", rs_s3_get_bucket_cors},
     {"DELETE", ON_BUCKET, "cors", NULL, "DeleteBucketCors", rs_s3_delete_bucket_cors},
