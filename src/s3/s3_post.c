@@ -73,8 +73,14 @@ static int authenticate(rs_s3_call_t *c, const rs_s3_form_t *form, const char *p
     const char *sig;
     int is4, is2;
 
-    if (policy == NULL)
-        return 0; /* an anonymous form: accepted like other anonymous requests */
+    if (policy == NULL) {
+        /* an anonymous form: accepted like other anonymous requests, and refused like them
+         * with auth_verify (no bucket is publicly writable here) */
+        if (!c->ctx->verify_signatures)
+            return 0;
+        rs_s3_fail(c, RS_S3E_AccessDenied, NULL, NULL);
+        return -1;
+    }
     if ((is4 = sig_fields(c, form, v4, v4s, 4)) < 0 || (is2 = sig_fields(c, form, v2, v2s, 2)) < 0)
         return -1;
     if (!is4 && !is2) {

@@ -397,3 +397,16 @@ def test_redirect_that_is_no_url_falls_back_to_the_status(s3, endpoint, bucket):
         assert r.status_code == 200, (target, r.status_code)
         assert "Set-Cookie" not in r.headers
         assert r.headers["Location"].endswith("/%s/rd" % bucket)
+
+
+def test_anonymous_form_refused_with_auth_verify(vserver):
+    good = vclient(vserver)
+    try:
+        good.create_bucket(Bucket="post-verify")
+    except good.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    r = post("%s/post-verify" % vserver.endpoint, {"key": "anon-form"}, data=b"x")
+    e = err(r)
+    assert r.status_code == 403 and e["Code"] == "AccessDenied", r.text
+    assert e["Message"] == "Access Denied"
+    assert "Contents" not in good.list_objects_v2(Bucket="post-verify", Prefix="anon-form")
