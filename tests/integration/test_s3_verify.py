@@ -174,3 +174,20 @@ def test_anonymous_requests_are_refused(vserver):
     assert "Contents" not in s3.list_objects_v2(Bucket="anon-refused", Prefix="new")
     url = s3.generate_presigned_url("get_object", Params={"Bucket": "anon-refused", "Key": "k"})
     assert requests.get(url, timeout=10).content == b"private"
+
+
+def test_sigv2_header_bucket_level_requests(vserver):
+    """botocore's SigV2 (signature_version "s3") signs a path-style bucket request with the
+    resource "/bucket/": CreateBucket, ListObjects and DeleteBucket verify like object
+    requests; a wrong secret is still refused."""
+    s3 = client(vserver, signature_version="s3")
+    s3.create_bucket(Bucket="sigv2-bucket")
+    s3.put_object(Bucket="sigv2-bucket", Key="a/b", Body=b"v2")
+    assert [o["Key"] for o in s3.list_objects(Bucket="sigv2-bucket")["Contents"]] == ["a/b"]
+    assert s3.get_object(Bucket="sigv2-bucket", Key="a/b")["Body"].read() == b"v2"
+    bad = client(vserver, secret="wrong", signature_version="s3")
+    with pytest.raises(ClientError) as e:
+        bad.list_objects(Bucket="sigv2-bucket")
+    assert e.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+    s3.delete_object(Bucket="sigv2-bucket", Key="a/b")
+    s3.delete_bucket(Bucket="sigv2-bucket")
