@@ -129,15 +129,19 @@ typedef struct rs_obj_info {
     uint8_t checksum_alg;  /* RS_CKSUM_* */
     uint8_t checksum_len;  /* bytes used in checksum[] */
     uint8_t storage_class; /* index into the S3 layer's storage-class table; 0 = STANDARD */
-    uint8_t pad_;
-    uint8_t checksum[32]; /* raw big-endian digest */
+    uint8_t checksum_type; /* RS_CKSUM_TYPE_* */
+    uint8_t checksum[32];  /* raw big-endian digest */
+    uint32_t parts;        /* 0: PUT or copy; N: completed from N parts (ETag "hex-N") */
 } rs_obj_info_t;
+
+enum { RS_CKSUM_TYPE_FULL_OBJECT = 0, RS_CKSUM_TYPE_COMPOSITE = 1 };
 
 /* Write conditions, checked atomically inside the shard critical section. */
 typedef struct rs_put_cond {
     int if_none_match_star; /* fail RS_EPRECOND if the key exists */
     int has_if_match;       /* fail RS_ENOENT if absent, RS_EPRECOND if etag differs */
     uint8_t if_match[16];
+    uint32_t if_match_parts; /* the "-N" of a multipart ETag; 0 for a plain one */
 } rs_put_cond_t;
 
 typedef struct rs_obj_put {
