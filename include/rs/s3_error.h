@@ -53,6 +53,9 @@ typedef enum rs_s3e {
     RS_S3E_NoSuchCORSConfiguration,   /* 404 GetBucketCors without a configuration */
     RS_S3E_NoSuchTagSet,              /* 404 GetBucketTagging without tags */
     RS_S3E_InvalidTag,                /* 400 a tag key or value AWS refuses */
+    RS_S3E_InvalidPart,      /* 400 CompleteMultipartUpload: part missing or ETag differs */
+    RS_S3E_InvalidPartOrder, /* 400 CompleteMultipartUpload: parts not ascending */
+    RS_S3E_EntityTooSmall,   /* 400 CompleteMultipartUpload: a part but the last < 5 MiB */
     RS_S3E__COUNT
 } rs_s3e_t;
 

@@ -81,6 +81,12 @@ static const rs_s3e_info_t rs_s3e_table[RS_S3E__COUNT] = {
     E(NoSuchCORSConfiguration, 404, "The CORS configuration does not exist"),
     E(NoSuchTagSet, 404, "The TagSet does not exist"),
     E(InvalidTag, 400, "The TagKey you have provided is invalid"),
+    E(InvalidPart, 400,
+      "One or more of the specified parts could not be found.  The part may not have been "
+      "uploaded, or the specified entity tag may not match the part's entity tag."),
+    E(InvalidPartOrder, 400,
+      "The list of parts was not in ascending order. Parts must be ordered by part number."),
+    E(EntityTooSmall, 400, "Your proposed upload is smaller than the minimum allowed size"),
 };
 
 #undef E
