@@ -215,13 +215,9 @@ void rs_s3_copy_object(rs_s3_call_t *c)
         /* a copy is one object: plain MD5 ETag, a FULL_OBJECT checksum of the bytes */
         rs_md5(view.seg, view.nseg, put.info.etag);
         put.info.parts = 0;
-        if (alg <= 0)
-            alg = view.info.checksum_alg != RS_CKSUM_NONE &&
-                          (view.info.checksum_type == RS_CKSUM_TYPE_FULL_OBJECT ||
-                           view.info.checksum_alg == RS_CKSUM_SHA1 ||
-                           view.info.checksum_alg == RS_CKSUM_SHA256)
-                      ? view.info.checksum_alg
-                      : RS_CKSUM_CRC64NVME;
+        if (alg <= 0) /* the source's algorithm, over the whole bytes now */
+            alg = view.info.checksum_alg != RS_CKSUM_NONE ? view.info.checksum_alg
+                                                          : RS_CKSUM_CRC64NVME;
         if (view.info.checksum_type == RS_CKSUM_TYPE_COMPOSITE || alg != view.info.checksum_alg) {
             put.info.checksum_alg = (uint8_t)alg;
             put.info.checksum_len =
