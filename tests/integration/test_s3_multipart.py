@@ -674,3 +674,19 @@ def test_cli_s3api_every_operation(aws, s3, bucket, tmp_path):
     res = aws("s3api", "get-object", "--bucket", bucket, "--key", "cli", "--part-number", "3",
               str(tmp_path / "out"))
     assert res.returncode != 0 and "InvalidPartNumber" in res.stderr
+
+
+def test_upload_part_content_md5(s3, bucket, raw):
+    up = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    path = "/%s/k?partNumber=1&uploadId=%s" % (bucket, up)
+    r = raw("PUT", path, body=b"data", headers={"Content-MD5": s3util.md5_b64(b"other")})
+    x = s3util.parse_error(r.body)
+    assert (r.status, x["Code"]) == (400, "BadDigest")
+    # UploadPart names both digests in base64 (PutObject: the expected one in hex)
+    assert x["ExpectedDigest"] == s3util.md5_b64(b"other")
+    assert x["CalculatedDigest"] == s3util.md5_b64(b"data")
+    r = raw("PUT", path, body=b"data", headers={"Content-MD5": "MTIz"})
+    assert s3util.parse_error(r.body)["Code"] == "InvalidDigest"
+    r = raw("PUT", path, body=b"data", headers={"Content-MD5": s3util.md5_b64(b"data")})
+    assert r.status == 200 and r.header("ETag") == '"%s"' % hashlib.md5(b"data").hexdigest()
+    assert s3.list_parts(Bucket=bucket, Key="k", UploadId=up)["Parts"][0]["Size"] == 4
