@@ -264,6 +264,24 @@ static int check_entry(rs_store_t *st, uint32_t s, uint32_t i, char *why, size_t
     if (e->height < 1 || e->height > RS_SKIP_LEVELS)
         RS_POISON("shard %u entry %u: bad height", s, i);
     rs_off_unit(st, e->blob, &u);
+    if (x->kind == RS_EXT_COMPOSITE) { /* parts: tagged for this head, in order, sizes add */
+        rs_mpu_pref_t *r = rs_mpu_prefs(x);
+        uint64_t end = 0;
+        for (uint32_t k = 0; k < rs_mpu_body(x)->nparts; k++) {
+            rs_ext_hdr_t *ph = rs_ext(st, r[k].head);
+            if (!ph || ph->kind != RS_EXT_PART || LD(rs_tag_of(st, r[k].head)) != (RS_TAG_DATA | u))
+                RS_POISON("shard %u entry %u: part %u not held by the object", s, i, k);
+            if ((k && r[k].number <= r[k - 1].number) || r[k].end != end + ph->size)
+                RS_POISON("shard %u entry %u: part %u out of order", s, i, k);
+            end = r[k].end;
+        }
+        if (end != x->size)
+            RS_POISON("shard %u entry %u: parts add up to %llu, not %llu", s, i,
+                      (unsigned long long)end, (unsigned long long)x->size);
+        return 0;
+    }
+    if (x->kind != RS_EXT_PLAIN)
+        RS_POISON("shard %u entry %u: extent kind %u", s, i, x->kind);
     for (uint32_t k = 0; k < x->nchunks; k++) {
         uint64_t o = rs_ext_chunks(x)[k];
         uint32_t du;
