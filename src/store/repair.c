@@ -1,7 +1,8 @@
 /*
  * repair.c: the lock helpers of the store and the repairs they run on EOWNERDEAD:
  * shard (roll the intent back or forward, reconcile list membership, rebuild the free
- * list, bounded check), bucket table (revert DELETING), bucket list (rebuild levels);
+ * list, bounded check), bucket table (revert DELETING, or roll a deletion forward once the
+ * bucket was found empty: abort its uploads, FREE), bucket list (rebuild levels);
  * the same repairs run unconditionally when a file-backed region restarts.
  * Runs in: workers; the *_now repairs in the master before any fork (recover.c).
  */
@@ -177,6 +178,15 @@ static int btab_repair(void *arg)
     rs_btab_shm_t *bt = rs_btab(st);
 
     __atomic_fetch_add(&st->hdr->repairs, 1, __ATOMIC_RELAXED);
+    if (bt->intent_op == RS_BOP_DELETE && bt->intent_step == 2 &&
+        bt->intent_id < st->hdr->nbuckets &&
+        LD(&rs_bucket(st, bt->intent_id)->state) == RS_BK_DELETING) {
+        /* the bucket was found empty: roll forward (abort its uploads, then FREE) */
+        rs_bucket_shm_t *b = rs_bucket(st, bt->intent_id);
+        if (rs_upload_abort_bucket(st, bt->intent_id, b->gen) != 0)
+            return RS_EPOISON;
+        ST(&b->state, (uint32_t)RS_BK_FREE);
+    }
     for (uint32_t i = 0; i < st->hdr->nbuckets; i++) {
         rs_bucket_shm_t *b = rs_bucket(st, i);
         if (LD(&b->state) == RS_BK_DELETING)
@@ -184,6 +194,7 @@ static int btab_repair(void *arg)
         else if (LD(&b->state) > RS_BK_DELETING)
             return RS_EPOISON;
     }
+    bt->intent_step = 0;
     bt->intent_op = RS_BOP_NONE;
     return 0;
 }

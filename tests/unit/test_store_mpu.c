@@ -641,3 +641,37 @@ Test(store_mpu, ids_survive_data_dir_reopen)
     unlink(p);
     rmdir(dir);
 }
+
+Test(store_mpu, bucket_delete_aborts_uploads)
+{
+    rs_store_t *st = mk();
+    uint64_t base = used(st);
+    rs_upload_id_t a = create(st, "a"), b = create(st, "b");
+    cr_assert_eq(part(st, "a", a, 1, 3 << 20, 1), 0);
+    cr_assert_eq(part(st, "b", b, 9, 100, 2), 0);
+    struct iovec v = {"x", 1};
+    rs_obj_put_t p = {.bucket = &bk, .key = "obj", .key_len = 3, .data = &v, .data_iovcnt = 1};
+    p.info.size = 1;
+    cr_assert_eq(rs_obj_put(st, &p), 0);
+    cr_assert_eq(rs_bucket_delete(st, "bk"), RS_ENOTEMPTY, "an object keeps the bucket");
+    rs_mpu_ref_t r = ref("a", a);
+    rs_mpu_info_t mi;
+    cr_assert_eq(rs_mpu_get(st, &r, &mi), 0, "uploads of a non-empty bucket stay");
+    rs_mpu_info_free(&mi);
+    cr_assert_eq(rs_obj_delete(st, &bk, "obj", 3, NULL), 0);
+    cr_assert_eq(rs_bucket_delete(st, "bk"), 0, "uploads alone do not keep the bucket");
+    cr_assert_eq(rs_mpu_get(st, &r, &mi), RS_ENOUPLOAD);
+    rs_store_stats_t s;
+    rs_store_stats(st, &s);
+    cr_assert_eq(s.uploads, 0);
+    reclaim(st);
+    cr_assert_eq(used(st), base);
+    /* a new bucket of the same name sees none of them */
+    cr_assert_eq(rs_bucket_create(st, "000000000000", "bk", "us-east-1", &bk), 0);
+    rs_mpu_list_query_t q = {.max_uploads = 10};
+    rs_mpu_list_result_t res;
+    cr_assert_eq(rs_mpu_list(st, &bk, &q, &res), 0);
+    cr_assert_eq(res.n, 0);
+    rs_mpu_list_result_free(&res);
+    fin(st);
+}
