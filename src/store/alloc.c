@@ -173,10 +173,10 @@ static void parts_retag(rs_store_t *st, rs_ext_hdr_t *h, uint32_t from, uint32_t
     uint32_t n = rs_mpu_body(h)->nparts, pu;
 
     for (uint32_t i = 0; i < n; i++) {
+        if (i > 0 && i == n / 2 && RS_TAG_IS_PART(from))
+            RS_CRASHPOINT(MPU_DONE_PARTS);
         if (rs_off_unit(st, r[i].head, &pu) == 0)
             CAS(rs_tag_of(st, r[i].head), from, to);
-        if (i == n / 2 && to != RS_TAG_FREE && (from & 0xff000000u) == RS_TAG_PART)
-            RS_CRASHPOINT(MPU_DONE_PARTS);
     }
 }
 

@@ -318,7 +318,8 @@ int rs_upload_lock_ref(rs_store_t *st, const rs_mpu_ref_t *r, rs_upload_shm_t **
 
     if (!ref_ok(st, r))
         return RS_EINVAL;
-    if (r->id.idx >= st->hdr->nuploads || LD(&rs_upload(st, r->id.idx)->state) != RS_UP_OPEN)
+    /* a CLOSING upload is locked too: if its owner died, the repair may reopen it */
+    if (r->id.idx >= st->hdr->nuploads || LD(&rs_upload(st, r->id.idx)->state) == RS_UP_FREE)
         return RS_ENOUPLOAD;
     rc = rs_lock_upload(st, r->id.idx);
     if (rc)
@@ -454,7 +455,7 @@ int rs_mpu_part_put(rs_store_t *st, const rs_mpu_part_put_t *pp)
     if (sum > st->hdr->max_object_size)
         return RS_ETOOBIG;
     if (pp->up.id.idx >= st->hdr->nuploads ||
-        LD(&rs_upload(st, pp->up.id.idx)->state) != RS_UP_OPEN)
+        LD(&rs_upload(st, pp->up.id.idx)->state) == RS_UP_FREE)
         return RS_ENOUPLOAD;
     memset(&p, 0, sizeof p);
     p.bucket = pp->up.bucket;

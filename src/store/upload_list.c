@@ -43,8 +43,8 @@ static int collect(rs_store_t *st, const rs_bucket_t *b, const rs_mpu_list_query
     for (uint32_t i = 0; i < st->hdr->nuploads; i++) {
         rs_upload_shm_t *u = rs_upload(st, i);
         rs_ext_hdr_t *x;
-        if (LD(&u->state) != RS_UP_OPEN || LD(&u->bucket_id) != b->id)
-            continue;
+        if (LD(&u->state) == RS_UP_FREE || LD(&u->bucket_id) != b->id)
+            continue; /* a CLOSING one is locked: its repair may reopen it */
         if (rs_lock_upload(st, i) != 0)
             goto fail;
         x = LD(&u->state) == RS_UP_OPEN && u->bucket_id == b->id && u->bucket_gen == b->gen
