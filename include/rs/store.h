@@ -37,7 +37,10 @@ typedef struct rs_store_conf {
     uint32_t shards;          /* index shards, power of two >= 4; 0 = 4 x max_workers rounded */
     uint32_t max_workers;     /* worker slots */
     uint64_t max_object_size; /* largest single object: the `s3_max_object_size` setting */
+    uint32_t max_uploads;     /* multipart upload table: `s3_max_uploads`; 0 = 10000 */
 } rs_store_conf_t;
+
+#define RS_DEFAULT_MAX_UPLOADS 10000u
 
 /* ---- life cycle ---------------------------------------------------------------- */
 
@@ -75,10 +78,11 @@ typedef struct rs_store_stats {
     uint32_t max_buckets, buckets;
     uint64_t repairs, poisoned;
     uint32_t generation;
+    uint32_t max_uploads, uploads; /* multipart uploads in progress */
 } rs_store_stats_t;
 void rs_store_stats(rs_store_t *st, rs_store_stats_t *out);
 
-/* Empty every bucket and object (POST /_ruststack/reset). */
+/* Empty every bucket and object and abort every multipart upload (POST /_ruststack/reset). */
 int rs_store_reset(rs_store_t *st);
 
 /* Full invariant check of every shard, class and the bucket table (tests, crash tests,

@@ -155,8 +155,10 @@ static int validate(const char *file, const rs_shm_hdr_t *h, uint64_t fsize,
     if (w.max_object_size != h->max_object_size)
         return MISMATCH("s3_max_object_size", "%llu", (unsigned long long)h->max_object_size,
                         (unsigned long long)w.max_object_size);
+    if (w.nuploads != h->nuploads)
+        return MISMATCH("s3_max_uploads", "%u", h->nuploads, w.nuploads);
     if (size != h->size || memcmp(&w.toc, &h->toc, sizeof w.toc) != 0 || w.eps != h->eps ||
-        w.nheads != h->nheads || w.max_chunks != h->max_chunks)
+        w.toc_uploads != h->toc_uploads || w.nheads != h->nheads || w.max_chunks != h->max_chunks)
         return FAIL(RS_EINVAL, "%s has a layout this build does not produce", file);
     return 0;
 }
