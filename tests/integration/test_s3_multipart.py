@@ -707,3 +707,35 @@ def test_upload_part_content_md5(s3, bucket, raw):
     r = raw("PUT", path, body=b"data", headers={"Content-MD5": s3util.md5_b64(b"data")})
     assert r.status == 200 and r.header("ETag") == '"%s"' % hashlib.md5(b"data").hexdigest()
     assert s3.list_parts(Bucket=bucket, Key="k", UploadId=up)["Parts"][0]["Size"] == 4
+
+
+def test_object_larger_than_max_object_size(tmp_path):
+    """s3_max_object_size bounds a PUT and each part, not a completed object; the whole
+    object (more than 64 segments: several batches of the zero-copy send) comes back."""
+    from conftest import Server, make_client
+    srv = Server(tmp_path, extra_conf="s3_max_object_size = 6m\n")
+    try:
+        srv.start()
+        c = make_client(srv.endpoint)
+        c.create_bucket(Bucket="big")
+        with pytest.raises(ClientError) as e:
+            c.put_object(Bucket="big", Key="one", Body=body(7 * MIB))
+        assert err(e)[0]["Code"] == "EntityTooLarge"
+        up = c.create_multipart_upload(Bucket="big", Key="k")["UploadId"]
+        with pytest.raises(ClientError) as e:
+            c.upload_part(Bucket="big", Key="k", UploadId=up, PartNumber=1, Body=body(7 * MIB))
+        assert err(e)[0]["Code"] == "EntityTooLarge"
+        parts = [body(PART + MIB // 2, i) for i in range(13)] + [b"end"]
+        listed = []
+        for i, p in enumerate(parts, 1):
+            r = c.upload_part(Bucket="big", Key="k", UploadId=up, PartNumber=i, Body=p)
+            listed.append({"PartNumber": i, "ETag": r["ETag"]})
+        complete(c, "big", "k", up, listed)
+        data = b"".join(parts)
+        g = c.get_object(Bucket="big", Key="k")
+        assert g["ContentLength"] == len(data) > 70 * MIB
+        assert hashlib.md5(g["Body"].read()).digest() == hashlib.md5(data).digest()
+        r = c.get_object(Bucket="big", Key="k", Range="bytes=%d-%d" % (PART - 5, 3 * PART))
+        assert r["Body"].read() == data[PART - 5:3 * PART + 1]
+    finally:
+        srv.close()
