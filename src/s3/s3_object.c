@@ -302,6 +302,8 @@ void rs_s3_get_object(rs_s3_call_t *c)
     rs_cond_t cr;
     rs_obj_info_t part_info;
     const rs_obj_info_t *cksum = NULL;
+    uint32_t parts_count = 0;
+    int empty = 0;
 
     if (rs_s3_bucket_get(c, c->bucket, &b) != 0 || !key_ok(c))
         return;
@@ -353,23 +355,22 @@ void rs_s3_get_object(rs_s3_call_t *c)
         rs_obj_release(c->ctx->store, &p->view);
         return;
     }
-    if (part > 0 && p->view.info.parts > 0) {
+    if (part > 0 && p->view.info.parts > 0 &&
+        rs_obj_view_part(c->ctx->store, &p->view, (uint32_t)part, &first, &last, &part_info) == 0) {
         /* a part of a multipart object: its range, and its own checksum */
-        if (rs_obj_view_part(c->ctx->store, &p->view, (uint32_t)part, &first, &last, &part_info) !=
-            0) {
-            /* the store keeps no part table for this object (say, re-written by
-             * PutObjectTagging): it reads as one part */
-            rs_s3_fail(c, RS_S3E_InvalidPartNumber, NULL, "PartNumberRequested",
-                       rs_pool_printf(c->pool, "%ld", part), "ActualPartCount", "1", NULL);
-            rs_obj_release(c->ctx->store, &p->view);
-            return;
-        }
         status = 206;
-        if (part_info.size == 0)
-            status = 200, first = 0, last = 0;
+        parts_count = p->view.info.parts;
+        empty = part_info.size == 0; /* only a last part can be empty */
         part_info.parts = 0;
         part_info.checksum_type = p->view.info.checksum_type;
         cksum = &part_info;
+    } else if (part > 1) {
+        /* the store keeps no part table for this object (re-written whole by
+         * PutObjectTagging): it reads as one part */
+        rs_s3_fail(c, RS_S3E_InvalidPartNumber, NULL, "PartNumberRequested",
+                   rs_pool_printf(c->pool, "%ld", part), "ActualPartCount", "1", NULL);
+        rs_obj_release(c->ctx->store, &p->view);
+        return;
     } else if (part == 1 && size > 0) {
         status = 206, first = 0, last = size - 1;
     } else if (rng != NULL) {
@@ -409,16 +410,14 @@ void rs_s3_get_object(rs_s3_call_t *c)
     rs_http_resp_header(c->resp, "ETag", rs_s3_etag_quoted(c, &p->view.info));
     rs_http_resp_header(c->resp, "Last-Modified", date);
     rs_http_resp_header(c->resp, "Accept-Ranges", "bytes");
-    if (part > 0)
-        rs_http_resp_header(
-            c->resp, "x-amz-mp-parts-count",
-            rs_pool_printf(c->pool, "%u",
-                           p->view.info.parts > 0 ? (unsigned)p->view.info.parts : 1u));
+    if (parts_count > 0)
+        rs_http_resp_header(c->resp, "x-amz-mp-parts-count",
+                            rs_pool_printf(c->pool, "%u", (unsigned)parts_count));
     rs_http_resp_header(c->resp, "x-amz-server-side-encryption", "AES256");
     if (p->view.info.storage_class != 0)
         rs_http_resp_header(c->resp, "x-amz-storage-class",
                             rs_s3_storage_class_name(p->view.info.storage_class));
-    if (status == 206)
+    if (status == 206 && !empty)
         rs_http_resp_header(c->resp, "Content-Range",
                             rs_pool_printf(c->pool, "bytes %llu-%llu/%llu",
                                            (unsigned long long)first, (unsigned long long)last,
@@ -435,8 +434,8 @@ void rs_s3_get_object(rs_s3_call_t *c)
         first = 0;
         last = size ? size - 1 : 0;
     }
-    c->resp->content_length = size == 0 ? 0 : (size_t)(last - first + 1);
-    if (c->is_head || size == 0) {
+    c->resp->content_length = size == 0 || empty ? 0 : (size_t)(last - first + 1);
+    if (c->is_head || size == 0 || empty) {
         rs_obj_release(c->ctx->store, &p->view);
         c->resp->zc = NULL;
         c->resp->zc_nseg = 0;

@@ -739,3 +739,27 @@ def test_object_larger_than_max_object_size(tmp_path):
         assert r["Body"].read() == data[PART - 5:3 * PART + 1]
     finally:
         srv.close()
+
+
+def test_part_number_edges(s3, bucket):
+    # an empty last part reads as 0 bytes; a plain object is one part, without a count
+    p1 = body(PART, 12)
+    up, listed = upload(s3, bucket, "e", [p1, b""])
+    complete(s3, bucket, "e", up, listed)
+    g = s3.get_object(Bucket=bucket, Key="e", PartNumber=2)
+    assert g["Body"].read() == b"" and g["PartsCount"] == 2 and g["ContentLength"] == 0
+    assert s3.get_object(Bucket=bucket, Key="e", PartNumber=1)["Body"].read() == p1
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"abc")
+    h = s3.head_object(Bucket=bucket, Key="plain", PartNumber=1)
+    assert h["ResponseMetadata"]["HTTPStatusCode"] == 206 and "PartsCount" not in h
+    # PutObjectTagging keeps a multipart object's ETag and bytes
+    parts = [body(PART, 13), b"tagged"]
+    up, listed = upload(s3, bucket, "t", parts)
+    etag = complete(s3, bucket, "t", up, listed)["ETag"]
+    s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": [{"Key": "k",
+                                                                       "Value": "v"}]})
+    g = s3.get_object(Bucket=bucket, Key="t")
+    assert g["ETag"] == etag and g["TagCount"] == 1 and g["Body"].read() == b"".join(parts)
+    g = s3.get_object(Bucket=bucket, Key="t", PartNumber=1)
+    assert g["ResponseMetadata"]["HTTPStatusCode"] == 206
+    assert b"".join(parts).startswith(g["Body"].read())
