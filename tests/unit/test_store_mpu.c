@@ -784,3 +784,65 @@ Test(store_mpu, v1_file_upgraded_in_place)
     unlink(p);
     rmdir(dir);
 }
+
+/* Every range of a multipart object (and of a plain one) sliced equals the same range of
+ * the flat bytes. */
+Test(store_mpu, view_slice)
+{
+    rs_store_t *st = mk();
+    rs_upload_id_t id = create(st, "s");
+    size_t lens[4] = {(3 << 19) + 7, 10, 0, (1 << 20) + 1};
+    unsigned seeds[4] = {21, 22, 23, 24};
+    uint32_t nums[4] = {2, 4, 6, 9};
+    size_t total = 0;
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(part(st, "s", id, nums[i], lens[i], seeds[i]), 0);
+        total += lens[i];
+    }
+    cr_assert_eq(complete(st, "s", id, nums, seeds, 4, 0, NULL), 0);
+    uint8_t *flat = calloc(1, 3 << 20), *got = malloc(total); /* total < 3 MiB */
+    size_t o = 0;
+    for (int i = 0; i < 4; i++) {
+        fill(flat + o, lens[i], seeds[i]);
+        o += lens[i];
+    }
+    rs_obj_view_t v;
+    cr_assert_eq(rs_obj_get(st, &bk, "s", 1, &v), 0);
+    const uint64_t cuts[] = {
+        0,         1,        1 << 20, (3 << 19) + 6, (3 << 19) + 7, (3 << 19) + 16, (3 << 19) + 17,
+        total - 2, total - 1};
+    struct iovec seg[16];
+    for (size_t a = 0; a < sizeof cuts / sizeof cuts[0]; a++) {
+        for (size_t b = a; b < sizeof cuts / sizeof cuts[0]; b++) {
+            size_t n = rs_obj_view_slice(st, &v, cuts[a], cuts[b], seg, 16), off = 0;
+            cr_assert(n >= 1 && n <= 16);
+            for (size_t i = 0; i < n; i++) {
+                memcpy(got + off, seg[i].iov_base, seg[i].iov_len);
+                off += seg[i].iov_len;
+            }
+            cr_assert_eq(off, cuts[b] - cuts[a] + 1, "%zu..%zu", (size_t)cuts[a], (size_t)cuts[b]);
+            cr_assert_eq(memcmp(got, flat + cuts[a], off), 0);
+        }
+    }
+    cr_assert_eq(rs_obj_view_slice(st, &v, 0, total, seg, 16), 0, "past the end");
+    cr_assert_eq(rs_obj_view_slice(st, &v, 5, 4, seg, 16), 0);
+    cr_assert_eq(rs_obj_view_slice(st, &v, 0, total - 1, seg, 1), 5, "the count when short");
+    rs_obj_release(st, &v);
+    /* a plain object */
+    struct iovec pv = {flat, 3 << 20};
+    rs_obj_put_t p = {.bucket = &bk, .key = "p", .key_len = 1, .data = &pv, .data_iovcnt = 1};
+    p.info.size = 3 << 20;
+    cr_assert_eq(rs_obj_put(st, &p), 0);
+    cr_assert_eq(rs_obj_get(st, &bk, "p", 1, &v), 0);
+    size_t n = rs_obj_view_slice(st, &v, (1 << 20) - 1, (2 << 20), seg, 16), off = 0;
+    cr_assert_eq(n, 3);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(memcmp(seg[i].iov_base, flat + (1 << 20) - 1 + off, seg[i].iov_len), 0);
+        off += seg[i].iov_len;
+    }
+    cr_assert_eq(off, (1 << 20) + 2);
+    rs_obj_release(st, &v);
+    free(flat);
+    free(got);
+    fin(st);
+}
