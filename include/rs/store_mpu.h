@@ -160,4 +160,11 @@ void rs_mpu_list_result_free(rs_mpu_list_result_t *r);
 int rs_obj_view_part(rs_store_t *st, const rs_obj_view_t *v, uint32_t number, uint64_t *first,
                      uint64_t *last, rs_obj_info_t *part);
 
+/* The bytes first..last (inclusive, last < info.size) of any view (plain or multipart) as
+ * segments in shared memory, found in O(log parts + segments of the range): at most `cap`
+ * written to out; returns how many the range spans (> cap: call again with more room).
+ * 0 when the range is empty or out of bounds. */
+size_t rs_obj_view_slice(rs_store_t *st, const rs_obj_view_t *v, uint64_t first, uint64_t last,
+                         struct iovec *out, size_t cap);
+
 #endif

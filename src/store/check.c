@@ -29,9 +29,19 @@ static void mark_extent(rs_store_t *st, uint8_t *m, uint64_t head)
     if (!x || rs_off_unit(st, head, &u))
         return;
     MARK(m, u);
-    if (x->kind == RS_EXT_COMPOSITE) { /* the head, its parts' heads and their data */
-        for (uint32_t i = 0; i < rs_mpu_body(x)->nparts; i++)
-            mark_extent(st, m, rs_mpu_prefs(x)[i].head);
+    if (x->kind == RS_EXT_COMPOSITE) {
+        /* the head, its parts' heads and their data; only parts still tagged for this
+         * head (a reclaim killed midway leaves some freed, maybe reused) */
+        for (uint32_t i = 0; i < rs_mpu_body(x)->nparts; i++) {
+            uint64_t ph = rs_mpu_prefs(x)[i].head;
+            uint32_t pu;
+            rs_ext_hdr_t *px =
+                rs_off_unit(st, ph, &pu) == 0 && LD(rs_tag_of(st, ph)) == (RS_TAG_DATA | u)
+                    ? rs_ext(st, ph)
+                    : NULL;
+            if (px && px->kind == RS_EXT_PART)
+                mark_extent(st, m, ph);
+        }
         return;
     }
     for (uint32_t i = 0; i < x->nchunks; i++)

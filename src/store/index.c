@@ -438,6 +438,65 @@ int rs_obj_get(rs_store_t *st, const rs_bucket_t *bk, const char *key, size_t le
     return rc;
 }
 
+/* Segments of bytes [off, off + len) of a plain or part extent, appended at out[*n]. */
+static void ext_slice(rs_store_t *st, rs_ext_hdr_t *x, uint64_t off, uint64_t len,
+                      struct iovec *out, size_t cap, size_t *n)
+{
+    while (len > 0) {
+        uint8_t *base;
+        uint64_t room;
+        if (x->nchunks == 0) {
+            base = rs_ext_inline(x) + off;
+            room = x->size - off;
+        } else {
+            base = (uint8_t *)rs_at(st, rs_ext_chunks(x)[off >> RS_PAGE_SHIFT]) +
+                   (off & (RS_PAGE_SIZE - 1));
+            room = RS_PAGE_SIZE - (off & (RS_PAGE_SIZE - 1));
+        }
+        if (room > len)
+            room = len;
+        if (*n < cap) {
+            out[*n].iov_base = base;
+            out[*n].iov_len = room;
+        }
+        (*n)++;
+        off += room;
+        len -= room;
+    }
+}
+
+size_t rs_obj_view_slice(rs_store_t *st, const rs_obj_view_t *v, uint64_t first, uint64_t last,
+                         struct iovec *out, size_t cap)
+{
+    rs_ext_hdr_t *x;
+    size_t n = 0;
+
+    if (!st || !v || !v->off_ || first > last || last >= v->info.size)
+        return 0;
+    x = rs_at(st, v->off_);
+    if (x->kind != RS_EXT_COMPOSITE) {
+        ext_slice(st, x, first, last - first + 1, out, cap, &n);
+        return n;
+    }
+    rs_mpu_pref_t *r = rs_mpu_prefs(x);
+    uint32_t lo = 0, hi = rs_mpu_body(x)->nparts;
+    while (lo < hi) { /* the first part whose end is past `first` */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (r[mid].end <= first)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (uint32_t p = lo; p < rs_mpu_body(x)->nparts && first <= last; p++) {
+        uint64_t start = p ? r[p - 1].end : 0, end = r[p].end;
+        uint64_t stop = last + 1 < end ? last + 1 : end;
+        if (stop > first)
+            ext_slice(st, rs_at(st, r[p].head), first - start, stop - first, out, cap, &n);
+        first = stop;
+    }
+    return n;
+}
+
 void rs_obj_release(rs_store_t *st, rs_obj_view_t *v)
 {
     if (!v)

@@ -45,7 +45,9 @@ typedef struct scen {
     char cp[32];
     enum op op;
     char pre[32];  /* first crash for OP_REPAIR / OP_CLEANUP */
-    int stage2_op; /* what stage 2 runs: 0 get victim, 1 list, 4 full check (every lock) */
+    int stage2_op; /* what stage 2 runs: 0 get victim, 1 list, 4 full check (every lock);
+                      5 (not OP_REPAIR): the successor touches the upload before any key, so
+                      the upload repair runs first and resolves the shard inside it */
 } scen_t;
 
 static const scen_t scens[] = {
@@ -121,6 +123,11 @@ static const scen_t scens[] = {
     {"LIST_INS_DONE", OP_MPU_DONE_NEW, "", 0},
     {"PUT_STEP2", OP_MPU_DONE_NEW, "", 0},
     {"MPU_DONE_STEP2", OP_MPU_DONE, "", 0},
+    {"MPU_DONE_INTENT", OP_MPU_DONE, "", 5},
+    {"PUT_HEAD_LIVE", OP_MPU_DONE, "", 5},
+    {"MPU_DONE_PARTS", OP_MPU_DONE, "", 5},
+    {"PUT_PUBLISHED", OP_MPU_DONE, "", 5},
+    {"MPU_DONE_STEP2", OP_MPU_DONE, "", 5},
     {"MPU_DONE_STEP2", OP_MPU_DONE_NEW, "", 0},
     {"PUT_RETIRED", OP_MPU_DONE, "", 0},
     {"MPU_DONE_UNLOCKED", OP_MPU_DONE, "", 0},
@@ -687,6 +694,8 @@ ParameterizedTest(scen_t *s, crash, every_point, .init = setup, .fini = teardown
     /* the successor takes the dead worker's slot */
     rs_store_detach(st);
     cr_assert_eq(rs_store_attach(st, 1), 0);
+    if (s->stage2_op == 5)
+        upload_exists(&bk, "mpobj", up_done);
     verify(s);
     rs_store_stats(st, &after);
     cr_assert_gt(after.repairs, before.repairs, "%s: no repair ran", s->cp);

@@ -8,15 +8,21 @@
  * Runs in: tests (one region per test).
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "rs/err.h"
 #include "rs/store.h"
 #include "rs/store_mpu.h"
+#include "shm/region_shm.h"
+#include "store/store_shm.h"
 
 static char g_name[64];
 static rs_bucket_t bk;
@@ -673,5 +679,170 @@ Test(store_mpu, bucket_delete_aborts_uploads)
     cr_assert_eq(rs_mpu_list(st, &bk, &q, &res), 0);
     cr_assert_eq(res.n, 0);
     rs_mpu_list_result_free(&res);
+    fin(st);
+}
+
+/* Turn the v2 file into what a format-1 build wrote: the header without the upload table,
+ * the file cut after the arena (unless `keep_size`: a crash in the middle of an upgrade),
+ * and garbage in every head's fields that format 1 never wrote. */
+static void make_v1(const char *file, int keep_size)
+{
+    int fd = open(file, O_RDWR);
+    struct stat sb;
+    cr_assert(fd >= 0 && fstat(fd, &sb) == 0);
+    uint8_t *m = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    cr_assert(m != MAP_FAILED);
+    rs_shm_hdr_t *h = (rs_shm_hdr_t *)m;
+    uint64_t v1 = h->toc_uploads, heads = 0;
+    for (uint64_t o = h->toc.arena; o < h->toc.arena + h->capacity; o += 512) {
+        rs_ext_hdr_t *x = (rs_ext_hdr_t *)(m + o);
+        if (x->magic != RS_EXT_MAGIC)
+            continue;
+        x->kind = 0xdeadbeef;
+        x->info.checksum_type = 0x5a;
+        x->info.parts = 77;
+        heads++;
+    }
+    cr_assert_gt(heads, 2);
+    h->format = 0x01005990u; /* as the format-1 build wrote it */
+    h->size = v1;
+    h->toc_uploads = 0;
+    h->nuploads = 0;
+    munmap(m, (size_t)sb.st_size);
+    if (!keep_size)
+        cr_assert_eq(ftruncate(fd, (off_t)v1), 0);
+    close(fd);
+}
+
+Test(store_mpu, v1_file_upgraded_in_place)
+{
+    char dir[64], why[512], file[128], p[128];
+    rs_store_conf_t c = {.capacity_bytes = 16 << 20,
+                         .max_objects = 256,
+                         .max_buckets = 4,
+                         .max_workers = 2,
+                         .max_object_size = 4 << 20,
+                         .max_uploads = 8};
+    rs_store_t *st;
+    uint8_t *big = malloc(5 << 19);
+    fill(big, 5 << 19, 42);
+    snprintf(dir, sizeof dir, "/tmp/rs-mpu1-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(file, sizeof file, "%s/store.region", dir);
+    cr_assert_eq(rs_store_open_dir(dir, &c, &st, why, sizeof why), 0, "%s", why);
+    cr_assert_eq(rs_store_attach(st, 0), 0);
+    cr_assert_eq(rs_bucket_create(st, "000000000000", "bk", "us-east-1", &bk), 0);
+    struct iovec v = {big, 5 << 19};
+    rs_obj_put_t put = {.bucket = &bk, .key = "big", .key_len = 3, .data = &v, .data_iovcnt = 1};
+    put.info.size = 5 << 19;
+    cr_assert_eq(rs_obj_put(st, &put), 0);
+    put.key = "small";
+    put.key_len = 5;
+    cr_assert_eq(rs_obj_put(st, &put), 0);
+    v.iov_len = put.info.size = 100;
+    cr_assert_eq(rs_obj_put(st, &put), 0); /* the first "small" is RETIRED */
+    rs_store_destroy(st, 0);
+
+    for (int round = 0; round < 2; round++) {
+        make_v1(file, round == 1);
+        c.max_buckets = 5;
+        cr_assert_eq(rs_store_open_dir(dir, &c, &st, why, sizeof why), RS_EINVAL);
+        cr_assert(strstr(why, "s3_max_buckets") != NULL, "%s", why);
+        c.max_buckets = 4;
+        cr_assert_eq(rs_store_open_dir(dir, &c, &st, why, sizeof why), 0, "%s", why);
+        cr_assert_eq(rs_store_attach(st, 0), 0);
+        cr_assert_eq(rs_bucket_lookup(st, "bk", &bk), 0);
+        rs_obj_view_t ov;
+        cr_assert_eq(rs_obj_get(st, &bk, "big", 3, &ov), 0);
+        cr_assert_eq(ov.info.parts, 0);
+        cr_assert_eq(ov.info.checksum_type, 0);
+        size_t off = 0;
+        for (size_t i = 0; i < ov.nseg; i++) {
+            cr_assert_eq(memcmp(big + off, ov.seg[i].iov_base, ov.seg[i].iov_len), 0);
+            off += ov.seg[i].iov_len;
+        }
+        cr_assert_eq(off, 5u << 19);
+        rs_obj_release(st, &ov);
+        cr_assert_eq(rs_obj_get(st, &bk, "small", 5, &ov), 0);
+        cr_assert(ov.info.size == 100 && ov.info.parts == 0);
+        rs_obj_release(st, &ov);
+        check_clean(st);
+        rs_upload_id_t id = create(st, "after");
+        cr_assert_eq(part(st, "after", id, 1, 1000, 1), 0);
+        rs_mpu_ref_t r = ref("after", id);
+        cr_assert_eq(rs_mpu_abort(st, &r), 0);
+        reclaim(st);
+        check_clean(st);
+        rs_store_destroy(st, 0);
+        /* upgraded for good: a plain v2 open */
+        cr_assert_eq(rs_store_open_dir(dir, &c, &st, why, sizeof why), 0, "%s", why);
+        rs_store_destroy(st, 0);
+    }
+    free(big);
+    unlink(file);
+    snprintf(p, sizeof p, "%s/lock", dir);
+    unlink(p);
+    rmdir(dir);
+}
+
+/* Every range of a multipart object (and of a plain one) sliced equals the same range of
+ * the flat bytes. */
+Test(store_mpu, view_slice)
+{
+    rs_store_t *st = mk();
+    rs_upload_id_t id = create(st, "s");
+    size_t lens[4] = {(3 << 19) + 7, 10, 0, (1 << 20) + 1};
+    unsigned seeds[4] = {21, 22, 23, 24};
+    uint32_t nums[4] = {2, 4, 6, 9};
+    size_t total = 0;
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(part(st, "s", id, nums[i], lens[i], seeds[i]), 0);
+        total += lens[i];
+    }
+    cr_assert_eq(complete(st, "s", id, nums, seeds, 4, 0, NULL), 0);
+    uint8_t *flat = calloc(1, 3 << 20), *got = malloc(total); /* total < 3 MiB */
+    size_t o = 0;
+    for (int i = 0; i < 4; i++) {
+        fill(flat + o, lens[i], seeds[i]);
+        o += lens[i];
+    }
+    rs_obj_view_t v;
+    cr_assert_eq(rs_obj_get(st, &bk, "s", 1, &v), 0);
+    const uint64_t cuts[] = {
+        0,         1,        1 << 20, (3 << 19) + 6, (3 << 19) + 7, (3 << 19) + 16, (3 << 19) + 17,
+        total - 2, total - 1};
+    struct iovec seg[16];
+    for (size_t a = 0; a < sizeof cuts / sizeof cuts[0]; a++) {
+        for (size_t b = a; b < sizeof cuts / sizeof cuts[0]; b++) {
+            size_t n = rs_obj_view_slice(st, &v, cuts[a], cuts[b], seg, 16), off = 0;
+            cr_assert(n >= 1 && n <= 16);
+            for (size_t i = 0; i < n; i++) {
+                memcpy(got + off, seg[i].iov_base, seg[i].iov_len);
+                off += seg[i].iov_len;
+            }
+            cr_assert_eq(off, cuts[b] - cuts[a] + 1, "%zu..%zu", (size_t)cuts[a], (size_t)cuts[b]);
+            cr_assert_eq(memcmp(got, flat + cuts[a], off), 0);
+        }
+    }
+    cr_assert_eq(rs_obj_view_slice(st, &v, 0, total, seg, 16), 0, "past the end");
+    cr_assert_eq(rs_obj_view_slice(st, &v, 5, 4, seg, 16), 0);
+    cr_assert_eq(rs_obj_view_slice(st, &v, 0, total - 1, seg, 1), 5, "the count when short");
+    rs_obj_release(st, &v);
+    /* a plain object */
+    struct iovec pv = {flat, 3 << 20};
+    rs_obj_put_t p = {.bucket = &bk, .key = "p", .key_len = 1, .data = &pv, .data_iovcnt = 1};
+    p.info.size = 3 << 20;
+    cr_assert_eq(rs_obj_put(st, &p), 0);
+    cr_assert_eq(rs_obj_get(st, &bk, "p", 1, &v), 0);
+    size_t n = rs_obj_view_slice(st, &v, (1 << 20) - 1, (2 << 20), seg, 16), off = 0;
+    cr_assert_eq(n, 3);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(memcmp(seg[i].iov_base, flat + (1 << 20) - 1 + off, seg[i].iov_len), 0);
+        off += seg[i].iov_len;
+    }
+    cr_assert_eq(off, (1 << 20) + 2);
+    rs_obj_release(st, &v);
+    free(flat);
+    free(got);
     fin(st);
 }
