@@ -326,7 +326,7 @@ void rs_s3_upload_part_copy(rs_s3_call_t *c)
     if (source_conditions(c, &view) != 0 || copy_range(c, view.info.size, &first, &last) != 0)
         goto out;
     if (view.info.size > 0)
-        seg = rs_s3_slice(c->pool, &view, first, last, &nseg);
+        seg = rs_s3_slice(c, &view, first, last, &nseg);
     memset(&info, 0, sizeof info);
     info.size = view.info.size > 0 ? last - first + 1 : 0;
     if (info.size > c->ctx->max_object_size) {

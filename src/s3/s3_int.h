@@ -119,8 +119,9 @@ void rs_s3_put_fail(rs_s3_call_t *c, const rs_put_cond_t *cond, int err);
 /* x-amz-storage-class of the request (0 when absent); renders InvalidStorageClass */
 int rs_s3_storage_class_from_request(rs_s3_call_t *c, int *sc);
 
-/* The view's segments cut to bytes [first, last] (a pool array of *n segments). */
-struct iovec *rs_s3_slice(rs_pool_t *pool, const rs_obj_view_t *v, uint64_t first, uint64_t last,
+/* The view's segments cut to bytes [first, last] (a pool array of *n segments; the
+ * store's rs_obj_view_slice, O(log parts + range)). */
+struct iovec *rs_s3_slice(rs_s3_call_t *c, const rs_obj_view_t *v, uint64_t first, uint64_t last,
                           size_t *n);
 
 /* ---- multipart uploads (s3_mpu.c) ------------------------------------------------ */

@@ -262,24 +262,16 @@ static void cond_headers(rs_s3_call_t *c, rs_cond_hdrs_t *h)
     h->if_unmodified_since = rs_s3_hdr(c, "if-unmodified-since", &h->if_unmodified_since_len);
 }
 
-struct iovec *rs_s3_slice(rs_pool_t *pool, const rs_obj_view_t *v, uint64_t first, uint64_t last,
+struct iovec *rs_s3_slice(rs_s3_call_t *c, const rs_obj_view_t *v, uint64_t first, uint64_t last,
                           size_t *n)
 {
-    struct iovec *out = rs_pool_alloc(pool, (v->nseg ? v->nseg : 1) * sizeof *out);
-    uint64_t pos = 0, end = last + 1;
-    size_t i, k = 0;
-    for (i = 0; i < v->nseg && pos < end; i++) {
-        uint64_t s = pos, e = pos + v->seg[i].iov_len;
-        pos = e;
-        if (e <= first)
-            continue;
-        if (s < first)
-            s = first;
-        if (e > end)
-            e = end;
-        out[k].iov_base = (uint8_t *)v->seg[i].iov_base + (s - (pos - v->seg[i].iov_len));
-        out[k].iov_len = (size_t)(e - s);
-        k++;
+    size_t cap = 64, k;
+    struct iovec *out = rs_pool_alloc(c->pool, cap * sizeof *out);
+    /* O(log parts + range) in the store: s3transfer's ranged GETs of big objects */
+    k = rs_obj_view_slice(c->ctx->store, v, first, last, out, cap);
+    if (k > cap) {
+        out = rs_pool_alloc(c->pool, k * sizeof *out);
+        k = rs_obj_view_slice(c->ctx->store, v, first, last, out, k);
     }
     *n = k;
     return out;
@@ -443,7 +435,7 @@ void rs_s3_get_object(rs_s3_call_t *c)
             c->resp->content_length = 0;
         return;
     }
-    c->resp->zc = rs_s3_slice(c->pool, &p->view, first, last, &c->resp->zc_nseg);
+    c->resp->zc = rs_s3_slice(c, &p->view, first, last, &c->resp->zc_nseg);
     c->resp->on_dispose = unpin;
     c->resp->dispose_arg = p;
 }
