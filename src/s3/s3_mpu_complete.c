@@ -93,8 +93,8 @@ static int summarise(void *arg, const rs_mpu_part_info_t *parts, size_t n, rs_ob
     for (size_t i = 0; i < n; i++) {
         const rs_obj_info_t *pi = &parts[i].info;
         size += pi->size;
-        if (s->listed[i].cksum_name == NULL)
-            continue;
+        if (s->listed[i].cksum_name == NULL || s->listed_ck_len[i] == 0)
+            continue; /* none given, or the upload has no algorithm: nothing to compare */
         if (rs_checksum_alg_parse(s->listed[i].cksum_name, strlen(s->listed[i].cksum_name)) !=
                 pi->checksum_alg ||
             s->listed_ck_len[i] != pi->checksum_len ||

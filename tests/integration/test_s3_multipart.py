@@ -763,3 +763,16 @@ def test_part_number_edges(s3, bucket):
     g = s3.get_object(Bucket=bucket, Key="t", PartNumber=1)
     assert g["ResponseMetadata"]["HTTPStatusCode"] == 206
     assert b"".join(parts).startswith(g["Body"].read())
+
+
+def test_complete_echoing_part_checksums_of_upload_without_algorithm(s3, bucket):
+    """boto3 sends CRC32 with every UploadPart; code that lists the UploadPart responses'
+    checksums in Complete of an upload created without an algorithm must still work."""
+    parts = [body(PART, 14), b"echo"]
+    up = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    listed = []
+    for i, p in enumerate(parts, 1):
+        r = s3.upload_part(Bucket=bucket, Key="k", UploadId=up, PartNumber=i, Body=p)
+        assert r["ChecksumCRC32"] == s3util.crc32_b64(p)
+        listed.append({"PartNumber": i, "ETag": r["ETag"], "ChecksumCRC32": r["ChecksumCRC32"]})
+    assert complete(s3, bucket, "k", up, listed)["ETag"] == mp_etag(parts)
