@@ -201,6 +201,15 @@ void rs_s3_copy_object(rs_s3_call_t *c)
                    NULL);
         goto out;
     }
+    if (view.info.size > c->ctx->max_object_size) { /* a multipart object can be larger */
+        rs_s3_fail(c, RS_S3E_InvalidRequest,
+                   rs_pool_printf(c->pool,
+                                  "The specified copy source is larger than the maximum "
+                                  "allowable size for a copy source: %llu",
+                                  (unsigned long long)c->ctx->max_object_size),
+                   NULL);
+        goto out;
+    }
     if (copy_meta(c, &view, replace, &meta) != 0)
         goto out;
 

@@ -737,6 +737,17 @@ def test_object_larger_than_max_object_size(tmp_path):
         assert hashlib.md5(g["Body"].read()).digest() == hashlib.md5(data).digest()
         r = c.get_object(Bucket="big", Key="k", Range="bytes=%d-%d" % (PART - 5, 3 * PART))
         assert r["Body"].read() == data[PART - 5:3 * PART + 1]
+        # CopyObject is bounded like a PUT; UploadPartCopy copies it a range at a time
+        with pytest.raises(ClientError) as e:
+            c.copy_object(Bucket="big", Key="copy", CopySource={"Bucket": "big", "Key": "k"})
+        assert err(e)[0]["Code"] == "InvalidRequest" and err(e)[0]["Message"] == (
+            "The specified copy source is larger than the maximum allowable size for a copy "
+            "source: %d" % (6 * MIB))
+        up2 = c.create_multipart_upload(Bucket="big", Key="copy")["UploadId"]
+        r = c.upload_part_copy(Bucket="big", Key="copy", UploadId=up2, PartNumber=1,
+                               CopySource={"Bucket": "big", "Key": "k"},
+                               CopySourceRange="bytes=%d-%d" % (PART, 2 * PART - 1))
+        assert r["CopyPartResult"]["ETag"] == '"%s"' % hashlib.md5(data[PART:2 * PART]).hexdigest()
     finally:
         srv.close()
 
