@@ -169,6 +169,14 @@ def test_cp_and_sync_large_multipart_both_ways(aws, s3, tmp_path):
     ok(aws("s3", "cp", "s3://cli-big/cp/big.bin", str(down)))
     assert down.read_bytes() == data
     down.unlink()
+    # a copy inside S3: HeadObject, then UploadPartCopy with ranges and CopySourceIfMatch
+    ok(aws("s3", "cp", "s3://cli-big/cp/big.bin", "s3://cli-big/copy.bin"))
+    h2 = s3.head_object(Bucket="cli-big", Key="copy.bin")
+    assert h2["ContentLength"] == len(data) and h2["ETag"].endswith('-13"')
+    got = s3.get_object(Bucket="cli-big", Key="copy.bin", Range="bytes=%d-%d"
+                        % (len(data) - 9000000, len(data) - 1))["Body"].read()
+    assert got == data[-9000000:]
+    ok(aws("s3", "rm", "s3://cli-big/copy.bin"))
     ok(aws("s3", "rm", "s3://cli-big/cp/big.bin"))
     ok(aws("s3", "sync", str(src), "s3://cli-big/sync"))
     assert s3.head_object(Bucket="cli-big", Key="sync/big.bin")["ContentLength"] == len(data)
