@@ -213,7 +213,8 @@ struct rs_mpu_ref;
 int rs_upload_lock_ref(rs_store_t *st, const struct rs_mpu_ref *r, rs_upload_shm_t **out);
 /* Abort every upload of bucket (id, gen) (btab lock held, or restart). */
 int rs_upload_abort_bucket(rs_store_t *st, uint32_t id, uint32_t gen);
-/* Bounded check of upload i (lock held), marking its chunks in m; 0 or RS_EPOISON. */
+/* Bounded check of upload i (lock held), marking its chunks in m (NULL: none); 0 or
+ * RS_EPOISON with the reason in why. */
 int rs_upload_check(rs_store_t *st, uint32_t i, uint8_t *m, char *why, size_t why_len);
 /* Part head of number n in upload u (0: none; lock held). */
 uint64_t rs_upload_part(rs_store_t *st, rs_upload_shm_t *u, uint32_t n);

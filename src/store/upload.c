@@ -262,7 +262,7 @@ static int repair(rs_store_t *st, uint32_t i)
         return RS_EPOISON; /* CLOSING only ever exists under an open intent */
     u->nparts = count_parts(st, u);
     ST(&it->op, (uint32_t)RS_UOP_NONE);
-    return 0;
+    return rs_upload_check(st, i, NULL, NULL, 0); /* bounded: this slot only */
 }
 
 static int upload_repair(void *arg)
@@ -639,7 +639,11 @@ int rs_upload_abort_bucket(rs_store_t *st, uint32_t id, uint32_t gen)
 
 /* ---- check ---- */
 
-#define MARK(m, u) ((m)[(u) >> 3] |= (uint8_t)(1u << ((u)&7)))
+#define MARK(m, u)                                                                                 \
+    do {                                                                                           \
+        if (m)                                                                                     \
+            (m)[(u) >> 3] |= (uint8_t)(1u << ((u)&7));                                             \
+    } while (0)
 
 int rs_upload_check(rs_store_t *st, uint32_t i, uint8_t *m, char *why, size_t why_len)
 {

@@ -1,7 +1,12 @@
 /*
  * test_crash.c: for every crash point, a forked worker is SIGKILLed exactly there in the
  * middle of an operation (PUT new key, overwrite, big overwrite, DELETE, allocation,
- * reclamation, bucket create/delete, slot cleanup, a repair itself). The master marks
+ * reclamation, bucket create/delete, slot cleanup, a repair itself, and each multipart
+ * step: Create, UploadPart (replacing a part, opening a map page), Complete over a key or
+ * as a new key, Abort, DeleteBucket with open uploads, reclaim of a multipart object).
+ * A pending upload must keep exactly its acknowledged parts and complete byte-exact; an
+ * interrupted Complete leaves the old object and the upload, or the new object and no
+ * upload; an interrupted Abort always finishes. The master marks
  * its slot dead, a successor attaches the slot and runs further operations (which meet
  * EOWNERDEAD and repair). Then: every acknowledged write is byte-exact, the interrupted
  * key holds the old or the new value (never torn), listing agrees with GET, and
