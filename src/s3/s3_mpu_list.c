@@ -109,8 +109,8 @@ void rs_s3_list_parts(rs_s3_call_t *c)
         rs_xml_elem(x, "LastModified", date);
         rs_xml_elem(x, "ETag", rs_s3_etag_quoted(c, &parts[i].info));
         rs_xml_elemf(x, "Size", "%llu", (unsigned long long)parts[i].info.size);
-        if (mi.info.checksum_alg != RS_CKSUM_NONE &&
-            parts[i].info.checksum_alg == mi.info.checksum_alg) {
+        /* the upload's algorithm, or S3's default CRC64NVME when it has none */
+        if (parts[i].info.checksum_alg != RS_CKSUM_NONE) {
             rs_base64_encode(parts[i].info.checksum, parts[i].info.checksum_len, b64);
             rs_xml_elem(x,
                         rs_pool_printf(c->pool, "Checksum%s",

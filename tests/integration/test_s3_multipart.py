@@ -96,6 +96,8 @@ def test_part_replaced_and_unlisted_parts_dropped(s3, bucket):
     e3 = s3.upload_part(Bucket=bucket, Key="k", UploadId=up, PartNumber=3, Body=p3)["ETag"]
     parts = s3.list_parts(Bucket=bucket, Key="k", UploadId=up)["Parts"]
     assert [p["PartNumber"] for p in parts] == [1, 2, 3]
+    # no algorithm on Create: each part keeps S3's default CRC64NVME
+    assert parts[2]["ChecksumCRC64NVME"] == s3util.crc64nvme_b64(p3)
     assert parts[0]["ETag"] == e1 and parts[0]["Size"] == PART
     c = complete(s3, bucket, "k", up, [{"PartNumber": 1, "ETag": e1},
                                        {"PartNumber": 3, "ETag": e3}])
