@@ -232,6 +232,10 @@ def test_invalid_part_order(s3, bucket):
     assert (status, e_["Code"], e_["UploadId"]) == (400, "InvalidPartOrder", up)
     assert e_["Message"] == ("The list of parts was not in ascending order. Parts must be "
                              "ordered by part number.")
+    # a part listed twice is out of order too
+    with pytest.raises(ClientError) as e:
+        complete(s3, bucket, "k", up, [listed[0], listed[0], listed[1]])
+    assert err(e)[0]["Code"] == "InvalidPartOrder"
     # the upload stays open after a failed Complete
     assert len(s3.list_parts(Bucket=bucket, Key="k", UploadId=up)["Parts"]) == 2
 
