@@ -793,3 +793,19 @@ def test_complete_echoing_part_checksums_of_upload_without_algorithm(s3, bucket)
         assert r["ChecksumCRC32"] == s3util.crc32_b64(p)
         listed.append({"PartNumber": i, "ETag": r["ETag"], "ChecksumCRC32": r["ChecksumCRC32"]})
     assert complete(s3, bucket, "k", up, listed)["ETag"] == mp_etag(parts)
+
+
+def test_transfer_manager_full_object_checksum(s3, bucket, tmp_path):
+    """upload_file given the whole file's CRC32: s3transfer creates a FULL_OBJECT upload and
+    sends that value (and x-amz-mp-object-size) with Complete, which S3 verifies."""
+    data = os.urandom(20 * MIB + 5)
+    src = tmp_path / "f"
+    src.write_bytes(data)
+    s3.upload_file(str(src), bucket, "k", ExtraArgs={"ChecksumCRC32": s3util.crc32_b64(data)})
+    h = s3.head_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")
+    assert h["ChecksumCRC32"] == s3util.crc32_b64(data) and h["ChecksumType"] == "FULL_OBJECT"
+    assert h["ETag"].endswith('-3"')
+    with pytest.raises(Exception):
+        s3.upload_file(str(src), bucket, "k2", ExtraArgs={"ChecksumCRC32": s3util.crc32_b64(b"x")})
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="k2")
