@@ -3,8 +3,8 @@
  * order (at least one part, part numbers, checksum mode and per-part checksums, then the
  * store's order / ETag / size checks), the summarise callback the store calls under the
  * upload's lock (ETag "md5-of-md5s-N", COMPOSITE or FULL_OBJECT checksum, the optional
- * full-object checksum of the request), conditional Complete (If-None-Match: *, If-Match).
- * Runs in: workers.
+ * full-object checksum and x-amz-mp-object-size of the request), conditional Complete
+ * (If-None-Match: *, If-Match). Runs in: workers.
  */
 #include "config.h"
 
@@ -30,6 +30,10 @@ typedef struct summ {
     uint8_t full[32];
     size_t full_len;
     int full_mismatch; /* out */
+    int has_size;      /* x-amz-mp-object-size: the total the client expects */
+    uint64_t size;
+    int size_mismatch; /* out, with the parts' total */
+    uint64_t actual;
 } summ_t;
 
 static void put_be(uint8_t *out, uint64_t v, size_t n)
@@ -112,6 +116,11 @@ static int summarise(void *arg, const rs_mpu_part_info_t *parts, size_t n, rs_ob
     }
     rs_md5(md5s, n, o->etag);
     free(md5s);
+    if (s->has_size && s->size != size) {
+        s->size_mismatch = 1;
+        s->actual = size;
+        return RS_EINVAL;
+    }
     o->size = size;
     o->parts = (uint32_t)n;
     o->mtime_ms = s->now_ms;
@@ -149,6 +158,7 @@ static int check_request(rs_s3_call_t *c, const rs_mpu_info_t *mi, const rs_xml_
                          size_t n, summ_t *s)
 {
     const char *t = rs_s3_hdr(c, "x-amz-checksum-type", NULL);
+    const char *sz = rs_s3_hdr(c, "x-amz-mp-object-size", NULL);
     int alg = mi->info.checksum_alg;
 
     if (n == 0) {
@@ -163,6 +173,19 @@ static int check_request(rs_s3_call_t *c, const rs_mpu_info_t *mi, const rs_xml_
                        rs_pool_printf(c->pool, "%ld", parts[i].number), NULL);
             return -1;
         }
+    }
+    if (sz != NULL) {
+        char *end;
+        unsigned long long v = strtoull(sz, &end, 10);
+        if (sz[0] < '0' || sz[0] > '9' || *end != '\0') {
+            rs_s3_fail(c, RS_S3E_InvalidRequest,
+                       rs_pool_printf(c->pool,
+                                      "Value for x-amz-mp-object-size header is invalid: '%s'", sz),
+                       NULL);
+            return -1;
+        }
+        s->has_size = 1;
+        s->size = v;
     }
     if (alg == RS_CKSUM_NONE)
         return 0;
@@ -314,6 +337,15 @@ void rs_s3_complete_multipart_upload(rs_s3_call_t *c)
                                       "The %s you specified did not match the calculated "
                                       "checksum.",
                                       lower(c, rs_checksum_alg_name(s.alg))),
+                       NULL);
+            return;
+        }
+        if (s.size_mismatch) {
+            rs_s3_fail(c, RS_S3E_InvalidRequest,
+                       rs_pool_printf(c->pool,
+                                      "The size of the completed object (%llu bytes) does not "
+                                      "match the x-amz-mp-object-size header (%llu).",
+                                      (unsigned long long)s.actual, (unsigned long long)s.size),
                        NULL);
             return;
         }

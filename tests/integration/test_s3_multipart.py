@@ -487,7 +487,18 @@ def test_full_object_checksum_on_complete_verified(s3, bucket, raw):
     assert err(e)[0]["Code"] == "BadDigest"
     assert err(e)[0]["Message"] == "The crc32 you specified did not match the calculated checksum."
     whole = s3util.crc32_b64(b"".join(parts))
-    c = complete(s3, bucket, "k", up, listed, ChecksumCRC32=whole, ChecksumType="FULL_OBJECT")
+    # x-amz-mp-object-size: the total the client expects
+    with pytest.raises(ClientError) as e:
+        complete(s3, bucket, "k", up, listed, MpuObjectSize=PART + 4)
+    assert err(e)[0]["Code"] == "InvalidRequest" and "x-amz-mp-object-size" in \
+        err(e)[0]["Message"]
+    r = raw("POST", "/%s/k?uploadId=%s" % (bucket, up), headers={"x-amz-mp-object-size": "size"},
+            body=b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>x</ETag></Part>"
+                 b"</CompleteMultipartUpload>")
+    assert s3util.parse_error(r.body)["Message"] == \
+        "Value for x-amz-mp-object-size header is invalid: 'size'"
+    c = complete(s3, bucket, "k", up, listed, ChecksumCRC32=whole, ChecksumType="FULL_OBJECT",
+                 MpuObjectSize=PART + 3)
     assert c["ChecksumCRC32"] == whole
     # a whole GET validates that checksum in boto3
     assert s3.get_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")["Body"].read() == \
