@@ -15,6 +15,11 @@ uint32_t rs_crc32(uint32_t crc, const void *p, size_t n);     /* start with 0 */
 uint32_t rs_crc32c(uint32_t crc, const void *p, size_t n);    /* start with 0 */
 uint64_t rs_crc64nvme(uint64_t crc, const void *p, size_t n); /* start with 0 */
 
+/* The CRC of A||B from crc(A), crc(B) and len(B) (FULL_OBJECT multipart checksums). */
+uint32_t rs_crc32_combine(uint32_t crc1, uint32_t crc2, uint64_t len2);
+uint32_t rs_crc32c_combine(uint32_t crc1, uint32_t crc2, uint64_t len2);
+uint64_t rs_crc64nvme_combine(uint64_t crc1, uint64_t crc2, uint64_t len2);
+
 /* "crc32" / "CRC32" / "x-amz-checksum-crc32" suffix -> RS_CKSUM_*, or -1 */
 int rs_checksum_alg_parse(const char *name, size_t n);
 const char *rs_checksum_alg_name(int alg); /* "CRC32", ... */

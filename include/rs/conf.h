@@ -35,6 +35,7 @@ typedef struct rs_conf {
     uint32_t s3_max_buckets;
     uint64_t s3_max_object_size;
     uint32_t s3_shards;
+    uint32_t s3_max_uploads; /* multipart uploads in progress at once (upload table) */
     int log_level;
     char log_file[1024];
     int access_log;

@@ -8,21 +8,26 @@
 
 typedef enum rs_err {
     RS_OK = 0,
-    RS_ERR = -1,        /* generic internal failure */
-    RS_ENOMEM = -2,     /* process heap exhausted */
-    RS_ENOENT = -3,     /* no such bucket / key / thing */
-    RS_EEXIST = -4,     /* already exists */
-    RS_ENOTEMPTY = -5,  /* bucket not empty */
-    RS_ENOSPC = -6,     /* shared store capacity exhausted (blob arena) */
-    RS_ENOENTRIES = -7, /* shared store capacity exhausted (object index entries) */
-    RS_ENOBUCKETS = -8, /* shared store capacity exhausted (bucket table) */
-    RS_EPRECOND = -9,   /* conditional write precondition failed */
-    RS_EINVAL = -10,    /* invalid argument */
-    RS_EPOISON = -11,   /* shared structure failed its invariant check after a crash */
-    RS_ETOOBIG = -12,   /* object larger than the configured maximum */
-    RS_EOWNER = -13,    /* exists, owned by another account */
-    RS_EAGAIN = -14,    /* transient, retry */
-    RS_EIO = -15,       /* a peer (engine, runtime) answered with a failure */
+    RS_ERR = -1,         /* generic internal failure */
+    RS_ENOMEM = -2,      /* process heap exhausted */
+    RS_ENOENT = -3,      /* no such bucket / key / thing */
+    RS_EEXIST = -4,      /* already exists */
+    RS_ENOTEMPTY = -5,   /* bucket not empty */
+    RS_ENOSPC = -6,      /* shared store capacity exhausted (blob arena) */
+    RS_ENOENTRIES = -7,  /* shared store capacity exhausted (object index entries) */
+    RS_ENOBUCKETS = -8,  /* shared store capacity exhausted (bucket table) */
+    RS_EPRECOND = -9,    /* conditional write precondition failed */
+    RS_EINVAL = -10,     /* invalid argument */
+    RS_EPOISON = -11,    /* shared structure failed its invariant check after a crash */
+    RS_ETOOBIG = -12,    /* object larger than the configured maximum */
+    RS_EOWNER = -13,     /* exists, owned by another account */
+    RS_EAGAIN = -14,     /* transient, retry */
+    RS_EIO = -15,        /* a peer (engine, runtime) answered with a failure */
+    RS_ENOUPLOAD = -16,  /* no such multipart upload (or completed, aborted) */
+    RS_ENOUPLOADS = -17, /* shared store capacity exhausted (upload table) */
+    RS_EBADPART = -18,   /* a listed part is missing or its ETag differs */
+    RS_EPARTORDER = -19, /* parts not listed in ascending order */
+    RS_ETOOSMALL = -20,  /* a part but the last is under the minimum size */
 } rs_err_t;
 
 const char *rs_err_str(int err);

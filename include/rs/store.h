@@ -37,7 +37,10 @@ typedef struct rs_store_conf {
     uint32_t shards;          /* index shards, power of two >= 4; 0 = 4 x max_workers rounded */
     uint32_t max_workers;     /* worker slots */
     uint64_t max_object_size; /* largest single object: the `s3_max_object_size` setting */
+    uint32_t max_uploads;     /* multipart upload table: `s3_max_uploads`; 0 = 10000 */
 } rs_store_conf_t;
+
+#define RS_DEFAULT_MAX_UPLOADS 10000u
 
 /* ---- life cycle ---------------------------------------------------------------- */
 
@@ -75,10 +78,11 @@ typedef struct rs_store_stats {
     uint32_t max_buckets, buckets;
     uint64_t repairs, poisoned;
     uint32_t generation;
+    uint32_t max_uploads, uploads; /* multipart uploads in progress */
 } rs_store_stats_t;
 void rs_store_stats(rs_store_t *st, rs_store_stats_t *out);
 
-/* Empty every bucket and object (POST /_ruststack/reset). */
+/* Empty every bucket and object and abort every multipart upload (POST /_ruststack/reset). */
 int rs_store_reset(rs_store_t *st);
 
 /* Full invariant check of every shard, class and the bucket table (tests, crash tests,
@@ -129,15 +133,19 @@ typedef struct rs_obj_info {
     uint8_t checksum_alg;  /* RS_CKSUM_* */
     uint8_t checksum_len;  /* bytes used in checksum[] */
     uint8_t storage_class; /* index into the S3 layer's storage-class table; 0 = STANDARD */
-    uint8_t pad_;
-    uint8_t checksum[32]; /* raw big-endian digest */
+    uint8_t checksum_type; /* RS_CKSUM_TYPE_* */
+    uint8_t checksum[32];  /* raw big-endian digest */
+    uint32_t parts;        /* 0: PUT or copy; N: completed from N parts (ETag "hex-N") */
 } rs_obj_info_t;
+
+enum { RS_CKSUM_TYPE_FULL_OBJECT = 0, RS_CKSUM_TYPE_COMPOSITE = 1 };
 
 /* Write conditions, checked atomically inside the shard critical section. */
 typedef struct rs_put_cond {
     int if_none_match_star; /* fail RS_EPRECOND if the key exists */
     int has_if_match;       /* fail RS_ENOENT if absent, RS_EPRECOND if etag differs */
     uint8_t if_match[16];
+    uint32_t if_match_parts; /* the "-N" of a multipart ETag; 0 for a plain one */
 } rs_put_cond_t;
 
 typedef struct rs_obj_put {

@@ -29,6 +29,21 @@ void rs_xml_finish(rs_xml_t *x, rs_buf_t *out);
  * An empty body is valid (*location = NULL). Returns 0 or RS_EINVAL. */
 int rs_xml_parse_create_bucket(rs_pool_t *pool, const uint8_t *body, size_t len, char **location);
 
+/* One <Part> of <CompleteMultipartUpload>. */
+typedef struct rs_xml_part {
+    long number; /* PartNumber as written (range checked by the caller) */
+    char *etag;  /* ETag text, quotes included when the client sent them */
+    size_t etag_len;
+    const char *cksum_name; /* "CRC32", ... from a Checksum<ALG> element; NULL when none */
+    char *cksum;            /* its base64 text */
+} rs_xml_part_t;
+
+/* <CompleteMultipartUpload><Part><PartNumber/><ETag/><ChecksumCRC32/>..</Part>..</..>.
+ * Zero parts is valid (*n = 0: the caller's InvalidRequest). More than `max` parts, a
+ * Part without PartNumber or ETag, or any other element: RS_EINVAL. */
+int rs_xml_parse_complete(rs_pool_t *pool, const uint8_t *body, size_t len, size_t max,
+                          rs_xml_part_t **parts, size_t *n);
+
 typedef struct rs_xml_delobj {
     char *key;
     size_t key_len;

@@ -64,6 +64,7 @@ static const opt_t opts[] = {
     {"s3_max_buckets", T_UINT, F(s3_max_buckets), 1, 1u << 20, 0, "1024", NULL},
     {"s3_max_object_size", T_SIZE, F(s3_max_object_size), 1, 5 * GB, 0, "256m", NULL},
     {"s3_shards", T_UINT, F(s3_shards), 0, 1u << 16, 0, "0", NULL},
+    {"s3_max_uploads", T_UINT, F(s3_max_uploads), 1, 1u << 20, 0, "10000", NULL},
     {"log_level", T_LEVEL, F(log_level), 0, 0, 1, "info", NULL},
     {"log_file", T_STR, F(log_file), 0, 0, 1, "", NULL},
     {"access_log", T_BOOL, F(access_log), 0, 1, 1, "on", NULL},

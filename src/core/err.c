@@ -43,6 +43,16 @@ const char *rs_err_str(int err)
         return "try again";
     case RS_EIO:
         return "peer failure";
+    case RS_ENOUPLOAD:
+        return "no such upload";
+    case RS_ENOUPLOADS:
+        return "upload table full";
+    case RS_EBADPART:
+        return "invalid part";
+    case RS_EPARTORDER:
+        return "parts out of order";
+    case RS_ETOOSMALL:
+        return "part too small";
     default:
         return "unknown error";
     }

@@ -385,6 +385,7 @@ int rs_master_run(const rs_conf_t *conf, const char *path, const char *const *kv
         .shards = conf->s3_shards,
         .max_workers = conf->workers,
         .max_object_size = conf->s3_max_object_size,
+        .max_uploads = conf->s3_max_uploads,
     };
     /* signals first: a TERM during start-up must still remove the region */
     if (rs_signals_master(&wait_mask) != 0) {

@@ -94,6 +94,66 @@ uint64_t rs_crc64nvme(uint64_t crc, const void *vp, size_t n)
     return ~crc;
 }
 
+/* ---- combining (GF(2) matrices: appending len2 zero bytes to crc1, as zlib) ------- */
+
+/* a 64x64 (or 32x32) bit matrix times a vector */
+static uint64_t gf2_times(const uint64_t *mat, uint64_t vec)
+{
+    uint64_t sum = 0;
+    for (; vec != 0; vec >>= 1, mat++)
+        if (vec & 1)
+            sum ^= *mat;
+    return sum;
+}
+
+static void gf2_square(uint64_t *square, const uint64_t *mat, int dim)
+{
+    for (int n = 0; n < dim; n++)
+        square[n] = gf2_times(mat, mat[n]);
+}
+
+/* reflected CRC of width `dim` bits with all-ones init and final xor */
+static uint64_t crc_combine(uint64_t crc1, uint64_t crc2, uint64_t len2, uint64_t poly, int dim)
+{
+    uint64_t even[64], odd[64], row = 1;
+
+    if (len2 == 0)
+        return crc1;
+    odd[0] = poly; /* the operator for one zero bit */
+    for (int n = 1; n < dim; n++, row <<= 1)
+        odd[n] = row;
+    gf2_square(even, odd, dim); /* two zero bits */
+    gf2_square(odd, even, dim); /* four zero bits */
+    do {
+        gf2_square(even, odd, dim);
+        if (len2 & 1)
+            crc1 = gf2_times(even, crc1);
+        len2 >>= 1;
+        if (len2 == 0)
+            break;
+        gf2_square(odd, even, dim);
+        if (len2 & 1)
+            crc1 = gf2_times(odd, crc1);
+        len2 >>= 1;
+    } while (len2 != 0);
+    return crc1 ^ crc2;
+}
+
+uint32_t rs_crc32_combine(uint32_t crc1, uint32_t crc2, uint64_t len2)
+{
+    return (uint32_t)crc_combine(crc1, crc2, len2, RS_POLY_CRC32, 32);
+}
+
+uint32_t rs_crc32c_combine(uint32_t crc1, uint32_t crc2, uint64_t len2)
+{
+    return (uint32_t)crc_combine(crc1, crc2, len2, RS_POLY_CRC32C, 32);
+}
+
+uint64_t rs_crc64nvme_combine(uint64_t crc1, uint64_t crc2, uint64_t len2)
+{
+    return crc_combine(crc1, crc2, len2, RS_POLY_CRC64NVME, 64);
+}
+
 /* ---- algorithm table ------------------------------------------------------------ */
 typedef struct rs_cksum_info {
     int alg;

@@ -51,7 +51,11 @@ static int check_md5(rs_s3_call_t *c, const uint8_t md5[16])
         return -1;
     }
     if (memcmp(want, md5, 16) != 0) {
-        rs_hex_encode(want, 16, hex);
+        /* AWS names the expected digest in hex for PutObject, in base64 for UploadPart */
+        if (c->req->operation != NULL && strcmp(c->req->operation, "UploadPart") == 0)
+            rs_base64_encode(want, 16, hex);
+        else
+            rs_hex_encode(want, 16, hex);
         rs_base64_encode(md5, 16, b64);
         rs_s3_fail(c, RS_S3E_BadDigest, NULL, "ExpectedDigest", hex, "CalculatedDigest", b64, NULL);
         return -1;

@@ -1,8 +1,9 @@
 /*
  * s3_copy.c: CopyObject: source parsing, source preconditions (every failure is 412),
  * metadata and tagging directives, the copy-onto-itself rule, checksum carry-over or
- * recomputation. The bytes go from the pinned source extent straight into the new one.
- * Runs in: workers.
+ * recomputation (a multipart source gets a plain MD5 ETag and a FULL_OBJECT checksum),
+ * and UploadPartCopy (x-amz-copy-source-range). The bytes go from the pinned source extent
+ * straight into the new one. Runs in: workers.
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 #include "rs/checksum.h"
 #include "rs/codec.h"
 #include "rs/s3_range.h"
+#include "rs/store_mpu.h"
 #include "rs/xml.h"
 #include "s3/s3_int.h"
 
@@ -63,8 +65,7 @@ bad:
 static int source_conditions(rs_s3_call_t *c, const rs_obj_view_t *v)
 {
     rs_cond_hdrs_t h;
-    const char *which = NULL;
-    char etag[33];
+    const char *which = NULL, *etag;
     rs_cond_t r;
     memset(&h, 0, sizeof h);
     h.if_match = rs_s3_hdr(c, "x-amz-copy-source-if-match", &h.if_match_len);
@@ -73,7 +74,7 @@ static int source_conditions(rs_s3_call_t *c, const rs_obj_view_t *v)
         rs_s3_hdr(c, "x-amz-copy-source-if-modified-since", &h.if_modified_since_len);
     h.if_unmodified_since =
         rs_s3_hdr(c, "x-amz-copy-source-if-unmodified-since", &h.if_unmodified_since_len);
-    rs_s3_etag_hex(v->info.etag, etag);
+    etag = rs_s3_etag_str(c, &v->info);
     r = rs_cond_eval(&h, etag, v->info.mtime_ms / 1000, c->now_ms / 1000, &which);
     if (r == RS_COND_PROCEED)
         return 0;
@@ -142,7 +143,7 @@ void rs_s3_copy_object(rs_s3_call_t *c)
     const char *dir = rs_s3_hdr(c, "x-amz-metadata-directive", NULL);
     const char *newalg = rs_s3_hdr(c, "x-amz-checksum-algorithm", NULL);
     int replace = 0, sc, err, alg = 0;
-    char etag[33], date[32], b64[64];
+    char date[32];
     rs_xml_t *x;
 
     if (rs_s3_bucket_get(c, c->bucket, &db) != 0)
@@ -200,6 +201,15 @@ void rs_s3_copy_object(rs_s3_call_t *c)
                    NULL);
         goto out;
     }
+    if (view.info.size > c->ctx->max_object_size) { /* a multipart object can be larger */
+        rs_s3_fail(c, RS_S3E_InvalidRequest,
+                   rs_pool_printf(c->pool,
+                                  "The specified copy source is larger than the maximum "
+                                  "allowable size for a copy source: %llu",
+                                  (unsigned long long)c->ctx->max_object_size),
+                   NULL);
+        goto out;
+    }
     if (copy_meta(c, &view, replace, &meta) != 0)
         goto out;
 
@@ -210,7 +220,20 @@ void rs_s3_copy_object(rs_s3_call_t *c)
     put.info = view.info;
     put.info.mtime_ms = c->now_ms;
     put.info.storage_class = (uint8_t)sc;
-    if (alg > 0 && alg != view.info.checksum_alg) {
+    if (view.info.parts > 0) {
+        /* a copy is one object: plain MD5 ETag, a FULL_OBJECT checksum of the bytes */
+        rs_md5(view.seg, view.nseg, put.info.etag);
+        put.info.parts = 0;
+        if (alg <= 0) /* the source's algorithm, over the whole bytes now */
+            alg = view.info.checksum_alg != RS_CKSUM_NONE ? view.info.checksum_alg
+                                                          : RS_CKSUM_CRC64NVME;
+        if (view.info.checksum_type == RS_CKSUM_TYPE_COMPOSITE || alg != view.info.checksum_alg) {
+            put.info.checksum_alg = (uint8_t)alg;
+            put.info.checksum_len =
+                (uint8_t)rs_checksum_compute(alg, view.seg, view.nseg, put.info.checksum);
+        }
+        put.info.checksum_type = RS_CKSUM_TYPE_FULL_OBJECT;
+    } else if (alg > 0 && alg != view.info.checksum_alg) {
         put.info.checksum_alg = (uint8_t)alg;
         put.info.checksum_len =
             (uint8_t)rs_checksum_compute(alg, view.seg, view.nseg, put.info.checksum);
@@ -226,16 +249,121 @@ void rs_s3_copy_object(rs_s3_call_t *c)
     rs_http_resp_header(c->resp, "Content-Type", "application/xml");
     rs_http_resp_header(c->resp, "x-amz-server-side-encryption", "AES256");
     x = rs_xml_begin("CopyObjectResult", "http://s3.amazonaws.com/doc/2006-03-01/");
-    rs_s3_etag_hex(put.info.etag, etag);
-    rs_xml_elemf(x, "ETag", "\"%s\"", etag);
+    rs_xml_elem(x, "ETag", rs_s3_etag_quoted(c, &put.info));
     rs_iso8601_ms(put.info.mtime_ms, date);
     rs_xml_elem(x, "LastModified", date);
     if (put.info.checksum_alg != RS_CKSUM_NONE) {
-        rs_base64_encode(put.info.checksum, put.info.checksum_len, b64);
         rs_xml_elem(
             x, rs_pool_printf(c->pool, "Checksum%s", rs_checksum_alg_name(put.info.checksum_alg)),
-            b64);
-        rs_xml_elem(x, "ChecksumType", "FULL_OBJECT");
+            rs_s3_checksum_str(c, &put.info));
+        rs_xml_elem(x, "ChecksumType", rs_s3_checksum_type_name(put.info.checksum_type));
+    }
+    rs_xml_finish(x, &c->resp->body);
+out:
+    rs_obj_release(c->ctx->store, &view);
+}
+
+/* ---- UploadPartCopy ------------------------------------------------------------------- */
+
+/* x-amz-copy-source-range: "bytes=first-last" within the source; renders and returns -1 */
+static int copy_range(rs_s3_call_t *c, uint64_t size, uint64_t *first, uint64_t *last)
+{
+    size_t n;
+    const char *v = rs_s3_hdr(c, "x-amz-copy-source-range", &n);
+    unsigned long long a = 0, b = 0;
+    int used = 0;
+
+    *first = 0;
+    *last = size > 0 ? size - 1 : 0;
+    if (v == NULL)
+        return 0;
+    if (sscanf(v, "bytes=%llu-%llu%n", &a, &b, &used) != 2 || (size_t)used != n || v[6] == '-' ||
+        v[6] == '+' || b < a) {
+        rs_s3_fail(c, RS_S3E_InvalidArgument,
+                   "The x-amz-copy-source-range value must be of the form bytes=first-last where "
+                   "first and last are the zero-based offsets of the first and last bytes to copy",
+                   "ArgumentName", "x-amz-copy-source-range", "ArgumentValue", v, NULL);
+        return -1;
+    }
+    if (b >= size) {
+        rs_s3_fail(c, RS_S3E_InvalidArgument,
+                   rs_pool_printf(c->pool,
+                                  "Range specified is not valid for source object of size: %llu",
+                                  (unsigned long long)size),
+                   "ArgumentName", "x-amz-copy-source-range", "ArgumentValue", v, NULL);
+        return -1;
+    }
+    *first = a;
+    *last = b;
+    return 0;
+}
+
+void rs_s3_upload_part_copy(rs_s3_call_t *c)
+{
+    rs_bucket_t db, sb;
+    rs_mpu_ref_t ref;
+    rs_mpu_info_t mi;
+    copy_src_t src;
+    rs_obj_view_t view;
+    rs_obj_info_t info;
+    struct iovec *seg = NULL;
+    size_t nseg = 0;
+    uint64_t first, last;
+    uint32_t number;
+    int err, alg, type;
+    char date[32];
+    rs_xml_t *x;
+
+    if (rs_s3_mpu_part_number(c, &number) != 0 || parse_source(c, &src) != 0)
+        return;
+    if (rs_s3_mpu_open(c, &db, &ref, &mi) != 0)
+        return;
+    alg = mi.info.checksum_alg;
+    type = mi.info.checksum_type;
+    rs_mpu_info_free(&mi);
+    if (rs_s3_bucket_get(c, src.bucket, &sb) != 0)
+        return;
+    if (src.key_len > RS_MAX_KEY ||
+        (err = rs_obj_get(c->ctx->store, &sb, src.key, src.key_len, &view)) == RS_ENOENT) {
+        rs_s3_fail(c, RS_S3E_NoSuchKey, NULL, "Key", src.key, NULL);
+        return;
+    }
+    if (err != 0) {
+        rs_s3_store_fail(c, err);
+        return;
+    }
+    if (source_conditions(c, &view) != 0 || copy_range(c, view.info.size, &first, &last) != 0)
+        goto out;
+    if (view.info.size > 0)
+        seg = rs_s3_slice(c, &view, first, last, &nseg);
+    memset(&info, 0, sizeof info);
+    info.size = view.info.size > 0 ? last - first + 1 : 0;
+    if (info.size > c->ctx->max_object_size) {
+        rs_s3_fail(c, RS_S3E_EntityTooLarge, NULL, "ProposedSize",
+                   rs_pool_printf(c->pool, "%llu", (unsigned long long)info.size), "MaxSizeAllowed",
+                   rs_pool_printf(c->pool, "%llu", (unsigned long long)c->ctx->max_object_size),
+                   NULL);
+        goto out;
+    }
+    info.mtime_ms = c->now_ms;
+    rs_md5(seg, nseg, info.etag);
+    info.checksum_alg = (uint8_t)(alg != RS_CKSUM_NONE ? alg : RS_CKSUM_CRC64NVME);
+    info.checksum_len = (uint8_t)rs_checksum_compute(info.checksum_alg, seg, nseg, info.checksum);
+    info.checksum_type = (uint8_t)type;
+    if (rs_s3_mpu_put_part(c, &ref, number, seg, nseg, &info) != 0)
+        goto out;
+
+    c->resp->status = 200;
+    rs_http_resp_header(c->resp, "Content-Type", "application/xml");
+    rs_http_resp_header(c->resp, "x-amz-server-side-encryption", "AES256");
+    x = rs_xml_begin("CopyPartResult", "http://s3.amazonaws.com/doc/2006-03-01/");
+    rs_xml_elem(x, "ETag", rs_s3_etag_quoted(c, &info));
+    rs_iso8601_ms(info.mtime_ms, date);
+    rs_xml_elem(x, "LastModified", date);
+    if (alg != RS_CKSUM_NONE) {
+        char b64[64];
+        rs_base64_encode(info.checksum, info.checksum_len, b64);
+        rs_xml_elem(x, rs_pool_printf(c->pool, "Checksum%s", rs_checksum_alg_name(alg)), b64);
     }
     rs_xml_finish(x, &c->resp->body);
 out:

@@ -90,6 +90,11 @@ static const rs_s3e_info_t rs_s3e_table[RS_S3E__COUNT] = {
       "Your POST request fields preceeding the upload file was too large."),
     E(IncorrectNumberOfFilesInPostRequest, 400,
       "POST requires exactly one file upload per request."),
+    E(InvalidPart, 400,
+      "One or more of the specified parts could not be found.  The part may not have been "
+      "uploaded, or the specified entity tag may not match the part's entity tag."),
+    E(InvalidPartOrder, 400,
+      "The list of parts was not in ascending order. Parts must be ordered by part number."),
 };
 
 #undef E

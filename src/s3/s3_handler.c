@@ -276,8 +276,6 @@ static const char *const unsupported_subres[] = {"acl",
                                                  "retention",
                                                  "select",
                                                  "torrent",
-                                                 "uploadId",
-                                                 "uploads",
                                                  "website",
                                                  "attributes",
                                                  "versions",
@@ -301,6 +299,14 @@ static const s3_route_t routes[] = {
     {"PUT", ON_BUCKET, "tagging", NULL, "PutBucketTagging", rs_s3_put_bucket_tagging},
     {"GET", ON_BUCKET, "tagging", NULL, "GetBucketTagging", rs_s3_get_bucket_tagging},
     {"DELETE", ON_BUCKET, "tagging", NULL, "DeleteBucketTagging", rs_s3_delete_bucket_tagging},
+    {"GET", ON_BUCKET, "uploads", NULL, "ListMultipartUploads", rs_s3_list_multipart_uploads},
+    {"POST", ON_OBJECT, "uploads", NULL, "CreateMultipartUpload", rs_s3_create_multipart_upload},
+    {"POST", ON_OBJECT, "uploadId", NULL, "CompleteMultipartUpload",
+     rs_s3_complete_multipart_upload},
+    {"PUT", ON_OBJECT, "uploadId", "x-amz-copy-source", "UploadPartCopy", rs_s3_upload_part_copy},
+    {"PUT", ON_OBJECT, "uploadId", NULL, "UploadPart", rs_s3_upload_part},
+    {"GET", ON_OBJECT, "uploadId", NULL, "ListParts", rs_s3_list_parts},
+    {"DELETE", ON_OBJECT, "uploadId", NULL, "AbortMultipartUpload", rs_s3_abort_multipart_upload},
     {"PUT", ON_OBJECT, "tagging", NULL, "PutObjectTagging", rs_s3_put_object_tagging},
     {"GET", ON_OBJECT, "tagging", NULL, "GetObjectTagging", rs_s3_get_object_tagging},
     {"DELETE", ON_OBJECT, "tagging", NULL, "DeleteObjectTagging", rs_s3_delete_object_tagging},
@@ -312,8 +318,8 @@ static const s3_route_t routes[] = {
 };
 
 /* Sub-resources that select an operation of their own. */
-static const char *const selecting_subres[] = {"location", "versioning", "delete",
-                                               "cors",     "tagging",    NULL};
+static const char *const selecting_subres[] = {"location", "versioning", "delete",   "cors",
+                                               "tagging",  "uploads",    "uploadId", NULL};
 
 static const char *first_present(const rs_s3_call_t *c, const char *const *names)
 {

@@ -55,7 +55,14 @@ void rs_s3_delete_bucket_tagging(rs_s3_call_t *c);
 void rs_s3_put_object_tagging(rs_s3_call_t *c);
 void rs_s3_get_object_tagging(rs_s3_call_t *c);
 void rs_s3_delete_object_tagging(rs_s3_call_t *c);
-void rs_s3_post_object(rs_s3_call_t *c); /* browser-based upload (s3_post.c) */
+void rs_s3_post_object(rs_s3_call_t *c);               /* browser-based upload (s3_post.c) */
+void rs_s3_create_multipart_upload(rs_s3_call_t *c);   /* s3_mpu.c */
+void rs_s3_upload_part(rs_s3_call_t *c);               /* s3_mpu.c */
+void rs_s3_abort_multipart_upload(rs_s3_call_t *c);    /* s3_mpu.c */
+void rs_s3_upload_part_copy(rs_s3_call_t *c);          /* s3_copy.c */
+void rs_s3_complete_multipart_upload(rs_s3_call_t *c); /* s3_mpu_complete.c */
+void rs_s3_list_parts(rs_s3_call_t *c);                /* s3_mpu_list.c */
+void rs_s3_list_multipart_uploads(rs_s3_call_t *c);    /* s3_mpu_list.c */
 
 /* ---- bucket configurations under reserved keys (s3_config.c) --------------------- */
 /* the stored document of configuration `name` ("cors", "tagging") copied into the pool
@@ -97,6 +104,16 @@ void rs_s3_store_fail(rs_s3_call_t *c, int err);
 /* canonical user id of an account (64 hex), pool string */
 const char *rs_s3_owner_id(rs_s3_call_t *c, const char *account);
 void rs_s3_etag_hex(const uint8_t md5[16], char out[33]);
+/* An object's ETag, unquoted: "hex" or, completed from N parts, "hex-N" (pool string). */
+const char *rs_s3_etag_str(rs_s3_call_t *c, const rs_obj_info_t *info);
+/* the same between double quotes, as headers and XML carry it */
+const char *rs_s3_etag_quoted(rs_s3_call_t *c, const rs_obj_info_t *info);
+/* An object's stored checksum as the wire shows it: base64, "-N" appended when COMPOSITE. */
+const char *rs_s3_checksum_str(rs_s3_call_t *c, const rs_obj_info_t *info);
+const char *rs_s3_checksum_type_name(int type); /* "FULL_OBJECT" / "COMPOSITE" */
+/* Parse an ETag as a client writes it ("hex", "\"hex-N\"", W/...) into md5 and parts;
+ * -1 when it is no ETag we could have produced (md5 zeroed). */
+int rs_s3_etag_parse(const char *v, size_t n, uint8_t md5[16], uint32_t *parts);
 
 /* PutObject/CopyObject destination conditions (If-Match / If-None-Match); renders the
  * 501 errors and returns -1 for values AWS refuses. */
@@ -105,6 +122,27 @@ int rs_s3_put_conditions(rs_s3_call_t *c, rs_put_cond_t *cond);
 void rs_s3_put_fail(rs_s3_call_t *c, const rs_put_cond_t *cond, int err);
 /* x-amz-storage-class of the request (0 when absent); renders InvalidStorageClass */
 int rs_s3_storage_class_from_request(rs_s3_call_t *c, int *sc);
+
+/* The view's segments cut to bytes [first, last] (a pool array of *n segments; the
+ * store's rs_obj_view_slice, O(log parts + range)). */
+struct iovec *rs_s3_slice(rs_s3_call_t *c, const rs_obj_view_t *v, uint64_t first, uint64_t last,
+                          size_t *n);
+
+/* ---- multipart uploads (s3_mpu.c) ------------------------------------------------ */
+struct rs_mpu_ref;
+struct rs_mpu_info;
+/* The upload named by ?uploadId= for the call's bucket and key: bucket lookup (into *b),
+ * id parse and its facts (rs_mpu_get; free with rs_mpu_info_free). Renders NoSuchBucket /
+ * NoSuchUpload and returns -1. `info` may be NULL (no lookup). */
+int rs_s3_mpu_open(rs_s3_call_t *c, rs_bucket_t *b, struct rs_mpu_ref *ref,
+                   struct rs_mpu_info *info);
+/* ?partNumber= of UploadPart(Copy): 1..10000 or InvalidArgument (renders, returns -1) */
+int rs_s3_mpu_part_number(rs_s3_call_t *c, uint32_t *number);
+/* map a store error of a multipart call (NoSuchUpload with UploadId, s3_max_uploads) */
+void rs_s3_mpu_fail(rs_s3_call_t *c, int err);
+/* store a part (UploadPart, UploadPartCopy); renders the error and returns -1 */
+int rs_s3_mpu_put_part(rs_s3_call_t *c, const struct rs_mpu_ref *ref, uint32_t number,
+                       const struct iovec *data, size_t iovcnt, const rs_obj_info_t *info);
 
 /* ---- names and enumerations (s3_names.c) --------------------------------------- */
 int rs_s3_bucket_name_valid(const char *name);

@@ -73,16 +73,15 @@ static const char *enc(rs_s3_call_t *c, const list_params_t *p, const char *s, s
 static void contents(rs_s3_call_t *c, rs_xml_t *x, const list_params_t *p, const rs_list_item_t *it,
                      int owner)
 {
-    char date[32], etag[33];
+    char date[32];
     rs_xml_start(x, "Contents");
     rs_xml_elem(x, "Key", enc(c, p, it->key, it->key_len));
     rs_iso8601_ms(it->info.mtime_ms, date);
     rs_xml_elem(x, "LastModified", date);
-    rs_s3_etag_hex(it->info.etag, etag);
-    rs_xml_elemf(x, "ETag", "\"%s\"", etag);
+    rs_xml_elem(x, "ETag", rs_s3_etag_quoted(c, &it->info));
     if (it->info.checksum_alg != RS_CKSUM_NONE) {
         rs_xml_elem(x, "ChecksumAlgorithm", rs_checksum_alg_name(it->info.checksum_alg));
-        rs_xml_elem(x, "ChecksumType", "FULL_OBJECT");
+        rs_xml_elem(x, "ChecksumType", rs_s3_checksum_type_name(it->info.checksum_type));
     }
     rs_xml_elemf(x, "Size", "%llu", (unsigned long long)it->info.size);
     rs_xml_elem(x, "StorageClass", rs_s3_storage_class_name(it->info.storage_class));

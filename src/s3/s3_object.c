@@ -13,6 +13,7 @@
 #include "rs/checksum.h"
 #include "rs/codec.h"
 #include "rs/s3_range.h"
+#include "rs/store_mpu.h"
 #include "s3/s3_int.h"
 
 /* ---- shared by PutObject and CopyObject ----------------------------------------- */
@@ -25,16 +26,6 @@ static int key_ok(rs_s3_call_t *c)
     snprintf(sz, sizeof sz, "%zu", c->key_len);
     rs_s3_fail(c, RS_S3E_KeyTooLongError, NULL, "Size", sz, "MaxSizeAllowed", "1024", NULL);
     return 0;
-}
-
-static void etag_parse(const char *v, size_t n, uint8_t out[16])
-{
-    while (n > 0 && (*v == '"' || *v == ' ' || *v == 'W' || *v == '/'))
-        v++, n--;
-    while (n > 0 && (v[n - 1] == '"' || v[n - 1] == ' '))
-        n--;
-    if (n != 32 || rs_hex_decode(v, 32, out) != 0)
-        memset(out, 0, 16); /* matches no stored MD5 */
 }
 
 int rs_s3_put_conditions(rs_s3_call_t *c, rs_put_cond_t *cond)
@@ -65,7 +56,7 @@ int rs_s3_put_conditions(rs_s3_call_t *c, rs_put_cond_t *cond)
             return -1;
         }
         cond->has_if_match = 1;
-        etag_parse(im, iml, cond->if_match);
+        rs_s3_etag_parse(im, iml, cond->if_match, &cond->if_match_parts);
     }
     return 0;
 }
@@ -97,12 +88,13 @@ int rs_s3_storage_class_from_request(rs_s3_call_t *c, int *sc)
     return 0;
 }
 
-static void checksum_headers(rs_s3_call_t *c, int alg, const uint8_t *v, size_t n)
+/* x-amz-checksum-<alg> and x-amz-checksum-type of stored facts ("b64-N" if COMPOSITE) */
+static void checksum_headers(rs_s3_call_t *c, const rs_obj_info_t *info)
 {
-    char b64[64];
-    rs_base64_encode(v, n, b64);
-    rs_http_resp_header(c->resp, rs_checksum_header(alg), b64);
-    rs_http_resp_header(c->resp, "x-amz-checksum-type", "FULL_OBJECT");
+    rs_http_resp_header(c->resp, rs_checksum_header(info->checksum_alg),
+                        rs_s3_checksum_str(c, info));
+    rs_http_resp_header(c->resp, "x-amz-checksum-type",
+                        rs_s3_checksum_type_name(info->checksum_type));
 }
 
 /* ---- PutObject -------------------------------------------------------------------- */
@@ -160,7 +152,7 @@ void rs_s3_put_object(rs_s3_call_t *c)
     rs_http_resp_header(c->resp, "ETag", rs_pool_printf(c->pool, "\"%s\"", etag));
     rs_http_resp_header(c->resp, "x-amz-server-side-encryption", "AES256");
     if (body.client_checksum)
-        checksum_headers(c, body.checksum_alg, body.checksum, body.checksum_len);
+        checksum_headers(c, &put.info);
 }
 
 /* ---- GetObject / HeadObject ------------------------------------------------------ */
@@ -270,25 +262,16 @@ static void cond_headers(rs_s3_call_t *c, rs_cond_hdrs_t *h)
     h->if_unmodified_since = rs_s3_hdr(c, "if-unmodified-since", &h->if_unmodified_since_len);
 }
 
-/* Slice the view's segments to [first, last] into a pool array. */
-static struct iovec *slice(rs_pool_t *pool, const rs_obj_view_t *v, uint64_t first, uint64_t last,
-                           size_t *n)
+struct iovec *rs_s3_slice(rs_s3_call_t *c, const rs_obj_view_t *v, uint64_t first, uint64_t last,
+                          size_t *n)
 {
-    struct iovec *out = rs_pool_alloc(pool, (v->nseg ? v->nseg : 1) * sizeof *out);
-    uint64_t pos = 0, end = last + 1;
-    size_t i, k = 0;
-    for (i = 0; i < v->nseg && pos < end; i++) {
-        uint64_t s = pos, e = pos + v->seg[i].iov_len;
-        pos = e;
-        if (e <= first)
-            continue;
-        if (s < first)
-            s = first;
-        if (e > end)
-            e = end;
-        out[k].iov_base = (uint8_t *)v->seg[i].iov_base + (s - (pos - v->seg[i].iov_len));
-        out[k].iov_len = (size_t)(e - s);
-        k++;
+    size_t cap = 64, k;
+    struct iovec *out = rs_pool_alloc(c->pool, cap * sizeof *out);
+    /* O(log parts + range) in the store: s3transfer's ranged GETs of big objects */
+    k = rs_obj_view_slice(c->ctx->store, v, first, last, out, cap);
+    if (k > cap) {
+        out = rs_pool_alloc(c->pool, k * sizeof *out);
+        k = rs_obj_view_slice(c->ctx->store, v, first, last, out, k);
     }
     *n = k;
     return out;
@@ -306,8 +289,13 @@ void rs_s3_get_object(rs_s3_call_t *c)
     uint64_t size, first = 0, last = 0;
     int status = 200, err, whole;
     long part;
-    char etag[33], date[32];
+    const char *etag;
+    char date[32];
     rs_cond_t cr;
+    rs_obj_info_t part_info;
+    const rs_obj_info_t *cksum = NULL;
+    uint32_t parts_count = 0;
+    int empty = 0;
 
     if (rs_s3_bucket_get(c, c->bucket, &b) != 0 || !key_ok(c))
         return;
@@ -326,7 +314,7 @@ void rs_s3_get_object(rs_s3_call_t *c)
     }
     /* from here the extent is pinned: every path must hand it to on_dispose or release */
     size = p->view.info.size;
-    rs_s3_etag_hex(p->view.info.etag, etag);
+    etag = rs_s3_etag_str(c, &p->view.info);
     rs_http_date(p->view.info.mtime_ms / 1000, date);
 
     cond_headers(c, &ch);
@@ -339,7 +327,7 @@ void rs_s3_get_object(rs_s3_call_t *c)
     if (cr == RS_COND_NOT_MODIFIED) {
         rs_obj_release(c->ctx->store, &p->view);
         rs_s3_fail(c, RS_S3E_NotModified, NULL, NULL);
-        rs_http_resp_header(c->resp, "ETag", rs_pool_printf(c->pool, "\"%s\"", etag));
+        rs_http_resp_header(c->resp, "ETag", rs_s3_etag_quoted(c, &p->view.info));
         rs_http_resp_header(c->resp, "Last-Modified", date);
         return;
     }
@@ -350,13 +338,32 @@ void rs_s3_get_object(rs_s3_call_t *c)
         return;
     }
     rng = rs_s3_hdr(c, "range", &rlen);
-    if (part > 1) {
-        rs_obj_release(c->ctx->store, &p->view);
+    if (part > (long)(p->view.info.parts > 0 ? p->view.info.parts : 1)) {
         rs_s3_fail(c, RS_S3E_InvalidPartNumber, NULL, "PartNumberRequested",
-                   rs_pool_printf(c->pool, "%ld", part), "ActualPartCount", "1", NULL);
+                   rs_pool_printf(c->pool, "%ld", part), "ActualPartCount",
+                   rs_pool_printf(c->pool, "%u",
+                                  p->view.info.parts > 0 ? (unsigned)p->view.info.parts : 1u),
+                   NULL);
+        rs_obj_release(c->ctx->store, &p->view);
         return;
     }
-    if (part == 1 && size > 0) {
+    if (part > 0 && p->view.info.parts > 0 &&
+        rs_obj_view_part(c->ctx->store, &p->view, (uint32_t)part, &first, &last, &part_info) == 0) {
+        /* a part of a multipart object: its range, and its own checksum */
+        status = 206;
+        parts_count = p->view.info.parts;
+        empty = part_info.size == 0; /* only a last part can be empty */
+        part_info.parts = 0;
+        part_info.checksum_type = p->view.info.checksum_type;
+        cksum = &part_info;
+    } else if (part > 1) {
+        /* the store keeps no part table for this object (re-written whole by
+         * PutObjectTagging): it reads as one part */
+        rs_s3_fail(c, RS_S3E_InvalidPartNumber, NULL, "PartNumberRequested",
+                   rs_pool_printf(c->pool, "%ld", part), "ActualPartCount", "1", NULL);
+        rs_obj_release(c->ctx->store, &p->view);
+        return;
+    } else if (part == 1 && size > 0) {
         status = 206, first = 0, last = size - 1;
     } else if (rng != NULL) {
         rs_range_result_t rr = rs_range_parse(rng, rlen, size, &first, &last);
@@ -392,31 +399,35 @@ void rs_s3_get_object(rs_s3_call_t *c)
     for (i = 0; i < NOVERRIDES; i++)
         if (ov[i] != NULL)
             rs_http_resp_headern(c->resp, overrides[i].header, ov[i], ovlen[i]);
-    rs_http_resp_header(c->resp, "ETag", rs_pool_printf(c->pool, "\"%s\"", etag));
+    rs_http_resp_header(c->resp, "ETag", rs_s3_etag_quoted(c, &p->view.info));
     rs_http_resp_header(c->resp, "Last-Modified", date);
     rs_http_resp_header(c->resp, "Accept-Ranges", "bytes");
+    if (parts_count > 0)
+        rs_http_resp_header(c->resp, "x-amz-mp-parts-count",
+                            rs_pool_printf(c->pool, "%u", (unsigned)parts_count));
     rs_http_resp_header(c->resp, "x-amz-server-side-encryption", "AES256");
     if (p->view.info.storage_class != 0)
         rs_http_resp_header(c->resp, "x-amz-storage-class",
                             rs_s3_storage_class_name(p->view.info.storage_class));
-    if (status == 206)
+    if (status == 206 && !empty)
         rs_http_resp_header(c->resp, "Content-Range",
                             rs_pool_printf(c->pool, "bytes %llu-%llu/%llu",
                                            (unsigned long long)first, (unsigned long long)last,
                                            (unsigned long long)size));
     whole = status == 200 || (first == 0 && last + 1 == size);
+    if (cksum == NULL && whole)
+        cksum = &p->view.info;
     mode = rs_s3_hdr(c, "x-amz-checksum-mode", NULL);
-    if (whole && mode != NULL && strcasecmp(mode, "ENABLED") == 0 &&
-        p->view.info.checksum_alg != RS_CKSUM_NONE)
-        checksum_headers(c, p->view.info.checksum_alg, p->view.info.checksum,
-                         p->view.info.checksum_len);
+    if (cksum != NULL && mode != NULL && strcasecmp(mode, "ENABLED") == 0 &&
+        cksum->checksum_alg != RS_CKSUM_NONE)
+        checksum_headers(c, cksum);
 
     if (status == 200) {
         first = 0;
         last = size ? size - 1 : 0;
     }
-    c->resp->content_length = size == 0 ? 0 : (size_t)(last - first + 1);
-    if (c->is_head || size == 0) {
+    c->resp->content_length = size == 0 || empty ? 0 : (size_t)(last - first + 1);
+    if (c->is_head || size == 0 || empty) {
         rs_obj_release(c->ctx->store, &p->view);
         c->resp->zc = NULL;
         c->resp->zc_nseg = 0;
@@ -424,7 +435,7 @@ void rs_s3_get_object(rs_s3_call_t *c)
             c->resp->content_length = 0;
         return;
     }
-    c->resp->zc = slice(c->pool, &p->view, first, last, &c->resp->zc_nseg);
+    c->resp->zc = rs_s3_slice(c, &p->view, first, last, &c->resp->zc_nseg);
     c->resp->on_dispose = unpin;
     c->resp->dispose_arg = p;
 }
@@ -438,6 +449,7 @@ void rs_s3_delete_object(rs_s3_call_t *c)
     size_t iml;
     const char *im = rs_s3_hdr(c, "if-match", &iml);
     uint8_t want[16];
+    uint32_t want_parts;
     int err;
 
     if (rs_s3_bucket_get(c, c->bucket, &b) != 0)
@@ -462,7 +474,7 @@ void rs_s3_delete_object(rs_s3_call_t *c)
         return;
     }
     if (im != NULL)
-        etag_parse(im, iml, want);
+        rs_s3_etag_parse(im, iml, want, &want_parts);
     err = rs_obj_delete(c->ctx->store, &b, c->key, c->key_len, im != NULL ? want : NULL);
     if (err == RS_EPRECOND) {
         rs_s3_fail(c, RS_S3E_PreconditionFailed, NULL, "Condition", "If-Match", NULL);

@@ -257,6 +257,7 @@ static void set_object_tags(rs_s3_call_t *c, const char *tags, size_t tags_len, 
         put.info = v.info;
         put.cond.has_if_match = 1;
         memcpy(put.cond.if_match, v.info.etag, 16);
+        put.cond.if_match_parts = v.info.parts;
         err = rs_obj_put(c->ctx->store, &put);
         rs_obj_release(c->ctx->store, &v);
         if (err == RS_EPRECOND)

@@ -232,6 +232,89 @@ int rs_xml_parse_delete(rs_pool_t *pool, const uint8_t *body, size_t len, size_t
     return 0;
 }
 
+/* ---- CompleteMultipartUpload ------------------------------------------------------ */
+
+static const char *const xml_cksum_names[] = {"CRC32", "CRC32C", "CRC64NVME",
+                                              "SHA1",  "SHA256", NULL};
+
+static int xml_part(rs_pool_t *pool, const xmlNode *part, rs_xml_part_t *p)
+{
+    const xmlNode *c = NULL;
+    int r, have_num = 0;
+
+    memset(p, 0, sizeof *p);
+    while ((r = xml_next_elem(part, &c)) > 0) {
+        if (xml_is(c, "PartNumber")) {
+            char *t, *end;
+            if (have_num++ || xml_node_text(pool, c, &t, NULL) != 0)
+                return RS_EINVAL;
+            while (*t == ' ' || *t == '\n' || *t == '\t' || *t == '\r')
+                t++;
+            p->number = strtol(t, &end, 10);
+            while (*end == ' ' || *end == '\n' || *end == '\t' || *end == '\r')
+                end++;
+            if (t[0] == '\0' || *end != '\0')
+                return RS_EINVAL;
+        } else if (xml_is(c, "ETag")) {
+            if (p->etag != NULL || xml_node_text(pool, c, &p->etag, &p->etag_len) != 0)
+                return RS_EINVAL;
+        } else {
+            size_t k;
+            const char *nm = (const char *)c->name;
+            if (strncmp(nm, "Checksum", 8) != 0)
+                return RS_EINVAL;
+            for (k = 0; xml_cksum_names[k] != NULL; k++)
+                if (xml_is(c, nm) && strcmp(nm + 8, xml_cksum_names[k]) == 0)
+                    break;
+            if (xml_cksum_names[k] == NULL || p->cksum_name != NULL ||
+                xml_node_text(pool, c, &p->cksum, NULL) != 0)
+                return RS_EINVAL;
+            p->cksum_name = xml_cksum_names[k];
+        }
+    }
+    return r < 0 || !have_num || p->etag == NULL ? RS_EINVAL : 0;
+}
+
+int rs_xml_parse_complete(rs_pool_t *pool, const uint8_t *body, size_t len, size_t max,
+                          rs_xml_part_t **parts, size_t *n)
+{
+    xmlDocPtr doc;
+    const xmlNode *root, *c = NULL;
+    size_t count = 0, i = 0;
+    int r, rc = 0;
+
+    *parts = NULL;
+    *n = 0;
+    doc = xml_read(body, len);
+    if (doc == NULL)
+        return RS_EINVAL;
+    root = xmlDocGetRootElement(doc);
+    if (root == NULL || !xml_is(root, "CompleteMultipartUpload")) {
+        xmlFreeDoc(doc);
+        return RS_EINVAL;
+    }
+    while ((r = xml_next_elem(root, &c)) > 0) {
+        if (!xml_is(c, "Part") || ++count > max) {
+            r = -1;
+            break;
+        }
+    }
+    if (r < 0) {
+        xmlFreeDoc(doc);
+        return RS_EINVAL;
+    }
+    rs_xml_part_t *arr = rs_pool_alloc(pool, (count ? count : 1) * sizeof(*arr));
+    c = NULL;
+    while (rc == 0 && xml_next_elem(root, &c) > 0)
+        rc = xml_part(pool, c, &arr[i++]);
+    xmlFreeDoc(doc);
+    if (rc != 0)
+        return RS_EINVAL;
+    *parts = arr;
+    *n = count;
+    return 0;
+}
+
 /* ---- Tagging and CORSConfiguration ------------------------------------------------ */
 
 static int xml_count_children(const xmlNode *parent, const char *name, size_t *n)

@@ -37,7 +37,27 @@
     X(REPAIR_LIST)          /* list repair: halfway through rebuilding upper levels */             \
     X(CLEANUP_SLOT)         /* slot cleanup: owned chunks freed, pins not dropped */               \
     X(BUCKET_MARKED)        /* bucket DELETING, shards not visited */                              \
-    X(BUCKET_CREATED)       /* bucket fields written, state not yet ACTIVE */
+    X(BUCKET_CREATED)       /* bucket fields written, state not yet ACTIVE */                      \
+    X(MPU_CREATE_INTENT)    /* upload intent open, slot fields half-written */                     \
+    X(MPU_CREATE_TAGGED)    /* manifest tagged PART|i, upload still FREE */                        \
+    X(MPU_CREATE_OPEN)      /* upload OPEN, intent still open */                                   \
+    X(MPU_PART_COPIED)      /* part extent built, no lock held */                                  \
+    X(MPU_PART_INTENT)      /* part intent open */                                                 \
+    X(MPU_PART_MAP)         /* new part-map page installed, part not tagged */                     \
+    X(MPU_PART_TAGGED)      /* part tagged PART|i, map entry not stored */                         \
+    X(MPU_PART_PUBLISHED)   /* map entry stored, replaced part not freed */                        \
+    X(MPU_PART_OLD_FREED)   /* replaced part freed, intent still open */                           \
+    X(MPU_DONE_BUILT)       /* Complete: composite head built, no intent */                        \
+    X(MPU_DONE_INTENT)      /* Complete: upload intent open + CLOSING, no shard intent */          \
+    X(MPU_DONE_PARTS)       /* Complete: head LIVE, half the parts DATA|head */                    \
+    X(MPU_DONE_STEP2)       /* Complete: published, upload step 2, shard lock held */              \
+    X(MPU_DONE_UNLOCKED)    /* Complete: shard unlocked, unlisted parts not swept */               \
+    X(MPU_DONE_SWEEP)       /* Complete: some unlisted parts freed */                              \
+    X(MPU_ABORT_SWEEP)      /* Abort: some parts freed */                                          \
+    X(MPU_ABORT_FREED)      /* Abort: everything freed, upload still CLOSING */                    \
+    X(RECLAIM_PARTS)        /* reclaim of a composite: some parts freed, head RETIRED */           \
+    X(BUCKET_UPLOADS)       /* DeleteBucket: bucket empty (step 2), some uploads aborted */        \
+    X(REPAIR_UPLOAD)        /* upload repair: halfway through its sweep */
 
 #define RS_CP_ENUM_(n) RS_CP_##n,
 enum rs_crashpoint { RS_CRASHPOINTS(RS_CP_ENUM_) RS_CP_COUNT_ };

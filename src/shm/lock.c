@@ -3,7 +3,10 @@
  * Runs in: workers (and tests); the master only initialises mutexes before any fork.
  *
  * Lock order (never take them the other way round; never hold two of one kind):
- *   bucket table  ->  index shard  ->  bucket list (per bucket)  ->  size class  ->  page pool
+ *   bucket table -> multipart upload -> index shard -> bucket list (per bucket) -> size class
+ *   -> page pool
+ * A shard repair never takes an upload lock; the upload repair may take a shard lock; the
+ * bucket table's repair may take upload locks (it aborts a deleted bucket's uploads).
  *
  * A robust mutex returns the lock, not the data. On EOWNERDEAD the locker runs the
  * structure's repair function with the lock held: 0 means the data is consistent again

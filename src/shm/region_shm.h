@@ -12,7 +12,7 @@
 #include "shm/lock.h"
 
 #define RS_SHM_MAGIC 0x52535348u /* "RSSH" */
-#define RS_SHM_VERSION 1u
+#define RS_SHM_VERSION 2u        /* 2: multipart uploads (upload table after the arena) */
 
 enum rs_region_state { RS_REGION_INIT = 0, RS_REGION_READY = 1, RS_REGION_POISONED = 2 };
 
@@ -28,6 +28,12 @@ enum rs_region_state { RS_REGION_INIT = 0, RS_REGION_READY = 1, RS_REGION_POISON
 #define RS_MAX_SLOTS 1024u
 #define RS_SLOT_TAG(slot, inc) ((((uint32_t)(slot) + 1u) << 20) | ((uint32_t)(inc)&0xfffffu))
 #define RS_TAG_IS_SLOT(t) ((t) != 0 && (t) < 0x40100000u)
+/* RS_TAG_PART | upload index: a chunk held by an open multipart upload (a part head not
+ * yet in an object, a part-map page, the upload's manifest). Only a holder of that
+ * upload's lock creates this tag. */
+#define RS_TAG_PART 0xc0000000u
+#define RS_TAG_PART_MASK 0x00ffffffu
+#define RS_TAG_IS_PART(t) (((t)&0xff000000u) == RS_TAG_PART)
 
 enum rs_slot_state { RS_SLOT_UNUSED = 0, RS_SLOT_ASSIGNED, RS_SLOT_ACTIVE, RS_SLOT_DEAD };
 
@@ -87,6 +93,10 @@ typedef struct rs_shm_hdr {
     /* statistics: atomic adds by any worker, no lock */
     uint64_t repairs;  /* repairs run (shard, list, class, bucket table, slot cleanup) */
     uint64_t poisoned; /* repairs that failed */
+    /* v2: appended, so every v1 offset is unchanged (master at init) */
+    uint64_t toc_uploads; /* rs_uptab_shm_t then rs_upload_shm_t[nuploads], after the arena */
+    uint32_t nuploads;    /* the `s3_max_uploads` setting */
+    uint32_t pad3_;
 } rs_shm_hdr_t;
 
 #endif

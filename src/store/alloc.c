@@ -143,9 +143,46 @@ int rs_chunk_claim(rs_store_t *st, unsigned c, uint64_t *off)
     return rc;
 }
 
-static uint32_t head_unit(rs_store_t *st, uint64_t head)
+#define head_unit rs_head_unit
+
+void rs_part_free(rs_store_t *st, uint64_t head, uint32_t expect)
 {
-    return (uint32_t)((head - st->hdr->toc.arena) >> RS_UNIT_SHIFT);
+    uint32_t u, dtag;
+    rs_ext_hdr_t *h;
+
+    if (!head || expect == RS_TAG_FREE || rs_off_unit(st, head, &u) != 0 ||
+        LD(rs_tag_of(st, head)) != expect)
+        return; /* the tag first: only then are the contents this part's */
+    h = rs_ext(st, head);
+    dtag = RS_TAG_DATA | u;
+    for (uint32_t i = 0; h && h->kind == RS_EXT_PART && i < h->nchunks; i++) {
+        uint32_t du;
+        uint64_t o = rs_ext_chunks(h)[i];
+        if (rs_off_unit(st, o, &du) != 0)
+            continue;
+        if (!rs_chunk_free_cas(st, o, dtag) && RS_TAG_IS_SLOT(expect))
+            rs_chunk_free_cas(st, o, expect);
+    }
+    rs_chunk_free_cas(st, head, expect);
+}
+
+/* COMPOSITE head h at unit u: move its listed parts' tags from `from` to `to`. */
+static void parts_retag(rs_store_t *st, rs_ext_hdr_t *h, uint32_t from, uint32_t to)
+{
+    rs_mpu_pref_t *r = rs_mpu_prefs(h);
+    uint32_t n = rs_mpu_body(h)->nparts, pu;
+
+    for (uint32_t i = 0; i < n; i++) {
+        if (i > 0 && i == n / 2 && RS_TAG_IS_PART(from))
+            RS_CRASHPOINT(MPU_DONE_PARTS);
+        if (rs_off_unit(st, r[i].head, &pu) == 0)
+            CAS(rs_tag_of(st, r[i].head), from, to);
+    }
+}
+
+static uint32_t part_tag_of(rs_ext_hdr_t *h)
+{
+    return RS_TAG_PART | (rs_mpu_body(h)->upload & RS_TAG_PART_MASK);
 }
 
 void rs_extent_make_live(rs_store_t *st, uint64_t head, uint32_t owner_tag)
@@ -157,6 +194,12 @@ void rs_extent_make_live(rs_store_t *st, uint64_t head, uint32_t owner_tag)
         return;
     CAS(rs_tag_of(st, head), owner_tag, RS_TAG_LIVE);
     RS_CRASHPOINT(PUT_HEAD_LIVE);
+    if (h->kind == RS_EXT_COMPOSITE) {
+        /* the head first: slot cleanup can never free a head whose parts moved */
+        if (LD(rs_tag_of(st, head)) == RS_TAG_LIVE)
+            parts_retag(st, h, part_tag_of(h), dtag);
+        return;
+    }
     for (uint32_t i = 0; i < h->nchunks; i++) {
         uint32_t u;
         uint64_t o = rs_ext_chunks(h)[i];
@@ -177,6 +220,8 @@ void rs_extent_rollback(rs_store_t *st, uint64_t head, uint32_t owner_tag)
         return; /* already freed (slot cleanup) or never claimed */
     h = rs_ext(st, head);
     dtag = RS_TAG_DATA | u;
+    if (h && h->kind == RS_EXT_COMPOSITE)
+        parts_retag(st, h, dtag, part_tag_of(h)); /* back to the upload, then the head */
     for (uint32_t i = 0; h && i < h->nchunks; i++) {
         uint32_t du;
         uint64_t o = rs_ext_chunks(h)[i];
@@ -210,6 +255,14 @@ static int reclaim_head(rs_store_t *st, uint64_t head)
 
     if (rs_shm_is_pinned(st->hdr, head))
         return 0;
+    if (h && h->kind == RS_EXT_COMPOSITE) {
+        rs_mpu_pref_t *r = rs_mpu_prefs(h);
+        for (uint32_t i = 0; i < rs_mpu_body(h)->nparts; i++) {
+            rs_part_free(st, r[i].head, dtag); /* skips parts freed by an earlier run */
+            if (i == 0)
+                RS_CRASHPOINT(RECLAIM_PARTS);
+        }
+    }
     for (uint32_t i = 0; h && i < h->nchunks; i++) {
         uint32_t du;
         uint64_t o = rs_ext_chunks(h)[i];

@@ -1,6 +1,7 @@
 /*
  * bucket.c: the bucket table: create, lock-free lookup, delete (DELETING intent, shard
- * barrier, emptiness from the bucket's ordered list), list.
+ * barrier, emptiness from the bucket's ordered list, then the abort of its multipart
+ * uploads, rolled forward by the repair once the bucket was found empty), list.
  * Runs in: workers.
  */
 #include <stdio.h>
@@ -133,6 +134,7 @@ int rs_bucket_delete(rs_store_t *st, const char *name)
     }
     b = rs_bucket(st, (uint32_t)i);
     bt->intent_id = (uint32_t)i;
+    bt->intent_step = 1;
     ST(&bt->intent_op, (uint32_t)RS_BOP_DELETE);
     ST(&b->state, (uint32_t)RS_BK_DELETING);
     RS_CRASHPOINT(BUCKET_MARKED);
@@ -169,6 +171,13 @@ int rs_bucket_delete(rs_store_t *st, const char *name)
         rc = rs_obj_delete(st, &pb, key, kl, NULL);
         if (rc == RS_ENOENT) /* deleted meanwhile; listed but never found again: broken */
             rc = ++misses > 64 ? RS_EPOISON : 0;
+    }
+    if (rc == 0 && empty) {
+        /* empty: from here the deletion rolls forward. Open multipart uploads do not keep
+         * a bucket (as in S3): they are aborted. DELETING was stored before each upload
+         * lock is visited, so a Create either finished (and is aborted here) or waits. */
+        ST(&bt->intent_step, 2u);
+        rc = rs_upload_abort_bucket(st, (uint32_t)i, b->gen);
     }
     ST(&b->state, (uint32_t)(rc == 0 && empty ? RS_BK_FREE : RS_BK_ACTIVE));
     ST(&bt->intent_op, (uint32_t)RS_BOP_NONE);

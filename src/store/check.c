@@ -29,6 +29,21 @@ static void mark_extent(rs_store_t *st, uint8_t *m, uint64_t head)
     if (!x || rs_off_unit(st, head, &u))
         return;
     MARK(m, u);
+    if (x->kind == RS_EXT_COMPOSITE) {
+        /* the head, its parts' heads and their data; only parts still tagged for this
+         * head (a reclaim killed midway leaves some freed, maybe reused) */
+        for (uint32_t i = 0; i < rs_mpu_body(x)->nparts; i++) {
+            uint64_t ph = rs_mpu_prefs(x)[i].head;
+            uint32_t pu;
+            rs_ext_hdr_t *px =
+                rs_off_unit(st, ph, &pu) == 0 && LD(rs_tag_of(st, ph)) == (RS_TAG_DATA | u)
+                    ? rs_ext(st, ph)
+                    : NULL;
+            if (px && px->kind == RS_EXT_PART)
+                mark_extent(st, m, ph);
+        }
+        return;
+    }
     for (uint32_t i = 0; i < x->nchunks; i++)
         if (rs_off_unit(st, rs_ext_chunks(x)[i], &u) == 0)
             MARK(m, u);
@@ -116,10 +131,22 @@ static int check_tags(rs_store_t *st, uint8_t *m, char *why, size_t why_len)
             if (t == RS_TAG_RETIRED && !rs_ext(st, off))
                 FAIL("chunk %u: RETIRED without an extent header", u);
             if ((t & 0xc0000000u) == RS_TAG_DATA) {
-                uint32_t h = t & RS_TAG_DATA_MASK;
-                if (!MARKED(m, u) || h >= st->hdr->npages * RS_UNITS_PER_PAGE ||
-                    (tags[h] != RS_TAG_LIVE && tags[h] != RS_TAG_RETIRED))
+                uint32_t h = t & RS_TAG_DATA_MASK, units = st->hdr->npages * RS_UNITS_PER_PAGE;
+                /* two levels: a part's data chunk -> its part head -> the composite head,
+                 * or -> the part head of an open upload */
+                if (h < units && (tags[h] & 0xc0000000u) == RS_TAG_DATA &&
+                    (tags[h] & RS_TAG_DATA_MASK) < units)
+                    h = tags[h] & RS_TAG_DATA_MASK;
+                else if (h < units && RS_TAG_IS_PART(tags[h]))
+                    h = u; /* checked by the upload's own check (marked) */
+                if (!MARKED(m, u) || h >= units ||
+                    (h != u && tags[h] != RS_TAG_LIVE && tags[h] != RS_TAG_RETIRED))
                     FAIL("chunk %u: data chunk of head %u not referenced (leak)", u, h);
+            } else if (RS_TAG_IS_PART(t)) {
+                uint32_t ui = t & RS_TAG_PART_MASK;
+                if (!MARKED(m, u) || ui >= st->hdr->nuploads ||
+                    LD(&rs_upload(st, ui)->state) == RS_UP_FREE)
+                    FAIL("chunk %u: tagged for upload %u, which does not hold it (leak)", u, ui);
             } else if (RS_TAG_IS_SLOT(t)) {
                 uint32_t si = (t >> 20) - 1;
                 rs_slot_shm_t *s = si < st->hdr->nslots ? rs_shm_slot(st->hdr, si) : NULL;
@@ -172,6 +199,14 @@ int rs_store_check(rs_store_t *st, char *why, size_t why_len)
             }
         }
         rs_shm_unlock(&rs_shard(st, s)->mu);
+        if (rc)
+            goto out;
+    }
+    for (uint32_t i = 0; i < st->hdr->nuploads; i++) {
+        if (rs_lock_upload(st, i) != 0)
+            FAIL("upload %u poisoned", i);
+        rc = rs_upload_check(st, i, m, why, why_len);
+        rs_shm_unlock(&rs_upload(st, i)->mu);
         if (rc)
             goto out;
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include "rs/store_mpu.h"
 #include "store/store_int.h"
 
 uint32_t rs_key_hash(uint32_t bucket_id, const char *key, size_t len)
@@ -74,14 +75,15 @@ int rs_bucket_alive(rs_store_t *st, uint32_t id, uint32_t gen, int *deleting)
     return 1;
 }
 
-static int etag_of(rs_store_t *st, uint64_t blob, const uint8_t *want)
+static int etag_of(rs_store_t *st, uint64_t blob, const uint8_t *want, uint32_t parts)
 {
     rs_ext_hdr_t *x = rs_ext(st, blob);
-    return x && memcmp(x->info.etag, want, 16) == 0;
+    /* parts == UINT32_MAX: the MD5 alone (rs_obj_delete's If-Match) */
+    return x && memcmp(x->info.etag, want, 16) == 0 &&
+           (parts == UINT32_MAX || x->info.parts == parts);
 }
 
-/* Allocate and fill the extent for `p` (no lock held); *head out. */
-static int build_extent(rs_store_t *st, const rs_obj_put_t *p, uint64_t *head)
+int rs_build_extent(rs_store_t *st, uint32_t kind, const rs_obj_put_t *p, uint64_t *head)
 {
     uint64_t hb = ((sizeof(rs_ext_hdr_t) + p->key_len + p->meta_len + 7) & ~7ull);
     uint64_t size = p->info.size, left;
@@ -112,6 +114,7 @@ static int build_extent(rs_store_t *st, const rs_obj_put_t *p, uint64_t *head)
     x->key_len = (uint32_t)p->key_len;
     x->meta_len = (uint32_t)p->meta_len;
     x->nchunks = 0;
+    x->kind = kind;
     x->size = size;
     x->info = p->info;
     memcpy(x + 1, p->key, p->key_len);
@@ -173,8 +176,8 @@ static int check_put(rs_store_t *st, const rs_obj_put_t *p)
     return 0;
 }
 
-/* Publish `head` under the shard lock (held). */
-static int publish(rs_store_t *st, uint32_t s, const rs_obj_put_t *p, uint32_t hash, uint64_t head)
+int rs_publish(rs_store_t *st, uint32_t s, const rs_obj_put_t *p, uint32_t hash, uint64_t head,
+               rs_upload_shm_t *up)
 {
     rs_shard_shm_t *sh = rs_shard(st, s);
     rs_intent_shm_t *it = &sh->intent;
@@ -187,10 +190,16 @@ static int publish(rs_store_t *st, uint32_t s, const rs_obj_put_t *p, uint32_t h
         return RS_EPRECOND;
     if (p->cond.has_if_match && !idx)
         return RS_ENOENT;
-    if (p->cond.has_if_match && !etag_of(st, rs_entry(st, s, idx)->blob, p->cond.if_match))
+    if (p->cond.has_if_match &&
+        !etag_of(st, rs_entry(st, s, idx)->blob, p->cond.if_match, p->cond.if_match_parts))
         return RS_EPRECOND;
     if (!idx && !sh->free_head && sh->bump >= st->hdr->eps)
         return RS_ENOENTRIES;
+    if (up) { /* Complete: the upload's intent opens before the shard's */
+        ST(&up->intent.op, (uint32_t)RS_UOP_COMPLETE);
+        ST(&up->state, (uint32_t)RS_UP_CLOSING);
+        RS_CRASHPOINT(MPU_DONE_INTENT);
+    }
     e = rs_entry(st, s, idx ? idx : (sh->free_head ? sh->free_head : sh->bump));
     it->step = 1;
     it->entry = idx ? idx : (uint32_t)(e - rs_entry(st, s, 0));
@@ -228,6 +237,10 @@ static int publish(rs_store_t *st, uint32_t s, const rs_obj_put_t *p, uint32_t h
         RS_CRASHPOINT(PUT_TAGS_LIVE);
         ST(hd, it->entry); /* linearisation point */
         RS_CRASHPOINT(PUT_PUBLISHED);
+        if (up) {
+            ST(&up->intent.step, 2u);
+            RS_CRASHPOINT(MPU_DONE_STEP2);
+        }
         if (rs_lock_list(st, bk->id) == 0) {
             rs_skip_insert(st, rs_bucket(st, bk->id), rs_ref(st, s, it->entry));
             rs_shm_unlock(&rs_bucket(st, bk->id)->list_mu);
@@ -240,6 +253,10 @@ static int publish(rs_store_t *st, uint32_t s, const rs_obj_put_t *p, uint32_t h
         RS_CRASHPOINT(PUT_TAGS_LIVE);
         ST(&e->blob, head); /* linearisation point */
         RS_CRASHPOINT(PUT_PUBLISHED);
+        if (up) {
+            ST(&up->intent.step, 2u);
+            RS_CRASHPOINT(MPU_DONE_STEP2);
+        }
         e->gen = it->gen + 1;
         it->step = 2;
         RS_CRASHPOINT(PUT_STEP2);
@@ -264,7 +281,7 @@ int rs_obj_put(rs_store_t *st, const rs_obj_put_t *p)
         return RS_ENOENT;
     hash = rs_key_hash(p->bucket->id, p->key, p->key_len);
     s = hash & (st->hdr->nshards - 1);
-    rc = build_extent(st, p, &head);
+    rc = rs_build_extent(st, RS_EXT_PLAIN, p, &head);
     if (rc)
         goto fail;
     for (;;) {
@@ -282,7 +299,7 @@ int rs_obj_put(rs_store_t *st, const rs_obj_put_t *p)
             rs_shm_unlock(&rs_btab(st)->mu);
             continue;
         } else {
-            rc = publish(st, s, p, hash, head);
+            rc = rs_publish(st, s, p, hash, head, NULL);
         }
         rs_shm_unlock(&rs_shard(st, s)->mu);
         break;
@@ -297,21 +314,87 @@ fail:
     return rc;
 }
 
-static void make_view(rs_store_t *st, uint64_t blob, rs_obj_view_t *v)
+/* Segments of one extent's bytes (plain or part): appended at v[*n] when v != NULL. */
+static size_t ext_segs(rs_store_t *st, rs_ext_hdr_t *x, struct iovec *v, size_t n)
+{
+    uint64_t left = x->size;
+
+    if (x->nchunks == 0) {
+        if (x->size && v) {
+            v[n].iov_base = rs_ext_inline(x);
+            v[n].iov_len = x->size;
+        }
+        return x->size ? 1 : 0;
+    }
+    for (uint32_t i = 0; v && i < x->nchunks; i++) {
+        v[n + i].iov_base = rs_at(st, rs_ext_chunks(x)[i]);
+        v[n + i].iov_len = left < RS_PAGE_SIZE ? left : RS_PAGE_SIZE;
+        left -= v[n + i].iov_len;
+    }
+    return x->nchunks;
+}
+
+/* Fill the view of the pinned extent at `blob`: every part's bytes in order for a
+ * multipart object (the parts cannot be freed while the composite is pinned). */
+static int make_view(rs_store_t *st, uint64_t blob, rs_obj_view_t *v)
 {
     rs_ext_hdr_t *x = rs_at(st, blob);
+    size_t n = 0, k = 0;
 
     v->info = x->info;
     v->meta = (const uint8_t *)(x + 1) + x->key_len;
     v->meta_len = x->meta_len;
     v->off_ = blob;
     v->segv_ = NULL;
-    if (x->nchunks == 0) {
-        v->seg1_.iov_base = rs_ext_inline(x);
-        v->seg1_.iov_len = x->size;
-        v->nseg = x->size ? 1 : 0;
-        v->seg = &v->seg1_;
+    v->nseg = 0;
+    v->seg = &v->seg1_;
+    if (x->kind != RS_EXT_COMPOSITE && x->nchunks == 0) {
+        v->nseg = ext_segs(st, x, &v->seg1_, 0);
+        return 0;
     }
+    if (x->kind == RS_EXT_COMPOSITE) {
+        rs_mpu_pref_t *r = rs_mpu_prefs(x);
+        for (uint32_t i = 0; i < rs_mpu_body(x)->nparts; i++)
+            n += ext_segs(st, rs_at(st, r[i].head), NULL, 0);
+    } else {
+        n = x->nchunks;
+    }
+    v->segv_ = malloc(sizeof(struct iovec) * (n ? n : 1));
+    if (!v->segv_)
+        return RS_ENOMEM;
+    if (x->kind == RS_EXT_COMPOSITE) {
+        rs_mpu_pref_t *r = rs_mpu_prefs(x);
+        for (uint32_t i = 0; i < rs_mpu_body(x)->nparts; i++)
+            k += ext_segs(st, rs_at(st, r[i].head), v->segv_, k);
+    } else {
+        k = ext_segs(st, x, v->segv_, 0);
+    }
+    v->seg = v->segv_;
+    v->nseg = k;
+    return 0;
+}
+
+int rs_obj_view_part(rs_store_t *st, const rs_obj_view_t *v, uint32_t number, uint64_t *first,
+                     uint64_t *last, rs_obj_info_t *part)
+{
+    rs_ext_hdr_t *x;
+    rs_mpu_pref_t *r;
+    uint64_t start;
+
+    if (!st || !v || !v->off_)
+        return RS_EINVAL;
+    x = rs_at(st, v->off_);
+    if (x->kind != RS_EXT_COMPOSITE || number == 0 || number > rs_mpu_body(x)->nparts)
+        return RS_EINVAL;
+    r = rs_mpu_prefs(x);
+    start = number > 1 ? r[number - 2].end : 0;
+    if (first)
+        *first = start;
+    if (last)
+        *last = r[number - 1].end - 1; /* an empty part: *last == *first - 1 */
+    if (part)
+        *part = ((rs_ext_hdr_t *)rs_at(st, r[number - 1].head))->info;
+    return 0;
 }
 
 /* Lock the shard of (bk, key) and look the key up: 0 with the shard locked and *idx its
@@ -349,24 +432,69 @@ int rs_obj_get(rs_store_t *st, const rs_bucket_t *bk, const char *key, size_t le
     rs_shm_unlock(&rs_shard(st, s)->mu);
     if (rc)
         return rc;
-    make_view(st, blob, out);
-    rs_ext_hdr_t *x = rs_at(st, blob);
-    if (x->nchunks) {
-        uint64_t left = x->size;
-        out->segv_ = malloc(sizeof(struct iovec) * x->nchunks);
-        if (!out->segv_) {
-            rs_shm_unpin(st->hdr, st->slot, out->pin_);
-            return RS_ENOMEM;
+    rc = make_view(st, blob, out);
+    if (rc)
+        rs_shm_unpin(st->hdr, st->slot, out->pin_);
+    return rc;
+}
+
+/* Segments of bytes [off, off + len) of a plain or part extent, appended at out[*n]. */
+static void ext_slice(rs_store_t *st, rs_ext_hdr_t *x, uint64_t off, uint64_t len,
+                      struct iovec *out, size_t cap, size_t *n)
+{
+    while (len > 0) {
+        uint8_t *base;
+        uint64_t room;
+        if (x->nchunks == 0) {
+            base = rs_ext_inline(x) + off;
+            room = x->size - off;
+        } else {
+            base = (uint8_t *)rs_at(st, rs_ext_chunks(x)[off >> RS_PAGE_SHIFT]) +
+                   (off & (RS_PAGE_SIZE - 1));
+            room = RS_PAGE_SIZE - (off & (RS_PAGE_SIZE - 1));
         }
-        for (uint32_t i = 0; i < x->nchunks; i++) {
-            out->segv_[i].iov_base = rs_at(st, rs_ext_chunks(x)[i]);
-            out->segv_[i].iov_len = left < RS_PAGE_SIZE ? left : RS_PAGE_SIZE;
-            left -= out->segv_[i].iov_len;
+        if (room > len)
+            room = len;
+        if (*n < cap) {
+            out[*n].iov_base = base;
+            out[*n].iov_len = room;
         }
-        out->seg = out->segv_;
-        out->nseg = x->nchunks;
+        (*n)++;
+        off += room;
+        len -= room;
     }
-    return 0;
+}
+
+size_t rs_obj_view_slice(rs_store_t *st, const rs_obj_view_t *v, uint64_t first, uint64_t last,
+                         struct iovec *out, size_t cap)
+{
+    rs_ext_hdr_t *x;
+    size_t n = 0;
+
+    if (!st || !v || !v->off_ || first > last || last >= v->info.size)
+        return 0;
+    x = rs_at(st, v->off_);
+    if (x->kind != RS_EXT_COMPOSITE) {
+        ext_slice(st, x, first, last - first + 1, out, cap, &n);
+        return n;
+    }
+    rs_mpu_pref_t *r = rs_mpu_prefs(x);
+    uint32_t lo = 0, hi = rs_mpu_body(x)->nparts;
+    while (lo < hi) { /* the first part whose end is past `first` */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (r[mid].end <= first)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (uint32_t p = lo; p < rs_mpu_body(x)->nparts && first <= last; p++) {
+        uint64_t start = p ? r[p - 1].end : 0, end = r[p].end;
+        uint64_t stop = last + 1 < end ? last + 1 : end;
+        if (stop > first)
+            ext_slice(st, rs_at(st, r[p].head), first - start, stop - first, out, cap, &n);
+        first = stop;
+    }
+    return n;
 }
 
 void rs_obj_release(rs_store_t *st, rs_obj_view_t *v)
@@ -406,7 +534,7 @@ int rs_obj_delete(rs_store_t *st, const rs_bucket_t *bk, const char *key, size_t
     sh = rs_shard(st, s);
     if (!idx) {
         rc = RS_ENOENT;
-    } else if (if_match && !etag_of(st, rs_entry(st, s, idx)->blob, if_match)) {
+    } else if (if_match && !etag_of(st, rs_entry(st, s, idx)->blob, if_match, UINT32_MAX)) {
         rc = RS_EPRECOND;
     } else {
         rs_entry_shm_t *e = rs_entry(st, s, idx);

@@ -3,7 +3,8 @@
  * (the data directory lock proves it), so every robust mutex is re-initialised (a dead
  * owner's mutex would otherwise answer EOWNERDEAD or be unrecoverable), every slot is
  * treated as dead and cleaned as a successor would, and every repair a locker runs on
- * EOWNERDEAD is run once unconditionally (they are idempotent); then the full check.
+ * EOWNERDEAD is run once unconditionally (they are idempotent), in this order: slots,
+ * lists, shards, multipart uploads, bucket table, classes; then the full check.
  * Runs in: master, before any fork (and tests).
  */
 #include <stdio.h>
@@ -44,8 +45,6 @@ int rs_store_recover(rs_store_t *st, char *why, size_t why_len)
     /* successor cleanup first (as in rs_store_attach), then the structure repairs */
     for (uint32_t i = 0; i < h->nslots; i++)
         rs_shm_slot_recover(st->hdr, i, rs_slot_release, st);
-    if (rs_repair_btab_now(st) != 0)
-        RS_POISON("bucket table repair failed");
     for (uint32_t i = 0; i < h->nbuckets; i++)
         if (LD(&rs_bucket(st, i)->state) != RS_BK_FREE && rs_repair_list_now(st, i) != 0)
             RS_POISON("bucket %u: key list repair failed", i);
@@ -61,6 +60,13 @@ int rs_store_recover(rs_store_t *st, char *why, size_t why_len)
             RS_POISON("index shard %u repair failed", s);
         }
     }
+    /* the upload repair needs the shard intents resolved; the bucket table's roll-forward
+     * of a deletion needs consistent uploads */
+    for (uint32_t i = 0; i < h->nuploads; i++)
+        if (rs_repair_upload_now(st, i) != 0)
+            RS_POISON("multipart upload %u: repair failed", i);
+    if (rs_repair_btab_now(st) != 0)
+        RS_POISON("bucket table repair failed");
     if (repair_classes(st) != 0)
         RS_POISON("size class repair failed");
     rc = rs_store_check(st, why, why_len);

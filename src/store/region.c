@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rs/store_mpu.h"
 #include "store/store_int.h"
 
 static uint32_t pow2_at_least(uint64_t v)
@@ -43,7 +44,8 @@ uint32_t rs_region_format(void)
     uint32_t h = (uint32_t)(sizeof(rs_slot_shm_t) + 3 * sizeof(rs_bucket_shm_t) +
                             7 * sizeof(rs_shard_shm_t) + 11 * sizeof(rs_entry_shm_t) +
                             13 * sizeof(rs_ext_hdr_t) + 17 * sizeof(rs_class_shm_t) +
-                            19 * sizeof(rs_shm_hdr_t) + 23 * sizeof(rs_shm_mutex_t));
+                            19 * sizeof(rs_shm_hdr_t) + 23 * sizeof(rs_shm_mutex_t) +
+                            29 * sizeof(rs_upload_shm_t));
     return (RS_SHM_VERSION << 24) | (h & 0xffffffu);
 }
 
@@ -79,6 +81,9 @@ uint64_t rs_region_layout(const rs_store_conf_t *c, rs_shm_hdr_t *h)
     if (sizeof(rs_ext_hdr_t) + RS_MAX_KEY + RS_MAX_META + 8 + 8ull * h->max_chunks > RS_PAGE_SIZE)
         return 0;
     h->max_objects = c->max_objects;
+    h->nuploads = c->max_uploads ? c->max_uploads : RS_DEFAULT_MAX_UPLOADS;
+    if (h->nuploads > RS_TAG_PART_MASK)
+        return 0;
 
     off = up(sizeof(rs_shm_hdr_t), 4096);
     h->toc.slots = off;
@@ -101,7 +106,10 @@ uint64_t rs_region_layout(const rs_store_conf_t *c, rs_shm_hdr_t *h)
     off += up((uint64_t)h->npages * RS_UNITS_PER_PAGE * 4, 4096);
     h->toc.arena = off;
     off += h->capacity;
-    return off;
+    /* v2: appended after the arena, so a v1 layout is a prefix of this one */
+    h->toc_uploads = off;
+    off += sizeof(rs_uptab_shm_t) + (uint64_t)h->nuploads * sizeof(rs_upload_shm_t);
+    return up(off, 4096);
 }
 
 int rs_region_init_locks(rs_store_t *st)
@@ -121,6 +129,9 @@ int rs_region_init_locks(rs_store_t *st)
             return RS_ERR;
     if (rs_shm_mutex_init(&rs_pagetab(st)->mu))
         return RS_ERR;
+    for (uint32_t i = 0; i < h->nuploads; i++)
+        if (rs_shm_mutex_init(&rs_upload(st, i)->mu))
+            return RS_ERR;
     return 0;
 }
 
@@ -280,7 +291,13 @@ rs_ext_hdr_t *rs_ext(rs_store_t *st, uint64_t off)
     h = rs_at(st, off);
     if (h->magic != RS_EXT_MAGIC || h->head_class >= RS_NCLASS ||
         ((off - st->hdr->toc.arena) & (rs_chunk_size(h->head_class) - 1)) ||
-        h->key_len > RS_MAX_KEY || h->meta_len > RS_MAX_META || h->nchunks > st->hdr->max_chunks)
+        h->key_len > RS_MAX_KEY || h->meta_len > RS_MAX_META || h->nchunks > st->hdr->max_chunks ||
+        h->kind > RS_EXT_COMPOSITE)
+        return NULL;
+    if (h->kind == RS_EXT_COMPOSITE &&
+        (h->nchunks != 0 || rs_mpu_body(h)->nparts > RS_MPU_MAX_PARTS ||
+         (uint64_t)((uint8_t *)(rs_mpu_prefs(h) + rs_mpu_body(h)->nparts) - (uint8_t *)h) >
+             rs_chunk_size(h->head_class)))
         return NULL;
     return h;
 }

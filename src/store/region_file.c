@@ -2,7 +2,8 @@
  * region_file.c: the file-backed region of a data directory: <dir>/store.region mapped
  * MAP_SHARED (the page cache outlives any process death), <dir>/lock flocked for the life
  * of the master (a second instance on the directory refuses to start), validation of an
- * existing file against the configuration, and the restart recovery (recover.c).
+ * existing file against the configuration, the in-place upgrade of a format-1 file (from
+ * before multipart uploads), and the restart recovery (recover.c).
  * Runs in: master, before any fork.
  */
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rs/log.h"
 #include "rs/os.h"
 #include "store/store_int.h"
 
@@ -155,9 +157,105 @@ static int validate(const char *file, const rs_shm_hdr_t *h, uint64_t fsize,
     if (w.max_object_size != h->max_object_size)
         return MISMATCH("s3_max_object_size", "%llu", (unsigned long long)h->max_object_size,
                         (unsigned long long)w.max_object_size);
+    if (w.nuploads != h->nuploads)
+        return MISMATCH("s3_max_uploads", "%u", h->nuploads, w.nuploads);
     if (size != h->size || memcmp(&w.toc, &h->toc, sizeof w.toc) != 0 || w.eps != h->eps ||
-        w.nheads != h->nheads || w.max_chunks != h->max_chunks)
+        w.toc_uploads != h->toc_uploads || w.nheads != h->nheads || w.max_chunks != h->max_chunks)
         return FAIL(RS_EINVAL, "%s has a layout this build does not produce", file);
+    return 0;
+}
+
+/* The format word of version 1 (before multipart uploads), frozen: rs_region_format() of
+ * that build (checked against a file it wrote). */
+#define RS_FORMAT_V1 0x01005990u
+
+/* Zero the v2 fields of the extent head at off (v1 never wrote them: a reused chunk can
+ * hold anything there). */
+static void zero_v2_fields(rs_store_t *st, uint64_t off)
+{
+    uint32_t u;
+    rs_ext_hdr_t *x;
+
+    if (!off || rs_off_unit(st, off, &u) != 0)
+        return;
+    x = rs_at(st, off);
+    if (x->magic != RS_EXT_MAGIC)
+        return;
+    x->kind = RS_EXT_PLAIN;
+    x->info.checksum_type = 0;
+    x->info.parts = 0;
+}
+
+/* A v1 file (every v1 process provably dead: the directory lock): upgraded in place. The
+ * v2 layout only appends the upload table after the arena, so every v1 offset holds. Each
+ * step is idempotent and the format word is written last: a crash before it leaves a v1
+ * file that is upgraded again. On success st is mapped for the normal recovery. */
+static int upgrade_v1(int fd, const char *file, const rs_shm_hdr_t *h, uint64_t fsize,
+                      const rs_store_conf_t *conf, rs_store_t *st, char *why, size_t why_len)
+{
+    rs_store_conf_t c = *conf;
+    rs_shm_hdr_t w;
+    uint64_t size;
+    rs_shm_hdr_t *nh;
+
+    if (conf->max_workers > h->nslots)
+        return MISMATCH("workers <=", "%u", h->nslots, conf->max_workers);
+    c.max_workers = h->nslots;
+    memset(&w, 0, sizeof w);
+    size = rs_region_layout(&c, &w);
+    if (size == 0)
+        return FAIL(RS_EINVAL, "the S3 store settings are invalid");
+    if (w.capacity != h->capacity)
+        return MISMATCH("s3_capacity", "%llu", (unsigned long long)h->capacity,
+                        (unsigned long long)w.capacity);
+    if (w.max_objects != h->max_objects)
+        return MISMATCH("s3_max_objects", "%u", h->max_objects, w.max_objects);
+    if (w.nbuckets != h->nbuckets)
+        return MISMATCH("s3_max_buckets", "%u", h->nbuckets, w.nbuckets);
+    if (w.nshards != h->nshards)
+        return MISMATCH("s3_shards", "%u", h->nshards, w.nshards);
+    if (w.max_object_size != h->max_object_size)
+        return MISMATCH("s3_max_object_size", "%llu", (unsigned long long)h->max_object_size,
+                        (unsigned long long)w.max_object_size);
+    if ((h->size != w.toc_uploads && h->size != size) ||
+        (fsize != w.toc_uploads && fsize != size) || memcmp(&w.toc, &h->toc, sizeof w.toc) != 0 ||
+        w.eps != h->eps || w.nheads != h->nheads || w.max_chunks != h->max_chunks)
+        return FAIL(RS_EINVAL,
+                    "%s was written by an older ruststack (store format 1) with a layout this "
+                    "build cannot upgrade; move it away to start with an empty store",
+                    file);
+    if (ftruncate(fd, (off_t)size) != 0) /* sparse zeros: every upload slot FREE */
+        return FAIL(RS_ENOSPC, "cannot extend %s to upgrade it: %s", file, strerror(errno));
+    if (map_fd(fd, size, st) != 0)
+        return FAIL(RS_ENOMEM, "cannot map %s: %s", file, strerror(errno));
+    nh = st->hdr;
+    nh->toc_uploads = w.toc_uploads;
+    nh->nuploads = w.nuploads;
+    nh->pad3_ = 0;
+    memset(rs_at(st, w.toc_uploads), 0, size - w.toc_uploads);
+    rs_btab(st)->intent_step = 0;
+    /* every head a v2 reader may parse: LIVE and RETIRED ones, and the new extent of an
+     * open PUT intent (its repair may roll it forward) */
+    for (uint32_t p = 0; p < nh->npages; p++) {
+        uint32_t pc = rs_page_class(st)[p], step,
+                 *tags = rs_tags(st) + (uint64_t)p * RS_UNITS_PER_PAGE;
+        if (pc == 0 || pc > RS_NCLASS)
+            continue;
+        step = (uint32_t)(rs_chunk_size(pc - 1) >> RS_UNIT_SHIFT);
+        for (uint32_t u = 0; u < RS_UNITS_PER_PAGE; u += step)
+            if (tags[u] == RS_TAG_LIVE || tags[u] == RS_TAG_RETIRED)
+                zero_v2_fields(st, nh->toc.arena + ((uint64_t)p << RS_PAGE_SHIFT) +
+                                       ((uint64_t)u << RS_UNIT_SHIFT));
+    }
+    for (uint32_t s = 0; s < nh->nshards; s++)
+        if (rs_shard(st, s)->intent.op == RS_OP_PUT)
+            zero_v2_fields(st, rs_shard(st, s)->intent.new_blob);
+    if (msync(st->base, size, MS_SYNC) != 0)
+        return FAIL(RS_ERR, "cannot write %s: %s", file, strerror(errno));
+    nh->size = size;
+    nh->format = rs_region_format(); /* last */
+    msync(st->base, 4096, MS_SYNC);
+    rs_log(RS_LOG_NOTICE, NULL, "%s: upgraded in place from store format 1 to 2", file);
     return 0;
 }
 
@@ -174,11 +272,21 @@ static int open_existing(int fd, const char *file, const rs_store_conf_t *conf, 
         return FAIL(RS_ERR, "cannot stat %s: %s", file, strerror(errno));
     if (sb.st_size < (off_t)sizeof h || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
         return FAIL(RS_EINVAL, "%s is too short to be a ruststack S3 store", file);
-    rc = validate(file, &h, (uint64_t)sb.st_size, conf, why, why_len);
-    if (rc != 0)
-        return rc;
-    if (map_fd(fd, h.size, st) != 0)
-        return FAIL(RS_ENOMEM, "cannot map %s: %s", file, strerror(errno));
+    if (h.magic == RS_SHM_MAGIC && h.format == RS_FORMAT_V1) {
+        rc = upgrade_v1(fd, file, &h, (uint64_t)sb.st_size, conf, st, why, why_len);
+        if (rc != 0) {
+            if (st->base && st->base != MAP_FAILED)
+                munmap(st->base, st->size);
+            st->base = NULL;
+            return rc;
+        }
+    } else {
+        rc = validate(file, &h, (uint64_t)sb.st_size, conf, why, why_len);
+        if (rc != 0)
+            return rc;
+        if (map_fd(fd, h.size, st) != 0)
+            return FAIL(RS_ENOMEM, "cannot map %s: %s", file, strerror(errno));
+    }
     rc = rs_store_recover(st, why, why_len);
     if (rc != 0) {
         char reason[400];

@@ -1,7 +1,8 @@
 /*
  * repair.c: the lock helpers of the store and the repairs they run on EOWNERDEAD:
  * shard (roll the intent back or forward, reconcile list membership, rebuild the free
- * list, bounded check), bucket table (revert DELETING), bucket list (rebuild levels);
+ * list, bounded check), bucket table (revert DELETING, or roll a deletion forward once the
+ * bucket was found empty: abort its uploads, FREE), bucket list (rebuild levels);
  * the same repairs run unconditionally when a file-backed region restarts.
  * Runs in: workers; the *_now repairs in the master before any fork (recover.c).
  */
@@ -177,6 +178,15 @@ static int btab_repair(void *arg)
     rs_btab_shm_t *bt = rs_btab(st);
 
     __atomic_fetch_add(&st->hdr->repairs, 1, __ATOMIC_RELAXED);
+    if (bt->intent_op == RS_BOP_DELETE && bt->intent_step == 2 &&
+        bt->intent_id < st->hdr->nbuckets &&
+        LD(&rs_bucket(st, bt->intent_id)->state) == RS_BK_DELETING) {
+        /* the bucket was found empty: roll forward (abort its uploads, then FREE) */
+        rs_bucket_shm_t *b = rs_bucket(st, bt->intent_id);
+        if (rs_upload_abort_bucket(st, bt->intent_id, b->gen) != 0)
+            return RS_EPOISON;
+        ST(&b->state, (uint32_t)RS_BK_FREE);
+    }
     for (uint32_t i = 0; i < st->hdr->nbuckets; i++) {
         rs_bucket_shm_t *b = rs_bucket(st, i);
         if (LD(&b->state) == RS_BK_DELETING)
@@ -184,6 +194,7 @@ static int btab_repair(void *arg)
         else if (LD(&b->state) > RS_BK_DELETING)
             return RS_EPOISON;
     }
+    bt->intent_step = 0;
     bt->intent_op = RS_BOP_NONE;
     return 0;
 }
@@ -264,6 +275,24 @@ static int check_entry(rs_store_t *st, uint32_t s, uint32_t i, char *why, size_t
     if (e->height < 1 || e->height > RS_SKIP_LEVELS)
         RS_POISON("shard %u entry %u: bad height", s, i);
     rs_off_unit(st, e->blob, &u);
+    if (x->kind == RS_EXT_COMPOSITE) { /* parts: tagged for this head, in order, sizes add */
+        rs_mpu_pref_t *r = rs_mpu_prefs(x);
+        uint64_t end = 0;
+        for (uint32_t k = 0; k < rs_mpu_body(x)->nparts; k++) {
+            rs_ext_hdr_t *ph = rs_ext(st, r[k].head);
+            if (!ph || ph->kind != RS_EXT_PART || LD(rs_tag_of(st, r[k].head)) != (RS_TAG_DATA | u))
+                RS_POISON("shard %u entry %u: part %u not held by the object", s, i, k);
+            if ((k && r[k].number <= r[k - 1].number) || r[k].end != end + ph->size)
+                RS_POISON("shard %u entry %u: part %u out of order", s, i, k);
+            end = r[k].end;
+        }
+        if (end != x->size)
+            RS_POISON("shard %u entry %u: parts add up to %llu, not %llu", s, i,
+                      (unsigned long long)end, (unsigned long long)x->size);
+        return 0;
+    }
+    if (x->kind != RS_EXT_PLAIN)
+        RS_POISON("shard %u entry %u: extent kind %u", s, i, x->kind);
     for (uint32_t k = 0; k < x->nchunks; k++) {
         uint64_t o = rs_ext_chunks(x)[k];
         uint32_t du;

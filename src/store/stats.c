@@ -24,6 +24,9 @@ void rs_store_stats(rs_store_t *st, rs_store_stats_t *out)
     out->repairs = LD(&h->repairs);
     out->poisoned = LD(&h->poisoned);
     out->generation = h->generation;
+    out->max_uploads = h->nuploads;
+    for (uint32_t i = 0; i < h->nuploads; i++)
+        out->uploads += LD(&rs_upload(st, i)->state) != RS_UP_FREE;
 }
 
 void rs_store_tick(rs_store_t *st)
@@ -69,6 +72,15 @@ int rs_store_reset(rs_store_t *st)
 
     if (st->slot < 0)
         return RS_EINVAL;
+    for (uint32_t i = 0; i < st->hdr->nuploads; i++) { /* every multipart upload first */
+        if (LD(&rs_upload(st, i)->state) == RS_UP_FREE)
+            continue;
+        rc = rs_lock_upload(st, i);
+        if (rc)
+            return rc;
+        rs_upload_abort_locked(st, i);
+        rs_shm_unlock(&rs_upload(st, i)->mu);
+    }
     for (int round = 0; round < 100; round++) {
         rc = rs_bucket_list(st, NULL, &v, &n);
         if (rc)

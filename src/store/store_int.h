@@ -93,6 +93,14 @@ static inline uint32_t *rs_tags(rs_store_t *st)
 {
     return rs_at(st, st->hdr->toc.tags);
 }
+static inline rs_uptab_shm_t *rs_uptab(rs_store_t *st)
+{
+    return rs_at(st, st->hdr->toc_uploads);
+}
+static inline rs_upload_shm_t *rs_upload(rs_store_t *st, uint32_t i)
+{
+    return (rs_upload_shm_t *)rs_at(st, st->hdr->toc_uploads + sizeof(rs_uptab_shm_t)) + i;
+}
 static inline uint64_t rs_chunk_size(unsigned c)
 {
     return (uint64_t)1 << (RS_UNIT_SHIFT + c);
@@ -113,6 +121,19 @@ static inline uint8_t *rs_ext_inline(rs_ext_hdr_t *h)
 {
     return (uint8_t *)(rs_ext_chunks(h) + h->nchunks);
 }
+/* A COMPOSITE extent's body and part references. */
+static inline rs_mpu_body_t *rs_mpu_body(rs_ext_hdr_t *h)
+{
+    return (rs_mpu_body_t *)rs_ext_chunks(h);
+}
+static inline rs_mpu_pref_t *rs_mpu_prefs(rs_ext_hdr_t *h)
+{
+    return (rs_mpu_pref_t *)(rs_mpu_body(h) + 1);
+}
+static inline uint32_t rs_head_unit(rs_store_t *st, uint64_t head)
+{
+    return (uint32_t)((head - st->hdr->toc.arena) >> RS_UNIT_SHIFT);
+}
 
 /* ---- allocator (alloc.c) ---- */
 int rs_class_for(uint64_t bytes);
@@ -127,7 +148,11 @@ int rs_class_reclaim(rs_store_t *st, unsigned c);
 void rs_reclaim_all(rs_store_t *st);
 /* Free an unpublished extent this slot owns (head + data). */
 void rs_extent_abandon(rs_store_t *st, uint64_t head);
-/* Tag transitions of a whole extent (repair + publish). */
+/* Free a part extent whose head tag is `expect` (its data chunks first); a no-op when the
+ * head no longer carries `expect`. Idempotent. */
+void rs_part_free(rs_store_t *st, uint64_t head, uint32_t expect);
+/* Tag transitions of a whole extent (repair + publish); kind-aware: a COMPOSITE's parts
+ * go PART|upload -> DATA|head (make_live, head first) and back (rollback, head last). */
 void rs_extent_make_live(rs_store_t *st, uint64_t head, uint32_t owner_tag);
 void rs_extent_rollback(rs_store_t *st, uint64_t head, uint32_t owner_tag);
 int rs_class_repair(void *arg);
@@ -157,6 +182,13 @@ int rs_skip_rebuild(rs_store_t *st, rs_bucket_shm_t *b);
 int rs_key_cmp(const char *a, size_t al, const char *b, size_t bl);
 
 /* ---- index (index.c) ---- */
+/* Allocate and fill an extent of `kind` for `p` (no lock held): key, meta, bytes. */
+int rs_build_extent(rs_store_t *st, uint32_t kind, const rs_obj_put_t *p, uint64_t *head);
+/* Publish `head` for `p` under shard lock s (held). With `up` (Complete), after the
+ * checks pass: the upload's prepared intent is opened (op COMPLETE) and its state made
+ * CLOSING before the shard intent, and its step set to 2 right after the linearisation. */
+int rs_publish(rs_store_t *st, uint32_t s, const rs_obj_put_t *p, uint32_t hash, uint64_t head,
+               rs_upload_shm_t *up);
 uint32_t rs_key_hash(uint32_t bucket_id, const char *key, size_t len);
 /* Entry index of (bucket, key) in shard s, 0 if absent (shard lock held). */
 uint32_t rs_index_find(rs_store_t *st, uint32_t s, uint32_t bucket_id, uint32_t bucket_gen,
@@ -164,6 +196,28 @@ uint32_t rs_index_find(rs_store_t *st, uint32_t s, uint32_t bucket_id, uint32_t 
 int rs_chain_contains(rs_store_t *st, uint32_t s, uint32_t idx);
 /* Read the bucket's (state, gen) lock-free. */
 int rs_bucket_alive(rs_store_t *st, uint32_t id, uint32_t gen, int *deleting);
+
+/* ---- multipart uploads (upload.c, complete.c) ---- */
+/* Lock upload i (running its repair on EOWNERDEAD). 0 or RS_EPOISON. */
+int rs_lock_upload(rs_store_t *st, uint32_t i);
+/* The repair, unconditionally (restart). 0 or RS_EPOISON. */
+int rs_repair_upload_now(rs_store_t *st, uint32_t i);
+/* Free everything upload i holds and make it FREE (its lock held; any state). */
+void rs_upload_abort_locked(rs_store_t *st, uint32_t i);
+/* Free what upload i still holds (tag-checked sweep; `cp` the crash point hit after the
+ * first part freed), reset its fields, FREE. Its lock held. */
+void rs_upload_close(rs_store_t *st, uint32_t i, int cp);
+/* Lock the upload `r` names (an rs_mpu_ref_t): 0 with it locked and *out set;
+ * RS_EINVAL, RS_ENOUPLOAD, RS_EPOISON. */
+struct rs_mpu_ref;
+int rs_upload_lock_ref(rs_store_t *st, const struct rs_mpu_ref *r, rs_upload_shm_t **out);
+/* Abort every upload of bucket (id, gen) (btab lock held, or restart). */
+int rs_upload_abort_bucket(rs_store_t *st, uint32_t id, uint32_t gen);
+/* Bounded check of upload i (lock held), marking its chunks in m (NULL: none); 0 or
+ * RS_EPOISON with the reason in why. */
+int rs_upload_check(rs_store_t *st, uint32_t i, uint8_t *m, char *why, size_t why_len);
+/* Part head of number n in upload u (0: none; lock held). */
+uint64_t rs_upload_part(rs_store_t *st, rs_upload_shm_t *u, uint32_t n);
 
 /* ---- slots (attach.c) ---- */
 /* The slot table's release callback (ctx: the rs_store_t): free a chunk a dead

@@ -24,10 +24,11 @@ enum { RS_BK_FREE = 0, RS_BK_ACTIVE = 1, RS_BK_DELETING = 2 };
 enum { RS_BOP_NONE = 0, RS_BOP_DELETE = 1 };
 
 typedef struct rs_btab_shm {
-    rs_shm_mutex_t mu;  /* the bucket-table lock */
-    uint32_t intent_op; /* RS_BOP_*: under mu */
-    uint32_t intent_id; /* bucket id of the open intent: under mu */
-    uint8_t pad_[56];
+    rs_shm_mutex_t mu;    /* the bucket-table lock */
+    uint32_t intent_op;   /* RS_BOP_*: under mu */
+    uint32_t intent_id;   /* bucket id of the open intent: under mu */
+    uint32_t intent_step; /* DELETE: 2 once the bucket is known empty (rolled forward) */
+    uint8_t pad_[52];
 } rs_btab_shm_t;
 _Static_assert(sizeof(rs_btab_shm_t) % 64 == 0, "btab header padding");
 
@@ -121,12 +122,68 @@ typedef struct rs_ext_hdr {
     uint32_t key_len;    /* owner, before publication; immutable afterwards */
     uint32_t meta_len;   /* idem */
     uint32_t nchunks;    /* data chunks (0: bytes inline after the header area) */
-    uint32_t pad_;
-    uint64_t size;      /* object bytes (owner, before publication) */
-    rs_obj_info_t info; /* verbatim from the PUT (owner, before publication) */
+    uint32_t kind;       /* RS_EXT_*: owner, before magic */
+    uint64_t size;       /* object bytes (owner, before publication) */
+    rs_obj_info_t info;  /* verbatim from the PUT (owner, before publication) */
     /* then: key, meta, (8-aligned) uint64_t chunk offsets[nchunks], inline bytes */
 } rs_ext_hdr_t;
 _Static_assert(sizeof(rs_obj_info_t) == 72, "rs_obj_info_t layout");
+
+/* Extent kinds. PART: a multipart part (key_len = meta_len = 0; entry_ref/entry_gen hold
+ * the upload's index and generation); MANIFEST: an upload's key + meta, no bytes, info =
+ * the upload's facts; COMPOSITE: a completed multipart object: key + meta, nchunks = 0,
+ * and at rs_ext_chunks() an rs_mpu_body_t then nparts rs_mpu_pref_t (no bytes). */
+enum { RS_EXT_PLAIN = 0, RS_EXT_PART = 1, RS_EXT_MANIFEST = 2, RS_EXT_COMPOSITE = 3 };
+
+typedef struct rs_mpu_body {
+    uint32_t nparts, upload, upload_gen, pad_;
+} rs_mpu_body_t;
+typedef struct rs_mpu_pref {
+    uint64_t head;   /* RS_EXT_PART head (tag DATA | composite unit while published) */
+    uint64_t end;    /* cumulative end offset (exclusive) */
+    uint32_t number; /* part number as uploaded */
+    uint32_t pad_;
+} rs_mpu_pref_t;
+_Static_assert(sizeof(rs_mpu_pref_t) == 24, "part reference layout");
+
+/* ---- multipart upload table (after the arena; one robust mutex per upload) ---- */
+enum { RS_UP_FREE = 0, RS_UP_OPEN = 1, RS_UP_CLOSING = 2 };
+enum { RS_UOP_NONE = 0, RS_UOP_CREATE, RS_UOP_PART, RS_UOP_COMPLETE, RS_UOP_ABORT };
+#define RS_UP_PAGE_CLASS 2u  /* a part-map page is one 2 KiB chunk ... */
+#define RS_UP_PAGE_PARTS 256 /* ... of 256 part head offsets */
+#define RS_UP_MAP_PAGES 40   /* 40 x 256 >= RS_MPU_MAX_PARTS */
+
+typedef struct rs_up_intent_shm { /* under the upload's mu */
+    uint32_t op;                  /* RS_UOP_*: stored last when opening */
+    uint32_t step;                /* COMPLETE: 1 before the linearisation, 2 after (S held) */
+    uint32_t owner_tag;           /* writer's slot tag */
+    uint32_t part;                /* PART: its number; COMPLETE: FIRST listed part number */
+    uint64_t new_head;            /* CREATE: manifest; PART: new part; COMPLETE: composite */
+    uint64_t old_head;            /* PART: part replaced (0 none) */
+    uint64_t new_page;            /* PART: map page being installed (0 none) */
+    uint32_t shard, gen;          /* COMPLETE: the key's shard */
+} rs_up_intent_shm_t;
+_Static_assert(sizeof(rs_up_intent_shm_t) == 48, "upload intent layout");
+
+typedef struct rs_upload_shm {
+    rs_shm_mutex_t mu;              /* U: this upload's lock */
+    uint32_t state;                 /* RS_UP_*: under mu, atomic stores; read lock-free */
+    uint32_t gen;                   /* under mu: bumped by CREATE before OPEN */
+    uint32_t bucket_id, bucket_gen; /* under mu */
+    uint64_t rand;                  /* under mu: secret part of the upload id */
+    uint64_t manifest;              /* under mu: MANIFEST head (tag PART | index) */
+    int64_t created_ms;             /* under mu */
+    uint32_t key_hash;              /* rs_key_hash(bucket, key): listing filter */
+    uint32_t nparts;                /* under mu: non-zero map entries (recounted by repair) */
+    uint64_t map[RS_UP_MAP_PAGES];  /* under mu: offsets of map pages, 0 = none */
+    rs_up_intent_shm_t intent;      /* under mu */
+} __attribute__((aligned(64))) rs_upload_shm_t;
+_Static_assert(sizeof(rs_upload_shm_t) % 64 == 0, "upload slots are cache-line padded");
+
+typedef struct rs_uptab_shm {
+    uint32_t hint; /* atomic, no lock: where Create's scan for a FREE slot starts */
+    uint32_t pad_[15];
+} rs_uptab_shm_t;
 _Static_assert(sizeof(rs_ext_hdr_t) == 112, "extent header layout");
 
 #endif

@@ -1,7 +1,12 @@
 /*
  * test_crash.c: for every crash point, a forked worker is SIGKILLed exactly there in the
  * middle of an operation (PUT new key, overwrite, big overwrite, DELETE, allocation,
- * reclamation, bucket create/delete, slot cleanup, a repair itself). The master marks
+ * reclamation, bucket create/delete, slot cleanup, a repair itself, and each multipart
+ * step: Create, UploadPart (replacing a part, opening a map page), Complete over a key or
+ * as a new key, Abort, DeleteBucket with open uploads, reclaim of a multipart object).
+ * A pending upload must keep exactly its acknowledged parts and complete byte-exact; an
+ * interrupted Complete leaves the old object and the upload, or the new object and no
+ * upload; an interrupted Abort always finishes. The master marks
  * its slot dead, a successor attaches the slot and runs further operations (which meet
  * EOWNERDEAD and repair). Then: every acknowledged write is byte-exact, the interrupted
  * key holds the old or the new value (never torn), listing agrees with GET, and
@@ -20,25 +25,34 @@
 
 #include "rs/err.h"
 #include "rs/store.h"
+#include "rs/store_mpu.h"
 #include "shm/crashpoint.h"
 
 enum op {
-    OP_PUT_NEW,   /* new key, 200 KB (first use of its size class: takes a page) */
-    OP_PUT_OVER,  /* overwrite a small key with 3000 bytes */
-    OP_PUT_BIG,   /* overwrite a 2.5 MiB key with 3.5 MiB (data chunks) */
-    OP_DEL,       /* delete a key */
-    OP_RECLAIM,   /* ticks: reclaim RETIRED extents, release empty pages */
-    OP_BK_DEL,    /* delete an empty bucket */
-    OP_BK_CREATE, /* create a bucket */
-    OP_REPAIR,    /* stage 1 dies at `pre`, stage 2 dies inside the repair it triggers */
-    OP_CLEANUP,   /* stage 1 dies holding claimed chunks, stage 2 dies in slot cleanup */
+    OP_PUT_NEW,       /* new key, 200 KB (first use of its size class: takes a page) */
+    OP_PUT_OVER,      /* overwrite a small key with 3000 bytes */
+    OP_PUT_BIG,       /* overwrite a 2.5 MiB key with 3.5 MiB (data chunks) */
+    OP_DEL,           /* delete a key */
+    OP_RECLAIM,       /* ticks: reclaim RETIRED extents, release empty pages */
+    OP_BK_DEL,        /* delete an empty bucket */
+    OP_BK_CREATE,     /* create a bucket */
+    OP_REPAIR,        /* stage 1 dies at `pre`, stage 2 dies inside the repair it triggers */
+    OP_CLEANUP,       /* stage 1 dies holding claimed chunks, stage 2 dies in slot cleanup */
+    OP_MPU_CREATE,    /* CreateMultipartUpload of "mpcreate" */
+    OP_MPU_PART,      /* replace part 2 of the "mppart" upload (1.5 MiB: data chunks) */
+    OP_MPU_PART_PAGE, /* part 300 of "mppart" (its first part in a new map page) */
+    OP_MPU_DONE,      /* Complete "mpdone" over the plain object "mpobj" (parts 1, 2 of 5) */
+    OP_MPU_DONE_NEW,  /* Complete "mpnew" as a new key */
+    OP_MPU_ABORT,     /* Abort "mpabort" (3 parts) */
 };
 
 typedef struct scen {
     char cp[32];
     enum op op;
     char pre[32];  /* first crash for OP_REPAIR / OP_CLEANUP */
-    int stage2_op; /* what stage 2 runs: 0 get victim, 1 list */
+    int stage2_op; /* what stage 2 runs: 0 get victim, 1 list, 4 full check (every lock);
+                      5 (not OP_REPAIR): the successor touches the upload before any key, so
+                      the upload repair runs first and resolves the shard inside it */
 } scen_t;
 
 static const scen_t scens[] = {
@@ -87,6 +101,51 @@ static const scen_t scens[] = {
     {"CLEANUP_SLOT", OP_CLEANUP, "PUT_COPIED", 0},
     {"BUCKET_MARKED", OP_BK_DEL, "", 0},
     {"BUCKET_CREATED", OP_BK_CREATE, "", 0},
+    /* multipart uploads */
+    {"MPU_CREATE_INTENT", OP_MPU_CREATE, "", 0},
+    {"MPU_CREATE_TAGGED", OP_MPU_CREATE, "", 0},
+    {"MPU_CREATE_OPEN", OP_MPU_CREATE, "", 0},
+    {"MPU_PART_COPIED", OP_MPU_PART, "", 0},
+    {"MPU_PART_INTENT", OP_MPU_PART, "", 0},
+    {"MPU_PART_INTENT", OP_MPU_PART_PAGE, "", 0},
+    {"MPU_PART_MAP", OP_MPU_PART_PAGE, "", 0},
+    {"MPU_PART_TAGGED", OP_MPU_PART, "", 0},
+    {"MPU_PART_TAGGED", OP_MPU_PART_PAGE, "", 0},
+    {"MPU_PART_PUBLISHED", OP_MPU_PART, "", 0},
+    {"MPU_PART_PUBLISHED", OP_MPU_PART_PAGE, "", 0},
+    {"MPU_PART_OLD_FREED", OP_MPU_PART, "", 0},
+    {"MPU_DONE_BUILT", OP_MPU_DONE, "", 0},
+    {"MPU_DONE_INTENT", OP_MPU_DONE, "", 0},
+    {"MPU_DONE_INTENT", OP_MPU_DONE_NEW, "", 0},
+    {"PUT_SEQ_ODD", OP_MPU_DONE, "", 0},
+    {"PUT_HEAD_LIVE", OP_MPU_DONE, "", 0},
+    {"MPU_DONE_PARTS", OP_MPU_DONE, "", 0},
+    {"MPU_DONE_PARTS", OP_MPU_DONE_NEW, "", 0},
+    {"PUT_TAGS_LIVE", OP_MPU_DONE, "", 0},
+    {"PUT_PUBLISHED", OP_MPU_DONE, "", 0},
+    {"PUT_PUBLISHED", OP_MPU_DONE_NEW, "", 0},
+    {"LIST_INS_L0", OP_MPU_DONE_NEW, "", 0},
+    {"LIST_INS_DONE", OP_MPU_DONE_NEW, "", 0},
+    {"PUT_STEP2", OP_MPU_DONE_NEW, "", 0},
+    {"MPU_DONE_STEP2", OP_MPU_DONE, "", 0},
+    {"MPU_DONE_INTENT", OP_MPU_DONE, "", 5},
+    {"PUT_HEAD_LIVE", OP_MPU_DONE, "", 5},
+    {"MPU_DONE_PARTS", OP_MPU_DONE, "", 5},
+    {"PUT_PUBLISHED", OP_MPU_DONE, "", 5},
+    {"MPU_DONE_STEP2", OP_MPU_DONE, "", 5},
+    {"MPU_DONE_STEP2", OP_MPU_DONE_NEW, "", 0},
+    {"PUT_RETIRED", OP_MPU_DONE, "", 0},
+    {"MPU_DONE_UNLOCKED", OP_MPU_DONE, "", 0},
+    {"MPU_DONE_SWEEP", OP_MPU_DONE, "", 0},
+    {"MPU_ABORT_SWEEP", OP_MPU_ABORT, "", 0},
+    {"MPU_ABORT_FREED", OP_MPU_ABORT, "", 0},
+    {"RECLAIM_PARTS", OP_RECLAIM, "", 0},
+    {"BUCKET_UPLOADS", OP_BK_DEL, "", 0},
+    {"REPAIR_UPLOAD", OP_REPAIR, "MPU_ABORT_SWEEP", 4},
+    {"REPAIR_UPLOAD", OP_REPAIR, "MPU_DONE_SWEEP", 4},
+    {"REPAIR_SHARD_FIXED", OP_REPAIR, "MPU_DONE_PARTS", 4},
+    {"REPAIR_SHARD_FIXED", OP_REPAIR, "MPU_DONE_STEP2", 4},
+    {"CLEANUP_SLOT", OP_CLEANUP, "MPU_PART_COPIED", 0},
 };
 
 #define NSCEN (sizeof scens / sizeof scens[0])
@@ -143,12 +202,247 @@ static int holds(const char *key, size_t n, unsigned seed)
     return ok && off == n ? 1 : -1;
 }
 
-static const rs_store_conf_t conf = {.capacity_bytes = 24 << 20,
+/* ---- multipart ---- */
+#define PBIG (3 << 19) /* a part with data chunks */
+static rs_upload_id_t up_keep, up_done, up_new, up_abort, up_part, up_e1, up_e2;
+static rs_bucket_t bk_empty;
+
+static rs_mpu_ref_t mref(const rs_bucket_t *b, const char *key, rs_upload_id_t id)
+{
+    rs_mpu_ref_t r = {.bucket = b, .key = key, .key_len = strlen(key), .id = id};
+    return r;
+}
+
+static int mcreate(const rs_bucket_t *b, const char *key, rs_upload_id_t *id)
+{
+    rs_mpu_create_t c = {.bucket = b,
+                         .key = key,
+                         .key_len = strlen(key),
+                         .meta = (const uint8_t *)"mm",
+                         .meta_len = 2};
+    return rs_mpu_create(st, &c, id);
+}
+
+/* Part num: n bytes of seed, its etag seed-filled. */
+static int mpart(const char *key, rs_upload_id_t id, uint32_t num, size_t n, unsigned seed)
+{
+    uint8_t *d = malloc(n ? n : 1);
+    fill(d, n, seed);
+    struct iovec v = {d, n};
+    rs_mpu_part_put_t p = {.up = mref(&bk, key, id), .number = num, .data = &v, .data_iovcnt = 1};
+    p.info.size = n;
+    memset(p.info.etag, (int)(seed & 0xff), 16);
+    int rc = rs_mpu_part_put(st, &p);
+    free(d);
+    return rc;
+}
+
+static int mdone(const char *key, rs_upload_id_t id, const uint32_t *nums, const unsigned *seeds,
+                 size_t n)
+{
+    rs_mpu_listed_t l[8];
+    for (size_t i = 0; i < n; i++) {
+        l[i].number = nums[i];
+        memset(l[i].etag, (int)(seeds[i] & 0xff), 16);
+    }
+    rs_mpu_complete_t c = {.up = mref(&bk, key, id), .parts = l, .nparts = n};
+    return rs_mpu_complete(st, &c);
+}
+
+/* 1 if key is the multipart object of the parts (lens, seeds); 0 absent; -1 else. */
+static int holds_mp(const char *key, const size_t *lens, const unsigned *seeds, size_t n)
+{
+    rs_obj_view_t v;
+    size_t total = 0, off = 0, o = 0;
+    int rc = rs_obj_get(st, &bk, key, strlen(key), &v);
+    if (rc == RS_ENOENT)
+        return 0;
+    if (rc != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        total += lens[i];
+    uint8_t *d = malloc(total);
+    for (size_t i = 0; i < n; i++) {
+        fill(d + o, lens[i], seeds[i]);
+        o += lens[i];
+    }
+    int ok = v.info.size == total && v.info.parts == n && v.meta_len == 2;
+    for (size_t i = 0; ok && i < v.nseg; i++) {
+        ok = off + v.seg[i].iov_len <= total &&
+             memcmp(d + off, v.seg[i].iov_base, v.seg[i].iov_len) == 0;
+        off += v.seg[i].iov_len;
+    }
+    free(d);
+    rs_obj_release(st, &v);
+    return ok && off == total ? 1 : -1;
+}
+
+/* The upload lists exactly these parts (number, size, etag seed). */
+static int lists(const rs_bucket_t *b, const char *key, rs_upload_id_t id, const uint32_t *nums,
+                 const size_t *lens, const unsigned *seeds, size_t n)
+{
+    rs_mpu_ref_t r = mref(b, key, id);
+    rs_mpu_part_info_t pi[8];
+    size_t got;
+    int tr;
+    if (rs_mpu_list_parts(st, &r, 0, 8, pi, &got, &tr) != 0 || got != n || tr)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (pi[i].number != nums[i] || pi[i].info.size != lens[i] ||
+            pi[i].info.etag[0] != (uint8_t)seeds[i])
+            return 0;
+    return 1;
+}
+
+static int upload_exists(const rs_bucket_t *b, const char *key, rs_upload_id_t id)
+{
+    rs_mpu_ref_t r = mref(b, key, id);
+    rs_mpu_info_t mi;
+    int rc = rs_mpu_get(st, &r, &mi);
+    if (rc == 0)
+        rs_mpu_info_free(&mi);
+    cr_assert(rc == 0 || rc == RS_ENOUPLOAD, "%s: get upload %d", key, rc);
+    return rc == 0;
+}
+
+static const uint32_t keep_nums[] = {1, 2, 5};
+static const size_t keep_lens[] = {PBIG, 1000, 500};
+static const unsigned keep_seeds[] = {1101, 1102, 1105};
+static const size_t done_lens[] = {PBIG + 5, 700};
+static const unsigned done_seeds[] = {1201, 1202};
+static const size_t new_lens[] = {PBIG, 33};
+static const unsigned new_seeds[] = {1301, 1302};
+
+/* The multipart state of fill_store. */
+static void fill_mpu(void)
+{
+    cr_assert_eq(rs_bucket_lookup(st, "empty", &bk_empty), 0);
+    cr_assert_eq(mcreate(&bk, "mpkeep", &up_keep), 0);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(mpart("mpkeep", up_keep, keep_nums[i], keep_lens[i], keep_seeds[i]), 0);
+    cr_assert_eq(put("mpobj", OLD_LEN, 1200), 0);
+    cr_assert_eq(mcreate(&bk, "mpobj", &up_done), 0);
+    cr_assert_eq(mpart("mpobj", up_done, 1, done_lens[0], done_seeds[0]), 0);
+    cr_assert_eq(mpart("mpobj", up_done, 2, done_lens[1], done_seeds[1]), 0);
+    for (uint32_t k = 3; k <= 5; k++) /* unlisted at Complete */
+        cr_assert_eq(mpart("mpobj", up_done, k, k == 4 ? PBIG : 300, 1200 + k), 0);
+    cr_assert_eq(mcreate(&bk, "mpnew", &up_new), 0);
+    cr_assert_eq(mpart("mpnew", up_new, 1, new_lens[0], new_seeds[0]), 0);
+    cr_assert_eq(mpart("mpnew", up_new, 2, new_lens[1], new_seeds[1]), 0);
+    cr_assert_eq(mcreate(&bk, "mpabort", &up_abort), 0);
+    cr_assert_eq(mpart("mpabort", up_abort, 1, PBIG, 1401), 0);
+    cr_assert_eq(mpart("mpabort", up_abort, 2, 400, 1402), 0);
+    cr_assert_eq(mpart("mpabort", up_abort, 3, 400, 1403), 0);
+    cr_assert_eq(mcreate(&bk, "mppart", &up_part), 0);
+    cr_assert_eq(mpart("mppart", up_part, 1, 100, 1501), 0);
+    cr_assert_eq(mpart("mppart", up_part, 2, 200, 1502), 0);
+    /* a RETIRED multipart object for the reclaim scenarios */
+    rs_upload_id_t g;
+    cr_assert_eq(mcreate(&bk, "mpgone", &g), 0);
+    cr_assert_eq(mpart("mpgone", g, 1, PBIG, 1601), 0);
+    cr_assert_eq(mpart("mpgone", g, 2, 100, 1602), 0);
+    cr_assert_eq(mdone("mpgone", g, (uint32_t[]){1, 2}, (unsigned[]){1601, 1602}, 2), 0);
+    cr_assert_eq(rs_obj_delete(st, &bk, "mpgone", 6, NULL), 0);
+    /* uploads alone in the bucket "empty": DeleteBucket aborts them */
+    cr_assert_eq(mcreate(&bk_empty, "e1", &up_e1), 0);
+    cr_assert_eq(mcreate(&bk_empty, "e2", &up_e2), 0);
+    rs_mpu_part_put_t p = {.up = mref(&bk_empty, "e1", up_e1), .number = 1};
+    cr_assert_eq(rs_mpu_part_put(st, &p), 0);
+}
+
+/* After any scenario: acknowledged multipart state intact, interrupted operations all or
+ * nothing, the counted uploads are the ones found. */
+static void verify_mpu(const scen_t *s)
+{
+    enum op op = s->op;
+    uint32_t found = 0;
+    int r;
+    rs_bucket_t b2;
+
+    if (op == OP_REPAIR || op == OP_CLEANUP)
+        op = strncmp(s->pre, "MPU_ABORT", 9) == 0  ? OP_MPU_ABORT
+             : strncmp(s->pre, "MPU_DONE", 8) == 0 ? OP_MPU_DONE
+             : strncmp(s->pre, "MPU_PART", 8) == 0 ? OP_MPU_PART
+                                                   : op;
+    cr_assert(lists(&bk, "mpkeep", up_keep, keep_nums, keep_lens, keep_seeds, 3),
+              "%s: mpkeep lost acknowledged parts", s->cp);
+    found++;
+    /* an interrupted Complete: the old object and the upload, or the new one and no upload */
+    r = holds("mpobj", OLD_LEN, 1200);
+    if (r != 1)
+        r = holds_mp("mpobj", done_lens, done_seeds, 2) == 1 ? 2 : -1;
+    cr_assert(r == 1 || (r == 2 && op == OP_MPU_DONE), "%s: mpobj torn (%d)", s->cp, r);
+    cr_assert_eq(upload_exists(&bk, "mpobj", up_done), r == 1, "%s: mpdone upload vs object",
+                 s->cp);
+    if (r == 1) {
+        found++;
+        cr_assert(lists(&bk, "mpobj", up_done, (uint32_t[]){1, 2, 3, 4, 5},
+                        (size_t[]){done_lens[0], done_lens[1], 300, PBIG, 300},
+                        (unsigned[]){1201, 1202, 1203, 1204, 1205}, 5),
+                  "%s: a Complete rolled back changed its parts", s->cp);
+    }
+    r = holds_mp("mpnew", new_lens, new_seeds, 2);
+    cr_assert(r == 0 || (r == 1 && op == OP_MPU_DONE_NEW), "%s: mpnew torn (%d)", s->cp, r);
+    cr_assert_eq(upload_exists(&bk, "mpnew", up_new), r == 0, "%s: mpnew upload vs object", s->cp);
+    found += r == 0;
+    /* an interrupted Abort always finishes */
+    r = upload_exists(&bk, "mpabort", up_abort);
+    cr_assert_eq(r, op != OP_MPU_ABORT, "%s: mpabort", s->cp);
+    if (r)
+        cr_assert(lists(&bk, "mpabort", up_abort, (uint32_t[]){1, 2, 3}, (size_t[]){PBIG, 400, 400},
+                        (unsigned[]){1401, 1402, 1403}, 3));
+    found += (uint32_t)r;
+    /* an interrupted UploadPart: the old part or the new one */
+    int okp = lists(&bk, "mppart", up_part, (uint32_t[]){1, 2}, (size_t[]){100, 200},
+                    (unsigned[]){1501, 1502}, 2);
+    if (!okp && op == OP_MPU_PART)
+        okp = lists(&bk, "mppart", up_part, (uint32_t[]){1, 2}, (size_t[]){100, PBIG},
+                    (unsigned[]){1501, 1300}, 2);
+    if (!okp && op == OP_MPU_PART_PAGE)
+        okp = lists(&bk, "mppart", up_part, (uint32_t[]){1, 2, 300}, (size_t[]){100, 200, 2000},
+                    (unsigned[]){1501, 1502, 1301}, 3);
+    cr_assert(okp, "%s: mppart parts torn", s->cp);
+    found++;
+    /* an interrupted Create: there or not, and usable */
+    rs_mpu_list_query_t q = {.prefix = "mpcreate", .prefix_len = 8, .max_uploads = 10};
+    rs_mpu_list_result_t lr;
+    cr_assert_eq(rs_mpu_list(st, &bk, &q, &lr), 0);
+    cr_assert(lr.n == 0 || (lr.n == 1 && op == OP_MPU_CREATE), "%s: mpcreate %zu", s->cp, lr.n);
+    if (lr.n == 1) {
+        cr_assert_eq(mpart("mpcreate", lr.items[0].id, 1, 10, 1700), 0);
+        found++;
+    }
+    rs_mpu_list_result_free(&lr);
+    /* the bucket "empty": present with both uploads, or gone with none, once the next
+     * bucket-table operation ran its repair (a deletion that found the bucket empty rolls
+     * forward; until then the bucket is DELETING and looks present) */
+    cr_assert_eq(rs_bucket_delete(st, "no-such-bucket"), RS_ENOENT);
+    r = rs_bucket_lookup(st, "empty", &b2);
+    if (r == 0) {
+        cr_assert(upload_exists(&bk_empty, "e1", up_e1) && upload_exists(&bk_empty, "e2", up_e2),
+                  "%s: uploads of a bucket still there", s->cp);
+        found += 2;
+    }
+    rs_store_stats_t stats;
+    rs_store_stats(st, &stats);
+    cr_assert_eq(stats.uploads, found, "%s: %u uploads counted, %u found", s->cp, stats.uploads,
+                 found);
+}
+
+/* The pending upload completes byte-exact. */
+static void finish_mpu(const scen_t *s)
+{
+    cr_assert_eq(mdone("mpkeep", up_keep, keep_nums, keep_seeds, 3), 0, "%s", s->cp);
+    cr_assert_eq(holds_mp("mpkeep", keep_lens, keep_seeds, 3), 1, "%s: mpkeep bytes", s->cp);
+}
+
+static const rs_store_conf_t conf = {.capacity_bytes = 40 << 20,
                                      .max_objects = 256,
                                      .max_buckets = 8,
                                      .max_workers = 4,
                                      .shards = 4,
-                                     .max_object_size = 4 << 20};
+                                     .max_object_size = 4 << 20,
+                                     .max_uploads = 16};
 static char dir[64]; /* file-backed runs: the data directory ("" for shm runs) */
 
 static void fill_store(void)
@@ -169,6 +463,7 @@ static void fill_store(void)
     cr_assert_eq(put("bigold", OLD_LEN, 701), 0);
     cr_assert_eq(put("gone", 300000, 702), 0);
     cr_assert_eq(rs_obj_delete(st, &bk, "gone", 4, NULL), 0);
+    fill_mpu();
 }
 
 static void setup(void)
@@ -234,6 +529,28 @@ static void run_op(enum op op)
     case OP_BK_CREATE:
         rs_bucket_create(st, "000000000000", "fresh", "us-east-1", NULL);
         break;
+    case OP_MPU_CREATE: {
+        rs_upload_id_t id;
+        mcreate(&bk, "mpcreate", &id);
+        break;
+    }
+    case OP_MPU_PART:
+        mpart("mppart", up_part, 2, PBIG, 1300);
+        break;
+    case OP_MPU_PART_PAGE:
+        mpart("mppart", up_part, 300, 2000, 1301);
+        break;
+    case OP_MPU_DONE:
+        mdone("mpobj", up_done, (uint32_t[]){1, 2}, done_seeds, 2);
+        break;
+    case OP_MPU_DONE_NEW:
+        mdone("mpnew", up_new, (uint32_t[]){1, 2}, new_seeds, 2);
+        break;
+    case OP_MPU_ABORT: {
+        rs_mpu_ref_t r = mref(&bk, "mpabort", up_abort);
+        rs_mpu_abort(st, &r);
+        break;
+    }
     default:
         break;
     }
@@ -253,6 +570,8 @@ static void crash_child(unsigned slot, const char *cp, enum op op, int stage2)
             rs_list_query_t q = {.max_items = 100};
             rs_list_result_t r;
             rs_obj_list(st, &bk, &q, &r);
+        } else if (stage2 == 4) {
+            rs_store_check(st, NULL, 0); /* takes every lock: every repair runs */
         } else if (stage2 == 2) {
             holds("victim", OLD_LEN, 500);
             holds("newkey", NEW_LEN, 800);
@@ -267,6 +586,18 @@ static void crash_child(unsigned slot, const char *cp, enum op op, int stage2)
     cr_assert(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL,
               "%s: child did not die at the crash point (status %#x)", cp, ws);
     rs_store_slot_mark_dead(st, slot);
+}
+
+/* The operation stage 1 of an OP_REPAIR scenario interrupts at s->pre. */
+static enum op pre_op(const char *pre)
+{
+    if (strncmp(pre, "DEL", 3) == 0 || strncmp(pre, "LIST_DEL", 8) == 0)
+        return OP_DEL;
+    if (strncmp(pre, "MPU_ABORT", 9) == 0)
+        return OP_MPU_ABORT;
+    if (strncmp(pre, "MPU_DONE", 8) == 0)
+        return OP_MPU_DONE;
+    return strcmp(pre, "PUT_TAGS_LIVE") == 0 ? OP_PUT_OVER : OP_PUT_NEW;
 }
 
 static void verify(const scen_t *s)
@@ -302,8 +633,8 @@ static void verify(const scen_t *s)
     rs_list_result_t lr;
     cr_assert_eq(rs_obj_list(st, &bk, &q, &lr), 0);
     size_t present = 0;
-    const char *names[] = {"big", "bigold", "newkey", "victim"};
-    for (size_t i = 0; i < 4; i++) {
+    const char *names[] = {"big", "bigold", "newkey", "victim", "mpobj", "mpnew"};
+    for (size_t i = 0; i < 6; i++) {
         rs_obj_view_t v;
         if (rs_obj_get(st, &bk, names[i], strlen(names[i]), &v) == 0) {
             present++;
@@ -323,6 +654,7 @@ static void verify(const scen_t *s)
     r = rs_bucket_lookup(st, "fresh", &b2);
     cr_assert(r == RS_ENOENT || (r == 0 && s->op == OP_BK_CREATE));
 
+    verify_mpu(s);
     cr_assert_eq(rs_store_check(st, why, sizeof why), 0, "%s: check: %s", s->cp, why);
 
     /* the store keeps working: the next operations succeed */
@@ -335,6 +667,7 @@ static void verify(const scen_t *s)
     cr_assert(rs_bucket_create(st, "000000000000", "fresh", "r", NULL) == 0 ||
               s->op == OP_BK_CREATE);
     cr_assert_eq(rs_bucket_delete(st, "fresh"), 0);
+    finish_mpu(s);
     for (int i = 0; i < 40; i++)
         rs_store_tick(st);
     cr_assert_eq(rs_store_check(st, why, sizeof why), 0, "%s: final check: %s", s->cp, why);
@@ -353,20 +686,21 @@ ParameterizedTest(scen_t *s, crash, every_point, .init = setup, .fini = teardown
     rs_store_stats_t before, after;
     rs_store_stats(st, &before);
     if (s->op == OP_REPAIR) {
-        enum op first = strncmp(s->pre, "DEL", 3) == 0 || strncmp(s->pre, "LIST_DEL", 8) == 0
-                            ? OP_DEL
-                            : (strcmp(s->pre, "PUT_TAGS_LIVE") == 0 ? OP_PUT_OVER : OP_PUT_NEW);
+        enum op first = pre_op(s->pre);
         crash_child(1, s->pre, first, 0);
-        crash_child(2, s->cp, first, s->stage2_op ? 1 : 2);
+        crash_child(2, s->cp, first, s->stage2_op == 4 ? 4 : s->stage2_op ? 1 : 2);
     } else if (s->op == OP_CLEANUP) {
-        crash_child(1, s->pre, OP_PUT_BIG, 0);
-        crash_child(1, s->cp, OP_PUT_BIG, 3); /* dies inside rs_store_attach's cleanup */
+        enum op first = strncmp(s->pre, "MPU_PART", 8) == 0 ? OP_MPU_PART : OP_PUT_BIG;
+        crash_child(1, s->pre, first, 0);
+        crash_child(1, s->cp, first, 3); /* dies inside rs_store_attach's cleanup */
     } else {
         crash_child(1, s->cp, s->op, 0);
     }
     /* the successor takes the dead worker's slot */
     rs_store_detach(st);
     cr_assert_eq(rs_store_attach(st, 1), 0);
+    if (s->stage2_op == 5)
+        upload_exists(&bk, "mpobj", up_done);
     verify(s);
     rs_store_stats(st, &after);
     cr_assert_gt(after.repairs, before.repairs, "%s: no repair ran", s->cp);
@@ -414,12 +748,10 @@ ParameterizedTest(scen_t *s, persist, every_point, .init = setup_file, .fini = t
 
     rs_store_stats(st, &before);
     if (s->op == OP_REPAIR) {
-        enum op first = strncmp(s->pre, "DEL", 3) == 0 || strncmp(s->pre, "LIST_DEL", 8) == 0
-                            ? OP_DEL
-                            : (strcmp(s->pre, "PUT_TAGS_LIVE") == 0 ? OP_PUT_OVER : OP_PUT_NEW);
+        enum op first = pre_op(s->pre);
         crash_child(1, s->pre, first, 0);
     } else if (s->op == OP_CLEANUP) {
-        crash_child(1, s->pre, OP_PUT_BIG, 0);
+        crash_child(1, s->pre, strncmp(s->pre, "MPU_PART", 8) == 0 ? OP_MPU_PART : OP_PUT_BIG, 0);
     } else {
         crash_child(1, s->cp, s->op, 0);
     }

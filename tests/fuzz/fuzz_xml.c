@@ -1,7 +1,7 @@
 /*
  * fuzz_xml.c: fuzz target for the S3 XML request bodies (src/s3/xml.c):
- * CreateBucketConfiguration and Delete (DeleteObjects). Any input must give 0 or
- * RS_EINVAL, never a crash, leak or hang. Runs in: the fuzz binary.
+ * CreateBucketConfiguration, Delete (DeleteObjects) and CompleteMultipartUpload. Any input must
+ * give 0 or RS_EINVAL, never a crash, leak or hang. Runs in: the fuzz binary.
  */
 #include "config.h"
 
@@ -34,6 +34,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         for (size_t i = 0; i < n; i++)
             if (objs[i].key == NULL)
+                abort();
+    }
+    rs_xml_part_t *parts = NULL;
+    rc = rs_xml_parse_complete(&pool, body, size, 10000, &parts, &n);
+    if (rc != 0 && rc != RS_EINVAL)
+        abort();
+    if (rc == 0) {
+        if (n > 10000)
+            abort();
+        for (size_t i = 0; i < n; i++)
+            if (parts[i].etag == NULL || (parts[i].cksum_name != NULL && parts[i].cksum == NULL))
                 abort();
     }
     rs_pool_clear(&pool);

@@ -61,6 +61,9 @@ SEEDS = {
         b'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE d [<!ENTITY e "x">]><Delete>'
         b"<Object><Key>&e;</Key></Object></Delete>",
         b"<Delete>" + b"<a>" * 300 + b"</a>" * 300 + b"</Delete>",
+        b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"d41d8cd98f00b204e98"
+        b"00998ecf8427e\"</ETag><ChecksumCRC32>AAAAAA==</ChecksumCRC32></Part><Part>"
+        b"<PartNumber>2</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>",
     ],
     "fuzz_sigv4": [
         fields(V4, "20260101T000000Z", "", EMPTY_SHA, "", "/bucket/key", ""),
@@ -241,7 +244,10 @@ DICTS = {
                  "<CreateBucketConfiguration>", "</CreateBucketConfiguration>",
                  "<LocationConstraint>", "</LocationConstraint>", "<?xml version=\"1.0\"?>",
                  "<!DOCTYPE", "<!ENTITY", "<![CDATA[", "]]>", "&amp;", "&#x0;",
-                 "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\""],
+                 "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"",
+                 "<CompleteMultipartUpload>", "</CompleteMultipartUpload>", "<Part>", "</Part>",
+                 "<PartNumber>", "</PartNumber>", "<ETag>", "</ETag>", "<ChecksumCRC32>",
+                 "</ChecksumCRC32>", "<ChecksumSHA256>", "</ChecksumSHA256>"],
     "fuzz_sigv4": ["AWS4-HMAC-SHA256", "Credential=", "SignedHeaders=", "Signature=",
                    "aws4_request", "X-Amz-Algorithm=", "X-Amz-Credential=", "X-Amz-Date=",
                    "X-Amz-Expires=", "X-Amz-SignedHeaders=", "X-Amz-Signature=",

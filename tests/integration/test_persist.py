@@ -286,3 +286,51 @@ def test_changed_capacity_refused(pers):
     # the file is untouched: the old setting still serves the data
     srv = pers.start()
     assert s3_client(srv.endpoint).get_object(Bucket=BUCKET, Key="k")["Body"].read() == b"v"
+
+
+def test_multipart_upload_across_sigkill_restart(tmp_path):
+    """An upload in progress keeps its id and parts across a SIGKILL of every process and
+    a restart on the same data_dir; a completed multipart object keeps its parts."""
+    from conftest import Server
+    data_dir = tmp_path / "data"
+    conf = ("data_dir = %s\ns3_capacity = 64m\ns3_max_object_size = 32m\n"
+            "s3_max_objects = 4096\ndynamodb = off\n" % data_dir)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    srv = Server(tmp_path / "a", extra_conf=conf)
+    srv2 = None
+    try:
+        srv.start()
+        s3 = s3_client(srv.endpoint)
+        s3.create_bucket(Bucket=BUCKET)
+        p1, p2 = body(5 * 1024 * 1024, 21), body(1000, 22)
+        done = s3.create_multipart_upload(Bucket=BUCKET, Key="done")["UploadId"]
+        e = [s3.upload_part(Bucket=BUCKET, Key="done", UploadId=done, PartNumber=i,
+                            Body=p)["ETag"] for i, p in ((1, p1), (2, p2))]
+        etag = s3.complete_multipart_upload(
+            Bucket=BUCKET, Key="done", UploadId=done,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e[0]},
+                                       {"PartNumber": 2, "ETag": e[1]}]})["ETag"]
+        up = s3.create_multipart_upload(Bucket=BUCKET, Key="open")["UploadId"]
+        e1 = s3.upload_part(Bucket=BUCKET, Key="open", UploadId=up, PartNumber=1,
+                            Body=p1)["ETag"]
+        kill_everything(srv)
+        srv2 = Server(tmp_path / "b", extra_conf=conf)
+        srv2.start()
+        s3 = s3_client(srv2.endpoint)
+        parts = s3.list_parts(Bucket=BUCKET, Key="open", UploadId=up)["Parts"]
+        assert [(p["PartNumber"], p["ETag"]) for p in parts] == [(1, e1)]
+        e2 = s3.upload_part(Bucket=BUCKET, Key="open", UploadId=up, PartNumber=2,
+                            Body=p2)["ETag"]
+        s3.complete_multipart_upload(
+            Bucket=BUCKET, Key="open", UploadId=up,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e1},
+                                       {"PartNumber": 2, "ETag": e2}]})
+        assert s3.get_object(Bucket=BUCKET, Key="open")["Body"].read() == p1 + p2
+        g = s3.get_object(Bucket=BUCKET, Key="done", PartNumber=2)
+        assert g["ETag"] == etag and g["PartsCount"] == 2 and g["Body"].read() == p2
+        assert requests.get(srv2.endpoint + "/_ruststack/check", timeout=30).status_code == 200
+    finally:
+        srv.close()
+        if srv2 is not None:
+            srv2.close()

@@ -36,7 +36,7 @@ header_folder() {
     case "$1" in
     os.h | err.h) echo os ;;
     child.h | codec.h | conf.h | http.h | log.h | metrics.h | status.h) echo core ;;
-    store.h) echo store ;;
+    store.h | store_mpu.h) echo store ;;
     sigv4.h) echo auth ;;
     ipc.h) echo ipc ;;
     s3.h | s3_error.h | s3_range.h | awschunked.h | checksum.h | xml.h) echo s3 ;;

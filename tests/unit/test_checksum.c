@@ -126,3 +126,21 @@ Test(checksum, names)
     cr_assert_eq(rs_checksum_len(RS_CKSUM_SHA256), 32);
     cr_assert_eq(rs_checksum_len(RS_CKSUM_NONE), 0);
 }
+
+/* FULL_OBJECT multipart checksums: combine(crc(A), crc(B), |B|) == crc(A||B) */
+Test(checksum, combine_equals_whole)
+{
+    static uint8_t buf[70001];
+    static const size_t cuts[] = {0, 1, 7, 8, 9, 4096, 33333, 70000, 70001};
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (uint8_t)(i * 131 + (i >> 7));
+    for (size_t k = 0; k < sizeof cuts / sizeof cuts[0]; k++) {
+        size_t a = cuts[k], b = sizeof buf - a;
+        cr_assert_eq(rs_crc32_combine(rs_crc32(0, buf, a), rs_crc32(0, buf + a, b), b),
+                     rs_crc32(0, buf, sizeof buf), "crc32 cut %zu", a);
+        cr_assert_eq(rs_crc32c_combine(rs_crc32c(0, buf, a), rs_crc32c(0, buf + a, b), b),
+                     rs_crc32c(0, buf, sizeof buf), "crc32c cut %zu", a);
+        cr_assert_eq(rs_crc64nvme_combine(rs_crc64nvme(0, buf, a), rs_crc64nvme(0, buf + a, b), b),
+                     rs_crc64nvme(0, buf, sizeof buf), "crc64nvme cut %zu", a);
+    }
+}

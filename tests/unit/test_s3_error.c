@@ -60,6 +60,8 @@ static const char *const codes[RS_S3E__COUNT] = {
     [RS_S3E_InvalidPolicyDocument] = "InvalidPolicyDocument",
     [RS_S3E_MaxPostPreDataLengthExceededError] = "MaxPostPreDataLengthExceededError",
     [RS_S3E_IncorrectNumberOfFilesInPostRequest] = "IncorrectNumberOfFilesInPostRequest",
+    [RS_S3E_InvalidPart] = "InvalidPart",
+    [RS_S3E_InvalidPartOrder] = "InvalidPartOrder",
 };
 
 Test(s3_error, every_entry_has_status_code_message)
@@ -88,6 +90,13 @@ Test(s3_error, aws_statuses_and_messages)
         {RS_S3E_InvalidTag, 400, "The TagKey you have provided is invalid"},
         {RS_S3E_NoSuchBucket, 404, "The specified bucket does not exist"},
         {RS_S3E_InvalidRange, 416, "The requested range is not satisfiable"},
+        {RS_S3E_InvalidPart, 400,
+         "One or more of the specified parts could not be found.  The part may not have been "
+         "uploaded, or the specified entity tag may not match the part's entity tag."},
+        {RS_S3E_InvalidPartOrder, 400,
+         "The list of parts was not in ascending order. Parts must be ordered by part number."},
+        {RS_S3E_EntityTooSmall, 400,
+         "Your proposed upload is smaller than the minimum allowed size"},
         {RS_S3E_NotModified, 304, NULL},
         {RS_S3E_InsufficientStorage, 507, "Insufficient storage"},
         {RS_S3E_ServiceUnavailable, 503, "Please reduce your request rate."},

@@ -390,3 +390,82 @@ Test(s3_ops, object_tagging)
     expect(run("PUT", "/otb/k2", "x", 1, "x-amz-tagging", "a=1&a=2", NULL), 400,
            "<Code>InvalidArgument</Code>");
 }
+
+/* the text of the first <name>..</name> in a body, copied into out */
+static void elem(const call_t *c, const char *name, char *out, size_t cap)
+{
+    char open[64];
+    snprintf(open, sizeof open, "<%s>", name);
+    const char *s = strstr(c->body, open), *e;
+    cr_assert_not_null(s, "no <%s> in %s", name, c->body);
+    s += strlen(open);
+    e = strstr(s, "</");
+    cr_assert(e != NULL && (size_t)(e - s) < cap);
+    memcpy(out, s, (size_t)(e - s));
+    out[e - s] = '\0';
+}
+
+Test(s3_ops, multipart_upload)
+{
+    char id[64], etag[64], path[256], xml[512];
+    uint8_t md5s[32], d[16];
+    struct iovec iov = {md5s, 32};
+    call_t *c;
+
+    expect(run("PUT", "/bkt", NULL, 0, NULL), 200, NULL);
+    c = run("POST", "/bkt/mp?uploads", NULL, 0, "x-amz-tagging", "a=1", "content-type", "text/x",
+            NULL);
+    cr_assert_eq(c->resp.status, 200, "%s", c->body);
+    elem(c, "UploadId", id, sizeof id);
+    done(c);
+    cr_assert_eq(strlen(id), 32);
+
+    snprintf(path, sizeof path, "/bkt/mp?partNumber=2&uploadId=%s", id);
+    c = run("PUT", path, "world", 5, NULL);
+    cr_assert_eq(c->resp.status, 200, "%s", c->body);
+    snprintf(etag, sizeof etag, "%s", hdr(c, "ETag"));
+    done(c);
+    snprintf(path, sizeof path, "/bkt/mp?partNumber=10001&uploadId=%s", id);
+    expect(run("PUT", path, "x", 1, NULL), 400, "between 1 and 10000");
+    expect(
+        run("PUT", "/bkt/mp?partNumber=1&uploadId=00000000000000000000000000000000", "x", 1, NULL),
+        404, "<Code>NoSuchUpload</Code>");
+
+    snprintf(path, sizeof path, "/bkt/mp?uploadId=%s", id);
+    expect(run("GET", path, NULL, 0, NULL), 200, "<PartNumber>2</PartNumber>");
+    expect(run("GET", "/bkt?uploads", NULL, 0, NULL), 200, id);
+    expect(run("POST", path, "<CompleteMultipartUpload/>", 26, NULL), 400,
+           "You must specify at least one part");
+    expect(run("POST", path, "<x", 2, NULL), 400, "<Code>MalformedXML</Code>");
+    snprintf(xml, sizeof xml,
+             "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>%s</ETag></Part>"
+             "</CompleteMultipartUpload>",
+             etag);
+    expect(run("POST", path, xml, strlen(xml), NULL), 400, "<PartNumber>1</PartNumber>");
+    snprintf(xml, sizeof xml,
+             "<CompleteMultipartUpload><Part><PartNumber>2</PartNumber><ETag>%s</ETag></Part>"
+             "</CompleteMultipartUpload>",
+             etag);
+    /* the ETag: MD5 of the part MD5s, "-1" */
+    rs_md5(&(struct iovec){"world", 5}, 1, md5s);
+    iov.iov_len = 16;
+    rs_md5(&iov, 1, d);
+    rs_hex_encode(d, 16, (char *)md5s);
+    c = run("POST", path, xml, strlen(xml), NULL);
+    cr_assert_eq(c->resp.status, 200, "%s", c->body);
+    cr_expect(strstr(c->body, (char *)md5s) != NULL && strstr(c->body, "-1&quot;") != NULL, "%s",
+              c->body);
+    done(c);
+    expect(run("GET", path, NULL, 0, NULL), 404, "<Code>NoSuchUpload</Code>");
+
+    c = run("GET", "/bkt/mp?partNumber=1", NULL, 0, NULL);
+    cr_expect_eq(c->resp.status, 206);
+    cr_expect_str_eq(c->body, "world");
+    cr_expect_str_eq(hdr(c, "x-amz-mp-parts-count"), "1");
+    cr_expect_str_eq(hdr(c, "x-amz-tagging-count"), "1");
+    cr_expect_str_eq(hdr(c, "Content-Type"), "text/x");
+    cr_expect(strstr(hdr(c, "ETag"), "-1\"") != NULL);
+    done(c);
+    expect(run("GET", "/bkt/mp?partNumber=2", NULL, 0, NULL), 416,
+           "<ActualPartCount>1</ActualPartCount>");
+}

@@ -1,6 +1,7 @@
 /*
  * test_store_mp.c: multi-process stress. Four forked workers do random PUT / GET /
- * DELETE / LIST on overlapping keys for a bounded time while the test (playing the
+ * DELETE / LIST and multipart uploads (Create, UploadPart, Complete as a PUT of the
+ * concatenated parts, or Abort) on overlapping keys for a bounded time while the test (playing the
  * master) SIGKILLs some at random and starts successors on the same slots. Every
  * operation is logged in shared memory with its start and end time; afterwards each
  * key must hold a value that no acknowledged operation overrode (linearisable register),
@@ -19,6 +20,7 @@
 
 #include "rs/err.h"
 #include "rs/store.h"
+#include "rs/store_mpu.h"
 #include "shm/crashpoint.h"
 
 #define NW 4
@@ -28,7 +30,7 @@
 
 typedef struct logrec {
     int32_t key;
-    int32_t kind; /* 1 put, 2 delete */
+    int32_t kind; /* 1 put (single or a completed multipart upload), 2 delete */
     uint32_t size;
     int32_t failed;      /* the call returned an error: it did not happen */
     uint64_t start, end; /* ns; end 0 = never acknowledged (killed) */
@@ -103,6 +105,42 @@ static int64_t read_key(int k)
     return res;
 }
 
+/* A multipart upload of the value of op `id` in 1..3 parts; Complete is the write (its
+ * start is logged just before it), or with `abort` the upload is aborted instead. */
+static int multipart(const char *key, int k, uint8_t *buf, uint32_t n, uint32_t id, logrec_t *l,
+                     int abort)
+{
+    rs_mpu_create_t c = {.bucket = &bk, .key = key, .key_len = strlen(key)};
+    rs_upload_id_t up;
+    rs_mpu_listed_t listed[3];
+    uint32_t np = 1 + (uint32_t)(rand() % 3), off = 0;
+    int rc = rs_mpu_create(st, &c, &up);
+
+    if (rc)
+        return rc;
+    fill(buf, n, id, k);
+    rs_mpu_ref_t r = {.bucket = &bk, .key = key, .key_len = strlen(key), .id = up};
+    for (uint32_t i = 0; i < np; i++) {
+        uint32_t len = i + 1 == np ? n - off : (n / np);
+        struct iovec v = {buf + off, len};
+        rs_mpu_part_put_t p = {.up = r, .number = i * 3 + 1, .data = &v, .data_iovcnt = 1};
+        p.info.size = len;
+        p.info.etag[0] = (uint8_t)i;
+        rc = rs_mpu_part_put(st, &p);
+        if (rc)
+            return rc;
+        listed[i].number = p.number;
+        memset(listed[i].etag, 0, 16);
+        listed[i].etag[0] = (uint8_t)i;
+        off += len;
+    }
+    if (abort)
+        return rs_mpu_abort(st, &r);
+    rs_mpu_complete_t cc = {.up = r, .parts = listed, .nparts = np};
+    __atomic_store_n(&l->start, now_ns(), __ATOMIC_SEQ_CST);
+    return rs_mpu_complete(st, &cc);
+}
+
 static void worker(unsigned slot, unsigned seed)
 {
     char key[64];
@@ -114,9 +152,24 @@ static void worker(unsigned slot, unsigned seed)
     if (rs_store_attach(st, slot) != 0)
         _exit(10);
     while (!__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE)) {
-        int k = rand() % NKEYS, what = rand() % 10;
+        int k = rand() % NKEYS, what = rand() % 12;
         key_of(k, key);
-        if (what < 4) {
+        if (what >= 10) {
+            uint64_t id = __atomic_fetch_add(&sh->nlog, 1, __ATOMIC_SEQ_CST);
+            if (id >= MAXLOG)
+                break;
+            uint32_t n = (rand() % 10 == 0) ? (uint32_t)(1 << 20) + (uint32_t)(rand() % 600000)
+                                            : 8 + (uint32_t)(rand() % 6000);
+            logrec_t *l = &sh->log[id];
+            l->key = k;
+            l->kind = 1;
+            l->size = n;
+            __atomic_store_n(&l->start, now_ns(), __ATOMIC_SEQ_CST);
+            /* killed in flight: it may have happened (end 0); an abort never writes */
+            if (multipart(key, k, buf, n, (uint32_t)id, l, what == 11) != 0 || what == 11)
+                l->failed = 1;
+            __atomic_store_n(&l->end, now_ns(), __ATOMIC_SEQ_CST);
+        } else if (what < 4) {
             uint64_t id = __atomic_fetch_add(&sh->nlog, 1, __ATOMIC_SEQ_CST);
             if (id >= MAXLOG)
                 break;

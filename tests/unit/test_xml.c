@@ -283,3 +283,56 @@ Test(xmlp, size_cap)
     cr_assert_eq(del(big, 1000, &o, &n, &q), RS_EINVAL);
     free(big);
 }
+
+#define PARSE_COMPLETE(s, max, parts, n)                                                           \
+    rs_xml_parse_complete(&pool, (const uint8_t *)(s), strlen(s), max, parts, n)
+
+Test(xmlp, complete_parts)
+{
+    rs_xml_part_t *p;
+    size_t n;
+    const char *doc = "<CompleteMultipartUpload xmlns=\"" S3NS "\">"
+                      "<Part><PartNumber> 1 </PartNumber><ETag>\"abc\"</ETag></Part>\n"
+                      "<Part><ETag>def</ETag><PartNumber>7</PartNumber>"
+                      "<ChecksumCRC32C>AAAAAA==</ChecksumCRC32C></Part>"
+                      "</CompleteMultipartUpload>";
+    cr_assert_eq(PARSE_COMPLETE(doc, 10000, &p, &n), 0);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(p[0].number, 1);
+    cr_assert_str_eq(p[0].etag, "\"abc\"");
+    cr_assert_null(p[0].cksum_name);
+    cr_assert_eq(p[1].number, 7);
+    cr_assert_str_eq(p[1].cksum_name, "CRC32C");
+    cr_assert_str_eq(p[1].cksum, "AAAAAA==");
+    cr_assert_eq(PARSE_COMPLETE("<CompleteMultipartUpload/>", 10, &p, &n), 0);
+    cr_assert_eq(n, 0);
+}
+
+Test(xmlp, complete_rejects)
+{
+    rs_xml_part_t *p;
+    size_t n;
+    static const char *const bad[] = {
+        "",
+        "<Foo/>",
+        "<CompleteMultipartUpload><Part>",
+        "<CompleteMultipartUpload><Part><ETag>x</ETag></Part></CompleteMultipartUpload>",
+        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></"
+        "CompleteMultipartUpload>",
+        "<CompleteMultipartUpload><Part><PartNumber>x1</PartNumber><ETag>x</ETag></Part>"
+        "</CompleteMultipartUpload>",
+        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>x</ETag>"
+        "<ChecksumMD4>x</ChecksumMD4></Part></CompleteMultipartUpload>",
+        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>x</ETag>"
+        "<Other/></Part></CompleteMultipartUpload>",
+        "<CompleteMultipartUpload><Bogus/></CompleteMultipartUpload>",
+        "<CompleteMultipartUpload>text</CompleteMultipartUpload>",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_eq(PARSE_COMPLETE(bad[i], 10000, &p, &n), RS_EINVAL, "doc %zu", i);
+    cr_assert_eq(PARSE_COMPLETE("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>"
+                                "<ETag>x</ETag></Part><Part><PartNumber>2</PartNumber>"
+                                "<ETag>y</ETag></Part></CompleteMultipartUpload>",
+                                1, &p, &n),
+                 RS_EINVAL);
+}
