@@ -145,8 +145,10 @@ void rs_ddb_conn_close(rs_ddb_conn_t *c);
 int rs_ddb_http_do(rs_ddb_conn_t *c, uint16_t port, const rs_ddb_req_t *req, int timeout_ms,
                    rs_ddb_resp_t *resp);
 void rs_ddb_resp_free(rs_ddb_resp_t *r);
-/* The Authorization and X-Amz-Date headers of a SigV4 signature (exposed for tests). */
-void rs_ddb_sign(const rs_ddb_req_t *req, const char *host, int64_t now, char *auth, size_t authlen,
+/* The Authorization and X-Amz-Date headers towards DynamoDB Local (exposed for tests):
+ * SigV4's shape with the credential scope it reads (the account's access key id, the
+ * day, the request's region) and a fixed signature of 64 zeros, which it does not verify. */
+void rs_ddb_auth(const rs_ddb_req_t *req, int64_t now, char *auth, size_t authlen,
                  char amzdate[17]);
 
 /* ---- ddb_java.c ------------------------------------------------------------------- */
