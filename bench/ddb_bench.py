@@ -8,8 +8,16 @@ Each RustStack server starts its own DynamoDB Local, so each is warmed up first 
 of a fresh JVM would otherwise make whichever target runs first look slow) and measured
 back to back with its own DynamoDB Local. The floor: bench/ddb_floor.c (built here with
 cc) times a bare TCP round trip against the same message relayed over one more TCP hop
-and one Unix-socket hop (the proxy's shape with no work in it), and wrk times RustStack's
-own /_ruststack/health (the worker hop alone).
+and one Unix-socket hop (the proxy's shape with no work in it), interleaved, with the
+CPU time its two relays use per round trip, and wrk times RustStack's own
+/_ruststack/health (the worker hop alone).
+CPU per request: utime + stime of RustStack's workers and DynamoDB supervisor (the
+master's children; the servers run with lambda = off) and of DynamoDB Local, from
+/proc/<pid>/stat before and after each wrk run, divided by wrk's request count. The
+issue's three targets are printed last, each beside what it is measured against, with
+PASS/MISS: p50 added latency at 1 connection <= the two-hop floor + 30 us, CPU per proxied
+request (worker + supervisor, at --conns) <= 40 us, rps at --conns >= 0.85x DynamoDB Local.
+--workers 1 --no-moto measures only what the targets need.
 Runs in: the benchmark driver process (never inside a server)."""
 
 import argparse
@@ -235,8 +243,9 @@ def measure_targets(targets, args, lua, rows, warmup=0, cpu=None):
                     after = cpu_sample(pids)
                     per = tuple((a - b) * 1e6 / counts["requests"] for a, b in zip(after, before))
                     cpu[(name, op, conns)] = per
-                    extra = "  cpu/req worker %.1f + sup %.1f = %.1f us (java %.1f)" % (
-                        per[0], per[1], per[0] + per[1], per[2])
+                    extra = ("  cpu/req worker %.1f + sup %.1f = %.1f us (java %.1f)"
+                             % (per[0], per[1], per[0] + per[1], per[2]) if pids["workers"]
+                             else "  cpu/req java %.1f us" % per[2])
                 print("  %-16s %-8s c=%-2d %s%s" % (name, op, conns, fmt_row(rows[-1]), extra),
                       flush=True)
 
@@ -269,6 +278,10 @@ def start_ruststack(binary, workers, local_dir, workdir, timeout):
     return None, None, None
 
 
+# CPU microseconds per round trip of the floor's two relays (ddb_floor.c), once measured
+RELAY_CPU = []
+
+
 def run_floor(work, health_port):
     """[(name, p50 us, p99 us)] from bench/ddb_floor.c, plus the worker hop (wrk c=1 on
     /_ruststack/health of a running RustStack); [] when cc is missing."""
@@ -284,8 +297,10 @@ def run_floor(work, health_port):
             text = ""
         for line in text.splitlines():
             f = line.split()
-            if len(f) == 3:
+            if len(f) == 3 and f[0] != "relay_cpu_us":
                 out.append((f[0], float(f[1]), float(f[2])))
+            elif len(f) == 3:
+                RELAY_CPU[:] = [float(f[1]), float(f[2])]
     if health_port:
         argv = ["wrk", "-t1", "-c1", "-d2s", "--latency",
                 "http://127.0.0.1:%d/_ruststack/health" % health_port]
@@ -358,6 +373,12 @@ def targets_table(rows, cpu, floor, conns):
     if hops is not None:
         out.append("  two-hop floor %.1f us at p50: added p50 must be <= %.1f us"
                    % (hops, hops + LATENCY_SLACK_US))
+    if RELAY_CPU:
+        out.append("  CPU floor: the two bare relays of ddb_floor (no work, blocking read/"
+                   "write) use %.1f us per round trip; target %.0f us%s"
+                   % (sum(RELAY_CPU), CPU_TARGET_US,
+                      " is below that floor on this machine" if sum(RELAY_CPU) > CPU_TARGET_US
+                      else ""))
 
     def verdict(ok):
         return "n/a " if ok is None else ("PASS" if ok else "MISS")
@@ -377,6 +398,9 @@ def targets_table(rows, cpu, floor, conns):
             parts.append("cpu/req %5.1f us (worker %.1f + sup %.1f; c=1 %.1f) %s"
                          % (total, cc[0], cc[1], (c1[0] + c1[1]) if c1 else float("nan"),
                             verdict(total <= CPU_TARGET_US)))
+        jd = cpu.get(("DynamoDB Local", op, conns))
+        if cc and jd:
+            parts.append("java/req %.0f proxied vs %.0f direct" % (cc[2], jd[2]))
         if rsc and dc and dc[3]:
             ratio = rsc[3] / dc[3]
             parts.append("rps c=%d %.2fx direct (%.0f vs %.0f) %s"
@@ -428,7 +452,11 @@ def main():
                 targets = [("ruststack %dw" % workers, port, pids)]
                 jport = java_port(srv)
                 if jport:
-                    targets.append(("DynamoDB Local" + (" 2w" if workers == 2 else ""), jport))
+                    # the same DynamoDB Local's CPU per request when it is called directly
+                    jpids = {"workers": [], "supervisor": None,
+                             "java": pids["java"] if pids else None}
+                    targets.append(("DynamoDB Local" + (" 2w" if workers == 2 else ""), jport,
+                                    jpids if pids else None))
                 else:
                     notes.append("could not find DynamoDB Local's port")
                 measure_targets(targets, args, lua, rows, args.warmup, cpu)
@@ -456,15 +484,21 @@ def main():
     ops = ["GetItem", "PutItem", "Query"]
     for r in sorted(rows, key=lambda r: (order.index(r[0]), ops.index(r[1]), r[2])):
         c = cpu.get((r[0], r[1], r[2]))
-        lines.append("%-16s %-8s %-4d %s%s" % (
-            r[0], r[1], r[2], fmt_row(r),
-            "  cpu/req %.1f us (worker %.1f, sup %.1f; java %.1f)"
-            % (c[0] + c[1], c[0], c[1], c[2]) if c else ""))
+        extra = ""
+        if c and r[0].startswith("ruststack"):
+            extra = "  cpu/req %.1f us (worker %.1f, sup %.1f; java %.1f)" % (
+                c[0] + c[1], c[0], c[1], c[2])
+        elif c:
+            extra = "  cpu/req java %.1f us" % c[2]
+        lines.append("%-16s %-8s %-4d %s%s" % (r[0], r[1], r[2], fmt_row(r), extra))
     lines.append("ratios:")
     lines += ratios(rows, args.conns)
     if floor:
         lines.append("floor (round trips of 300 bytes, no work; microseconds):")
         lines += ["  %-22s p50 %7.1f  p99 %8.1f" % f for f in floor]
+        if RELAY_CPU:
+            lines.append("  the two bare relays' CPU per round trip: %.1f + %.1f = %.1f us"
+                         % (RELAY_CPU[0], RELAY_CPU[1], sum(RELAY_CPU)))
         fl = dict((f[0], f[1]) for f in floor)
         if "tcp_direct" in fl and "tcp_uds_relay_chain" in fl:
             lines.append("  two extra hops (TCP + Unix socket) cost at least %.1f us at p50"

@@ -33,6 +33,10 @@ typedef struct rs_ddb_rw {
  * not a JSON object is copied unchanged. */
 int rs_ddb_rewrite(const rs_ddb_rw_t *rw, int *status, const char *body, size_t len, char **out,
                    size_t *outlen);
+/* 1 when DynamoDB Local's answer goes to the client byte for byte (rs_ddb_rewrite would
+ * copy it unchanged): a success of an operation whose answer holds user data. The
+ * supervisor then sends the received body itself, without parsing or copying it. */
+int rs_ddb_rewrite_passes(const char *op, int status);
 
 /* Request checks DynamoDB makes and DynamoDB Local does not (an AttributeValue member of
  * the wrong JSON type). Returns 0 when the request may go on, 1 with the error answer in

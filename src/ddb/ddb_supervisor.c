@@ -223,11 +223,14 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
         atomic_store(&S.suspect, 1);
         reply_error(j->wc, j->id, rid, RS_DDBE_ServiceUnavailable, NULL);
     } else {
-        int status = resp.status;
+        int status = resp.status, passed = rs_ddb_rewrite_passes(op, status);
         char *out = NULL;
         size_t outlen = 0;
-        if (status == 500 && strstr(resp.body, "InternalFailure") != NULL &&
-            !valid_json(j->body, j->body_len)) {
+        if (passed) {
+            /* user data, byte for byte: the received body is the answer (no copy) */
+            reply(j->wc, j->id, status, rid, resp.body, resp.body_len);
+        } else if (status == 500 && strstr(resp.body, "InternalFailure") != NULL &&
+                   !valid_json(j->body, j->body_len)) {
             /* DynamoDB answers a body that is not JSON with a bare SerializationException */
             status = 400;
             out = rs_ddb_err_body(RS_DDBE_Serialization, NULL, &outlen);
@@ -241,9 +244,9 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
             if (rs_ddb_rewrite(&rw, &status, resp.body, resp.body_len, &out, &outlen) != 0)
                 out = NULL;
         }
-        if (out != NULL)
+        if (!passed && out != NULL)
             reply(j->wc, j->id, status, rid, out, outlen);
-        else
+        else if (!passed)
             reply_error(j->wc, j->id, rid, RS_DDBE_InternalServerError, "out of memory");
         free(out);
         rs_ddb_resp_free(&resp);
