@@ -124,6 +124,7 @@ typedef struct rs_ddb_conn {
     int fd; /* -1: not connected */
     uint16_t port;
     unsigned requests; /* answered on this connection */
+    int64_t rcv_ms;    /* its SO_RCVTIMEO (the socket is blocking once connected) */
 } rs_ddb_conn_t;
 
 typedef struct rs_ddb_req {
