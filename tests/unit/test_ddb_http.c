@@ -2,8 +2,9 @@
  * test_ddb_http.c: the ddb supervisor's HTTP client (src/ddb/ddb_http.c) against a tiny
  * scripted server on loopback: the request it sends (target, SigV4 credential scope,
  * body), Content-Length and chunked answers, keep-alive reuse, a kept-alive connection
- * the server closed (retried once on a fresh one), Connection: close, timeouts, refused,
- * and the SigV4 signature against botocore's through the signing caches.
+ * the server closed (retried once on a fresh one), Connection: close, timeouts (also for
+ * answers that trickle in), refused, and the Authorization's credential scope through its
+ * per-thread cache.
  * Runs in: the test.
  */
 #include <arpa/inet.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ddb/ddb_int.h"
@@ -69,6 +71,16 @@ static void *serve(void *arg)
             if (strcmp(a, "SLEEP") == 0) {
                 usleep(600000);
                 break;
+            }
+            if (strncmp(a, "TRICKLE:", 8) == 0) { /* the answer one byte every 20 ms */
+                const char *p = a + 8;
+                while (*p != '\0' && write(fd, p, 1) == 1) {
+                    p++;
+                    usleep(20000);
+                }
+                if (*p != '\0')
+                    break;
+                continue;
             }
             if (write(fd, a, strlen(a)) < 0)
                 break;
@@ -212,6 +224,51 @@ Test(ddb_http, timeout_and_refused)
     uint16_t port = s.port;
     close(s.lfd);
     cr_assert_eq(rs_ddb_http_do(&c, port, &REQ, 500, &r), RS_ERR);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The receive sleeps in recv (blocking socket, SO_RCVTIMEO): an answer that trickles in
+ * still ends at the deadline, not a receive timeout after the last byte; a slow answer
+ * that lowered the receive timeout on its way does not shorten the next request's. */
+Test(ddb_http, deadline_holds_for_trickling_answers)
+{
+    signal(SIGPIPE, SIG_IGN);
+    static const char slow[] = "TRICKLE:HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+    char endless[400];
+    snprintf(endless, sizeof(endless),
+             "TRICKLE:HTTP/1.1 200 OK\r\nContent-Length: 300\r\n\r\n%0300d", 0);
+    char *fast = ok("{}");
+    const char *answers[] = {slow, fast, endless};
+    srv_t s;
+    pthread_t t = start(&s, answers, 3);
+    rs_ddb_conn_t c;
+    rs_ddb_conn_init(&c);
+    rs_ddb_resp_t r;
+    int64_t t0 = now_ms();
+    cr_assert_eq(rs_ddb_http_do(&c, s.port, &REQ, 3000, &r), 0);
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(r.body, "{}");
+    rs_ddb_resp_free(&r);
+    cr_assert(now_ms() - t0 >= 500, "the slow answer took %lld ms", (long long)(now_ms() - t0));
+    cr_assert_lt(c.rcv_ms, 3000); /* lowered towards the deadline while it trickled */
+    cr_assert_eq(rs_ddb_http_do(&c, s.port, &REQ, 3000, &r), 0); /* kept alive */
+    cr_assert_eq(c.rcv_ms, 3000);
+    rs_ddb_resp_free(&r);
+    t0 = now_ms();
+    cr_assert_eq(rs_ddb_http_do(&c, s.port, &REQ, 300, &r), RS_EAGAIN);
+    int64_t took = now_ms() - t0;
+    cr_assert(took >= 290 && took < 290 + 150, "timed out after %lld ms", (long long)took);
+    cr_assert_eq(c.fd, -1);
+    pthread_join(t, NULL);
+    cr_assert_eq(s.conns, 1);
+    close(s.lfd);
+    free(fast);
 }
 
 /* The Authorization DynamoDB Local reads: SigV4's shape, the credential scope naming the
