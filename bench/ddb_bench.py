@@ -8,8 +8,16 @@ Each RustStack server starts its own DynamoDB Local, so each is warmed up first 
 of a fresh JVM would otherwise make whichever target runs first look slow) and measured
 back to back with its own DynamoDB Local. The floor: bench/ddb_floor.c (built here with
 cc) times a bare TCP round trip against the same message relayed over one more TCP hop
-and one Unix-socket hop (the proxy's shape with no work in it), and wrk times RustStack's
-own /_ruststack/health (the worker hop alone).
+and one Unix-socket hop (the proxy's shape with no work in it), interleaved, with the
+CPU time its two relays use per round trip, and wrk times RustStack's own
+/_ruststack/health (the worker hop alone).
+CPU per request: utime + stime of RustStack's workers and DynamoDB supervisor (the
+master's children; the servers run with lambda = off) and of DynamoDB Local, from
+/proc/<pid>/stat before and after each wrk run, divided by wrk's request count. The
+issue's three targets are printed last, each beside what it is measured against, with
+PASS/MISS: p50 added latency at 1 connection <= the two-hop floor + 30 us, CPU per proxied
+request (worker + supervisor, at --conns) <= 40 us, rps at --conns >= 0.85x DynamoDB Local.
+--workers 1 --no-moto measures only what the targets need.
 Runs in: the benchmark driver process (never inside a server)."""
 
 import argparse
@@ -116,8 +124,9 @@ def _ms(text):
     return {"us": v / 1000.0, "ms": v, "s": v * 1000.0}[m.group(2)]
 
 
-def run_wrk(port, op, conns, seconds, lua_path):
-    """(requests/s, p50 ms, p99 ms, errors); errors = non-2xx + socket errors."""
+def run_wrk(port, op, conns, seconds, lua_path, counts=None):
+    """(requests/s, p50 ms, p99 ms, errors); errors = non-2xx + socket errors. counts: a
+    dict that receives wrk's total of requests ("requests")."""
     env = dict(os.environ, DDB_BODY=OPS[op], DDB_OP=op, DDB_AUTH=AUTH, DDB_DATE=AMZDATE)
     argv = ["wrk", "-t1", "-c%d" % conns, "-d%ds" % seconds, "--latency", "-s", lua_path,
             "http://127.0.0.1:%d/" % port]
@@ -131,6 +140,8 @@ def run_wrk(port, op, conns, seconds, lua_path):
         line = line.strip()
         if line.startswith("Requests/sec:"):
             rps = float(line.split()[1])
+        elif re.match(r"\d+ requests in ", line) and counts is not None:
+            counts["requests"] = int(line.split()[0])
         elif line.startswith("50%"):
             p50 = _ms(line.split()[1])
         elif line.startswith("99%"):
@@ -163,21 +174,79 @@ def java_port(server):
     return None
 
 
-def measure_targets(targets, args, lua, rows, warmup=0):
-    """targets: [(name, port)]; each op/connection count runs on every target back to
-    back, so that a change in the machine's load hits all of them alike. warmup: seconds
-    of load per operation on the first target before anything is measured."""
-    for _, port in targets:
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process (all its threads) in seconds; None when it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def proxy_pids(server):
+    """{"workers": [pids], "supervisor": pid, "java": pid} of a running ruststack (started
+    with lambda = off: the master's children are its workers and the ddb supervisor, the
+    one with DynamoDB Local below it)."""
+    out = {"workers": [], "supervisor": None, "java": None}
+    for child in servers._children(server.proc.pid):
+        below = servers.tree(child)[1:]
+        java = [p for p in below if _is_java(p)]
+        if java:
+            out["supervisor"], out["java"] = child, java[0]
+        else:
+            out["workers"].append(child)
+    return out
+
+
+def _is_java(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return b"DynamoDBLocal" in f.read()
+    except OSError:
+        return False
+
+
+def cpu_sample(pids):
+    """(workers' CPU s, supervisor's CPU s, java's CPU s) now."""
+    w = sum(cpu_seconds(p) or 0.0 for p in pids["workers"])
+    sup = cpu_seconds(pids["supervisor"]) if pids["supervisor"] else None
+    java = cpu_seconds(pids["java"]) if pids["java"] else None
+    return w, sup or 0.0, java or 0.0
+
+
+def measure_targets(targets, args, lua, rows, warmup=0, cpu=None):
+    """targets: [(name, port)] or [(name, port, pids)] (pids from proxy_pids: the run's
+    CPU time per request of the workers and the supervisor goes into cpu[(name, op,
+    conns)] as (worker us, supervisor us, java us)); each op/connection count runs on
+    every target back to back, so that a change in the machine's load hits all of them
+    alike. warmup: seconds of load per operation on the first target before anything is
+    measured."""
+    targets = [t if len(t) == 3 else (t[0], t[1], None) for t in targets]
+    for _, port, _ in targets:
         setup_table(port)
     if warmup > 0:
         for op in ("GetItem", "PutItem", "Query"):
             run_wrk(targets[0][1], op, args.conns, warmup, lua)
     for op in ("GetItem", "PutItem", "Query"):
         for conns in (1, args.conns):
-            for name, port in targets:
-                r = run_wrk(port, op, conns, args.seconds, lua)
+            for name, port, pids in targets:
+                counts = {}
+                before = cpu_sample(pids) if pids else None
+                r = run_wrk(port, op, conns, args.seconds, lua, counts)
                 rows.append((name, op, conns) + (r if r else (0.0, None, None, -1)))
-                print("  %-16s %-8s c=%-2d %s" % (name, op, conns, fmt_row(rows[-1])),
+                extra = ""
+                if before is not None and counts.get("requests") and cpu is not None:
+                    after = cpu_sample(pids)
+                    per = tuple((a - b) * 1e6 / counts["requests"] for a, b in zip(after, before))
+                    cpu[(name, op, conns)] = per
+                    extra = ("  cpu/req worker %.1f + sup %.1f = %.1f us (java %.1f)"
+                             % (per[0], per[1], per[0] + per[1], per[2]) if pids["workers"]
+                             else "  cpu/req java %.1f us" % per[2])
+                print("  %-16s %-8s c=%-2d %s%s" % (name, op, conns, fmt_row(rows[-1]), extra),
                       flush=True)
 
 
@@ -194,7 +263,7 @@ def fmt_row(row):
 def start_ruststack(binary, workers, local_dir, workdir, timeout):
     conf = os.path.join(workdir, "rs-%dw.conf" % workers)
     with open(conf, "w") as f:
-        f.write("access_log = off\nlog_level = warn\ndynamodb = on\n"
+        f.write("access_log = off\nlog_level = warn\ndynamodb = on\nlambda = off\n"
                 "dynamodb_local_dir = %s\n" % local_dir)
     srv, port = servers.ruststack(binary, conf, workers, workdir)
     if not srv.start(port):
@@ -207,6 +276,10 @@ def start_ruststack(binary, workers, local_dir, workdir, timeout):
     sys.stderr.write("ddb_bench: dynamodb not running within %d s\n" % timeout)
     srv.stop()
     return None, None, None
+
+
+# CPU microseconds per round trip of the floor's two relays (ddb_floor.c), once measured
+RELAY_CPU = []
 
 
 def run_floor(work, health_port):
@@ -224,8 +297,10 @@ def run_floor(work, health_port):
             text = ""
         for line in text.splitlines():
             f = line.split()
-            if len(f) == 3:
+            if len(f) == 3 and f[0] != "relay_cpu_us":
                 out.append((f[0], float(f[1]), float(f[2])))
+            elif len(f) == 3:
+                RELAY_CPU[:] = [float(f[1]), float(f[2])]
     if health_port:
         argv = ["wrk", "-t1", "-c1", "-d2s", "--latency",
                 "http://127.0.0.1:%d/_ruststack/health" % health_port]
@@ -281,6 +356,59 @@ def ratios(rows, conns):
     return out
 
 
+CPU_TARGET_US = 40.0
+RPS_TARGET = 0.85
+LATENCY_SLACK_US = 30.0
+
+
+def targets_table(rows, cpu, floor, conns):
+    """The issue's three targets per operation, each beside what it is measured against,
+    with PASS/MISS: p50 added latency at c=1 (ruststack 1w - DynamoDB Local) <= the
+    two-hop floor + 30 us; CPU per request (worker + supervisor, the c=conns run) <= 40
+    us; rps at c=conns >= 0.85x DynamoDB Local."""
+    fl = dict((f[0], f[1]) for f in floor)
+    hops = (fl["tcp_uds_relay_chain"] - fl["tcp_direct"]
+            if "tcp_direct" in fl and "tcp_uds_relay_chain" in fl else None)
+    out = ["targets (ruststack 1w vs DynamoDB Local of the same run):"]
+    if hops is not None:
+        out.append("  two-hop floor %.1f us at p50: added p50 must be <= %.1f us"
+                   % (hops, hops + LATENCY_SLACK_US))
+    if RELAY_CPU:
+        out.append("  CPU floor: the two bare relays of ddb_floor (no work, blocking read/"
+                   "write) use %.1f us per round trip; target %.0f us%s"
+                   % (sum(RELAY_CPU), CPU_TARGET_US,
+                      " is below that floor on this machine" if sum(RELAY_CPU) > CPU_TARGET_US
+                      else ""))
+
+    def verdict(ok):
+        return "n/a " if ok is None else ("PASS" if ok else "MISS")
+
+    for op in ("GetItem", "PutItem", "Query"):
+        rs1, d1 = find(rows, "ruststack 1w", op, 1), find(rows, "DynamoDB Local", op, 1)
+        rsc, dc = find(rows, "ruststack 1w", op, conns), find(rows, "DynamoDB Local", op, conns)
+        parts = ["  %-8s" % op]
+        if rs1 and d1 and rs1[4] is not None and d1[4] is not None:
+            added = (rs1[4] - d1[4]) * 1000.0
+            ok = None if hops is None else added <= hops + LATENCY_SLACK_US
+            parts.append("p50 added %6.1f us (%.3f vs direct %.3f ms) %s"
+                         % (added, rs1[4], d1[4], verdict(ok)))
+        c1, cc = cpu.get(("ruststack 1w", op, 1)), cpu.get(("ruststack 1w", op, conns))
+        if cc:
+            total = cc[0] + cc[1]
+            parts.append("cpu/req %5.1f us (worker %.1f + sup %.1f; c=1 %.1f) %s"
+                         % (total, cc[0], cc[1], (c1[0] + c1[1]) if c1 else float("nan"),
+                            verdict(total <= CPU_TARGET_US)))
+        jd = cpu.get(("DynamoDB Local", op, conns))
+        if cc and jd:
+            parts.append("java/req %.0f proxied vs %.0f direct" % (cc[2], jd[2]))
+        if rsc and dc and dc[3]:
+            ratio = rsc[3] / dc[3]
+            parts.append("rps c=%d %.2fx direct (%.0f vs %.0f) %s"
+                         % (conns, ratio, rsc[3], dc[3], verdict(ratio >= RPS_TARGET)))
+        out.append("  ".join(parts))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--binary", required=True)
@@ -290,6 +418,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=2,
                     help="seconds of load per operation on a fresh DynamoDB Local first")
     ap.add_argument("--no-moto", action="store_true")
+    ap.add_argument("--workers", default="1,2",
+                    help="worker counts to measure, e.g. 1 (the targets need 1)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     for tool in ("wrk", "java"):
@@ -300,13 +430,13 @@ def main():
                  % args.ddb_local_dir)
     t_start = time.monotonic()
     load0 = os.getloadavg()[0]
-    rows, notes, floor = [], [], []
+    rows, notes, floor, cpu = [], [], [], {}
     work = tempfile.mkdtemp(prefix="rs-ddb-bench-")
     lua = os.path.join(work, "ddb.lua")
     with open(lua, "w") as f:
         f.write(LUA)
     try:
-        for workers in (1, 2):
+        for workers in [int(w) for w in args.workers.split(",")]:
             srv, port, ready = start_ruststack(args.binary, workers, args.ddb_local_dir, work, 90)
             if srv is None:
                 notes.append("ruststack %dw did not start" % workers)
@@ -314,13 +444,22 @@ def main():
             notes.append("ruststack %dw: DynamoDB Local running %.1f s after health"
                          % (workers, ready))
             try:
-                targets = [("ruststack %dw" % workers, port)]
+                pids = proxy_pids(srv)
+                if not pids["workers"] or pids["supervisor"] is None:
+                    notes.append("ruststack %dw: could not tell its workers and supervisor "
+                                 "apart; no CPU figures" % workers)
+                    pids = None
+                targets = [("ruststack %dw" % workers, port, pids)]
                 jport = java_port(srv)
                 if jport:
-                    targets.append(("DynamoDB Local" + (" 2w" if workers == 2 else ""), jport))
+                    # the same DynamoDB Local's CPU per request when it is called directly
+                    jpids = {"workers": [], "supervisor": None,
+                             "java": pids["java"] if pids else None}
+                    targets.append(("DynamoDB Local" + (" 2w" if workers == 2 else ""), jport,
+                                    jpids if pids else None))
                 else:
                     notes.append("could not find DynamoDB Local's port")
-                measure_targets(targets, args, lua, rows, args.warmup)
+                measure_targets(targets, args, lua, rows, args.warmup, cpu)
                 if workers == 1:
                     floor = run_floor(work, port)
             finally:
@@ -344,16 +483,27 @@ def main():
     order = ["ruststack 1w", "DynamoDB Local", "ruststack 2w", "DynamoDB Local 2w", "moto"]
     ops = ["GetItem", "PutItem", "Query"]
     for r in sorted(rows, key=lambda r: (order.index(r[0]), ops.index(r[1]), r[2])):
-        lines.append("%-16s %-8s %-4d %s" % (r[0], r[1], r[2], fmt_row(r)))
+        c = cpu.get((r[0], r[1], r[2]))
+        extra = ""
+        if c and r[0].startswith("ruststack"):
+            extra = "  cpu/req %.1f us (worker %.1f, sup %.1f; java %.1f)" % (
+                c[0] + c[1], c[0], c[1], c[2])
+        elif c:
+            extra = "  cpu/req java %.1f us" % c[2]
+        lines.append("%-16s %-8s %-4d %s%s" % (r[0], r[1], r[2], fmt_row(r), extra))
     lines.append("ratios:")
     lines += ratios(rows, args.conns)
     if floor:
         lines.append("floor (round trips of 300 bytes, no work; microseconds):")
         lines += ["  %-22s p50 %7.1f  p99 %8.1f" % f for f in floor]
+        if RELAY_CPU:
+            lines.append("  the two bare relays' CPU per round trip: %.1f + %.1f = %.1f us"
+                         % (RELAY_CPU[0], RELAY_CPU[1], sum(RELAY_CPU)))
         fl = dict((f[0], f[1]) for f in floor)
         if "tcp_direct" in fl and "tcp_uds_relay_chain" in fl:
             lines.append("  two extra hops (TCP + Unix socket) cost at least %.1f us at p50"
                          % (fl["tcp_uds_relay_chain"] - fl["tcp_direct"]))
+    lines += targets_table(rows, cpu, floor, args.conns)
     lines += ["note: " + n for n in notes]
     lines.append("total %.0f s" % (time.monotonic() - t_start))
     text = "\n".join(lines) + "\n"

@@ -5,8 +5,13 @@
  * relay 1 over TCP -> relay 2 over a Unix socket -> echo server over TCP, and back).
  * Every hop is one process doing blocking read/write, TCP_NODELAY on every TCP socket, so
  * the difference is the bare cost of the two extra hops (their wake-ups and copies) on
- * this machine: nothing a proxy does can be cheaper. bench/ddb_bench.py builds and runs it.
- * Usage: ddb_floor [round-trips] [message-bytes]; prints "name p50_us p99_us" lines.
+ * this machine: nothing a proxy does can be cheaper. The three paths are all set up first
+ * and timed one round trip each in turn, so that the load of a shared machine hits them
+ * alike. The two relays' CPU time (user + system, from wait4) divided by their round
+ * trips is the CPU floor of a request's two extra hops. bench/ddb_bench.py builds and
+ * runs it.
+ * Usage: ddb_floor [round-trips] [message-bytes]; prints "name p50_us p99_us" lines and
+ * "relay_cpu_us relay1_us relay2_us" (CPU microseconds per round trip of each relay).
  * Runs in: the benchmark (its own processes; no RustStack code).
  */
 #include <arpa/inet.h>
@@ -16,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -147,25 +153,26 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* round trips on fd; prints the p50 and p99 in microseconds */
-static void measure(const char *name, int fd, int rounds, size_t n)
+static int round_trip(int fd, char *buf, size_t n)
 {
-    static char buf[MAXMSG];
-    uint64_t *t = calloc((size_t)rounds, sizeof(*t));
-    memset(buf, 'x', n);
-    for (int i = 0; i < rounds / 10; i++) /* warm-up */
-        if (full_write(fd, buf, n) != 0 || full_read(fd, buf, n) != 0)
-            exit(1);
-    for (int i = 0; i < rounds; i++) {
-        uint64_t t0 = now_ns();
-        if (full_write(fd, buf, n) != 0 || full_read(fd, buf, n) != 0)
-            exit(1);
-        t[i] = now_ns() - t0;
-    }
+    return full_write(fd, buf, n) != 0 || full_read(fd, buf, n) != 0 ? -1 : 0;
+}
+
+static void report(const char *name, uint64_t *t, int rounds)
+{
     qsort(t, (size_t)rounds, sizeof(*t), cmp_u64);
     printf("%s %.1f %.1f\n", name, t[rounds / 2] / 1000.0, t[rounds * 99 / 100] / 1000.0);
-    fflush(stdout);
-    free(t);
+}
+
+/* CPU microseconds of a child over its life (it has exited or exits now) */
+static double child_cpu_us(pid_t pid)
+{
+    struct rusage ru;
+    int st;
+    if (wait4(pid, &st, 0, &ru) != pid)
+        return -1.0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 int main(int argc, char **argv)
@@ -182,10 +189,7 @@ int main(int argc, char **argv)
     uint16_t port;
     int lfd = tcp_listen(&port);
     pid_t echo = spawn_echo(lfd, n);
-    int fd = tcp_connect(port);
-    measure("tcp_direct", fd, rounds, n);
-    close(fd);
-    waitpid(echo, NULL, 0);
+    int dfd = tcp_connect(port);
 
     /* 2: a Unix-socket round trip between two processes (the worker <-> supervisor leg) */
     int sp[2];
@@ -200,13 +204,11 @@ int main(int argc, char **argv)
         _exit(0);
     }
     close(sp[1]);
-    measure("uds_pingpong", sp[0], rounds, n);
-    close(sp[0]);
-    waitpid(ue, NULL, 0);
+    int ufd = sp[0];
 
     /* 3: client -TCP-> relay 1 -UDS-> relay 2 -TCP-> echo: the proxy's shape, no work */
     lfd = tcp_listen(&port);
-    echo = spawn_echo(lfd, n);
+    pid_t echo2 = spawn_echo(lfd, n);
     int to_echo = tcp_connect(port);
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) != 0)
         return 1;
@@ -216,10 +218,37 @@ int main(int argc, char **argv)
     int cfd = tcp_connect(fport);
     int afd = tcp_accept(flfd);
     pid_t r1 = spawn_relay(afd, sp[0], n);
-    measure("tcp_uds_relay_chain", cfd, rounds, n);
-    close(cfd);
-    waitpid(r1, NULL, 0);
-    waitpid(r2, NULL, 0);
+
+    static char buf[MAXMSG];
+    memset(buf, 'x', n);
+    const int fds[3] = {dfd, ufd, cfd};
+    uint64_t *t[3];
+    for (int k = 0; k < 3; k++)
+        t[k] = calloc((size_t)rounds, sizeof(uint64_t));
+    for (int i = 0; i < rounds / 10; i++) /* warm-up */
+        for (int k = 0; k < 3; k++)
+            if (round_trip(fds[k], buf, n) != 0)
+                return 1;
+    for (int i = 0; i < rounds; i++)
+        for (int k = 0; k < 3; k++) {
+            uint64_t t0 = now_ns();
+            if (round_trip(fds[k], buf, n) != 0)
+                return 1;
+            t[k][i] = now_ns() - t0;
+        }
+    report("tcp_direct", t[0], rounds);
+    report("uds_pingpong", t[1], rounds);
+    report("tcp_uds_relay_chain", t[2], rounds);
+    for (int k = 0; k < 3; k++) {
+        close(fds[k]);
+        free(t[k]);
+    }
+    int total = rounds + rounds / 10;
+    double c1 = child_cpu_us(r1), c2 = child_cpu_us(r2);
+    printf("relay_cpu_us %.1f %.1f\n", c1 / total, c2 / total);
+    fflush(stdout);
     waitpid(echo, NULL, 0);
+    waitpid(ue, NULL, 0);
+    waitpid(echo2, NULL, 0);
     return 0;
 }

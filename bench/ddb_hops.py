@@ -8,7 +8,11 @@ three ways, one request per path in turn, so that the machine's load hits all al
   proxy  HTTP to the worker (the whole path: worker hop + supervisor hop).
 It prints medians per binary: sup - java is the supervisor's cost, proxy - sup the
 worker's. The client is the same Python loop on all three, so its own cost cancels.
-  python3 bench/ddb_hops.py [--rounds N] [--requests N] NAME=BINARY [NAME=BINARY ...]
+Then (unless --cpu-seconds 0) the CPU time per proxied request of each build's worker and
+supervisor (/proc/<pid>/stat over wrk runs of GetItem, PutItem and Query at 1 and 8
+connections, the builds taking turns in every round): the figure a shared machine's load
+disturbs least.
+  python3 bench/ddb_hops.py [--rounds N] [--requests N] [--cpu-seconds N] NAME=BINARY ...
 Runs in: the benchmark driver process (never inside a server)."""
 
 import argparse
@@ -86,10 +90,41 @@ def frame_round_trip(s, rid):
         raise OSError("frame answer: %r" % buf[HDR.size:HDR.size + mlen])
 
 
+def cpu_phase(ready, pids, lua, seconds, rounds):
+    """CPU microseconds per proxied request (worker + supervisor) of each build, per
+    operation and connection count, summed over rounds in which the builds take turns."""
+    acc = {}
+    for _ in range(rounds):
+        for op in ("GetItem", "PutItem", "Query"):
+            for conns in (1, 8):
+                for name, port, _ in ready:
+                    counts = {}
+                    before = ddb_bench.cpu_sample(pids[name])
+                    ddb_bench.run_wrk(port, op, conns, seconds, lua, counts)
+                    after = ddb_bench.cpu_sample(pids[name])
+                    a = acc.setdefault((name, op, conns), [0.0, 0.0, 0])
+                    a[0] += after[0] - before[0]
+                    a[1] += after[1] - before[1]
+                    a[2] += counts.get("requests", 0)
+    print("CPU per proxied request in microseconds (worker + supervisor), %d round(s) of "
+          "%d s runs, load average %.1f" % (rounds, seconds, os.getloadavg()[0]))
+    for op in ("GetItem", "PutItem", "Query"):
+        for conns in (1, 8):
+            parts = []
+            for name, _, _ in ready:
+                w, sup, n = acc[(name, op, conns)]
+                if n:
+                    parts.append("%-8s %5.1f (worker %5.1f + sup %5.1f)"
+                                 % (name, (w + sup) * 1e6 / n, w * 1e6 / n, sup * 1e6 / n))
+            print("  %-8s c=%d  %s" % (op, conns, "   ".join(parts)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--requests", type=int, default=300, help="per path per round")
+    ap.add_argument("--cpu-seconds", type=int, default=2,
+                    help="seconds per wrk run of the CPU phase (0: skip it; at most 5)")
     ap.add_argument("--ddb-local-dir", default=os.path.join(os.path.dirname(HERE), "build",
                                                             "dynamodb-local"))
     ap.add_argument("builds", nargs="+", help="NAME=BINARY")
@@ -98,7 +133,7 @@ def main():
     lua = os.path.join(work, "ddb.lua")
     with open(lua, "w") as f:
         f.write(ddb_bench.LUA)
-    servers, ready, paths = [], [], []
+    servers, ready, paths, pids = [], [], [], {}
     try:
         for spec in args.builds:
             name, binary = spec.split("=", 1)
@@ -113,6 +148,7 @@ def main():
             for op in ("GetItem", "PutItem", "Query"):  # JIT warm-up
                 ddb_bench.run_wrk(port, op, 4, 2, lua)
             ready.append((name, port, jport))
+            pids[name] = ddb_bench.proxy_pids(srv)
         for name, port, jport in ready:  # connect only now: idle connections get closed
             uds = socket.socket(socket.AF_UNIX)
             uds.connect("/tmp/ruststack-%d/ddb.sock" % port)
@@ -141,6 +177,8 @@ def main():
                   % (name, m["java"], m["sup"], m["sup"] - m["java"], m["proxy"],
                      m["proxy"] - m["sup"], m["proxy"] - m["java"],
                      100.0 * (m["proxy"] / m["java"] - 1)))
+        if args.cpu_seconds > 0:
+            cpu_phase(ready, pids, lua, min(args.cpu_seconds, 5), max(1, args.rounds // 2))
     finally:
         for s in servers:
             s.stop()

@@ -1,8 +1,11 @@
 #!/bin/sh
 # bench/run-ddb.sh: run the DynamoDB benchmark (bench/ddb_bench.py) on this machine,
 # bounded to three minutes; prints the table and writes it to bench/results-ddb-latest.txt.
-#   sh bench/run-ddb.sh [--seconds N] [--conns N] [--warmup N] [--no-moto]
-# It also prints the latency floor of the proxy's shape (bench/ddb_floor.c, built with cc).
+#   sh bench/run-ddb.sh [--seconds N] [--conns N] [--warmup N] [--no-moto] [--workers 1]
+# It also prints the latency floor of the proxy's shape (bench/ddb_floor.c, built with cc)
+# and its relays' CPU, the CPU per request of the workers, the ddb supervisor and
+# DynamoDB Local, and the issue's three targets with PASS/MISS (--workers 1 --no-moto: only
+# what the targets need).
 # Where the microseconds go (supervisor hop vs worker hop), and an A/B of two builds in
 # the same minute: python3 bench/ddb_hops.py before=BINARY after=BINARY.
 # Environment: RS_BINARY (default ./build/ruststack), RS_DDB_LOCAL_DIR (default

@@ -106,8 +106,11 @@ typedef struct rs_ipc_resp {
 } rs_ipc_resp_t;
 
 size_t rs_ipc_ddb_req_encode(const rs_ipc_ddb_req_t *r, char *buf, size_t cap);
-int rs_ipc_ddb_req_decode(const char *meta, size_t len, struct json_object **root,
-                          rs_ipc_ddb_req_t *r);
+/* The ddb request meta is a flat object of string members (what the encoder writes): it
+ * is read in place without json-c: the strings are unescaped inside meta (which must be
+ * writable and outlive r). RS_EINVAL when it is not that shape or a required member is
+ * missing (request_id is then set when it was read, "" otherwise). */
+int rs_ipc_ddb_req_decode(char *meta, size_t len, rs_ipc_ddb_req_t *r);
 size_t rs_ipc_lambda_req_encode(const rs_ipc_lambda_req_t *r, char *buf, size_t cap);
 int rs_ipc_lambda_req_decode(const char *meta, size_t len, struct json_object **root,
                              rs_ipc_lambda_req_t *r);
@@ -118,6 +121,14 @@ char *rs_ipc_resp_encode(const rs_ipc_resp_t *r, size_t *len);
 size_t rs_ipc_resp_encode_kv(int status, const char *const *kv, size_t nkv, char *buf, size_t cap);
 /* Also RS_EINVAL (and *root NULL) for a status out of range or headers not an object. */
 int rs_ipc_resp_decode(const char *meta, size_t len, struct json_object **root, rs_ipc_resp_t *r);
+/* The fast path of a response meta in the shape rs_ipc_resp_encode_kv writes
+ * ({"status":N,"headers":{"name":"value",...}}, members in any order, headers optional):
+ * read in place without json-c (strings unescaped inside meta, which must be writable;
+ * the headers point into it). RS_EINVAL for any other shape (a header repeated as an
+ * array, more than max headers, ...): the caller then uses rs_ipc_resp_decode, which
+ * judges the meta. */
+int rs_ipc_resp_decode_flat(char *meta, size_t len, int *status, struct rs_hdr *hdrs, size_t max,
+                            size_t *nhdrs);
 
 /* The file in runtime_dir where the lambda supervisor publishes the custom domain names
  * of API Gateway (one lower-case name per line) for the workers' router. */

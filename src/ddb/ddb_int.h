@@ -33,6 +33,10 @@ typedef struct rs_ddb_rw {
  * not a JSON object is copied unchanged. */
 int rs_ddb_rewrite(const rs_ddb_rw_t *rw, int *status, const char *body, size_t len, char **out,
                    size_t *outlen);
+/* 1 when DynamoDB Local's answer goes to the client byte for byte (rs_ddb_rewrite would
+ * copy it unchanged): a success of an operation whose answer holds user data. The
+ * supervisor then sends the received body itself, without parsing or copying it. */
+int rs_ddb_rewrite_passes(const char *op, int status);
 
 /* Request checks DynamoDB makes and DynamoDB Local does not (an AttributeValue member of
  * the wrong JSON type). Returns 0 when the request may go on, 1 with the error answer in
@@ -120,6 +124,7 @@ typedef struct rs_ddb_conn {
     int fd; /* -1: not connected */
     uint16_t port;
     unsigned requests; /* answered on this connection */
+    int64_t rcv_ms;    /* its SO_RCVTIMEO (the socket is blocking once connected) */
 } rs_ddb_conn_t;
 
 typedef struct rs_ddb_req {
@@ -145,8 +150,10 @@ void rs_ddb_conn_close(rs_ddb_conn_t *c);
 int rs_ddb_http_do(rs_ddb_conn_t *c, uint16_t port, const rs_ddb_req_t *req, int timeout_ms,
                    rs_ddb_resp_t *resp);
 void rs_ddb_resp_free(rs_ddb_resp_t *r);
-/* The Authorization and X-Amz-Date headers of a SigV4 signature (exposed for tests). */
-void rs_ddb_sign(const rs_ddb_req_t *req, const char *host, int64_t now, char *auth, size_t authlen,
+/* The Authorization and X-Amz-Date headers towards DynamoDB Local (exposed for tests):
+ * SigV4's shape with the credential scope it reads (the account's access key id, the
+ * day, the request's region) and a fixed signature of 64 zeros, which it does not verify. */
+void rs_ddb_auth(const rs_ddb_req_t *req, int64_t now, char *auth, size_t authlen,
                  char amzdate[17]);
 
 /* ---- ddb_java.c ------------------------------------------------------------------- */

@@ -473,11 +473,16 @@ static int copy(const char *body, size_t len, char **out, size_t *outlen)
     return 0;
 }
 
+int rs_ddb_rewrite_passes(const char *op, int status)
+{
+    return status >= 200 && status < 300 && in(item_ops, op);
+}
+
 int rs_ddb_rewrite(const rs_ddb_rw_t *rw, int *status, const char *body, size_t len, char **out,
                    size_t *outlen)
 {
     int ok = *status >= 200 && *status < 300;
-    if (ok && in(item_ops, rw->op))
+    if (rs_ddb_rewrite_passes(rw->op, *status))
         return copy(body, len, out, outlen);
     json_object *o = parse(body, len);
     if (o == NULL)

@@ -25,6 +25,8 @@
 #include "rs/status.h"
 
 #define MAX_OP 64
+/* headers a supervisor reply carries on the fast path (it sends three) */
+#define RS_DDB_REPLY_MAX_HEADERS 16
 
 static int content_type_ok(const rs_http_req_t *req)
 {
@@ -232,9 +234,47 @@ int rs_ddb_prepare(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *route
     return 0;
 }
 
+/* the headers of a decoded reply into resp, as rs_ipc_reply_headers does with a json
+ * object: content-type and x-amzn-RequestId default when the supervisor sent none */
+static void reply_headers(const rs_http_req_t *req, rs_http_resp_t *resp, const rs_hdr_t *h,
+                          size_t n)
+{
+    int have_id = 0, have_type = 0;
+    resp->num_headers = 0;
+    resp->body.len = 0;
+    for (size_t i = 0; i < n; i++) {
+        have_id |= strcasecmp(h[i].name, "x-amzn-requestid") == 0;
+        have_type |= strcasecmp(h[i].name, "content-type") == 0;
+        rs_http_resp_headern(resp, h[i].name, h[i].value, h[i].value_len);
+    }
+    if (!have_type)
+        rs_http_resp_header(resp, "content-type", "application/x-amz-json-1.0");
+    if (!have_id)
+        rs_http_resp_header(resp, "x-amzn-requestid", req->request_id);
+}
+
 int rs_ddb_reply(const rs_http_req_t *req, rs_http_resp_t *resp, const char *meta, size_t meta_len,
                  const void *body, size_t body_len)
 {
+    /* the supervisor's flat meta is read in place from a copy; anything else (or a meta
+     * too large for the copy) goes through json-c, which also judges a malformed one */
+    char copy[1024];
+    rs_hdr_t h[RS_DDB_REPLY_MAX_HEADERS];
+    size_t nh;
+    int status;
+    if (meta_len < sizeof(copy)) {
+        memcpy(copy, meta, meta_len);
+        copy[meta_len] = '\0';
+        if (rs_ipc_resp_decode_flat(copy, meta_len, &status, h, RS_DDB_REPLY_MAX_HEADERS, &nh) ==
+            0) {
+            resp->status = status;
+            reply_headers(req, resp, h, nh);
+            rs_ddb_cors(req, resp);
+            if (body_len > 0)
+                rs_buf_append(&resp->body, body, body_len);
+            return 0;
+        }
+    }
     json_object *o;
     rs_ipc_resp_t r;
     if (rs_ipc_resp_decode(meta, meta_len, &o, &r) != 0) {

@@ -108,6 +108,125 @@ static json_object *parse(const char *meta, size_t len)
     return o;
 }
 
+/* ---- flat metas read in place, without json-c ------------------------------------- */
+
+static char *skip_ws(char *p, const char *e)
+{
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+static int hex4(const char *p, const char *e, unsigned *out)
+{
+    unsigned v = 0;
+    if (e - p < 4)
+        return -1;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+                     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+                                            : 16u;
+        if (d > 15)
+            return -1;
+        v = v << 4 | d;
+    }
+    *out = v;
+    return 0;
+}
+
+/* the JSON string whose opening quote is at p, unescaped in place (never longer than its
+ * text) and NUL-terminated: *s and *n; returns the byte after the closing quote, or NULL
+ * (unterminated, a raw control character, a bad escape, \u0000 or a lone surrogate) */
+static char *unquote(char *p, const char *e, char **s, size_t *n)
+{
+    char *r = p + 1, *w = p + 1;
+    while (r < e) {
+        unsigned char c = (unsigned char)*r;
+        if (c == '"') {
+            *w = '\0';
+            *s = p + 1;
+            *n = (size_t)(w - (p + 1));
+            return r + 1;
+        }
+        if (c < 0x20)
+            return NULL;
+        if (c != '\\') {
+            *w++ = *r++;
+            continue;
+        }
+        if (++r >= e)
+            return NULL;
+        const char *hit = strchr("\"\\/bfnrt", *r);
+        if (*r != 'u') {
+            if (hit == NULL || *r == '\0')
+                return NULL;
+            *w++ = "\"\\/\b\f\n\r\t"[hit - "\"\\/bfnrt"];
+            r++;
+            continue;
+        }
+        unsigned cp, lo;
+        if (hex4(r + 1, e, &cp) != 0 || cp == 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+            return NULL;
+        r += 5;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (e - r < 6 || r[0] != '\\' || r[1] != 'u' || hex4(r + 2, e, &lo) != 0 ||
+                lo < 0xDC00 || lo > 0xDFFF)
+                return NULL;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            r += 6;
+        }
+        if (cp < 0x80) {
+            *w++ = (char)cp;
+        } else if (cp < 0x800) {
+            *w++ = (char)(0xC0 | cp >> 6);
+            *w++ = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            *w++ = (char)(0xE0 | cp >> 12);
+            *w++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+            *w++ = (char)(0x80 | (cp & 0x3F));
+        } else {
+            *w++ = (char)(0xF0 | cp >> 18);
+            *w++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+            *w++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+            *w++ = (char)(0x80 | (cp & 0x3F));
+        }
+    }
+    return NULL;
+}
+
+/* the members of a flat object {"k":"v",...} from p (at '{'); fn sees each; returns the
+ * byte after the closing brace, or NULL (not that shape, or fn said no) */
+typedef int (*member_fn)(void *arg, const char *k, size_t kn, char *v, size_t vn);
+
+static char *flat_object(char *p, const char *e, member_fn fn, void *arg)
+{
+    if (p >= e || *p != '{')
+        return NULL;
+    p = skip_ws(p + 1, e);
+    if (p < e && *p == '}')
+        return p + 1;
+    for (;;) {
+        char *k, *v;
+        size_t kn, vn;
+        p = p < e && *p == '"' ? unquote(p, e, &k, &kn) : NULL;
+        p = p != NULL ? skip_ws(p, e) : NULL;
+        if (p == NULL || p >= e || *p != ':')
+            return NULL;
+        p = skip_ws(p + 1, e);
+        p = p < e && *p == '"' ? unquote(p, e, &v, &vn) : NULL;
+        if (p == NULL || fn(arg, k, kn, v, vn) != 0)
+            return NULL;
+        p = skip_ws(p, e);
+        if (p < e && *p == '}')
+            return p + 1;
+        if (p >= e || *p != ',')
+            return NULL;
+        p = skip_ws(p + 1, e);
+    }
+}
+
 size_t rs_ipc_ddb_req_encode(const rs_ipc_ddb_req_t *r, char *buf, size_t cap)
 {
     out_t o = {buf, cap, 0};
@@ -120,12 +239,27 @@ size_t rs_ipc_ddb_req_encode(const rs_ipc_ddb_req_t *r, char *buf, size_t cap)
     return done(&o);
 }
 
-int rs_ipc_ddb_req_decode(const char *meta, size_t len, json_object **root, rs_ipc_ddb_req_t *r)
+static int ddb_member(void *arg, const char *k, size_t kn, char *v, size_t vn)
 {
-    json_object *o = *root = parse(meta, len);
-    *r = (rs_ipc_ddb_req_t){get(o, "target"),     get(o, "account"),      get(o, "region"),
-                            get(o, "request_id"), get(o, "content_type"), get(o, "access_key")};
-    return o != NULL && r->target[0] && r->account[0] && r->region[0] ? 0 : RS_EINVAL;
+    static const char *const keys[] = {"target",     "account",      "region",
+                                       "request_id", "content_type", "access_key"};
+    const char **out = arg;
+    (void)kn;
+    (void)vn;
+    for (size_t i = 0; i < 6; i++)
+        if (strcmp(k, keys[i]) == 0)
+            out[i] = v;
+    return 0;
+}
+
+int rs_ipc_ddb_req_decode(char *meta, size_t len, rs_ipc_ddb_req_t *r)
+{
+    const char *v[6] = {"", "", "", "", "", ""};
+    const char *e = meta + len;
+    char *p = flat_object(skip_ws(meta, e), e, ddb_member, v);
+    int ok = p != NULL && skip_ws(p, e) == e;
+    *r = (rs_ipc_ddb_req_t){v[0], v[1], v[2], v[3], v[4], v[5]};
+    return ok && r->target[0] && r->account[0] && r->region[0] ? 0 : RS_EINVAL;
 }
 
 size_t rs_ipc_lambda_req_encode(const rs_ipc_lambda_req_t *r, char *buf, size_t cap)
@@ -220,10 +354,14 @@ char *rs_ipc_resp_encode(const rs_ipc_resp_t *r, size_t *len)
 size_t rs_ipc_resp_encode_kv(int status, const char *const *kv, size_t nkv, char *buf, size_t cap)
 {
     out_t o = {buf, cap, 0};
-    char num[16];
-    int n = snprintf(num, sizeof(num), "%d", status);
+    char num[16], *p = num + sizeof(num);
+    unsigned v = status < 0 ? 0u : (unsigned)status; /* decimal by hand: once per answer */
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
     emit(&o, "{\"status\":", 10);
-    emit(&o, num, (size_t)n);
+    emit(&o, p, (size_t)(num + sizeof(num) - p));
     emit(&o, ",\"headers\":", 11);
     for (size_t i = 0; i < nkv; i++)
         member(&o, i == 0 ? '{' : ',', kv[2 * i], kv[2 * i + 1]);
@@ -247,5 +385,62 @@ int rs_ipc_resp_decode(const char *meta, size_t len, json_object **root, rs_ipc_
         return RS_EINVAL;
     }
     r->headers = h;
+    return 0;
+}
+
+typedef struct hdr_sink {
+    rs_hdr_t *h;
+    size_t max, n;
+} hdr_sink_t;
+
+static int hdr_member(void *arg, const char *k, size_t kn, char *v, size_t vn)
+{
+    hdr_sink_t *o = arg;
+    if (o->n >= o->max)
+        return -1;
+    o->h[o->n++] = (rs_hdr_t){k, kn, v, vn};
+    return 0;
+}
+
+int rs_ipc_resp_decode_flat(char *meta, size_t len, int *status, rs_hdr_t *hdrs, size_t max,
+                            size_t *nhdrs)
+{
+    const char *e = meta + len;
+    hdr_sink_t o = {hdrs, max, 0};
+    int st = -1, seen_headers = 0;
+    char *p = skip_ws(meta, e);
+    if (p >= e || *p != '{')
+        return RS_EINVAL;
+    p = skip_ws(p + 1, e);
+    while (p < e && *p != '}') {
+        char *k;
+        size_t kn;
+        p = *p == '"' ? unquote(p, e, &k, &kn) : NULL;
+        p = p != NULL ? skip_ws(p, e) : NULL;
+        if (p == NULL || p >= e || *p != ':')
+            return RS_EINVAL;
+        p = skip_ws(p + 1, e);
+        if (strcmp(k, "status") == 0 && st < 0) {
+            st = 0;
+            while (p < e && *p >= '0' && *p <= '9' && st < 1000)
+                st = st * 10 + (*p++ - '0');
+        } else if (strcmp(k, "headers") == 0 && !seen_headers) {
+            seen_headers = 1;
+            p = flat_object(p, e, hdr_member, &o);
+        } else {
+            return RS_EINVAL;
+        }
+        p = p != NULL ? skip_ws(p, e) : NULL;
+        if (p == NULL || p >= e)
+            return RS_EINVAL;
+        if (*p == ',')
+            p = skip_ws(p + 1, e);
+        else if (*p != '}')
+            return RS_EINVAL;
+    }
+    if (p >= e || skip_ws(p + 1, e) != e || st < 100 || st > 599)
+        return RS_EINVAL;
+    *status = st;
+    *nhdrs = o.n;
     return 0;
 }

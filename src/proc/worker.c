@@ -21,6 +21,8 @@
 
 /* after the last request ended, idle keep-alive connections get this long to go away */
 #define IDLE_GRACE_MS 1000
+/* how often the worker asks whether the master is still its parent */
+#define PARENT_CHECK_MS 100
 
 typedef struct ticker {
     rs_store_t *st;
@@ -76,7 +78,7 @@ void rs_worker_run(const rs_conf_t *conf, rs_store_t *st, int listen_fd, unsigne
     rs_log(RS_LOG_INFO, NULL, "worker started (slot %u)", slot);
 
     int draining = 0;
-    int64_t deadline = 0, idle_since = 0;
+    int64_t deadline = 0, idle_since = 0, next_parent_check = 0;
     for (;;) {
         if (rs_server_run_once(srv, 100) != 0) {
             rs_log(RS_LOG_ALERT, NULL, "event loop failed: %m");
@@ -87,7 +89,15 @@ void rs_worker_run(const rs_conf_t *conf, rs_store_t *st, int listen_fd, unsigne
             if (rs_log_reopen() != 0)
                 rs_log(RS_LOG_ERR, NULL, "cannot reopen the log file: %m");
         }
-        if (!draining && (rs_sig_stop || getppid() != master_pid)) {
+        /* the master's death also arrives as a signal (PR_SET_PDEATHSIG); getppid is the
+         * backstop, asked every PARENT_CHECK_MS rather than on every loop turn (that was
+         * a system call per request) */
+        int orphan = 0;
+        if (!draining && rs_mono_ms() >= next_parent_check) {
+            orphan = getppid() != master_pid;
+            next_parent_check = rs_mono_ms() + PARENT_CHECK_MS;
+        }
+        if (!draining && (rs_sig_stop || orphan)) {
             draining = 1;
             deadline = rs_mono_ms() + (int64_t)conf->shutdown_timeout * 1000;
             rs_log(RS_LOG_INFO, NULL, "draining: %llu request(s) in flight",

@@ -154,6 +154,13 @@ SEEDS = {
         (0x50495352).to_bytes(4, "little") + (1).to_bytes(2, "little") + (2).to_bytes(2, "little")
         + (9).to_bytes(8, "little") + (0xFFFFFFFF).to_bytes(4, "little")
         + (0xFFFFFFFF).to_bytes(4, "little"),
+        # metas for the in-place decoders (src/ipc/msg.c)
+        b'{"target":"DynamoDB_20120810.GetItem","account":"000000000000","region":"us-east-1",'
+        b'"request_id":"A\\"B\\u00e9\\ud83d\\ude00\\/","content_type":"application/json",'
+        b'"access_key":"AK"}',
+        b'{"status":200,"headers":{"content-type":"application/x-amz-json-1.0",'
+        b'"x-amzn-requestid":"R\\"1","x-amz-crc32":"123"}}',
+        b' {"headers":{}, "status" : 404} ',
     ],
     "fuzz_docker": [  # one byte: where the answer is cut into two reads
         b"\x20HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",

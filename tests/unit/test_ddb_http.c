@@ -2,8 +2,9 @@
  * test_ddb_http.c: the ddb supervisor's HTTP client (src/ddb/ddb_http.c) against a tiny
  * scripted server on loopback: the request it sends (target, SigV4 credential scope,
  * body), Content-Length and chunked answers, keep-alive reuse, a kept-alive connection
- * the server closed (retried once on a fresh one), Connection: close, timeouts, refused,
- * and the SigV4 signature against botocore's through the signing caches.
+ * the server closed (retried once on a fresh one), Connection: close, timeouts (also for
+ * answers that trickle in), refused, and the Authorization's credential scope through its
+ * per-thread cache.
  * Runs in: the test.
  */
 #include <arpa/inet.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ddb/ddb_int.h"
@@ -69,6 +71,16 @@ static void *serve(void *arg)
             if (strcmp(a, "SLEEP") == 0) {
                 usleep(600000);
                 break;
+            }
+            if (strncmp(a, "TRICKLE:", 8) == 0) { /* the answer one byte every 20 ms */
+                const char *p = a + 8;
+                while (*p != '\0' && write(fd, p, 1) == 1) {
+                    p++;
+                    usleep(20000);
+                }
+                if (*p != '\0')
+                    break;
+                continue;
             }
             if (write(fd, a, strlen(a)) < 0)
                 break;
@@ -214,28 +226,81 @@ Test(ddb_http, timeout_and_refused)
     cr_assert_eq(rs_ddb_http_do(&c, port, &REQ, 500, &r), RS_ERR);
 }
 
-/* The signature is real SigV4: the expected value was computed by botocore's SigV4Auth
- * (same request, key A123456789012 / ruststack-ddb-local, 2026-11-23 23:01:44 UTC). The
- * per-thread signing key and date caches must follow a change of region and of day. */
-Test(ddb_http, signature_is_sigv4_across_cache_changes)
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The receive sleeps in recv (blocking socket, SO_RCVTIMEO): an answer that trickles in
+ * still ends at the deadline, not a receive timeout after the last byte; a slow answer
+ * that lowered the receive timeout on its way does not shorten the next request's. */
+Test(ddb_http, deadline_holds_for_trickling_answers)
+{
+    signal(SIGPIPE, SIG_IGN);
+    static const char slow[] = "TRICKLE:HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+    char endless[400];
+    snprintf(endless, sizeof(endless),
+             "TRICKLE:HTTP/1.1 200 OK\r\nContent-Length: 300\r\n\r\n%0300d", 0);
+    char *fast = ok("{}");
+    const char *answers[] = {slow, fast, endless};
+    srv_t s;
+    pthread_t t = start(&s, answers, 3);
+    rs_ddb_conn_t c;
+    rs_ddb_conn_init(&c);
+    rs_ddb_resp_t r;
+    int64_t t0 = now_ms();
+    cr_assert_eq(rs_ddb_http_do(&c, s.port, &REQ, 3000, &r), 0);
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(r.body, "{}");
+    rs_ddb_resp_free(&r);
+    cr_assert(now_ms() - t0 >= 500, "the slow answer took %lld ms", (long long)(now_ms() - t0));
+    cr_assert_lt(c.rcv_ms, 3000); /* lowered towards the deadline while it trickled */
+    cr_assert_eq(rs_ddb_http_do(&c, s.port, &REQ, 3000, &r), 0); /* kept alive */
+    cr_assert_eq(c.rcv_ms, 3000);
+    rs_ddb_resp_free(&r);
+    t0 = now_ms();
+    cr_assert_eq(rs_ddb_http_do(&c, s.port, &REQ, 300, &r), RS_EAGAIN);
+    int64_t took = now_ms() - t0;
+    cr_assert(took >= 290 && took < 290 + 150, "timed out after %lld ms", (long long)took);
+    cr_assert_eq(c.fd, -1);
+    pthread_join(t, NULL);
+    cr_assert_eq(s.conns, 1);
+    close(s.lfd);
+    free(fast);
+}
+
+/* The Authorization DynamoDB Local reads: SigV4's shape, the credential scope naming the
+ * database (the account's key id and the region) and the day; a fixed signature. The
+ * per-thread cache must follow a change of account, region and day. */
+Test(ddb_http, authorization_scope_across_cache_changes)
 {
     static const char want[] =
         "AWS4-HMAC-SHA256 Credential=A123456789012/20261123/eu-west-2/dynamodb/aws4_request, "
         "SignedHeaders=content-type;host;x-amz-date;x-amz-target, "
-        "Signature=5d69b0080db60845ded78783aae6aed8f3c3f3d5d2b34a04e1bf1c2580a9ded8";
+        "Signature=0000000000000000000000000000000000000000000000000000000000000000";
     rs_ddb_req_t req = {"DynamoDB_20120810.ListTables", "eu-west-2", "123456789012",
                         "application/x-amz-json-1.0",   "{}",        2};
     char auth[512], other[512], date[17];
-    rs_ddb_sign(&req, "127.0.0.1:8000", 1795474904, auth, sizeof(auth), date);
+    rs_ddb_auth(&req, 1795474904, auth, sizeof(auth), date);
     cr_assert_str_eq(date, "20261123T230144Z");
     cr_assert_str_eq(auth, want);
     req.region = "us-east-1";
-    rs_ddb_sign(&req, "127.0.0.1:8000", 1795474904, other, sizeof(other), date);
-    cr_assert_str_neq(other, want);
+    rs_ddb_auth(&req, 1795474904, other, sizeof(other), date);
+    cr_assert(strstr(other, "Credential=A123456789012/20261123/us-east-1/") != NULL, "%s", other);
     req.region = "eu-west-2";
-    rs_ddb_sign(&req, "127.0.0.1:8000", 1795474904 + 86400, other, sizeof(other), date);
+    req.account = "210987654321";
+    rs_ddb_auth(&req, 1795474904, other, sizeof(other), date);
+    cr_assert(strstr(other, "Credential=A210987654321/20261123/eu-west-2/") != NULL, "%s", other);
+    req.account = "123456789012";
+    rs_ddb_auth(&req, 1795474904 + 86400, other, sizeof(other), date);
     cr_assert_str_eq(date, "20261124T230144Z");
     cr_assert(strstr(other, "/20261124/eu-west-2/") != NULL, "%s", other);
-    rs_ddb_sign(&req, "127.0.0.1:8000", 1795474904, auth, sizeof(auth), date);
+    rs_ddb_auth(&req, 1795474904, auth, sizeof(auth), date);
     cr_assert_str_eq(auth, want);
+    /* a buffer too small gets "" rather than a cut header */
+    char tiny[16];
+    rs_ddb_auth(&req, 1795474904, tiny, sizeof(tiny), date);
+    cr_assert_str_eq(tiny, "");
 }

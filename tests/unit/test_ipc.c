@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "rs/err.h"
+#include "rs/http.h"
 #include "rs/ipc.h"
 
 static int sp[2];
@@ -206,25 +207,116 @@ Test(ipcmsg, ddb_request_round_trip)
     cr_assert_not_null(s);
     cr_assert_eq(rs_ipc_ddb_req_encode(&in, s, n + 1), n);
     cr_assert_eq(strlen(s), n);
-    json_object *root;
     rs_ipc_ddb_req_t out;
-    cr_assert_eq(rs_ipc_ddb_req_decode(s, n, &root, &out), 0);
+    cr_assert_eq(rs_ipc_ddb_req_decode(s, n, &out), 0); /* in place: s holds the strings */
     cr_assert_str_eq(out.target, in.target);
     cr_assert_str_eq(out.account, in.account);
     cr_assert_str_eq(out.region, in.region);
     cr_assert_str_eq(out.request_id, in.request_id);
     cr_assert_str_eq(out.content_type, in.content_type);
     cr_assert_str_eq(out.access_key, in.access_key);
-    json_object_put(root);
     free(s);
     /* a required member missing: RS_EINVAL, the request id still there for the answer */
-    const char *m = "{\"target\":\"x\",\"region\":\"r\",\"request_id\":\"rid-2\"}";
-    cr_assert_eq(rs_ipc_ddb_req_decode(m, strlen(m), &root, &out), RS_EINVAL);
+    char m[] = "{\"target\":\"x\",\"region\":\"r\",\"request_id\":\"rid-2\"}";
+    cr_assert_eq(rs_ipc_ddb_req_decode(m, strlen(m), &out), RS_EINVAL);
     cr_assert_str_eq(out.request_id, "rid-2");
-    json_object_put(root);
-    cr_assert_eq(rs_ipc_ddb_req_decode("[1]", 3, &root, &out), RS_EINVAL);
-    cr_assert_null(root);
+    char arr[] = "[1]";
+    cr_assert_eq(rs_ipc_ddb_req_decode(arr, 3, &out), RS_EINVAL);
     cr_assert_str_eq(out.request_id, "");
+}
+
+/* the in-place reader: escapes as json-c writes and reads them, whitespace, member order;
+ * anything that is not a flat object of strings is refused */
+Test(ipcmsg, ddb_request_decode_escapes_and_shapes)
+{
+    rs_ipc_ddb_req_t in = {"DynamoDB_20120810.GetItem",
+                           "000000000000",
+                           "eu-west-1",
+                           "a\"b\\c\n\t\x01/",
+                           "application/json; charset=\xc3\xa9",
+                           "AK"};
+    char buf[512];
+    size_t n = rs_ipc_ddb_req_encode(&in, buf, sizeof(buf));
+    rs_ipc_ddb_req_t out;
+    cr_assert_eq(rs_ipc_ddb_req_decode(buf, n, &out), 0);
+    cr_assert_str_eq(out.request_id, in.request_id);
+    cr_assert_str_eq(out.content_type, in.content_type);
+    char ws[] =
+        " { \"region\" : \"r\\u00e9\\/x\" ,\"account\":\"1\", \"target\":\"T\\ud83d\\ude00\","
+        "\"extra\":\"\"} \n";
+    cr_assert_eq(rs_ipc_ddb_req_decode(ws, strlen(ws), &out), 0);
+    cr_assert_str_eq(out.region, "r\xc3\xa9/x");
+    cr_assert_str_eq(out.target, "T\xf0\x9f\x98\x80");
+    cr_assert_str_eq(out.access_key, "");
+    const char *bad[] = {
+        "{\"target\":\"T\",\"account\":\"1\",\"region\":\"r\",\"n\":1}", /* a number */
+        "{\"target\":\"T\",\"account\":\"1\",\"region\":\"r\"",          /* unclosed */
+        "{\"target\":\"T\",\"account\":\"1\",\"region\":\"r\"}x",        /* trailing */
+        "{\"target\":\"T\\u0000\",\"account\":\"1\",\"region\":\"r\"}",  /* NUL */
+        "{\"target\":\"T\\ud800\",\"account\":\"1\",\"region\":\"r\"}",  /* lone half */
+        "{\"target\":\"T\\q\",\"account\":\"1\",\"region\":\"r\"}",      /* bad escape */
+        "{\"target\":\"T\n\",\"account\":\"1\",\"region\":\"r\"}",       /* raw control */
+        "{\"target\":\"T\",,\"account\":\"1\",\"region\":\"r\"}",        /* empty member */
+        "{\"target\":\"T\\u12\"}",                                       /* short \\u */
+        "",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *c = strdup(bad[i]);
+        cr_assert_eq(rs_ipc_ddb_req_decode(c, strlen(c), &out), RS_EINVAL, "%s", bad[i]);
+        free(c);
+    }
+}
+
+/* the worker's fast path reads what the ddb supervisor writes; other shapes go to json-c */
+Test(ipcmsg, response_flat_decode)
+{
+    const char *kv[] = {"content-type",     "application/x-amz-json-1.0",
+                        "x-amzn-requestid", "R\"1/",
+                        "x-amz-crc32",      "123"};
+    char buf[512];
+    size_t n = rs_ipc_resp_encode_kv(200, kv, 3, buf, sizeof(buf));
+    cr_assert_str_eq(buf, "{\"status\":200,\"headers\":{\"content-type\":\"application/"
+                          "x-amz-json-1.0\",\"x-amzn-requestid\":\"R\\\"1/\",\"x-amz-crc32\":"
+                          "\"123\"}}");
+    rs_hdr_t h[4];
+    size_t nh = 0;
+    int st = 0;
+    cr_assert_eq(rs_ipc_resp_decode_flat(buf, n, &st, h, 4, &nh), 0);
+    cr_assert_eq(st, 200);
+    cr_assert_eq(nh, 3);
+    cr_assert_str_eq(h[1].name, "x-amzn-requestid");
+    cr_assert_str_eq(h[1].value, "R\"1/");
+    cr_assert_eq(h[1].value_len, 4);
+    cr_assert_str_eq(h[2].value, "123");
+    char rev[] = " {\"headers\":{}, \"status\" : 404 } ";
+    cr_assert_eq(rs_ipc_resp_decode_flat(rev, strlen(rev), &st, h, 4, &nh), 0);
+    cr_assert_eq(st, 404);
+    cr_assert_eq(nh, 0);
+    char noh[] = "{\"status\":204}";
+    cr_assert_eq(rs_ipc_resp_decode_flat(noh, strlen(noh), &st, h, 4, &nh), 0);
+    cr_assert_eq(st, 204);
+    cr_assert_eq(nh, 0);
+    const char *bad[] = {
+        "{\"status\":99}",
+        "{\"status\":600}",
+        "{\"status\":\"200\"}",
+        "{\"status\":200.5}",
+        "{}",
+        "nope",
+        "{\"status\":200,\"headers\":[]}",
+        "{\"status\":200,\"headers\":{\"set-cookie\":[\"a\",\"b\"]}}", /* json-c's case */
+        "{\"status\":200,\"other\":\"x\"}",
+        "{\"status\":200,\"status\":201}",
+        "{\"status\":200,\"headers\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\",\"e\":\"5\"}"
+        "}",
+        "{\"status\":200}}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *c = strdup(bad[i]);
+        cr_assert_eq(rs_ipc_resp_decode_flat(c, strlen(c), &st, h, 4, &nh), RS_EINVAL, "%s",
+                     bad[i]);
+        free(c);
+    }
 }
 
 Test(ipcmsg, lambda_request_round_trip)
