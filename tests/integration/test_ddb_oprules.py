@@ -1,0 +1,366 @@
+"""DynamoDB's operation-level rules answered before the table is looked up
+(src/proto/ddb_oprules.c, ddb_expr.c, ddb_avcheck.c, ddb_ctable.c): expression syntax and
+semantics, placeholders, mixed parameters, attribute values, Query's key conditions,
+CreateTable's key schema, indexes and billing. Every case runs against a table that exists
+and against a missing one: both answer AWS's ValidationException (DynamoDB Local alone
+answers ResourceNotFoundException for the missing table, or HTTP 500). With the boto3
+client (its own parameter validation off, as a client in another language would send
+these) and resource, PynamoDB and the AWS CLI. Runs in: the pytest process."""
+
+import json
+
+import pytest
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from conftest import ddb_error, ddb_index, make_ddb_client, unique_name
+
+VAL = "ValidationException"
+
+
+@pytest.fixture(autouse=True)
+def _reset():
+    """Overrides the S3 reset: DynamoDB tables have unique names and are dropped."""
+
+
+@pytest.fixture(scope="module")
+def loose(ddb_endpoint):
+    return make_ddb_client(ddb_endpoint, parameter_validation=False)
+
+
+@pytest.fixture(scope="module")
+def table(ddb_endpoint):
+    c = make_ddb_client(ddb_endpoint)
+    name = unique_name("ops")
+    c.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                   KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                              {"AttributeName": "sk", "KeyType": "RANGE"}],
+                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                         {"AttributeName": "sk", "AttributeType": "S"}])
+    yield name
+    c.delete_table(TableName=name)
+
+
+def expect(call, want, **kw):
+    with pytest.raises(ClientError) as e:
+        call(**kw)
+    code, msg, resp = ddb_error(e)
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 400, resp
+    assert (code, msg) == (VAL, want)
+
+
+KEY = {"pk": {"S": "a"}, "sk": {"S": "b"}}
+V = {":v": {"S": "a"}}
+
+
+def U(expr, **kw):
+    return dict(Key=KEY, UpdateExpression=expr, ExpressionAttributeValues=V, **kw)
+
+
+def Q(expr, **kw):
+    d = dict(KeyConditionExpression=expr, ExpressionAttributeValues=V)
+    d.update(kw)
+    return d
+
+
+def P(x):
+    item = dict(KEY)
+    item["x"] = x
+    return dict(Item=item)
+
+
+CASES = [
+    # syntax
+    ("update_item", U("SET a = :v , "),
+     'Invalid UpdateExpression: Syntax error; token: "<EOF>", near: ", "'),
+    ("update_item", U("SET a = :v + :v + :v"),
+     'Invalid UpdateExpression: Syntax error; token: "+", near: ":v + :v"'),
+    ("update_item", U("SET _a = :v"),
+     'Invalid UpdateExpression: Syntax error; token: "_", near: "SET _a"'),
+    ("update_item", dict(Key=KEY, UpdateExpression="ADD a b"),
+     'Invalid UpdateExpression: Syntax error; token: "b", near: "a b"'),
+    ("scan", dict(FilterExpression="a"),
+     'Invalid FilterExpression: Syntax error; token: "<EOF>", near: "a"'),
+    ("query", Q("pk = :v", ProjectionExpression="a,,"),
+     'Invalid ProjectionExpression: Syntax error; token: ",", near: ",,"'),
+    ("query", dict(KeyConditionExpression=""),
+     "Invalid KeyConditionExpression: The expression can not be empty;"),
+    # names, values, functions
+    ("update_item", U("SET status = :v"),
+     "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: status"),
+    ("update_item", U("SET #a = :v"),
+     "Invalid UpdateExpression: An expression attribute name used in the document path is not "
+     "defined; attribute name: #a"),
+    ("update_item", U("SET a = :w"),
+     "Invalid UpdateExpression: An expression attribute value used in expression is not "
+     "defined; attribute value: :w"),
+    ("update_item", U("SET a = foo(:v)"),
+     "Invalid UpdateExpression: Invalid function name; function: foo"),
+    ("update_item", U("SET a = :v SET b = :v"),
+     'Invalid UpdateExpression: The "SET" section can only be used once in an update '
+     'expression;'),
+    ("update_item", U("SET a.b = :v, a[1] = :v"),
+     "Invalid UpdateExpression: Two document paths conflict with each other; must remove or "
+     "rewrite one of these paths; path one: [a, b], path two: [a, [1]]"),
+    ("update_item", U("SET a = size(b)"),
+     "Invalid UpdateExpression: The function is not allowed in an update expression; "
+     "function: size"),
+    ("update_item", U("SET a = :v", ConditionExpression="b = :w"),
+     "Invalid ConditionExpression: An expression attribute value used in expression is not "
+     "defined; attribute value: :w"),
+    ("put_item", dict(Item=KEY, ConditionExpression="((a = :v))", ExpressionAttributeValues=V),
+     "Invalid ConditionExpression: The expression has redundant parentheses;"),
+    ("scan", dict(FilterExpression="size(a)"),
+     "Invalid FilterExpression: The function is not allowed to be used this way in an "
+     "expression; function: size"),
+    ("scan", dict(FilterExpression="a = a"),
+     "Invalid FilterExpression: The first operand must be distinct from the remaining operands "
+     "for this operator or function; operator: =, first operand: [a]"),
+    ("scan", dict(FilterExpression="begins_with(a)"),
+     "Invalid FilterExpression: Incorrect number of operands for operator or function; "
+     "operator or function: begins_with, number of operands: 1"),
+    # key conditions
+    ("query", Q("pk <> :v"), "Invalid operator used in KeyConditionExpression: <>"),
+    ("query", Q("pk = :v OR sk = :v"), "Invalid operator used in KeyConditionExpression: OR"),
+    ("query", Q("NOT pk = :v"), "Invalid operator used in KeyConditionExpression: NOT"),
+    ("query", Q("contains(pk, :v)"), "Invalid operator used in KeyConditionExpression: contains"),
+    ("query", Q("pk IN (:v)"), "Invalid operator used in KeyConditionExpression: IN"),
+    ("query", Q("size(pk) = :v"), "KeyConditionExpressions cannot contain nested operations"),
+    ("query", Q("pk = :v AND pk = :v"),
+     "KeyConditionExpressions must only contain one condition per key"),
+    ("query", Q("pk.x = :v"),
+     "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+     "allowed: Key: pk"),
+    ("query", dict(KeyConditions={
+        "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]},
+        "sk": {"ComparisonOperator": "NE", "AttributeValueList": [{"S": "a"}]}}),
+     "Attempted conditional constraint is not an indexable operation"),
+    ("query", dict(),
+     "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "
+     "request."),
+    # parameters
+    ("put_item", dict(Item=KEY, ConditionExpression="a = :v", ExpressionAttributeValues=V,
+                      Expected={"a": {"Exists": False}}),
+     "Can not use both expression and non-expression parameters in the same request: "
+     "Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}"),
+    ("put_item", dict(Item=KEY, ExpressionAttributeNames={"#v": "a"}),
+     "ExpressionAttributeNames can only be specified when using expressions"),
+    ("put_item", dict(Item=KEY, ExpressionAttributeValues=V),
+     "ExpressionAttributeValues can only be specified when using expressions: "
+     "ConditionExpression is null"),
+    ("update_item", dict(Key=KEY, UpdateExpression="SET a = :v", ExpressionAttributeValues={}),
+     "ExpressionAttributeValues must not be empty"),
+    ("update_item", dict(Key=KEY, UpdateExpression="SET a = :v",
+                         ExpressionAttributeValues={"v": {"S": "a"}}),
+     'ExpressionAttributeValues contains invalid key: Syntax error; key: "v"'),
+    ("update_item", dict(Key=KEY, UpdateExpression="SET a = :v",
+                         ExpressionAttributeValues={":v": {"SS": []}}),
+     "ExpressionAttributeValues contains invalid value: One or more parameter values were "
+     "invalid: An string set  may not be empty for key :v"),
+    ("update_item", U("SET a = :v", ExpressionAttributeNames={"#q": "x", "#r": "y"}),
+     "Value provided in ExpressionAttributeNames unused in expressions: keys: {#q, #r}"),
+    ("update_item", dict(Key=KEY, UpdateExpression="SET a = :w", ExpressionAttributeValues={
+        ":w": {"S": "a"}, ":z": {"S": "a"}, ":y": {"S": "a"}}),
+     "Value provided in ExpressionAttributeValues unused in expressions: keys: {:z, :y}"),
+    # attribute values
+    ("put_item", P({}),
+     "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"),
+    ("put_item", P({"S": "a", "N": "1"}),
+     "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the "
+     "supported datatypes"),
+    ("put_item", P({"SS": []}),
+     "One or more parameter values were invalid: An string set  may not be empty"),
+    ("put_item", P({"SS": ["a", "a"]}),
+     "One or more parameter values were invalid: Input collection [a, a] contains duplicates"),
+    ("put_item", P({"NS": ["1", "1.0"]}), "Input collection contains duplicates"),
+    ("put_item", P({"N": "1e126"}),
+     "Number overflow. Attempting to store a number with magnitude larger than supported range"),
+    ("put_item", P({"N": "1e-131"}),
+     "Number underflow. Attempting to store a number with magnitude smaller than supported "
+     "range"),
+    ("put_item", P({"N": "123456789012345678901234567890123456789"}),
+     "Attempting to store more than 38 significant digits in a Number"),
+    ("put_item", P({"NULL": False}),
+     "One or more parameter values were invalid: Null attribute value types must have the "
+     "value of true"),
+    ("put_item", P({"L": [{"M": {"y": {}}}]}),
+     "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"),
+    ("get_item", dict(Key={"pk": {"S": ""}, "sk": {"S": "b"}}),
+     "One or more parameter values are not valid. The AttributeValue for a key attribute "
+     "cannot contain an empty string value. Key: pk"),
+]
+
+
+@pytest.mark.parametrize("op,kw,want", CASES, ids=[c[2][:60] for c in CASES])
+def test_rule_before_existence(loose, table, op, kw, want):
+    for name in (table, unique_name("missing")):
+        args = dict(kw)
+        args["TableName"] = name
+        expect(getattr(loose, op), want, **args)
+
+
+def test_valid_requests_still_reach_the_table(loose, table):
+    loose.put_item(TableName=table, Item={"pk": {"S": "a"}, "sk": {"S": "b"},
+                                          "n": {"N": "+.5e-3"}, "s": {"NS": ["100", "1e3"]}},
+                   ConditionExpression="attribute_not_exists(pk)")
+    r = loose.update_item(TableName=table, Key=KEY,
+                          UpdateExpression="SET #c = list_append(if_not_exists(#c, :e), :l) "
+                                           "ADD n :one REMOVE gone",
+                          ExpressionAttributeNames={"#c": "c"},
+                          ExpressionAttributeValues={":e": {"L": []}, ":l": {"L": [{"S": "x"}]},
+                                                     ":one": {"N": "1"}},
+                          ReturnValues="ALL_NEW")
+    assert r["Attributes"]["c"] == {"L": [{"S": "x"}]}
+    r = loose.query(TableName=table, KeyConditionExpression="(pk = :v) AND begins_with(sk, :b)",
+                    FilterExpression="size(c) >= :one", ProjectionExpression="pk, c[0]",
+                    ExpressionAttributeValues={":v": {"S": "a"}, ":b": {"S": "b"},
+                                               ":one": {"N": "1"}})
+    assert r["Items"] == [{"pk": {"S": "a"}, "c": {"L": [{"S": "x"}]}}]
+
+
+# ---- CreateTable --------------------------------------------------------------------------
+
+def ks(*keys):
+    return [{"AttributeName": n, "KeyType": t} for n, t in keys]
+
+
+def defs(*names):
+    return [{"AttributeName": n, "AttributeType": "S"} for n in names]
+
+
+CREATE = [
+    (dict(KeySchema=ks(("pk", "HASH")), AttributeDefinitions=defs("pk", "x")),
+     "One or more parameter values were invalid: Number of attributes in KeySchema does not "
+     "exactly match number of attributes defined in AttributeDefinitions"),
+    (dict(KeySchema=ks(("pk", "HASH")), AttributeDefinitions=defs("q")),
+     "One or more parameter values were invalid: Some index key attributes are not defined in "
+     "AttributeDefinitions. Keys: [pk], AttributeDefinitions: [q]"),
+    (dict(KeySchema=ks(("pk", "RANGE")), AttributeDefinitions=defs("pk")),
+     "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"),
+    (dict(KeySchema=ks(("pk", "HASH"), ("sk", "HASH")), AttributeDefinitions=defs("pk", "sk")),
+     "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type"),
+    (dict(KeySchema=ks(("pk", "HASH"), ("sk", "RANGE")), AttributeDefinitions=defs("pk")),
+     "Invalid KeySchema: Some index key attribute have no definition"),
+    (dict(KeySchema=ks(("pk", "HASH")), AttributeDefinitions=defs("pk"),
+          ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}),
+     "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
+     "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"),
+    (dict(KeySchema=ks(("pk", "HASH")), AttributeDefinitions=defs("pk"),
+          LocalSecondaryIndexes=[ddb_index("idx1", "pk", "pk")]),
+     "One or more parameter values were invalid: Table KeySchema does not have a range key, "
+     "which is required when specifying a LocalSecondaryIndex"),
+    (dict(KeySchema=ks(("pk", "HASH"), ("sk", "RANGE")), AttributeDefinitions=defs("pk", "sk", "x"),
+          LocalSecondaryIndexes=[ddb_index("idx1", "x", "sk")]),
+     "One or more parameter values were invalid: Index KeySchema does not have the same leading "
+     "hash key as table KeySchema for index: idx1. index hash key: x, table hash key: pk"),
+    (dict(KeySchema=ks(("pk", "HASH"), ("sk", "RANGE")), AttributeDefinitions=defs("pk", "sk", "x"),
+          LocalSecondaryIndexes=[ddb_index("idx1", "pk", "x"), ddb_index("idx1", "pk", "x")]),
+     "One or more parameter values were invalid: Duplicate index name: idx1"),
+    (dict(KeySchema=ks(("pk", "HASH"), ("sk", "RANGE")), AttributeDefinitions=defs("pk", "sk", "x"),
+          LocalSecondaryIndexes=[ddb_index("idx1", "pk", "x", projection="KEYS_ONLY",
+                                           non_key=["a"])]),
+     "One or more parameter values were invalid: ProjectionType is KEYS_ONLY, but "
+     "NonKeyAttributes is specified"),
+    (dict(KeySchema=ks(("pk", "HASH")), AttributeDefinitions=defs("pk", "g"),
+          GlobalSecondaryIndexes=[ddb_index("gsi1", "g", provisioned=True)]),
+     "One or more parameter values were invalid: ProvisionedThroughput should not be specified "
+     "for index: gsi1 when BillingMode is PAY_PER_REQUEST"),
+]
+
+
+@pytest.mark.parametrize("kw,want", CREATE, ids=[c[1][44:100] for c in CREATE])
+def test_create_table_rules(loose, table, kw, want):
+    # a name that exists (DynamoDB Local would answer ResourceInUseException) and a new one
+    for name in (table, unique_name("ct")):
+        expect(loose.create_table, want, TableName=name, BillingMode="PAY_PER_REQUEST", **kw)
+
+
+def test_create_table_without_throughput(loose):
+    expect(loose.create_table,
+           "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits "
+           "must both be specified when BillingMode is PROVISIONED",
+           TableName=unique_name("ct"), KeySchema=ks(("pk", "HASH")),
+           AttributeDefinitions=defs("pk"))
+
+
+def test_create_table_five_lsis(ddb, ddb_table):
+    lsis = [ddb_index("lsi%d" % i, "pk", "a%d" % i) for i in range(1, 6)]
+    t = ddb_table(range_key=("sk", "S"), lsis=lsis,
+                  extra_attrs=[("a%d" % i, "S") for i in range(1, 6)])
+    d = ddb.describe_table(TableName=t)["Table"]
+    assert sorted(i["IndexName"] for i in d["LocalSecondaryIndexes"]) == \
+        ["lsi%d" % i for i in range(1, 6)]
+    six = lsis + [ddb_index("lsi6", "pk", "a6")]
+    expect(ddb.create_table,
+           "One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds "
+           "per-table limit of 5",
+           TableName=unique_name("ct"), BillingMode="PAY_PER_REQUEST",
+           KeySchema=ks(("pk", "HASH"), ("sk", "RANGE")),
+           AttributeDefinitions=defs("pk", "sk", *["a%d" % i for i in range(1, 7)]),
+           LocalSecondaryIndexes=six)
+
+
+# ---- other clients --------------------------------------------------------------------------
+
+def test_resource(ddb_resource, table):
+    for name in (table, unique_name("missing")):
+        t = ddb_resource.Table(name)
+        with pytest.raises(ClientError) as e:
+            t.query(KeyConditionExpression=Key("pk").eq("a") | Key("sk").eq("b"))
+        assert ddb_error(e)[:2] == (VAL, "Invalid operator used in KeyConditionExpression: OR")
+        with pytest.raises(ClientError) as e:
+            t.update_item(Key={"pk": "a", "sk": "b"}, UpdateExpression="SET name = :v",
+                          ExpressionAttributeValues={":v": 1})
+        assert ddb_error(e)[:2] == (VAL, "Invalid UpdateExpression: Attribute name is a reserved "
+                                         "keyword; reserved keyword: name")
+        with pytest.raises(ClientError) as e:
+            t.put_item(Item={"pk": "a", "sk": "b"}, ConditionExpression="x = :v")
+        assert ddb_error(e)[:2] == (VAL, "Invalid ConditionExpression: An expression attribute "
+                                         "value used in expression is not defined; attribute "
+                                         "value: :v")
+
+
+def test_pynamodb(ddb_endpoint):
+    from pynamodb.attributes import UnicodeAttribute
+    from pynamodb.exceptions import GetError, QueryError
+    from pynamodb.models import Model
+
+    class Thing(Model):
+        class Meta:
+            table_name = unique_name("missing")
+            host = ddb_endpoint
+            region = "us-east-1"
+            aws_access_key_id = "test"
+            aws_secret_access_key = "test"
+        pk = UnicodeAttribute(hash_key=True)
+        sk = UnicodeAttribute(range_key=True)
+
+    # the table does not exist: the empty key string is still answered first
+    with pytest.raises(GetError) as e:
+        Thing.get("", "b")
+    assert e.value.cause_response_code == VAL
+    assert e.value.cause_response_message == (
+        "One or more parameter values are not valid. The AttributeValue for a key attribute "
+        "cannot contain an empty string value. Key: pk")
+    with pytest.raises(QueryError) as e:
+        list(Thing.query("a", Thing.sk.contains("x")))
+    assert e.value.cause_response_code == VAL
+    assert e.value.cause_response_message == \
+        "Invalid operator used in KeyConditionExpression: contains"
+
+
+def test_cli(ddb_cli, table):
+    for name in (table, unique_name("missing")):
+        p, _ = ddb_cli.json("update-item", "--table-name", name, "--key", json.dumps(KEY),
+                            "--update-expression", "SET a = :v SET b = :v",
+                            "--expression-attribute-values", json.dumps(V))
+        assert p.returncode != 0
+        assert "ValidationException" in p.stderr
+        assert 'The "SET" section can only be used once in an update expression;' in p.stderr
+        p, _ = ddb_cli.json("query", "--table-name", name, "--key-conditions",
+                            json.dumps({"pk": {"ComparisonOperator": "EQ",
+                                               "AttributeValueList": [{"S": "a"}]},
+                                        "sk": {"ComparisonOperator": "NE",
+                                               "AttributeValueList": [{"S": "a"}]}}))
+        assert p.returncode != 0
+        assert "Attempted conditional constraint is not an indexable operation" in p.stderr
