@@ -165,7 +165,7 @@ static int set_check(int t, rs_jv_t set, char *msg, size_t cap)
             w += (size_t)snprintf(msg + w, cap - w, "%s%s", k++ ? ", " : "", s);
         }
         if (w < cap)
-            snprintf(msg + w, cap - w, "] contains duplicates");
+            snprintf(msg + w, cap - w, "] contains duplicates.");
     }
     return 1;
 }

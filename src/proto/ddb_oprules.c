@@ -10,6 +10,7 @@
  *   5. each expression (rs/ddb_expr.h), in the operation's order (UpdateItem: update then
  *      condition; Query: filter, projection, key condition);
  *   6. unused names, then unused values.
+ * Scan's Segment / TotalSegments come before its expressions.
  * CreateTable's rules live in ddb_ctable.c; Query's legacy KeyConditions with an operator
  * that cannot use the index are answered here (DynamoDB Local fails on NE with HTTP 500).
  * Batch and transaction operations apply the same rules per table or per action.
@@ -254,6 +255,40 @@ static int query_keys(rs_jv_t req, char *msg, size_t cap)
     return 0;
 }
 
+/* Scan's parallel segments */
+static int scan_segments(rs_jv_t req, char *msg, size_t cap)
+{
+    rs_jv_t seg = rs_jv_get(req, "Segment"), total = rs_jv_get(req, "TotalSegments");
+    if (seg.p != NULL && total.p == NULL) {
+        snprintf(msg, cap,
+                 "The TotalSegments parameter is required but was not present in the request "
+                 "when Segment parameter is present");
+        return 1;
+    }
+    if (seg.p == NULL && total.p != NULL) {
+        snprintf(msg, cap,
+                 "The Segment parameter is required but was not present in the request when "
+                 "parameter TotalSegments is present");
+        return 1;
+    }
+    if (seg.p == NULL || rs_jv_type(seg) != RS_JV_NUMBER || rs_jv_type(total) != RS_JV_NUMBER)
+        return 0;
+    /* both are integers in range (the model validator checked them) */
+    long long s = 0, t = 0;
+    for (size_t i = 0; i < seg.n && seg.p[i] >= '0' && seg.p[i] <= '9' && s < 10000000; i++)
+        s = s * 10 + (seg.p[i] - '0');
+    for (size_t i = 0; i < total.n && total.p[i] >= '0' && total.p[i] <= '9' && t < 10000000; i++)
+        t = t * 10 + (total.p[i] - '0');
+    if (s >= t) {
+        snprintf(msg, cap,
+                 "The Segment parameter is zero-based and must be less than parameter "
+                 "TotalSegments: Segment: %lld is not less than TotalSegments: %lld",
+                 s, t);
+        return 1;
+    }
+    return 0;
+}
+
 static const opdef_t *find_op(const char *name)
 {
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
@@ -360,6 +395,8 @@ int rs_ddb_oprules(const char *op, size_t op_len, const uint8_t *body, size_t le
                 present_list(req, d->expr, 3, b, sizeof(b)) == 0)
                 bad = query_keys(req, msg, cap);
         }
+        if (!bad && strcmp(name, "Scan") == 0)
+            bad = scan_segments(req, msg, cap);
         if (!bad)
             bad = expressions(req, d, msg, cap);
     } else if (strcmp(name, "CreateTable") == 0) {

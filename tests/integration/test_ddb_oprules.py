@@ -171,7 +171,7 @@ CASES = [
     ("put_item", P({"SS": []}),
      "One or more parameter values were invalid: An string set  may not be empty"),
     ("put_item", P({"SS": ["a", "a"]}),
-     "One or more parameter values were invalid: Input collection [a, a] contains duplicates"),
+     "One or more parameter values were invalid: Input collection [a, a] contains duplicates."),
     ("put_item", P({"NS": ["1", "1.0"]}), "Input collection contains duplicates"),
     ("put_item", P({"N": "1e126"}),
      "Number overflow. Attempting to store a number with magnitude larger than supported range"),

@@ -261,6 +261,20 @@ Test(ddb_oprules, parameters)
         "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a}");
 }
 
+Test(ddb_oprules, scan_segments)
+{
+    ok("Scan", "{\"TableName\":\"ttt\",\"Segment\":4,\"TotalSegments\":5}");
+    bad("Scan", "{\"TableName\":\"ttt\",\"Segment\":5,\"TotalSegments\":5}",
+        "The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+        "Segment: 5 is not less than TotalSegments: 5");
+    bad("Scan", "{\"TableName\":\"ttt\",\"Segment\":0}",
+        "The TotalSegments parameter is required but was not present in the request when "
+        "Segment parameter is present");
+    bad("Scan", "{\"TableName\":\"ttt\",\"TotalSegments\":2}",
+        "The Segment parameter is required but was not present in the request when parameter "
+        "TotalSegments is present");
+}
+
 Test(ddb_oprules, attribute_values)
 {
 #define P(v) "{" ITEM ",\"x\":" v "}}"
@@ -279,7 +293,7 @@ Test(ddb_oprules, attribute_values)
     bad("PutItem", P("{\"NS\":[\"100\",\"1e2\"]}"), "Input collection contains duplicates");
     ok("PutItem", P("{\"NS\":[\"100\",\"1e3\"]}"));
     bad("PutItem", P("{\"SS\":[\"a\",\"a\"]}"),
-        "One or more parameter values were invalid: Input collection [a, a] contains duplicates");
+        "One or more parameter values were invalid: Input collection [a, a] contains duplicates.");
     bad("PutItem", P("{\"BS\":[\"YQ==\",\"YQ==\"]}"),
         "One or more parameter values were invalid: Input collection of type BS contains "
         "duplicates.");
