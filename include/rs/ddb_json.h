@@ -39,7 +39,8 @@ rs_jv_type_t rs_jv_type(rs_jv_t v);
 rs_jv_t rs_jv_get(rs_jv_t v, const char *key);
 /* the members of an object or the elements of an array, in order */
 void rs_jv_iter(rs_jv_t v, rs_jv_iter_t *it);
-/* 1 and the next member (key: the key string as a value; NULL for arrays), or 0 */
+/* 1 and the next member (key: the key string as a value; NULL for arrays), or 0 (key and
+ * val are then absent) */
 int rs_jv_next(rs_jv_iter_t *it, rs_jv_t *key, rs_jv_t *val);
 /* number of members / elements */
 size_t rs_jv_count(rs_jv_t v);

@@ -98,6 +98,11 @@ void rs_jv_iter(rs_jv_t v, rs_jv_iter_t *it)
 
 int rs_jv_next(rs_jv_iter_t *it, rs_jv_t *key, rs_jv_t *val)
 {
+    static const rs_jv_t none = {NULL, 0};
+    if (key != NULL)
+        *key = none; /* absent when there is no next member */
+    if (val != NULL)
+        *val = none;
     if (it->p == NULL)
         return 0;
     const char *p = ws(it->p, it->end);
