@@ -41,6 +41,24 @@ typedef struct rs_ddbx_refs {
 int rs_ddbx_check(rs_ddbx_kind_t kind, const char *expr, size_t len, rs_ddbx_refs_t *refs,
                   char *msg, size_t cap);
 
+/* the clauses of an UpdateExpression */
+#define RS_DDBX_SET 1u
+#define RS_DDBX_REMOVE 2u
+#define RS_DDBX_ADD 4u
+#define RS_DDBX_DELETE 8u
+#define RS_DDBX_SEP '\x1f' /* between the elements of a reported path */
+
+/* one clause keyword (path NULL) or one action of an UpdateExpression: the clause and the
+ * path the action writes, its depth elements joined by RS_DDBX_SEP, #names resolved
+ * through refs->names (an undefined one stays "#x"), list indexes as "[n]" */
+typedef void (*rs_ddbx_action_fn)(void *arg, unsigned clause, const char *path, int depth);
+
+/* The clauses and actions of an UpdateExpression, in order, through fn (the same parser
+ * as rs_ddbx_check). 0 when it parses; 1 at a syntax error (what came before it has been
+ * reported). */
+int rs_ddbx_update_actions(const char *expr, size_t len, rs_ddbx_refs_t *refs, rs_ddbx_action_fn fn,
+                           void *arg);
+
 /* a bare name is one of DynamoDB's reserved words (case-insensitive) */
 int rs_ddbx_reserved(const char *s, size_t n);
 

@@ -6,6 +6,8 @@
  * class that has one, in AWS's order: syntax, structure (redundant parentheses, a clause
  * twice), names (reserved words, unknown functions), undefined #names, undefined :values,
  * function and operand use, the KeyConditionExpression subset, overlapping paths.
+ * rs_ddbx_update_actions runs the same update parser for the supervisor's item fixes
+ * (src/ddb/ddb_uexpr.c): the clauses and the paths each action writes.
  * Runs in: workers (pure).
  */
 #include "config.h"
@@ -98,6 +100,8 @@ typedef struct xctx {
     int npaths;
     char keys[2][PATH_TXT]; /* KeyConditionExpression: the keys with a condition */
     int nkeys;
+    rs_ddbx_action_fn fn; /* rs_ddbx_update_actions' callback */
+    void *arg;
 } xctx_t;
 
 static int word_start(char ch)
@@ -735,6 +739,7 @@ static int parse_set_value(xctx_t *c)
 static int parse_update(xctx_t *c)
 {
     static const char *const clauses[] = {"SET", "REMOVE", "ADD", "DELETE"};
+    static const unsigned bits[] = {RS_DDBX_SET, RS_DDBX_REMOVE, RS_DDBX_ADD, RS_DDBX_DELETE};
     unsigned seen = 0;
     do {
         int k;
@@ -749,6 +754,8 @@ static int parse_update(xctx_t *c)
         }
         seen |= 1u << k;
         c->i++;
+        if (c->fn != NULL)
+            c->fn(c->arg, bits[k], NULL, 0);
         for (;;) {
             opnd_t o;
             if (parse_path(c, &o) != 0)
@@ -768,6 +775,8 @@ static int parse_update(xctx_t *c)
                     return -1;
             }
             overlap(c, &o);
+            if (c->fn != NULL)
+                c->fn(c->arg, bits[k], o.path, o.depth);
             if (cur(c)->t != T_COMMA)
                 break;
             c->i++;
@@ -795,6 +804,42 @@ static void syntax_msg(xctx_t *c, char *out, size_t cap)
              c->x + t->s, (int)(to - from), c->x + from);
 }
 
+static void setup(xctx_t *c, rs_ddbx_kind_t kind, const char *expr, size_t len,
+                  rs_ddbx_refs_t *refs)
+{
+    c->x = expr;
+    c->n = len;
+    c->i = 0;
+    c->kind = kind;
+    c->refs = refs;
+    c->syntax = 0;
+    c->nest = 0;
+    c->pool_len = 0;
+    c->npaths = 0;
+    c->nkeys = 0;
+    c->fn = NULL;
+    c->arg = NULL;
+    for (int k = 0; k < C_N; k++)
+        c->err[k][0] = '\0';
+    lex(c);
+}
+
+int rs_ddbx_update_actions(const char *expr, size_t len, rs_ddbx_refs_t *refs, rs_ddbx_action_fn fn,
+                           void *arg)
+{
+    static __thread xctx_t ctx;
+    xctx_t *c = &ctx;
+    if (len > MAX_EXPR)
+        return 1;
+    setup(c, RS_DDBX_UPDATE, expr, len, refs);
+    c->fn = fn;
+    c->arg = arg;
+    if (c->tok[0].t == T_EOF)
+        return 0;
+    int r = parse_update(c);
+    return r < 0 || c->syntax || cur(c)->t != T_EOF ? 1 : 0;
+}
+
 int rs_ddbx_check(rs_ddbx_kind_t kind, const char *expr, size_t len, rs_ddbx_refs_t *refs,
                   char *msg, size_t cap)
 {
@@ -810,19 +855,7 @@ int rs_ddbx_check(rs_ddbx_kind_t kind, const char *expr, size_t len, rs_ddbx_ref
                  kinds[kind], len);
         return 1;
     }
-    c->x = expr;
-    c->n = len;
-    c->i = 0;
-    c->kind = kind;
-    c->refs = refs;
-    c->syntax = 0;
-    c->nest = 0;
-    c->pool_len = 0;
-    c->npaths = 0;
-    c->nkeys = 0;
-    for (int k = 0; k < C_N; k++)
-        c->err[k][0] = '\0';
-    lex(c);
+    setup(c, kind, expr, len, refs);
     if (c->tok[0].t == T_EOF) {
         snprintf(msg, cap, "Invalid %sExpression: The expression can not be empty;", kinds[kind]);
         return 1;

@@ -456,6 +456,31 @@ Test(ddb_oprules, create_table)
         "exactly match number of attributes defined in AttributeDefinitions");
 }
 
+static void collect(void *arg, unsigned clause, const char *path, int depth)
+{
+    char *out = arg;
+    size_t w = strlen(out);
+    snprintf(out + w, 512 - w, "%u:%s/%d;", clause, path != NULL ? path : "-", depth);
+}
+
+/* the update parser as the supervisor's item fixes read it (src/ddb/ddb_uexpr.c) */
+Test(ddb_oprules, update_actions)
+{
+    char out[512] = "";
+    rs_ddbx_refs_t refs;
+    memset(&refs, 0, sizeof(refs));
+    const char *names = "{\"#n\":\"x.y\"}";
+    refs.names = rs_jv_parse(names, strlen(names));
+    const char *e = "SET a.b[2] = :v, #n = if_not_exists(#n, :v) remove c ADD d :w";
+    cr_assert_eq(rs_ddbx_update_actions(e, strlen(e), &refs, collect, out), 0);
+    cr_assert_str_eq(out, "1:-/0;1:a\x1f"
+                          "b\x1f[2]/3;1:x.y/1;2:-/0;2:c/1;4:-/0;4:d/1;");
+    out[0] = '\0';
+    e = "REMOVE #set, a.#add, :x";
+    cr_assert_eq(rs_ddbx_update_actions(e, strlen(e), &refs, collect, out), 1);
+    cr_assert_str_eq(out, "2:-/0;2:#set/1;2:a\x1f#add/2;");
+}
+
 Test(ddb_oprules, json_cursor)
 {
     const char *t = " { \"a\" : [1, \"x\\u00e9\", {\"b\":null}], \"c\": true, \"d\":null } ";
