@@ -44,7 +44,7 @@ enum {
     T_BAD,
 };
 
-enum { C_STRUCT, C_WORD, C_NAME, C_VALUE, C_USE, C_KEY, C_OVERLAP, C_N };
+enum { C_STRUCT, C_WORD, C_NAME, C_VALUE, C_USE, C_KEY, C_KEYN, C_OVERLAP, C_N };
 
 enum {
     F_NONE,
@@ -81,6 +81,7 @@ typedef struct opnd {
     int fn;
     uint32_t tok; /* first token */
     int depth;    /* path elements */
+    int arg0;     /* a function's first argument is a path (path/depth are then its) */
     char path[PATH_TXT];
 } opnd_t;
 
@@ -100,6 +101,7 @@ typedef struct xctx {
     int npaths;
     char keys[2][PATH_TXT]; /* KeyConditionExpression: the keys with a condition */
     int nkeys;
+    int key_defer;        /* a nested key path: no key-condition text of ours follows */
     rs_ddbx_action_fn fn; /* rs_ddbx_update_actions' callback */
     void *arg;
 } xctx_t;
@@ -234,7 +236,7 @@ static int syntax(xctx_t *c)
 
 __attribute__((format(printf, 3, 4))) static void note(xctx_t *c, int cls, const char *fmt, ...)
 {
-    if (c->err[cls][0] != '\0')
+    if (c->err[cls][0] != '\0' || ((cls == C_KEY || cls == C_KEYN) && c->key_defer))
         return;
     va_list ap;
     va_start(ap, fmt);
@@ -292,6 +294,7 @@ static void path_add(opnd_t *o, const char *s, size_t n, int index)
 static int parse_path(xctx_t *c, opnd_t *o)
 {
     o->kind = 0;
+    o->arg0 = 0;
     o->fn = F_NONE;
     o->depth = 0;
     o->path[0] = '\0';
@@ -390,6 +393,7 @@ static int parse_call(xctx_t *c, opnd_t *o, int in_update)
     snprintf(fname, sizeof(fname), "%.*s", (int)(nt->e - nt->s), c->x + nt->s);
     o->kind = 2;
     o->fn = fn;
+    o->arg0 = 0;
     o->tok = (uint32_t)c->i;
     o->depth = 0;
     o->path[0] = '\0';
@@ -439,13 +443,17 @@ static int parse_call(xctx_t *c, opnd_t *o, int in_update)
              fname);
     if (in_update && fn != F_IF_NOT_EXISTS && fn != F_LIST_APPEND)
         note(c, C_USE, "The function is not allowed in an update expression; function: %s", fname);
+    if (fn == F_SIZE && args[0].kind == 2 && args[0].fn == F_SIZE)
+        note(c, C_USE,
+             "Incorrect operand type for operator or function; operator or function: size, "
+             "operand type: N");
     if (c->kind == RS_DDBX_KEY && fn == F_SIZE)
-        note(c, C_KEY, "KeyConditionExpressions cannot contain nested operations");
+        note(c, C_KEYN, "KeyConditionExpressions cannot contain nested operations");
     if (fn == F_BEGINS && c->kind == RS_DDBX_KEY && args[0].kind == 0) {
         /* begins_with(key, :v): the key side of a key condition */
         memcpy(o->path, args[0].path, sizeof(o->path));
         o->depth = args[0].depth;
-        o->kind = 0;
+        o->arg0 = 1;
     }
     return 0;
 }
@@ -457,6 +465,7 @@ static int parse_operand(xctx_t *c, opnd_t *o, int in_update)
         return parse_call(c, o, in_update);
     if (t->t == T_COLON) {
         o->kind = 1;
+        o->arg0 = 0;
         o->fn = F_NONE;
         o->depth = 0;
         o->path[0] = '\0';
@@ -496,15 +505,10 @@ static void key_cond(xctx_t *c, const opnd_t *a, const opnd_t *b)
         return;
     }
     if (k->depth > 1) {
-        char first[PATH_TXT];
-        snprintf(first, sizeof(first), "%s", k->path);
-        char *sep = strchr(first, '\x1f');
-        if (sep != NULL)
-            *sep = '\0';
-        note(c, C_KEY,
-             "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
-             "allowed: Key: %s",
-             first);
+        /* the text depends on the schema ("Key attributes must be scalars ...: Key: pk" for
+         * a key, "... cannot have conditions on nested attributes" else) and it comes
+         * before the key-condition texts that follow: all left to DynamoDB Local */
+        c->key_defer = 1;
         return;
     }
     for (int i = 0; i < c->nkeys; i++)
@@ -539,23 +543,32 @@ static int parse_primary(xctx_t *c)
         return 1;
     }
     opnd_t a, b, d;
-    if (t->t == T_NAME && c->i + 1 < c->nt && c->tok[c->i + 1].t == T_LP) {
-        int fn = fn_id(c, t);
-        if (fn != F_UNKNOWN && funcs[fn].boolean) {
-            if (parse_call(c, &a, 0) != 0)
-                return -1;
-            if (c->kind == RS_DDBX_KEY) {
-                if (fn != F_BEGINS)
-                    key_op(c, funcs[fn].name);
-                else
-                    key_cond(c, &a, NULL);
-            }
-            return 0;
-        }
-    }
     if (parse_operand(c, &a, 0) != 0)
         return -1;
     t = cur(c);
+    int compared = t->t == T_CMP || is_kw(c, t, "BETWEEN") || is_kw(c, t, "IN");
+    if (a.kind == 2 && !compared) {
+        /* a function standing alone: a condition when it is a boolean one */
+        if (a.fn == F_UNKNOWN)
+            return 0; /* "Invalid function name" is noted */
+        if (!funcs[a.fn].boolean) {
+            note(c, C_USE,
+                 "The function is not allowed to be used this way in an expression; function: %s",
+                 funcs[a.fn].name);
+            return 0;
+        }
+        if (c->kind == RS_DDBX_KEY) {
+            if (a.fn != F_BEGINS)
+                key_op(c, funcs[a.fn].name);
+            else if (a.arg0) {
+                a.kind = 0; /* begins_with(key, :v): the key side */
+                key_cond(c, &a, NULL);
+            } else {
+                key_cond(c, &a, NULL);
+            }
+        }
+        return 0;
+    }
     if (t->t == T_CMP) {
         char op[4];
         snprintf(op, sizeof(op), "%.*s", (int)(t->e - t->s), c->x + t->s);
@@ -576,6 +589,10 @@ static int parse_primary(xctx_t *c)
             key_cond(c, &a, &b);
         return 0;
     }
+    if (a.kind == 2 && a.fn != F_UNKNOWN && funcs[a.fn].boolean)
+        note(c, C_USE,
+             "The function is not allowed to be used this way in an expression; function: %s",
+             funcs[a.fn].name);
     if (is_kw(c, t, "BETWEEN")) {
         c->i++;
         if (parse_operand(c, &b, 0) != 0)
@@ -606,13 +623,6 @@ static int parse_primary(xctx_t *c)
             break;
         }
         return expect(c, T_RP);
-    }
-    if (a.kind == 2 && a.fn != F_UNKNOWN) {
-        /* size(a) alone: parsed, but not a condition */
-        note(c, C_USE,
-             "The function is not allowed to be used this way in an expression; function: %s",
-             funcs[a.fn].name);
-        return 0;
     }
     return syntax(c);
 }
@@ -817,6 +827,7 @@ static void setup(xctx_t *c, rs_ddbx_kind_t kind, const char *expr, size_t len,
     c->pool_len = 0;
     c->npaths = 0;
     c->nkeys = 0;
+    c->key_defer = 0;
     c->fn = NULL;
     c->arg = NULL;
     for (int k = 0; k < C_N; k++)
@@ -882,7 +893,7 @@ int rs_ddbx_check(rs_ddbx_kind_t kind, const char *expr, size_t len, rs_ddbx_ref
     for (int k = 0; k < C_N; k++) {
         if (c->err[k][0] == '\0')
             continue;
-        if (k == C_KEY)
+        if (k == C_KEY || k == C_KEYN)
             snprintf(msg, cap, "%s", c->err[k]);
         else
             snprintf(msg, cap, "Invalid %sExpression: %s", kinds[kind], c->err[k]);

@@ -141,6 +141,11 @@ Test(ddb_oprules, expression_semantics)
     bad("Scan", "{\"TableName\":\"ttt\",\"FilterExpression\":\"size(a)\"}",
         "Invalid FilterExpression: The function is not allowed to be used this way in an "
         "expression; function: size");
+    bad("Scan", "{\"TableName\":\"ttt\",\"FilterExpression\":\"attribute_exists(a) = :v\"," V "}",
+        "Invalid FilterExpression: The function is not allowed to be used this way in an "
+        "expression; function: attribute_exists");
+    bad("Scan", "{\"TableName\":\"ttt\",\"FilterExpression\":\"foo(a) AND size(b)\"}",
+        "Invalid FilterExpression: Invalid function name; function: foo");
     bad("Scan", "{\"TableName\":\"ttt\",\"FilterExpression\":\"begins_with(a)\"}",
         "Invalid FilterExpression: Incorrect number of operands for operator or function; "
         "operator or function: begins_with, number of operands: 1");
@@ -172,9 +177,14 @@ Test(ddb_oprules, key_conditions)
     bad("Query", Q("size(pk) = :v"), "KeyConditionExpressions cannot contain nested operations");
     bad("Query", Q("pk = :v AND pk = :v"),
         "KeyConditionExpressions must only contain one condition per key");
-    bad("Query", Q("pk.x = :v"),
-        "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
-        "allowed: Key: pk");
+    /* nested key paths: the text depends on the schema, DynamoDB Local answers */
+    ok("Query", Q("pk.x = :v"));
+    ok("Query", Q("pk[1] = :v OR pk[2] = :v"));
+    bad("Query", Q("pk = :v OR pk[2] = :v"), "Invalid operator used in KeyConditionExpression: OR");
+    bad("Query", Q("size(pk) IN (:v)"), "Invalid operator used in KeyConditionExpression: IN");
+    bad("Query", Q("size(size(pk)) = :v"),
+        "Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
+        "operator or function: size, operand type: N");
     bad("Query", Q(":v = :v"),
         "Invalid condition in KeyConditionExpression: No key attribute specified");
     bad("Query", Q("pk = :v OR pk = :w"),
