@@ -95,13 +95,22 @@ static int present(rs_jv_t req, const char *m)
     return rs_jv_get(req, m).p != NULL;
 }
 
-/* "{a, b}" of the members of list present in req */
-static size_t present_list(rs_jv_t req, const char *const *list, int n, char *out, size_t cap)
+/* a legacy parameter counts when it is there and not an empty map (DynamoDB ignores
+ * "AttributeUpdates": {} beside an UpdateExpression) */
+static int legacy_present(rs_jv_t req, const char *m)
+{
+    rs_jv_t v = rs_jv_get(req, m);
+    return v.p != NULL && !(rs_jv_type(v) == RS_JV_OBJECT && rs_jv_count(v) == 0);
+}
+
+/* "{a, b}" of the members of list present in req (legacy: as legacy_present) */
+static size_t present_list(rs_jv_t req, const char *const *list, int n, int legacy, char *out,
+                           size_t cap)
 {
     size_t w = (size_t)snprintf(out, cap, "{");
     int k = 0;
     for (int i = 0; i < n && list[i] != NULL; i++)
-        if (present(req, list[i]) && w < cap)
+        if ((legacy ? legacy_present(req, list[i]) : present(req, list[i])) && w < cap)
             w += (size_t)snprintf(out + w, cap - w, "%s%s", k++ ? ", " : "", list[i]);
     if (w < cap)
         w += (size_t)snprintf(out + w, cap - w, "}");
@@ -170,8 +179,8 @@ static int expressions(rs_jv_t req, const opdef_t *d, char *msg, size_t cap)
 {
     static __thread rs_ddbx_refs_t refs;
     char nonexpr[200], expr[200];
-    size_t nl = present_list(req, d->legacy, 5, nonexpr, sizeof(nonexpr));
-    size_t ne = present_list(req, d->expr, 3, expr, sizeof(expr));
+    size_t nl = present_list(req, d->legacy, 5, 1, nonexpr, sizeof(nonexpr));
+    size_t ne = present_list(req, d->expr, 3, 0, expr, sizeof(expr));
     if (nl > 0 && ne > 0) {
         snprintf(msg, cap,
                  "Can not use both expression and non-expression parameters in the same request: "
@@ -391,8 +400,8 @@ int rs_ddb_oprules(const char *op, size_t op_len, const uint8_t *body, size_t le
         if (strcmp(name, "Query") == 0) {
             /* mixing is reported before a missing key condition */
             char a[200], b[200];
-            if (present_list(req, d->legacy, 5, a, sizeof(a)) == 0 ||
-                present_list(req, d->expr, 3, b, sizeof(b)) == 0)
+            if (present_list(req, d->legacy, 5, 1, a, sizeof(a)) == 0 ||
+                present_list(req, d->expr, 3, 0, b, sizeof(b)) == 0)
                 bad = query_keys(req, msg, cap);
         }
         if (!bad && strcmp(name, "Scan") == 0)

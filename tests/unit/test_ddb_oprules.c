@@ -55,6 +55,8 @@ Test(ddb_oprules, valid_requests_pass)
                      "\"ExpressionAttributeNames\":{\"#b\":\"b\"}," V "}");
     ok("UpdateItem", "{" KEY ",\"UpdateExpression\":\"remove a, b set c = :v\"," V "}");
     ok("UpdateItem", "{" KEY ",\"UpdateExpression\":\"SET a = a + :v\"," V "}");
+    /* an empty legacy map beside an expression is ignored, as DynamoDB Local does */
+    ok("UpdateItem", "{" KEY ",\"UpdateExpression\":\"SET a = :v\",\"AttributeUpdates\":{}," V "}");
     ok("Query", "{\"TableName\":\"ttt\",\"KeyConditionExpression\":\"pk = :v AND begins_with(sk, "
                 ":v)\"," V "}");
     ok("Query",
