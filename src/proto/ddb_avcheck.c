@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ddb_avcheck.h"
@@ -168,6 +169,46 @@ static int set_check(int t, rs_jv_t set, char *msg, size_t cap)
             snprintf(msg + w, cap - w, "] contains duplicates.");
     }
     return 1;
+}
+
+/* canon: [-]digits e mag, or "0": the sign (-1, 0, 1), digits and the first digit's power */
+static int canon_parts(const char *canon, const char **digits, size_t *nd, long *mag)
+{
+    int neg = canon[0] == '-';
+    const char *d = canon + neg;
+    if (strcmp(d, "0") == 0)
+        return 0;
+    const char *e = strchr(d, 'e');
+    *digits = d;
+    *nd = e != NULL ? (size_t)(e - d) : strlen(d);
+    *mag = e != NULL ? strtol(e + 1, NULL, 10) : 0;
+    return neg ? -1 : 1;
+}
+
+int rs_ddb_num_cmp(const char *a, size_t an, const char *b, size_t bn, int *cmp)
+{
+    char ca[80], cb[80];
+    if (number(a, an, ca, sizeof(ca)) != NULL || number(b, bn, cb, sizeof(cb)) != NULL)
+        return -1;
+    const char *da = NULL, *db = NULL;
+    size_t na = 0, nb = 0;
+    long ma = 0, mb = 0;
+    int sa = canon_parts(ca, &da, &na, &ma), sb = canon_parts(cb, &db, &nb, &mb);
+    if (sa != sb) {
+        *cmp = sa < sb ? -1 : 1;
+        return 0;
+    }
+    if (sa == 0) {
+        *cmp = 0;
+        return 0;
+    }
+    int r = ma < mb ? -1 : ma > mb ? 1 : 0;
+    for (size_t i = 0; r == 0 && (i < na || i < nb); i++) {
+        char x = i < na ? da[i] : '0', y = i < nb ? db[i] : '0';
+        r = x < y ? -1 : x > y ? 1 : 0;
+    }
+    *cmp = sa < 0 ? -r : r;
+    return 0;
 }
 
 int rs_ddb_av_check_jv(rs_jv_t v, int depth, char *msg, size_t cap)

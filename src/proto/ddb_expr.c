@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ddb_avcheck.h"
 #include "rs/ddb_expr.h"
 
 #define MAX_EXPR 4096
@@ -44,7 +45,11 @@ enum {
     T_BAD,
 };
 
-enum { C_STRUCT, C_WORD, C_NAME, C_VALUE, C_USE, C_KEY, C_KEYN, C_OVERLAP, C_N };
+/* the order AWS reports findings in (observed): structure; reserved words and function
+ * names; the #names of the paths an UpdateExpression writes; then one walk in document
+ * order over names, values, operand types and function use; ADD's operand types (after
+ * DELETE's, which are in the walk); the KeyConditionExpression subset; overlapping paths */
+enum { C_STRUCT, C_WORD, C_LHS, C_REF, C_ADD, C_KEY, C_KEYN, C_OVERLAP, C_N };
 
 enum {
     F_NONE,
@@ -79,9 +84,11 @@ typedef struct tok {
 typedef struct opnd {
     int kind; /* 0 path, 1 :value, 2 function */
     int fn;
-    uint32_t tok; /* first token */
-    int depth;    /* path elements */
-    int arg0;     /* a function's first argument is a path (path/depth are then its) */
+    uint32_t tok;  /* first token */
+    int depth;     /* path elements */
+    int arg0;      /* a function's first argument is a path (path/depth are then its) */
+    char vtype[8]; /* a :value's data type ("S", "NS", ...; "" when undefined) */
+    rs_jv_t value; /* and the value */
     char path[PATH_TXT];
 } opnd_t;
 
@@ -102,6 +109,7 @@ typedef struct xctx {
     char keys[2][PATH_TXT]; /* KeyConditionExpression: the keys with a condition */
     int nkeys;
     int key_defer;        /* a nested key path: no key-condition text of ours follows */
+    int lhs;              /* parsing the path an update action writes */
     rs_ddbx_action_fn fn; /* rs_ddbx_update_actions' callback */
     void *arg;
 } xctx_t;
@@ -253,7 +261,8 @@ static int expect(xctx_t *c, int t)
 }
 
 /* the index of placeholder tok in map (or -1), marked used */
-static int lookup(xctx_t *c, rs_jv_t map, uint8_t *used, const tok_t *t, char *val, size_t cap)
+static int lookup(xctx_t *c, rs_jv_t map, uint8_t *used, const tok_t *t, char *val, size_t cap,
+                  rs_jv_t *value)
 {
     rs_jv_iter_t it;
     rs_jv_t k, v;
@@ -268,11 +277,44 @@ static int lookup(xctx_t *c, rs_jv_t map, uint8_t *used, const tok_t *t, char *v
                 used[idx / 8] |= (uint8_t)(1u << (idx % 8));
             if (val != NULL)
                 rs_jv_str(v, val, cap);
+            if (value != NULL)
+                *value = v;
             return idx;
         }
         idx++;
     }
     return -1;
+}
+
+/* the data type of an AttributeValue ("" when none) */
+static void value_type(rs_jv_t av, char *out, size_t cap)
+{
+    static const char *const types[] = {"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"};
+    rs_jv_iter_t it;
+    rs_jv_t k, v;
+    out[0] = '\0';
+    rs_jv_iter(av, &it);
+    while (rs_jv_next(&it, &k, &v))
+        for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+            if (v.p != NULL && rs_jv_streq(k, types[i])) {
+                snprintf(out, cap, "%s", types[i]);
+                return;
+            }
+}
+
+/* a constant operand whose type the operator or function does not take */
+static void operand_type(xctx_t *c, const char *op, const opnd_t *o, const char *allowed)
+{
+    if (o->kind != 1 || o->vtype[0] == '\0')
+        return;
+    char pat[12];
+    snprintf(pat, sizeof(pat), ",%s,", o->vtype);
+    if (strstr(allowed, pat) != NULL)
+        return;
+    note(c, C_REF,
+         "Incorrect operand type for operator or function; operator or function: %s, operand "
+         "type: %s",
+         op, o->vtype);
 }
 
 static void path_add(opnd_t *o, const char *s, size_t n, int index)
@@ -308,8 +350,8 @@ static int parse_path(xctx_t *c, opnd_t *o)
                      (int)(t->e - t->s), c->x + t->s);
             path_add(o, c->x + t->s, t->e - t->s, 0);
         } else if (t->t == T_HASH) {
-            if (lookup(c, c->refs->names, c->refs->used_names, t, name, sizeof(name)) < 0) {
-                note(c, C_NAME,
+            if (lookup(c, c->refs->names, c->refs->used_names, t, name, sizeof(name), NULL) < 0) {
+                note(c, c->lhs ? C_LHS : C_REF,
                      "An expression attribute name used in the document path is not defined; "
                      "attribute name: %.*s",
                      (int)(t->e - t->s), c->x + t->s);
@@ -341,7 +383,7 @@ static int parse_path(xctx_t *c, opnd_t *o)
         c->i++;
     }
     if (o->depth > 32) {
-        note(c, C_USE, "The document path has too many nesting levels; nesting levels: %d",
+        note(c, C_REF, "The document path has too many nesting levels; nesting levels: %d",
              o->depth);
     }
     return 0;
@@ -367,7 +409,7 @@ static void distinct(xctx_t *c, const char *op, const opnd_t *a, const opnd_t *b
         return;
     char p[PATH_TXT + 64];
     printed(a->path, p, sizeof(p));
-    note(c, C_USE,
+    note(c, C_REF,
          "The first operand must be distinct from the remaining operands for this operator "
          "or function; operator: %s, first operand: [%.400s]",
          op, p);
@@ -411,7 +453,7 @@ static int parse_call(xctx_t *c, opnd_t *o, int in_update)
         if (parse_operand(c, a, in_update) != 0)
             return -1;
         if (a->kind == 2 && a->fn != F_UNKNOWN && funcs[a->fn].boolean)
-            note(c, C_USE,
+            note(c, C_REF,
                  "The function is not allowed to be used this way in an expression; function: %s",
                  funcs[a->fn].name);
         nargs++;
@@ -427,24 +469,37 @@ static int parse_call(xctx_t *c, opnd_t *o, int in_update)
     if (fn == F_UNKNOWN)
         return 0;
     if (nargs != funcs[fn].arity) {
-        note(c, C_USE,
+        note(c, C_REF,
              "Incorrect number of operands for operator or function; operator or function: "
              "%s, number of operands: %d",
              fname, nargs);
         return 0;
     }
     if ((fn == F_EXISTS || fn == F_NOT_EXISTS || fn == F_IF_NOT_EXISTS) && args[0].kind != 0)
-        note(c, C_USE, "Operator or function requires a document path; operator or function: %s",
+        note(c, C_REF, "Operator or function requires a document path; operator or function: %s",
              fname);
     if (fn == F_BEGINS || fn == F_CONTAINS)
         distinct(c, fname, &args[0], &args[1]);
     if (!in_update && (fn == F_IF_NOT_EXISTS || fn == F_LIST_APPEND))
-        note(c, C_USE, "The function is not allowed in a condition expression; function: %s",
+        note(c, C_REF, "The function is not allowed in a condition expression; function: %s",
              fname);
     if (in_update && fn != F_IF_NOT_EXISTS && fn != F_LIST_APPEND)
-        note(c, C_USE, "The function is not allowed in an update expression; function: %s", fname);
+        note(c, C_WORD, "The function is not allowed in an update expression; function: %s", fname);
+    if (fn == F_LIST_APPEND && ((args[0].kind == 2 && args[0].fn == F_LIST_APPEND) ||
+                                (args[1].kind == 2 && args[1].fn == F_LIST_APPEND)))
+        note(c, C_REF,
+             "The function is not allowed to be used this way in an expression; function: %s",
+             fname);
+    if (fn == F_BEGINS) {
+        operand_type(c, fname, &args[0], ",S,B,");
+        operand_type(c, fname, &args[1], ",S,B,");
+    }
+    if (fn == F_SIZE)
+        operand_type(c, fname, &args[0], ",S,B,SS,NS,BS,L,M,");
+    if (fn == F_TYPE)
+        operand_type(c, fname, &args[1], ",S,");
     if (fn == F_SIZE && args[0].kind == 2 && args[0].fn == F_SIZE)
-        note(c, C_USE,
+        note(c, C_REF,
              "Incorrect operand type for operator or function; operator or function: size, "
              "operand type: N");
     if (c->kind == RS_DDBX_KEY && fn == F_SIZE)
@@ -470,8 +525,13 @@ static int parse_operand(xctx_t *c, opnd_t *o, int in_update)
         o->depth = 0;
         o->path[0] = '\0';
         o->tok = (uint32_t)c->i;
-        if (lookup(c, c->refs->values, c->refs->used_values, t, NULL, 0) < 0)
-            note(c, C_VALUE,
+        o->vtype[0] = '\0';
+        o->value.p = NULL;
+        o->value.n = 0;
+        if (lookup(c, c->refs->values, c->refs->used_values, t, NULL, 0, &o->value) >= 0)
+            value_type(o->value, o->vtype, sizeof(o->vtype));
+        else
+            note(c, C_REF,
                  "An expression attribute value used in expression is not defined; attribute "
                  "value: %.*s",
                  (int)(t->e - t->s), c->x + t->s);
@@ -522,6 +582,42 @@ static void key_cond(xctx_t *c, const opnd_t *a, const opnd_t *b)
 
 /* ---- conditions ------------------------------------------------------------------ */
 
+/* BETWEEN with two constant bounds (S or N): same type, lower <= upper */
+static void between_bounds(xctx_t *c, const opnd_t *lo, const opnd_t *hi)
+{
+    if (lo->kind != 1 || hi->kind != 1)
+        return;
+    int lo_ok = strcmp(lo->vtype, "S") == 0 || strcmp(lo->vtype, "N") == 0;
+    int hi_ok = strcmp(hi->vtype, "S") == 0 || strcmp(hi->vtype, "N") == 0;
+    if (!lo_ok || !hi_ok)
+        return; /* B bounds (and wrong types, reported above) are left out */
+    char a[200], b[200];
+    rs_jv_t av = rs_jv_get(lo->value, lo->vtype), bv = rs_jv_get(hi->value, hi->vtype);
+    size_t an = rs_jv_str(av, a, sizeof(a)), bn = rs_jv_str(bv, b, sizeof(b));
+    if (an >= sizeof(a) || bn >= sizeof(b))
+        return;
+    int cmp = 0;
+    if (strcmp(lo->vtype, hi->vtype) != 0) {
+        note(c, C_REF,
+             "The BETWEEN operator requires same data type for lower and upper bounds; lower "
+             "bound operand: AttributeValue: {%s:%s}, upper bound operand: AttributeValue: "
+             "{%s:%s}",
+             lo->vtype, a, hi->vtype, b);
+        return;
+    }
+    if (lo->vtype[0] == 'S') {
+        cmp = strcmp(a, b);
+    } else if (rs_ddb_num_cmp(a, an, b, bn, &cmp) != 0) {
+        return; /* not numbers: the attribute-value checks answer */
+    }
+    if (cmp > 0)
+        note(c, C_REF,
+             "The BETWEEN operator requires upper bound to be greater than or equal to lower "
+             "bound; lower bound operand: AttributeValue: {%s:%s}, upper bound operand: "
+             "AttributeValue: {%s:%s}",
+             lo->vtype, a, hi->vtype, b);
+}
+
 static int parse_or(xctx_t *c);
 
 /* 1: the primary was a parenthesized group; 0: anything else; -1: syntax error */
@@ -552,7 +648,7 @@ static int parse_primary(xctx_t *c)
         if (a.fn == F_UNKNOWN)
             return 0; /* "Invalid function name" is noted */
         if (!funcs[a.fn].boolean) {
-            note(c, C_USE,
+            note(c, C_REF,
                  "The function is not allowed to be used this way in an expression; function: %s",
                  funcs[a.fn].name);
             return 0;
@@ -578,10 +674,16 @@ static int parse_primary(xctx_t *c)
         const opnd_t *fs[2] = {&a, &b};
         for (int k = 0; k < 2; k++)
             if (fs[k]->kind == 2 && fs[k]->fn != F_UNKNOWN && funcs[fs[k]->fn].boolean)
-                note(c, C_USE,
+                note(c, C_REF,
                      "The function is not allowed to be used this way in an expression; function: "
                      "%s",
                      funcs[fs[k]->fn].name);
+        if (op[0] == '<' || op[0] == '>') {
+            if (strcmp(op, "<>") != 0) {
+                operand_type(c, op, &a, ",S,N,B,");
+                operand_type(c, op, &b, ",S,N,B,");
+            }
+        }
         distinct(c, op, &a, &b);
         if (strcmp(op, "<>") == 0)
             key_op(c, op);
@@ -590,7 +692,7 @@ static int parse_primary(xctx_t *c)
         return 0;
     }
     if (a.kind == 2 && a.fn != F_UNKNOWN && funcs[a.fn].boolean)
-        note(c, C_USE,
+        note(c, C_REF,
              "The function is not allowed to be used this way in an expression; function: %s",
              funcs[a.fn].name);
     if (is_kw(c, t, "BETWEEN")) {
@@ -602,6 +704,10 @@ static int parse_primary(xctx_t *c)
         c->i++;
         if (parse_operand(c, &d, 0) != 0)
             return -1;
+        operand_type(c, "BETWEEN", &a, ",S,N,B,");
+        operand_type(c, "BETWEEN", &b, ",S,N,B,");
+        operand_type(c, "BETWEEN", &d, ",S,N,B,");
+        between_bounds(c, &b, &d);
         distinct(c, "BETWEEN", &a, &b);
         distinct(c, "BETWEEN", &a, &d);
         key_cond(c, &a, NULL);
@@ -730,7 +836,7 @@ static int parse_set_operand(xctx_t *c)
     if (parse_operand(c, &o, 1) != 0)
         return -1;
     if (o.kind == 2 && o.fn != F_UNKNOWN && funcs[o.fn].boolean)
-        note(c, C_USE, "The function is not allowed in an update expression; function: %s",
+        note(c, C_WORD, "The function is not allowed in an update expression; function: %s",
              funcs[o.fn].name);
     return 0;
 }
@@ -744,6 +850,26 @@ static int parse_set_value(xctx_t *c)
         return parse_set_operand(c);
     }
     return 0;
+}
+
+/* ADD takes a number or a set, DELETE a set */
+static void add_delete_type(xctx_t *c, const char *op, const opnd_t *v)
+{
+    static const struct {
+        const char *t, *word;
+    } words[] = {{"S", "STRING"},  {"N", "NUMBER"}, {"B", "BINARY"}, {"BOOL", "BOOLEAN"},
+                 {"NULL", "NULL"}, {"L", "LIST"},   {"M", "MAP"}};
+    if (v->kind != 1 || v->vtype[0] == '\0')
+        return;
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strcmp(v->vtype, words[i].t) == 0 &&
+            !(op[0] == 'A' && v->vtype[0] == 'N' && v->vtype[1] == '\0')) {
+            note(c, op[0] == 'A' ? C_ADD : C_REF,
+                 "Incorrect operand type for operator or function; operator: %s, operand type: "
+                 "%s, typeSet: ALLOWED_FOR_%s_OPERAND",
+                 op, words[i].word, op);
+            return;
+        }
 }
 
 static int parse_update(xctx_t *c)
@@ -768,7 +894,10 @@ static int parse_update(xctx_t *c)
             c->fn(c->arg, bits[k], NULL, 0);
         for (;;) {
             opnd_t o;
-            if (parse_path(c, &o) != 0)
+            c->lhs = 1;
+            int pr = parse_path(c, &o);
+            c->lhs = 0;
+            if (pr != 0)
                 return -1;
             if (k == 0) {
                 const tok_t *eq = cur(c);
@@ -783,6 +912,7 @@ static int parse_update(xctx_t *c)
                     return syntax(c);
                 if (parse_operand(c, &v, 1) != 0)
                     return -1;
+                add_delete_type(c, k == 2 ? "ADD" : "DELETE", &v);
             }
             overlap(c, &o);
             if (c->fn != NULL)
@@ -828,6 +958,7 @@ static void setup(xctx_t *c, rs_ddbx_kind_t kind, const char *expr, size_t len,
     c->npaths = 0;
     c->nkeys = 0;
     c->key_defer = 0;
+    c->lhs = 0;
     c->fn = NULL;
     c->arg = NULL;
     for (int k = 0; k < C_N; k++)

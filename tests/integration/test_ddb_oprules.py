@@ -391,14 +391,22 @@ CONDS = ["a = :v", "a <> :v", "a < b", "a BETWEEN :v AND :w", "a IN (:v, :w)", "
          "#n = :v AND", ":v", "attribute_exists(a) AND size(b)", "(a = :v", "a = :v)", "()",
          "a = :v ,", "a.0 = :v", "a.[0] = :v", "a[-1] = :v", "contains(:v, a)",
          "begins_with(:v, a)", "size(a) BETWEEN :v AND :w", "size(a) IN (:v)", "a = size(b)",
-         "a = :v OR", "NOT", "a IN (:v,)", "a BETWEEN b AND c AND d = :v"]
+         "a = :v OR", "NOT", "a IN (:v,)", "a BETWEEN b AND c AND d = :v",
+         "begins_with(a, :n)", "begins_with(:b, a)", "size(:n) = :v", "size(:v) = :n",
+         "a BETWEEN :h AND :l", "a BETWEEN :l AND :h", "a BETWEEN :h AND :v",
+         "a BETWEEN :v AND :w", "a BETWEEN :w AND :v", "a < :b", "a >= :v", "a <> :b",
+         "attribute_type(a, :n)", "attribute_type(a, :t)", "b = :x AND a = a",
+         "a = :x AND attribute_exists(:v)", "attribute_exists(:v) AND a = :x",
+         "b = :x AND #m = :v", "#m = :v AND b = :x", "contains(a, :b)", "a IN (:b, :n)"]
 KEYCONDS = ["pk = :v", "pk = :v AND sk = :w", "pk = :v AND begins_with(sk, :w)",
             "pk = :v AND sk BETWEEN :v AND :w", "(pk = :v) AND (sk < :w)", "pk <> :v",
             "pk = :v OR sk = :v", "NOT pk = :v", "pk IN (:v)", "contains(pk, :v)",
             "attribute_exists(pk)", "size(pk) = :v", "size(pk) IN (:v)", "pk = :v AND pk = :w",
             "pk.x = :v", "#n.#n = :v", "pk[1] = :v OR pk[2] = :v", ":v = :v", "pk = = :v",
             "pk = :x", "status = :v", "pk = :v AND", "begins_with(pk)", "foo(pk) = :v",
-            "((pk = :v))", "pk = :v AND sk = :w AND sk = :w"]
+            "((pk = :v))", "pk = :v AND sk = :w AND sk = :w",
+            "begins_with(sk, :n) AND pk = :x", "pk = :x AND begins_with(sk, :n)",
+            "pk = :v AND sk BETWEEN :h AND :l", "pk = :v AND sk < :b"]
 UPDATES = ["SET a = :v", "SET a = :v,", "SET a = :v, b = :w", "SET a = :v SET b = :v",
            "SET a = :v REMOVE a", "SET a = :v REMOVE b", "REMOVE a, a", "REMOVE a.b, a",
            "REMOVE a[0], a[1]", "REMOVE a[0], a.b", "SET a = b + :v", "SET a = (:v)",
@@ -414,13 +422,17 @@ UPDATES = ["SET a = :v", "SET a = :v,", "SET a = :v, b = :w", "SET a = :v SET b 
            "SET a.b = :v, a.b.c = :v", "SET a[0] = :v, a[0] = :w",
            "SET a = :v REMOVE b SET c = :v", "UPDATE a = :v", "SET a = :v; REMOVE b",
            "SET a=:v", "SET a = :v , b = :w ,", "REMOVE a b", "SET a.#n = :v", "SET #n.#n = :v",
-           "SET a = a", "SET a = a + a", "SET a = :v - a", "SET a.b = :v, a[1] = :v"]
+           "SET a = a", "SET a = a + a", "SET a = :v - a", "SET a.b = :v, a[1] = :v",
+           "ADD a :v", "ADD a :n", "ADD a :b", "DELETE a :n", "DELETE a :v", "ADD a :s",
+           "DELETE a :s", "SET a = :w, b = size(c)", "SET a = :x, #m = :v",
+           "SET #m = :x, a = :v", "SET a = :x REMOVE #m", "REMOVE #m SET a = :x"]
 PROJ = ["a", "a, b", "a,", ",a", "a, a", "a.b, a", "a, a.b", "a[0], a[1]", "a[0], a[0].b",
         "a.b, a[0]", "#n", "#m", "status", "a.b.c", "a b", "a[0]", "a[", ":v", "a, #n.x",
         "size(a)", "a.#n, a.x", ""]
 
 NAMES = {"#n": "x"}
-VALS = {":v": {"S": "a"}, ":w": {"S": "b"}, ":t": {"S": "S"}}
+VALS = {":v": {"S": "a"}, ":w": {"S": "b"}, ":t": {"S": "S"}, ":n": {"N": "1"},
+        ":b": {"BOOL": True}, ":h": {"N": "5"}, ":l": {"N": "1e-1"}, ":s": {"SS": ["x"]}}
 
 
 def _answer(call, **kw):
@@ -569,11 +581,43 @@ def test_values_and_parameters_as_dynamodb_local_words_them(loose, local_direct,
     cases.append(("scan", dict(TotalSegments=2)))
     cases.append(("scan", dict(Segment=2, TotalSegments=2)))
     cases.append(("query", dict()))
+    # batches and transactions: the same rules per entry (TableName goes inside)
+    for v in ({}, {"SS": []}, {"N": "1e126"}, {"S": "x"}):
+        cases.append(("batch_write_item", dict(RequestItems={"@": [
+            {"PutRequest": {"Item": dict(KEY, x=v)}}]})))
+        cases.append(("batch_write_item", dict(RequestItems={"@": [
+            {"DeleteRequest": {"Key": {"pk": v, "sk": {"S": "b"}}}}]})))
+        cases.append(("batch_get_item", dict(RequestItems={"@": {
+            "Keys": [{"pk": v, "sk": {"S": "b"}}]}})))
+    for e in ("a, a", "a,", "#n", "status"):
+        cases.append(("batch_get_item", dict(RequestItems={"@": _placeholders(dict(
+            Keys=[KEY], ProjectionExpression=e), e)})))
+    for action in ({"Update": _placeholders(dict(Key=KEY, UpdateExpression="SET a = :x"), "")},
+                   {"Update": _placeholders(dict(Key=KEY, UpdateExpression="SET a = :v + :v +"),
+                                            ":v")},
+                   {"Put": dict(Item=dict(KEY, x={"NS": []}))},
+                   {"Put": _placeholders(dict(Item=KEY, ConditionExpression="status = :v"), ":v")},
+                   {"Delete": dict(Key=KEY, ExpressionAttributeNames={"#n": "x"})},
+                   {"ConditionCheck": _placeholders(dict(Key=KEY, ConditionExpression="a <> :v"),
+                                                    ":v :w")},
+                   {"ConditionCheck": dict(Key=KEY, ConditionExpression="size(a)")}):
+        cases.append(("transact_write_items", dict(TransactItems=[action])))
+    cases.append(("transact_get_items", dict(TransactItems=[
+        {"Get": dict(Key=KEY, ProjectionExpression="a, a.b")}])))
+    cases.append(("transact_get_items", dict(TransactItems=[
+        {"Get": dict(Key={"pk": {"S": ""}, "sk": {"S": "b"}})}])))
     cases.append(("query", dict(KeyConditionExpression="pk = :v", ExpressionAttributeValues=V,
                                 AttributesToGet=["a"])))
     diffs = []
     for op, kw in cases:
-        kw["TableName"] = table
+        if op.startswith("batch"):
+            kw = {"RequestItems": {table: kw["RequestItems"]["@"]}}
+        elif op.startswith("transact"):
+            for a in kw["TransactItems"]:
+                for x in a.values():
+                    x["TableName"] = table
+        else:
+            kw["TableName"] = table
         ours = _answer(getattr(loose, op), **kw)
         theirs = _answer(getattr(local_direct, op), **kw)
         if ours != theirs and not (ours[0] == theirs[0] and _aws_wording(ours, theirs)):

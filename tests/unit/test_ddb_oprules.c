@@ -51,8 +51,9 @@ Test(ddb_oprules, valid_requests_pass)
                   "\"s\":{\"SS\":[\"a\",\"b\"]},\"ns\":{\"NS\":[\"1\",\"2\"]}}}");
     ok("PutItem", "{" ITEM "},\"ConditionExpression\":\"attribute_not_exists(pk)\"}");
     ok("UpdateItem", "{" KEY ",\"UpdateExpression\":\"SET a = :v, #b = list_append(if_not_exists("
-                     "#b, :v), :v) REMOVE c[1].d ADD e :v DELETE f :v\","
-                     "\"ExpressionAttributeNames\":{\"#b\":\"b\"}," V "}");
+                     "#b, :v), :v) REMOVE c[1].d ADD e :n DELETE f :s\","
+                     "\"ExpressionAttributeNames\":{\"#b\":\"b\"},\"ExpressionAttributeValues\":{"
+                     "\":v\":{\"L\":[]},\":n\":{\"N\":\"1\"},\":s\":{\"SS\":[\"x\"]}}}");
     ok("UpdateItem", "{" KEY ",\"UpdateExpression\":\"remove a, b set c = :v\"," V "}");
     ok("UpdateItem", "{" KEY ",\"UpdateExpression\":\"SET a = a + :v\"," V "}");
     /* an empty legacy map beside an expression is ignored, as DynamoDB Local does */
@@ -165,6 +166,69 @@ Test(ddb_oprules, expression_semantics)
         "\"a, b.c, b\"," V "}",
         "Invalid ProjectionExpression: Two document paths overlap with each other; must remove "
         "or rewrite one of these paths; path one: [b, c], path two: [b]");
+}
+
+/* the order DynamoDB Local (AWS's front end) reports several findings in, and the checks
+ * on constant operands */
+Test(ddb_oprules, order_and_operand_types)
+{
+#define F(e, vals)                                                                                 \
+    "{\"TableName\":\"ttt\",\"FilterExpression\":\"" e "\",\"ExpressionAttributeValues\":" vals "}"
+#define VS "{\":v\":{\"S\":\"a\"}}"
+    bad("UpdateItem", "{" KEY ",\"UpdateExpression\":\"SET a = :w, b = size(c)\"," V "}",
+        "Invalid UpdateExpression: The function is not allowed in an update expression; "
+        "function: size");
+    bad("Scan", F("attribute_exists(:v) AND a = :x", VS),
+        "Invalid FilterExpression: Operator or function requires a document path; operator or "
+        "function: attribute_exists");
+    bad("Scan", F("a = :x AND attribute_exists(:v)", VS),
+        "Invalid FilterExpression: An expression attribute value used in expression is not "
+        "defined; attribute value: :x");
+    bad("Scan", F("b = :x AND a = a", VS),
+        "Invalid FilterExpression: An expression attribute value used in expression is not "
+        "defined; attribute value: :x");
+    bad("Scan", F("b = :x AND #q = :v", VS),
+        "Invalid FilterExpression: An expression attribute value used in expression is not "
+        "defined; attribute value: :x");
+    bad("Scan", F("b = :x AND foo(a)", VS),
+        "Invalid FilterExpression: Invalid function name; function: foo");
+    bad("Scan", F("status = :v AND ((a = :v))", VS),
+        "Invalid FilterExpression: The expression has redundant parentheses;");
+    bad("Query",
+        "{\"TableName\":\"ttt\",\"KeyConditionExpression\":\"begins_with(sk, :n) AND pk = :x\","
+        "\"ExpressionAttributeValues\":{\":n\":{\"N\":\"1\"}}}",
+        "Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
+        "operator or function: begins_with, operand type: N");
+    bad("Scan", F("size(:n) = :v", "{\":n\":{\"N\":\"1\"},\":v\":{\"S\":\"a\"}}"),
+        "Invalid FilterExpression: Incorrect operand type for operator or function; operator or "
+        "function: size, operand type: N");
+    bad("Scan", F("a BETWEEN :h AND :l", "{\":h\":{\"N\":\"5\"},\":l\":{\"N\":\"1\"}}"),
+        "Invalid FilterExpression: The BETWEEN operator requires upper bound to be greater than "
+        "or equal to lower bound; lower bound operand: AttributeValue: {N:5}, upper bound "
+        "operand: AttributeValue: {N:1}");
+    ok("Scan", F("a BETWEEN :h AND :l", "{\":h\":{\"N\":\"-5\"},\":l\":{\"N\":\"1e-3\"}}"));
+    bad("Scan", F("a BETWEEN :h AND :l", "{\":h\":{\"N\":\"5\"},\":l\":{\"S\":\"1\"}}"),
+        "Invalid FilterExpression: The BETWEEN operator requires same data type for lower and "
+        "upper bounds; lower bound operand: AttributeValue: {N:5}, upper bound operand: "
+        "AttributeValue: {S:1}");
+    bad("Scan", F("a < :l", "{\":l\":{\"BOOL\":true}}"),
+        "Invalid FilterExpression: Incorrect operand type for operator or function; operator or "
+        "function: <, operand type: BOOL");
+    bad("Scan", F("attribute_type(a, :l)", "{\":l\":{\"N\":\"1\"}}"),
+        "Invalid FilterExpression: Incorrect operand type for operator or function; operator or "
+        "function: attribute_type, operand type: N");
+    bad("UpdateItem", "{" KEY ",\"UpdateExpression\":\"ADD a :v\"," V "}",
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: "
+        "ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND");
+    bad("UpdateItem",
+        "{" KEY ",\"UpdateExpression\":\"DELETE a :v\",\"ExpressionAttributeValues\":{\":v\":{"
+        "\"N\":\"1\"}}}",
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: "
+        "DELETE, operand type: NUMBER, typeSet: ALLOWED_FOR_DELETE_OPERAND");
+    bad("UpdateItem",
+        "{" KEY ",\"UpdateExpression\":\"SET a = list_append(list_append(a, :v), :v)\"," V "}",
+        "Invalid UpdateExpression: The function is not allowed to be used this way in an "
+        "expression; function: list_append");
 }
 
 Test(ddb_oprules, key_conditions)
