@@ -110,6 +110,7 @@ typedef struct xctx {
     int nkeys;
     int key_defer;        /* a nested key path: no key-condition text of ours follows */
     int lhs;              /* parsing the path an update action writes */
+    int operators;        /* comparisons, BETWEEN, IN, AND, OR, NOT so far */
     rs_ddbx_action_fn fn; /* rs_ddbx_update_actions' callback */
     void *arg;
 } xctx_t;
@@ -370,6 +371,13 @@ static int parse_path(xctx_t *c, opnd_t *o)
                 t = cur(c);
                 if (t->t != T_NUM)
                     return syntax(c);
+                const char *dg = c->x + t->s;
+                size_t dl = t->e - t->s;
+                while (dl > 1 && *dg == '0')
+                    dg++, dl--;
+                if (dl > 10 || (dl == 10 && memcmp(dg, "2147483647", 10) > 0))
+                    note(c, C_REF, "List index is not within the allowable range; index: [%.*s]",
+                         (int)(dl > 100 ? 100 : dl), c->x + t->s);
                 path_add(o, c->x + t->s, t->e - t->s, 1);
                 c->i++;
                 if (expect(c, T_RB) != 0)
@@ -582,6 +590,14 @@ static void key_cond(xctx_t *c, const opnd_t *a, const opnd_t *b)
 
 /* ---- conditions ------------------------------------------------------------------ */
 
+/* one more operator: more than 300 in an expression is an error */
+static void count_operator(xctx_t *c)
+{
+    if (++c->operators == 301)
+        note(c, C_STRUCT, "The expression contains too many operators; operator count: %d",
+             c->operators);
+}
+
 /* BETWEEN with two constant bounds (S or N): same type, lower <= upper */
 static void between_bounds(xctx_t *c, const opnd_t *lo, const opnd_t *hi)
 {
@@ -666,6 +682,7 @@ static int parse_primary(xctx_t *c)
         return 0;
     }
     if (t->t == T_CMP) {
+        count_operator(c);
         char op[4];
         snprintf(op, sizeof(op), "%.*s", (int)(t->e - t->s), c->x + t->s);
         c->i++;
@@ -696,6 +713,7 @@ static int parse_primary(xctx_t *c)
              "The function is not allowed to be used this way in an expression; function: %s",
              funcs[a.fn].name);
     if (is_kw(c, t, "BETWEEN")) {
+        count_operator(c);
         c->i++;
         if (parse_operand(c, &b, 0) != 0)
             return -1;
@@ -714,13 +732,19 @@ static int parse_primary(xctx_t *c)
         return 0;
     }
     if (is_kw(c, t, "IN")) {
+        count_operator(c);
         c->i++;
         key_op(c, "IN");
         if (expect(c, T_LP) != 0)
             return -1;
+        int n = 0;
         for (;;) {
             if (parse_operand(c, &b, 0) != 0)
                 return -1;
+            if (++n == 101)
+                note(c, C_REF,
+                     "The IN operator is provided with too many operands; number of operands: %d",
+                     n);
             distinct(c, "IN", &a, &b);
             if (cur(c)->t == T_COMMA) {
                 c->i++;
@@ -736,6 +760,7 @@ static int parse_primary(xctx_t *c)
 static int parse_not(xctx_t *c)
 {
     if (is_kw(c, cur(c), "NOT")) {
+        count_operator(c);
         key_op(c, "NOT");
         c->i++;
         return parse_not(c) < 0 ? -1 : 0;
@@ -747,6 +772,7 @@ static int parse_and(xctx_t *c)
 {
     int r = parse_not(c);
     while (r >= 0 && is_kw(c, cur(c), "AND")) {
+        count_operator(c);
         c->i++;
         r = parse_not(c) < 0 ? -1 : 0;
     }
@@ -757,6 +783,7 @@ static int parse_or(xctx_t *c)
 {
     int r = parse_and(c);
     while (r >= 0 && is_kw(c, cur(c), "OR")) {
+        count_operator(c);
         key_op(c, "OR");
         c->i++;
         r = parse_and(c) < 0 ? -1 : 0;
@@ -959,6 +986,7 @@ static void setup(xctx_t *c, rs_ddbx_kind_t kind, const char *expr, size_t len,
     c->nkeys = 0;
     c->key_defer = 0;
     c->lhs = 0;
+    c->operators = 0;
     c->fn = NULL;
     c->arg = NULL;
     for (int k = 0; k < C_N; k++)
@@ -991,10 +1019,17 @@ int rs_ddbx_check(rs_ddbx_kind_t kind, const char *expr, size_t len, rs_ddbx_ref
     xctx_t *c = &ctx;
     char body[MSG + 100];
     if (len > MAX_EXPR) {
-        snprintf(msg, cap,
-                 "Invalid %sExpression: Expression size has exceeded the maximum allowed size; "
-                 "expression size: %zu",
-                 kinds[kind], len);
+        /* the size is printed for the condition grammars only (observed) */
+        if (kind == RS_DDBX_UPDATE || kind == RS_DDBX_PROJECTION)
+            snprintf(msg, cap,
+                     "Invalid %sExpression: Expression size has exceeded the maximum allowed "
+                     "size;",
+                     kinds[kind]);
+        else
+            snprintf(msg, cap,
+                     "Invalid %sExpression: Expression size has exceeded the maximum allowed "
+                     "size; expression size: %zu",
+                     kinds[kind], len);
         return 1;
     }
     setup(c, kind, expr, len, refs);

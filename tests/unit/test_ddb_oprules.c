@@ -231,6 +231,44 @@ Test(ddb_oprules, order_and_operand_types)
         "expression; function: list_append");
 }
 
+Test(ddb_oprules, limits)
+{
+    static char e[8192], body[16384];
+    rs_ddbx_refs_t refs;
+    memset(&refs, 0, sizeof(refs));
+    const char *vals = "{\":v\":{\"S\":\"x\"}}";
+    refs.values = rs_jv_parse(vals, strlen(vals));
+    size_t w = (size_t)snprintf(e, sizeof(e), "a IN (");
+    for (int i = 0; i < 101; i++)
+        w += (size_t)snprintf(e + w, sizeof(e) - w, "%s:v", i ? ", " : "");
+    snprintf(e + w, sizeof(e) - w, ") AND b = :zz");
+    cr_assert_eq(rs_ddbx_check(RS_DDBX_FILTER, e, strlen(e), &refs, msg, sizeof(msg)), 1);
+    cr_assert_str_eq(msg, "Invalid FilterExpression: The IN operator is provided with too many "
+                          "operands; number of operands: 101");
+    e[0] = '\0';
+    for (int i = 0; i < 151; i++)
+        strcat(e, i ? " OR a = :v" : "a = :v");
+    cr_assert_eq(rs_ddbx_check(RS_DDBX_FILTER, e, strlen(e), &refs, msg, sizeof(msg)), 1);
+    cr_assert_str_eq(msg, "Invalid FilterExpression: The expression contains too many operators; "
+                          "operator count: 301");
+    e[strlen(e) - strlen(" OR a = :v")] = '\0'; /* 299 */
+    cr_assert_eq(rs_ddbx_check(RS_DDBX_FILTER, e, strlen(e), &refs, msg, sizeof(msg)), 0, "%s",
+                 msg);
+    const char *p = "a[99999999999999], b[0002147483647]";
+    cr_assert_eq(rs_ddbx_check(RS_DDBX_PROJECTION, p, strlen(p), &refs, msg, sizeof(msg)), 1);
+    cr_assert_str_eq(msg, "Invalid ProjectionExpression: List index is not within the allowable "
+                          "range; index: [99999999999999]");
+    p = "a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a";
+    cr_assert_eq(rs_ddbx_check(RS_DDBX_PROJECTION, p, strlen(p), &refs, msg, sizeof(msg)), 1);
+    cr_assert_str_eq(msg, "Invalid ProjectionExpression: The document path has too many nesting "
+                          "levels; nesting levels: 33");
+    memset(e, 'a', 4097);
+    e[4097] = '\0';
+    snprintf(body, sizeof(body), "{" KEY ",\"ProjectionExpression\":\"%s\"}", e);
+    bad("GetItem", body,
+        "Invalid ProjectionExpression: Expression size has exceeded the maximum allowed size;");
+}
+
 Test(ddb_oprules, key_conditions)
 {
 #define Q(e) "{\"TableName\":\"ttt\",\"KeyConditionExpression\":\"" e "\"," V "}"
