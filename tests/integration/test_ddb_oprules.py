@@ -268,6 +268,10 @@ CREATE = [
           GlobalSecondaryIndexes=[ddb_index("gsi1", "g", provisioned=True)]),
      "One or more parameter values were invalid: ProvisionedThroughput should not be specified "
      "for index: gsi1 when BillingMode is PAY_PER_REQUEST"),
+    (dict(KeySchema=ks(("pk", "HASH")), AttributeDefinitions=defs("pk"),
+          StreamSpecification={"StreamEnabled": False, "StreamViewType": "NEW_IMAGE"}),
+     "One or more parameter values were invalid: Table is being created with a stream "
+     "disabled, UpdateViewType should not be specified"),
 ]
 
 
