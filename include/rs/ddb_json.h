@@ -31,7 +31,9 @@ typedef struct rs_jv_iter {
     int first;
 } rs_jv_iter_t;
 
-/* the value starting at p (leading white space skipped); absent when it is null */
+/* the value starting at p (leading white space skipped); absent when it is null. A text
+ * that starts with { or [ and ends (white space aside) with the matching bracket is taken
+ * as that one value, unscanned: pass whole JSON texts. */
 rs_jv_t rs_jv_parse(const char *p, size_t n);
 rs_jv_type_t rs_jv_type(rs_jv_t v);
 /* member key of an object (absent when v is not an object or has no such member; null

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "rs/ddb_json.h"
@@ -17,6 +18,24 @@ static const char *ws(const char *p, const char *end)
     return p;
 }
 
+/* just past the closing quote of a string whose text starts at p (memchr for the quote,
+ * then the backslashes before it: an even number leaves it unescaped) */
+static const char *string_end(const char *p, const char *end)
+{
+    while (p < end) {
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        if (q == NULL)
+            return end;
+        size_t bs = 0;
+        while (q - bs > p && q[-1 - (ptrdiff_t)bs] == '\\')
+            bs++;
+        if (bs % 2 == 0)
+            return q + 1;
+        p = q + 1;
+    }
+    return end;
+}
+
 /* the end of the value at p */
 static const char *skip(const char *p, const char *end)
 {
@@ -24,12 +43,9 @@ static const char *skip(const char *p, const char *end)
     while (p < end) {
         char ch = *p;
         if (ch == '"') {
-            p++;
-            while (p < end && *p != '"')
-                p += (*p == '\\' && p + 1 < end) ? 2 : 1;
-            p++;
+            p = string_end(p + 1, end);
             if (depth == 0)
-                return p < end ? p : end;
+                return p;
             continue;
         }
         if (ch == '{' || ch == '[') {
@@ -59,6 +75,16 @@ rs_jv_t rs_jv_parse(const char *p, size_t n)
     if (p >= end || *p == 'n')
         return v;
     v.p = p;
+    /* a whole text that is one object or array (a checked request body) ends at its last
+     * bracket: no scan of the body for it */
+    const char *last = end;
+    while (last > p &&
+           (last[-1] == ' ' || last[-1] == '\t' || last[-1] == '\n' || last[-1] == '\r'))
+        last--;
+    if (last - p >= 2 && ((*p == '{' && last[-1] == '}') || (*p == '[' && last[-1] == ']'))) {
+        v.n = (size_t)(last - p);
+        return v;
+    }
     v.n = (size_t)(skip(p, end) - p);
     return v;
 }
