@@ -616,6 +616,18 @@ Test(ddb_oprules, json_cursor)
     cr_assert_eq(rs_jv_str(e, buf, sizeof(buf)), 3);
     cr_assert_str_eq(buf, "x\xc3\xa9");
     cr_assert(rs_jv_streq(e, "x\xc3\xa9"));
+    /* escaped quotes and backslashes before a closing quote; a value inside a longer text */
+    const char *q = "{\"a\":\"x\\\"y\",\"b\":\"z\\\\\",\"c\":[1,{\"d\":\"}\"}]} ";
+    v = rs_jv_parse(q, strlen(q));
+    cr_assert_eq(rs_jv_count(v), 3);
+    cr_assert_eq(rs_jv_str(rs_jv_get(v, "a"), buf, sizeof(buf)), 3);
+    cr_assert_str_eq(buf, "x\"y");
+    cr_assert_eq(rs_jv_str(rs_jv_get(v, "b"), buf, sizeof(buf)), 2);
+    cr_assert_str_eq(buf, "z\\");
+    cr_assert_eq(rs_jv_count(rs_jv_get(v, "c")), 2);
+    rs_jv_t part = rs_jv_parse(q + 5, strlen(q) - 5); /* "x\"y",... : the string alone */
+    cr_assert_eq(rs_jv_type(part), RS_JV_STRING);
+    cr_assert_eq(part.n, 6);
 }
 
 /* any bytes as an expression or a body: an answer, never a crash */
