@@ -12,6 +12,7 @@
 
 #include "rs/conf.h"
 #include "rs/ddb_errors.h"
+#include "rs/ddb_expr.h"
 #include "rs/status.h"
 
 /* ---- ddb_rewrite.c ---------------------------------------------------------------- */
@@ -78,10 +79,10 @@ const char *rs_ddb_json_str(struct json_object *o, const char *k);
 
 /* ---- ddb_uexpr.c / ddb_fix.c / ddb_fix_io.c: the item fixes ------------------------ */
 
-#define RS_DDB_UX_SET 1u
-#define RS_DDB_UX_REMOVE 2u
-#define RS_DDB_UX_ADD 4u
-#define RS_DDB_UX_DELETE 8u
+#define RS_DDB_UX_SET RS_DDBX_SET /* rs/ddb_expr.h's clause bits */
+#define RS_DDB_UX_REMOVE RS_DDBX_REMOVE
+#define RS_DDB_UX_ADD RS_DDBX_ADD
+#define RS_DDB_UX_DELETE RS_DDBX_DELETE
 /* the clauses of an UpdateExpression (RS_DDB_UX_* bits; 0 when none is found) */
 unsigned rs_ddb_uexpr_clauses(const char *expr);
 /* the paths the expression updates, names resolved, as a keep tree (a JSON object:

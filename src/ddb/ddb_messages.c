@@ -1,10 +1,13 @@
 /*
  * ddb_messages.c: DynamoDB's texts for the ValidationException messages where DynamoDB
- * Local words things its own way (dynamodb.md sections 3, 4 and 13): key/schema
- * mismatches, empty or oversized batches, ReturnValues, Select, parallel-scan segments,
- * table-name constraints, unparseable numbers, CreateTable billing. Each rule needs both
- * Local's text and a request that shows the AWS case, so a message is only replaced when
- * the request proves which AWS text applies.
+ * Local words things its own way (dynamodb.md sections 3, 4 and 13) and the worker's checks
+ * before forwarding (the model validator, rs/ddb_validate.h, and the operation rules,
+ * rs/ddb_oprules.h) cannot answer first: key/schema mismatches, oversized write batches,
+ * ReturnValues, numbers and set duplicates inside legacy conditions, the item size. Each
+ * rule needs both Local's text and a request that shows the AWS case, so a message is only
+ * replaced when the request proves which AWS text applies. (Enums, table names, empty or
+ * oversized get batches, Select, segments, CreateTable's key schema and billing are
+ * answered in the worker and have no rule here.)
  * Runs in: the ddb supervisor (pure; unit-tested in test_ddb_rewrite.c).
  */
 #include "config.h"
@@ -36,15 +39,6 @@ const char *rs_ddb_json_str(json_object *o, const char *k)
     return NULL;
 }
 
-static int int_member(json_object *o, const char *k, long *out)
-{
-    json_object *v;
-    if (o == NULL || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_int))
-        return 0;
-    *out = (long)json_object_get_int64(v);
-    return 1;
-}
-
 /* what a rule needs to build its text */
 typedef struct fix_ctx {
     const char *op, *msg;
@@ -52,39 +46,6 @@ typedef struct fix_ctx {
     char *buf;
     size_t len;
 } fix_ctx_t;
-
-/* table-name constraints of a data-plane operation (length 1..255 (3 for CreateTable),
- * pattern [a-zA-Z0-9_.-]+), in AWS's envelope; NULL when the name is fine */
-static const char *fix_table_name(const fix_ctx_t *c)
-{
-    const char *clauses[3], *name = rs_ddb_json_str(c->req, "TableName");
-    char *buf = c->buf;
-    size_t len = c->len;
-    int n = 0;
-    if (name == NULL)
-        return NULL;
-    size_t l = strlen(name), min = strcmp(c->op, "CreateTable") == 0 ? 3 : 1;
-    int pattern_ok = l > 0;
-    for (const char *p = name; *p != '\0'; p++)
-        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.')
-            pattern_ok = 0;
-    char minc[64];
-    snprintf(minc, sizeof(minc), "Member must have length greater than or equal to %zu", min);
-    if (l < min)
-        clauses[n++] = minc;
-    if (l > 255)
-        clauses[n++] = "Member must have length less than or equal to 255";
-    if (!pattern_ok && l > 0)
-        clauses[n++] = "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+";
-    if (n == 0)
-        return NULL;
-    size_t w = (size_t)snprintf(buf, len, "%d validation error%s detected: ", n, n > 1 ? "s" : "");
-    for (int i = 0; i < n && w < len; i++)
-        w += (size_t)snprintf(buf + w, len - w,
-                              "%sValue '%.255s' at 'tableName' failed to satisfy constraint: %s",
-                              i ? "; " : "", name, clauses[i]);
-    return buf;
-}
 
 /* a valid DynamoDB number text: optional sign, digits with at most one point, optional
  * exponent */
@@ -179,76 +140,6 @@ static const char *fix_write_too_many(const fix_ctx_t *c)
     return NULL;
 }
 
-/* BatchGetItem: the first table asking for more than 100 keys */
-static const char *fix_get_too_many(const fix_ctx_t *c)
-{
-    json_object *ri, *keys;
-    if (c->req == NULL || !json_object_object_get_ex(c->req, "RequestItems", &ri) ||
-        !json_object_is_type(ri, json_type_object))
-        return NULL;
-    json_object_object_foreach(ri, table, spec)
-    {
-        if (json_object_object_get_ex(spec, "Keys", &keys) &&
-            json_object_is_type(keys, json_type_array) && json_object_array_length(keys) > 100) {
-            snprintf(c->buf, c->len,
-                     "1 validation error detected: Value at 'RequestItems.%s.member.Keys' failed "
-                     "to satisfy constraint: Member must have length less than or equal to 100",
-                     table);
-            return c->buf;
-        }
-    }
-    return NULL;
-}
-
-/* "Keys: [a, b], AttributeDefinitions: [c]" of a CreateTable request */
-static void name_list(json_object *list, char *buf, size_t len, size_t *w)
-{
-    int first = 1;
-    if (list == NULL || !json_object_is_type(list, json_type_array))
-        return;
-    for (size_t i = 0; i < json_object_array_length(list) && *w < len; i++) {
-        const char *n = rs_ddb_json_str(json_object_array_get_idx(list, i), "AttributeName");
-        if (n == NULL)
-            continue;
-        *w += (size_t)snprintf(buf + *w, len - *w, "%s%s", first ? "" : ", ", n);
-        first = 0;
-    }
-}
-
-/* CreateTable's key attributes missing from AttributeDefinitions */
-static const char *fix_undefined_keys(const fix_ctx_t *c)
-{
-    json_object *ks = NULL, *defs = NULL;
-    char *buf = c->buf;
-    size_t len = c->len;
-    if (c->req == NULL)
-        return NULL;
-    json_object_object_get_ex(c->req, "KeySchema", &ks);
-    json_object_object_get_ex(c->req, "AttributeDefinitions", &defs);
-    size_t w = (size_t)snprintf(buf, len,
-                                "One or more parameter values were invalid: Some index key "
-                                "attributes are not defined in AttributeDefinitions. Keys: [");
-    name_list(ks, buf, len, &w);
-    if (w < len)
-        w += (size_t)snprintf(buf + w, len - w, "], AttributeDefinitions: [");
-    name_list(defs, buf, len, &w);
-    if (w < len)
-        snprintf(buf + w, len - w, "]");
-    return buf;
-}
-
-/* BatchGetItem / BatchWriteItem without RequestItems (or with none) */
-static const char *fix_empty_items(const fix_ctx_t *c)
-{
-    json_object *ri;
-    if (c->req == NULL ||
-        (json_object_object_get_ex(c->req, "RequestItems", &ri) && ri != NULL &&
-         !(json_object_is_type(ri, json_type_object) && json_object_object_length(ri) == 0)))
-        return NULL;
-    snprintf(c->buf, c->len, "The requestItems parameter is required for %s", c->op);
-    return c->buf;
-}
-
 /* ---- DynamoDB's texts for DynamoDB Local's ValidationExceptions --------------------- */
 
 /* builders: the text (often buf), or NULL when the rule does not apply after all */
@@ -258,34 +149,6 @@ static const char *fix_return_values(const fix_ctx_t *c)
                                          "NONE",    "UPDATED_NEW", NULL};
     const char *v = rs_ddb_json_str(c->req, "ReturnValues");
     return v != NULL && op_in(v, rv_set) ? "ReturnValues can only be ALL_OLD or NONE" : NULL;
-}
-
-static const char *fix_segment(const fix_ctx_t *c)
-{
-    long seg, total;
-    if (!int_member(c->req, "Segment", &seg) || !int_member(c->req, "TotalSegments", &total) ||
-        seg < total || seg > 999999)
-        return NULL;
-    snprintf(c->buf, c->len,
-             "The Segment parameter is zero-based and must be less than parameter "
-             "TotalSegments: Segment: %ld is not less than TotalSegments: %ld",
-             seg, total);
-    return c->buf;
-}
-
-static const char *fix_select(const fix_ctx_t *c)
-{
-    static const char *const select_set[] = {"SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES",
-                                             "ALL_PROJECTED_ATTRIBUTES", NULL};
-    const char *v = rs_ddb_json_str(c->req, "Select");
-    if (v == NULL || op_in(v, select_set))
-        return NULL;
-    snprintf(c->buf, c->len,
-             "1 validation error detected: Value '%.200s' at 'select' failed to satisfy "
-             "constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, "
-             "ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]",
-             v);
-    return c->buf;
 }
 
 static const char *fix_number(const fix_ctx_t *c)
@@ -310,11 +173,7 @@ enum { EQ, PREFIX, CONTAINS, ANY }; /* how a rule matches DynamoDB Local's text 
 static const char *const key_ops[] = {"GetItem",      "DeleteItem",     "UpdateItem",
                                       "BatchGetItem", "BatchWriteItem", NULL};
 static const char *const batch_write[] = {"BatchWriteItem", NULL};
-static const char *const batch_get[] = {"BatchGetItem", NULL};
-static const char *const batch_ops[] = {"BatchWriteItem", "BatchGetItem", NULL};
 static const char *const put_delete[] = {"PutItem", "DeleteItem", NULL};
-static const char *const scan[] = {"Scan", NULL};
-static const char *const create_table[] = {"CreateTable", NULL};
 
 /* first rule that applies wins: operations (NULL: any), DynamoDB Local's text, and
  * DynamoDB's text (fixed, or built by fn) */
@@ -329,38 +188,13 @@ static const struct fix_rule {
     {key_ops, EQ, "One or more parameter values were invalid: Type mismatch for key", KEY_MISMATCH,
      NULL},
     {batch_write, EQ, "One of the required keys was not given a value", KEY_MISMATCH, NULL},
-    {batch_ops, ANY, NULL, NULL, fix_empty_items},
     {batch_write, ANY, NULL, NULL, fix_write_too_many},
-    {batch_get, ANY, NULL, NULL, fix_get_too_many},
     {put_delete, EQ, "Return values set to invalid value", NULL, fix_return_values},
-    {scan, CONTAINS, "at 'segment' failed to satisfy", NULL, fix_segment},
-    {scan, EQ, "If segment is specified, total segment must also be specified",
-     "The TotalSegments parameter is required but was not present in the request when "
-     "Segment parameter is present",
-     NULL},
-    {scan, PREFIX, "If total segments is specified",
-     "The Segment parameter is required but was not present in the request when parameter "
-     "TotalSegments is present",
-     NULL},
-    {NULL, PREFIX, "Select must be", NULL, fix_select},
-    {NULL, PREFIX, "Invalid table/index name.", NULL, fix_table_name},
     {NULL, EQ, "A value provided cannot be converted into a number", NULL, fix_number},
-    {create_table, PREFIX, "Hash Key not specified in Attribute Definitions", NULL,
-     fix_undefined_keys},
-    {create_table, PREFIX, "Range Key not specified in Attribute Definitions", NULL,
-     fix_undefined_keys},
-    {create_table, PREFIX, "Local Secondary indices are not allowed on hash tables",
-     "One or more parameter values were invalid: Table KeySchema does not have a range key, "
-     "which is required when specifying a LocalSecondaryIndex",
-     NULL},
     {NULL, PREFIX, "One or more parameter values were invalid: Input collection ", NULL,
      fix_full_stop},
     {NULL, EQ, "DynamoDB only supports precision up to 38 digits",
      "Attempting to store more than 38 significant digits in a Number", NULL},
-    {create_table, EQ, "No provisioned throughput specified for the table",
-     "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits "
-     "must both be specified when BillingMode is PROVISIONED",
-     NULL},
 };
 
 static int text_matches(int match, const char *pattern, const char *msg)
@@ -410,55 +244,6 @@ const char *rs_ddb_fix_message(const char *op, const char *code, const char *msg
 }
 
 /* ---- checks made before forwarding ------------------------------------------------- */
-
-typedef struct enum_rule {
-    const char *member, *path, *set;
-} enum_rule_t;
-
-static const enum_rule_t enums[] = {
-    {"ReturnConsumedCapacity", "returnConsumedCapacity", "INDEXES, TOTAL, NONE"},
-    {"ReturnItemCollectionMetrics", "returnItemCollectionMetrics", "SIZE, NONE"},
-    {"ReturnValues", "returnValues", "ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW"},
-    {"ReturnValuesOnConditionCheckFailure", "returnValuesOnConditionCheckFailure", "ALL_OLD, NONE"},
-    {"Select", "select", "SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES"},
-    {"ConditionalOperator", "conditionalOperator", "OR, AND"},
-};
-
-static int in_set(const char *v, const char *set)
-{
-    size_t n = strlen(v);
-    for (const char *p = set; *p != '\0';) {
-        size_t l = strcspn(p, ",");
-        if (l == n && strncmp(p, v, n) == 0)
-            return 1;
-        p += l;
-        while (*p == ',' || *p == ' ')
-            p++;
-    }
-    return 0;
-}
-
-/* enum members of the request: checked before the table lookup, as DynamoDB does */
-static int enum_message(json_object *req, char *buf, size_t len)
-{
-    char clauses[6][400];
-    int n = 0;
-    for (size_t i = 0; i < sizeof(enums) / sizeof(enums[0]); i++) {
-        const char *v = rs_ddb_json_str(req, enums[i].member);
-        if (v == NULL || in_set(v, enums[i].set))
-            continue;
-        snprintf(clauses[n++], sizeof(clauses[0]),
-                 "Value '%.100s' at '%s' failed to satisfy constraint: Member must satisfy enum "
-                 "value set: [%s]",
-                 v, enums[i].path, enums[i].set);
-    }
-    if (n == 0)
-        return 0;
-    size_t w = (size_t)snprintf(buf, len, "%d validation error%s detected: ", n, n > 1 ? "s" : "");
-    for (int i = 0; i < n && w < len; i++)
-        w += (size_t)snprintf(buf + w, len - w, "%s%s", i ? "; " : "", clauses[i]);
-    return 1;
-}
 
 /* DynamoDB's item size: attribute names plus values (numbers about one byte per two
  * digits plus one) */
@@ -521,65 +306,18 @@ static size_t item_size(json_object *item)
     return sz;
 }
 
-/* CreateTable's ProvisionedThroughput with null (or absent) capacities, as PynamoDB sends
- * them for a model without capacities: DynamoDB's model validation names each one (write
- * first), DynamoDB Local answers with its own text */
-static int null_capacity(json_object *req, char *buf, size_t len)
-{
-    static const char *const member[] = {"WriteCapacityUnits", "ReadCapacityUnits"};
-    static const char *const path[] = {"writeCapacityUnits", "readCapacityUnits"};
-    json_object *pt, *v;
-    const char *bad[2];
-    int n = 0;
-    if (!json_object_object_get_ex(req, "ProvisionedThroughput", &pt) ||
-        !json_object_is_type(pt, json_type_object))
-        return 0;
-    for (int i = 0; i < 2; i++)
-        if (!json_object_object_get_ex(pt, member[i], &v) || v == NULL)
-            bad[n++] = path[i];
-    if (n == 0)
-        return 0;
-    size_t o = (size_t)snprintf(buf, len, "%d validation error%s detected: ", n, n > 1 ? "s" : "");
-    for (int i = 0; i < n && o < len; i++)
-        o += (size_t)snprintf(buf + o, len - o,
-                              "%sValue null at 'provisionedThroughput.%s' failed to satisfy "
-                              "constraint: Member must not be null",
-                              i > 0 ? "; " : "", bad[i]);
-    return 1;
-}
-
 int rs_ddb_precheck(const char *op, const char *body, size_t len, char *buf, size_t buflen)
 {
-    static const char *const enum_names[] = {"\"Return", "\"Select\"", "\"ConditionalOperator\""};
-    int want = strcmp(op, "CreateTable") == 0 || (strcmp(op, "PutItem") == 0 && len > 409600);
-    for (size_t i = 0; !want && i < 3; i++)
-        want = memmem(body, len, enum_names[i], strlen(enum_names[i])) != NULL;
-    if (!want)
+    if (strcmp(op, "PutItem") != 0 || len <= 409600)
         return 0;
     json_tokener *tok = json_tokener_new();
     json_object *req = tok != NULL ? json_tokener_parse_ex(tok, body, (int)len) : NULL, *v;
     json_tokener_free(tok);
     int hit = 0;
-    if (req != NULL && json_object_is_type(req, json_type_object)) {
-        const char *bm = rs_ddb_json_str(req, "BillingMode");
-        if (enum_message(req, buf, buflen)) {
-            hit = 1;
-        } else if (strcmp(op, "PutItem") == 0 && json_object_object_get_ex(req, "Item", &v) &&
-                   item_size(v) > 409600) {
-            snprintf(buf, buflen, "Item size has exceeded the maximum allowed size");
-            hit = 1;
-        } else if (strcmp(op, "CreateTable") == 0 &&
-                   (bm == NULL || strcmp(bm, "PAY_PER_REQUEST") != 0) &&
-                   null_capacity(req, buf, buflen)) {
-            hit = 1;
-        } else if (strcmp(op, "CreateTable") == 0 && bm != NULL &&
-                   strcmp(bm, "PAY_PER_REQUEST") == 0 &&
-                   json_object_object_get_ex(req, "ProvisionedThroughput", &v)) {
-            snprintf(buf, buflen,
-                     "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
-                     "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
-            hit = 1;
-        }
+    if (req != NULL && json_object_is_type(req, json_type_object) &&
+        json_object_object_get_ex(req, "Item", &v) && item_size(v) > 409600) {
+        snprintf(buf, buflen, "Item size has exceeded the maximum allowed size");
+        hit = 1;
     }
     json_object_put(req);
     return hit;

@@ -2,109 +2,54 @@
  * ddb_uexpr.c: what an UpdateExpression does, as far as the item fixes need it: which
  * clauses it has (SET, REMOVE, ADD, DELETE) and the document paths it updates, resolved
  * through ExpressionAttributeNames into a "keep tree" for pruning ReturnValues
- * UPDATED_NEW / UPDATED_OLD answers. The expression is not validated here: DynamoDB Local
- * rejects a malformed one, and the fixes only apply to answers that succeeded.
+ * UPDATED_NEW / UPDATED_OLD answers. The expression is read by the worker's parser
+ * (rs_ddbx_update_actions, rs/ddb_expr.h: one tokenizer and parser for every expression
+ * grammar); the worker has already rejected a malformed one before forwarding.
  * Runs in: the ddb supervisor (pure functions; unit-tested).
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "ddb/ddb_int.h"
+#include "rs/ddb_expr.h"
+#include "rs/ddb_json.h"
 
-static int word_char(char c)
+static void clause_bits(void *arg, unsigned clause, const char *path, int depth)
 {
-    return isalnum((unsigned char)c) || c == '_';
-}
-
-/* the clause keyword at s[i] (a bare word, not a #name, :value or path element), or 0 */
-static unsigned keyword_at(const char *s, size_t n, size_t i, size_t *wlen)
-{
-    static const struct {
-        const char *w;
-        unsigned bit;
-    } kw[] = {{"SET", RS_DDB_UX_SET},
-              {"REMOVE", RS_DDB_UX_REMOVE},
-              {"ADD", RS_DDB_UX_ADD},
-              {"DELETE", RS_DDB_UX_DELETE}};
-    if (i > 0 && (word_char(s[i - 1]) || s[i - 1] == '#' || s[i - 1] == ':' || s[i - 1] == '.'))
-        return 0;
-    size_t e = i;
-    while (e < n && word_char(s[e]))
-        e++;
-    *wlen = e - i;
-    for (size_t k = 0; k < sizeof(kw) / sizeof(kw[0]); k++)
-        if (strlen(kw[k].w) == e - i && strncasecmp(kw[k].w, s + i, e - i) == 0)
-            return kw[k].bit;
-    return 0;
+    (void)path;
+    (void)depth;
+    *(unsigned *)arg |= clause;
 }
 
 unsigned rs_ddb_uexpr_clauses(const char *expr)
 {
     unsigned bits = 0;
-    size_t n = strlen(expr), w;
-    for (size_t i = 0; i < n; i++) {
-        if (!word_char(expr[i]))
-            continue;
-        bits |= keyword_at(expr, n, i, &w);
-        while (i + 1 < n && word_char(expr[i + 1]))
-            i++;
-    }
+    rs_ddbx_refs_t refs;
+    memset(&refs, 0, sizeof(refs));
+    rs_ddbx_update_actions(expr, strlen(expr), &refs, clause_bits, &bits);
     return bits;
 }
 
-/* add one path (text s[0..n), spaces allowed around its parts) to the keep tree */
-static void add_path(json_object *tree, const char *s, size_t n, json_object *names)
+/* one written path (RS_DDBX_SEP between elements, "[n]" for list indexes) into the keep
+ * tree */
+static void add_path(void *arg, unsigned clause, const char *path, int depth)
 {
-    json_object *node = tree;
-    char key[320], name[300];
-    size_t i = 0;
-    int any = 0;
-    while (i < n) {
-        while (i < n && isspace((unsigned char)s[i]))
-            i++;
-        if (i >= n)
-            break;
-        if (s[i] == '.') {
-            i++;
-            continue;
-        }
-        if (s[i] == '[') {
-            size_t e = i + 1;
-            long idx = 0;
-            while (e < n && isspace((unsigned char)s[e]))
-                e++;
-            if (e >= n || !isdigit((unsigned char)s[e]))
-                return;
-            while (e < n && isdigit((unsigned char)s[e]) && idx < 100000000)
-                idx = idx * 10 + (s[e++] - '0');
-            while (e < n && s[e] != ']')
-                e++;
-            snprintf(key, sizeof(key), "i:%ld", idx);
-            i = e + 1;
-        } else {
-            size_t e = i;
-            if (s[e] == '#')
-                e++;
-            while (e < n && word_char(s[e]))
-                e++;
-            if (e == i)
-                return; /* not a path */
-            snprintf(name, sizeof(name), "%.*s", (int)(e - i), s + i);
-            if (name[0] == '#') {
-                json_object *v;
-                if (names == NULL || !json_object_object_get_ex(names, name, &v) ||
-                    !json_object_is_type(v, json_type_string))
-                    return;
-                snprintf(name, sizeof(name), "%s", json_object_get_string(v));
-            }
-            snprintf(key, sizeof(key), "n:%s", name);
-            i = e;
-        }
+    json_object *node = arg;
+    char key[320];
+    (void)clause;
+    if (path == NULL || depth <= 0 || node == NULL)
+        return;
+    for (const char *p = path; *p != '\0';) {
+        size_t n = strcspn(p, "\x1f");
+        if (p[0] == '[' && n >= 2 && p[n - 1] == ']')
+            snprintf(key, sizeof(key), "i:%.*s", (int)(n - 2), p + 1);
+        else if (p[0] == '#')
+            return; /* an undefined name: nothing known to keep */
+        else
+            snprintf(key, sizeof(key), "n:%.*s", (int)(n < 300 ? n : 300), p);
         json_object *child;
         if (json_object_object_get_ex(node, key, &child)) {
             if (json_object_object_get_ex(child, "", NULL))
@@ -114,68 +59,24 @@ static void add_path(json_object *tree, const char *s, size_t n, json_object *na
             json_object_object_add(node, key, child);
         }
         node = child;
-        any = 1;
+        p += n;
+        if (*p == RS_DDBX_SEP)
+            p++;
     }
-    if (any)
-        json_object_object_add(node, "", json_object_new_boolean(1)); /* kept whole */
-}
-
-/* the end of one action starting at i: the next ',' at depth 0, or a clause keyword */
-static size_t action_end(const char *s, size_t n, size_t i)
-{
-    int depth = 0;
-    size_t w;
-    for (; i < n; i++) {
-        char c = s[i];
-        if (c == '(' || c == '[')
-            depth++;
-        else if ((c == ')' || c == ']') && depth > 0)
-            depth--;
-        else if (c == ',' && depth == 0)
-            return i;
-        else if (word_char(c)) {
-            if (keyword_at(s, n, i, &w))
-                return i;
-            while (i + 1 < n && word_char(s[i + 1]))
-                i++;
-        }
-    }
-    return n;
+    json_object_object_add(node, "", json_object_new_boolean(1)); /* kept whole */
 }
 
 json_object *rs_ddb_uexpr_paths(const char *expr, json_object *names)
 {
     json_object *tree = json_object_new_object();
-    size_t n = strlen(expr), i = 0, w;
-    unsigned clause = 0;
-    while (tree != NULL && i < n) {
-        if (isspace((unsigned char)expr[i]) || expr[i] == ',') {
-            i++;
-            continue;
-        }
-        unsigned k = word_char(expr[i]) ? keyword_at(expr, n, i, &w) : 0;
-        if (k) {
-            clause = k;
-            i += w;
-            continue;
-        }
-        size_t e = action_end(expr, n, i), pe;
-        if (clause == RS_DDB_UX_SET) {
-            pe = i;
-            while (pe < e && expr[pe] != '=')
-                pe++;
-        } else if (clause == RS_DDB_UX_REMOVE) {
-            pe = e;
-        } else {
-            /* ADD / DELETE: "path value": the path ends at the space before the value */
-            pe = i;
-            while (pe < e && !isspace((unsigned char)expr[pe]) && expr[pe] != ':')
-                pe++;
-        }
-        if (clause != 0)
-            add_path(tree, expr + i, pe - i, names);
-        i = e > i ? e : i + 1;
-    }
+    rs_ddbx_refs_t refs;
+    memset(&refs, 0, sizeof(refs));
+    const char *nt =
+        names != NULL ? json_object_to_json_string_ext(names, JSON_C_TO_STRING_PLAIN) : NULL;
+    if (nt != NULL)
+        refs.names = rs_jv_parse(nt, strlen(nt));
+    if (tree != NULL)
+        rs_ddbx_update_actions(expr, strlen(expr), &refs, add_path, tree);
     return tree;
 }
 

@@ -7,7 +7,8 @@
  * `auth_verify` is on), then the service state: switched off or unavailable -> non-retryable
  * 400 with the reason; starting -> retryable 503; then the body against the operation's
  * input shape of the service model (rs/ddb_validate.h: SerializationException /
- * ValidationException as AWS answers them, before any table lookup); then forward.
+ * ValidationException as AWS answers them, before any table lookup), then the operation's
+ * own rules (rs/ddb_oprules.h: key schema, expressions, attribute values); then forward.
  */
 #include "config.h"
 
@@ -18,6 +19,7 @@
 #include <strings.h>
 
 #include "http/ddb_proxy.h"
+#include "rs/ddb_oprules.h"
 #include "rs/ddb_validate.h"
 #include "rs/err.h"
 #include "rs/ipc.h"
@@ -207,6 +209,12 @@ int rs_ddb_prepare(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *route
     if (rs_ddb_validate(route->rest, route->rest_len, req->body, req->body_len, &err, vmsg,
                         sizeof(vmsg)) != 0) {
         rs_ddb_error(req, resp, err, vmsg[0] ? vmsg : NULL);
+        return 1;
+    }
+    /* then the operation's own rules (key schema, expressions, attribute values) */
+    if (rs_ddb_oprules(route->rest, route->rest_len, req->body, req->body_len, &err, vmsg,
+                       sizeof(vmsg)) != 0) {
+        rs_ddb_error(req, resp, err, vmsg);
         return 1;
     }
 

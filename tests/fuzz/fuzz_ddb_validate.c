@@ -1,9 +1,11 @@
 /*
  * fuzz_ddb_validate.c: fuzz target for the DynamoDB request validator
- * (src/proto/ddb_validate.c): rs_ddb_validate on a fuzzed operation name and body, with a
- * fuzzed message capacity. Valid: 0; invalid: 1 with a Serialization or Validation error
- * and a NUL-terminated message within the capacity. Fields "op\n--\nbody"; the first byte
- * of op picks the capacity. (The full request path, validator included, is
+ * (src/proto/ddb_validate.c) and the operation rules after it (src/proto/ddb_oprules.c,
+ * ddb_expr.c, ddb_avcheck.c, ddb_ctable.c, ddb_json.c): rs_ddb_validate and
+ * rs_ddb_oprules on a fuzzed operation name and body, with a fuzzed message capacity, and
+ * the body as each kind of expression. Valid: 0; invalid: 1 with a Serialization or
+ * Validation error and a NUL-terminated message within the capacity. Fields "op\n--\nbody"; the
+ * first byte of op picks the capacity. (The full request path, validator included, is
  * fuzz_ddb_prepare.) Runs in: the fuzz binary.
  */
 #include "config.h"
@@ -13,6 +15,8 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "rs/ddb_expr.h"
+#include "rs/ddb_oprules.h"
 #include "rs/ddb_validate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,11 +43,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (rc != 0) {
         abort();
     }
+    /* the operation rules: after the validator in the server, on any bytes here */
+    memset(msg, 'Z', cap);
+    rc = rs_ddb_oprules(op, op_len, (const uint8_t *)z.f[1], z.len[1], &err, msg, cap);
+    if (rc == 1 && (err != RS_DDBE_Validation || memchr(msg, '\0', cap) == NULL))
+        abort();
+    if (rc != 0 && rc != 1)
+        abort();
     /* the same body under every operation of the model */
     for (size_t i = 0; i < rs_ddbm_num_ops && size < 4096; i++) {
         const char *name = rs_ddbm_ops[i].name;
         rc = rs_ddb_validate(name, strlen(name), (const uint8_t *)z.f[1], z.len[1], &err, msg, cap);
         if (rc != 0 && rc != 1)
+            abort();
+        rc = rs_ddb_oprules(name, strlen(name), (const uint8_t *)z.f[1], z.len[1], &err, msg, cap);
+        if (rc != 0 && rc != 1)
+            abort();
+    }
+    /* the body as an expression of each kind, with the placeholders of the body */
+    static rs_ddbx_refs_t refs;
+    memset(&refs, 0, sizeof(refs));
+    refs.names = rs_jv_get(rs_jv_parse(z.f[1], z.len[1]), "ExpressionAttributeNames");
+    refs.values = rs_jv_get(rs_jv_parse(z.f[1], z.len[1]), "ExpressionAttributeValues");
+    for (int k = RS_DDBX_CONDITION; k <= RS_DDBX_UPDATE; k++) {
+        rc = rs_ddbx_check((rs_ddbx_kind_t)k, z.f[1], z.len[1], &refs, msg, cap);
+        if (rc != 0 && rc != 1)
+            abort();
+        if (rc == 1 && memchr(msg, '\0', cap) == NULL)
             abort();
     }
     free(msg);

@@ -144,6 +144,24 @@ SEEDS = {
         fields("\x03Query", '{"TableName":12,"KeyConditions":{"pk":{"ComparisonOperator":'
                '"NE","AttributeValueList":[{"N":5}]}},"Limit":-0.5}'),
         fields("\x02Scan", b'{"TableName":"\xff","Segment":1000000,"X":[[[[{}]]]]}'),
+        fields("\x02UpdateItem", '{"TableName":"tbl","Key":{"pk":{"S":""}},"UpdateExpression":'
+               '"SET #a.b[1] = list_append(if_not_exists(c, :v), :v) + :v REMOVE status ADD d :w '
+               'SET e = :v","ConditionExpression":"((attribute_exists(a))) AND NOT b IN (:v, c) '
+               'OR size(d) BETWEEN :v AND :w","ExpressionAttributeNames":{"#a":"a","#z":"z"},'
+               '"ExpressionAttributeValues":{":v":{"NS":["1","1.0"]},":w":{"N":"1e126"},'
+               '":u":{}}}'),
+        fields("\x02Query", '{"TableName":"tbl","KeyConditionExpression":"pk = :v AND begins_with'
+               '(sk, :v) OR NOT contains(pk, :v)","FilterExpression":"a <> b",'
+               '"ProjectionExpression":"a, a.b, a[0]","ExpressionAttributeValues":{":v":{"S":"x"}}'
+               ',"KeyConditions":{"pk":{"ComparisonOperator":"NE"},"sk":{}},"Segment":3}'),
+        fields("\x02CreateTable", '{"TableName":"tbl","KeySchema":[{"AttributeName":"pk",'
+               '"KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],'
+               '"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},'
+               '{"AttributeName":"x","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST",'
+               '"LocalSecondaryIndexes":[{"IndexName":"idx","KeySchema":[{"AttributeName":"x",'
+               '"KeyType":"HASH"}],"Projection":{"NonKeyAttributes":["a"]}}],'
+               '"GlobalSecondaryIndexes":[{"IndexName":"idx","KeySchema":[],"Projection":{},'
+               '"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}]}'),
     ],
     "fuzz_ipc": [
         (0x50495352).to_bytes(4, "little") + (1).to_bytes(2, "little") + (1).to_bytes(2, "little")
@@ -278,7 +296,14 @@ DICTS = {
                           "\"KeySchema\"", "\"AttributeName\"", "\"KeyType\"", "\"M\"",
                           "\"L\"", "\"B\"", "\"N\"", "\"S\"", "\"BS\"", "\"Limit\"",
                           "\"ReturnValues\"", "\"Select\"", "\\u00", "\\ud83d", "true",
-                          "null", "1e309", "\n--\n"],
+                          "null", "1e309", "\n--\n", "\"UpdateExpression\"",
+                          "\"ConditionExpression\"", "\"KeyConditionExpression\"",
+                          "\"ProjectionExpression\"", "\"FilterExpression\"",
+                          "\"ExpressionAttributeNames\"", "\"ExpressionAttributeValues\"",
+                          "\"LocalSecondaryIndexes\"", "\"GlobalSecondaryIndexes\"",
+                          "\"NS\"", "\"SS\"", "SET ", " REMOVE ", " ADD ", " DELETE ", " AND ",
+                          " OR ", "NOT ", " BETWEEN ", " IN (", "#n", ":v", "attribute_exists(",
+                          "begins_with(", "size(", "list_append(", "if_not_exists(", "(("],
     "fuzz_apigw": ["_user_request_", "\"statusCode\"", "\"headers\"", "\"multiValueHeaders\"",
                    "\"body\"", "\"isBase64Encoded\"", "true", "%2F", "\n--\n"],
     "fuzz_lambda_api": ["/2015-03-31/functions", "/invocations", "/configuration", "/code",
