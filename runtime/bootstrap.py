@@ -3,6 +3,8 @@
 # Speaks the Lambda Runtime API at $AWS_LAMBDA_RUNTIME_API: imports the handler named by
 # $_HANDLER (init errors go to /runtime/init/error, then exit 1), then loops: GET /next,
 # call the handler with the event and a context object, POST the result or the error.
+# With _RUSTSTACK_HOT_RELOAD=1 (a hot-reload function) it supervises: the runtime runs in
+# a forked child, replaced by a fresh fork (new import) when /next orders a reload.
 import decimal
 import http.client
 import importlib
@@ -347,8 +349,50 @@ def main():
     handler = init(client, handler_name)
     while True:
         resp, data = client.next()
+        if resp.getheader("Lambda-Runtime-RustStack-Reload"):
+            flush_output()
+            os._exit(RELOAD_EXIT)
         handle_one(client, handler, resp, data)
 
 
+RELOAD_EXIT = 75
+
+
+def supervise():
+    """Hot reload: this process (stdlib and the runtime already imported) stays; each runtime
+    process is a fork of it that imports the handler afresh. A child leaving with
+    RELOAD_EXIT (the Runtime API ordered a reload) is replaced; any other end ends the
+    environment with the child's status."""
+    while True:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                main()
+            except SystemExit as e:
+                flush_output()
+                os._exit(e.code if isinstance(e.code, int) else 1)
+            except BaseException:
+                traceback.print_exc()
+                flush_output()
+                os._exit(1)
+            os._exit(0)
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+        code = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") \
+            else (os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status))
+        if code == RELOAD_EXIT:
+            continue
+        if code < 0:
+            os.kill(os.getpid(), -code)
+        sys.exit(code)
+
+
 if __name__ == "__main__":
-    main()
+    if os.environ.get("_RUSTSTACK_HOT_RELOAD") == "1":
+        supervise()
+    else:
+        main()

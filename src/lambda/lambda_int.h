@@ -39,6 +39,7 @@ typedef struct rs_lambda_fn {
     uint32_t timeout_s;   /* 1..900 */
     uint32_t memory_mb;   /* 128..10240 */
     char code_dir[1024];  /* extracted code, read-only: /var/task in the environment */
+    int hot;              /* code_dir is a hot-reload directory (lambda_hot.h), not a copy */
     char revision_id[37]; /* RevisionId (UUID), new on every change */
     uint64_t generation;  /* strictly increasing per function: higher = newer */
     char **env;           /* user variables, "NAME=value", malloc'd */

@@ -24,7 +24,9 @@
 
 /* A new revision with refs = 1, zeroed; when code_dir is non-NULL it is copied and its use
  * is counted. NULL on ENOMEM or a too long path. */
-rs_lambda_fn_t *rs_lambda_fn_new(const char *code_dir);
+/* hot: code_dir is a hot-reload directory (the user's: watched with rs_lambda_hot_watch
+ * while the revision lives, never removed) */
+rs_lambda_fn_t *rs_lambda_fn_new(const char *code_dir, int hot);
 
 /* The uploaded zip of a code directory is kept next to it as <code_dir>.zip (GetFunction's
  * Code.Location serves it). Remove both. */
