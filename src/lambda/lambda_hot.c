@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <openssl/evp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,26 +296,43 @@ static void handle_event(const struct inotify_event *ev)
     bump_under(path);
 }
 
-static void *watcher_main(void *arg)
+/* read and apply every queued event (lock held; the fd is non-blocking). 0, or -1 when
+ * the descriptor failed. Called by the watcher thread and by rs_lambda_hot_gen, so a
+ * change made before an Invoke is always seen by that Invoke. */
+static int drain_locked(void)
 {
-    (void)arg;
     char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
     for (;;) {
         ssize_t n = read(ifd, buf, sizeof(buf));
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0) {
-            rs_log(RS_LOG_WARN, NULL, "lambda: hot reload watcher stopped: %s",
-                   n < 0 ? strerror(errno) : "end of file");
-            return NULL;
-        }
-        pthread_mutex_lock(&mu);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        if (n <= 0)
+            return -1;
         for (char *p = buf; p < buf + n;) {
             const struct inotify_event *ev = (const struct inotify_event *)p;
             handle_event(ev);
             p += sizeof(*ev) + ev->len;
         }
+    }
+}
+
+static void *watcher_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct pollfd pf = {.fd = ifd, .events = POLLIN};
+        int n = poll(&pf, 1, -1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        pthread_mutex_lock(&mu);
+        int rc = n < 0 ? -1 : drain_locked();
         pthread_mutex_unlock(&mu);
+        if (rc < 0) {
+            rs_log(RS_LOG_WARN, NULL, "lambda: hot reload watcher stopped: %s", strerror(errno));
+            return NULL;
+        }
     }
 }
 
@@ -324,7 +342,7 @@ static int start_locked(void)
     if (started)
         return ifd >= 0 ? 0 : RS_ERR;
     started = 1;
-    ifd = inotify_init1(IN_CLOEXEC);
+    ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     if (ifd < 0) {
         rs_log(RS_LOG_WARN, NULL, "lambda: hot reload: inotify unavailable: %s", strerror(errno));
         return RS_ERR;
@@ -399,6 +417,8 @@ uint64_t rs_lambda_hot_gen(const char *dir)
 {
     uint64_t g = 0;
     pthread_mutex_lock(&mu);
+    if (ifd >= 0)
+        drain_locked();
     for (hdir_t *h = dirs; h; h = h->next)
         if (strcmp(h->path, dir) == 0)
             g = h->gen;
