@@ -48,6 +48,7 @@ typedef struct env {
     int have_watcher;
     int64_t last_used;
     uint64_t hot_gen; /* hot reload: the code generation the runtime process imported */
+    int init_failed;  /* hot reload: that import failed; the next invoke imports again */
     char dir[1200];
     char log_path[1300];
     char tmp_dir[1300];
@@ -325,7 +326,9 @@ static int cold_start(run_t *r)
         close(fd);
     }
     uint16_t port = 0;
-    if (rs_rapi_create(&e->rapi) < 0 || rs_rapi_listen(e->rapi, &port) < 0) {
+    if (rs_rapi_create(&e->rapi) == 0 && fn->hot)
+        rs_rapi_set_hot(e->rapi);
+    if (!e->rapi || rs_rapi_listen(e->rapi, &port) < 0) {
         snprintf(r->out->service_error, sizeof(r->out->service_error),
                  "cannot open a Runtime API listener: %s", strerror(errno));
         return 1;
@@ -376,6 +379,7 @@ static int hot_restart(run_t *r)
     int64_t t0 = rs_mono_ms();
     int64_t c0 = rs_mono_ns();
     e->hot_gen = rs_lambda_hot_gen(fn->code_dir); /* later changes: the next invoke */
+    e->init_failed = 0;
     if (rs_rapi_reload(e->rapi) != 0) {
         snprintf(r->out->service_error, sizeof(r->out->service_error),
                  "the execution environment refused the reload");
@@ -399,7 +403,6 @@ static int await_init(run_t *r, int64_t deadline, int64_t c0)
     case RS_RAPI_READY:
         return 0;
     case RS_RAPI_INIT_ERROR:
-        r->env_dead = 1;
         r->out->function_error = 1;
         if (o.payload) {
             take_payload(r->out, &o);
@@ -409,7 +412,14 @@ static int await_init(run_t *r, int64_t deadline, int64_t c0)
                         "%s Error: the init error report was too large\"}",
                         r->inv->request_id);
         }
-        kill_and_reap(r);
+        if (e->fn->hot) {
+            /* the environment stays: its bootstrap waits for the next reload, and the
+             * next invoke imports the code again (fixed or not) */
+            e->init_failed = 1;
+        } else {
+            r->env_dead = 1;
+            kill_and_reap(r);
+        }
         r->init_bytes = file_size(e->log_path);
         return 1;
     case RS_RAPI_EXITED:
@@ -730,7 +740,7 @@ int rs_lambda_pool_invoke(rs_lambda_pool_t *p, const rs_lambda_invoke_t *inv,
             rs_log_warn("lambda: cannot truncate %s: %s", e->log_path, strerror(errno));
     }
     int done = cold ? cold_start(&r) : 0;
-    if (!cold && e->fn->hot && rs_lambda_hot_gen(e->fn->code_dir) != e->hot_gen)
+    if (!cold && e->fn->hot && (e->init_failed || rs_lambda_hot_gen(e->fn->code_dir) != e->hot_gen))
         done = hot_restart(&r);
     int64_t c0 = rs_mono_ns();
     if (!done)

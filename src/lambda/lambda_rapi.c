@@ -32,7 +32,8 @@
 #define MAX_CONNS 16
 #define PREFIX "/2018-06-01/runtime"
 
-enum phase { P_INIT, P_IDLE, P_RUNNING, P_DEAD };
+/* P_FAILED: a hot-reload runtime's init failed; its bootstrap waits in /next for a reload */
+enum phase { P_INIT, P_IDLE, P_RUNNING, P_DEAD, P_FAILED };
 
 struct rs_rapi {
     pthread_mutex_t mu;
@@ -46,6 +47,7 @@ struct rs_rapi {
     enum phase phase;
     int ready_pending;
     int reload_pending; /* answer the pending or next /next with a reload order */
+    int hot;            /* hot reload: an init error leaves the environment waiting */
     /* the queued invocation (not yet taken by /next) */
     int have_inv;
     char inv_id[64];
@@ -299,7 +301,7 @@ static int handle_post(rs_rapi_t *r, conn_t *c, const req_t *q, const char *id, 
     if (kind == 2) {
         if (r->phase != P_INIT)
             status = 403;
-    } else if (r->phase == P_INIT || r->phase == P_DEAD) {
+    } else if (r->phase == P_INIT || r->phase == P_DEAD || r->phase == P_FAILED) {
         status = 403;
     } else if (r->phase != P_RUNNING || strcmp(id, r->cur_id) != 0) {
         status = 400;
@@ -338,7 +340,7 @@ static int handle_post(rs_rapi_t *r, conn_t *c, const req_t *q, const char *id, 
     if (kind != 0 && !etype[0])
         type_from_body(body, q->content_length, etype, sizeof(etype));
     if (kind == 2) {
-        r->phase = P_DEAD;
+        r->phase = r->hot ? P_FAILED : P_DEAD;
         set_outcome(r, RS_RAPI_INIT_ERROR, body, q->content_length, etype);
     } else {
         r->phase = P_IDLE;
@@ -592,10 +594,17 @@ void rs_rapi_wait(rs_rapi_t *r, int64_t deadline_mono_ms, rs_rapi_outcome_t *out
     pthread_mutex_unlock(&r->mu);
 }
 
+void rs_rapi_set_hot(rs_rapi_t *r)
+{
+    pthread_mutex_lock(&r->mu);
+    r->hot = 1;
+    pthread_mutex_unlock(&r->mu);
+}
+
 int rs_rapi_reload(rs_rapi_t *r)
 {
     pthread_mutex_lock(&r->mu);
-    if (r->phase != P_IDLE || r->have_inv) {
+    if ((r->phase != P_IDLE && r->phase != P_FAILED) || r->have_inv) {
         pthread_mutex_unlock(&r->mu);
         return RS_EEXIST;
     }

@@ -153,18 +153,28 @@ def test_syntax_error_then_fix(hot):
     srv, lam, roots = hot
     d = code_dir(roots, "syntax")
     create(lam, "hot-syntax", d)
-    assert invoke(lam, "hot-syntax")[1]["v"] == "one"
+    err, first = invoke(lam, "hot-syntax")
+    assert first["v"] == "one"
+    before = containers(srv) if srv.executor == "docker" else None
     write(d, "app.py", "def handler(event, context)\n    return 1\n")
     err, body = invoke(lam, "hot-syntax")
     assert err == "Unhandled", body
     assert body["errorType"] == "Runtime.UserCodeSyntaxError", body
     assert "Syntax error in module 'app'" in body["errorMessage"]
+    # still broken: the next invoke imports again and fails again, as Lambda re-inits
+    err, body = invoke(lam, "hot-syntax")
+    assert err == "Unhandled" and body["errorType"] == "Runtime.UserCodeSyntaxError", body
     write(d, "app.py", "import nosuchmodule_xyz\n")
     err, body = invoke(lam, "hot-syntax")
     assert err == "Unhandled" and body["errorType"] == "Runtime.ImportModuleError", body
+    assert "Unable to import module 'app'" in body["errorMessage"]
     write(d, "app.py", APP % "fixed")
     err, body = invoke(lam, "hot-syntax")
     assert err is None and body["v"] == "fixed", body
+    # the environment survived the init errors: same bootstrap, same container
+    assert body["ppid"] == first["ppid"]
+    if before is not None:
+        assert containers(srv) == before
     lam.delete_function(FunctionName="hot-syntax")
 
 
