@@ -37,7 +37,8 @@ static void create_record(rs_lambda_req_t *rq, json_object *b, rs_lambda_upload_
 {
     json_object *cfg = rs_lambda_cfg_new(rq, b, up);
     json_object *view = rs_lambda_cfg_view(cfg, RS_LCFG_CREATE, NULL);
-    int rc = rs_lambda_reg_create(rq->api->reg, rq->account, rq->region, rq->name, cfg, up->dir);
+    int rc = rs_lambda_reg_create_code(rq->api->reg, rq->account, rq->region, rq->name, cfg,
+                                       up->dir, up->hot);
     if (rc == 0) {
         up->dir[0] = '\0'; /* the registry owns it */
         rs_log(RS_LOG_INFO, rq->request_id,
@@ -338,8 +339,8 @@ int rs_lambda_op_update_code(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
     }
     edit_t e = {b, rq->name, &up};
     json_object *cfg = NULL;
-    int rc = rs_lambda_reg_update(rq->api->reg, rq->account, rq->region, rq->name, edit_code, &e,
-                                  up.dir, &cfg);
+    int rc = rs_lambda_reg_update_code(rq->api->reg, rq->account, rq->region, rq->name, edit_code,
+                                       &e, up.dir, up.hot, &cfg);
     if (rc != 0)
         rs_lambda_upload_discard(&up);
     json_object_put(b);

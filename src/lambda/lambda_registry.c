@@ -475,15 +475,13 @@ void rs_lambda_reg_close(rs_lambda_reg_t *r)
     free(r);
 }
 
-/* "code/<uuid>" of an absolute code dir under the root. Any other absolute directory is a
- * hot-reload directory (the API checked it against lambda_hot_reload_roots; uploads always
- * get <root>/code/<uuid>) and is kept as it is. NULL when neither. */
-static const char *code_rel(const rs_lambda_reg_t *r, const char *code_dir)
+/* "code/<uuid>" of an absolute code dir under the root; NULL when it is not. A hot-reload
+ * directory (`hot`: the API checked it against lambda_hot_reload_roots) is kept absolute. */
+static const char *code_rel(const rs_lambda_reg_t *r, const char *code_dir, int hot)
 {
     size_t n = strlen(r->root);
-    if (code_dir[0] == '/' && strlen(code_dir) < 1024 &&
-        (strncmp(code_dir, r->root, n) != 0 || code_dir[n] != '/'))
-        return code_dir;
+    if (hot)
+        return code_dir[0] == '/' && strlen(code_dir) < 1024 ? code_dir : NULL;
     if (strncmp(code_dir, r->root, n) != 0 || code_dir[n] != '/' ||
         strncmp(code_dir + n + 1, "code/", 5) != 0 || strlen(code_dir + n + 1) >= 128)
         return NULL;
@@ -493,7 +491,13 @@ static const char *code_rel(const rs_lambda_reg_t *r, const char *code_dir)
 int rs_lambda_reg_create(rs_lambda_reg_t *r, const char *account, const char *region,
                          const char *name, json_object *cfg, const char *code_dir)
 {
-    const char *rel = code_rel(r, code_dir);
+    return rs_lambda_reg_create_code(r, account, region, name, cfg, code_dir, 0);
+}
+
+int rs_lambda_reg_create_code(rs_lambda_reg_t *r, const char *account, const char *region,
+                              const char *name, json_object *cfg, const char *code_dir, int hot)
+{
+    const char *rel = code_rel(r, code_dir, hot);
     entry_t *e = calloc(1, sizeof(*e));
     if (!rel || !e || strlen(name) >= sizeof(e->name) || strlen(account) >= sizeof(e->account) ||
         strlen(region) >= sizeof(e->region)) {
@@ -550,8 +554,15 @@ int rs_lambda_reg_update(rs_lambda_reg_t *r, const char *account, const char *re
                          const char *name, rs_lambda_reg_edit_fn edit, void *arg,
                          const char *new_code_dir, json_object **cfg_out)
 {
+    return rs_lambda_reg_update_code(r, account, region, name, edit, arg, new_code_dir, 0, cfg_out);
+}
+
+int rs_lambda_reg_update_code(rs_lambda_reg_t *r, const char *account, const char *region,
+                              const char *name, rs_lambda_reg_edit_fn edit, void *arg,
+                              const char *new_code_dir, int hot, json_object **cfg_out)
+{
     const char *rel = NULL;
-    if (new_code_dir && (rel = code_rel(r, new_code_dir)) == NULL)
+    if (new_code_dir && (rel = code_rel(r, new_code_dir, hot)) == NULL)
         return RS_EINVAL;
     pthread_mutex_lock(&r->lock);
     entry_t *e = find(r, account, region, name, NULL);
