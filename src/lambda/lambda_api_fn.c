@@ -111,9 +111,9 @@ int rs_lambda_op_get(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
         return 0;
     char loc[1100];
     json_object *r = json_object_new_object(), *tags, *hot;
-    /* a hot-reload function: the directory itself, as LocalStack shows it */
+    /* a hot-reload function: the directory, in LocalStack's words */
     if (json_object_object_get_ex(cfg, "_HotReloadDir", &hot))
-        snprintf(loc, sizeof(loc), "%s", json_object_get_string(hot));
+        snprintf(loc, sizeof(loc), "Code location: %s", json_object_get_string(hot));
     else
         code_location(rq, loc, sizeof(loc));
     json_object_object_add(r, "Configuration", rs_lambda_cfg_view(cfg, RS_LCFG_GET, rq->qualifier));

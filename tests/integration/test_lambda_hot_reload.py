@@ -144,7 +144,8 @@ def test_edit_runs_in_the_same_environment(hot):
     err, fifth = invoke(lam, "hot-edit")
     assert fifth["pid"] != fourth["pid"] and fifth["ppid"] == first["ppid"]
     got = lam.get_function(FunctionName="hot-edit")
-    assert got["Code"] == {"RepositoryType": "S3", "Location": os.path.realpath(d)}
+    assert got["Code"] == {"RepositoryType": "S3",
+                           "Location": "Code location: " + os.path.realpath(d)}
     lam.delete_function(FunctionName="hot-edit")
     assert os.path.exists(os.path.join(d, "app.py")), "the user's directory must stay"
 
@@ -240,7 +241,7 @@ def test_update_code_dir_to_zip_and_back(hot):
     assert cfg["CodeSha256"] == base64.b64encode(hashlib.sha256(z).digest()).decode()
     lam.get_waiter("function_updated_v2").wait(FunctionName="hot-swap")
     assert invoke(lam, "hot-swap")[1]["v"] == "zip"
-    write(d, "app.py", APP % "ignored") # the zip's code does not follow the directory
+    write(d, "app.py", APP % "ignored")  # the zip's code does not follow the directory
     assert invoke(lam, "hot-swap")[1]["v"] == "zip"
     loc = lam.get_function(FunctionName="hot-swap")["Code"]["Location"]
     assert loc.startswith("http://") and loc.endswith("/hot-swap.zip")
@@ -248,7 +249,8 @@ def test_update_code_dir_to_zip_and_back(hot):
     cfg = lam.update_function_code(FunctionName="hot-swap", S3Bucket="hot-reload", S3Key=d)
     assert (cfg["CodeSha256"], cfg["CodeSize"]) == digest(d)
     assert invoke(lam, "hot-swap")[1]["v"] == "back"
-    assert lam.get_function(FunctionName="hot-swap")["Code"]["Location"] == os.path.realpath(d)
+    assert lam.get_function(FunctionName="hot-swap")["Code"]["Location"] == (
+        "Code location: " + os.path.realpath(d))
     write(d, "app.py", APP % "again")
     assert invoke(lam, "hot-swap")[1]["v"] == "again"
     lam.delete_function(FunctionName="hot-swap")
