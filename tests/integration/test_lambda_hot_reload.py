@@ -12,6 +12,8 @@ import io
 import json
 import os
 import socket
+import threading
+import time
 import urllib.parse
 import zipfile
 
@@ -23,8 +25,10 @@ from conftest import LambdaServer, _lambda_teardown, have_engine, make_lambda_cl
 ROLE = "arn:aws:iam::000000000000:role/lambda"
 
 APP = """import os
+import time
 VERSION = %r
 def handler(event, context):
+    time.sleep(event.get("sleep", 0))
     return {"v": VERSION, "pid": os.getpid(), "ppid": os.getppid()}
 """
 
@@ -91,8 +95,8 @@ def create(lam, name, d):
                                Code={"S3Bucket": "hot-reload", "S3Key": d})
 
 
-def invoke(lam, name):
-    r = lam.invoke(FunctionName=name, Payload=b"{}")
+def invoke(lam, name, payload=b"{}"):
+    r = lam.invoke(FunctionName=name, Payload=payload)
     return r.get("FunctionError"), json.loads(r["Payload"].read())
 
 
@@ -148,6 +152,26 @@ def test_edit_runs_in_the_same_environment(hot):
                            "Location": "Code location: " + os.path.realpath(d)}
     lam.delete_function(FunctionName="hot-edit")
     assert os.path.exists(os.path.join(d, "app.py")), "the user's directory must stay"
+
+
+def test_change_during_an_invoke_applies_to_the_next(hot):
+    srv, lam, roots = hot
+    d = code_dir(roots, "during")
+    create(lam, "hot-during", d)
+    assert invoke(lam, "hot-during")[1]["v"] == "one"
+    out = {}
+    t = threading.Thread(target=lambda: out.update(r=invoke(lam, "hot-during",
+                                                              b'{"sleep": 2}')))
+    t.start()
+    time.sleep(0.8)
+    write(d, "app.py", APP % "two")
+    t.join(30)
+    err, body = out["r"]
+    assert err is None and body["v"] == "one", body
+    err, after = invoke(lam, "hot-during")
+    assert err is None and after["v"] == "two", after
+    assert after["ppid"] == body["ppid"]
+    lam.delete_function(FunctionName="hot-during")
 
 
 def test_syntax_error_then_fix(hot):
