@@ -1,7 +1,8 @@
 /*
  * lambda_api_code.c: function code in and out of the Lambda control plane: ZipFile
  * (base64) decoded, size-checked, extracted into a fresh code directory and kept next to
- * it as <dir>.zip; and that zip served back at GetFunction's Code.Location.
+ * it as <dir>.zip; and that zip served back at GetFunction's Code.Location. Also a
+ * hot-reload directory (S3Bucket "hot-reload") checked and digested (lambda_hot.c).
  * Runs in: the lambda supervisor (request threads).
  */
 #include "config.h"
