@@ -20,7 +20,7 @@ import zipfile
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import LambdaServer, _lambda_teardown, have_engine, make_lambda_client
+from conftest import Cli, LambdaServer, _lambda_teardown, have_engine, make_lambda_client
 
 ROLE = "arn:aws:iam::000000000000:role/lambda"
 
@@ -279,3 +279,25 @@ def test_update_code_dir_to_zip_and_back(hot):
     assert invoke(lam, "hot-swap")[1]["v"] == "again"
     lam.delete_function(FunctionName="hot-swap")
     assert os.path.exists(os.path.join(d, "app.py"))
+
+
+def test_aws_cli_create_and_refusal(hot, tmp_path):
+    """The AWS CLI's shorthand, as LocalStack's documentation shows it."""
+    srv, lam, roots = hot
+    cli = Cli(srv.endpoint)
+    assert cli.exe, "the aws CLI is not installed"
+    d = code_dir(roots, "cli", "cli")
+    r = cli("lambda", "create-function", "--function-name", "hot-cli", "--runtime",
+            "python3.11", "--role", ROLE, "--handler", "app.handler", "--code",
+            "S3Bucket=hot-reload,S3Key=%s" % d)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["CodeSha256"] == digest(d)[0]
+    r = cli("lambda", "invoke", "--function-name", "hot-cli", str(tmp_path / "out.json"))
+    assert r.returncode == 0, r.stderr
+    assert json.load(open(str(tmp_path / "out.json")))["v"] == "cli"
+    r = cli("lambda", "update-function-code", "--function-name", "hot-cli", "--s3-bucket",
+            "hot-reload", "--s3-key", str(tmp_path))
+    assert r.returncode != 0
+    assert "InvalidParameterValueException" in r.stderr, r.stderr
+    assert "lambda_hot_reload_roots" in r.stderr, r.stderr
+    lam.delete_function(FunctionName="hot-cli")
