@@ -3,8 +3,11 @@
 # bounded to eight and a half minutes; prints the table and writes it to
 # bench/results-lambda-latest.txt.
 #   sh bench/run-lambda.sh [--executors docker,process] [--requests N] [--seconds N] [--cold N]
-# Measures, per executor: cold start (CreateFunction -> first response), warm Invoke p50/p99
-# of a trivial handler with 1 and 10 clients beside the handler's own time, and an API
+#                          [--hot N] [--only-hot]
+# Measures, per executor: hot reload of examples/flask-app (the 1st Invoke after an edit
+# of app.py against the app's import time in the same environment and a cold start of the
+# same function; --hot N rounds, 0 skips; --only-hot: nothing else), cold start
+# (CreateFunction -> first response), warm Invoke p50/p99 of a trivial handler with 1 and 10 clients beside the handler's own time, and an API
 # Gateway proxy request to examples/flask-app (built with its build.sh: PyPI once); for
 # the docker executor first, the container engine's CPU with 10 idle warm environments over
 # 60 s (--idle-envs N, --idle-seconds N; 0 skips it).

@@ -3,6 +3,8 @@
 # Speaks the Lambda Runtime API at $AWS_LAMBDA_RUNTIME_API: imports the handler named by
 # $_HANDLER (init errors go to /runtime/init/error, then exit 1), then loops: GET /next,
 # call the handler with the event and a context object, POST the result or the error.
+# With _RUSTSTACK_HOT_RELOAD=1 (a hot-reload function) it supervises: the runtime runs in
+# a forked child, replaced by a fresh fork (new import) when /next orders a reload.
 import decimal
 import http.client
 import importlib
@@ -260,7 +262,7 @@ def init(client, handler_name):
         raise
     log_error(payload)
     post_error(client, "/init/error", payload)
-    sys.exit(1)
+    sys.exit(INIT_FAILED_EXIT if os.environ.get("_RUSTSTACK_HOT_RELOAD") == "1" else 1)
 
 
 def parse_json_header(value, what):
@@ -347,8 +349,69 @@ def main():
     handler = init(client, handler_name)
     while True:
         resp, data = client.next()
+        if resp.getheader("Lambda-Runtime-RustStack-Reload"):
+            flush_output()
+            os._exit(RELOAD_EXIT)
         handle_one(client, handler, resp, data)
 
 
+RELOAD_EXIT = 75
+INIT_FAILED_EXIT = 76
+
+
+def wait_for_reload():
+    """After a failed init (hot reload): wait in /next until the Runtime API orders a
+    reload (the next Invoke, usually after the file was fixed)."""
+    client = RuntimeClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
+    try:
+        while True:
+            resp, _ = client.next()
+            if resp.getheader("Lambda-Runtime-RustStack-Reload"):
+                return
+    finally:
+        if client.conn is not None:
+            client.conn.close()
+
+
+def supervise():
+    """Hot reload: this process (stdlib and the runtime already imported) stays; each runtime
+    process is a fork of it that imports the handler afresh. A child leaving with
+    RELOAD_EXIT (the Runtime API ordered a reload) is replaced; one whose init failed
+    (INIT_FAILED_EXIT, after /init/error) is replaced once the Runtime API orders a reload;
+    any other end ends the environment with the child's status."""
+    while True:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                main()
+            except SystemExit as e:
+                flush_output()
+                os._exit(e.code if isinstance(e.code, int) else 1)
+            except BaseException:
+                traceback.print_exc()
+                flush_output()
+                os._exit(1)
+            os._exit(0)
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+        code = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") \
+            else (os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status))
+        if code == RELOAD_EXIT:
+            continue
+        if code == INIT_FAILED_EXIT:
+            wait_for_reload()
+            continue
+        if code < 0:
+            os.kill(os.getpid(), -code)
+        sys.exit(code)
+
+
 if __name__ == "__main__":
-    main()
+    if os.environ.get("_RUSTSTACK_HOT_RELOAD") == "1":
+        supervise()
+    else:
+        main()

@@ -46,23 +46,24 @@ typedef struct rs_conf {
     uint32_t watchdog_supervisor; /* the same for a supervisor */
     char runtime_dir[256];        /* supervisor sockets; after finalize: never empty */
     int dynamodb;                 /* run the DynamoDB supervisor */
-    char dynamodb_local_dir[1024];     /* DynamoDBLocal.jar, DynamoDBLocal_lib/ */
-    char java[1024];                   /* the java binary (PATH lookup when no '/') */
-    uint32_t dynamodb_start_timeout;   /* seconds until DynamoDB Local must answer */
-    uint32_t dynamodb_request_timeout; /* seconds one forwarded request may take */
-    char data_dir[1024];               /* "" = in memory; else persistent: <data_dir>/s3,
-                                          <data_dir>/dynamodb, <data_dir>/lambda */
-    int lambda;                        /* run the lambda supervisor */
-    char lambda_executor[16];          /* "docker" or "process" */
-    char docker_socket[256];           /* Docker Engine API Unix socket (docker or podman) */
-    char lambda_image[256];            /* image the docker executor runs */
-    char lambda_network[64];           /* container NetworkMode ("host": reaches 127.0.0.1) */
-    char lambda_python[1024];          /* python binary of the process executor */
-    char lambda_runtime_path[1024];    /* directory holding bootstrap.py */
-    char lambda_endpoint_url[256];     /* AWS_ENDPOINT_URL given to functions ("" = derived) */
-    uint32_t lambda_max_concurrency;   /* execution environments per function */
-    uint32_t lambda_idle_timeout;      /* seconds before an idle environment is reaped */
-    uint32_t lambda_start_timeout;     /* seconds an environment may take to reach /next */
+    char dynamodb_local_dir[1024];      /* DynamoDBLocal.jar, DynamoDBLocal_lib/ */
+    char java[1024];                    /* the java binary (PATH lookup when no '/') */
+    uint32_t dynamodb_start_timeout;    /* seconds until DynamoDB Local must answer */
+    uint32_t dynamodb_request_timeout;  /* seconds one forwarded request may take */
+    char data_dir[1024];                /* "" = in memory; else persistent: <data_dir>/s3,
+                                           <data_dir>/dynamodb, <data_dir>/lambda */
+    int lambda;                         /* run the lambda supervisor */
+    char lambda_executor[16];           /* "docker" or "process" */
+    char docker_socket[256];            /* Docker Engine API Unix socket (docker or podman) */
+    char lambda_image[256];             /* image the docker executor runs */
+    char lambda_network[64];            /* container NetworkMode ("host": reaches 127.0.0.1) */
+    char lambda_python[1024];           /* python binary of the process executor */
+    char lambda_runtime_path[1024];     /* directory holding bootstrap.py */
+    char lambda_endpoint_url[256];      /* AWS_ENDPOINT_URL given to functions ("" = derived) */
+    char lambda_hot_reload_roots[4096]; /* comma-separated dirs hot-reload code may live under */
+    uint32_t lambda_max_concurrency;    /* execution environments per function */
+    uint32_t lambda_idle_timeout;       /* seconds before an idle environment is reaped */
+    uint32_t lambda_start_timeout;      /* seconds an environment may take to reach /next */
 } rs_conf_t;
 
 /* Every option to its default. */

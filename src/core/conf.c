@@ -40,6 +40,24 @@ static int check_hostname(const char *v, char *why, size_t n);
 static int check_region(const char *v, char *why, size_t n);
 static int check_account(const char *v, char *why, size_t n);
 static int check_shm(const char *v, char *why, size_t n);
+/* comma-separated absolute directories (or empty) */
+static int check_roots(const char *v, char *err, size_t errlen)
+{
+    const char *p = v;
+    while (*p) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        if (!*p)
+            break;
+        if (*p != '/') {
+            rs_errf(err, errlen, "\"%s\": each entry must be an absolute directory path", v);
+            return RS_EINVAL;
+        }
+        p += strcspn(p, ",");
+    }
+    return 0;
+}
+
 static int check_path(const char *v, char *why, size_t n);
 static int check_executor(const char *v, char *why, size_t n);
 static int check_nonempty(const char *v, char *why, size_t n);
@@ -91,6 +109,7 @@ static const opt_t opts[] = {
     {"lambda_runtime_path", T_STR, F(lambda_runtime_path), 0, 0, 0, RS_DATADIR "/runtime",
      check_path},
     {"lambda_endpoint_url", T_STR, F(lambda_endpoint_url), 0, 0, 0, "", NULL},
+    {"lambda_hot_reload_roots", T_STR, F(lambda_hot_reload_roots), 0, 0, 0, "", check_roots},
     {"lambda_max_concurrency", T_UINT, F(lambda_max_concurrency), 1, 1000, 0, "10", NULL},
     {"lambda_idle_timeout", T_UINT, F(lambda_idle_timeout), 1, 86400, 0, "600", NULL},
     {"lambda_start_timeout", T_UINT, F(lambda_start_timeout), 1, 600, 0, "30", NULL},

@@ -120,6 +120,10 @@ static int inline_s3_code(rs_http_ctx_t *c, const rs_http_req_t *req, rs_http_re
     const char *bucket = get_str(code, "S3Bucket"), *key = get_str(code, "S3Key");
     if (bucket == NULL && key == NULL)
         return 0;
+    /* LocalStack's hot-reload convention: S3Key is a local directory; the lambda
+     * supervisor checks it against lambda_hot_reload_roots */
+    if (bucket != NULL && strcmp(bucket, "hot-reload") == 0 && get_str(code, "ZipFile") == NULL)
+        return 0;
     if (bucket == NULL || key == NULL || get_str(code, "ZipFile") != NULL) {
         rs_lambda_error(req, resp, RS_LE_INVALID_PARAMETER,
                         "Please provide a source for function code.");

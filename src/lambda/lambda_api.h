@@ -116,8 +116,11 @@ int rs_lambda_typed(json_object *o, const char *k, json_type t, rs_lambda_resp_t
 /* the configuration members shared by CreateFunction and UpdateFunctionConfiguration */
 int rs_lambda_check_config(json_object *b, rs_lambda_resp_t *out);
 int rs_lambda_check_archs(json_object *a, rs_lambda_resp_t *out);
-/* the Code member must carry ZipFile (the worker turned S3 code into ZipFile): *zip */
+/* the Code member must carry ZipFile (the worker turned S3 code into ZipFile): *zip, or
+ * name a hot-reload directory: *zip = NULL */
 int rs_lambda_code_source(json_object *code, json_object **zip, rs_lambda_resp_t *out);
+/* S3Key when the code's S3Bucket is "hot-reload", else NULL */
+const char *rs_lambda_hot_key(json_object *code);
 /* CreateFunction's whole body (names rq->name); *zip its ZipFile member */
 int rs_lambda_check_create(rs_lambda_req_t *rq, json_object *b, json_object **zip,
                            rs_lambda_resp_t *out);
@@ -128,7 +131,16 @@ typedef struct rs_lambda_upload {
     char dir[1200]; /* the extracted code ("" when none; discard it unless recorded) */
     char sha[45];   /* CodeSha256 */
     uint64_t size;  /* CodeSize */
+    int hot;        /* dir is a hot-reload directory: the user's, never discarded */
 } rs_lambda_upload_t;
+
+/* Take the code of `code` (Code member, or UpdateFunctionCode's body): zip (from
+ * rs_lambda_code_source) extracted, or, when zip is NULL, the hot-reload directory checked
+ * against lambda_hot_reload_roots and digested. 0 or 1 (replied) */
+int rs_lambda_take_code(rs_lambda_req_t *rq, json_object *code, json_object *zip,
+                        rs_lambda_upload_t *up, rs_lambda_resp_t *out);
+/* Forget an upload that was not recorded (a hot-reload directory is left alone). */
+void rs_lambda_upload_discard(rs_lambda_upload_t *up);
 
 /* ZipFile (base64) -> a fresh extracted code directory in up; 0 or 1 (replied) */
 int rs_lambda_take_zip(rs_lambda_req_t *rq, json_object *zipfile, rs_lambda_upload_t *up,

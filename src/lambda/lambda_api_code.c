@@ -1,7 +1,8 @@
 /*
  * lambda_api_code.c: function code in and out of the Lambda control plane: ZipFile
  * (base64) decoded, size-checked, extracted into a fresh code directory and kept next to
- * it as <dir>.zip; and that zip served back at GetFunction's Code.Location.
+ * it as <dir>.zip; and that zip served back at GetFunction's Code.Location. Also a
+ * hot-reload directory (S3Bucket "hot-reload") checked and digested (lambda_hot.c).
  * Runs in: the lambda supervisor (request threads).
  */
 #include "config.h"
@@ -13,6 +14,7 @@
 
 #include "lambda/lambda_api.h"
 #include "lambda/lambda_code.h"
+#include "lambda/lambda_hot.h"
 #include "rs/err.h"
 #include "rs/log.h"
 
@@ -129,4 +131,43 @@ int rs_lambda_op_code_download(rs_lambda_req_t *rq, const char *rest, rs_lambda_
     out->status = 200;
     json_object_object_add(out->headers, "Content-Type", json_object_new_string("application/zip"));
     return 0;
+}
+
+/* Code={"S3Bucket": "hot-reload", "S3Key": "/abs/dir"}: the directory used in place */
+static int take_hot(rs_lambda_req_t *rq, json_object *code, rs_lambda_upload_t *up,
+                    rs_lambda_resp_t *out)
+{
+    const rs_conf_t *c = rq->api->conf;
+    const char *key = rs_lambda_hot_key(code);
+    char why[600];
+    if (rs_lambda_hot_resolve(c ? c->lambda_hot_reload_roots : "", key ? key : "", up->dir,
+                              sizeof(up->dir), why, sizeof(why)) != 0)
+        return rs_lambda_fail(out, RS_LE_INVALID_PARAMETER, why);
+    int rc = rs_lambda_hot_digest(up->dir, up->sha, &up->size);
+    if (rc != 0) {
+        int e = errno;
+        up->dir[0] = '\0';
+        return RS_LAMBDA_FAILF(out, RS_LE_INVALID_PARAMETER,
+                               "Hot reload directory '%.200s' cannot be read: %s", key,
+                               rc == RS_ENOMEM ? "out of memory" : strerror(e));
+    }
+    up->hot = 1;
+    rs_log(RS_LOG_INFO, rq->request_id, "lambda: %s uses hot-reload directory %s", rq->name,
+           up->dir);
+    return 0;
+}
+
+int rs_lambda_take_code(rs_lambda_req_t *rq, json_object *code, json_object *zip,
+                        rs_lambda_upload_t *up, rs_lambda_resp_t *out)
+{
+    if (zip != NULL)
+        return rs_lambda_take_zip(rq, zip, up, out);
+    return take_hot(rq, code, up, out);
+}
+
+void rs_lambda_upload_discard(rs_lambda_upload_t *up)
+{
+    if (up->dir[0] && !up->hot)
+        rs_lambda_code_discard(up->dir);
+    up->dir[0] = '\0';
 }

@@ -37,7 +37,8 @@ static void create_record(rs_lambda_req_t *rq, json_object *b, rs_lambda_upload_
 {
     json_object *cfg = rs_lambda_cfg_new(rq, b, up);
     json_object *view = rs_lambda_cfg_view(cfg, RS_LCFG_CREATE, NULL);
-    int rc = rs_lambda_reg_create(rq->api->reg, rq->account, rq->region, rq->name, cfg, up->dir);
+    int rc = rs_lambda_reg_create_code(rq->api->reg, rq->account, rq->region, rq->name, cfg,
+                                       up->dir, up->hot);
     if (rc == 0) {
         up->dir[0] = '\0'; /* the registry owns it */
         rs_log(RS_LOG_INFO, rq->request_id,
@@ -66,10 +67,10 @@ int rs_lambda_op_create(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
     if (!b)
         return 0;
     rs_lambda_upload_t up = {.dir = ""};
-    if (rs_lambda_check_create(rq, b, &zip, out) == 0 && rs_lambda_take_zip(rq, zip, &up, out) == 0)
+    if (rs_lambda_check_create(rq, b, &zip, out) == 0 &&
+        rs_lambda_take_code(rq, rs_lambda_member(b, "Code"), zip, &up, out) == 0)
         create_record(rq, b, &up, out);
-    if (up.dir[0])
-        rs_lambda_code_discard(up.dir);
+    rs_lambda_upload_discard(&up);
     json_object_put(b);
     return 0;
 }
@@ -108,9 +109,13 @@ int rs_lambda_op_get(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
     json_object *cfg;
     if (get_common(rq, out, &cfg))
         return 0;
-    char loc[600];
-    code_location(rq, loc, sizeof(loc));
-    json_object *r = json_object_new_object(), *tags;
+    char loc[1100];
+    json_object *r = json_object_new_object(), *tags, *hot;
+    /* a hot-reload function: the directory, in LocalStack's words */
+    if (json_object_object_get_ex(cfg, "_HotReloadDir", &hot))
+        snprintf(loc, sizeof(loc), "Code location: %s", json_object_get_string(hot));
+    else
+        code_location(rq, loc, sizeof(loc));
     json_object_object_add(r, "Configuration", rs_lambda_cfg_view(cfg, RS_LCFG_GET, rq->qualifier));
     json_object_object_add(r, "Code",
                            rs_lambda_obj2("RepositoryType", json_object_new_string("S3"),
@@ -236,6 +241,10 @@ static int edit_code(json_object *cfg, void *arg)
         return RS_EPRECOND;
     json_object_object_add(cfg, "CodeSha256", json_object_new_string(e->up->sha));
     json_object_object_add(cfg, "CodeSize", json_object_new_int64((int64_t)e->up->size));
+    if (e->up->hot)
+        json_object_object_add(cfg, "_HotReloadDir", json_object_new_string(e->up->dir));
+    else
+        json_object_object_del(cfg, "_HotReloadDir");
     json_object *a = rs_lambda_member(e->body, "Architectures");
     if (a)
         json_object_object_add(cfg, "Architectures", json_object_get(a));
@@ -305,14 +314,14 @@ int rs_lambda_op_update_code(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
     rs_lambda_upload_t up = {.dir = ""};
     if (rs_lambda_typed(b, "RevisionId", json_type_string, out) || update_preamble(rq, out) ||
         ((v = rs_lambda_member(b, "Architectures")) && rs_lambda_check_archs(v, out)) ||
-        rs_lambda_code_source(b, &zip, out) || rs_lambda_take_zip(rq, zip, &up, out)) {
+        rs_lambda_code_source(b, &zip, out) || rs_lambda_take_code(rq, b, zip, &up, out)) {
         json_object_put(b);
         return 0;
     }
     json_object *dry = rs_lambda_member(b, "DryRun");
     if (dry && json_object_get_boolean(dry)) {
         /* validated and unpacked: show what the update would give, change nothing */
-        rs_lambda_code_discard(up.dir);
+        rs_lambda_upload_discard(&up);
         json_object *cfg = NULL;
         int rc = rs_lambda_reg_get(rq->api->reg, rq->account, rq->region, rq->name, &cfg, NULL);
         if (rc == 0 && !revision_matches(cfg, b))
@@ -330,10 +339,10 @@ int rs_lambda_op_update_code(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
     }
     edit_t e = {b, rq->name, &up};
     json_object *cfg = NULL;
-    int rc = rs_lambda_reg_update(rq->api->reg, rq->account, rq->region, rq->name, edit_code, &e,
-                                  up.dir, &cfg);
+    int rc = rs_lambda_reg_update_code(rq->api->reg, rq->account, rq->region, rq->name, edit_code,
+                                       &e, up.dir, up.hot, &cfg);
     if (rc != 0)
-        rs_lambda_code_discard(up.dir);
+        rs_lambda_upload_discard(&up);
     json_object_put(b);
     return update_result(rq, out, rc, cfg);
 }

@@ -98,6 +98,8 @@ json_object *rs_lambda_cfg_new(const rs_lambda_req_t *rq, json_object *b,
     json_object_object_add(cfg, "Timeout", json_object_new_int(3));
     json_object_object_add(cfg, "MemorySize", json_object_new_int(128));
     json_object_object_add(cfg, "CodeSha256", json_object_new_string(up->sha));
+    if (up->hot) /* GetFunction's Code.Location (hidden from the configuration views) */
+        json_object_object_add(cfg, "_HotReloadDir", json_object_new_string(up->dir));
     json_object_object_add(cfg, "Version", json_object_new_string("$LATEST"));
     json_object_object_add(
         cfg, "TracingConfig",

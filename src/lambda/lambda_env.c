@@ -191,6 +191,12 @@ char **rs_lambda_env_build(const rs_conf_t *conf, const rs_lambda_fn_t *fn, uint
     add(&e, "PYTHONUNBUFFERED=1");
     add(&e, "PYTHONPATH=%s", rt);
     add(&e, "PWD=%s", task);
+    if (fn->hot) {
+        /* bootstrap.py supervises the runtime process and restarts it on a reload; no
+         * __pycache__ written into the user's directory */
+        add(&e, "_RUSTSTACK_HOT_RELOAD=1");
+        add(&e, "PYTHONDONTWRITEBYTECODE=1");
+    }
     if (in_container) {
         add(&e, "PATH=/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin");
         add(&e, "LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:"

@@ -64,6 +64,14 @@ int rs_rapi_invoke(rs_rapi_t *r, const rs_rapi_invocation_t *inv);
 /* Wait for the next event until deadline_mono_ms (CLOCK_MONOTONIC ms; < 0: no limit).
  * READY is reported once; EXITED is sticky. The caller frees out->payload. */
 void rs_rapi_wait(rs_rapi_t *r, int64_t deadline_mono_ms, rs_rapi_outcome_t *out);
+/* Hot reload: make the runtime process restart (its supervising bootstrap forks a new one
+ * that imports the code again): the pending or next /next is answered with
+ * "Lambda-Runtime-RustStack-Reload: 1", and the state goes back to init, so the pool waits
+ * for READY or INIT_ERROR as after a cold start. RS_EEXIST while an invocation runs. */
+int rs_rapi_reload(rs_rapi_t *r);
+/* Hot reload: after /init/error the runtime's bootstrap stays and waits in /next for a
+ * reload order (rs_rapi_reload), instead of the environment ending. */
+void rs_rapi_set_hot(rs_rapi_t *r);
 /* The executor's watcher reports the end of the runtime process. */
 void rs_rapi_notify_exit(rs_rapi_t *r, int exit_status);
 /* Close the listener and every connection, wake every waiter, wait for the threads. */

@@ -12,7 +12,8 @@
  * Worker -> supervisor request frames carry the HTTP request: meta rs_ipc_lambda_req_t,
  * answered with rs_ipc_resp_t (include/rs/ipc.h), bodies the HTTP bodies. The worker has
  * already replaced Code.S3Bucket/S3Key (and UpdateFunctionCode's S3Bucket/S3Key) by the
- * object's bytes as ZipFile (base64), or answered the S3 error itself. The API Gateway
+ * object's bytes as ZipFile (base64), or answered the S3 error itself; S3Bucket
+ * "hot-reload" (S3Key a local directory, lambda_hot.h) is passed on unchanged. The API Gateway
  * proxy (worker side) sends an ordinary Invoke request and maps the result.
  */
 #ifndef RS_LAMBDA_INT_H
@@ -39,6 +40,7 @@ typedef struct rs_lambda_fn {
     uint32_t timeout_s;   /* 1..900 */
     uint32_t memory_mb;   /* 128..10240 */
     char code_dir[1024];  /* extracted code, read-only: /var/task in the environment */
+    int hot;              /* code_dir is a hot-reload directory (lambda_hot.h), not a copy */
     char revision_id[37]; /* RevisionId (UUID), new on every change */
     uint64_t generation;  /* strictly increasing per function: higher = newer */
     char **env;           /* user variables, "NAME=value", malloc'd */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "lambda/lambda_exec.h"
+#include "lambda/lambda_hot.h"
 #include "lambda/lambda_int.h"
 #include "rs/os.h"
 #include "rs/err.h"
@@ -46,6 +47,8 @@ typedef struct env {
     pthread_t watcher;
     int have_watcher;
     int64_t last_used;
+    uint64_t hot_gen; /* hot reload: the code generation the runtime process imported */
+    int init_failed;  /* hot reload: that import failed; the next invoke imports again */
     char dir[1200];
     char log_path[1300];
     char tmp_dir[1300];
@@ -300,6 +303,8 @@ static size_t file_size(const char *path)
     return stat(path, &st) == 0 ? (size_t)st.st_size : 0;
 }
 
+static int await_init(run_t *r, int64_t deadline, int64_t c0);
+
 /* Start the environment's runtime and wait for its first /next. 0: ready; 1: the result
  * is already in r->out (init error, crash, init timeout, service error). */
 static int cold_start(run_t *r)
@@ -321,7 +326,9 @@ static int cold_start(run_t *r)
         close(fd);
     }
     uint16_t port = 0;
-    if (rs_rapi_create(&e->rapi) < 0 || rs_rapi_listen(e->rapi, &port) < 0) {
+    if (rs_rapi_create(&e->rapi) == 0 && fn->hot)
+        rs_rapi_set_hot(e->rapi);
+    if (!e->rapi || rs_rapi_listen(e->rapi, &port) < 0) {
         snprintf(r->out->service_error, sizeof(r->out->service_error),
                  "cannot open a Runtime API listener: %s", strerror(errno));
         return 1;
@@ -340,6 +347,8 @@ static int cold_start(run_t *r)
     char err[200] = "";
     int64_t t0 = rs_mono_ms();
     int64_t c0 = rs_mono_ns();
+    if (fn->hot)
+        e->hot_gen = rs_lambda_hot_gen(fn->code_dir);
     int rc = p->ops->start(p->xstate, &spec, &e->x, err, sizeof(err));
     rs_lambda_env_free(envp);
     if (rc < 0) {
@@ -357,15 +366,43 @@ static int cold_start(run_t *r)
         return 1;
     }
     int64_t limit = ((int64_t)p->conf.lambda_start_timeout + fn->timeout_s) * 1000;
+    return await_init(r, t0 + limit, c0);
+}
+
+/* Hot reload: the code changed since this warm environment's runtime imported it: restart
+ * only the runtime process (bootstrap.py forks a fresh one), not the environment. Same
+ * outcomes as cold_start. */
+static int hot_restart(run_t *r)
+{
+    env_t *e = r->e;
+    const rs_lambda_fn_t *fn = e->fn;
+    int64_t t0 = rs_mono_ms();
+    int64_t c0 = rs_mono_ns();
+    e->hot_gen = rs_lambda_hot_gen(fn->code_dir); /* later changes: the next invoke */
+    e->init_failed = 0;
+    if (rs_rapi_reload(e->rapi) != 0) {
+        snprintf(r->out->service_error, sizeof(r->out->service_error),
+                 "the execution environment refused the reload");
+        return 1;
+    }
+    r->cold = 1; /* the log shows the import's output and Init Duration, as on a cold start */
+    int64_t limit = ((int64_t)r->p->conf.lambda_start_timeout + fn->timeout_s) * 1000;
+    return await_init(r, t0 + limit, c0);
+}
+
+/* Wait for the runtime's first /next after a start or reload. 0: ready; 1: the result is
+ * in r->out. */
+static int await_init(run_t *r, int64_t deadline, int64_t c0)
+{
+    env_t *e = r->e;
     rs_rapi_outcome_t o;
-    rs_rapi_wait(e->rapi, t0 + limit, &o);
+    rs_rapi_wait(e->rapi, deadline, &o);
     r->init_ms = (double)(rs_mono_ns() - c0) / 1e6;
     r->init_bytes = file_size(e->log_path);
     switch (o.event) {
     case RS_RAPI_READY:
         return 0;
     case RS_RAPI_INIT_ERROR:
-        r->env_dead = 1;
         r->out->function_error = 1;
         if (o.payload) {
             take_payload(r->out, &o);
@@ -375,7 +412,14 @@ static int cold_start(run_t *r)
                         "%s Error: the init error report was too large\"}",
                         r->inv->request_id);
         }
-        kill_and_reap(r);
+        if (e->fn->hot) {
+            /* the environment stays: its bootstrap waits for the next reload, and the
+             * next invoke imports the code again (fixed or not) */
+            e->init_failed = 1;
+        } else {
+            r->env_dead = 1;
+            kill_and_reap(r);
+        }
         r->init_bytes = file_size(e->log_path);
         return 1;
     case RS_RAPI_EXITED:
@@ -696,6 +740,8 @@ int rs_lambda_pool_invoke(rs_lambda_pool_t *p, const rs_lambda_invoke_t *inv,
             rs_log_warn("lambda: cannot truncate %s: %s", e->log_path, strerror(errno));
     }
     int done = cold ? cold_start(&r) : 0;
+    if (!cold && e->fn->hot && (e->init_failed || rs_lambda_hot_gen(e->fn->code_dir) != e->hot_gen))
+        done = hot_restart(&r);
     int64_t c0 = rs_mono_ns();
     if (!done)
         run_invoke(&r);

@@ -32,7 +32,8 @@
 #define MAX_CONNS 16
 #define PREFIX "/2018-06-01/runtime"
 
-enum phase { P_INIT, P_IDLE, P_RUNNING, P_DEAD };
+/* P_FAILED: a hot-reload runtime's init failed; its bootstrap waits in /next for a reload */
+enum phase { P_INIT, P_IDLE, P_RUNNING, P_DEAD, P_FAILED };
 
 struct rs_rapi {
     pthread_mutex_t mu;
@@ -45,6 +46,8 @@ struct rs_rapi {
     int conn_fd[MAX_CONNS];
     enum phase phase;
     int ready_pending;
+    int reload_pending; /* answer the pending or next /next with a reload order */
+    int hot;            /* hot reload: an init error leaves the environment waiting */
     /* the queued invocation (not yet taken by /next) */
     int have_inv;
     char inv_id[64];
@@ -230,10 +233,20 @@ static int peer_gone(int fd)
     return poll(&pf, 1, 0) > 0 && (pf.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
+/* the reload order (lock held; released here) */
+static int reply_reload(rs_rapi_t *r, int fd)
+{
+    r->reload_pending = 0;
+    pthread_mutex_unlock(&r->mu);
+    return reply(fd, 200, "Lambda-Runtime-RustStack-Reload: 1\r\n", "{}", 2);
+}
+
 /* GET /next: long-poll. Returns -1 to close the connection. */
 static int handle_next(rs_rapi_t *r, int fd)
 {
     pthread_mutex_lock(&r->mu);
+    if (r->reload_pending)
+        return reply_reload(r, fd);
     if (r->phase == P_RUNNING || r->phase == P_DEAD) {
         pthread_mutex_unlock(&r->mu);
         return reply_error(fd, 403, "InvalidStateTransition",
@@ -248,9 +261,11 @@ static int handle_next(rs_rapi_t *r, int fd)
     /* long poll; a runtime that gave up on this request (closed the connection) must
      * not be handed an invocation it will never see */
     int gone = 0;
-    while (!r->have_inv && !r->stopping && !(gone = peer_gone(fd))) {
+    while (!r->have_inv && !r->stopping && !r->reload_pending && !(gone = peer_gone(fd))) {
         rs_cond_wait_ms(&r->cv, &r->mu, 500);
     }
+    if (r->reload_pending && !r->stopping && !gone)
+        return reply_reload(r, fd);
     if (r->stopping || gone || peer_gone(fd)) {
         pthread_mutex_unlock(&r->mu);
         return -1;
@@ -286,7 +301,7 @@ static int handle_post(rs_rapi_t *r, conn_t *c, const req_t *q, const char *id, 
     if (kind == 2) {
         if (r->phase != P_INIT)
             status = 403;
-    } else if (r->phase == P_INIT || r->phase == P_DEAD) {
+    } else if (r->phase == P_INIT || r->phase == P_DEAD || r->phase == P_FAILED) {
         status = 403;
     } else if (r->phase != P_RUNNING || strcmp(id, r->cur_id) != 0) {
         status = 400;
@@ -325,7 +340,7 @@ static int handle_post(rs_rapi_t *r, conn_t *c, const req_t *q, const char *id, 
     if (kind != 0 && !etype[0])
         type_from_body(body, q->content_length, etype, sizeof(etype));
     if (kind == 2) {
-        r->phase = P_DEAD;
+        r->phase = r->hot ? P_FAILED : P_DEAD;
         set_outcome(r, RS_RAPI_INIT_ERROR, body, q->content_length, etype);
     } else {
         r->phase = P_IDLE;
@@ -577,6 +592,32 @@ void rs_rapi_wait(rs_rapi_t *r, int64_t deadline_mono_ms, rs_rapi_outcome_t *out
         rs_cond_wait_ms(&r->cv, &r->mu, deadline_mono_ms - now);
     }
     pthread_mutex_unlock(&r->mu);
+}
+
+void rs_rapi_set_hot(rs_rapi_t *r)
+{
+    pthread_mutex_lock(&r->mu);
+    r->hot = 1;
+    pthread_mutex_unlock(&r->mu);
+}
+
+int rs_rapi_reload(rs_rapi_t *r)
+{
+    pthread_mutex_lock(&r->mu);
+    if ((r->phase != P_IDLE && r->phase != P_FAILED) || r->have_inv) {
+        pthread_mutex_unlock(&r->mu);
+        return RS_EEXIST;
+    }
+    r->phase = P_INIT;
+    r->ready_pending = 0;
+    r->reload_pending = 1;
+    if (r->have_out) {
+        free(r->out.payload);
+        r->have_out = 0;
+    }
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return 0;
 }
 
 void rs_rapi_notify_exit(rs_rapi_t *r, int exit_status)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lambda/lambda_code.h"
+#include "lambda/lambda_hot.h"
 #include "lambda/lambda_registry.h"
 #include "rs/err.h"
 #include "rs/log.h"
@@ -98,7 +99,7 @@ void rs_lambda_code_discard(const char *code_dir)
                strerror(errno));
 }
 
-rs_lambda_fn_t *rs_lambda_fn_new(const char *code_dir)
+rs_lambda_fn_t *rs_lambda_fn_new(const char *code_dir, int hot)
 {
     rs_lambda_fn_t *fn = calloc(1, sizeof(*fn));
     if (!fn)
@@ -110,6 +111,13 @@ rs_lambda_fn_t *rs_lambda_fn_new(const char *code_dir)
             return NULL;
         }
         snprintf(fn->code_dir, sizeof(fn->code_dir), "%s", code_dir);
+        /* a hot-reload directory is the user's: watched, never removed */
+        fn->hot = hot;
+        if (hot && rs_lambda_hot_watch(code_dir) == RS_ENOMEM) {
+            codedir_release(code_dir);
+            free(fn);
+            return NULL;
+        }
     }
     return fn;
 }
@@ -127,7 +135,9 @@ void rs_lambda_fn_unref(rs_lambda_fn_t *fn)
     for (size_t i = 0; i < fn->nenv; i++)
         free(fn->env[i]);
     free(fn->env);
-    if (fn->code_dir[0] && codedir_release(fn->code_dir))
+    if (fn->hot)
+        rs_lambda_hot_unwatch(fn->code_dir);
+    if (fn->code_dir[0] && codedir_release(fn->code_dir) && !fn->hot)
         rs_lambda_code_discard(fn->code_dir);
     free(fn);
 }
@@ -138,7 +148,7 @@ typedef struct entry {
     char account[13];
     char region[32];
     char name[65];
-    char code_rel[128]; /* "code/<uuid>" */
+    char code_rel[1024]; /* "code/<uuid>", or a hot-reload directory (absolute) */
     uint64_t generation;
     json_object *cfg;
     rs_lambda_fn_t *fn;
@@ -190,9 +200,13 @@ static int64_t cfg_int(json_object *cfg, const char *k, int64_t dflt)
 /* the published revision of an entry's current configuration */
 static rs_lambda_fn_t *build_fn(const rs_lambda_reg_t *r, const entry_t *e)
 {
-    char dir[1024 + 160];
-    snprintf(dir, sizeof(dir), "%s/%s", r->root, e->code_rel);
-    rs_lambda_fn_t *fn = rs_lambda_fn_new(dir);
+    char dir[1024 + 1030];
+    int hot = e->code_rel[0] == '/';
+    if (hot)
+        snprintf(dir, sizeof(dir), "%s", e->code_rel);
+    else
+        snprintf(dir, sizeof(dir), "%s/%s", r->root, e->code_rel);
+    rs_lambda_fn_t *fn = rs_lambda_fn_new(dir, hot);
     if (!fn)
         return NULL;
     snprintf(fn->account, sizeof(fn->account), "%s", e->account);
@@ -318,9 +332,9 @@ static int load_entry(rs_lambda_reg_t *r, json_object *o)
     const char *acct = cfg_str(o, "account"), *region = cfg_str(o, "region");
     const char *name = cfg_str(o, "name"), *rel = cfg_str(o, "code_dir");
     json_object *c;
-    if (!*acct || !*region || !*name || strncmp(rel, "code/", 5) != 0 ||
-        strstr(rel, "..") != NULL || !json_object_object_get_ex(o, "config", &c) ||
-        !json_object_is_type(c, json_type_object))
+    if (!*acct || !*region || !*name || (strncmp(rel, "code/", 5) != 0 && rel[0] != '/') ||
+        strstr(rel, "..") != NULL || strlen(rel) >= sizeof(((entry_t *)0)->code_rel) ||
+        !json_object_object_get_ex(o, "config", &c) || !json_object_is_type(c, json_type_object))
         return RS_EINVAL;
     entry_t *e = calloc(1, sizeof(*e));
     if (!e)
@@ -449,6 +463,9 @@ void rs_lambda_reg_close(rs_lambda_reg_t *r)
         rs_lambda_fn_t *fn = r->v[i]->fn;
         if (fn && fn->code_dir[0] && atomic_load(&fn->refs) == 1) {
             codedir_release(fn->code_dir);
+            if (fn->hot)
+                rs_lambda_hot_unwatch(fn->code_dir);
+            fn->hot = 0;
             fn->code_dir[0] = '\0';
         }
         entry_free(r->v[i]);
@@ -458,10 +475,13 @@ void rs_lambda_reg_close(rs_lambda_reg_t *r)
     free(r);
 }
 
-/* "code/<uuid>" of an absolute code dir under the root; NULL when it is not */
-static const char *code_rel(const rs_lambda_reg_t *r, const char *code_dir)
+/* "code/<uuid>" of an absolute code dir under the root; NULL when it is not. A hot-reload
+ * directory (`hot`: the API checked it against lambda_hot_reload_roots) is kept absolute. */
+static const char *code_rel(const rs_lambda_reg_t *r, const char *code_dir, int hot)
 {
     size_t n = strlen(r->root);
+    if (hot)
+        return code_dir[0] == '/' && strlen(code_dir) < 1024 ? code_dir : NULL;
     if (strncmp(code_dir, r->root, n) != 0 || code_dir[n] != '/' ||
         strncmp(code_dir + n + 1, "code/", 5) != 0 || strlen(code_dir + n + 1) >= 128)
         return NULL;
@@ -471,7 +491,13 @@ static const char *code_rel(const rs_lambda_reg_t *r, const char *code_dir)
 int rs_lambda_reg_create(rs_lambda_reg_t *r, const char *account, const char *region,
                          const char *name, json_object *cfg, const char *code_dir)
 {
-    const char *rel = code_rel(r, code_dir);
+    return rs_lambda_reg_create_code(r, account, region, name, cfg, code_dir, 0);
+}
+
+int rs_lambda_reg_create_code(rs_lambda_reg_t *r, const char *account, const char *region,
+                              const char *name, json_object *cfg, const char *code_dir, int hot)
+{
+    const char *rel = code_rel(r, code_dir, hot);
     entry_t *e = calloc(1, sizeof(*e));
     if (!rel || !e || strlen(name) >= sizeof(e->name) || strlen(account) >= sizeof(e->account) ||
         strlen(region) >= sizeof(e->region)) {
@@ -528,8 +554,15 @@ int rs_lambda_reg_update(rs_lambda_reg_t *r, const char *account, const char *re
                          const char *name, rs_lambda_reg_edit_fn edit, void *arg,
                          const char *new_code_dir, json_object **cfg_out)
 {
+    return rs_lambda_reg_update_code(r, account, region, name, edit, arg, new_code_dir, 0, cfg_out);
+}
+
+int rs_lambda_reg_update_code(rs_lambda_reg_t *r, const char *account, const char *region,
+                              const char *name, rs_lambda_reg_edit_fn edit, void *arg,
+                              const char *new_code_dir, int hot, json_object **cfg_out)
+{
     const char *rel = NULL;
-    if (new_code_dir && (rel = code_rel(r, new_code_dir)) == NULL)
+    if (new_code_dir && (rel = code_rel(r, new_code_dir, hot)) == NULL)
         return RS_EINVAL;
     pthread_mutex_lock(&r->lock);
     entry_t *e = find(r, account, region, name, NULL);

@@ -24,7 +24,9 @@
 
 /* A new revision with refs = 1, zeroed; when code_dir is non-NULL it is copied and its use
  * is counted. NULL on ENOMEM or a too long path. */
-rs_lambda_fn_t *rs_lambda_fn_new(const char *code_dir);
+/* hot: code_dir is a hot-reload directory (the user's: watched with rs_lambda_hot_watch
+ * while the revision lives, never removed) */
+rs_lambda_fn_t *rs_lambda_fn_new(const char *code_dir, int hot);
 
 /* The uploaded zip of a code directory is kept next to it as <code_dir>.zip (GetFunction's
  * Code.Location serves it). Remove both. */
@@ -60,6 +62,10 @@ void rs_lambda_reg_new_code_dir(const rs_lambda_reg_t *r, char *out, size_t outl
  * 0, RS_EEXIST, RS_ENOMEM, RS_EINVAL (code_dir not under root), RS_ERR (not persisted). */
 int rs_lambda_reg_create(rs_lambda_reg_t *r, const char *account, const char *region,
                          const char *name, json_object *cfg, const char *code_dir);
+/* The same; with `hot` code_dir is a hot-reload directory (absolute, anywhere: the caller
+ * checked it against lambda_hot_reload_roots), recorded as is and never removed. */
+int rs_lambda_reg_create_code(rs_lambda_reg_t *r, const char *account, const char *region,
+                              const char *name, json_object *cfg, const char *code_dir, int hot);
 
 /* A deep copy of the configuration (caller puts it) and, when fn_out is non-NULL, a
  * reference to the current revision (caller unrefs). 0 or RS_ENOENT. */
@@ -75,6 +81,10 @@ typedef int (*rs_lambda_reg_edit_fn)(json_object *cfg, void *arg);
 int rs_lambda_reg_update(rs_lambda_reg_t *r, const char *account, const char *region,
                          const char *name, rs_lambda_reg_edit_fn fn, void *arg,
                          const char *new_code_dir, json_object **cfg_out);
+/* The same; with `hot` new_code_dir is a hot-reload directory (see create_code). */
+int rs_lambda_reg_update_code(rs_lambda_reg_t *r, const char *account, const char *region,
+                              const char *name, rs_lambda_reg_edit_fn fn, void *arg,
+                              const char *new_code_dir, int hot, json_object **cfg_out);
 
 /* Remove a function. 0, RS_ENOENT, RS_ERR (not persisted: nothing removed). */
 int rs_lambda_reg_delete(rs_lambda_reg_t *r, const char *account, const char *region,

@@ -16,6 +16,7 @@
 
 #include "lambda/lambda_api.h"
 #include "lambda/lambda_exec.h"
+#include "lambda/lambda_hot.h"
 
 #define ROLE_PATTERN "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+"
 
@@ -320,12 +321,26 @@ int rs_lambda_check_config(json_object *b, rs_lambda_resp_t *out)
     return 0;
 }
 
-/* the Code member must carry ZipFile (the worker turned S3 code into ZipFile) */
+/* S3Key when S3Bucket is "hot-reload" (both strings), else NULL */
+const char *rs_lambda_hot_key(json_object *code)
+{
+    json_object *b = rs_lambda_member(code, "S3Bucket"), *k = rs_lambda_member(code, "S3Key");
+    if (!b || !k || !json_object_is_type(b, json_type_string) ||
+        !json_object_is_type(k, json_type_string) ||
+        strcmp(json_object_get_string(b), RS_LAMBDA_HOT_BUCKET) != 0)
+        return NULL;
+    return json_object_get_string(k);
+}
+
+/* the Code member must carry ZipFile (the worker turned S3 code into ZipFile), or name a
+ * hot-reload directory (*zip = NULL) */
 int rs_lambda_code_source(json_object *code, json_object **zip, rs_lambda_resp_t *out)
 {
     if (rs_lambda_member(code, "ImageUri"))
         return rs_lambda_fail(out, RS_LE_INVALID_PARAMETER, ZIP_ONLY);
     *zip = rs_lambda_member(code, "ZipFile");
+    if (!*zip && rs_lambda_hot_key(code) != NULL)
+        return 0; /* a hot-reload directory: rs_lambda_take_code checks it */
     if (!*zip) {
         if (rs_lambda_member(code, "S3Bucket") || rs_lambda_member(code, "S3Key"))
             return rs_lambda_fail(out, RS_LE_INVALID_PARAMETER,

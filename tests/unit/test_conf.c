@@ -359,3 +359,14 @@ Test(conf, dynamodb_keys_are_restart_only)
     cr_assert(strstr(changed, "dynamodb") != NULL && strstr(changed, "java") != NULL, "%s",
               changed);
 }
+
+Test(conf, lambda_hot_reload_roots)
+{
+    rs_conf_defaults(&C);
+    cr_assert_str_eq(C.lambda_hot_reload_roots, "", "off by default");
+    cr_assert_eq(parse("lambda_hot_reload_roots = /home/dev/src, /srv/fns\n"), 0, "%s", err);
+    cr_assert_str_eq(C.lambda_hot_reload_roots, "/home/dev/src, /srv/fns");
+    cr_assert_eq(parse("lambda_hot_reload_roots = \"\"\n"), 0, "%s", err);
+    cr_assert_neq(parse("lambda_hot_reload_roots = /ok,relative/dir\n"), 0);
+    cr_assert(strstr(err, "absolute"), "%s", err);
+}

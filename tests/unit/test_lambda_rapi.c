@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lambda/lambda_exec.h"
+#include "rs/err.h"
 
 typedef struct fixture {
     rs_rapi_t *r;
@@ -461,5 +462,69 @@ Test(lambda_rapi, abandoned_long_poll_does_not_swallow_the_invocation, .timeout 
     cr_assert_eq(r.status, 200);
     cr_assert(strstr(r.head, "Lambda-Runtime-Aws-Request-Id: kept\r\n"));
     free(r.body);
+    fx_stop(&f);
+}
+
+/* hot reload: a waiting /next is answered with the reload order, the new runtime's first
+ * /next is READY again, and the state is init (an /init/error is accepted) */
+Test(lambda_rapi, reload_answers_the_waiting_next, .timeout = 10)
+{
+    fixture_t f;
+    fx_start(&f);
+    rs_rapi_set_hot(f.r);
+    request(&f, "GET", "/invocation/next", NULL, NULL);
+    rs_rapi_outcome_t o;
+    wait_event(&f, RS_RAPI_READY, &o);
+    cr_assert_eq(rs_rapi_reload(f.r), 0);
+    resp_t r;
+    cr_assert(read_resp(&f, &r));
+    cr_assert_eq(r.status, 200);
+    cr_assert(strstr(r.head, "Lambda-Runtime-RustStack-Reload: 1\r\n"), "%s", r.head);
+    cr_assert_null(strstr(r.head, "Lambda-Runtime-Aws-Request-Id"));
+    free(r.body);
+    /* the fresh runtime: READY again, then an invocation as usual */
+    next_with(&f, "req-1", "{}", 1);
+    request(&f, "POST", "/invocation/req-1/response", NULL, "1");
+    expect(&f, 202, NULL);
+    wait_event(&f, RS_RAPI_RESPONSE, &o);
+    free(o.payload);
+    /* a reload while the runtime is between /response and /next: its next /next gets it */
+    cr_assert_eq(rs_rapi_reload(f.r), 0);
+    request(&f, "GET", "/invocation/next", NULL, NULL);
+    cr_assert(read_resp(&f, &r));
+    cr_assert(strstr(r.head, "Lambda-Runtime-RustStack-Reload: 1\r\n"), "%s", r.head);
+    free(r.body);
+    /* the new runtime fails its init: with hot set the environment waits for a reload */
+    request(&f, "POST", "/init/error", "Lambda-Runtime-Function-Error-Type: Runtime.X\r\n",
+            "{\"errorType\":\"Runtime.X\"}");
+    expect(&f, 202, NULL);
+    wait_event(&f, RS_RAPI_INIT_ERROR, &o);
+    free(o.payload);
+    request(&f, "GET", "/invocation/next", NULL, NULL); /* bootstrap waits here */
+    rs_rapi_wait(f.r, rs_mono_ms() + 300, &o);
+    cr_assert_eq(o.event, RS_RAPI_TIMEOUT, "no READY while the init failed");
+    cr_assert_eq(rs_rapi_reload(f.r), 0);
+    cr_assert(read_resp(&f, &r));
+    cr_assert(strstr(r.head, "Lambda-Runtime-RustStack-Reload: 1\r\n"), "%s", r.head);
+    free(r.body);
+    next_with(&f, "req-2", "{}", 1);
+    /* no reload while an invocation runs */
+    cr_assert_eq(rs_rapi_reload(f.r), RS_EEXIST);
+    fx_stop(&f);
+}
+
+/* without hot an init error still ends the environment's Runtime API (403 afterwards) */
+Test(lambda_rapi, init_error_without_hot_is_final, .timeout = 10)
+{
+    fixture_t f;
+    fx_start(&f);
+    request(&f, "POST", "/init/error", NULL, "{\"errorType\":\"Runtime.X\"}");
+    expect(&f, 202, NULL);
+    rs_rapi_outcome_t o;
+    wait_event(&f, RS_RAPI_INIT_ERROR, &o);
+    free(o.payload);
+    cr_assert_eq(rs_rapi_reload(f.r), RS_EEXIST);
+    request(&f, "GET", "/invocation/next", NULL, NULL);
+    expect(&f, 403, "InvalidStateTransition");
     fx_stop(&f);
 }
