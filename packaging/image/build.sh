@@ -71,6 +71,7 @@ cp -R "$DDB" "$share/dynamodb-local"
 rm -f "$share/dynamodb-local/.version"
 install -D -m 0755 "$RS_ROOT/packaging/image/entrypoint.sh" "$root/usr/local/bin/ruststack-entrypoint"
 install -D -m 0755 "$RS_ROOT/packaging/image/healthcheck.py" "$root/usr/local/bin/ruststack-healthcheck"
+install -D -m 0755 "$RS_ROOT/packaging/image/java.sh" "$root/usr/local/bin/ruststack-java"
 cp "$RS_ROOT/packaging/image/Containerfile" "$ctx/Containerfile"
 
 # the Debian packages owning the binary's shared libraries (libc6 is in the base)

@@ -4,7 +4,8 @@
 # configuration and execs ruststack with it; later lines of a configuration win, so the
 # order is:
 #   1. the image's defaults: bind 0.0.0.0, port 4566, data_dir /var/lib/ruststack (the
-#      volume), the image's DynamoDB Local, and lambda_executor = process, or docker when
+#      volume), the image's DynamoDB Local and java (java.sh: start-up flags, JAVA_OPTS),
+#      and lambda_executor = process, or docker when
 #      an engine socket is mounted (/var/run/docker.sock, or docker_socket below);
 #   2. the mounted configuration file: $RUSTSTACK_CONFIG_FILE, default
 #      /etc/ruststack/ruststack.conf when it exists (mount yours there);
@@ -50,6 +51,7 @@ fi
     echo "data_dir = \"$data_dir\""
     echo "dynamodb_local_dir = \"$share/dynamodb-local\""
     echo "lambda_runtime_path = \"$share/runtime\""
+    echo 'java = "/usr/local/bin/ruststack-java"'
     echo "lambda_executor = $executor"
     if [ "$executor" = docker ]; then
         # The engine runs function containers beside this one: the paths it bind-mounts
