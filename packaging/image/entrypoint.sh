@@ -20,7 +20,7 @@ conf_dir=${TMPDIR:-/tmp}/ruststack-image
 mkdir -p "$conf_dir"
 conf=$conf_dir/ruststack.conf
 file=${RUSTSTACK_CONFIG_FILE:-/etc/ruststack/ruststack.conf}
-data_dir=/var/lib/ruststack
+data_dir=${RUSTSTACK_DATA_DIR:-/var/lib/ruststack}
 share=/usr/local/share/ruststack
 
 die()

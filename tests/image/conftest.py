@@ -43,12 +43,13 @@ class Container:
     """One container of the image: `start()` runs it and waits until health says every
     service runs; `started_s` is the time from `podman run` to that moment."""
 
-    def __init__(self, env=None, volumes=(), args=(), user=None):
+    def __init__(self, env=None, volumes=(), args=(), user=None, network_host=False):
         self.name = "rs-image-test-" + uuid.uuid4().hex[:10]
         self.env = dict(env or {})
         self.volumes = list(volumes)
         self.args = list(args)
         self.user = user
+        self.network_host = network_host
         self.port = None
         self.started_s = None
 
@@ -58,8 +59,14 @@ class Container:
 
     def start(self):
         self.port = free_port()
-        cmd = ["run", "-d", "--name", self.name, "-p", "127.0.0.1:%d:4566" % self.port]
-        for k, v in self.env.items():
+        env = dict(self.env)
+        if self.network_host:
+            # the server listens on the host's network itself: a free port of the host
+            env["RUSTSTACK_PORT"] = str(self.port)
+            cmd = ["run", "-d", "--name", self.name, "--network", "host"]
+        else:
+            cmd = ["run", "-d", "--name", self.name, "-p", "127.0.0.1:%d:4566" % self.port]
+        for k, v in env.items():
             cmd += ["-e", "%s=%s" % (k, v)]
         for v in self.volumes:
             cmd += ["-v", v]

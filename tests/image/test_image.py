@@ -5,6 +5,7 @@ HEALTHCHECK; the non-root user; configuration from the environment and a mounted
 the data volume across a new container."""
 import io
 import json
+import os
 import time
 import urllib.parse
 import uuid
@@ -141,6 +142,37 @@ def test_data_volume_survives_a_new_container(box, volume, config_file):
         r = c.client("lambda").invoke(FunctionName="keep", Payload=b'{"body": "again"}')
         assert json.loads(json_of(r)["body"])["got"] == "again"
         assert len(c.client("apigatewayv2").get_apis()["Items"]) == 1
+    finally:
+        c.remove()
+
+
+def test_docker_executor_with_the_engine_socket(tmp_path):
+    """The documented docker-executor set-up: the host engine's socket mounted, host
+    network, the data directory at the same path on both sides, root for the socket.
+    The function runs in a container the host's engine starts beside RustStack's."""
+    sock = os.environ.get("RS_DOCKER_SOCKET", "/var/run/docker.sock")
+    lambda_image = os.environ.get("RS_LAMBDA_IMAGE", "localhost/ruststack-python:3.11")
+    data = str(tmp_path / "data")
+    os.makedirs(data)
+    c = Container(env={"RUSTSTACK_DATA_DIR": data, "RUSTSTACK_PORT": "0",
+                       "RUSTSTACK_BIND": "127.0.0.1", "RUSTSTACK_DYNAMODB": "off",
+                       "RUSTSTACK_LAMBDA_IMAGE": lambda_image},
+                  volumes=["%s:/var/run/docker.sock" % sock, "%s:%s" % (data, data)],
+                  user="0", network_host=True)
+    try:
+        c.start()
+        lam = c.client("lambda")
+        lam.create_function(FunctionName="dock", Runtime="python3.11", Handler="app.handler",
+                            Role=ROLE, Code={"ZipFile": zip_of(
+                                "import os\ndef handler(e, c):\n"
+                                "    return {'e': e, 'host': open('/etc/hostname').read()}\n")})
+        r = lam.invoke(FunctionName="dock", Payload=b'{"a": 1}')
+        assert "FunctionError" not in r, r["Payload"].read()
+        out = json_of(r)
+        assert out["e"] == {"a": 1}
+        assert "docker executor ready" in c.logs(tail=400)
+        names = podman("ps", "--format", "{{.Names}}").stdout.split()
+        assert any(n.startswith("rs-lambda-ruststack-%d-" % c.port) for n in names), names
     finally:
         c.remove()
 
