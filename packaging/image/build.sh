@@ -16,7 +16,8 @@
 # openjdk-17-jre-headless. One summary line (size, seconds); on failure the end of the
 # log and a non-zero exit. Needs root (podman, and debootstrap for the base).
 # Environment: RS_LAMBDA_IMAGE (the base, default localhost/ruststack-python:3.11),
-# RS_DDB_LOCAL_DIR (default <repo>/build/dynamodb-local), RS_IMAGE_WORKDIR.
+# RS_DDB_LOCAL_DIR (default <repo>/build/dynamodb-local), RS_IMAGE_WORKDIR,
+# RS_IMAGE_NO_CACHE=1 (rebuild every layer, as on a fresh machine).
 set -eu
 
 RS_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -82,6 +83,7 @@ libs=$(ldd "$BUILDDIR/ruststack" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' |
 [ -n "$libs" ] || fail "could not map the binary's libraries to Debian packages"
 
 tags="-t $IMAGE:$version -t $IMAGE:latest"
+[ "${RS_IMAGE_NO_CACHE:-0}" != 1 ] || tags="$tags --no-cache"
 # --format docker: OCI image configs have no HEALTHCHECK (podman drops it there)
 # shellcheck disable=SC2086
 podman build --format docker --layers $tags --build-arg BASE="$BASE" \
