@@ -7,7 +7,8 @@
 #                                 (no deps step)
 #   sh packaging/setup.sh run     deps + build, then run the server on 127.0.0.1:4566
 #                                 (extra arguments go to ruststack, e.g. --workers 4)
-#   sh packaging/setup.sh test    deps + build, make check, ASan/UBSan unit+crash tests,
+#   sh packaging/setup.sh test    deps + build, make check (with the container image
+#                                 suite, tests/image), ASan/UBSan unit+crash tests,
 #                                 make distcheck, then one summary line per suite
 #   sh packaging/setup.sh summary print the summary of the last test run again
 #
@@ -40,7 +41,8 @@ chromium chromium-driver"
 RS_PY_MODULES="boto3=boto3 awscli=awscli pytest=pytest requests=requests
 moto=moto[server] flask=moto[server] flask_cors=moto[server]
 pynamodb=pynamodb awslambdaric=awslambdaric apig_wsgi=apig-wsgi
-serverless_wsgi=serverless-wsgi mangum=mangum asgiref=asgiref selenium=selenium"
+serverless_wsgi=serverless-wsgi mangum=mangum asgiref=asgiref selenium=selenium
+testcontainers=testcontainers"
 
 log()
 {
@@ -317,7 +319,8 @@ EOF
         done
         {
             [ "$skip" -eq 0 ] || printf '%s%s: %d skipped\n' "$label" "$suite" "$skip"
-            if [ $((pass + fail)) -eq 0 ]; then
+            # a suite that skipped itself whole (1..0 # SKIP) says so above
+            if [ $((pass + fail + skip)) -eq 0 ]; then
                 printf '%s%s: no test ran (build failed?)\n' "$label" "$suite"
                 fail=1
             fi
@@ -418,7 +421,9 @@ do_summary()
     : >"$RS_TMP/summary"
     : >"$RS_TMP/failed"
     sbad=0
-    summarize "$RS_BUILD_DIR" "" unit crash integration || sbad=1
+    # image: the container image suite (tests/image/run-image.sh builds the image and runs
+    # the acceptance against containers of it)
+    summarize "$RS_BUILD_DIR" "" unit crash integration image || sbad=1
     if [ -f "$RS_ASAN_DIR/Makefile" ]; then
         summarize "$RS_ASAN_DIR" "asan " unit crash || sbad=1
     else
