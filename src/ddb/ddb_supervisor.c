@@ -157,6 +157,21 @@ static int schema_message(const rs_ddb_req_t *orig, rs_ddb_conn_t *hc, uint16_t 
     return 1;
 }
 
+/* POST /_ruststack/reset?account=...: the account's tables (ddb_reset.c) */
+static void reset_account(job_t *j, rs_ddb_conn_t *hc, uint16_t port, const char *account,
+                          const char *region, const char *rid)
+{
+    char *body = NULL;
+    size_t len = 0;
+    int rc = rs_ddb_reset_account(hc, port, account, region,
+                                  (int)S.conf->dynamodb_request_timeout * 1000, &body, &len);
+    if (rc == RS_ENOMEM)
+        reply_error(j->wc, j->id, rid, RS_DDBE_InternalServerError, "out of memory");
+    else
+        reply(j->wc, j->id, rc == 0 ? 200 : 503, rid, body, len);
+    free(body);
+}
+
 static void forward(job_t *j, rs_ddb_conn_t *hc)
 {
     json_object *m;
@@ -173,6 +188,12 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
     }
     if (port == 0) {
         not_ready(j->wc, j->id, rid);
+        json_object_put(m);
+        return;
+    }
+    rs_ddb_regions_note(region);
+    if (strcmp(target, RS_IPC_DDB_RESET_TARGET) == 0) { /* ddb_reset.c */
+        reset_account(j, hc, (uint16_t)port, account, region, rid);
         json_object_put(m);
         return;
     }
