@@ -181,6 +181,19 @@ def _ruststack_module_account(pytestconfig):
     shared.close()
 
 
+@pytest.fixture(scope="module")
+def ruststack_module(_ruststack_module_account):
+    """The account the tests of this module share under isolation "module" (made on first
+    use, dropped after the module): for module-scoped set-up such as a deployment."""
+    return _ruststack_module_account.get()
+
+
+@pytest.fixture(scope="session")
+def ruststack_session(_ruststack_session_account):
+    """The account the tests share under isolation "session" (per xdist worker)."""
+    return _ruststack_session_account.get()
+
+
 @pytest.fixture
 def ruststack(request, monkeypatch, _ruststack_module_account, _ruststack_session_account):
     """The test's AWS account on the RustStack server (endpoint, region, account_id,
