@@ -39,7 +39,7 @@ maven openjdk-17-jre-headless systemd dpkg-dev debhelper fakeroot clang libclang
 RS_PY_MODULES="boto3=boto3 awscli=awscli pytest=pytest requests=requests
 moto=moto[server] flask=moto[server] flask_cors=moto[server]
 pynamodb=pynamodb awslambdaric=awslambdaric apig_wsgi=apig-wsgi
-serverless_wsgi=serverless-wsgi mangum=mangum asgiref=asgiref"
+serverless_wsgi=serverless-wsgi mangum=mangum asgiref=asgiref xdist=pytest-xdist"
 
 log()
 {

@@ -1,20 +1,21 @@
 """Harness of the plugin's own tests: pytester runs inner pytest sessions in subprocesses
-(the installed plugin loads through its entry point, as in a user's project). One RustStack
-is started here for the endpoint-variable tests (RS_BINARY or RUSTSTACK_BINARY or PATH;
-RS_DDB_LOCAL_DIR and RS_RUNTIME_DIR add the DynamoDB Local directory and the Lambda
-runtime of a source tree to its configuration).
+(the installed plugin loads through its entry point, as in a user's project). The outer
+session's own RustStack (the plugin's, shared by xdist workers: started from RS_BINARY or
+PATH, with RS_DDB_LOCAL_DIR and RS_RUNTIME_DIR added to its configuration for a source
+tree, or --ruststack-binary/--ruststack-conf) serves the endpoint-variable tests.
 Runs in: the pytest process."""
 
 import os
 
 import pytest
 
-from pytest_ruststack.server import Server, find_binary
+from pytest_ruststack.server import RustStackError, find_binary
 
 pytest_plugins = ["pytester"]
 
 
 def binary():
+    """The binary the inner runs start: RS_BINARY, else PATH."""
     return find_binary(os.environ.get("RS_BINARY") or None)
 
 
@@ -28,12 +29,28 @@ def server_conf():
     return conf
 
 
+class Shared:
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+
+
+def pytest_configure(config):
+    """Without --ruststack-binary: the source tree's binary (RS_BINARY) and settings, for
+    the outer session's server (also in the xdist controller, which starts it)."""
+    if config.getoption("--ruststack-binary") is None and os.environ.get("RS_BINARY"):
+        config.option.ruststack_binary = os.environ["RS_BINARY"]
+        config.option.ruststack_conf = server_conf() + list(config.option.ruststack_conf)
+
+
 @pytest.fixture(scope="session")
-def shared_server():
-    srv = Server(binary(), server_conf())
-    srv.start()
-    yield srv
-    assert srv.stop() == 0, "ruststack did not stop cleanly" + srv.log_tail()
+def shared_server(pytestconfig):
+    """The RustStack of this (outer) session, from the plugin itself (RUSTSTACK_ENDPOINT,
+    or the binary it starts: one for every xdist worker). The inner runs get its endpoint
+    through RUSTSTACK_ENDPOINT."""
+    try:
+        return Shared(pytestconfig._ruststack.endpoint())
+    except RustStackError as e:
+        pytest.fail(str(e), pytrace=False)
 
 
 @pytest.fixture
