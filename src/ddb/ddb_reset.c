@@ -6,7 +6,8 @@
  * and, for each, lists the account's tables (ListTables, paged, on the handler thread's
  * kept-alive connection) and deletes them (DeleteTable; the handler thread and up to
  * three short-lived helper threads on their own connections), signed with the account's
- * key (rs_ddb_access_key): exactly the account's tables, nobody else's.
+ * key (rs_ddb_access_key): exactly the account's tables, nobody else's. With DynamoDB
+ * Local in memory the answer does not wait for the deletions: see "generations" below.
  * Answer: 200 {"tables": [{"region": "...", "name": "..."}]}.
  * Runs in: the ddb supervisor (its IPC handler threads).
  */
@@ -146,9 +147,9 @@ static const char *delete_page(rs_ddb_conn_t *hc, uint16_t port, const char *acc
     return d.why;
 }
 
-/* the account's tables of one region, deleted; 0 or -1 with *why */
-static int reset_region(rs_ddb_conn_t *hc, uint16_t port, const char *account, const char *region,
-                        int timeout_ms, json_object *tables, const char **why)
+/* every table name of (key account, region), appended to names; 0 or -1 with *why */
+static int list_all(rs_ddb_conn_t *hc, uint16_t port, const char *key, const char *region,
+                    int timeout_ms, json_object *names, const char **why)
 {
     char start[256] = "";
     for (;;) {
@@ -157,32 +158,165 @@ static int reset_region(rs_ddb_conn_t *hc, uint16_t port, const char *account, c
         if (start[0])
             json_object_object_add(q, "ExclusiveStartTableName", json_object_new_string(start));
         int status = 0;
-        json_object *a = call(hc, port, account, region, "ListTables", q, timeout_ms, &status, why);
+        json_object *a = call(hc, port, key, region, "ListTables", q, timeout_ms, &status, why);
         json_object_put(q);
         if (a == NULL)
             return -1;
-        json_object *names, *last;
-        if (status != 200 || !json_object_object_get_ex(a, "TableNames", &names)) {
+        json_object *page, *last;
+        if (status != 200 || !json_object_object_get_ex(a, "TableNames", &page)) {
             json_object_put(a);
             *why = "DynamoDB Local refused ListTables";
             return -1;
         }
-        *why = delete_page(hc, port, account, region, timeout_ms, names, tables);
+        for (size_t i = 0; i < json_object_array_length(page); i++)
+            json_object_array_add(names, json_object_get(json_object_array_get_idx(page, i)));
         start[0] = '\0';
         if (json_object_object_get_ex(a, "LastEvaluatedTableName", &last))
             snprintf(start, sizeof(start), "%s", json_object_get_string(last));
         json_object_put(a);
-        if (*why != NULL)
-            return -1;
         if (!start[0])
             return 0;
     }
 }
 
-int rs_ddb_reset_account(rs_ddb_conn_t *hc, uint16_t port, const char *account,
-                         const char *request_region, int timeout_ms, char **body, size_t *len)
+/* ---- generations ---------------------------------------------------------------------
+ * With DynamoDB Local in memory (no data_dir) a reset does not wait for the deletions: the
+ * account's key towards DynamoDB Local moves to a new generation ("<account>G<n>", so a
+ * new, empty database per region) and the old generation's tables are deleted by a
+ * background thread. Clients never see them again. The table lives as long as the
+ * supervisor, exactly as long as the in-memory databases (DynamoDB Local dies with it). */
+
+typedef struct gen_ent {
+    char account[13];
+    uint32_t gen;
+} gen_ent_t;
+
+#define GENS_MAX (1u << 20) /* accounts reset; past it resets wait for the deletions */
+
+static pthread_rwlock_t gens_lock = PTHREAD_RWLOCK_INITIALIZER;
+static gen_ent_t *gens;
+static size_t gens_cap, gens_n;
+static atomic_size_t gens_any; /* gens_n, read without the lock on the request path */
+
+static size_t gen_slot(const gen_ent_t *t, size_t cap, const char *account)
 {
-    char local[MAX_REGIONS + 1][REGION_LEN];
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = account; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    size_t i = (size_t)h & (cap - 1);
+    while (t[i].account[0] && strcmp(t[i].account, account) != 0)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+const char *rs_ddb_key_account(const char *account, char *buf, size_t len)
+{
+    if (atomic_load_explicit(&gens_any, memory_order_acquire) == 0 || strlen(account) > 12)
+        return account;
+    uint32_t gen = 0;
+    pthread_rwlock_rdlock(&gens_lock);
+    if (gens_cap > 0) {
+        size_t i = gen_slot(gens, gens_cap, account);
+        gen = gens[i].gen;
+    }
+    pthread_rwlock_unlock(&gens_lock);
+    if (gen == 0)
+        return account;
+    snprintf(buf, len, "%sG%u", account, gen);
+    return buf;
+}
+
+/* move the account to its next generation; 0, or RS_ENOSPC / RS_ENOMEM (unchanged) */
+static int gen_bump(const char *account)
+{
+    int rc = 0;
+    pthread_rwlock_wrlock(&gens_lock);
+    if ((gens_n + 1) * 2 > gens_cap) {
+        size_t cap = gens_cap ? gens_cap * 2 : 1024;
+        gen_ent_t *t = cap / 2 > GENS_MAX ? NULL : calloc(cap, sizeof(*t));
+        if (t == NULL) {
+            rc = cap / 2 > GENS_MAX ? RS_ENOSPC : RS_ENOMEM;
+        } else {
+            for (size_t i = 0; i < gens_cap; i++)
+                if (gens[i].account[0])
+                    t[gen_slot(t, cap, gens[i].account)] = gens[i];
+            free(gens);
+            gens = t;
+            gens_cap = cap;
+        }
+    }
+    if (rc == 0) {
+        size_t i = gen_slot(gens, gens_cap, account);
+        if (!gens[i].account[0]) {
+            snprintf(gens[i].account, sizeof(gens[i].account), "%s", account);
+            gens_n++;
+        }
+        gens[i].gen++;
+        atomic_store_explicit(&gens_any, gens_n, memory_order_release);
+    }
+    pthread_rwlock_unlock(&gens_lock);
+    return rc;
+}
+
+typedef struct bg_job {
+    uint16_t port;
+    int timeout_ms;
+    char key[32]; /* the old generation's key account */
+    unsigned n;
+    char regions[MAX_REGIONS + 1][REGION_LEN];
+} bg_job_t;
+
+/* the old generation's tables, deleted in the background */
+static void *bg_delete(void *arg)
+{
+    bg_job_t *b = arg;
+    rs_ddb_conn_t hc;
+    rs_ddb_conn_init(&hc);
+    for (unsigned i = 0; i < b->n; i++) {
+        const char *why = NULL;
+        json_object *names = json_object_new_array(), *gone = json_object_new_array();
+        if (list_all(&hc, b->port, b->key, b->regions[i], b->timeout_ms, names, &why) == 0)
+            why = delete_page(&hc, b->port, b->key, b->regions[i], b->timeout_ms, names, gone);
+        if (why != NULL)
+            rs_log(RS_LOG_WARN, NULL, "ddb: tables of %s in %s left in DynamoDB Local: %s", b->key,
+                   b->regions[i], why);
+        json_object_put(names);
+        json_object_put(gone);
+    }
+    rs_ddb_conn_close(&hc);
+    free(b);
+    return NULL;
+}
+
+static int start_bg(uint16_t port, int timeout_ms, const char *key, char regs[][REGION_LEN],
+                    unsigned n)
+{
+    bg_job_t *b = calloc(1, sizeof(*b));
+    if (b == NULL)
+        return RS_ENOMEM;
+    b->port = port;
+    b->timeout_ms = timeout_ms;
+    snprintf(b->key, sizeof(b->key), "%s", key);
+    b->n = n;
+    memcpy(b->regions, regs, sizeof(regs[0]) * n);
+    pthread_t t;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&t, &a, bg_delete, b);
+    pthread_attr_destroy(&a);
+    if (rc != 0) {
+        free(b);
+        return RS_ERR;
+    }
+    return 0;
+}
+
+int rs_ddb_reset_account(rs_ddb_conn_t *hc, uint16_t port, const char *account,
+                         const char *request_region, int in_memory, int timeout_ms, char **body,
+                         size_t *len)
+{
+    char local[MAX_REGIONS + 1][REGION_LEN], keybuf[32];
     unsigned n;
     rs_ddb_regions_note(request_region);
     pthread_mutex_lock(&regions_lock);
@@ -196,10 +330,34 @@ int rs_ddb_reset_account(rs_ddb_conn_t *hc, uint16_t port, const char *account,
         return RS_ENOMEM;
     }
     json_object_object_add(root, "tables", tables);
+    const char *key = rs_ddb_key_account(account, keybuf, sizeof(keybuf));
     const char *why = NULL;
     int rc = 0;
-    for (unsigned i = 0; i < n && rc == 0; i++)
-        rc = reset_region(hc, port, account, local[i], timeout_ms, tables, &why);
+    /* what the account has: the answer (and, waiting, what to delete) */
+    json_object *names[MAX_REGIONS + 1] = {NULL};
+    for (unsigned i = 0; i < n && rc == 0; i++) {
+        names[i] = json_object_new_array();
+        rc = list_all(hc, port, key, local[i], timeout_ms, names[i], &why);
+    }
+    int background = 0;
+    if (rc == 0 && in_memory && gen_bump(account) == 0)
+        background = start_bg(port, timeout_ms, key, local, n) == 0;
+    for (unsigned i = 0; i < n && rc == 0; i++) {
+        if (!background) {
+            why = delete_page(hc, port, key, local[i], timeout_ms, names[i], tables);
+            rc = why != NULL ? -1 : 0;
+            continue;
+        }
+        for (size_t k = 0; k < json_object_array_length(names[i]); k++) {
+            json_object *t = json_object_new_object();
+            json_object_object_add(t, "region", json_object_new_string(local[i]));
+            json_object_object_add(t, "name",
+                                   json_object_get(json_object_array_get_idx(names[i], k)));
+            json_object_array_add(tables, t);
+        }
+    }
+    for (unsigned i = 0; i < n; i++)
+        json_object_put(names[i]);
     if (rc != 0) {
         rs_log(RS_LOG_WARN, NULL, "ddb: account %s reset incomplete: %s", account, why);
         json_object_object_add(root, "error", json_object_new_string(why));

@@ -163,7 +163,7 @@ static void reset_account(job_t *j, rs_ddb_conn_t *hc, uint16_t port, const char
 {
     char *body = NULL;
     size_t len = 0;
-    int rc = rs_ddb_reset_account(hc, port, account, region,
+    int rc = rs_ddb_reset_account(hc, port, account, region, S.conf->data_dir[0] == '\0',
                                   (int)S.conf->dynamodb_request_timeout * 1000, &body, &len);
     if (rc == RS_ENOMEM)
         reply_error(j->wc, j->id, rid, RS_DDBE_InternalServerError, "out of memory");
@@ -207,6 +207,7 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
         return;
     }
     rs_ddb_fix_t fx;
+    char keyacct[32];
     if (rs_ddb_fix_plan(op, j->body, j->body_len, &fx) != 0) {
         rs_ddb_fix_free(&fx);
         reply_error(j->wc, j->id, rid, RS_DDBE_InternalServerError, "out of memory");
@@ -216,7 +217,7 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
     rs_ddb_req_t req = {
         .target = target,
         .region = region,
-        .account = account,
+        .account = rs_ddb_key_account(account, keyacct, sizeof(keyacct)), /* ddb_reset.c */
         .content_type = q.content_type,
         .body = fx.body != NULL ? fx.body : j->body,
         .body_len = fx.body != NULL ? fx.len : j->body_len,

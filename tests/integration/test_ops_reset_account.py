@@ -154,10 +154,31 @@ def test_drops_one_account_and_keeps_the_others(srv):
         time.sleep(0.05)
     assert not pid_alive(pid_a)
 
+    # the old tables are gone from DynamoDB Local itself too (deleted in the background:
+    # the account's key moved to a new generation; the old key is "A<account>")
+    if has_ddb(srv):
+        h = requests.get(srv.endpoint + "/_ruststack/health", timeout=5).json()
+        port = int(h["services"]["dynamodb"]["reason"].split("127.0.0.1:")[1].split()[0])
+        deadline = time.monotonic() + 20
+        left = None
+        while time.monotonic() < deadline:
+            left = {r_: boto3.client(
+                "dynamodb", endpoint_url="http://127.0.0.1:%d" % port, region_name=r_,
+                aws_access_key_id="A" + A, aws_secret_access_key="x").list_tables()["TableNames"]
+                for r_ in regions}
+            if not any(left.values()):
+                break
+            time.sleep(0.1)
+        assert left == {r_: [] for r_ in regions}
+
     # A can start again with the same names
     assert populate(srv, A) > 0
     again = requests.post(srv.endpoint + "/_ruststack/reset?account=" + A, timeout=60).json()
     assert again["reset"] is True and len(again["s3"]["buckets"]) == 3
+    if has_ddb(srv):  # the tables of A's second generation
+        assert sorted(t["name"] for t in again["dynamodb"]["tables"]) == ["orders", "users"]
+        assert session(A).client("dynamodb", endpoint_url=srv.endpoint).list_tables()[
+            "TableNames"] == []
     r = requests.post(srv.endpoint + "/_ruststack/reset?account=" + B, timeout=60)
     assert r.status_code == 200 and r.json()["reset"] is True
 
