@@ -208,3 +208,38 @@ def test_get_is_405_and_plain_reset_unchanged(srv):
     r = requests.post(srv.endpoint + "/_ruststack/reset", timeout=10)
     assert r.status_code == 200 and r.json() == {"reset": True}
     assert s3.list_buckets()["Buckets"] == []
+
+
+def test_with_data_dir_tables_are_deleted_before_the_answer(tmp_path_factory):
+    """With data_dir (DynamoDB Local on disk) no key generation: the tables are deleted in
+    DynamoDB Local itself before the reset answers."""
+    from conftest import LambdaServer, _stop_checked
+    work = tmp_path_factory.mktemp("reset-data-dir")
+    srv = LambdaServer(work, "process", extra_conf="data_dir = %s\n" % (work / "data"))
+    try:
+        srv.start_lambda()
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and requests.get(
+                srv.endpoint + "/_ruststack/health", timeout=5).json()["services"][
+                    "dynamodb"]["state"] == "starting":
+            time.sleep(0.2)
+        if not has_ddb(srv):
+            pytest.skip("no DynamoDB Local here")
+        ddb = session(A).client("dynamodb", endpoint_url=srv.endpoint)
+        ddb.create_table(TableName="disk", BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+        got = requests.post(srv.endpoint + "/_ruststack/reset?account=" + A, timeout=60).json()
+        assert got["reset"] is True
+        assert got["dynamodb"]["tables"] == [{"region": "us-east-1", "name": "disk"}]
+        h = requests.get(srv.endpoint + "/_ruststack/health", timeout=5).json()
+        port = int(h["services"]["dynamodb"]["reason"].split("127.0.0.1:")[1].split()[0])
+        local = boto3.client("dynamodb", endpoint_url="http://127.0.0.1:%d" % port,
+                             region_name="us-east-1", aws_access_key_id="A" + A,
+                             aws_secret_access_key="x")
+        assert local.list_tables()["TableNames"] == []
+        assert ddb.list_tables()["TableNames"] == []
+    finally:
+        rc, _alive = _stop_checked(srv)
+        srv.kill()
+    assert rc == 0
