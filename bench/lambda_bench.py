@@ -9,7 +9,10 @@ each executor (docker, process) it starts RustStack with Lambda on and measures:
   the control planes), interleaved: what the gateway adds at p50;
 - an API Gateway proxy request (GET /hello of examples/flask-app with apig-wsgi) p50/p99
   with 1 and 10 concurrent clients;
-- the memory (RSS/PSS) of the server's process tree afterwards.
+- the memory (RSS/PSS) of the server's process tree afterwards;
+- docker executor only, first: the container engine's CPU (podman service plus the conmon
+  processes of our containers, /proc/<pid>/stat utime+stime) with --idle-envs warm
+  environments (one function each, invoked once) left idle for --idle-seconds.
 Every loop is bounded in count and in time. The peer column says "n/a" when moto cannot
 run Lambda here (its server mode runs functions only in Docker images it pulls from a
 registry). Prints a table and writes it to the results file.
@@ -263,6 +266,125 @@ def gateway_overhead(executor, port, trivial_zip, args, rows, notes):
     delete_function(port, name)
 
 
+def _proc_ticks(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            s = f.read()
+    except OSError:
+        return 0
+    f = s[s.rindex(")") + 2:].split()
+    return int(f[11]) + int(f[12])
+
+
+def _cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().split(b"\0")
+    except OSError:
+        return []
+
+
+def engine_processes(socket_path, container_ids):
+    """(service pid or None, conmon pids of these containers): the podman API service
+    serving socket_path, and the conmon monitoring each container."""
+    svc, conmons = None, []
+    ids = [c.encode() for c in container_ids]
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        cmd = _cmdline(int(d))
+        if not cmd:
+            continue
+        exe = os.path.basename(cmd[0])
+        if exe == b"conmon" and any(i in cmd for i in ids):
+            conmons.append(int(d))
+        elif (exe == b"podman" and b"system" in cmd and b"service" in cmd
+              and any(socket_path.encode() in a for a in cmd)):
+            svc = int(d)
+    return svc, conmons
+
+
+def engine_containers(socket_path, label, functions):
+    """Ids of the running containers whose `label` names one of `functions` (GET
+    /containers/json on the engine); label "" and functions None: every running one."""
+    import socket
+    import urllib.parse
+    f = urllib.parse.quote(json.dumps({"label": [label]} if label else {}))
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(socket_path)
+    s.sendall(("GET /v1.41/containers/json?filters=%s HTTP/1.0\r\nHost: d\r\n\r\n"
+               % f).encode())
+    data = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+    s.close()
+    out = []
+    for c in json.loads(data.partition(b"\r\n\r\n")[2]):
+        arn = (c.get("Labels") or {}).get(label, "")
+        if functions is None or arn.rsplit(":", 1)[-1] in functions:
+            out.append(c["Id"])
+    return out
+
+
+def idle_engine_cpu(port, trivial_zip, args, idle_rows, notes):
+    """The engine's CPU with args.idle_envs warm environments left idle args.idle_seconds
+    (bounded: the set-up stops at 60 s); the functions are deleted afterwards."""
+    sock = args.docker_socket or "/var/run/docker.sock"
+    names, t_setup = [], time.monotonic()
+    try:
+        for i in range(args.idle_envs):
+            if time.monotonic() - t_setup > 60:
+                notes.append("docker: idle row: set-up stopped after %d environments (time "
+                             "bound)" % i)
+                break
+            name = "bench-idle-%s" % uuid.uuid4().hex[:8]
+            status, _, body = create_function(port, name, trivial_zip, "main.handler")
+            if status != 201:
+                notes.append("docker: idle row: CreateFunction %d %s" % (status, body[:200]))
+                break
+            names.append(name)
+            for _ in range(600):  # Pending answers 409
+                status, hdrs, body = api(port, "POST", invoke_path(name), {"n": 1})
+                if status != 409:
+                    break
+                time.sleep(0.005)
+            if status != 200 or "x-amz-function-error" in hdrs:
+                notes.append("docker: idle row: invoke %d %s" % (status, body[:200]))
+        ids = engine_containers(sock, "io.ruststack.function", names)
+        if len(ids) != len(names):
+            notes.append("docker: idle row: %d containers for %d functions" % (len(ids),
+                                                                              len(names)))
+        svc, conmons = engine_processes(sock, ids)
+        if svc is None:
+            notes.append("docker: idle engine CPU not measured: no podman API service "
+                          "serving %s found in /proc" % sock)
+            return
+        time.sleep(2)  # the start-up work settles
+        pids = [svc] + conmons
+        a = {p: _proc_ticks(p) for p in pids}
+        t0 = time.monotonic()
+        time.sleep(args.idle_seconds)
+        dt = time.monotonic() - t0
+        b = {p: _proc_ticks(p) for p in pids}
+        hz = os.sysconf("SC_CLK_TCK")
+        svc_pct = 100.0 * (b[svc] - a[svc]) / hz / dt
+        con_pct = 100.0 * sum(b[p] - a[p] for p in conmons) / hz / dt
+        idle_rows.append(("docker", "idle warm environments, no invokes", len(names), dt,
+                          svc_pct + con_pct, svc_pct, len(conmons), con_pct))
+        others = len(engine_containers(sock, "", None)) - len(ids)
+        if others > 0:
+            notes.append("docker: the engine is shared: %d other containers were running "
+                         "during the idle measurement (their activity is in the figure)"
+                         % others)
+    finally:
+        for n in names:
+            delete_function(port, n)
+
+
 def check_invoke_any(status, hdrs, data):
     return status == 200 and "x-amz-function-error" not in hdrs, None
 
@@ -348,13 +470,16 @@ def report_durations(port, name, n):
     return out
 
 
-def bench_executor(executor, binary, flask_zip, trivial_zip, args, work, rows, notes):
+def bench_executor(executor, binary, flask_zip, trivial_zip, args, work, rows, idle_rows,
+                   notes):
     srv, port, why = start_server(binary, executor, work, args)
     if srv is None:
         notes.append("%s executor: not measured: %s" % (executor, why))
         rows.append((executor, "(not measured)", "-", 0, None, None, None, 0, why))
         return
     try:
+        if executor == "docker" and args.idle_envs > 0 and args.idle_seconds > 0:
+            idle_engine_cpu(port, trivial_zip, args, idle_rows, notes)
         both, first, n = cold_starts(port, trivial_zip, args.cold, args.seconds * 3)
         notes += ["%s: %s" % (executor, x) for x in n]
         rows.append((executor, "cold start: Create -> 1st response", 1, len(both),
@@ -447,12 +572,16 @@ def main():
                     help="requests per client in a measured loop (count bound)")
     ap.add_argument("--seconds", type=int, default=10, help="time bound of each loop")
     ap.add_argument("--cold", type=int, default=5, help="functions for the cold start")
+    ap.add_argument("--idle-envs", type=int, default=10,
+                    help="docker: warm environments left idle for the engine CPU row")
+    ap.add_argument("--idle-seconds", type=int, default=60,
+                    help="docker: how long the engine CPU is measured (0: no idle row)")
     ap.add_argument("--flask-build", default=None, help="where build.sh puts the zip")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     t_start = time.monotonic()
     load0 = os.getloadavg()[0]
-    rows, notes = [], []
+    rows, idle_rows, notes = [], [], []
     work = tempfile.mkdtemp(prefix="rs-lambda-bench-")
     flask_zip, why = build_flask(args.flask_build or os.path.join(work, "flask"))
     if why:
@@ -461,7 +590,7 @@ def main():
     try:
         for executor in [e.strip() for e in args.executors.split(",") if e.strip()]:
             bench_executor(executor, args.binary, flask_zip, trivial_zip, args, work, rows,
-                           notes)
+                           idle_rows, notes)
     finally:
         subprocess.run(["rm", "-rf", work])
     lines = ["Lambda benchmark %s on %s (%d CPUs), loops bounded to %d requests per client "
@@ -474,6 +603,11 @@ def main():
     for r in rows:
         lines.append("%-8s %-36s %3s %5d %9s %9s %8s %4d  %s" % (
             r[0], r[1], r[2], r[3], fmt(r[4]), fmt(r[5]), fmt(r[6], 0), r[7], r[8]))
+    if idle_rows:
+        lines.append("%-8s %-36s %4s %5s  %s" % ("executor", "idle cost", "envs", "secs",
+                                                 "container engine CPU, % of one core"))
+    for r in idle_rows:
+        lines.append("%-8s %-36s %4d %5.0f  %.2f (podman service %.2f, %d conmon %.2f)" % r)
     notes.append(PEER_WHY)
     lines += ["note: " + n for n in notes]
     lines.append("total %.0f s" % (time.monotonic() - t_start))

@@ -32,7 +32,8 @@ CI=${CI:-false}
 RS_APT_PACKAGES="build-essential autoconf automake libtool autoconf-archive pkg-config
 libh2o-evloop-dev h2o libxml2-dev libjson-c-dev libssl-dev libarchive-dev libcriterion-dev
 clang-format wrk curl ca-certificates python3 util-linux procps
-maven openjdk-17-jre-headless systemd dpkg-dev debhelper fakeroot clang libclang-rt-14-dev"
+maven openjdk-17-jre-headless systemd dpkg-dev debhelper fakeroot clang libclang-rt-14-dev
+chromium chromium-driver"
 
 # Python modules the tests and benchmarks import, as "module=pip-requirement".
 # (pytest-tap is not used: its 3.5 release cannot load under pytest >= 9; the
@@ -40,7 +41,8 @@ maven openjdk-17-jre-headless systemd dpkg-dev debhelper fakeroot clang libclang
 RS_PY_MODULES="boto3=boto3 awscli=awscli pytest=pytest requests=requests
 moto=moto[server] flask=moto[server] flask_cors=moto[server]
 pynamodb=pynamodb awslambdaric=awslambdaric apig_wsgi=apig-wsgi
-serverless_wsgi=serverless-wsgi mangum=mangum asgiref=asgiref xdist=pytest-xdist"
+serverless_wsgi=serverless-wsgi mangum=mangum asgiref=asgiref selenium=selenium
+xdist=pytest-xdist"
 
 log()
 {

@@ -38,11 +38,13 @@ typedef struct rs_conf {
     int log_level;
     char log_file[1024];
     int access_log;
-    char shm_name[64];                 /* after rs_conf_finalize: never empty */
-    uint32_t shutdown_timeout;         /* seconds a graceful stop may take before SIGKILL */
-    uint32_t request_timeout;          /* seconds a client may take to send one request */
-    char runtime_dir[256];             /* supervisor sockets; after finalize: never empty */
-    int dynamodb;                      /* run the DynamoDB supervisor */
+    char shm_name[64];            /* after rs_conf_finalize: never empty */
+    uint32_t shutdown_timeout;    /* seconds a graceful stop may take before SIGKILL */
+    uint32_t request_timeout;     /* seconds a client may take to send one request */
+    uint32_t watchdog_worker;     /* seconds without a heartbeat before a worker is killed; 0 off */
+    uint32_t watchdog_supervisor; /* the same for a supervisor */
+    char runtime_dir[256];        /* supervisor sockets; after finalize: never empty */
+    int dynamodb;                 /* run the DynamoDB supervisor */
     char dynamodb_local_dir[1024];     /* DynamoDBLocal.jar, DynamoDBLocal_lib/ */
     char java[1024];                   /* the java binary (PATH lookup when no '/') */
     uint32_t dynamodb_start_timeout;   /* seconds until DynamoDB Local must answer */

@@ -58,7 +58,8 @@ int rs_docker_start(const rs_docker_t *d, const char *id, char *err, size_t errl
 int rs_docker_kill(const rs_docker_t *d, const char *id, const char *sig, char *err, size_t errlen);
 
 /* POST /containers/<id>/wait (no timeout: blocks until the container stops): its exit
- * code into *exit_code. */
+ * code into *exit_code. For short-lived containers only: podman 4.3 spins a core while
+ * the wait is open (watch long-lived ones with the event stream below). */
 int rs_docker_wait(const rs_docker_t *d, const char *id, int *exit_code, char *err, size_t errlen);
 
 /* DELETE /containers/<id>?force=1&v=1 (a missing container gives RS_ENOENT). */
@@ -70,5 +71,45 @@ int rs_docker_remove(const rs_docker_t *d, const char *id, char *err, size_t err
 int rs_docker_list_by_label(const rs_docker_t *d, const char *label, char ***ids, size_t *n,
                             char *err, size_t errlen);
 void rs_docker_ids_free(char **ids, size_t n);
+
+/* ---- watching containers without a blocking wait (src/docker/docker_events.c) ----------
+ * A POST /containers/<id>/wait held open costs podman 4.3 a core while the container runs
+ * (podman issue #18150); the event stream costs nothing while nothing happens. */
+
+/* What GET /containers/<id>/json says of a container's state. */
+typedef struct rs_docker_state {
+    int running;
+    int stopped;     /* it ran and ended (exited, dead; podman: stopped): exit_code is valid */
+    int exit_code;   /* State.ExitCode, -1 if absent */
+    int pid;         /* State.Pid (0 when not running) */
+    char status[32]; /* State.Status: created, running, exited, ... */
+} rs_docker_state_t;
+
+/* GET /containers/<id>/json: the state (RS_ENOENT when the container is gone). */
+int rs_docker_inspect_state(const rs_docker_t *d, const char *id, rs_docker_state_t *st, char *err,
+                            size_t errlen);
+
+/* One open GET /v1.41/events?filters=<filters> (a JSON object, e.g. {"type":["container"],
+ * "event":["die","died"],"label":["k=v"]}): the answer never ends; each event is one line. */
+typedef struct rs_docker_events rs_docker_events_t;
+
+/* Connect, send, and read the head within d->timeout_ms: 0 (*out open), RS_ERR (no
+ * engine), RS_EIO (not 200), RS_EINVAL. */
+int rs_docker_events_open(const rs_docker_t *d, json_object *filters, rs_docker_events_t **out,
+                          char *err, size_t errlen);
+/* The socket (non-blocking) to poll for POLLIN. */
+int rs_docker_events_fd(const rs_docker_events_t *ev);
+/* Read what the socket has (never blocks): 0, or RS_ERR when the engine closed the stream
+ * or it broke, RS_EINVAL when it is malformed (close it then). */
+int rs_docker_events_recv(rs_docker_events_t *ev, char *err, size_t errlen);
+/* The next event received (*event, the caller puts it): 1, 0 when none is complete,
+ * RS_EINVAL when the stream is malformed. */
+int rs_docker_events_pop(rs_docker_events_t *ev, json_object **event);
+void rs_docker_events_close(rs_docker_events_t *ev);
+
+/* Is this event a container's end ("die"; podman also names it "died")? 1 with its id
+ * (full, into id) and *exit_code (the event's exitCode / containerExitCode, -1 when it has
+ * none), else 0. */
+int rs_docker_event_exit(json_object *event, char *id, size_t idlen, int *exit_code);
 
 #endif

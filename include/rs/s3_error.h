@@ -53,6 +53,12 @@ typedef enum rs_s3e {
     RS_S3E_NoSuchCORSConfiguration,   /* 404 GetBucketCors without a configuration */
     RS_S3E_NoSuchTagSet,              /* 404 GetBucketTagging without tags */
     RS_S3E_InvalidTag,                /* 400 a tag key or value AWS refuses */
+    /* POST object (s3_post.c) */
+    RS_S3E_EntityTooSmall,                      /* 400 below a content-length-range */
+    RS_S3E_MalformedPOSTRequest,                /* 400 not well-formed multipart/form-data */
+    RS_S3E_InvalidPolicyDocument,               /* 400 the policy is not a policy */
+    RS_S3E_MaxPostPreDataLengthExceededError,   /* 400 fields before the file over 20 KB */
+    RS_S3E_IncorrectNumberOfFilesInPostRequest, /* 400 no file */
     RS_S3E__COUNT
 } rs_s3e_t;
 

@@ -59,6 +59,16 @@ int rs_auth_verify(const rs_http_req_t *req, const rs_auth_t *a, const char *sec
 int rs_auth_verify_chunk(const rs_auth_t *a, const char *secret, const char *prev_sig,
                          const uint8_t *data, size_t len, const char *sig);
 
+/* ---- browser-based POST uploads (sigpost.c): the string to sign is the base64 policy ---- */
+/* x-amz-credential "AKID/yyyymmdd/region/service/aws4_request" into access_key,
+ * scope_date, region and service (kind RS_AUTH_V4_HEADER); 0 or -1 when malformed */
+int rs_auth_post_parse_credential(const char *cred, rs_auth_t *out);
+/* 0 when `signature` (hex) is the SigV4 signature of the policy for a's scope */
+int rs_auth_verify_post_v4(const rs_auth_t *a, const char *secret, const char *policy, size_t n,
+                           const char *signature);
+/* 0 when `signature` (base64) is the SigV2 HMAC-SHA1 of the policy */
+int rs_auth_verify_post_v2(const char *secret, const char *policy, size_t n, const char *signature);
+
 /* ---- signing (a client's requests: the ddb supervisor's to DynamoDB Local) ---------- */
 typedef struct rs_sigv4_hdr {
     const char *name;  /* lower-case */

@@ -39,4 +39,15 @@ const char *rs_status_name(rs_svc_state_t s); /* "disabled", "starting", "runnin
 void rs_status_set_domains(rs_status_board_t *b, uint32_t count);
 uint64_t rs_status_domains(const rs_status_board_t *b, uint32_t *count);
 
+/* Heartbeats for the master's watchdog: one per process, by who = RS_BEAT_SUP(svc) for a
+ * supervisor or RS_BEAT_WORKER(slot) for a worker. The process stores rs_mono_ms() from
+ * the loop that must keep moving (a worker's 100 ms tick, a supervisor's main loop); the
+ * master stores the spawn time before each fork, so a child that hangs before its first
+ * beat is caught too, and reads them. Atomic stores and loads only; b NULL: no-op / 0. */
+#define RS_BEAT_SUP(svc) ((unsigned)(svc))
+#define RS_BEAT_WORKER(slot) ((unsigned)RS_SVC__COUNT + (unsigned)(slot))
+void rs_status_beat(rs_status_board_t *b, unsigned who);
+void rs_status_beat_at(rs_status_board_t *b, unsigned who, int64_t mono_ms);
+int64_t rs_status_last_beat(const rs_status_board_t *b, unsigned who);
+
 #endif

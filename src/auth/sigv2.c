@@ -211,7 +211,8 @@ static void v2_amz_headers(const rs_http_req_t *req, const rs_qparam_t *qp, size
         rs_buf_append(out, "\n", 1);
 }
 
-static void v2_resource(const rs_http_req_t *req, const char *bucket, size_t blen, rs_buf_t *out)
+static void v2_resource(const rs_http_req_t *req, const char *bucket, size_t blen, int slash,
+                        rs_buf_t *out)
 {
     size_t pos = 0, n = 0, cap = 1;
     rs_v2_kv_t *kv;
@@ -223,6 +224,8 @@ static void v2_resource(const rs_http_req_t *req, const char *bucket, size_t ble
     if (req->path_len > 0)
         rs_buf_append(out, req->path, req->path_len);
     else if (bucket == NULL)
+        rs_buf_append(out, "/", 1);
+    if (slash)
         rs_buf_append(out, "/", 1);
     if (req->query == NULL || req->query_len == 0)
         return;
@@ -260,7 +263,7 @@ static void v2_resource(const rs_http_req_t *req, const char *bucket, size_t ble
 }
 
 static int v2_try(const rs_http_req_t *req, const rs_auth_t *a, const char *secret,
-                  const char *bucket, size_t blen, const char **string_to_sign)
+                  const char *bucket, size_t blen, int slash, const char **string_to_sign)
 {
     rs_qparam_t *qp = NULL;
     size_t nq = 0;
@@ -290,7 +293,7 @@ static int v2_try(const rs_http_req_t *req, const rs_auth_t *a, const char *secr
     }
     rs_buf_append(&sts, "\n", 1);
     v2_amz_headers(req, qp, nq, &sts);
-    v2_resource(req, bucket, blen, &sts);
+    v2_resource(req, bucket, blen, slash, &sts);
 
     if (HMAC(EVP_sha1(), secret, (int)strlen(secret), (const uint8_t *)sts.data, sts.len, mac,
              &mlen) == NULL) {
@@ -333,13 +336,19 @@ int rs_auth_verify_v2(const rs_http_req_t *req, const rs_auth_t *a, const char *
     size_t blen;
     const char *first = NULL;
 
-    if (v2_try(req, a, secret, NULL, 0, &first) == 0) {
+    if (v2_try(req, a, secret, NULL, 0, 0, &first) == 0) {
         if (string_to_sign != NULL)
             *string_to_sign = first;
         return 0;
     }
+    /* a path-style request to a bucket ("/bucket"): botocore signs "/bucket/" (the
+     * resource of the same request made virtual-hosted), which S3 accepts */
+    if (req->path_len > 1 && req->path[0] == '/' &&
+        memchr(req->path + 1, '/', req->path_len - 1) == NULL &&
+        v2_try(req, a, secret, NULL, 0, 1, NULL) == 0)
+        return 0;
     if (v2_host_bucket(req, &bucket, &blen) &&
-        v2_try(req, a, secret, bucket, blen, string_to_sign) == 0)
+        v2_try(req, a, secret, bucket, blen, 0, string_to_sign) == 0)
         return 0;
     if (string_to_sign != NULL)
         *string_to_sign = first;

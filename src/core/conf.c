@@ -70,6 +70,8 @@ static const opt_t opts[] = {
     {"shm_name", T_STR, F(shm_name), 0, 0, 0, "", check_shm},
     {"shutdown_timeout", T_UINT, F(shutdown_timeout), 1, 3600, 1, "10", NULL},
     {"request_timeout", T_UINT, F(request_timeout), 1, 3600, 0, "10", NULL},
+    {"watchdog_worker", T_UINT, F(watchdog_worker), 0, 3600, 0, "5", NULL},
+    {"watchdog_supervisor", T_UINT, F(watchdog_supervisor), 0, 3600, 0, "60", NULL},
     {"runtime_dir", T_STR, F(runtime_dir), 0, 0, 0, "", check_path},
     {"dynamodb", T_BOOL, F(dynamodb), 0, 1, 0, "on", NULL},
     {"dynamodb_local_dir", T_STR, F(dynamodb_local_dir), 0, 0, 0, RS_DATADIR "/dynamodb-local",

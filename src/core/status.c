@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "rs/conf.h"
+#include "rs/os.h"
 #include "rs/status.h"
 
 #define REASON_MAX 256
@@ -34,6 +36,9 @@ struct rs_status_board {
      * supervisor only, after it replaced the names file; read by workers (atomic loads) */
     _Atomic uint64_t domains_gen;   /* bumped at each publication */
     _Atomic uint32_t domains_count; /* how many names the file holds */
+    /* watchdog heartbeats (rs_status_beat): each written by its own process, and by the
+     * master before it forks that process; read by the master */
+    _Atomic int64_t beat[RS_SVC__COUNT + RS_CONF_MAX_WORKERS];
 };
 
 #define BOARD_MAGIC 0x53545342u /* "BSTS" */
@@ -142,6 +147,24 @@ void rs_status_set_domains(rs_status_board_t *b, uint32_t count)
         return;
     atomic_store(&b->domains_count, count);
     atomic_fetch_add(&b->domains_gen, 1);
+}
+
+void rs_status_beat_at(rs_status_board_t *b, unsigned who, int64_t mono_ms)
+{
+    if (b != NULL && who < RS_SVC__COUNT + RS_CONF_MAX_WORKERS)
+        atomic_store_explicit(&b->beat[who], mono_ms, memory_order_relaxed);
+}
+
+void rs_status_beat(rs_status_board_t *b, unsigned who)
+{
+    rs_status_beat_at(b, who, rs_mono_ms());
+}
+
+int64_t rs_status_last_beat(const rs_status_board_t *b, unsigned who)
+{
+    if (b == NULL || who >= RS_SVC__COUNT + RS_CONF_MAX_WORKERS)
+        return 0;
+    return atomic_load_explicit(&((rs_status_board_t *)b)->beat[who], memory_order_relaxed);
 }
 
 uint64_t rs_status_domains(const rs_status_board_t *b, uint32_t *count)

@@ -323,6 +323,9 @@ void rs_ddb_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, pid
             rs_ddb_java_suspect(java);
         atomic_store(&S.port, rs_ddb_java_tick(java, rs_mono_ms()));
         ms = atomic_load(&S.suspect) ? 1 : rs_ddb_java_next_ms(java, rs_mono_ms());
+        rs_status_beat(board, RS_BEAT_SUP(RS_SVC_DYNAMODB)); /* the master's watchdog */
+        if (ms > 1000)
+            ms = 1000;
     } while (rs_sup_wait(&wait_mask, ms, master_pid));
     rs_log(RS_LOG_INFO, NULL, "ddb supervisor stopping");
     atomic_store(&S.port, 0);

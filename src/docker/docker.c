@@ -21,7 +21,7 @@
 #define API "/v1.41"
 
 /* Percent-encode s into out (everything but unreserved characters, plus those in `keep`). */
-static int url_escape(const char *s, const char *keep, char *out, size_t outlen)
+int rs_docker_url_escape(const char *s, const char *keep, char *out, size_t outlen)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t o = 0;
@@ -119,9 +119,9 @@ static int call(const rs_docker_t *d, const char *method, const char *path, cons
 
 /* A call whose answer is JSON of `type` (*out, for the caller to put); RS_EINVAL (with err)
  * when it is not. */
-static int call_json(const rs_docker_t *d, const char *method, const char *path, const char *req,
-                     uint32_t timeout_ms, json_type type, json_object **out, char *err,
-                     size_t errlen)
+int rs_docker_call_json(const rs_docker_t *d, const char *method, const char *path, const char *req,
+                        uint32_t timeout_ms, json_type type, json_object **out, char *err,
+                        size_t errlen)
 {
     char *body = NULL;
     json_object *j;
@@ -141,13 +141,14 @@ static int call_json(const rs_docker_t *d, const char *method, const char *path,
 }
 
 /* Path of a container or image operation: API/<kind>/<escaped name><suffix>. */
-static int object_path(char *out, size_t outlen, const char *kind, const char *name,
-                       const char *suffix, char *err, size_t errlen)
+int rs_docker_object_path(char *out, size_t outlen, const char *kind, const char *name,
+                          const char *suffix, char *err, size_t errlen)
 {
     char esc[1024];
     int n;
 
-    if (name == NULL || name[0] == '\0' || url_escape(name, ":/@", esc, sizeof(esc)) < 0) {
+    if (name == NULL || name[0] == '\0' ||
+        rs_docker_url_escape(name, ":/@", esc, sizeof(esc)) < 0) {
         rs_errf(err, errlen, "bad %s name", kind);
         return RS_EINVAL;
     }
@@ -164,7 +165,7 @@ static int object_call(const rs_docker_t *d, const char *method, const char *kin
                        const char *suffix, char *err, size_t errlen)
 {
     char path[1200];
-    int r = object_path(path, sizeof(path), kind, name, suffix, err, errlen);
+    int r = rs_docker_object_path(path, sizeof(path), kind, name, suffix, err, errlen);
 
     if (r < 0)
         return r;
@@ -192,8 +193,8 @@ int rs_docker_ping(const rs_docker_t *d, char *err, size_t errlen)
 int rs_docker_version(const rs_docker_t *d, char *out, size_t outlen, char *err, size_t errlen)
 {
     json_object *j, *v, *a;
-    int r =
-        call_json(d, "GET", API "/version", NULL, d->timeout_ms, json_type_object, &j, err, errlen);
+    int r = rs_docker_call_json(d, "GET", API "/version", NULL, d->timeout_ms, json_type_object, &j,
+                                err, errlen);
 
     if (r < 0)
         return r;
@@ -227,7 +228,7 @@ int rs_docker_create(const rs_docker_t *d, const char *name, json_object *config
         return RS_EINVAL;
     }
     if (name != NULL && name[0] != '\0') {
-        if (url_escape(name, "", esc, sizeof(esc)) < 0) {
+        if (rs_docker_url_escape(name, "", esc, sizeof(esc)) < 0) {
             rs_errf(err, errlen, "container name too long");
             return RS_EINVAL;
         }
@@ -236,7 +237,7 @@ int rs_docker_create(const rs_docker_t *d, const char *name, json_object *config
         snprintf(path, sizeof(path), API "/containers/create");
     }
     req = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN);
-    r = call_json(d, "POST", path, req, d->timeout_ms, json_type_object, &j, err, errlen);
+    r = rs_docker_call_json(d, "POST", path, req, d->timeout_ms, json_type_object, &j, err, errlen);
     if (r < 0)
         return r;
     if (!json_object_object_get_ex(j, "Id", &jid) || !json_object_is_type(jid, json_type_string) ||
@@ -266,7 +267,7 @@ int rs_docker_kill(const rs_docker_t *d, const char *id, const char *sig, char *
 
     if (sig == NULL || sig[0] == '\0')
         sig = "KILL";
-    if (url_escape(sig, "", esc, sizeof(esc)) < 0) {
+    if (rs_docker_url_escape(sig, "", esc, sizeof(esc)) < 0) {
         rs_errf(err, errlen, "bad signal name");
         return RS_EINVAL;
     }
@@ -278,11 +279,11 @@ int rs_docker_wait(const rs_docker_t *d, const char *id, int *exit_code, char *e
 {
     char path[1200];
     json_object *j, *sc;
-    int r = object_path(path, sizeof(path), "containers", id, "/wait", err, errlen);
+    int r = rs_docker_object_path(path, sizeof(path), "containers", id, "/wait", err, errlen);
 
     if (r < 0)
         return r;
-    r = call_json(d, "POST", path, NULL, 0, json_type_object, &j, err, errlen);
+    r = rs_docker_call_json(d, "POST", path, NULL, 0, json_type_object, &j, err, errlen);
     if (r < 0)
         return r;
     if (!json_object_object_get_ex(j, "StatusCode", &sc) ||
@@ -330,15 +331,15 @@ int rs_docker_list_by_label(const rs_docker_t *d, const char *label, char ***ids
     arr = json_object_new_array();
     json_object_array_add(arr, json_object_new_string(label));
     json_object_object_add(filter, "label", arr);
-    r = url_escape(json_object_to_json_string_ext(filter, JSON_C_TO_STRING_PLAIN), "", esc,
-                   sizeof(esc));
+    r = rs_docker_url_escape(json_object_to_json_string_ext(filter, JSON_C_TO_STRING_PLAIN), "",
+                             esc, sizeof(esc));
     json_object_put(filter);
     if (r < 0) {
         rs_errf(err, errlen, "label filter too long");
         return RS_EINVAL;
     }
     snprintf(path, sizeof(path), API "/containers/json?all=1&filters=%s", esc);
-    r = call_json(d, "GET", path, NULL, d->timeout_ms, json_type_array, &j, err, errlen);
+    r = rs_docker_call_json(d, "GET", path, NULL, d->timeout_ms, json_type_array, &j, err, errlen);
     if (r < 0)
         return r;
     cnt = json_object_array_length(j);

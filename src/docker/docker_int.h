@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "rs/docker.h"
 #include "rs/http1.h"
 
@@ -35,5 +37,36 @@ int rs_docker_answer_feed(rs_docker_answer_t *a, char *buf, size_t *len, int eof
 int rs_docker_exchange(const rs_docker_t *d, const char *method, const char *path, const char *body,
                        size_t body_len, int *status, char **resp_body, size_t *resp_len,
                        uint32_t timeout_ms, char *err, size_t errlen);
+
+/* Percent-encode s into out (all but unreserved characters and those in `keep`). */
+int rs_docker_url_escape(const char *s, const char *keep, char *out, size_t outlen);
+/* API path of a container or image operation: /v1.41/<kind>/<escaped name><suffix>. */
+int rs_docker_object_path(char *out, size_t outlen, const char *kind, const char *name,
+                          const char *suffix, char *err, size_t errlen);
+/* One call whose 2xx answer is JSON of `type` (*out, for the caller to put); non-2xx
+ * statuses mapped as in rs/docker.h. */
+int rs_docker_call_json(const rs_docker_t *d, const char *method, const char *path, const char *req,
+                        uint32_t timeout_ms, json_type type, json_object **out, char *err,
+                        size_t errlen);
+
+/* The bytes of an event stream (docker_events.c): the answer's head, then a chunked or
+ * read-to-EOF body cut into lines, one JSON object each. Zero it with
+ * rs_docker_evbuf_init; after the head, buf[0, ready) is decoded body. */
+typedef struct rs_docker_evbuf {
+    char *buf;
+    size_t len, cap, ready;
+    int have_head, status, chunked, failed;
+    rs_http1_chunked_t ch;
+} rs_docker_evbuf_t;
+
+void rs_docker_evbuf_init(rs_docker_evbuf_t *b);
+void rs_docker_evbuf_free(rs_docker_evbuf_t *b);
+/* Append received bytes: 0, RS_EINVAL (not HTTP, a malformed chunk, a line over the
+ * limit: the stream is unusable from then on), RS_ENOMEM. */
+int rs_docker_evbuf_feed(rs_docker_evbuf_t *b, const void *bytes, size_t n);
+/* The next complete event (*event, the caller puts it): 1, 0 when none is complete yet,
+ * RS_EINVAL when a line is not a JSON object (the stream is unusable). Empty lines are
+ * skipped. */
+int rs_docker_evbuf_pop(rs_docker_evbuf_t *b, json_object **event);
 
 #endif

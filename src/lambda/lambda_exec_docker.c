@@ -5,7 +5,9 @@
  * writable /tmp, output appended to a log file in a bind-mounted per-environment dir;
  * labelled with the instance (orphans of a killed predecessor are removed at start) and the
  * function ARN; NetworkMode conf->lambda_network so 127.0.0.1 reaches the Runtime API.
- * Runs in: the lambda supervisor (pool threads, watcher threads).
+ * A container's end is learnt from the engine's event stream (lambda_docker_watch.c),
+ * never from a POST /containers/<id>/wait held open: podman 4.3 spins a core on each.
+ * Runs in: the lambda supervisor (pool threads, watcher threads, the watch thread).
  */
 #include "config.h"
 
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lambda/lambda_docker_watch.h"
 #include "lambda/lambda_exec.h"
 #include "rs/docker.h"
 #include "rs/err.h"
@@ -34,10 +37,12 @@ typedef struct dstate {
     char name_prefix[96];
     char runtime_path[1024];
     _Atomic unsigned long counter;
+    rs_dwatch_t *watch;
 } dstate_t;
 
 struct rs_lexec {
     dstate_t *s;
+    rs_dwatch_entry_t *w;
     char id[80];
     int pid;
     int killed;
@@ -103,13 +108,20 @@ static int d_init(const rs_conf_t *conf, void **state, char *why, size_t whylen)
     }
     clean[j] = '\0';
     snprintf(s->name_prefix, sizeof(s->name_prefix), "rs-lambda-%s-%d", clean, (int)getpid());
+    if (rs_dwatch_start(&s->d, s->instance, &s->watch) < 0) {
+        snprintf(why, whylen, "lambda_executor docker: cannot start the container watch thread");
+        free(s);
+        return RS_ERR;
+    }
     *state = s;
     return 0;
 }
 
 static void d_fini(void *state)
 {
-    free(state);
+    dstate_t *s = state;
+    rs_dwatch_stop(s->watch);
+    free(s);
 }
 
 /* Remove a container, retrying while the engine says its state does not allow it yet
@@ -221,19 +233,9 @@ static json_object *build_config(dstate_t *s, const rs_lexec_spec_t *spec)
 
 static int container_pid(dstate_t *s, const char *id)
 {
-    char path[200];
-    snprintf(path, sizeof(path), "/v1.41/containers/%s/json", id);
-    int status = 0, pid = 0;
-    char *body = NULL;
-    size_t len = 0;
-    if (rs_docker_request(&s->d, "GET", path, NULL, 0, &status, &body, &len, 10000) < 0)
-        return 0;
-    json_object *j = status == 200 ? json_tokener_parse(body) : NULL, *st, *p;
-    if (j && json_object_object_get_ex(j, "State", &st) && json_object_object_get_ex(st, "Pid", &p))
-        pid = json_object_get_int(p);
-    json_object_put(j);
-    free(body);
-    return pid;
+    rs_docker_state_t st;
+    char err[200];
+    return rs_docker_inspect_state(&s->d, id, &st, err, sizeof(err)) == 0 ? st.pid : 0;
 }
 
 static int d_start(void *state, const rs_lexec_spec_t *spec, rs_lexec_t **out, char *err,
@@ -257,13 +259,19 @@ static int d_start(void *state, const rs_lexec_spec_t *spec, rs_lexec_t **out, c
         free(x);
         return rc;
     }
-    rc = rs_docker_start(&s->d, x->id, err, errlen);
+    /* watched before it starts: an end right after the start is not missed */
+    x->w = rs_dwatch_add(s->watch, x->id);
+    rc = x->w ? rs_docker_start(&s->d, x->id, err, errlen) : RS_ENOMEM;
     if (rc < 0) {
         char e2[128];
+        if (!x->w)
+            snprintf(err, errlen, "out of memory");
         rs_docker_remove(&s->d, x->id, e2, sizeof(e2));
+        rs_dwatch_drop(s->watch, x->w);
         free(x);
         return rc;
     }
+    rs_dwatch_started(s->watch, x->w);
     x->pid = container_pid(s, x->id);
     *out = x;
     return 0;
@@ -273,22 +281,17 @@ static void d_kill(rs_lexec_t *x)
 {
     char err[256];
     x->killed = 1;
-    rs_docker_kill(&x->s->d, x->id, "KILL", err, sizeof(err));
+    int rc = rs_docker_kill(&x->s->d, x->id, "KILL", err, sizeof(err));
+    rs_dwatch_killed(x->s->watch, x->w, rc == 0);
 }
 
 static int d_wait(rs_lexec_t *x)
 {
-    char err[256];
-    int code = 0;
-    for (int tries = 0;; tries++) {
-        int rc = rs_docker_wait(&x->s->d, x->id, &code, err, sizeof(err));
-        if (rc == 0)
-            break;
-        if (rc == RS_ENOENT || tries >= 50) {
-            rs_log_warn("lambda: waiting for container %.12s failed: %s", x->id, err);
-            return x->killed ? -SIGKILL : 255;
-        }
-        usleep(200000);
+    int code = rs_dwatch_wait(x->s->watch, x->w);
+    if (code < 0) {
+        rs_log_warn("lambda: container %.12s ended and the engine cannot tell its exit status",
+                    x->id);
+        return x->killed ? -SIGKILL : 255;
     }
     /* the shell execs python: 128 + n means killed by signal n */
     if (code > 128 && code < 128 + 65)
@@ -306,6 +309,7 @@ static void d_release(rs_lexec_t *x)
     char err[256];
     if (remove_patiently(&x->s->d, x->id, 5000, err, sizeof(err)) < 0)
         rs_log_warn("lambda: cannot remove container %.12s: %s", x->id, err);
+    rs_dwatch_drop(x->s->watch, x->w);
     free(x);
 }
 

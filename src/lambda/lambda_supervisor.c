@@ -166,6 +166,7 @@ void rs_lambda_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, 
     else
         rs_status_set(board, RS_SVC_LAMBDA, RS_SVC_UNAVAILABLE, why);
     do {
+        rs_status_beat(board, RS_BEAT_SUP(RS_SVC_LAMBDA)); /* the master's watchdog */
         if (pool != NULL) {
             /* pool sizes for /_ruststack/metrics, in the supervisor's own writer slot */
             rs_lambda_pool_stats_t ps;

@@ -5,7 +5,8 @@
  * reload (validate, then roll the workers one by one), USR1 reopen logs. It also
  * creates the service status board before any fork and runs the ddb supervisor (when
  * `dynamodb` is on) and the lambda supervisor (when `lambda` is on) as supervised children
- * (respawned with backoff, stopped after the workers).
+ * (respawned with backoff, stopped after the workers). Its watchdog kills a child whose
+ * heartbeat on the status board stopped moving (watchdog_worker, watchdog_supervisor).
  * Runs in: master. Never takes a lock in shared memory, never parses HTTP; its only
  * store write is rs_store_slot_mark_dead after reaping.
  */
@@ -45,6 +46,7 @@ typedef struct kid {
     int enabled;       /* 0: never (re)spawned (switched off, or exited RS_EXIT_FATAL) */
     unsigned conf_gen; /* workers: configuration generation it was forked with */
     unsigned spawns;   /* 1 during the first spawn: the lambda registry starts empty */
+    int wd_killed;     /* the watchdog killed this incarnation (not killed twice) */
     char name[32];
 } kid_t;
 #define NSUPS 2 /* kids[0] the ddb, kids[1] the lambda supervisor, then the workers */
@@ -125,9 +127,17 @@ static void kid_main(void *arg)
     rs_lambda_supervisor_main(&M.conf, M.board, M.pid, k->spawns == 1);
 }
 
+/* its heartbeat on the status board */
+static unsigned beat_who(const kid_t *k)
+{
+    return k->worker ? RS_BEAT_WORKER(k->slot) : RS_BEAT_SUP(k->svc);
+}
+
 static void spawn(kid_t *k, int64_t now)
 {
     k->spawns++;
+    k->wd_killed = 0;
+    rs_status_beat_at(M.board, beat_who(k), now); /* a hang before the first beat counts */
     if (rs_child_spawn(&k->child, SIGTERM, kid_main, k) != 0) {
         rs_log(RS_LOG_ALERT, NULL, "fork failed for the %s: %m", k->name);
         k->child.next_spawn_ms = now + 1000;
@@ -250,6 +260,28 @@ static int64_t spawn_due(int64_t now)
     return next;
 }
 
+/* The watchdog: a child whose heartbeat is older than its limit is stuck (a loop that
+ * never returns, a stopped process): SIGKILL it, say why, and let the reaper respawn it;
+ * the successor repairs what it held as after any crash. Reads atomics only. */
+static void watchdog(int64_t now)
+{
+    for (unsigned i = 0; i < M.nkids; i++) {
+        kid_t *k = &M.kids[i];
+        int64_t limit =
+            (int64_t)(k->worker ? M.conf.watchdog_worker : M.conf.watchdog_supervisor) * 1000;
+        int64_t last = rs_status_last_beat(M.board, beat_who(k));
+        if (limit == 0 || k->child.pid <= 0 || k->wd_killed || k->child.stopping ||
+            now - last <= limit)
+            continue;
+        rs_log(RS_LOG_ERR, NULL,
+               "watchdog: the %s (pid %d) made no progress for %lld ms (limit %lld ms): killing "
+               "it; its successor repairs what it held",
+               k->name, (int)k->child.pid, (long long)(now - last), (long long)limit);
+        kill(k->child.pid, SIGKILL);
+        k->wd_killed = 1;
+    }
+}
+
 /* systemd Type=notify: READY=1 once a worker serves and no enabled service is still
  * starting (each is running, or unavailable with its reason in STATUS=). Until then the
  * board is looked at every 100 ms. Returns the next wake-up time. */
@@ -319,6 +351,8 @@ static int serve(const sigset_t *wait_mask)
             wake = notify_ready(now, spawn_due(now));
             if (!M.stopping)
                 roll_step(now);
+            if (!M.stopping)
+                watchdog(now);
         }
         int64_t ms = wake - rs_mono_ms();
         if (ms < 1)

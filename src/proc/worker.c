@@ -16,13 +16,38 @@
 #include "rs/os.h"
 #include "rs/err.h"
 #include "rs/log.h"
+#include "rs/status.h"
+#include "shm/crashpoint.h"
 
 /* after the last request ended, idle keep-alive connections get this long to go away */
 #define IDLE_GRACE_MS 1000
 
+typedef struct ticker {
+    rs_store_t *st;
+    unsigned slot;
+} ticker_t;
+
+/* every 100 ms from the event loop: the store's bounded reclamation, and the heartbeat
+ * the master's watchdog reads (a loop that stops moving stops beating) */
 static void tick(void *arg)
 {
-    rs_store_tick((rs_store_t *)arg);
+    ticker_t *t = arg;
+    rs_store_tick(t->st);
+    rs_status_beat(rs_status_current(), RS_BEAT_WORKER(t->slot));
+}
+
+/* Tests of the watchdog only: RS_TEST_HANG_AT=<crash point> makes ONE worker hang at that
+ * point (holding whatever it holds there): the one that removes the file named by
+ * RS_TEST_HANG_ONCE first; its successors run normally. */
+static void test_hang_hook(unsigned slot)
+{
+    const char *at = getenv("RS_TEST_HANG_AT"), *once = getenv("RS_TEST_HANG_ONCE");
+    if (at == NULL || once == NULL || unlink(once) != 0)
+        return;
+    if (rs_crashpoint_arm_hang(at) == 0)
+        rs_log(RS_LOG_WARN, NULL, "test hook: worker in slot %u will hang at %s", slot, at);
+    else
+        rs_log(RS_LOG_ERR, NULL, "test hook: no crash point named %s", at);
 }
 
 void rs_worker_run(const rs_conf_t *conf, rs_store_t *st, int listen_fd, unsigned slot,
@@ -39,7 +64,11 @@ void rs_worker_run(const rs_conf_t *conf, rs_store_t *st, int listen_fd, unsigne
         rs_log(RS_LOG_ALERT, NULL, "cannot attach store slot %u: %s", slot, rs_err_str(rc));
         _exit(1);
     }
-    if ((rc = rs_server_create(conf, st, listen_fd, slot, master_pid, tick, st, &srv)) != 0) {
+    static ticker_t ticker;
+    ticker.st = st;
+    ticker.slot = slot;
+    test_hang_hook(slot);
+    if ((rc = rs_server_create(conf, st, listen_fd, slot, master_pid, tick, &ticker, &srv)) != 0) {
         rs_log(RS_LOG_ALERT, NULL, "cannot start the HTTP server: %s", rs_err_str(rc));
         rs_store_detach(st);
         _exit(RS_EXIT_FATAL);

@@ -81,6 +81,15 @@ static const rs_s3e_info_t rs_s3e_table[RS_S3E__COUNT] = {
     E(NoSuchCORSConfiguration, 404, "The CORS configuration does not exist"),
     E(NoSuchTagSet, 404, "The TagSet does not exist"),
     E(InvalidTag, 400, "The TagKey you have provided is invalid"),
+    E(EntityTooSmall, 400, "Your proposed upload is smaller than the minimum allowed size"),
+    E(MalformedPOSTRequest, 400,
+      "The body of your POST request is not well-formed multipart/form-data."),
+    E(InvalidPolicyDocument, 400,
+      "The content of the form does not meet the conditions specified in the policy document."),
+    E(MaxPostPreDataLengthExceededError, 400,
+      "Your POST request fields preceeding the upload file was too large."),
+    E(IncorrectNumberOfFilesInPostRequest, 400,
+      "POST requires exactly one file upload per request."),
 };
 
 #undef E

@@ -134,6 +134,13 @@ static const rs_cred_t *find_cred(const rs_s3_ctx_t *ctx, const char *access_key
     return NULL;
 }
 
+/* POST to a bucket other than ?delete: the POST object route (a browser form) */
+static int is_post_form(rs_s3_call_t *c)
+{
+    return strcmp(c->req->method, "POST") == 0 && c->bucket != NULL && c->key == NULL &&
+           rs_s3_q(c, "delete") == NULL;
+}
+
 static int authenticate(rs_s3_call_t *c)
 {
     int64_t now = c->now_ms / 1000;
@@ -200,8 +207,15 @@ static int authenticate(rs_s3_call_t *c)
 
     if (!c->ctx->verify_signatures)
         return 0;
-    if (c->auth.kind == RS_AUTH_NONE)
-        return 0; /* anonymous requests stay allowed; buckets are not public by policy yet */
+    if (c->auth.kind == RS_AUTH_NONE) {
+        /* no bucket is public here: with auth_verify, an anonymous request is refused as AWS
+         * refuses one on a private bucket. A POST object form carries its own signature
+         * (policy fields): s3_post.c verifies it, and refuses a form without one. */
+        if (is_post_form(c))
+            return 0;
+        rs_s3_fail(c, RS_S3E_AccessDenied, NULL, NULL);
+        return -1;
+    }
     {
         const rs_cred_t *cred = find_cred(c->ctx, c->auth.access_key);
         const char *sts = NULL, *creq = NULL;
@@ -280,6 +294,7 @@ static const s3_route_t routes[] = {
     {"HEAD", ON_BUCKET, NULL, NULL, "HeadBucket", rs_s3_head_bucket},
     {"DELETE", ON_BUCKET, NULL, NULL, "DeleteBucket", rs_s3_delete_bucket},
     {"POST", ON_BUCKET, "delete", NULL, "DeleteObjects", rs_s3_delete_objects},
+    {"POST", ON_BUCKET, NULL, NULL, "PostObject", rs_s3_post_object},
     {"PUT", ON_BUCKET, "cors", NULL, "PutBucketCors", rs_s3_put_bucket_cors},
     {"GET", ON_BUCKET, "cors", NULL, "GetBucketCors", rs_s3_get_bucket_cors},
     {"DELETE", ON_BUCKET, "cors", NULL, "DeleteBucketCors", rs_s3_delete_bucket_cors},

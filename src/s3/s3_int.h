@@ -55,6 +55,7 @@ void rs_s3_delete_bucket_tagging(rs_s3_call_t *c);
 void rs_s3_put_object_tagging(rs_s3_call_t *c);
 void rs_s3_get_object_tagging(rs_s3_call_t *c);
 void rs_s3_delete_object_tagging(rs_s3_call_t *c);
+void rs_s3_post_object(rs_s3_call_t *c); /* browser-based upload (s3_post.c) */
 
 /* ---- bucket configurations under reserved keys (s3_config.c) --------------------- */
 /* the stored document of configuration `name` ("cors", "tagging") copied into the pool
@@ -77,6 +78,9 @@ int rs_s3_cors_rules(rs_s3_call_t *c, const rs_bucket_t *b, struct rs_xml_cors_r
 /* Check an x-amz-tagging header (URL query form): renders InvalidArgument, InvalidTag or
  * BadRequest (more than 10) and returns -1; else the number of tags. */
 int rs_s3_tagging_header_check(rs_s3_call_t *c, const char *v, size_t n);
+/* A <Tagging> document (POST object's `tagging` field) in the stored x-amz-tagging form
+ * (pool); renders MalformedXML / InvalidTag / BadRequest and returns -1. */
+int rs_s3_tagging_from_xml(rs_s3_call_t *c, const char *xml, size_t n, char **out, size_t *len);
 /* number of tags in a stored x-amz-tagging value */
 int rs_s3_tagging_count(rs_s3_call_t *c, const char *v, size_t n);
 

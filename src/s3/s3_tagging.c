@@ -274,19 +274,13 @@ static void set_object_tags(rs_s3_call_t *c, const char *tags, size_t tags_len, 
     c->resp->status = status;
 }
 
-void rs_s3_put_object_tagging(rs_s3_call_t *c)
+/* a checked tag set in the stored x-amz-tagging form (pool) */
+static char *tags_query(rs_s3_call_t *c, const rs_xml_tag_t *t, size_t n, size_t *len)
 {
-    rs_xml_tag_t *t;
-    size_t n, i;
     rs_buf_t q;
-    rs_bucket_t b;
     char *tags;
-
-    if (version_null_only(c) != 0 || rs_s3_bucket_get(c, c->bucket, &b) != 0 ||
-        read_tagging(c, FOR_OBJECT, &t, &n) != 0)
-        return;
     rs_buf_init(&q);
-    for (i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (i > 0)
             rs_buf_appends(&q, "&");
         rs_buf_appends(&q, rs_s3_urlencode(c->pool, t[i].key, t[i].key_len));
@@ -294,9 +288,37 @@ void rs_s3_put_object_tagging(rs_s3_call_t *c)
         rs_buf_appends(&q, rs_s3_urlencode(c->pool, t[i].value, t[i].value_len));
     }
     tags = rs_pool_strndup(c->pool, q.data ? q.data : "", q.len);
-    n = q.len;
+    *len = q.len;
     rs_buf_free(&q);
+    return tags;
+}
+
+void rs_s3_put_object_tagging(rs_s3_call_t *c)
+{
+    rs_xml_tag_t *t;
+    size_t n;
+    rs_bucket_t b;
+    char *tags;
+
+    if (version_null_only(c) != 0 || rs_s3_bucket_get(c, c->bucket, &b) != 0 ||
+        read_tagging(c, FOR_OBJECT, &t, &n) != 0)
+        return;
+    tags = tags_query(c, t, n, &n);
     set_object_tags(c, tags, n, 200);
+}
+
+int rs_s3_tagging_from_xml(rs_s3_call_t *c, const char *xml, size_t n, char **out, size_t *len)
+{
+    rs_xml_tag_t *t;
+    size_t nt;
+    if (rs_xml_parse_tagging(c->pool, (const uint8_t *)xml, n, &t, &nt) != 0) {
+        rs_s3_fail(c, RS_S3E_MalformedXML, NULL, NULL);
+        return -1;
+    }
+    if (tags_check(c, t, nt, FOR_OBJECT) != 0)
+        return -1;
+    *out = tags_query(c, t, nt, len);
+    return 0;
 }
 
 void rs_s3_delete_object_tagging(rs_s3_call_t *c)

@@ -2,7 +2,8 @@
  * crashpoint.h: named points between the steps of every shared-memory mutation where a
  * test can make the process die by SIGKILL (tests/crash). Always compiled in; disarmed it
  * costs one predictable branch.
- * Runs in: workers (tests arm one point in a forked child).
+ * Runs in: workers (tests arm one point in a forked child, or, for the watchdog tests, a
+ * worker of the real binary through RS_TEST_HANG_AT: see proc/worker.c).
  */
 #ifndef RS_SHM_CRASHPOINT_H
 #define RS_SHM_CRASHPOINT_H
@@ -53,6 +54,9 @@ void rs_crashpoint_hit_(int cp);
 
 /* Arm one point by name (test builds / tests); RS_EINVAL for an unknown name. */
 int rs_crashpoint_arm(const char *name);
+/* The same, but the point hangs (sleeps forever, holding whatever it holds) instead of
+ * dying: what the master's watchdog must notice (tests of watchdog_worker). */
+int rs_crashpoint_arm_hang(const char *name);
 void rs_crashpoint_disarm(void);
 /* Name of point i (0 <= i < rs_crashpoint_count()). */
 const char *rs_crashpoint_name(int i);

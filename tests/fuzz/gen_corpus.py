@@ -195,6 +195,17 @@ SEEDS = {
         fields("GET", "/_ruststack/lambda/code/000000000000/us-east-1/f.zip", "", "", ""),
         fields("PUT", "/2015-03-31/functions/f/code", "", "", '{"ZipFile":"UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="}'),
     ],
+    "fuzz_formdata": [
+        fields("multipart/form-data; boundary=XyZ",
+               b"--XyZ\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nk/${filename}\r\n"
+               b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+               b"Content-Type: text/plain\r\n\r\nab\r\n--Xy\rc\r\n--XyZ--\r\n"),
+        fields('multipart/form-data; boundary="a b"',
+               b"pre\r\n--a b \r\ncontent-disposition: form-data; name=x\r\n\r\n\r\n--a b--"),
+        fields("multipart/form-data; boundary=b",
+               b"--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"q\\\"\"\r\n\r\n"
+               b"\r\r\n\r\n-\r\n--\r\n--b\r\nX: y\r\n\r\n"),
+    ],
     "fuzz_rapi": [
         b"\x00GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n",
         b"\x01POST /2018-06-01/runtime/invocation/fuzz-req-1/response HTTP/1.1\r\n"
@@ -265,6 +276,9 @@ DICTS = {
                   "/invocation/fuzz-req-1/response", "/error", " HTTP/1.1\r\n", "\r\n\r\n",
                   "Content-Length: ", "Transfer-Encoding: chunked", "Expect: 100-continue",
                   "Connection: close", "Lambda-Runtime-Function-Error-Type: "],
+    "fuzz_formdata": ["multipart/form-data; boundary=", "\r\n--", "--", "\r\n\r\n",
+                      "Content-Disposition: form-data; name=", "; filename=", "Content-Type: ",
+                      "\"", "\\", "\n--\n"],
     "fuzz_docker": ["HTTP/1.1 ", "\r\n", "Content-Length: ", "Transfer-Encoding: chunked",
                     "Connection: close"],
     "fuzz_http1": ["HTTP/1.1 ", "HTTP/1.0", "GET / HTTP/1.1", "\r\n", "\r\n\r\n",

@@ -153,3 +153,41 @@ def test_content_length_in_signed_headers(vserver, body):
     assert "content-length" in req.headers["Authorization"]
     r = requests.put(url, data=body, headers=dict(req.headers.items()), timeout=10)
     assert r.status_code == 200, r.text
+
+
+def test_anonymous_requests_are_refused(vserver):
+    """No bucket is public here: with auth_verify an unsigned request gets AWS's answer for
+    a private bucket (403 AccessDenied), on every level; presigned URLs still work."""
+    s3 = client(vserver)
+    s3.create_bucket(Bucket="anon-refused")
+    s3.put_object(Bucket="anon-refused", Key="k", Body=b"private")
+    for method, path, body in (("GET", "/", None), ("GET", "/anon-refused", None),
+                               ("GET", "/anon-refused/k", None), ("HEAD", "/anon-refused/k", None),
+                               ("PUT", "/anon-refused/new", b"x"),
+                               ("DELETE", "/anon-refused/k", None)):
+        r = requests.request(method, vserver.endpoint + path, data=body, timeout=10)
+        assert r.status_code == 403, (method, path, r.status_code, r.text)
+        if method != "HEAD":
+            assert "<Code>AccessDenied</Code>" in r.text and "<Message>Access Denied</Message>" \
+                in r.text, r.text
+    assert s3.get_object(Bucket="anon-refused", Key="k")["Body"].read() == b"private"
+    assert "Contents" not in s3.list_objects_v2(Bucket="anon-refused", Prefix="new")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "anon-refused", "Key": "k"})
+    assert requests.get(url, timeout=10).content == b"private"
+
+
+def test_sigv2_header_bucket_level_requests(vserver):
+    """botocore's SigV2 (signature_version "s3") signs a path-style bucket request with the
+    resource "/bucket/": CreateBucket, ListObjects and DeleteBucket verify like object
+    requests; a wrong secret is still refused."""
+    s3 = client(vserver, signature_version="s3")
+    s3.create_bucket(Bucket="sigv2-bucket")
+    s3.put_object(Bucket="sigv2-bucket", Key="a/b", Body=b"v2")
+    assert [o["Key"] for o in s3.list_objects(Bucket="sigv2-bucket")["Contents"]] == ["a/b"]
+    assert s3.get_object(Bucket="sigv2-bucket", Key="a/b")["Body"].read() == b"v2"
+    bad = client(vserver, secret="wrong", signature_version="s3")
+    with pytest.raises(ClientError) as e:
+        bad.list_objects(Bucket="sigv2-bucket")
+    assert e.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+    s3.delete_object(Bucket="sigv2-bucket", Key="a/b")
+    s3.delete_bucket(Bucket="sigv2-bucket")

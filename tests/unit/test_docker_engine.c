@@ -6,7 +6,8 @@
  * start, wait, list by label, remove), the error mapping of a real engine (409 name in
  * use, 404 after removal), and what the Lambda executor relies on: NetworkMode host
  * reaching a listener on the host's 127.0.0.1, a read-only bind mount, Env, a memory
- * limit, kill of a running container. Runs in: the test.
+ * limit, kill of a running container; the event stream reporting a container's death with
+ * its exit code and the state inspect. Runs in: the test.
  */
 #include "config.h"
 
@@ -249,5 +250,62 @@ Test(docker_engine, kill_running_container)
     cr_assert_lt(now_ms() - t0, 20000);
     cr_assert_eq(code, 137);
     cr_assert_eq(rs_docker_remove(&dk, id, err, sizeof(err)), 0, "%s", err);
+    json_object_put(cfg);
+}
+
+/* What the docker executor watches instead of a wait per container: the event stream,
+ * filtered as it filters (podman 4.3 matches only its own name "died", Docker "die"),
+ * reports the kill of a running container with its exit code, and nothing for a container
+ * without our label. */
+Test(docker_engine, event_stream_reports_the_death)
+{
+    static const char *const argv[] = {"python3", "-c", "import time; time.sleep(60)", NULL};
+    json_object *cfg = config(argv, NULL);
+    json_object *f = json_object_new_object(), *a;
+    char id[65] = "", err[256] = "", name[64], got[80] = "";
+    rs_docker_events_t *ev = NULL;
+    rs_docker_state_t st;
+    int code = -1, found = 0;
+
+    a = json_object_new_array();
+    json_object_array_add(a, json_object_new_string("container"));
+    json_object_object_add(f, "type", a);
+    a = json_object_new_array();
+    json_object_array_add(a, json_object_new_string("die"));
+    json_object_array_add(a, json_object_new_string("died"));
+    json_object_object_add(f, "event", a);
+    a = json_object_new_array();
+    json_object_array_add(a, json_object_new_string(label));
+    json_object_object_add(f, "label", a);
+    cr_assert_eq(rs_docker_events_open(&dk, f, &ev, err, sizeof(err)), 0, "%s", err);
+    json_object_put(f);
+    snprintf(name, sizeof(name), "rs-test-%d-e", (int)getpid());
+    cr_assert_eq(rs_docker_create(&dk, name, cfg, id, sizeof(id), err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(rs_docker_start(&dk, id, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(rs_docker_inspect_state(&dk, id, &st, err, sizeof(err)), 0, "%s", err);
+    cr_assert(st.running && !st.stopped && st.pid > 0, "%s", st.status);
+    cr_assert_eq(rs_docker_kill(&dk, id, "KILL", err, sizeof(err)), 0, "%s", err);
+    long long deadline = now_ms() + 20000;
+    while (!found && now_ms() < deadline) {
+        json_object *j;
+        int r = rs_docker_events_pop(ev, &j);
+        cr_assert_geq(r, 0);
+        if (r == 1) {
+            found = rs_docker_event_exit(j, got, sizeof(got), &code);
+            json_object_put(j);
+            continue;
+        }
+        struct pollfd pf = {rs_docker_events_fd(ev), POLLIN, 0};
+        if (poll(&pf, 1, 100) > 0)
+            cr_assert_eq(rs_docker_events_recv(ev, err, sizeof(err)), 0, "%s", err);
+    }
+    cr_assert(found, "no die event within 20 s");
+    cr_assert_str_eq(got, id);
+    cr_assert_eq(code, 137);
+    cr_assert_eq(rs_docker_inspect_state(&dk, id, &st, err, sizeof(err)), 0, "%s", err);
+    cr_assert(st.stopped && st.exit_code == 137, "%s %d", st.status, st.exit_code);
+    rs_docker_events_close(ev);
+    cr_assert_eq(rs_docker_remove(&dk, id, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(rs_docker_inspect_state(&dk, id, &st, err, sizeof(err)), RS_ENOENT);
     json_object_put(cfg);
 }

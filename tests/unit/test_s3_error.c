@@ -55,6 +55,11 @@ static const char *const codes[RS_S3E__COUNT] = {
     [RS_S3E_NoSuchCORSConfiguration] = "NoSuchCORSConfiguration",
     [RS_S3E_NoSuchTagSet] = "NoSuchTagSet",
     [RS_S3E_InvalidTag] = "InvalidTag",
+    [RS_S3E_EntityTooSmall] = "EntityTooSmall",
+    [RS_S3E_MalformedPOSTRequest] = "MalformedPOSTRequest",
+    [RS_S3E_InvalidPolicyDocument] = "InvalidPolicyDocument",
+    [RS_S3E_MaxPostPreDataLengthExceededError] = "MaxPostPreDataLengthExceededError",
+    [RS_S3E_IncorrectNumberOfFilesInPostRequest] = "IncorrectNumberOfFilesInPostRequest",
 };
 
 Test(s3_error, every_entry_has_status_code_message)

@@ -83,6 +83,29 @@ Test(status, shared_across_fork)
     rs_status_destroy(b);
 }
 
+/* Heartbeats: one per process, written by the child and read by the master. */
+Test(status, heartbeats_cross_fork)
+{
+    rs_status_board_t *b = rs_status_create();
+    cr_assert_eq(rs_status_last_beat(b, RS_BEAT_WORKER(3)), 0);
+    rs_status_beat_at(b, RS_BEAT_WORKER(3), 1234);
+    cr_assert_eq(rs_status_last_beat(b, RS_BEAT_WORKER(3)), 1234);
+    pid_t pid = fork();
+    if (pid == 0) {
+        rs_status_beat(rs_status_current(), RS_BEAT_SUP(RS_SVC_LAMBDA));
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    cr_assert_gt(rs_status_last_beat(b, RS_BEAT_SUP(RS_SVC_LAMBDA)), 0);
+    cr_assert_eq(rs_status_last_beat(b, RS_BEAT_SUP(RS_SVC_DYNAMODB)), 0);
+    /* out of range: ignored, reads 0 */
+    rs_status_beat_at(b, RS_BEAT_WORKER(100000), 5);
+    cr_assert_eq(rs_status_last_beat(b, RS_BEAT_WORKER(100000)), 0);
+    cr_assert_eq(rs_status_last_beat(NULL, 0), 0);
+    rs_status_destroy(b);
+}
+
 Test(status, dead_writer_does_not_wedge, .timeout = 10)
 {
     rs_status_board_t *b = rs_status_create();
