@@ -184,19 +184,23 @@ static int list_all(rs_ddb_conn_t *hc, uint16_t port, const char *key, const cha
  * account's key towards DynamoDB Local moves to a new generation ("<account>G<n>", so a
  * new, empty database per region) and the old generation's tables are deleted by a
  * background thread. Clients never see them again. The table lives as long as the
- * supervisor, exactly as long as the in-memory databases (DynamoDB Local dies with it). */
+ * supervisor, exactly as long as the in-memory databases (DynamoDB Local dies with it).
+ * It also records every account that sent a request: the reset of an account that never
+ * did asks DynamoDB Local nothing (it has no tables; asking would make it a database). */
 
 typedef struct gen_ent {
     char account[13];
     uint32_t gen;
 } gen_ent_t;
 
-#define GENS_MAX (1u << 20) /* accounts reset; past it resets wait for the deletions */
+/* accounts remembered; past it an account's first request is not recorded (seen_lost) and
+ * resets of accounts never seen list their tables anyway */
+#define GENS_MAX (1u << 20)
 
 static pthread_rwlock_t gens_lock = PTHREAD_RWLOCK_INITIALIZER;
 static gen_ent_t *gens;
 static size_t gens_cap, gens_n;
-static atomic_size_t gens_any; /* gens_n, read without the lock on the request path */
+static atomic_int seen_lost;
 
 static size_t gen_slot(const gen_ent_t *t, size_t cap, const char *account)
 {
@@ -209,53 +213,75 @@ static size_t gen_slot(const gen_ent_t *t, size_t cap, const char *account)
     return i;
 }
 
-const char *rs_ddb_key_account(const char *account, char *buf, size_t len)
+/* the entry of account, made when missing (write lock held); NULL when the table is full
+ * or memory is short */
+static gen_ent_t *gen_entry_locked(const char *account)
 {
-    if (atomic_load_explicit(&gens_any, memory_order_acquire) == 0 || strlen(account) > 12)
-        return account;
-    uint32_t gen = 0;
+    if ((gens_n + 1) * 2 > gens_cap) {
+        size_t cap = gens_cap ? gens_cap * 2 : 1024;
+        gen_ent_t *t = cap / 2 > GENS_MAX ? NULL : calloc(cap, sizeof(*t));
+        if (t == NULL)
+            return NULL;
+        for (size_t i = 0; i < gens_cap; i++)
+            if (gens[i].account[0])
+                t[gen_slot(t, cap, gens[i].account)] = gens[i];
+        free(gens);
+        gens = t;
+        gens_cap = cap;
+    }
+    gen_ent_t *e = &gens[gen_slot(gens, gens_cap, account)];
+    if (!e->account[0]) {
+        snprintf(e->account, sizeof(e->account), "%s", account);
+        gens_n++;
+    }
+    return e;
+}
+
+/* 1 and *gen when the account is known */
+static int gen_lookup(const char *account, uint32_t *gen)
+{
+    int found = 0;
     pthread_rwlock_rdlock(&gens_lock);
     if (gens_cap > 0) {
-        size_t i = gen_slot(gens, gens_cap, account);
-        gen = gens[i].gen;
+        const gen_ent_t *e = &gens[gen_slot(gens, gens_cap, account)];
+        found = e->account[0] != '\0';
+        *gen = e->gen;
     }
     pthread_rwlock_unlock(&gens_lock);
+    return found;
+}
+
+const char *rs_ddb_key_account(const char *account, char *buf, size_t len)
+{
+    uint32_t gen = 0;
+    if (strlen(account) > 12) {
+        atomic_store(&seen_lost, 1);
+        return account;
+    }
+    if (!gen_lookup(account, &gen)) { /* its first request: remember it */
+        pthread_rwlock_wrlock(&gens_lock);
+        gen_ent_t *e = gen_entry_locked(account);
+        if (e != NULL)
+            gen = e->gen;
+        else
+            atomic_store(&seen_lost, 1);
+        pthread_rwlock_unlock(&gens_lock);
+    }
     if (gen == 0)
         return account;
     snprintf(buf, len, "%sG%u", account, gen);
     return buf;
 }
 
-/* move the account to its next generation; 0, or RS_ENOSPC / RS_ENOMEM (unchanged) */
+/* move the account to its next generation; 0, or RS_ENOMEM (unchanged) */
 static int gen_bump(const char *account)
 {
-    int rc = 0;
     pthread_rwlock_wrlock(&gens_lock);
-    if ((gens_n + 1) * 2 > gens_cap) {
-        size_t cap = gens_cap ? gens_cap * 2 : 1024;
-        gen_ent_t *t = cap / 2 > GENS_MAX ? NULL : calloc(cap, sizeof(*t));
-        if (t == NULL) {
-            rc = cap / 2 > GENS_MAX ? RS_ENOSPC : RS_ENOMEM;
-        } else {
-            for (size_t i = 0; i < gens_cap; i++)
-                if (gens[i].account[0])
-                    t[gen_slot(t, cap, gens[i].account)] = gens[i];
-            free(gens);
-            gens = t;
-            gens_cap = cap;
-        }
-    }
-    if (rc == 0) {
-        size_t i = gen_slot(gens, gens_cap, account);
-        if (!gens[i].account[0]) {
-            snprintf(gens[i].account, sizeof(gens[i].account), "%s", account);
-            gens_n++;
-        }
-        gens[i].gen++;
-        atomic_store_explicit(&gens_any, gens_n, memory_order_release);
-    }
+    gen_ent_t *e = gen_entry_locked(account);
+    if (e != NULL)
+        e->gen++;
     pthread_rwlock_unlock(&gens_lock);
-    return rc;
+    return e != NULL ? 0 : RS_ENOMEM;
 }
 
 typedef struct bg_job {
@@ -330,17 +356,25 @@ int rs_ddb_reset_account(rs_ddb_conn_t *hc, uint16_t port, const char *account,
         return RS_ENOMEM;
     }
     json_object_object_add(root, "tables", tables);
-    const char *key = rs_ddb_key_account(account, keybuf, sizeof(keybuf));
     const char *why = NULL;
     int rc = 0;
+    uint32_t gen = 0;
+    int known = gen_lookup(account, &gen);
+    if (!known && in_memory && !atomic_load(&seen_lost))
+        n = 0; /* no request of the account ever reached DynamoDB Local: no tables */
+    const char *key = gen == 0 ? account : keybuf;
+    snprintf(keybuf, sizeof(keybuf), "%sG%u", account, gen);
     /* what the account has: the answer (and, waiting, what to delete) */
     json_object *names[MAX_REGIONS + 1] = {NULL};
     for (unsigned i = 0; i < n && rc == 0; i++) {
         names[i] = json_object_new_array();
         rc = list_all(hc, port, key, local[i], timeout_ms, names[i], &why);
     }
+    size_t found = 0;
+    for (unsigned i = 0; i < n && rc == 0; i++)
+        found += json_object_array_length(names[i]);
     int background = 0;
-    if (rc == 0 && in_memory && gen_bump(account) == 0)
+    if (rc == 0 && found > 0 && in_memory && gen_bump(account) == 0)
         background = start_bg(port, timeout_ms, key, local, n) == 0;
     for (unsigned i = 0; i < n && rc == 0; i++) {
         if (!background) {
