@@ -11,6 +11,7 @@
 #                                 suite, tests/image), ASan/UBSan unit+crash tests,
 #                                 make distcheck, then one summary line per suite
 #   sh packaging/setup.sh summary print the summary of the last test run again
+#   sh packaging/setup.sh wheel   build the pytest plugin's wheel into <build>/wheels
 #
 # Every dependency is one function deps_<name>; `deps` runs the functions named in
 # RS_DEP_STEPS in order, so a new dependency is a new function plus its name there.
@@ -42,7 +43,7 @@ RS_PY_MODULES="boto3=boto3 awscli=awscli pytest=pytest requests=requests
 moto=moto[server] flask=moto[server] flask_cors=moto[server]
 pynamodb=pynamodb awslambdaric=awslambdaric apig_wsgi=apig-wsgi
 serverless_wsgi=serverless-wsgi mangum=mangum asgiref=asgiref selenium=selenium
-testcontainers=testcontainers"
+testcontainers=testcontainers xdist=pytest-xdist"
 
 log()
 {
@@ -399,6 +400,9 @@ do_test()
     grep '^fuzz: ' "$RS_TMP/fuzz.out" | tail -n 1 >>"$RS_TMP/dist" ||
         echo "fuzz: 0 passed, 1 failed (no summary line)" >>"$RS_TMP/dist"
 
+    log "pytest plugin wheel (pip wheel ./python/pytest-ruststack)"
+    do_wheel "$RS_BUILD_DIR/wheels" >>"$RS_TMP/dist" || status=1
+
     log "Debian package: build (dpkg-buildpackage) and install check"
     if deb=$(sh "$RS_ROOT/packaging/build-deb.sh" "$RS_BUILD_DIR" "$RS_TMP/deb"); then
         as_root sh "$RS_ROOT/packaging/check-deb.sh" "$deb" >>"$RS_TMP/dist" || status=1
@@ -408,6 +412,35 @@ do_test()
     fi
     do_summary || status=1
     return $status
+}
+
+# do_wheel DIR: build the pytest plugin's wheel (python/pytest-ruststack, from a copy: pip
+# builds in the package's directory) into DIR and check it registers the pytest11 entry
+# point; prints "wheel: passed (<file>)" or "wheel: FAILED (...)".
+do_wheel()
+{
+    wdir=$1
+    wsrc=$(mktemp -d)
+    cp -R "$RS_ROOT/python/pytest-ruststack" "$wsrc/pkg"
+    rm -rf "$wsrc/pkg/build" "$wsrc/pkg/src/"*.egg-info "$wdir"
+    if PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1 \
+        python3 -m pip wheel -q --no-deps -w "$wdir" "$wsrc/pkg" >"$wsrc/log" 2>&1; then
+        whl=$(ls "$wdir"/pytest_ruststack-*.whl 2>/dev/null | head -n 1)
+        if [ -n "$whl" ] && python3 -c '
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+ep = [n for n in z.namelist() if n.endswith(".dist-info/entry_points.txt")]
+sys.exit(0 if ep and "pytest11" in z.read(ep[0]).decode() else 1)' "$whl"; then
+            echo "wheel: passed ($(basename "$whl"))"
+            rm -rf "$wsrc"
+            return 0
+        fi
+        echo "wheel: FAILED (no wheel with a pytest11 entry point in $wdir)"
+    else
+        echo "wheel: FAILED (pip wheel: $(tail -n 2 "$wsrc/log" | tr '\n' ' '))"
+    fi
+    rm -rf "$wsrc"
+    return 1
 }
 
 # do_summary: the summary of the last test run in the build directories (the closing
@@ -468,8 +501,9 @@ build) do_build ;;
 run) do_run "$@" ;;
 test) do_test ;;
 summary) do_summary ;;
+wheel) do_wheel "$RS_BUILD_DIR/wheels" ;;
 *)
-    echo "usage: sh packaging/setup.sh deps|build|run|test|summary" >&2
+    echo "usage: sh packaging/setup.sh deps|build|run|test|summary|wheel" >&2
     exit 2
     ;;
 esac

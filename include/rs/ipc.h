@@ -72,6 +72,13 @@ typedef struct rs_ipc_ddb_req {
     const char *access_key;   /* the signing access key */
 } rs_ipc_ddb_req_t;
 
+/* The account-scoped reset (POST /_ruststack/reset?account=...) asks each supervisor with
+ * an ordinary request frame: to the ddb supervisor target RS_IPC_DDB_RESET_TARGET (empty
+ * body), to the lambda supervisor service RS_IPC_LAMBDA_RESET_SERVICE; `account` names the
+ * account. Each answers 200 with JSON saying what it dropped. */
+#define RS_IPC_DDB_RESET_TARGET "RustStack.ResetAccount"
+#define RS_IPC_LAMBDA_RESET_SERVICE "reset"
+
 /* REQUEST to the lambda supervisor; body = the HTTP request body (Code.S3Bucket/S3Key
  * already replaced by ZipFile). */
 typedef struct rs_ipc_lambda_req {

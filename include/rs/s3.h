@@ -30,4 +30,11 @@ void rs_s3_handle(rs_s3_ctx_t *ctx, rs_http_req_t *req, const rs_route_t *route,
  * key as-is, otherwise the default account. */
 const char *rs_account_for_key(const rs_s3_ctx_t *ctx, const char *access_key);
 
+/* Drop every bucket of `account` with everything in it (s3_account.c: the account-scoped
+ * reset). fn (optional) is called with the name of each bucket deleted; *objects counts
+ * the objects deleted. 0, or the first store error (buckets before it are gone). */
+typedef void (*rs_s3_dropped_fn)(void *arg, const char *bucket);
+int rs_s3_drop_account(rs_store_t *st, const char *account, rs_s3_dropped_fn fn, void *arg,
+                       uint64_t *objects);
+
 #endif

@@ -182,4 +182,21 @@ void rs_ddb_java_free(rs_ddb_java_t *j);
 int rs_ddb_fix_followup(const rs_ddb_fix_t *fx, rs_ddb_conn_t *hc, uint16_t port,
                         const rs_ddb_req_t *req, int timeout_ms, rs_ddb_resp_t *resp);
 
+/* ---- ddb_reset.c: the account-scoped reset ------------------------------------------ */
+
+/* (asked for with X-Amz-Target RS_IPC_DDB_RESET_TARGET, rs/ipc.h) */
+/* Remember a region a request named (the regions the reset visits). */
+void rs_ddb_regions_note(const char *region);
+/* Delete every table of `account` in every region noted (and request_region). *body
+ * (malloc'd JSON {"tables": [{"region", "name"}], "error": why when incomplete}). With
+ * `in_memory` (no data_dir) the account moves to a new key generation at once and the old
+ * tables are deleted by a background thread. Returns 0, RS_EAGAIN (incomplete: DynamoDB
+ * Local failed; the body says why) or RS_ENOMEM. */
+int rs_ddb_reset_account(rs_ddb_conn_t *hc, uint16_t port, const char *account,
+                         const char *request_region, int in_memory, int timeout_ms, char **body,
+                         size_t *len);
+/* The account name the key towards DynamoDB Local is made of (rs_ddb_access_key): the
+ * account itself, or "<account>G<n>" after n resets (buf holds it). */
+const char *rs_ddb_key_account(const char *account, char *buf, size_t len);
+
 #endif

@@ -163,6 +163,21 @@ static int schema_message(const rs_ddb_req_t *orig, rs_ddb_conn_t *hc, uint16_t 
     return 1;
 }
 
+/* POST /_ruststack/reset?account=...: the account's tables (ddb_reset.c) */
+static void reset_account(job_t *j, rs_ddb_conn_t *hc, uint16_t port, const char *account,
+                          const char *region, const char *rid)
+{
+    char *body = NULL;
+    size_t len = 0;
+    int rc = rs_ddb_reset_account(hc, port, account, region, S.conf->data_dir[0] == '\0',
+                                  (int)S.conf->dynamodb_request_timeout * 1000, &body, &len);
+    if (rc == RS_ENOMEM)
+        reply_error(j->wc, j->id, rid, RS_DDBE_InternalServerError, "out of memory");
+    else
+        reply(j->wc, j->id, rc == 0 ? 200 : 503, rid, body, len);
+    free(body);
+}
+
 static void forward(job_t *j, rs_ddb_conn_t *hc)
 {
     rs_ipc_ddb_req_t q;
@@ -179,6 +194,12 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
         not_ready(j->wc, j->id, rid);
         return;
     }
+    rs_ddb_regions_note(region);
+    if (strcmp(target, RS_IPC_DDB_RESET_TARGET) == 0) { /* ddb_reset.c */
+        reset_account(j, hc, (uint16_t)port, account, region, rid);
+        json_object_put(m);
+        return;
+    }
     int cst = 0;
     char *cerr = NULL;
     size_t clen = 0;
@@ -188,6 +209,7 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
         return;
     }
     rs_ddb_fix_t fx;
+    char keyacct[32];
     if (rs_ddb_fix_plan(op, j->body, j->body_len, &fx) != 0) {
         rs_ddb_fix_free(&fx);
         reply_error(j->wc, j->id, rid, RS_DDBE_InternalServerError, "out of memory");
@@ -196,7 +218,7 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
     rs_ddb_req_t req = {
         .target = target,
         .region = region,
-        .account = account,
+        .account = rs_ddb_key_account(account, keyacct, sizeof(keyacct)), /* ddb_reset.c */
         .content_type = q.content_type,
         .body = fx.body != NULL ? fx.body : j->body,
         .body_len = fx.body != NULL ? fx.len : j->body_len,

@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "http/account_reset.h"
 #include "http/adapter.h"
 #include "rs/apigw.h"
 #include "http/ddb_proxy.h"
@@ -46,9 +47,10 @@ typedef struct reqstate {
     rs_http_resp_t resp;
     int64_t start_us;
     int status;
-    int started;        /* rs structures initialised (dispose has work to do) */
-    rs_ipc_call_t call; /* supervisor hand-off (pending between on_req and the reply) */
-    char gw_id[37];     /* API Gateway proxy: the gateway's request id (UUID) */
+    int started;            /* rs structures initialised (dispose has work to do) */
+    rs_ipc_call_t call;     /* supervisor hand-off (pending between on_req and the reply) */
+    char gw_id[37];         /* API Gateway proxy: the gateway's request id (UUID) */
+    rs_acct_reset_t *reset; /* POST /_ruststack/reset?account=: pending supervisor calls */
     /* a zero-copy body goes out in batches of SEND_BATCH segments (gen_proceed) */
     h2o_generator_t gen;
     h2o_iovec_t *bufs;
@@ -66,6 +68,7 @@ static void on_dispose(void *p)
 {
     reqstate_t *rq = p;
     rs_ipc_call_cancel(&rq->call);
+    rs_acct_reset_cancel(rq->reset);
     if (!rq->started)
         return;
     if (rq->resp.on_dispose != NULL) {
@@ -470,6 +473,26 @@ static int apigw_forward(reqstate_t *rq, h2o_req_t *req, const rs_route_t *route
     return 0;
 }
 
+static void reset_done(void *arg)
+{
+    reqstate_t *rq = arg;
+    rq->reset = NULL;
+    finish(rq);
+}
+
+/* POST /_ruststack/reset?account=: S3 here, both supervisors at once (account_reset.c);
+ * 1 when pending (reset_done completes it) */
+static int reset_forward(reqstate_t *rq, h2o_req_t *req)
+{
+    rs_http_ctx_t *http = rq->http;
+    uint32_t ddb_ms = http->conf->dynamodb_request_timeout * 1000u + 1000u;
+    rs_ipc_client_t *ddb = http->conf->dynamodb ? client(rq, req, &http->ddb, "ddb", ddb_ms) : NULL;
+    rs_ipc_client_t *lambda = http->conf->lambda ? client(rq, req, &http->lambda, "lambda",
+                                                          rs_lambda_ipc_timeout_ms(http->conf))
+                                                 : NULL;
+    return rs_acct_reset_start(http, &rq->req, &rq->resp, ddb, lambda, reset_done, rq, &rq->reset);
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     rs_http_ctx_t *http = ((adapter_handler_t *)self)->http;
@@ -496,6 +519,11 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
                 rq->req.operation = "DownloadFunctionCode";
                 return 0;
             }
+            break;
+        }
+        if (rs_acct_reset_wanted(&rq->req, &route)) {
+            if (reset_forward(rq, req))
+                return 0; /* reset_done sends the response */
             break;
         }
         rs_internal_handle(http, &rq->req, &route, &rq->resp);

@@ -1,6 +1,8 @@
 /*
  * internal.c: the /_ruststack/ endpoints: health, info, check (store invariants) and
- * reset. Runs in: workers. JSON through json-c; every answer is application/json.
+ * reset (the whole store; with ?account=<12 digits> the adapter hands the request to
+ * account_reset.c instead, which needs the supervisors). Runs in: workers. JSON through
+ * json-c; every answer is application/json.
  */
 #include "config.h"
 

@@ -153,6 +153,11 @@ char **rs_lambda_env_build(const rs_conf_t *conf, const rs_lambda_fn_t *fn, uint
     for (uint32_t i = 0; i < conf->ncreds && !cred; i++)
         if (strcmp(conf->creds[i].account, fn->account) == 0)
             cred = &conf->creds[i];
+    /* no credential of the function's own account: its 12-digit id as the access key (the
+     * server takes it as that account), so the function's clients reach its account's
+     * buckets and tables, not the default account's; only when signatures are not
+     * verified (such a key has no configured secret) */
+    int own_key = !cred && !conf->auth_verify && strcmp(fn->account, conf->default_account) != 0;
     if (!cred && conf->ncreds > 0)
         cred = &conf->creds[0];
     char endpoint[300];
@@ -178,8 +183,8 @@ char **rs_lambda_env_build(const rs_conf_t *conf, const rs_lambda_fn_t *fn, uint
     add(&e, "AWS_LAMBDA_LOG_STREAM_NAME=%s", log_stream);
     add(&e, "AWS_REGION=%s", fn->region);
     add(&e, "AWS_DEFAULT_REGION=%s", fn->region);
-    add(&e, "AWS_ACCESS_KEY_ID=%s", cred ? cred->access_key : "test");
-    add(&e, "AWS_SECRET_ACCESS_KEY=%s", cred ? cred->secret_key : "test");
+    add(&e, "AWS_ACCESS_KEY_ID=%s", own_key ? fn->account : cred ? cred->access_key : "test");
+    add(&e, "AWS_SECRET_ACCESS_KEY=%s", own_key ? "test" : cred ? cred->secret_key : "test");
     add(&e, "AWS_ENDPOINT_URL=%s", endpoint);
     add(&e, "AWS_XRAY_CONTEXT_MISSING=LOG_ERROR");
     add(&e, "AWS_XRAY_DAEMON_ADDRESS=169.254.79.129:2000");

@@ -664,3 +664,47 @@ int rs_lambda_reg_list(rs_lambda_reg_t *r, const char *account, const char *regi
     pthread_mutex_unlock(&r->lock);
     return 0;
 }
+
+int rs_lambda_reg_delete_account(rs_lambda_reg_t *r, const char *account, json_object *removed)
+{
+    pthread_mutex_lock(&r->lock);
+    size_t k = 0, n0 = r->n;
+    entry_t **gone = malloc((n0 ? n0 : 1) * sizeof(*gone));
+    entry_t **keep = malloc((n0 ? n0 : 1) * sizeof(*keep));
+    if (!gone || !keep) {
+        pthread_mutex_unlock(&r->lock);
+        free(gone);
+        free(keep);
+        return RS_ENOMEM;
+    }
+    size_t ng = 0;
+    memcpy(keep, r->v, n0 * sizeof(*keep));
+    for (size_t i = 0; i < n0; i++) {
+        if (strcmp(r->v[i]->account, account) == 0)
+            gone[ng++] = r->v[i];
+        else
+            r->v[k++] = r->v[i];
+    }
+    int rc = 0;
+    if (ng > 0) {
+        r->n = k;
+        if (persist(r) != 0) {
+            memcpy(r->v, keep, n0 * sizeof(*keep)); /* undone: nothing removed */
+            r->n = n0;
+            rc = RS_ERR;
+        }
+    }
+    pthread_mutex_unlock(&r->lock);
+    for (size_t i = 0; rc == 0 && i < ng; i++) {
+        json_object *o = json_object_new_object();
+        if (o) {
+            json_object_object_add(o, "region", json_object_new_string(gone[i]->region));
+            json_object_object_add(o, "name", json_object_new_string(gone[i]->name));
+            json_object_array_add(removed, o);
+        }
+        entry_free(gone[i]);
+    }
+    free(gone);
+    free(keep);
+    return rc;
+}

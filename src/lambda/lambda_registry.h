@@ -96,6 +96,10 @@ int rs_lambda_reg_delete(rs_lambda_reg_t *r, const char *account, const char *re
 int rs_lambda_reg_list(rs_lambda_reg_t *r, const char *account, const char *region,
                        const char *marker, size_t max, json_object *arr, int *more);
 
+/* Remove every function of `account` (all regions) in one persisted change; each one
+ * removed is appended to `removed` as {"region": ..., "name": ...}. 0, RS_ENOMEM, RS_ERR
+ * (not persisted: nothing removed). */
+int rs_lambda_reg_delete_account(rs_lambda_reg_t *r, const char *account, json_object *removed);
 /* Number of functions (all accounts and regions). */
 size_t rs_lambda_reg_count(rs_lambda_reg_t *r);
 

@@ -24,6 +24,7 @@
 #include "lambda/gw_api.h"
 #include "lambda/gw_invoke.h"
 #include "lambda/lambda_api.h"
+#include "lambda/lambda_reset.h"
 #include "rs/err.h"
 #include "rs/ipc.h"
 #include "rs/log.h"
@@ -54,13 +55,16 @@ static int dispatch(rs_lambda_api_t *api, const rs_ipc_lambda_req_t *q, const vo
 {
     if (strcmp(q->service, "gateway") == 0)
         return rs_gw_invoke(api, q, body, len, to, resp);
-    if (strcmp(q->service, "apigateway") == 0) {
+    int reset = strcmp(q->service, RS_IPC_LAMBDA_RESET_SERVICE) == 0;
+    if (reset || strcmp(q->service, "apigateway") == 0) {
         memset(resp, 0, sizeof(*resp));
         resp->headers = json_object_new_object();
         if (resp->headers == NULL)
             return RS_ENOMEM;
         json_object_object_add(resp->headers, "x-amzn-RequestId",
                                json_object_new_string(q->request_id));
+        if (reset) /* POST /_ruststack/reset?account=... (lambda_reset.c) */
+            return rs_lambda_reset_account(api, q->account, q->request_id, resp);
         rs_gw_call_t c = {api,        q->method, q->path,       q->query, q->headers,
                           q->account, q->region, q->request_id, body,     len};
         return rs_gw_control(&c, resp);

@@ -63,5 +63,6 @@ class TapStream:
 
 def pytest_configure(config):
     fd = config.getoption("--rs-tap-fd")
-    if fd is not None:
+    # under pytest-xdist only the controller writes (it receives every worker's reports)
+    if fd is not None and not hasattr(config, "workerinput"):
         config.pluginmanager.register(TapStream(fd), "rs-tap-stream")

@@ -2,7 +2,7 @@
  * test_lambda_registry.c: the function registry (src/lambda/lambda_registry.c): create,
  * get, update (configuration-only and new code), delete, list order and markers,
  * persistence and reload, the code-directory lifetime rule, orphan sweep, wipe, a corrupt
- * registry file. Runs in: the test.
+ * registry file, the removal of every function of one account. Runs in: the test.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -291,6 +291,62 @@ Test(lreg, unwritable_registry_undoes_the_change)
     cr_assert(isdir(dir));
     json_object_put(cfg);
     rs_lambda_fn_unref(fn);
+    rmdir(tmp);
+    rs_lambda_reg_close(r);
+}
+
+/* the account-scoped reset's part: every function of one account, in every region, in one
+ * persisted change; code directories no longer used go; other accounts keep theirs */
+Test(lreg, delete_account_in_every_region)
+{
+    rs_lambda_reg_t *r;
+    cr_assert_eq(rs_lambda_reg_open(root, 0, &r), 0);
+    char d1[1100], d2[1100], d3[1100];
+    mkcode(r, d1, sizeof(d1));
+    mkcode(r, d2, sizeof(d2));
+    mkcode(r, d3, sizeof(d3));
+    cr_assert_eq(rs_lambda_reg_create(r, "123456789012", "us-east-1", "a", mkcfg("a", "r"), d1), 0);
+    cr_assert_eq(rs_lambda_reg_create(r, "123456789012", "eu-west-1", "b", mkcfg("b", "r"), d2), 0);
+    cr_assert_eq(rs_lambda_reg_create(r, "999999999999", "us-east-1", "a", mkcfg("a", "r"), d3), 0);
+    json_object *gone = json_object_new_array();
+    cr_assert_eq(rs_lambda_reg_delete_account(r, "123456789012", gone), 0);
+    cr_assert_str_eq(json_object_to_json_string_ext(gone, JSON_C_TO_STRING_PLAIN),
+                     "[{\"region\":\"us-east-1\",\"name\":\"a\"},"
+                     "{\"region\":\"eu-west-1\",\"name\":\"b\"}]");
+    json_object_put(gone);
+    cr_assert_eq(rs_lambda_reg_count(r), 1);
+    cr_assert_eq(rs_lambda_reg_get(r, "123456789012", "us-east-1", "a", NULL, NULL), RS_ENOENT);
+    cr_assert_eq(rs_lambda_reg_get(r, "999999999999", "us-east-1", "a", NULL, NULL), 0);
+    cr_assert(!isdir(d1) && !isdir(d2) && isdir(d3));
+    /* nothing of the account: nothing changes */
+    gone = json_object_new_array();
+    cr_assert_eq(rs_lambda_reg_delete_account(r, "123456789012", gone), 0);
+    cr_assert_eq(json_object_array_length(gone), 0);
+    json_object_put(gone);
+    rs_lambda_reg_close(r);
+    /* persisted */
+    cr_assert_eq(rs_lambda_reg_open(root, 0, &r), 0);
+    cr_assert_eq(rs_lambda_reg_count(r), 1);
+    cr_assert_eq(rs_lambda_reg_get(r, "999999999999", "us-east-1", "a", NULL, NULL), 0);
+    rs_lambda_reg_close(r);
+}
+
+Test(lreg, delete_account_unwritable_keeps_everything)
+{
+    rs_lambda_reg_t *r;
+    cr_assert_eq(rs_lambda_reg_open(root, 0, &r), 0);
+    char dir[1100], tmp[200];
+    mkcode(r, dir, sizeof(dir));
+    cr_assert_eq(rs_lambda_reg_create(r, "123456789012", "us-east-1", "f", mkcfg("f", "r1"), dir),
+                 0);
+    snprintf(tmp, sizeof(tmp), "%s/registry.json.tmp.%ld", root, (long)getpid());
+    cr_assert_eq(mkdir(tmp, 0700), 0);
+    json_object *gone = json_object_new_array();
+    cr_assert_eq(rs_lambda_reg_delete_account(r, "123456789012", gone), RS_ERR);
+    cr_assert_eq(json_object_array_length(gone), 0);
+    json_object_put(gone);
+    cr_assert_eq(rs_lambda_reg_get(r, "123456789012", "us-east-1", "f", NULL, NULL), 0);
+    cr_assert(isdir(dir));
     rmdir(tmp);
     rs_lambda_reg_close(r);
 }
