@@ -197,7 +197,6 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
     rs_ddb_regions_note(region);
     if (strcmp(target, RS_IPC_DDB_RESET_TARGET) == 0) { /* ddb_reset.c */
         reset_account(j, hc, (uint16_t)port, account, region, rid);
-        json_object_put(m);
         return;
     }
     int cst = 0;
