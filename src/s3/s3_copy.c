@@ -339,13 +339,8 @@ void rs_s3_upload_part_copy(rs_s3_call_t *c)
         seg = rs_s3_slice(c, &view, first, last, &nseg);
     memset(&info, 0, sizeof info);
     info.size = view.info.size > 0 ? last - first + 1 : 0;
-    if (info.size > c->ctx->max_object_size) {
-        rs_s3_fail(c, RS_S3E_EntityTooLarge, NULL, "ProposedSize",
-                   rs_pool_printf(c->pool, "%llu", (unsigned long long)info.size), "MaxSizeAllowed",
-                   rs_pool_printf(c->pool, "%llu", (unsigned long long)c->ctx->max_object_size),
-                   NULL);
+    if (rs_s3_size_check(c, info.size) != 0)
         goto out;
-    }
     info.mtime_ms = c->now_ms;
     rs_md5(seg, nseg, info.etag);
     info.checksum_alg = (uint8_t)(alg != RS_CKSUM_NONE ? alg : RS_CKSUM_CRC64NVME);

@@ -97,6 +97,17 @@ void rs_s3_store_fail(rs_s3_call_t *c, int err)
     }
 }
 
+int rs_s3_size_check(rs_s3_call_t *c, uint64_t len)
+{
+    char ps[32], ms[32];
+    if (len <= c->ctx->max_object_size)
+        return 0;
+    snprintf(ps, sizeof ps, "%llu", (unsigned long long)len);
+    snprintf(ms, sizeof ms, "%llu", (unsigned long long)c->ctx->max_object_size);
+    rs_s3_fail(c, RS_S3E_EntityTooLarge, NULL, "ProposedSize", ps, "MaxSizeAllowed", ms, NULL);
+    return -1;
+}
+
 const char *rs_s3_owner_id(rs_s3_call_t *c, const char *account)
 {
     char *out = rs_pool_alloc(c->pool, 65);

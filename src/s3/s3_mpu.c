@@ -273,13 +273,8 @@ void rs_s3_upload_part(rs_s3_call_t *c)
                    NULL);
         return;
     }
-    if (body.len > c->ctx->max_object_size) {
-        char ps[32], ms[32];
-        snprintf(ps, sizeof ps, "%zu", body.len);
-        snprintf(ms, sizeof ms, "%llu", (unsigned long long)c->ctx->max_object_size);
-        rs_s3_fail(c, RS_S3E_EntityTooLarge, NULL, "ProposedSize", ps, "MaxSizeAllowed", ms, NULL);
+    if (rs_s3_size_check(c, body.len) != 0)
         return;
-    }
     /* the part keeps the upload's algorithm (computed when the client sent none), or
      * CRC64NVME when the upload has none: Complete combines them into the object's */
     if (alg == RS_CKSUM_NONE)
