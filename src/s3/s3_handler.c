@@ -108,6 +108,15 @@ int rs_s3_size_check(rs_s3_call_t *c, uint64_t len)
     return -1;
 }
 
+const char *rs_s3_lower(rs_pool_t *pool, const char *s)
+{
+    char *o = rs_pool_strndup(pool, s, strlen(s));
+    for (char *p = o; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    return o;
+}
+
 const char *rs_s3_owner_id(rs_s3_call_t *c, const char *account)
 {
     char *out = rs_pool_alloc(c->pool, 65);
