@@ -148,11 +148,7 @@ static int check_flexible(rs_s3_call_t *c, const struct iovec *iov, size_t n,
     b->checksum_alg = alg;
     b->checksum_len = rs_checksum_compute(alg, iov, n, b->checksum);
     if (b->checksum_len != (size_t)wl || memcmp(b->checksum, want, (size_t)wl) != 0) {
-        rs_s3_fail(c, RS_S3E_BadDigest,
-                   rs_pool_printf(c->pool,
-                                  "The %s you specified did not match the calculated checksum.",
-                                  rs_checksum_alg_name(alg)),
-                   NULL);
+        rs_s3_checksum_mismatch(c, rs_checksum_alg_name(alg));
         return -1;
     }
     b->client_checksum = 1;

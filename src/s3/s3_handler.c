@@ -117,6 +117,15 @@ const char *rs_s3_lower(rs_pool_t *pool, const char *s)
     return o;
 }
 
+void rs_s3_checksum_mismatch(rs_s3_call_t *c, const char *alg_name)
+{
+    rs_s3_fail(c, RS_S3E_BadDigest,
+               rs_pool_printf(c->pool,
+                              "The %s you specified did not match the calculated checksum.",
+                              alg_name),
+               NULL);
+}
+
 const char *rs_s3_owner_id(rs_s3_call_t *c, const char *account)
 {
     char *out = rs_pool_alloc(c->pool, 65);

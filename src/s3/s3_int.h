@@ -106,6 +106,9 @@ void rs_s3_store_fail(rs_s3_call_t *c, int err);
 int rs_s3_size_check(rs_s3_call_t *c, uint64_t len);
 /* s in lower case (ASCII; a pool copy), as AWS names algorithms in some messages */
 const char *rs_s3_lower(rs_pool_t *pool, const char *s);
+/* renders BadDigest for a client checksum (x-amz-checksum-*, algorithm alg_name, e.g.
+ * "CRC32") that differs from the body's */
+void rs_s3_checksum_mismatch(rs_s3_call_t *c, const char *alg_name);
 /* canonical user id of an account (64 hex), pool string */
 const char *rs_s3_owner_id(rs_s3_call_t *c, const char *account);
 void rs_s3_etag_hex(const uint8_t md5[16], char out[33]);

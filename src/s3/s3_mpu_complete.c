@@ -324,12 +324,7 @@ void rs_s3_complete_multipart_upload(rs_s3_call_t *c)
         return;
     case RS_EINVAL:
         if (s.full_mismatch) {
-            rs_s3_fail(c, RS_S3E_BadDigest,
-                       rs_pool_printf(c->pool,
-                                      "The %s you specified did not match the calculated "
-                                      "checksum.",
-                                      rs_s3_lower(c->pool, rs_checksum_alg_name(s.alg))),
-                       NULL);
+            rs_s3_checksum_mismatch(c, rs_s3_lower(c->pool, rs_checksum_alg_name(s.alg)));
             return;
         }
         if (s.size_mismatch) {

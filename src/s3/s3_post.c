@@ -252,11 +252,7 @@ static int form_checksum(rs_s3_call_t *c, const rs_s3_form_t *form, rs_obj_put_t
         put->info.checksum_len =
             (uint8_t)rs_checksum_compute(alg, form->iov, form->iovcnt, put->info.checksum);
         if (memcmp(put->info.checksum, want, (size_t)wl) != 0) {
-            rs_s3_fail(c, RS_S3E_BadDigest,
-                       rs_pool_printf(c->pool,
-                                      "The %s you specified did not match the calculated checksum.",
-                                      rs_checksum_alg_name(alg)),
-                       NULL);
+            rs_s3_checksum_mismatch(c, rs_checksum_alg_name(alg));
             return -1;
         }
         *client = 1;
