@@ -255,22 +255,13 @@ Test(docker_engine, event_stream_reports_the_death)
 {
     static const char *const argv[] = {"python3", "-c", "import time; time.sleep(60)", NULL};
     json_object *cfg = config(argv, NULL);
-    json_object *f = json_object_new_object(), *a;
+    json_object *f = rs_docker_die_filter(label);
     char id[65] = "", err[256] = "", name[64], got[80] = "";
     rs_docker_events_t *ev = NULL;
     rs_docker_state_t st;
     int code = -1, found = 0;
 
-    a = json_object_new_array();
-    json_object_array_add(a, json_object_new_string("container"));
-    json_object_object_add(f, "type", a);
-    a = json_object_new_array();
-    json_object_array_add(a, json_object_new_string("die"));
-    json_object_array_add(a, json_object_new_string("died"));
-    json_object_object_add(f, "event", a);
-    a = json_object_new_array();
-    json_object_array_add(a, json_object_new_string(label));
-    json_object_object_add(f, "label", a);
+    cr_assert_not_null(f);
     cr_assert_eq(rs_docker_events_open(&dk, f, &ev, err, sizeof(err)), 0, "%s", err);
     json_object_put(f);
     snprintf(name, sizeof(name), "rs-test-%d-e", (int)getpid());

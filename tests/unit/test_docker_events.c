@@ -250,10 +250,12 @@ static void teardown(void)
 
 TestSuite(docker_events, .init = setup, .fini = teardown, .timeout = 20);
 
+/* the filter under test: rs_docker_die_filter (the request checks below pin its text) */
 static json_object *die_filter(void)
 {
-    return json_tokener_parse("{\"type\":[\"container\"],\"event\":[\"die\",\"died\"],"
-                              "\"label\":[\"io.ruststack.instance=/rs x\"]}");
+    json_object *f = rs_docker_die_filter("io.ruststack.instance=/rs x");
+    cr_assert_not_null(f);
+    return f;
 }
 
 /* Wait for the next end on the stream (up to 3 s): 1 with id/code, RS_ERR when closed. */
