@@ -177,24 +177,13 @@ size_t rs_jv_count(rs_jv_t v)
     return n;
 }
 
-static int hexval(char h)
-{
-    if (h >= '0' && h <= '9')
-        return h - '0';
-    if (h >= 'a' && h <= 'f')
-        return h - 'a' + 10;
-    if (h >= 'A' && h <= 'F')
-        return h - 'A' + 10;
-    return -1;
-}
-
 static unsigned hex4(const char *p, const char *end)
 {
     unsigned v = 0;
     if (end - p < 4)
         return 0xFFFD;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
+        int h = rs_hex_digit(p[i]);
         if (h < 0)
             return 0xFFFD;
         v = v << 4 | (unsigned)h;

@@ -101,24 +101,13 @@ static int fail(vctx_t *c, const char *msg)
     return -1;
 }
 
-static int hexval(uint8_t h)
-{
-    if (h >= '0' && h <= '9')
-        return h - '0';
-    if (h >= 'a' && h <= 'f')
-        return h - 'a' + 10;
-    if (h >= 'A' && h <= 'F')
-        return h - 'A' + 10;
-    return -1;
-}
-
 static int hex4(const uint8_t *p, const uint8_t *end, unsigned *out)
 {
     if (end - p < 4)
         return -1;
     unsigned v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
+        int h = rs_hex_digit(p[i]);
         if (h < 0)
             return -1;
         v = v << 4 | (unsigned)h;
