@@ -19,6 +19,12 @@ int rs_hex_decode(const char *in, size_t n, uint8_t *out);  /* 0 or -1 */
  * valid sequence at s (1..4, n > 0) or 0; whether all of s[0..n) is valid. */
 size_t rs_utf8_seq(const unsigned char *s, size_t n);
 int rs_utf8_valid(const unsigned char *s, size_t n);
+/* The UTF-8 of code point cp (at most U+10FFFF) into out; its length (1..4). */
+size_t rs_utf8_encode(unsigned cp, char out[4]);
+/* The UTF-8 of cp appended at buf[n]: only the bytes below buf[cap-1] are written (room
+ * for the caller's NUL); returns n plus the full length, so a caller learns the size a
+ * truncated text needed. */
+size_t rs_utf8_put(unsigned cp, char *buf, size_t cap, size_t n);
 /* Percent-decode s[0..n) into out (cap bytes, NUL-terminated); `plus`: '+' is a space (a
  * query). 0, or -1 for a bad escape, an escaped NUL or an answer that does not fit. */
 int rs_pct_decode_buf(const char *s, size_t n, char *out, size_t cap, int plus);

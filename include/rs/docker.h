@@ -93,6 +93,12 @@ int rs_docker_inspect_state(const rs_docker_t *d, const char *id, rs_docker_stat
  * "event":["die","died"],"label":["k=v"]}): the answer never ends; each event is one line. */
 typedef struct rs_docker_events rs_docker_events_t;
 
+/* The filters of container ends for containers labelled `label` ("k=v"):
+ * {"type":["container"],"event":["die","died"],"label":[label]} (Docker names the event
+ * die; podman 4.3 filters on its own name, died, and reports die). NULL without memory;
+ * the caller puts it. */
+json_object *rs_docker_die_filter(const char *label);
+
 /* Connect, send, and read the head within d->timeout_ms: 0 (*out open), RS_ERR (no
  * engine), RS_EIO (not 200), RS_EINVAL. */
 int rs_docker_events_open(const rs_docker_t *d, json_object *filters, rs_docker_events_t **out,

@@ -172,6 +172,36 @@ int rs_utf8_valid(const unsigned char *s, size_t n)
     return 1;
 }
 
+size_t rs_utf8_encode(unsigned cp, char out[4])
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | cp >> 6), out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | cp >> 12), out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | cp >> 18), out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+size_t rs_utf8_put(unsigned cp, char *buf, size_t cap, size_t n)
+{
+    char u[4];
+    size_t k = rs_utf8_encode(cp, u);
+    for (size_t i = 0; i < k; i++, n++)
+        if (cap > 0 && n < cap - 1)
+            buf[n] = u[i];
+    return n;
+}
+
 int rs_pct_decode_buf(const char *s, size_t n, char *out, size_t cap, int plus)
 {
     size_t o = 0;

@@ -176,6 +176,24 @@ static int open_stream(rs_docker_events_t *ev, const rs_docker_t *d, const char 
     return 0;
 }
 
+json_object *rs_docker_die_filter(const char *label)
+{
+    json_object *f = json_object_new_object(), *a;
+    if (!f)
+        return NULL;
+    a = json_object_new_array();
+    json_object_array_add(a, json_object_new_string("container"));
+    json_object_object_add(f, "type", a);
+    a = json_object_new_array();
+    json_object_array_add(a, json_object_new_string("die"));
+    json_object_array_add(a, json_object_new_string("died"));
+    json_object_object_add(f, "event", a);
+    a = json_object_new_array();
+    json_object_array_add(a, json_object_new_string(label));
+    json_object_object_add(f, "label", a);
+    return f;
+}
+
 int rs_docker_events_open(const rs_docker_t *d, json_object *filters, rs_docker_events_t **out,
                           char *err, size_t errlen)
 {

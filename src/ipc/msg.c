@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rs/codec.h"
 #include "rs/err.h"
 #include "rs/http.h"
 #include "rs/ipc.h"
@@ -177,21 +178,7 @@ static char *unquote(char *p, const char *e, char **s, size_t *n)
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             r += 6;
         }
-        if (cp < 0x80) {
-            *w++ = (char)cp;
-        } else if (cp < 0x800) {
-            *w++ = (char)(0xC0 | cp >> 6);
-            *w++ = (char)(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            *w++ = (char)(0xE0 | cp >> 12);
-            *w++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-            *w++ = (char)(0x80 | (cp & 0x3F));
-        } else {
-            *w++ = (char)(0xF0 | cp >> 18);
-            *w++ = (char)(0x80 | ((cp >> 12) & 0x3F));
-            *w++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-            *w++ = (char)(0x80 | (cp & 0x3F));
-        }
+        w += rs_utf8_encode(cp, w);
     }
     return NULL;
 }

@@ -166,20 +166,9 @@ static int drain_events(rs_dwatch_t *w, rs_docker_events_t *ev)
 
 static int open_stream(rs_dwatch_t *w, rs_docker_events_t **ev, char *err, size_t errlen)
 {
-    json_object *f = json_object_new_object(), *a;
+    json_object *f = rs_docker_die_filter(w->label);
     if (!f)
         return RS_ENOMEM;
-    a = json_object_new_array();
-    json_object_array_add(a, json_object_new_string("container"));
-    json_object_object_add(f, "type", a);
-    /* Docker names it die; podman 4.3 filters on its own name, died, and reports die */
-    a = json_object_new_array();
-    json_object_array_add(a, json_object_new_string("die"));
-    json_object_array_add(a, json_object_new_string("died"));
-    json_object_object_add(f, "event", a);
-    a = json_object_new_array();
-    json_object_array_add(a, json_object_new_string(w->label));
-    json_object_object_add(f, "label", a);
     int rc = rs_docker_events_open(&w->d, f, ev, err, errlen);
     json_object_put(f);
     return rc;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "rs/codec.h"
 #include "rs/ddb_json.h"
 
 static const char *ws(const char *p, const char *end)
@@ -176,50 +177,18 @@ size_t rs_jv_count(rs_jv_t v)
     return n;
 }
 
-static int hexval(char h)
-{
-    if (h >= '0' && h <= '9')
-        return h - '0';
-    if (h >= 'a' && h <= 'f')
-        return h - 'a' + 10;
-    if (h >= 'A' && h <= 'F')
-        return h - 'A' + 10;
-    return -1;
-}
-
 static unsigned hex4(const char *p, const char *end)
 {
     unsigned v = 0;
     if (end - p < 4)
         return 0xFFFD;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
+        int h = rs_hex_digit(p[i]);
         if (h < 0)
             return 0xFFFD;
         v = v << 4 | (unsigned)h;
     }
     return v;
-}
-
-static size_t put_cp(unsigned cp, char *buf, size_t cap, size_t n)
-{
-    char u[4];
-    size_t k;
-    if (cp < 0x80) {
-        u[0] = (char)cp, k = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3F)), k = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | cp >> 12), u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F)), k = 3;
-    } else {
-        u[0] = (char)(0xF0 | cp >> 18), u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F)), k = 4;
-    }
-    for (size_t i = 0; i < k; i++, n++)
-        if (cap > 0 && n < cap - 1)
-            buf[n] = u[i];
-    return n;
 }
 
 size_t rs_jv_str(rs_jv_t v, char *buf, size_t cap)
@@ -273,7 +242,7 @@ size_t rs_jv_str(rs_jv_t v, char *buf, size_t cap)
             cp = (unsigned char)e;
             break;
         }
-        n = put_cp(cp, buf, cap, n);
+        n = rs_utf8_put(cp, buf, cap, n);
     }
     if (cap > 0)
         buf[n < cap - 1 ? n : cap - 1] = '\0';

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rs/codec.h"
 #include "rs/ddb_validate.h"
 
 #define PATH_MAX_LEN 480
@@ -100,24 +101,13 @@ static int fail(vctx_t *c, const char *msg)
     return -1;
 }
 
-static int hexval(uint8_t h)
-{
-    if (h >= '0' && h <= '9')
-        return h - '0';
-    if (h >= 'a' && h <= 'f')
-        return h - 'a' + 10;
-    if (h >= 'A' && h <= 'F')
-        return h - 'A' + 10;
-    return -1;
-}
-
 static int hex4(const uint8_t *p, const uint8_t *end, unsigned *out)
 {
     if (end - p < 4)
         return -1;
     unsigned v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
+        int h = rs_hex_digit(p[i]);
         if (h < 0)
             return -1;
         v = v << 4 | (unsigned)h;
@@ -255,22 +245,7 @@ static size_t decode(const vstr_t *s, char *buf, size_t cap)
         int esc = 0;
         if (next_cp(&p, end, &cp, &esc) != 0)
             break;
-        char u[4];
-        size_t k;
-        if (cp < 0x80) {
-            u[0] = (char)cp, k = 1;
-        } else if (cp < 0x800) {
-            u[0] = (char)(0xC0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3F)), k = 2;
-        } else if (cp < 0x10000) {
-            u[0] = (char)(0xE0 | cp >> 12), u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-            u[2] = (char)(0x80 | (cp & 0x3F)), k = 3;
-        } else {
-            u[0] = (char)(0xF0 | cp >> 18), u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-            u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F)), k = 4;
-        }
-        for (size_t i = 0; i < k; i++, n++)
-            if (cap > 0 && n < cap - 1)
-                buf[n] = u[i];
+        n = rs_utf8_put(cp, buf, cap, n);
     }
     if (cap > 0)
         buf[n < cap - 1 ? n : cap - 1] = '\0';

@@ -63,16 +63,6 @@ static int check_md5(rs_s3_call_t *c, const uint8_t md5[16])
     return 0;
 }
 
-static const char *lower_name(rs_pool_t *pool, const char *alg_name)
-{
-    char *s = rs_pool_strndup(pool, alg_name, strlen(alg_name));
-    size_t i;
-    for (i = 0; s[i]; i++)
-        if (s[i] >= 'A' && s[i] <= 'Z')
-            s[i] = (char)(s[i] - 'A' + 'a');
-    return s;
-}
-
 /* The flexible checksum: which algorithm and value the client declared (header or
  * trailer), verified against the bytes; CRC64NVME computed when none was sent. */
 static int check_flexible(rs_s3_call_t *c, const struct iovec *iov, size_t n,
@@ -151,18 +141,14 @@ static int check_flexible(rs_s3_call_t *c, const struct iovec *iov, size_t n,
     if (wl < 0 || (size_t)wl != rs_checksum_len(alg)) {
         rs_s3_fail(c, RS_S3E_InvalidRequest,
                    rs_pool_printf(c->pool, "Value for x-amz-checksum-%s header is invalid.",
-                                  lower_name(c->pool, rs_checksum_alg_name(alg))),
+                                  rs_s3_lower(c->pool, rs_checksum_alg_name(alg))),
                    NULL);
         return -1;
     }
     b->checksum_alg = alg;
     b->checksum_len = rs_checksum_compute(alg, iov, n, b->checksum);
     if (b->checksum_len != (size_t)wl || memcmp(b->checksum, want, (size_t)wl) != 0) {
-        rs_s3_fail(c, RS_S3E_BadDigest,
-                   rs_pool_printf(c->pool,
-                                  "The %s you specified did not match the calculated checksum.",
-                                  rs_checksum_alg_name(alg)),
-                   NULL);
+        rs_s3_checksum_mismatch(c, rs_checksum_alg_name(alg));
         return -1;
     }
     b->client_checksum = 1;

@@ -86,6 +86,25 @@ static int source_conditions(rs_s3_call_t *c, const rs_obj_view_t *v)
 }
 
 /* Metadata of the copy per x-amz-metadata-directive and x-amz-tagging-directive. */
+/* The source bucket (into *sb) and object (a view the caller releases); renders
+ * NoSuchBucket / NoSuchKey / the store error and returns -1 (nothing to release). */
+static int open_source(rs_s3_call_t *c, const copy_src_t *src, rs_bucket_t *sb, rs_obj_view_t *view)
+{
+    int err;
+    if (rs_s3_bucket_get(c, src->bucket, sb) != 0)
+        return -1;
+    if (src->key_len > RS_MAX_KEY ||
+        (err = rs_obj_get(c->ctx->store, sb, src->key, src->key_len, view)) == RS_ENOENT) {
+        rs_s3_fail(c, RS_S3E_NoSuchKey, NULL, "Key", src->key, NULL);
+        return -1;
+    }
+    if (err != 0) {
+        rs_s3_store_fail(c, err);
+        return -1;
+    }
+    return 0;
+}
+
 static int copy_meta(rs_s3_call_t *c, const rs_obj_view_t *v, int replace, rs_s3_meta_t *m)
 {
     rs_s3_meta_t srcm;
@@ -176,17 +195,8 @@ void rs_s3_copy_object(rs_s3_call_t *c)
     }
     if (rs_s3_put_conditions(c, &cond) != 0 || rs_s3_storage_class_from_request(c, &sc) != 0)
         return;
-    if (rs_s3_bucket_get(c, src.bucket, &sb) != 0)
+    if (open_source(c, &src, &sb, &view) != 0)
         return;
-    if (src.key_len > RS_MAX_KEY ||
-        (err = rs_obj_get(c->ctx->store, &sb, src.key, src.key_len, &view)) == RS_ENOENT) {
-        rs_s3_fail(c, RS_S3E_NoSuchKey, NULL, "Key", src.key, NULL);
-        return;
-    }
-    if (err != 0) {
-        rs_s3_store_fail(c, err);
-        return;
-    }
     if (source_conditions(c, &view) != 0)
         goto out;
     if (db.id == sb.id && db.gen == sb.gen && c->key_len == src.key_len &&
@@ -310,7 +320,7 @@ void rs_s3_upload_part_copy(rs_s3_call_t *c)
     size_t nseg = 0;
     uint64_t first, last;
     uint32_t number;
-    int err, alg, type;
+    int alg, type;
     char date[32];
     rs_xml_t *x;
 
@@ -321,30 +331,16 @@ void rs_s3_upload_part_copy(rs_s3_call_t *c)
     alg = mi.info.checksum_alg;
     type = mi.info.checksum_type;
     rs_mpu_info_free(&mi);
-    if (rs_s3_bucket_get(c, src.bucket, &sb) != 0)
+    if (open_source(c, &src, &sb, &view) != 0)
         return;
-    if (src.key_len > RS_MAX_KEY ||
-        (err = rs_obj_get(c->ctx->store, &sb, src.key, src.key_len, &view)) == RS_ENOENT) {
-        rs_s3_fail(c, RS_S3E_NoSuchKey, NULL, "Key", src.key, NULL);
-        return;
-    }
-    if (err != 0) {
-        rs_s3_store_fail(c, err);
-        return;
-    }
     if (source_conditions(c, &view) != 0 || copy_range(c, view.info.size, &first, &last) != 0)
         goto out;
     if (view.info.size > 0)
         seg = rs_s3_slice(c, &view, first, last, &nseg);
     memset(&info, 0, sizeof info);
     info.size = view.info.size > 0 ? last - first + 1 : 0;
-    if (info.size > c->ctx->max_object_size) {
-        rs_s3_fail(c, RS_S3E_EntityTooLarge, NULL, "ProposedSize",
-                   rs_pool_printf(c->pool, "%llu", (unsigned long long)info.size), "MaxSizeAllowed",
-                   rs_pool_printf(c->pool, "%llu", (unsigned long long)c->ctx->max_object_size),
-                   NULL);
+    if (rs_s3_size_check(c, info.size) != 0)
         goto out;
-    }
     info.mtime_ms = c->now_ms;
     rs_md5(seg, nseg, info.etag);
     info.checksum_alg = (uint8_t)(alg != RS_CKSUM_NONE ? alg : RS_CKSUM_CRC64NVME);

@@ -97,6 +97,35 @@ void rs_s3_store_fail(rs_s3_call_t *c, int err)
     }
 }
 
+int rs_s3_size_check(rs_s3_call_t *c, uint64_t len)
+{
+    char ps[32], ms[32];
+    if (len <= c->ctx->max_object_size)
+        return 0;
+    snprintf(ps, sizeof ps, "%llu", (unsigned long long)len);
+    snprintf(ms, sizeof ms, "%llu", (unsigned long long)c->ctx->max_object_size);
+    rs_s3_fail(c, RS_S3E_EntityTooLarge, NULL, "ProposedSize", ps, "MaxSizeAllowed", ms, NULL);
+    return -1;
+}
+
+const char *rs_s3_lower(rs_pool_t *pool, const char *s)
+{
+    char *o = rs_pool_strndup(pool, s, strlen(s));
+    for (char *p = o; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    return o;
+}
+
+void rs_s3_checksum_mismatch(rs_s3_call_t *c, const char *alg_name)
+{
+    rs_s3_fail(c, RS_S3E_BadDigest,
+               rs_pool_printf(c->pool,
+                              "The %s you specified did not match the calculated checksum.",
+                              alg_name),
+               NULL);
+}
+
 const char *rs_s3_owner_id(rs_s3_call_t *c, const char *account)
 {
     char *out = rs_pool_alloc(c->pool, 65);

@@ -101,6 +101,14 @@ const rs_qparam_t *rs_s3_q(const rs_s3_call_t *c, const char *name);
 const char *rs_s3_hdr(const rs_s3_call_t *c, const char *lname, size_t *len); /* NUL-terminated */
 /* map a store error to the AWS error (InsufficientStorage naming the setting, ...) */
 void rs_s3_store_fail(rs_s3_call_t *c, int err);
+/* 0 when a body of len bytes fits s3_max_object_size; else renders EntityTooLarge
+ * (ProposedSize, MaxSizeAllowed) and returns -1 */
+int rs_s3_size_check(rs_s3_call_t *c, uint64_t len);
+/* s in lower case (ASCII; a pool copy), as AWS names algorithms in some messages */
+const char *rs_s3_lower(rs_pool_t *pool, const char *s);
+/* renders BadDigest for a client checksum (x-amz-checksum-*, algorithm alg_name, e.g.
+ * "CRC32") that differs from the body's */
+void rs_s3_checksum_mismatch(rs_s3_call_t *c, const char *alg_name);
 /* canonical user id of an account (64 hex), pool string */
 const char *rs_s3_owner_id(rs_s3_call_t *c, const char *account);
 void rs_s3_etag_hex(const uint8_t md5[16], char out[33]);

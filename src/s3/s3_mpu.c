@@ -114,15 +114,6 @@ int rs_s3_mpu_put_part(rs_s3_call_t *c, const rs_mpu_ref_t *ref, uint32_t number
     return 0;
 }
 
-static const char *lower(rs_s3_call_t *c, const char *s)
-{
-    char *o = rs_pool_strndup(c->pool, s, strlen(s));
-    for (char *p = o; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p + 32);
-    return o;
-}
-
 /* ---- CreateMultipartUpload ---------------------------------------------------------- */
 
 /* x-amz-checksum-algorithm and x-amz-checksum-type, with AWS's rules and texts */
@@ -171,7 +162,7 @@ static int create_checksum(rs_s3_call_t *c, int *alg, int *type)
                    rs_pool_printf(c->pool,
                                   "The %s checksum type cannot be used with the %s checksum "
                                   "algorithm.",
-                                  t, lower(c, rs_checksum_alg_name(*alg))),
+                                  t, rs_s3_lower(c->pool, rs_checksum_alg_name(*alg))),
                    NULL);
         return -1;
     }
@@ -268,18 +259,13 @@ void rs_s3_upload_part(rs_s3_call_t *c)
                    rs_pool_printf(c->pool,
                                   "Checksum Type mismatch occurred, expected checksum Type: %s, "
                                   "actual checksum Type: %s",
-                                  lower(c, rs_checksum_alg_name(alg)),
-                                  lower(c, rs_checksum_alg_name(body.checksum_alg))),
+                                  rs_s3_lower(c->pool, rs_checksum_alg_name(alg)),
+                                  rs_s3_lower(c->pool, rs_checksum_alg_name(body.checksum_alg))),
                    NULL);
         return;
     }
-    if (body.len > c->ctx->max_object_size) {
-        char ps[32], ms[32];
-        snprintf(ps, sizeof ps, "%zu", body.len);
-        snprintf(ms, sizeof ms, "%llu", (unsigned long long)c->ctx->max_object_size);
-        rs_s3_fail(c, RS_S3E_EntityTooLarge, NULL, "ProposedSize", ps, "MaxSizeAllowed", ms, NULL);
+    if (rs_s3_size_check(c, body.len) != 0)
         return;
-    }
     /* the part keeps the upload's algorithm (computed when the client sent none), or
      * CRC64NVME when the upload has none: Complete combines them into the object's */
     if (alg == RS_CKSUM_NONE)

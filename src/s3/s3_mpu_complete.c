@@ -133,15 +133,6 @@ static int summarise(void *arg, const rs_mpu_part_info_t *parts, size_t n, rs_ob
     return 0;
 }
 
-static const char *lower(rs_s3_call_t *c, const char *s)
-{
-    char *o = rs_pool_strndup(c->pool, s, strlen(s));
-    for (char *p = o; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p + 32);
-    return o;
-}
-
 static const char *etag_bare(rs_s3_call_t *c, const rs_xml_part_t *p)
 {
     const char *v = p->etag;
@@ -207,7 +198,8 @@ static int check_request(rs_s3_call_t *c, const rs_mpu_info_t *mi, const rs_xml_
                                       "The upload was created using a %s checksum. The complete "
                                       "request must include the checksum for each part. It was "
                                       "missing for part %ld in the request.",
-                                      lower(c, rs_checksum_alg_name(alg)), parts[i].number),
+                                      rs_s3_lower(c->pool, rs_checksum_alg_name(alg)),
+                                      parts[i].number),
                        NULL);
             return -1;
         }
@@ -216,7 +208,7 @@ static int check_request(rs_s3_call_t *c, const rs_mpu_info_t *mi, const rs_xml_
                                       parts[i].cksum_name, strlen(parts[i].cksum_name)))) {
             rs_s3_fail(c, RS_S3E_InvalidRequest,
                        rs_pool_printf(c->pool, "Value for x-amz-checksum-%s header is invalid.",
-                                      lower(c, parts[i].cksum_name)),
+                                      rs_s3_lower(c->pool, parts[i].cksum_name)),
                        NULL);
             return -1;
         }
@@ -332,12 +324,7 @@ void rs_s3_complete_multipart_upload(rs_s3_call_t *c)
         return;
     case RS_EINVAL:
         if (s.full_mismatch) {
-            rs_s3_fail(c, RS_S3E_BadDigest,
-                       rs_pool_printf(c->pool,
-                                      "The %s you specified did not match the calculated "
-                                      "checksum.",
-                                      lower(c, rs_checksum_alg_name(s.alg))),
-                       NULL);
+            rs_s3_checksum_mismatch(c, rs_s3_lower(c->pool, rs_checksum_alg_name(s.alg)));
             return;
         }
         if (s.size_mismatch) {

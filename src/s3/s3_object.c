@@ -119,13 +119,8 @@ void rs_s3_put_object(rs_s3_call_t *c)
     }
     if (rs_s3_body_read(c, &body) != 0)
         return;
-    if (body.len > c->ctx->max_object_size) {
-        char ps[32], ms[32];
-        snprintf(ps, sizeof ps, "%zu", body.len);
-        snprintf(ms, sizeof ms, "%llu", (unsigned long long)c->ctx->max_object_size);
-        rs_s3_fail(c, RS_S3E_EntityTooLarge, NULL, "ProposedSize", ps, "MaxSizeAllowed", ms, NULL);
+    if (rs_s3_size_check(c, body.len) != 0)
         return;
-    }
     if (rs_s3_meta_from_request(c, &meta) != 0)
         return;
 

@@ -252,11 +252,7 @@ static int form_checksum(rs_s3_call_t *c, const rs_s3_form_t *form, rs_obj_put_t
         put->info.checksum_len =
             (uint8_t)rs_checksum_compute(alg, form->iov, form->iovcnt, put->info.checksum);
         if (memcmp(put->info.checksum, want, (size_t)wl) != 0) {
-            rs_s3_fail(c, RS_S3E_BadDigest,
-                       rs_pool_printf(c->pool,
-                                      "The %s you specified did not match the calculated checksum.",
-                                      rs_checksum_alg_name(alg)),
-                       NULL);
+            rs_s3_checksum_mismatch(c, rs_checksum_alg_name(alg));
             return -1;
         }
         *client = 1;
@@ -365,13 +361,8 @@ void rs_s3_post_object(rs_s3_call_t *c)
         rs_s3_fail(c, RS_S3E_KeyTooLongError, NULL, "Size", sz, "MaxSizeAllowed", "1024", NULL);
         return;
     }
-    if (form.size > c->ctx->max_object_size) {
-        char ps[32], ms[32];
-        snprintf(ps, sizeof ps, "%llu", (unsigned long long)form.size);
-        snprintf(ms, sizeof ms, "%llu", (unsigned long long)c->ctx->max_object_size);
-        rs_s3_fail(c, RS_S3E_EntityTooLarge, NULL, "ProposedSize", ps, "MaxSizeAllowed", ms, NULL);
+    if (rs_s3_size_check(c, form.size) != 0)
         return;
-    }
     if (form_meta(c, &form, &meta, &sc) != 0 || rs_s3_put_init(c, &b, &meta, &put) != 0)
         return;
     if (form_checksum(c, &form, &put, &client_ck) != 0)

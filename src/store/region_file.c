@@ -120,12 +120,42 @@ static int create_file(const char *dir, const char *file, const rs_shm_hdr_t *la
          "; set it back or move the file away (its buckets and objects are then not served)",      \
          file, have, want)
 
+/* The settings both format versions share: lays the configuration out as w (size its file
+ * size) with the header's worker slots and names the first setting that differs. */
+static int check_geometry(const char *file, const rs_shm_hdr_t *h, const rs_store_conf_t *conf,
+                          rs_shm_hdr_t *w, uint64_t *size, char *why, size_t why_len)
+{
+    rs_store_conf_t c = *conf;
+
+    if (conf->max_workers > h->nslots)
+        return MISMATCH("workers <=", "%u", h->nslots, conf->max_workers);
+    /* fewer workers than slots is fine: the same layout, some slots stay unused */
+    c.max_workers = h->nslots;
+    memset(w, 0, sizeof *w);
+    *size = rs_region_layout(&c, w);
+    if (*size == 0)
+        return FAIL(RS_EINVAL, "the S3 store settings are invalid");
+    if (w->capacity != h->capacity)
+        return MISMATCH("s3_capacity", "%llu", (unsigned long long)h->capacity,
+                        (unsigned long long)w->capacity);
+    if (w->max_objects != h->max_objects)
+        return MISMATCH("s3_max_objects", "%u", h->max_objects, w->max_objects);
+    if (w->nbuckets != h->nbuckets)
+        return MISMATCH("s3_max_buckets", "%u", h->nbuckets, w->nbuckets);
+    if (w->nshards != h->nshards)
+        return MISMATCH("s3_shards", "%u", h->nshards, w->nshards);
+    if (w->max_object_size != h->max_object_size)
+        return MISMATCH("s3_max_object_size", "%llu", (unsigned long long)h->max_object_size,
+                        (unsigned long long)w->max_object_size);
+    return 0;
+}
+
 /* The existing header against the configuration; names the first setting that differs. */
 static int validate(const char *file, const rs_shm_hdr_t *h, uint64_t fsize,
                     const rs_store_conf_t *conf, char *why, size_t why_len)
 {
-    rs_store_conf_t c = *conf;
     rs_shm_hdr_t w;
+    int rc;
     uint64_t size;
 
     if (h->magic != RS_SHM_MAGIC)
@@ -137,26 +167,9 @@ static int validate(const char *file, const rs_shm_hdr_t *h, uint64_t fsize,
     if (h->size != fsize)
         return FAIL(RS_EINVAL, "%s is %llu bytes but its header says %llu", file,
                     (unsigned long long)fsize, (unsigned long long)h->size);
-    if (conf->max_workers > h->nslots)
-        return MISMATCH("workers <=", "%u", h->nslots, conf->max_workers);
-    /* fewer workers than slots is fine: the same layout, some slots stay unused */
-    c.max_workers = h->nslots;
-    memset(&w, 0, sizeof w);
-    size = rs_region_layout(&c, &w);
-    if (size == 0)
-        return FAIL(RS_EINVAL, "the S3 store settings are invalid");
-    if (w.capacity != h->capacity)
-        return MISMATCH("s3_capacity", "%llu", (unsigned long long)h->capacity,
-                        (unsigned long long)w.capacity);
-    if (w.max_objects != h->max_objects)
-        return MISMATCH("s3_max_objects", "%u", h->max_objects, w.max_objects);
-    if (w.nbuckets != h->nbuckets)
-        return MISMATCH("s3_max_buckets", "%u", h->nbuckets, w.nbuckets);
-    if (w.nshards != h->nshards)
-        return MISMATCH("s3_shards", "%u", h->nshards, w.nshards);
-    if (w.max_object_size != h->max_object_size)
-        return MISMATCH("s3_max_object_size", "%llu", (unsigned long long)h->max_object_size,
-                        (unsigned long long)w.max_object_size);
+    rc = check_geometry(file, h, conf, &w, &size, why, why_len);
+    if (rc != 0)
+        return rc;
     if (w.nuploads != h->nuploads)
         return MISMATCH("s3_max_uploads", "%u", h->nuploads, w.nuploads);
     if (size != h->size || memcmp(&w.toc, &h->toc, sizeof w.toc) != 0 || w.eps != h->eps ||
@@ -193,30 +206,14 @@ static void zero_v2_fields(rs_store_t *st, uint64_t off)
 static int upgrade_v1(int fd, const char *file, const rs_shm_hdr_t *h, uint64_t fsize,
                       const rs_store_conf_t *conf, rs_store_t *st, char *why, size_t why_len)
 {
-    rs_store_conf_t c = *conf;
+    int rc;
     rs_shm_hdr_t w;
     uint64_t size;
     rs_shm_hdr_t *nh;
 
-    if (conf->max_workers > h->nslots)
-        return MISMATCH("workers <=", "%u", h->nslots, conf->max_workers);
-    c.max_workers = h->nslots;
-    memset(&w, 0, sizeof w);
-    size = rs_region_layout(&c, &w);
-    if (size == 0)
-        return FAIL(RS_EINVAL, "the S3 store settings are invalid");
-    if (w.capacity != h->capacity)
-        return MISMATCH("s3_capacity", "%llu", (unsigned long long)h->capacity,
-                        (unsigned long long)w.capacity);
-    if (w.max_objects != h->max_objects)
-        return MISMATCH("s3_max_objects", "%u", h->max_objects, w.max_objects);
-    if (w.nbuckets != h->nbuckets)
-        return MISMATCH("s3_max_buckets", "%u", h->nbuckets, w.nbuckets);
-    if (w.nshards != h->nshards)
-        return MISMATCH("s3_shards", "%u", h->nshards, w.nshards);
-    if (w.max_object_size != h->max_object_size)
-        return MISMATCH("s3_max_object_size", "%llu", (unsigned long long)h->max_object_size,
-                        (unsigned long long)w.max_object_size);
+    rc = check_geometry(file, h, conf, &w, &size, why, why_len);
+    if (rc != 0)
+        return rc;
     if ((h->size != w.toc_uploads && h->size != size) ||
         (fsize != w.toc_uploads && fsize != size) || memcmp(&w.toc, &h->toc, sizeof w.toc) != 0 ||
         w.eps != h->eps || w.nheads != h->nheads || w.max_chunks != h->max_chunks)

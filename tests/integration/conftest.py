@@ -5,6 +5,7 @@ virtual-hosted), raw-request and AWS CLI helpers, and on teardown stops the serv
 SIGTERM and checks it exits 0 within 10 s leaving no /dev/shm region.
 Runs in: the pytest process."""
 
+import json
 import os
 import shutil
 import signal
@@ -55,6 +56,32 @@ def engine_conf():
 
 def have_engine():
     return bool(os.environ.get("RS_DOCKER_SOCKET") and os.environ.get("RS_LAMBDA_IMAGE"))
+
+
+def engine_get(path):
+    """GET on the Docker Engine API socket (RS_DOCKER_SOCKET; stdlib only): parsed JSON.
+    Fails the test unless the engine answers 200."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(os.environ["RS_DOCKER_SOCKET"])
+    s.sendall(("GET %s HTTP/1.0\r\nHost: d\r\n\r\n" % path).encode())
+    data = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+    s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.split()[1] == b"200", head
+    return json.loads(body)
+
+
+def engine_containers(instance):
+    """Sorted ids of every container (running or not) labelled with the RustStack
+    instance `instance` (its shm name)."""
+    f = urllib.parse.quote(
+        json.dumps({"label": ["io.ruststack.instance=%s" % instance]}))
+    return sorted(c["Id"] for c in engine_get("/v1.41/containers/json?all=1&filters=" + f))
 
 
 def free_port():
@@ -369,7 +396,6 @@ def bucket(s3):
 # S3 `_reset` fixture (tables get unique names and are deleted by `ddb_table`).
 
 import binascii
-import json
 import uuid
 
 import botocore.auth

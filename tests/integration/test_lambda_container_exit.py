@@ -18,8 +18,9 @@ import zipfile
 
 import pytest
 
-from conftest import LambdaServer, _stop_checked, have_engine, make_lambda_client
-from test_lambda_containers import containers, wait_for
+from conftest import (LambdaServer, _stop_checked, engine_containers, have_engine,
+                      make_lambda_client)
+from test_lambda_containers import wait_for
 
 pytestmark = pytest.mark.skipif(
     not have_engine(), reason="no container engine: RS_DOCKER_SOCKET / RS_LAMBDA_IMAGE unset")
@@ -47,7 +48,7 @@ def srv(tmp_path):
     yield s
     rc, _ = _stop_checked(s)
     assert rc == 0
-    assert containers(s.shm_name) == [], "containers left after SIGTERM"
+    assert engine_containers(s.shm_name) == [], "containers left after SIGTERM"
 
 
 def kill_container(cid):
@@ -73,22 +74,22 @@ def test_killed_warm_container_is_noticed_and_replaced(srv):
     create(lam, "k1")
     r = lam.invoke(FunctionName="k1")
     assert r["StatusCode"] == 200 and "FunctionError" not in r
-    first = containers(srv.shm_name)
+    first = engine_containers(srv.shm_name)
     assert len(first) == 1, first
     t0 = time.monotonic()
     kill_container(first[0])
     # the end is seen (event stream), the idle environment reaped, its container removed
-    wait_for(lambda: first[0] not in containers(srv.shm_name), 15,
+    wait_for(lambda: first[0] not in engine_containers(srv.shm_name), 15,
              "the killed container to be noticed and removed")
     noticed = time.monotonic() - t0
     assert noticed < 10, "noticed after %.1f s: not from the event stream" % noticed
     r = lam.invoke(FunctionName="k1")
     assert r["StatusCode"] == 200 and "FunctionError" not in r, r
-    now = containers(srv.shm_name)
+    now = engine_containers(srv.shm_name)
     assert len(now) == 1 and now[0] != first[0], (first, now)
     # a second kill of the replacement is noticed as well (the stream stays up)
     kill_container(now[0])
-    wait_for(lambda: now[0] not in containers(srv.shm_name), 15,
+    wait_for(lambda: now[0] not in engine_containers(srv.shm_name), 15,
              "the second killed container to be removed")
 
 
@@ -96,7 +97,7 @@ def test_container_killed_during_invoke_is_a_runtime_exit_error(srv):
     lam = make_lambda_client(srv.endpoint)
     create(lam, "k2")
     assert "FunctionError" not in lam.invoke(FunctionName="k2")
-    cid = containers(srv.shm_name)[0]
+    cid = engine_containers(srv.shm_name)[0]
     out = {}
 
     def run():
@@ -120,7 +121,7 @@ def test_container_killed_during_invoke_is_a_runtime_exit_error(srv):
     # the environment is replaced: the next invoke works in a new container
     r = lam.invoke(FunctionName="k2")
     assert "FunctionError" not in r
-    now = containers(srv.shm_name)
+    now = engine_containers(srv.shm_name)
     assert cid not in now and len(now) == 1, now
 
 
@@ -165,7 +166,7 @@ def test_idle_warm_environments_cost_the_engine_little(srv):
     for i in range(n):
         create(lam, "idle%d" % i, timeout=60)
         assert "FunctionError" not in lam.invoke(FunctionName="idle%d" % i)
-    assert len(containers(srv.shm_name)) == n
+    assert len(engine_containers(srv.shm_name)) == n
     time.sleep(1)  # let the start-up work settle
     # The engine may be shared (other test runs start containers): a window of 10 s under
     # the bound passes; up to three are tried. A blocking wait per container kept podman
@@ -180,4 +181,4 @@ def test_idle_warm_environments_cost_the_engine_little(srv):
             break
     assert min(seen) < 0.05, "the engine used %s %% of a core with %d idle environments" % (
         ", ".join("%.1f" % (x * 100) for x in seen), n)
-    assert len(containers(srv.shm_name)) == n, "the idle environments did not stay"
+    assert len(engine_containers(srv.shm_name)) == n, "the idle environments did not stay"

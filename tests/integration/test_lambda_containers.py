@@ -5,45 +5,21 @@ RustStack killed with SIGKILL leaves containers that the next start on the same 
 removes. Runs in: the pytest process."""
 
 import io
-import json
 import os
 import re
 import signal
-import socket
 import time
-import urllib.parse
 import zipfile
 
 import pytest
 
-from conftest import LambdaServer, _stop_checked, have_engine, make_lambda_client
+from conftest import (LambdaServer, _stop_checked, engine_containers, have_engine,
+                      make_lambda_client)
 
 pytestmark = pytest.mark.skipif(
     not have_engine(), reason="no container engine: RS_DOCKER_SOCKET / RS_LAMBDA_IMAGE unset")
 
 ROLE = "arn:aws:iam::000000000000:role/lambda"
-
-
-def engine_get(path):
-    """GET on the Docker Engine API socket (stdlib only): parsed JSON."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(os.environ["RS_DOCKER_SOCKET"])
-    s.sendall(("GET %s HTTP/1.0\r\nHost: d\r\n\r\n" % path).encode())
-    data = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        data += b
-    s.close()
-    head, _, body = data.partition(b"\r\n\r\n")
-    assert head.split()[1] == b"200", head
-    return json.loads(body)
-
-
-def containers(instance):
-    f = urllib.parse.quote(json.dumps({"label": ["io.ruststack.instance=%s" % instance]}))
-    return [c["Id"] for c in engine_get("/v1.41/containers/json?all=1&filters=" + f)]
 
 
 def zip_bytes():
@@ -88,21 +64,21 @@ def test_supervisor_crash_and_stop_leave_no_containers(tmp_path):
         lam.create_function(FunctionName="c1", Runtime="python3.12", Role=ROLE,
                             Handler="app.handler", Code={"ZipFile": zip_bytes()})
         lam.invoke(FunctionName="c1")
-        first = containers(srv.shm_name)
+        first = engine_containers(srv.shm_name)
         assert len(first) == 1, first
         old = supervisor_pid(srv)
         os.kill(old, signal.SIGKILL)
         wait_for(lambda: supervisor_pid(srv) not in (None, old), 15, "a new lambda supervisor")
         # the successor removes the dead one's container and serves the same function
-        wait_for(lambda: not (set(first) & set(containers(srv.shm_name))), 30,
+        wait_for(lambda: not (set(first) & set(engine_containers(srv.shm_name))), 30,
                  "the orphaned container to be removed")
         r = wait_for(lambda: _try_invoke(lam, "c1"), 60, "an invoke after the restart")
         assert r["StatusCode"] == 200
-        assert len(containers(srv.shm_name)) == 1
+        assert len(engine_containers(srv.shm_name)) == 1
     finally:
         rc, alive = _stop_checked(srv)
     assert rc == 0
-    assert containers(srv.shm_name) == [], "containers left after SIGTERM"
+    assert engine_containers(srv.shm_name) == [], "containers left after SIGTERM"
 
 
 def _try_invoke(lam, name):
@@ -120,7 +96,7 @@ def test_killed_instance_orphans_removed_at_next_start(tmp_path):
     lam.create_function(FunctionName="c2", Runtime="python3.12", Role=ROLE,
                         Handler="app.handler", Code={"ZipFile": zip_bytes()})
     lam.invoke(FunctionName="c2")
-    assert len(containers(shm)) == 1
+    assert len(engine_containers(shm)) == 1
     # SIGKILL everything: master, workers, supervisors
     pids = [srv.proc.pid] + [int(p) for p in re.findall(
         rb"started .*?\(pid (\d+)\)", open(srv.log_path, "rb").read())]
@@ -134,10 +110,10 @@ def test_killed_instance_orphans_removed_at_next_start(tmp_path):
         os.unlink("/dev/shm" + shm)
     except FileNotFoundError:
         pass
-    assert len(containers(shm)) == 1, "the container outlived its killed instance"
+    assert len(engine_containers(shm)) == 1, "the container outlived its killed instance"
     again = start(tmp_path, "c", shm=shm)
     try:
-        wait_for(lambda: containers(shm) == [], 30, "the next start to remove the orphan")
+        wait_for(lambda: engine_containers(shm) == [], 30, "the next start to remove the orphan")
     finally:
         rc, _ = _stop_checked(again)
     assert rc == 0

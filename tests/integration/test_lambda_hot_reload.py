@@ -11,16 +11,15 @@ import hashlib
 import io
 import json
 import os
-import socket
 import threading
 import time
-import urllib.parse
 import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Cli, LambdaServer, _lambda_teardown, have_engine, make_lambda_client
+from conftest import (Cli, LambdaServer, _lambda_teardown, engine_containers, have_engine,
+                      make_lambda_client)
 
 ROLE = "arn:aws:iam::000000000000:role/lambda"
 
@@ -31,28 +30,6 @@ def handler(event, context):
     time.sleep(event.get("sleep", 0))
     return {"v": VERSION, "pid": os.getpid(), "ppid": os.getppid()}
 """
-
-
-def engine_get(path):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(os.environ["RS_DOCKER_SOCKET"])
-    s.sendall(("GET %s HTTP/1.0\r\nHost: d\r\n\r\n" % path).encode())
-    data = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        data += b
-    s.close()
-    head, _, body = data.partition(b"\r\n\r\n")
-    assert head.split()[1] == b"200", head
-    return json.loads(body)
-
-
-def containers(srv):
-    """Ids of every container (running or not) of this RustStack instance."""
-    f = urllib.parse.quote(json.dumps({"label": ["io.ruststack.instance=%s" % srv.shm_name]}))
-    return sorted(c["Id"] for c in engine_get("/v1.41/containers/json?all=1&filters=" + f))
 
 
 @pytest.fixture(scope="module", params=["process", "docker"])
@@ -127,14 +104,14 @@ def test_edit_runs_in_the_same_environment(hot):
     assert cfg["CodeSha256"] == sha and cfg["CodeSize"] == size
     err, first = invoke(lam, "hot-edit")
     assert err is None and first["v"] == "one", first
-    before = containers(srv) if srv.executor == "docker" else None
+    before = engine_containers(srv.shm_name) if srv.executor == "docker" else None
     write(d, "app.py", APP % "two")
     err, second = invoke(lam, "hot-edit")
     assert err is None and second["v"] == "two", second
     # a new runtime process under the same supervising bootstrap: the environment stayed
     assert second["ppid"] == first["ppid"] and second["pid"] != first["pid"]
     if before is not None:
-        assert containers(srv) == before
+        assert engine_containers(srv.shm_name) == before
     # no change: the warm runtime process is reused as is
     err, third = invoke(lam, "hot-edit")
     assert third["pid"] == second["pid"]
@@ -180,7 +157,7 @@ def test_syntax_error_then_fix(hot):
     create(lam, "hot-syntax", d)
     err, first = invoke(lam, "hot-syntax")
     assert first["v"] == "one"
-    before = containers(srv) if srv.executor == "docker" else None
+    before = engine_containers(srv.shm_name) if srv.executor == "docker" else None
     write(d, "app.py", "def handler(event, context)\n    return 1\n")
     err, body = invoke(lam, "hot-syntax")
     assert err == "Unhandled", body
@@ -199,7 +176,7 @@ def test_syntax_error_then_fix(hot):
     # the environment survived the init errors: same bootstrap, same container
     assert body["ppid"] == first["ppid"]
     if before is not None:
-        assert containers(srv) == before
+        assert engine_containers(srv.shm_name) == before
     lam.delete_function(FunctionName="hot-syntax")
 
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/unit/gen-local-am.sh: writes tests/unit/local.am from the files present: every
-# tests/unit/test_*.c is one Criterion binary linked with the library, every
+# tests/unit/test_*.c is one Criterion binary linked with the library (and with each shared
+# test helper tests/unit/<name>.c other than test_*.c whose <name>.h it includes), every
 # tests/unit/check-*.sh one script test. Adding a test is adding a file; packaging/setup.sh
 # runs this before autoreconf, and the committed local.am is its output.
 set -eu
@@ -19,7 +20,13 @@ tmp=$out.tmp
     echo "endif"
     for f in tests/unit/test_*.c; do
         v=$(echo "${f%.c}" | tr '/.-' '___')
-        echo "${v}_SOURCES = $f"
+        srcs=$f
+        for h in tests/unit/*.c; do
+            case "$h" in tests/unit/test_*) continue ;; esac
+            b=$(basename "${h%.c}")
+            grep -q "^#include \"$b.h\"" "$f" && srcs="$srcs $h tests/unit/$b.h"
+        done
+        echo "${v}_SOURCES = $srcs"
         echo "${v}_LDADD = \$(RS_TEST_LIBS) -lpthread"
     done
     for f in tests/unit/check-*.sh; do

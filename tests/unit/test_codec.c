@@ -222,3 +222,26 @@ Test(pct, decode_buf)
     cr_assert_eq(rs_pct_decode_buf("", 0, out, sizeof(out), 0), 0);
     cr_assert_str_eq(out, "");
 }
+
+Test(utf8, encode_each_length)
+{
+    char u[4];
+    cr_assert_eq(rs_utf8_encode(0x41, u), 1);
+    cr_assert_eq(memcmp(u, "A", 1), 0);
+    cr_assert_eq(rs_utf8_encode(0xE9, u), 2);
+    cr_assert_eq(memcmp(u, "\xC3\xA9", 2), 0);
+    cr_assert_eq(rs_utf8_encode(0x20AC, u), 3);
+    cr_assert_eq(memcmp(u, "\xE2\x82\xAC", 3), 0);
+    cr_assert_eq(rs_utf8_encode(0x1F600, u), 4);
+    cr_assert_eq(memcmp(u, "\xF0\x9F\x98\x80", 4), 0);
+}
+
+Test(utf8, put_truncates_but_counts)
+{
+    char buf[4] = {'x', 'x', 'x', 'x'};
+    size_t n = rs_utf8_put(0x41, buf, sizeof buf, 0);
+    n = rs_utf8_put(0x20AC, buf, sizeof buf, n); /* only 2 of its 3 bytes fit before cap-1 */
+    cr_assert_eq(n, 4);
+    cr_assert_eq(memcmp(buf, "A\xE2\x82x", 4), 0);
+    cr_assert_eq(rs_utf8_put(0x41, NULL, 0, 7), 8); /* cap 0: nothing written */
+}

@@ -15,19 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "rs/docker.h"
 #include "rs/err.h"
+#include "fake_engine.h"
 
 typedef struct fake {
-    char path[108];
-    int lfd;
-    pthread_t th;
+    rs_fake_engine_t eng;
     const char *answer; /* canned answer bytes */
     size_t answer_len;
     int delay_ms; /* before answering */
@@ -39,19 +36,6 @@ typedef struct fake {
 
 static fake_t fk;
 static rs_docker_t dk;
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Read one request (headers plus a Content-Length body) into fk.req. */
 static void read_request(int fd)
@@ -78,12 +62,12 @@ static void read_request(int fd)
 static void *serve(void *arg)
 {
     (void)arg;
-    int fd = accept(fk.lfd, NULL, NULL);
+    int fd = accept(fk.eng.lfd, NULL, NULL);
     if (fd < 0)
         return NULL;
     read_request(fd);
     if (fk.delay_ms > 0)
-        sleep_ms(fk.delay_ms);
+        rs_test_sleep_ms(fk.delay_ms);
     size_t off = 0;
     while (off < fk.answer_len) {
         size_t n = fk.answer_len - off;
@@ -94,10 +78,10 @@ static void *serve(void *arg)
             break;
         off += (size_t)w;
         if (fk.piece > 0)
-            sleep_ms(2);
+            rs_test_sleep_ms(2);
     }
     if (fk.hold_ms > 0)
-        sleep_ms(fk.hold_ms);
+        rs_test_sleep_ms(fk.hold_ms);
     close(fd);
     return NULL;
 }
@@ -105,36 +89,20 @@ static void *serve(void *arg)
 /* Start the fake engine with `answer` (NUL-terminated) and the options set in fk. */
 static void fake_go(const char *answer)
 {
-    struct sockaddr_un sa;
     fk.answer = answer;
     fk.answer_len = strlen(answer);
-    fk.lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-    cr_assert_geq(fk.lfd, 0);
-    memset(&sa, 0, sizeof(sa));
-    sa.sun_family = AF_UNIX;
-    strcpy(sa.sun_path, fk.path);
-    cr_assert_eq(bind(fk.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    cr_assert_eq(listen(fk.lfd, 4), 0);
-    cr_assert_eq(pthread_create(&fk.th, NULL, serve, NULL), 0);
+    rs_fake_engine_start(&fk.eng, 4, serve, NULL);
 }
 
 static void setup(void)
 {
     memset(&fk, 0, sizeof(fk));
-    fk.lfd = -1;
-    snprintf(fk.path, sizeof(fk.path), "/tmp/rs-test-docker-%d.sock", (int)getpid());
-    unlink(fk.path);
-    cr_assert_eq(rs_docker_init(&dk, fk.path, 2000), 0);
+    rs_fake_engine_init(&fk.eng, "docker", &dk);
 }
 
 static void teardown(void)
 {
-    if (fk.lfd >= 0) {
-        shutdown(fk.lfd, SHUT_RDWR);
-        pthread_join(fk.th, NULL);
-        close(fk.lfd);
-    }
-    unlink(fk.path);
+    rs_fake_engine_stop(&fk.eng);
 }
 
 TestSuite(docker, .init = setup, .fini = teardown, .timeout = 20);
@@ -160,17 +128,17 @@ Test(docker, content_length_body_and_request_headers)
     int st = 0;
     char *body = NULL;
     size_t len = 0;
-    long long t0 = now_ms();
+    long long t0 = rs_test_now_ms();
     cr_assert_eq(rs_docker_request(&dk, "POST", "/v1.41/x", "{\"a\":1}", 7, &st, &body, &len, 1000),
                  0);
-    cr_assert_lt(now_ms() - t0, 2500);
+    cr_assert_lt(rs_test_now_ms() - t0, 2500);
     cr_assert_eq(st, 201);
     cr_assert_eq(len, 11);
     cr_assert_str_eq(body, "{\"Id\":\"ab\"}");
     free(body);
-    pthread_join(fk.th, NULL);
-    close(fk.lfd);
-    fk.lfd = -1;
+    pthread_join(fk.eng.th, NULL);
+    close(fk.eng.lfd);
+    fk.eng.lfd = -1;
     cr_assert(strncmp(fk.req, "POST /v1.41/x HTTP/1.1\r\n", 24) == 0, "%s", fk.req);
     cr_assert_not_null(strcasestr(fk.req, "\r\nHost: "));
     cr_assert_not_null(strcasestr(fk.req, "\r\nConnection: close\r\n"));
@@ -212,9 +180,9 @@ Test(docker, no_content_has_empty_body)
     fk.hold_ms = 3000;
     fake_go("HTTP/1.1 204 No Content\r\n\r\n");
     char err[128] = "";
-    long long t0 = now_ms();
+    long long t0 = rs_test_now_ms();
     cr_assert_eq(rs_docker_start(&dk, "abc", err, sizeof(err)), 0);
-    cr_assert_lt(now_ms() - t0, 2500);
+    cr_assert_lt(rs_test_now_ms() - t0, 2500);
     cr_assert(strncmp(fk.req, "POST /v1.41/containers/abc/start HTTP/1.1\r\n", 43) == 0, "%s",
               fk.req);
 }
@@ -331,17 +299,17 @@ Test(docker, slow_answer_hits_timeout)
     fk.delay_ms = 4000;
     fake_go("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK");
     char err[128] = "";
-    long long t0 = now_ms();
+    long long t0 = rs_test_now_ms();
     errno = 0;
     cr_assert_eq(rs_docker_request(&dk, "GET", "/_ping", NULL, 0, NULL, NULL, NULL, 300), RS_ERR);
     cr_assert_eq(errno, ETIMEDOUT);
-    long long el = now_ms() - t0;
+    long long el = rs_test_now_ms() - t0;
     cr_assert(el >= 250 && el < 2500, "elapsed %lld ms", el);
     /* the default timeout of rs_docker_init applies to the API calls */
     dk.timeout_ms = 200;
-    t0 = now_ms();
+    t0 = rs_test_now_ms();
     cr_assert_eq(rs_docker_ping(&dk, err, sizeof(err)), RS_ERR);
-    cr_assert_lt(now_ms() - t0, 2500);
+    cr_assert_lt(rs_test_now_ms() - t0, 2500);
     cr_assert_not_null(strstr(err, "timed out"), "%s", err);
 }
 
@@ -461,9 +429,9 @@ Test(docker, large_chunked_body_grows_the_buffer)
     cr_assert_eq(body[0], 'a');
     cr_assert_eq(body[n - 1], (char)('a' + (n - 1) % 26));
     free(body);
-    pthread_join(fk.th, NULL);
-    close(fk.lfd);
-    fk.lfd = -1;
+    pthread_join(fk.eng.th, NULL);
+    close(fk.eng.lfd);
+    fk.eng.lfd = -1;
     free(ans);
 }
 

@@ -28,17 +28,11 @@
 
 #include "rs/docker.h"
 #include "rs/err.h"
+#include "fake_engine.h"
 
 static rs_docker_t dk;
 static const char *image;
 static char label[64];
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void setup(void)
 {
@@ -113,14 +107,14 @@ Test(docker_engine, python_boto3_exit_code_label_list_remove)
     size_t n = 0;
 
     snprintf(name, sizeof(name), "rs-test-%d-a", (int)getpid());
-    long long t0 = now_ms();
+    long long t0 = rs_test_now_ms();
     cr_assert_eq(rs_docker_create(&dk, name, cfg, id, sizeof(id), err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(strlen(id), 64, "%s", id);
-    long long t1 = now_ms();
+    long long t1 = rs_test_now_ms();
     cr_assert_eq(rs_docker_start(&dk, id, err, sizeof(err)), 0, "%s", err);
-    long long t2 = now_ms();
+    long long t2 = rs_test_now_ms();
     cr_assert_eq(rs_docker_wait(&dk, id, &code, err, sizeof(err)), 0, "%s", err);
-    long long t3 = now_ms();
+    long long t3 = rs_test_now_ms();
     cr_assert_eq(code, 3);
     cr_log_info("create %lld ms, start %lld ms, run to exit %lld ms, total %lld ms", t1 - t0,
                 t2 - t1, t3 - t2, t3 - t0);
@@ -244,10 +238,10 @@ Test(docker_engine, kill_running_container)
     snprintf(name, sizeof(name), "rs-test-%d-c", (int)getpid());
     cr_assert_eq(rs_docker_create(&dk, name, cfg, id, sizeof(id), err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(rs_docker_start(&dk, id, err, sizeof(err)), 0, "%s", err);
-    long long t0 = now_ms();
+    long long t0 = rs_test_now_ms();
     cr_assert_eq(rs_docker_kill(&dk, id, "KILL", err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(rs_docker_wait(&dk, id, &code, err, sizeof(err)), 0, "%s", err);
-    cr_assert_lt(now_ms() - t0, 20000);
+    cr_assert_lt(rs_test_now_ms() - t0, 20000);
     cr_assert_eq(code, 137);
     cr_assert_eq(rs_docker_remove(&dk, id, err, sizeof(err)), 0, "%s", err);
     json_object_put(cfg);
@@ -261,22 +255,13 @@ Test(docker_engine, event_stream_reports_the_death)
 {
     static const char *const argv[] = {"python3", "-c", "import time; time.sleep(60)", NULL};
     json_object *cfg = config(argv, NULL);
-    json_object *f = json_object_new_object(), *a;
+    json_object *f = rs_docker_die_filter(label);
     char id[65] = "", err[256] = "", name[64], got[80] = "";
     rs_docker_events_t *ev = NULL;
     rs_docker_state_t st;
     int code = -1, found = 0;
 
-    a = json_object_new_array();
-    json_object_array_add(a, json_object_new_string("container"));
-    json_object_object_add(f, "type", a);
-    a = json_object_new_array();
-    json_object_array_add(a, json_object_new_string("die"));
-    json_object_array_add(a, json_object_new_string("died"));
-    json_object_object_add(f, "event", a);
-    a = json_object_new_array();
-    json_object_array_add(a, json_object_new_string(label));
-    json_object_object_add(f, "label", a);
+    cr_assert_not_null(f);
     cr_assert_eq(rs_docker_events_open(&dk, f, &ev, err, sizeof(err)), 0, "%s", err);
     json_object_put(f);
     snprintf(name, sizeof(name), "rs-test-%d-e", (int)getpid());
@@ -285,8 +270,8 @@ Test(docker_engine, event_stream_reports_the_death)
     cr_assert_eq(rs_docker_inspect_state(&dk, id, &st, err, sizeof(err)), 0, "%s", err);
     cr_assert(st.running && !st.stopped && st.pid > 0, "%s", st.status);
     cr_assert_eq(rs_docker_kill(&dk, id, "KILL", err, sizeof(err)), 0, "%s", err);
-    long long deadline = now_ms() + 20000;
-    while (!found && now_ms() < deadline) {
+    long long deadline = rs_test_now_ms() + 20000;
+    while (!found && rs_test_now_ms() < deadline) {
         json_object *j;
         int r = rs_docker_events_pop(ev, &j);
         cr_assert_geq(r, 0);

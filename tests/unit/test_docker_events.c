@@ -18,14 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "rs/docker.h"
 #include "rs/err.h"
+#include "fake_engine.h"
 #include "../../src/docker/docker_int.h"
 
 #define PODMAN_DIE                                                                                 \
@@ -35,12 +34,6 @@
 #define DOCKER_DIE                                                                                 \
     "{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"def456\",\"Attributes\":"      \
     "{\"exitCode\":\"3\"}}}"
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* "<hex len>\r\n<s>\r\n" */
 static void chunk(char *out, size_t outlen, const char *s)
@@ -203,9 +196,7 @@ Test(docker_evbuf, what_counts_as_an_end)
 /* ---- against a fake engine ---------------------------------------------------------- */
 
 typedef struct fake {
-    char path[108];
-    int lfd;
-    pthread_t th;
+    rs_fake_engine_t eng;
     const char *parts[8]; /* sent one after another, 50 ms apart */
     int hold_ms;          /* then keep the connection open this long */
     char req[4096];
@@ -217,7 +208,7 @@ static rs_docker_t dk;
 static void *serve(void *arg)
 {
     (void)arg;
-    int fd = accept(fk.lfd, NULL, NULL);
+    int fd = accept(fk.eng.lfd, NULL, NULL);
     if (fd < 0)
         return NULL;
     size_t len = 0;
@@ -231,54 +222,40 @@ static void *serve(void *arg)
     }
     for (int i = 0; i < 8 && fk.parts[i]; i++) {
         if (i > 0)
-            sleep_ms(50);
+            rs_test_sleep_ms(50);
         if (send(fd, fk.parts[i], strlen(fk.parts[i]), MSG_NOSIGNAL) < 0)
             break;
     }
     if (fk.hold_ms > 0)
-        sleep_ms(fk.hold_ms);
+        rs_test_sleep_ms(fk.hold_ms);
     close(fd);
     return NULL;
 }
 
 static void fake_go(void)
 {
-    struct sockaddr_un sa;
-    fk.lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-    cr_assert_geq(fk.lfd, 0);
-    memset(&sa, 0, sizeof(sa));
-    sa.sun_family = AF_UNIX;
-    strcpy(sa.sun_path, fk.path);
-    cr_assert_eq(bind(fk.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    cr_assert_eq(listen(fk.lfd, 4), 0);
-    cr_assert_eq(pthread_create(&fk.th, NULL, serve, NULL), 0);
+    rs_fake_engine_start(&fk.eng, 4, serve, NULL);
 }
 
 static void setup(void)
 {
     memset(&fk, 0, sizeof(fk));
-    fk.lfd = -1;
-    snprintf(fk.path, sizeof(fk.path), "/tmp/rs-test-dockerev-%d.sock", (int)getpid());
-    unlink(fk.path);
-    cr_assert_eq(rs_docker_init(&dk, fk.path, 2000), 0);
+    rs_fake_engine_init(&fk.eng, "dockerev", &dk);
 }
 
 static void teardown(void)
 {
-    if (fk.lfd >= 0) {
-        shutdown(fk.lfd, SHUT_RDWR);
-        pthread_join(fk.th, NULL);
-        close(fk.lfd);
-    }
-    unlink(fk.path);
+    rs_fake_engine_stop(&fk.eng);
 }
 
 TestSuite(docker_events, .init = setup, .fini = teardown, .timeout = 20);
 
+/* the filter under test: rs_docker_die_filter (the request checks below pin its text) */
 static json_object *die_filter(void)
 {
-    return json_tokener_parse("{\"type\":[\"container\"],\"event\":[\"die\",\"died\"],"
-                              "\"label\":[\"io.ruststack.instance=/rs x\"]}");
+    json_object *f = rs_docker_die_filter("io.ruststack.instance=/rs x");
+    cr_assert_not_null(f);
+    return f;
 }
 
 /* Wait for the next end on the stream (up to 3 s): 1 with id/code, RS_ERR when closed. */
@@ -395,9 +372,9 @@ Test(docker_events, inspect_running_and_created)
     cr_assert_eq(st.running, 1);
     cr_assert_eq(st.stopped, 0);
     cr_assert_eq(st.pid, 4242);
-    pthread_join(fk.th, NULL);
-    close(fk.lfd);
-    unlink(fk.path);
+    pthread_join(fk.eng.th, NULL);
+    close(fk.eng.lfd);
+    unlink(fk.eng.path);
     /* created, never started: not an end */
     fk.parts[0] = "HTTP/1.1 200 OK\r\nContent-Length: 67\r\n\r\n"
                   "{\"State\":{\"Status\":\"created\",\"Running\":false,\"ExitCode\":0,\"Pid\":0}}";
@@ -416,9 +393,9 @@ Test(docker_events, inspect_missing_and_malformed)
     char err[128] = "";
     cr_assert_eq(rs_docker_inspect_state(&dk, "c1", &st, err, sizeof(err)), RS_ENOENT);
     cr_assert_not_null(strstr(err, "no such container"), "%s", err);
-    pthread_join(fk.th, NULL);
-    close(fk.lfd);
-    unlink(fk.path);
+    pthread_join(fk.eng.th, NULL);
+    close(fk.eng.lfd);
+    unlink(fk.eng.path);
     fk.parts[0] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{\"Id\":\"x\"}";
     fake_go();
     int rc = rs_docker_inspect_state(&dk, "c1", &st, err, sizeof(err));

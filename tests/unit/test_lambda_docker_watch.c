@@ -17,19 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lambda/lambda_docker_watch.h"
+#include "fake_engine.h"
 #include "rs/docker.h"
 
 #define STREAM_HEAD "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 
 typedef struct fake {
-    char path[108];
-    int lfd;
-    pthread_t th;
+    rs_fake_engine_t eng;
     pthread_mutex_t mu;
     int stream_fd;   /* the events connection held open (-1: none) */
     int streams;     /* events connections accepted */
@@ -41,19 +38,6 @@ typedef struct fake {
 static fake_t fk;
 static rs_docker_t dk;
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void send_str(int fd, const char *s)
 {
     (void)!send(fd, s, strlen(s), MSG_NOSIGNAL);
@@ -63,7 +47,7 @@ static void *serve(void *arg)
 {
     (void)arg;
     for (;;) {
-        int fd = accept(fk.lfd, NULL, NULL);
+        int fd = accept(fk.eng.lfd, NULL, NULL);
         if (fd < 0)
             return NULL;
         char req[2048];
@@ -134,44 +118,28 @@ static void push_event(const char *json)
 static void wait_streams(int n)
 {
     for (int i = 0; i < 300 && streams() < n; i++)
-        sleep_ms(10);
+        rs_test_sleep_ms(10);
     cr_assert_geq(streams(), n);
 }
 
 static void fake_go(void)
 {
-    struct sockaddr_un sa;
-    fk.lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-    cr_assert_geq(fk.lfd, 0);
-    memset(&sa, 0, sizeof(sa));
-    sa.sun_family = AF_UNIX;
-    strcpy(sa.sun_path, fk.path);
-    cr_assert_eq(bind(fk.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    cr_assert_eq(listen(fk.lfd, 8), 0);
-    cr_assert_eq(pthread_create(&fk.th, NULL, serve, NULL), 0);
+    rs_fake_engine_start(&fk.eng, 8, serve, NULL);
 }
 
 static void setup(void)
 {
     memset(&fk, 0, sizeof(fk));
-    fk.lfd = -1;
     fk.stream_fd = -1;
     pthread_mutex_init(&fk.mu, NULL);
-    snprintf(fk.path, sizeof(fk.path), "/tmp/rs-test-dwatch-%d.sock", (int)getpid());
-    unlink(fk.path);
-    cr_assert_eq(rs_docker_init(&dk, fk.path, 2000), 0);
+    rs_fake_engine_init(&fk.eng, "dwatch", &dk);
 }
 
 static void teardown(void)
 {
-    if (fk.lfd >= 0) {
-        shutdown(fk.lfd, SHUT_RDWR);
-        pthread_join(fk.th, NULL);
-        close(fk.lfd);
-    }
+    rs_fake_engine_stop(&fk.eng);
     if (fk.stream_fd >= 0)
         close(fk.stream_fd);
-    unlink(fk.path);
 }
 
 TestSuite(dwatch, .init = setup, .fini = teardown, .timeout = 40);
@@ -198,9 +166,9 @@ Test(dwatch, die_event_wakes_the_waiter)
     push_event("{\"status\":\"die\",\"id\":\"bbbb\",\"Type\":\"container\",\"Action\":\"die\","
                "\"Actor\":{\"ID\":\"bbbb\",\"Attributes\":{\"containerExitCode\":\"7\","
                "\"exitCode\":\"7\"}}}");
-    long long t0 = now_ms();
+    long long t0 = rs_test_now_ms();
     cr_assert_eq(rs_dwatch_wait(w, b), 7);
-    cr_assert_lt(now_ms() - t0, 2000);
+    cr_assert_lt(rs_test_now_ms() - t0, 2000);
     rs_dwatch_drop(w, b);
     push_event("{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"aaaa\","
                "\"Attributes\":{\"exitCode\":\"137\"}}}");
@@ -219,15 +187,15 @@ Test(dwatch, lost_stream_reconnects_and_inspects)
     wait_streams(1);
     rs_dwatch_entry_t *a = rs_dwatch_add(w, "aaaa");
     rs_dwatch_started(w, a);
-    sleep_ms(200);
+    rs_test_sleep_ms(200);
     /* the engine restarts: the stream ends, and the container died meanwhile */
     set_state("exited", 0, 3);
     pthread_mutex_lock(&fk.mu);
     shutdown(fk.stream_fd, SHUT_RDWR);
     pthread_mutex_unlock(&fk.mu);
-    long long t0 = now_ms();
+    long long t0 = rs_test_now_ms();
     cr_assert_eq(rs_dwatch_wait(w, a), 3);
-    cr_assert_lt(now_ms() - t0, 5000);
+    cr_assert_lt(rs_test_now_ms() - t0, 5000);
     cr_assert_geq(streams(), 2);
     rs_dwatch_drop(w, a);
     rs_dwatch_stop(w);
@@ -244,9 +212,9 @@ Test(dwatch, refused_kill_of_a_gone_container_ends_the_wait)
     rs_dwatch_started(w, a);
     set_state(NULL, 0, 0); /* removed behind our back: 404 */
     rs_dwatch_killed(w, a, 0);
-    long long t0 = now_ms();
+    long long t0 = rs_test_now_ms();
     cr_assert_eq(rs_dwatch_wait(w, a), -1);
-    cr_assert_lt(now_ms() - t0, 1000);
+    cr_assert_lt(rs_test_now_ms() - t0, 1000);
     rs_dwatch_drop(w, a);
     rs_dwatch_stop(w);
 }
@@ -264,7 +232,7 @@ Test(dwatch, created_not_started_is_not_an_end)
     shutdown(fk.stream_fd, SHUT_RDWR);
     pthread_mutex_unlock(&fk.mu);
     wait_streams(2);
-    sleep_ms(300);
+    rs_test_sleep_ms(300);
     rs_dwatch_started(w, a);
     set_state("exited", 0, 0);
     push_event("{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"aaaa\","
@@ -281,10 +249,10 @@ Test(dwatch, no_engine_a_killed_container_is_given_up)
     cr_assert_eq(rs_dwatch_start(&dk, "/rs-test", &w), 0);
     rs_dwatch_entry_t *a = rs_dwatch_add(w, "aaaa");
     rs_dwatch_started(w, a);
-    long long t0 = now_ms();
+    long long t0 = rs_test_now_ms();
     rs_dwatch_killed(w, a, 1);
     cr_assert_eq(rs_dwatch_wait(w, a), -1);
-    long long took = now_ms() - t0;
+    long long took = rs_test_now_ms() - t0;
     cr_assert(took >= 9000 && took < 20000, "%lld ms", took);
     rs_dwatch_drop(w, a);
     rs_dwatch_stop(w);
