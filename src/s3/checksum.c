@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "rs/checksum.h"
+#include "rs/err.h"
 
 #define RS_POLY_CRC32 0xEDB88320u
 #define RS_POLY_CRC32C 0x82F63B78u
@@ -94,49 +95,62 @@ uint64_t rs_crc64nvme(uint64_t crc, const void *vp, size_t n)
     return ~crc;
 }
 
-/* ---- combining (GF(2) matrices: appending len2 zero bytes to crc1, as zlib) ------- */
+/* ---- combining: crc1 * x^(8 len2) mod P, then xor crc2 -------------------------------
+ * Polynomials in the CRCs' reflected form (the top bit is x^0). Appending len2 zero bytes
+ * to a CRC multiplies it by x^(8 len2) mod P; that power is found by square-and-multiply
+ * over a table of x^(2^k) mod P (64 entries), so one combine costs O(log len2) products
+ * of `dim` steps each. (The GF(2) matrix method took 0.2 ms a part: a 1,000-part
+ * CompleteMultipartUpload spent 200 ms in it.) */
 
-/* a 64x64 (or 32x32) bit matrix times a vector */
-static uint64_t gf2_times(const uint64_t *mat, uint64_t vec)
+/* a * b mod P, reflected, dim bits */
+static uint64_t mult_mod(uint64_t a, uint64_t b, uint64_t poly, int dim)
 {
-    uint64_t sum = 0;
-    for (; vec != 0; vec >>= 1, mat++)
-        if (vec & 1)
-            sum ^= *mat;
-    return sum;
+    uint64_t m = (uint64_t)1 << (dim - 1), p = 0;
+    for (; m != 0; m >>= 1) {
+        if (a & m) {
+            p ^= b;
+            if ((a & (m - 1)) == 0)
+                break;
+        }
+        b = (b & 1) ? (b >> 1) ^ poly : b >> 1;
+    }
+    return p;
 }
 
-static void gf2_square(uint64_t *square, const uint64_t *mat, int dim)
+typedef struct x2n_table {
+    uint64_t poly;
+    uint64_t pow[64]; /* x^(2^k) mod P */
+} x2n_table_t;
+
+static const x2n_table_t *x2n_for(uint64_t poly, int dim)
 {
-    for (int n = 0; n < dim; n++)
-        square[n] = gf2_times(mat, mat[n]);
+    static _Thread_local x2n_table_t t[3]; /* CRC32, CRC32C, CRC64NVME: filled once */
+    size_t i;
+    for (i = 0; i < 3 && t[i].poly != 0; i++)
+        if (t[i].poly == poly)
+            return &t[i];
+    if (i == 3)
+        i = 0;                             /* never: three polynomials exist */
+    uint64_t p = (uint64_t)1 << (dim - 2); /* x^1 */
+    for (int k = 0; k < 64; k++) {
+        t[i].pow[k] = p;
+        p = mult_mod(p, p, poly, dim);
+    }
+    t[i].poly = poly;
+    return &t[i];
 }
 
 /* reflected CRC of width `dim` bits with all-ones init and final xor */
 static uint64_t crc_combine(uint64_t crc1, uint64_t crc2, uint64_t len2, uint64_t poly, int dim)
 {
-    uint64_t even[64], odd[64], row = 1;
+    const x2n_table_t *t = x2n_for(poly, dim);
+    uint64_t op = (uint64_t)1 << (dim - 1); /* x^0 */
+    int k = 3;                              /* len2 bytes: x^(len2 * 2^3) */
 
-    if (len2 == 0)
-        return crc1;
-    odd[0] = poly; /* the operator for one zero bit */
-    for (int n = 1; n < dim; n++, row <<= 1)
-        odd[n] = row;
-    gf2_square(even, odd, dim); /* two zero bits */
-    gf2_square(odd, even, dim); /* four zero bits */
-    do {
-        gf2_square(even, odd, dim);
-        if (len2 & 1)
-            crc1 = gf2_times(even, crc1);
-        len2 >>= 1;
-        if (len2 == 0)
-            break;
-        gf2_square(odd, even, dim);
-        if (len2 & 1)
-            crc1 = gf2_times(odd, crc1);
-        len2 >>= 1;
-    } while (len2 != 0);
-    return crc1 ^ crc2;
+    for (uint64_t n = len2; n != 0; n >>= 1, k++)
+        if (n & 1)
+            op = mult_mod(t->pow[k & 63], op, poly, dim);
+    return mult_mod(op, crc1, poly, dim) ^ crc2;
 }
 
 uint32_t rs_crc32_combine(uint32_t crc1, uint32_t crc2, uint64_t len2)
