@@ -313,7 +313,7 @@ def test_object_tagging_cli(aws, s3, bucket):
 
 # ---- persistence (data_dir) --------------------------------------------------------------
 
-def kill_tree(srv):
+def kill_tree(srv, lock=None):
     """SIGKILL the master and every descendant at once, then wait until all are gone (the
     data directory's lock goes with the last of them)."""
     import os
@@ -332,6 +332,35 @@ def kill_tree(srv):
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(_alive(p) for p in pids):
         time.sleep(0.05)
+    # a child a supervisor forked while the tree was listed (before its exec) inherited the
+    # data directory's lock too: kill whatever still holds it open
+    if lock is not None:
+        while time.monotonic() < deadline:
+            holders = _holders(lock)
+            if not holders:
+                break
+            for p in holders:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except OSError:
+                    pass
+            time.sleep(0.05)
+
+
+def _holders(path):
+    import os
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or not _alive(int(d)):
+            continue
+        try:
+            for fd in os.listdir("/proc/%s/fd" % d):
+                if os.readlink("/proc/%s/fd/%s" % (d, fd)) == path:
+                    out.append(int(d))
+                    break
+        except OSError:
+            pass
+    return out
 
 
 def _alive(pid):
@@ -395,7 +424,7 @@ def test_configuration_survives_restart(tmp_path):
                 rc, _ = srv.stop()
                 assert rc == 0
             elif n == 1:
-                kill_tree(srv)
+                kill_tree(srv, str(data / "s3" / "lock"))
         # on the last server the bucket goes with its configuration
         s3 = client(servers[-1])
         s3.delete_object(Bucket="keep", Key="o")
