@@ -165,20 +165,17 @@ def _server_endpoint(config):
         pytest.fail("pytest-ruststack: %s" % e, pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def _ruststack_session_account(pytestconfig):
-    state = pytestconfig._ruststack
-    shared = _Shared(lambda: _server_endpoint(pytestconfig), state.region())
+def _shared_account(pytestconfig):
+    """The body of the scoped account fixtures below: one _Shared, reset at scope end."""
+    shared = _Shared(lambda: _server_endpoint(pytestconfig), pytestconfig._ruststack.region())
     yield shared
     shared.close()
 
 
-@pytest.fixture(scope="module")
-def _ruststack_module_account(pytestconfig):
-    state = pytestconfig._ruststack
-    shared = _Shared(lambda: _server_endpoint(pytestconfig), state.region())
-    yield shared
-    shared.close()
+_ruststack_session_account = pytest.fixture(scope="session",
+                                            name="_ruststack_session_account")(_shared_account)
+_ruststack_module_account = pytest.fixture(scope="module",
+                                           name="_ruststack_module_account")(_shared_account)
 
 
 @pytest.fixture(scope="module")
