@@ -92,7 +92,13 @@ run_one() {
         return 0
     fi
     echo "FAIL $t: $(grep -m1 -E 'ERROR: |runtime error|Test unit written' "$log")"
-    ls "$OUT/work/artifacts-$t"/* 2>/dev/null | sed 's/^/     input: /'
+    for a in "$OUT/work/artifacts-$t"/*; do
+        [ -f "$a" ] || continue
+        echo "     input: $a"
+        echo "     base64: $(base64 -w0 "$a" | cut -c1-4000)"
+    done
+    # the report's frames in our code, for a CI log that keeps only stdout
+    grep -E '^ *#[0-9]+ .*(/src/|/tests/fuzz/)' "$log" | head -n 15 | sed 's/^ */     /'
     return 1
 }
 
