@@ -515,9 +515,10 @@ static void *accept_main(void *arg)
     return NULL;
 }
 
-int rs_rapi_listen(rs_rapi_t *r, uint16_t *port_out)
+int rs_rapi_listen(rs_rapi_t *r, const char *addr, uint16_t *port_out)
 {
-    int fd = rs_tcp_listen("127.0.0.1", 0, 16, 0, port_out);
+    int loop = addr == NULL || strcmp(addr, "127.0.0.1") == 0;
+    int fd = rs_tcp_listen(loop ? "127.0.0.1" : addr, 0, 16, loop ? 0 : RS_NET_FREEBIND, port_out);
     if (fd < 0)
         return RS_ERR;
     r->listen_fd = fd;

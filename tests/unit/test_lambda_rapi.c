@@ -417,7 +417,7 @@ Test(lambda_rapi, tcp_listener_serves_keep_alive)
     rs_rapi_t *r;
     cr_assert_eq(rs_rapi_create(&r), 0);
     uint16_t port = 0;
-    cr_assert_eq(rs_rapi_listen(r, &port), 0);
+    cr_assert_eq(rs_rapi_listen(r, NULL, &port), 0);
     cr_assert_gt(port, 0);
     fixture_t f;
     memset(&f, 0, sizeof(f));
