@@ -5,7 +5,10 @@
  * dir (binds of per-environment host dirs), and the confinement of a shared box: memory =
  * MemorySize with no swap, CPU in proportion to memory (Lambda's 1 vCPU at 1769 MB), every
  * capability dropped, no-new-privileges, a read-only root file system, not privileged,
- * 1024 processes and 1024 open files (Lambda's quotas); on a bridge network, the host
+ * at most 1024 processes and threads (Lambda's quota, a pids cgroup). No Ulimits: podman
+ * 4.3 then drops its configured default_ulimits and asks for nproc 1048576, which a root
+ * without CAP_SYS_RESOURCE cannot set (shared/reference/containers.md); and an nproc
+ * rlimit would count every process of the (unmapped) root user. On a bridge network, the host
  * reached by the name "ruststack".
  * Runs in: the lambda supervisor (pool threads).
  */
@@ -30,15 +33,6 @@ static json_object *str_array(char *const *v)
     for (size_t i = 0; a && v[i]; i++)
         json_object_array_add(a, json_object_new_string(v[i]));
     return a;
-}
-
-static json_object *ulimit(const char *name, int64_t n)
-{
-    json_object *u = json_object_new_object();
-    json_object_object_add(u, "Name", json_object_new_string(name));
-    json_object_object_add(u, "Soft", json_object_new_int64(n));
-    json_object_object_add(u, "Hard", json_object_new_int64(n));
-    return u;
 }
 
 static json_object *host_config(const rs_ldocker_opts_t *o, const rs_lexec_spec_t *spec)
@@ -66,9 +60,6 @@ static json_object *host_config(const rs_ldocker_opts_t *o, const rs_lexec_spec_
     json_object_object_add(hc, "NanoCpus",
                            json_object_new_int64(rs_lambda_nano_cpus(spec->fn->memory_mb)));
     json_object_object_add(hc, "PidsLimit", json_object_new_int64(1024));
-    json_object *ul = json_object_new_array();
-    json_object_array_add(ul, ulimit("nofile", 1024));
-    json_object_object_add(hc, "Ulimits", ul);
     json_object_object_add(hc, "CapDrop", str_array(caps));
     json_object_object_add(hc, "SecurityOpt", str_array(secopt));
     json_object_object_add(hc, "ReadonlyRootfs", json_object_new_boolean(1));
