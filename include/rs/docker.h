@@ -89,6 +89,12 @@ typedef struct rs_docker_state {
     int exit_code;   /* State.ExitCode, -1 if absent */
     int pid;         /* State.Pid (0 when not running) */
     char status[32]; /* State.Status: created, running, exited, ... */
+    /* what the engine applied (HostConfig; 0 / false when absent) */
+    int64_t memory;    /* Memory, bytes */
+    int64_t nano_cpus; /* NanoCpus */
+    int64_t cpu_quota; /* CpuQuota (podman 4.3 reports NanoCpus as CpuQuota/CpuPeriod too) */
+    int64_t cpu_period;
+    int readonly_rootfs;
 } rs_docker_state_t;
 
 /* GET /containers/<id>/json: the state (RS_ENOENT when the container is gone). */

@@ -27,6 +27,29 @@ long long rs_lambda_nano_cpus(unsigned memory_mb)
     return (long long)memory_mb * 1000000000LL / MB_PER_VCPU;
 }
 
+int rs_lambda_docker_limits_applied(const rs_docker_state_t *st, unsigned memory_mb, char *why,
+                                    size_t whylen)
+{
+    int64_t mem = (int64_t)memory_mb * 1048576;
+    long long want = rs_lambda_nano_cpus(memory_mb);
+    long long got = st->nano_cpus;
+    if (got == 0 && st->cpu_quota > 0 && st->cpu_period > 0)
+        got = st->cpu_quota * 1000000000LL / st->cpu_period;
+    size_t n = 0;
+    why[0] = '\0';
+    if (st->memory != mem)
+        n += (size_t)snprintf(why + n, whylen - n, "memory %lld bytes (asked %lld); ",
+                              (long long)st->memory, (long long)mem);
+    /* CpuQuota is whole microseconds: allow its rounding */
+    if (n < whylen && (got <= 0 || got < want - want / 100 || got > want + want / 100))
+        n += (size_t)snprintf(why + n, whylen - n, "cpu %lld nano-CPUs (asked %lld); ", got, want);
+    if (n < whylen && !st->readonly_rootfs)
+        n += (size_t)snprintf(why + n, whylen - n, "root file system writable; ");
+    if (n >= 2 && n < whylen)
+        why[n - 2] = '\0';
+    return n == 0;
+}
+
 static json_object *str_array(char *const *v)
 {
     json_object *a = json_object_new_array();

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "lambda/lambda_exec.h"
+#include "rs/docker.h"
 
 typedef struct rs_ldocker_opts {
     const char *image;
@@ -22,6 +23,12 @@ typedef struct rs_ldocker_opts {
 /* CPU share of a function the way Lambda gives it: one vCPU at 1769 MB, proportionally
  * below and above; in nano-CPUs (HostConfig.NanoCpus). */
 long long rs_lambda_nano_cpus(unsigned memory_mb);
+
+/* Did the engine apply the limits asked for memory_mb (from its inspect answer)? 1 yes;
+ * 0 no, with what is missing in why. Engines that ignore limits (no cgroup controller,
+ * rootless without delegation) accept the create call and answer 0 here. */
+int rs_lambda_docker_limits_applied(const rs_docker_state_t *st, unsigned memory_mb, char *why,
+                                    size_t whylen);
 
 /* A new json-c object (the caller puts it), NULL when out of memory. */
 json_object *rs_lambda_docker_config(const rs_ldocker_opts_t *o, const rs_lexec_spec_t *spec);

@@ -46,6 +46,7 @@ typedef struct dstate {
     char name_prefix[96];
     char runtime_path[1024];
     _Atomic unsigned long counter;
+    _Atomic int limits_checked; /* the first container's limits were compared */
     rs_dwatch_t *watch;
 } dstate_t;
 
@@ -246,11 +247,25 @@ static void d_cleanup_orphans(void *state)
         orphans_main(o); /* no thread: do it here */
 }
 
-static int container_pid(dstate_t *s, const char *id)
+/* The runtime's host pid; the first container of the pool also tells whether the engine
+ * applied the limits it was asked for (an engine without cgroup controllers may accept
+ * and ignore them): logged once as a warning, since nothing in the API can say it. */
+static int container_pid(dstate_t *s, const char *id, unsigned memory_mb)
 {
     rs_docker_state_t st;
-    char err[200];
-    return rs_docker_inspect_state(&s->d, id, &st, err, sizeof(err)) == 0 ? st.pid : 0;
+    char err[200], why[300];
+    if (rs_docker_inspect_state(&s->d, id, &st, err, sizeof(err)) != 0)
+        return 0;
+    if (!atomic_exchange(&s->limits_checked, 1)) {
+        if (rs_lambda_docker_limits_applied(&st, memory_mb, why, sizeof(why)))
+            rs_log_notice("lambda: the engine applies the container limits (memory = "
+                          "MemorySize, CPU share, read-only root)");
+        else
+            rs_log_warn("lambda: the engine did NOT apply the container limits asked for: %s; "
+                        "functions run without them",
+                        why);
+    }
+    return st.pid;
 }
 
 static int d_start(void *state, const rs_lexec_spec_t *spec, rs_lexec_t **out, char *err,
@@ -292,7 +307,7 @@ static int d_start(void *state, const rs_lexec_spec_t *spec, rs_lexec_t **out, c
         return rc;
     }
     rs_dwatch_started(s->watch, x->w);
-    x->pid = container_pid(s, x->id);
+    x->pid = container_pid(s, x->id, spec->fn->memory_mb);
     *out = x;
     return 0;
 }

@@ -184,6 +184,8 @@ def test_docker_bridge_limits_and_reach(bridge_srv):
         assert "no-new-privileges" in hc["SecurityOpt"]
         # (podman 4.3 reports NetworkMode "bridge" for any bridge network)
         assert list(info["NetworkSettings"]["Networks"]) == ["ruststack"], info["NetworkSettings"]
+        # the first container's limits were compared with what the engine applied
+        assert b"the engine applies the container limits" in open(srv.log_path, "rb").read()
     finally:
         host.close()
 

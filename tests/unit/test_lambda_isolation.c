@@ -325,3 +325,24 @@ Test(lambda_isolation, relay_needs_a_valid_target)
     cr_assert_eq(rs_lfwd_start("127.0.0.2", rs_tcp_free_port(), "ruststack", 1, &f), RS_EINVAL);
     cr_assert_null(f);
 }
+
+Test(lambda_isolation, limits_applied_compares_the_engine_answer)
+{
+    char why[300];
+    rs_docker_state_t st = {
+        .memory = 256LL * 1048576, .nano_cpus = 256LL * 1000000000 / 1769, .readonly_rootfs = 1};
+    cr_assert(rs_lambda_docker_limits_applied(&st, 256, why, sizeof(why)), "%s", why);
+    /* podman: NanoCpus 0 but CpuQuota/CpuPeriod 14471/100000 */
+    st.nano_cpus = 0;
+    st.cpu_quota = 14471;
+    st.cpu_period = 100000;
+    cr_assert(rs_lambda_docker_limits_applied(&st, 256, why, sizeof(why)), "%s", why);
+    /* an engine that accepted and ignored everything */
+    rs_docker_state_t none = {0};
+    cr_assert_not(rs_lambda_docker_limits_applied(&none, 256, why, sizeof(why)));
+    cr_assert(strstr(why, "memory 0 bytes") && strstr(why, "cpu 0") && strstr(why, "writable"),
+              "%s", why);
+    st.memory = 0;
+    cr_assert_not(rs_lambda_docker_limits_applied(&st, 256, why, sizeof(why)));
+    cr_assert(strstr(why, "memory") && !strstr(why, "cpu"), "%s", why);
+}
