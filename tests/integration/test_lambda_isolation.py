@@ -11,14 +11,17 @@ import io
 import json
 import os
 import socket
+import subprocess
 import threading
+import time
 import zipfile
 
 import boto3
 import pytest
+import requests
 
-from conftest import (LambdaServer, _stop_checked, engine_containers, engine_get, have_engine,
-                      make_lambda_client)
+from conftest import (LambdaServer, _stop_checked, binary_path, engine_containers, engine_get,
+                      have_engine, make_lambda_client)
 
 ROLE = "arn:aws:iam::000000000000:role/lambda"
 
@@ -229,3 +232,48 @@ def test_process_executor_rlimits_and_dirs(lambda_process_server):
     assert "FunctionError" not in r and out["allocated"] == "MemoryError", out
     r, out = invoke(lam, "iso-proc-b", {"allocate_mb": 64})
     assert out["allocated"] == 64 * mib, out
+
+
+def start_on_every_address(srv, timeout=10.0):
+    """Server.start with --bind 0.0.0.0 (the fixture's binds 127.0.0.1)."""
+    srv._log = open(srv.log_path, "wb")
+    srv.proc = subprocess.Popen(
+        [binary_path(), "--config", srv.conf_path, "--port", str(srv.port), "--bind", "0.0.0.0",
+         "--workers", str(srv.workers)],
+        stdout=srv._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(srv.endpoint + "/_ruststack/health", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    srv.kill()
+    raise RuntimeError("ruststack not healthy:\n" + srv.log_tail())
+
+
+def test_docker_bridge_with_server_on_every_address(tmp_path):
+    """bind = 0.0.0.0: the gateway address reaches the server itself, no relay."""
+    if not have_engine():
+        pytest.skip("no container engine: RS_DOCKER_SOCKET / RS_LAMBDA_IMAGE unset")
+    srv = LambdaServer(tmp_path, "docker",
+                       extra_conf="dynamodb = off\nlambda_network = bridge\n")
+    srv.start = lambda: start_on_every_address(srv)
+    srv.start_lambda()
+    try:
+        boto3.client("s3", endpoint_url=srv.endpoint, region_name="us-east-1",
+                     aws_access_key_id="test", aws_secret_access_key="test").create_bucket(
+                         Bucket="iso-wildcard-bucket")
+        lam = make_lambda_client(srv.endpoint)
+        create(lam, "iso-wild", 512)
+        r, out = invoke(lam, "iso-wild", {"buckets": True})
+        assert "FunctionError" not in r, out
+        assert "iso-wildcard-bucket" in out["buckets"], out
+        log = open(srv.log_path, "rb").read()
+        assert b"reach the server as http://ruststack:%d" % srv.port in log
+        assert b"relayed to the server's listener" not in log
+    finally:
+        rc, _ = _stop_checked(srv)
+    assert rc == 0
+    assert engine_containers(srv.shm_name) == []
