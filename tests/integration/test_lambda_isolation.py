@@ -71,7 +71,11 @@ def handler(event, context):
         out["connect_" + k] = connect(h, p)
     if event.get("buckets"):
         import boto3
-        out["buckets"] = [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]]
+        s3 = boto3.client("s3")
+        out["buckets"] = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        if event.get("put"):
+            s3.put_object(Bucket=event["put"], Key="from-fn", Body=b"inside")
+            out["got"] = s3.get_object(Bucket=event["put"], Key="from-fn")["Body"].read().decode()
     if event.get("allocate_mb"):
         try:
             blob = bytearray(event["allocate_mb"] * 1048576)
@@ -152,7 +156,7 @@ def test_docker_bridge_limits_and_reach(bridge_srv):
         lam = make_lambda_client(srv.endpoint)
         create(lam, "iso-probe", 256)
         r, out = invoke(lam, "iso-probe", {
-            "buckets": True,
+            "buckets": True, "put": "iso-bridge-bucket",
             "connect": {"host_loopback": ["127.0.0.1", host.port],
                         "server_loopback": ["127.0.0.1", srv.port],
                         "host_by_gateway": [gateway, host.port],
@@ -174,6 +178,8 @@ def test_docker_bridge_limits_and_reach(bridge_srv):
         assert out["endpoint"] == "http://ruststack:%d" % srv.port, out
         assert out["rapi"].startswith(gateway + ":"), out
         assert "iso-bridge-bucket" in out["buckets"], out
+        assert out["got"] == "inside", out
+        assert s3.get_object(Bucket="iso-bridge-bucket", Key="from-fn")["Body"].read() == b"inside"
         assert out["connect_server_by_name"] == "connected", out
         for k in ("host_loopback", "server_loopback", "host_by_gateway"):
             assert out["connect_" + k] != "connected", (k, out)
