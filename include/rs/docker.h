@@ -95,6 +95,7 @@ typedef struct rs_docker_state {
     int64_t cpu_quota; /* CpuQuota (podman 4.3 reports NanoCpus as CpuQuota/CpuPeriod too) */
     int64_t cpu_period;
     int readonly_rootfs;
+    char ip[64]; /* its IPv4 address on its (first) network, "" on host / none */
 } rs_docker_state_t;
 
 /* GET /containers/<id>/json: the state (RS_ENOENT when the container is gone). */

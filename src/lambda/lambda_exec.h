@@ -71,6 +71,12 @@ void rs_rapi_wait(rs_rapi_t *r, int64_t deadline_mono_ms, rs_rapi_outcome_t *out
  * "Lambda-Runtime-RustStack-Reload: 1", and the state goes back to init, so the pool waits
  * for READY or INIT_ERROR as after a cold start. RS_EEXIST while an invocation runs. */
 int rs_rapi_reload(rs_rapi_t *r);
+/* Bridge network: from now on a connection is served only once rs_rapi_set_peer named
+ * its source address (it waits up to 30 s for that), and only from that address; others
+ * are closed and logged. */
+void rs_rapi_expect_peer(rs_rapi_t *r);
+/* The environment's container address (NULL or "": unknown, every connection refused). */
+void rs_rapi_set_peer(rs_rapi_t *r, const char *addr);
 /* Hot reload: after /init/error the runtime's bootstrap stays and waits in /next for a
  * reload order (rs_rapi_reload), instead of the environment ending. */
 void rs_rapi_set_hot(rs_rapi_t *r);
@@ -114,6 +120,8 @@ typedef struct rs_lexec_ops {
     void (*kill)(rs_lexec_t *x);
     /* Block until the runtime is gone; its status (>= 0 exit code, < 0 -signal). */
     int (*wait)(rs_lexec_t *x);
+    /* The environment's address on the bridge ("" unknown; may be NULL: loopback). */
+    void (*peer)(rs_lexec_t *x, char *addr, size_t addrlen);
     /* Host pid of the runtime (memory figures), 0 if unknown. */
     int (*pid)(rs_lexec_t *x);
     /* After wait returned: free (and remove the container). */

@@ -54,6 +54,7 @@ struct rs_lexec {
     dstate_t *s;
     rs_dwatch_entry_t *w;
     char id[80];
+    char ip[64]; /* on the bridge */
     int pid;
     int killed;
 };
@@ -250,7 +251,7 @@ static void d_cleanup_orphans(void *state)
 /* The runtime's host pid; the first container of the pool also tells whether the engine
  * applied the limits it was asked for (an engine without cgroup controllers may accept
  * and ignore them): logged once as a warning, since nothing in the API can say it. */
-static int container_pid(dstate_t *s, const char *id, unsigned memory_mb)
+static int container_pid(dstate_t *s, const char *id, unsigned memory_mb, char *ip, size_t iplen)
 {
     rs_docker_state_t st;
     char err[200], why[300];
@@ -265,6 +266,7 @@ static int container_pid(dstate_t *s, const char *id, unsigned memory_mb)
                         "functions run without them",
                         why);
     }
+    snprintf(ip, iplen, "%s", st.ip);
     return st.pid;
 }
 
@@ -307,7 +309,7 @@ static int d_start(void *state, const rs_lexec_spec_t *spec, rs_lexec_t **out, c
         return rc;
     }
     rs_dwatch_started(s->watch, x->w);
-    x->pid = container_pid(s, x->id, spec->fn->memory_mb);
+    x->pid = container_pid(s, x->id, spec->fn->memory_mb, x->ip, sizeof(x->ip));
     *out = x;
     return 0;
 }
@@ -341,6 +343,11 @@ static int d_wait(rs_lexec_t *x)
     return code;
 }
 
+static void d_peer(rs_lexec_t *x, char *addr, size_t addrlen)
+{
+    snprintf(addr, addrlen, "%s", x->ip);
+}
+
 static int d_pid(rs_lexec_t *x)
 {
     return x->pid;
@@ -364,6 +371,7 @@ const rs_lexec_ops_t rs_lexec_docker_ops = {
     .start = d_start,
     .kill = d_kill,
     .wait = d_wait,
+    .peer = d_peer,
     .pid = d_pid,
     .release = d_release,
 };

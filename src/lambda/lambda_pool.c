@@ -352,8 +352,15 @@ static int cold_start(run_t *r)
     int64_t c0 = rs_mono_ns();
     if (fn->hot)
         e->hot_gen = rs_lambda_hot_gen(fn->code_dir);
+    if (net.rapi_addr[0] && p->ops->peer)
+        rs_rapi_expect_peer(e->rapi); /* the bridge: only this environment's container */
     int rc = p->ops->start(p->xstate, &spec, &e->x, err, sizeof(err));
     rs_lambda_env_free(envp);
+    if (rc == 0 && net.rapi_addr[0] && p->ops->peer) {
+        char ip[64] = "";
+        p->ops->peer(e->x, ip, sizeof(ip));
+        rs_rapi_set_peer(e->rapi, ip);
+    }
     if (rc < 0) {
         e->x = NULL;
         snprintf(r->out->service_error, sizeof(r->out->service_error), "lambda executor %s: %s",

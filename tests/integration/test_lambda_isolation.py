@@ -184,6 +184,21 @@ def test_docker_bridge_limits_and_reach(bridge_srv):
         for k in ("host_loopback", "server_loopback", "host_by_gateway"):
             assert out["connect_" + k] != "connected", (k, out)
         assert host.accepted == 0
+        # the Runtime API serves only this environment's container: the host (or another
+        # container) connecting to it is closed without an answer
+        h, p = out["rapi"].rsplit(":", 1)
+        c = socket.create_connection((h, int(p)), timeout=10)
+        c.sendall(b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            answer = c.recv(100)
+        except ConnectionResetError:  # closed with the request unread
+            answer = b""
+        assert answer == b"", answer
+        c.close()
+        r, again = invoke(lam, "iso-probe", {})
+        assert "FunctionError" not in r and again["rapi"] == out["rapi"], again
+        assert b"Runtime API connection from %s refused" % gateway.encode() in open(
+            srv.log_path, "rb").read()
         # the engine got the confinement asked for
         cid = engine_containers(srv.shm_name)[0]
         info = engine_get("/v1.41/containers/%s/json" % cid)
