@@ -298,3 +298,26 @@ def test_docker_bridge_with_server_on_every_address(tmp_path):
         rc, _ = _stop_checked(srv)
     assert rc == 0
     assert engine_containers(srv.shm_name) == []
+
+
+def test_docker_bridge_survives_a_supervisor_kill(bridge_srv):
+    """The successor of a SIGKILLed lambda supervisor listens on the gateway again (the
+    relay's fixed port) and its functions reach RustStack by name."""
+    from test_lambda_containers import supervisor_pid, wait_for
+    srv = bridge_srv
+    lam = make_lambda_client(srv.endpoint)
+    create(lam, "iso-restart", 256)
+    r, out = invoke(lam, "iso-restart", {"buckets": True})
+    assert "FunctionError" not in r, out
+    old = supervisor_pid(srv)
+    os.kill(old, 9)
+    wait_for(lambda: supervisor_pid(srv) not in (None, old), 15, "a new lambda supervisor")
+
+    def ok():
+        try:
+            r, out = invoke(lam, "iso-restart", {"buckets": True})
+            return out if "FunctionError" not in r else None
+        except Exception:
+            return None
+    out = wait_for(ok, 60, "an invoke reaching RustStack after the restart")
+    assert isinstance(out["buckets"], list), out
