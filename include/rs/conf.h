@@ -56,7 +56,9 @@ typedef struct rs_conf {
     char lambda_executor[16];           /* "docker" or "process" */
     char docker_socket[256];            /* Docker Engine API Unix socket (docker or podman) */
     char lambda_image[256];             /* image the docker executor runs */
-    char lambda_network[64];            /* container NetworkMode ("host": reaches 127.0.0.1) */
+    char lambda_network[64];            /* "host" (containers share the host's network) or
+                                           "bridge" (lambda_bridge_network, see README) */
+    char lambda_bridge_network[64];     /* the engine network of "bridge" (default ruststack) */
     char lambda_python[1024];           /* python binary of the process executor */
     char lambda_runtime_path[1024];     /* directory holding bootstrap.py */
     char lambda_endpoint_url[256];      /* AWS_ENDPOINT_URL given to functions ("" = derived) */

@@ -50,6 +50,12 @@ int rs_docker_image_exists(const rs_docker_t *d, const char *image, char *err, s
 int rs_docker_create(const rs_docker_t *d, const char *name, json_object *config, char *id_out,
                      size_t id_len, char *err, size_t errlen);
 
+/* The bridge network `name` (GET /v1.41/networks/<name>), created with
+ * POST /v1.41/networks/create {"Name", "Driver": "bridge", "Labels": {label: "1"}} when it
+ * does not exist; its IPv4 gateway (the host's address on that bridge) into gw. */
+int rs_docker_network_ensure(const rs_docker_t *d, const char *name, const char *label, char *gw,
+                             size_t gwlen, char *err, size_t errlen);
+
 /* POST /containers/<id>/start (204; 304 "already started" counts as success). */
 int rs_docker_start(const rs_docker_t *d, const char *id, char *err, size_t errlen);
 
@@ -83,6 +89,13 @@ typedef struct rs_docker_state {
     int exit_code;   /* State.ExitCode, -1 if absent */
     int pid;         /* State.Pid (0 when not running) */
     char status[32]; /* State.Status: created, running, exited, ... */
+    /* what the engine applied (HostConfig; 0 / false when absent) */
+    int64_t memory;    /* Memory, bytes */
+    int64_t nano_cpus; /* NanoCpus */
+    int64_t cpu_quota; /* CpuQuota (podman 4.3 reports NanoCpus as CpuQuota/CpuPeriod too) */
+    int64_t cpu_period;
+    int readonly_rootfs;
+    char ip[64]; /* its IPv4 address on its (first) network, "" on host / none */
 } rs_docker_state_t;
 
 /* GET /containers/<id>/json: the state (RS_ENOENT when the container is gone). */

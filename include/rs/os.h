@@ -63,6 +63,8 @@ int rs_write_file_atomic(const char *path, const void *buf, size_t len, int mode
 /* ---- sockets (os/net.c) ------------------------------------------------------------- */
 
 #define RS_NET_NONBLOCK 1 /* flag: SOCK_NONBLOCK on the new socket */
+#define RS_NET_FREEBIND                                                                            \
+    2 /* flag: IP_FREEBIND (IPv4): bind an address whose interface is not up yet */
 
 /* Listen on a TCP address ("127.0.0.1", "::1", "0.0.0.0"; NULL means 127.0.0.1) and
  * port (0: the kernel picks; *port_out, when given, receives the bound port), with

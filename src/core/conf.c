@@ -61,6 +61,8 @@ static int check_roots(const char *v, char *err, size_t errlen)
 static int check_path(const char *v, char *why, size_t n);
 static int check_executor(const char *v, char *why, size_t n);
 static int check_nonempty(const char *v, char *why, size_t n);
+static int check_network(const char *v, char *why, size_t n);
+static int check_netname(const char *v, char *why, size_t n);
 
 #define F(field) offsetof(rs_conf_t, field), sizeof(((rs_conf_t *)0)->field)
 #define KB 1024ull
@@ -104,7 +106,8 @@ static const opt_t opts[] = {
     {"docker_socket", T_STR, F(docker_socket), 0, 0, 0, "/var/run/docker.sock", check_path},
     {"lambda_image", T_STR, F(lambda_image), 0, 0, 0, "localhost/ruststack-python:3.11",
      check_nonempty},
-    {"lambda_network", T_STR, F(lambda_network), 0, 0, 0, "host", check_nonempty},
+    {"lambda_network", T_STR, F(lambda_network), 0, 0, 0, "host", check_network},
+    {"lambda_bridge_network", T_STR, F(lambda_bridge_network), 0, 0, 0, "ruststack", check_netname},
     {"lambda_python", T_STR, F(lambda_python), 0, 0, 0, "python3", check_nonempty},
     {"lambda_runtime_path", T_STR, F(lambda_runtime_path), 0, 0, 0, RS_DATADIR "/runtime",
      check_path},
@@ -191,6 +194,27 @@ static int check_executor(const char *v, char *why, size_t n)
     if (strcmp(v, "docker") == 0 || strcmp(v, "process") == 0)
         return 0;
     rs_errf(why, n, "\"%s\" is not an executor (docker or process)", v);
+    return RS_EINVAL;
+}
+
+static int check_network(const char *v, char *why, size_t n)
+{
+    if (strcmp(v, "host") == 0 || strcmp(v, "bridge") == 0)
+        return 0;
+    rs_errf(why, n, "\"%s\" is not a Lambda network mode (host or bridge)", v);
+    return RS_EINVAL;
+}
+
+/* an engine network name: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+static int check_netname(const char *v, char *why, size_t n)
+{
+    int ok = v[0] != '\0' && v[0] != '_' && v[0] != '.' && v[0] != '-';
+    for (const char *c = v; ok && *c; c++)
+        ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+             *c == '_' || *c == '.' || *c == '-';
+    if (ok)
+        return 0;
+    rs_errf(why, n, "\"%s\" is not a network name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)", v);
     return RS_EINVAL;
 }
 

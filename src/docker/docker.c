@@ -49,7 +49,7 @@ int rs_docker_url_escape(const char *s, const char *keep, char *out, size_t outl
 static int podman_conflict(const char *cause)
 {
     static const char *const causes[] = {"that name is already in use", "container state improper",
-                                         "container already exists"};
+                                         "container already exists", "network already exists"};
 
     for (size_t i = 0; i < sizeof(causes) / sizeof(causes[0]); i++)
         if (strcmp(cause, causes[i]) == 0)

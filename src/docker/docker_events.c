@@ -334,6 +334,31 @@ int rs_docker_inspect_state(const rs_docker_t *d, const char *id, rs_docker_stat
         st->exit_code = json_object_get_int(v);
     if (json_object_object_get_ex(s, "Pid", &v) && json_object_is_type(v, json_type_int))
         st->pid = json_object_get_int(v);
+    if (json_object_object_get_ex(j, "HostConfig", &s) &&
+        json_object_is_type(s, json_type_object)) {
+        if (json_object_object_get_ex(s, "Memory", &v) && json_object_is_type(v, json_type_int))
+            st->memory = json_object_get_int64(v);
+        if (json_object_object_get_ex(s, "NanoCpus", &v) && json_object_is_type(v, json_type_int))
+            st->nano_cpus = json_object_get_int64(v);
+        if (json_object_object_get_ex(s, "CpuQuota", &v) && json_object_is_type(v, json_type_int))
+            st->cpu_quota = json_object_get_int64(v);
+        if (json_object_object_get_ex(s, "CpuPeriod", &v) && json_object_is_type(v, json_type_int))
+            st->cpu_period = json_object_get_int64(v);
+        if (json_object_object_get_ex(s, "ReadonlyRootfs", &v))
+            st->readonly_rootfs = json_object_get_boolean(v);
+    }
+    json_object *ns, *nets;
+    if (json_object_object_get_ex(j, "NetworkSettings", &ns) &&
+        json_object_object_get_ex(ns, "Networks", &nets) &&
+        json_object_is_type(nets, json_type_object)) {
+        json_object_object_foreach(nets, name, net)
+        {
+            (void)name;
+            if (!st->ip[0] && json_object_object_get_ex(net, "IPAddress", &v) &&
+                json_object_is_type(v, json_type_string))
+                snprintf(st->ip, sizeof(st->ip), "%s", json_object_get_string(v));
+        }
+    }
     json_object_put(j);
     /* stopped: Docker's exited/dead, podman's exited/stopped (never started: created,
      * configured, initialized) */

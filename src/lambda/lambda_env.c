@@ -145,8 +145,8 @@ int rs_lambda_env_reserved(const char *kv, int refused_only)
 }
 
 char **rs_lambda_env_build(const rs_conf_t *conf, const rs_lambda_fn_t *fn, uint16_t rapi_port,
-                           int in_container, const char *runtime_dir, const char *tmp_dir,
-                           const char *log_stream)
+                           const rs_lexec_net_t *net, int in_container, const char *runtime_dir,
+                           const char *tmp_dir, const char *log_stream)
 {
     envv_t e = {0};
     const rs_conf_cred_t *cred = NULL;
@@ -161,7 +161,10 @@ char **rs_lambda_env_build(const rs_conf_t *conf, const rs_lambda_fn_t *fn, uint
     if (!cred && conf->ncreds > 0)
         cred = &conf->creds[0];
     char endpoint[300];
-    rs_lambda_endpoint_url(conf, endpoint, sizeof(endpoint));
+    if (net && net->endpoint[0])
+        snprintf(endpoint, sizeof(endpoint), "%s", net->endpoint);
+    else
+        rs_lambda_endpoint_url(conf, endpoint, sizeof(endpoint));
     const char *task = in_container ? "/var/task" : fn->code_dir;
     const char *rt = in_container ? "/var/runtime" : runtime_dir;
 
@@ -169,7 +172,8 @@ char **rs_lambda_env_build(const rs_conf_t *conf, const rs_lambda_fn_t *fn, uint
     for (size_t i = 0; i < fn->nenv; i++)
         if (!rs_lambda_env_reserved(fn->env[i], 0))
             add(&e, "%s", fn->env[i]);
-    add(&e, "AWS_LAMBDA_RUNTIME_API=127.0.0.1:%u", rapi_port);
+    add(&e, "AWS_LAMBDA_RUNTIME_API=%s:%u", net && net->rapi_addr[0] ? net->rapi_addr : "127.0.0.1",
+        rapi_port);
     add(&e, "_HANDLER=%s", fn->handler);
     add(&e, "LAMBDA_TASK_ROOT=%s", task);
     add(&e, "LAMBDA_RUNTIME_DIR=%s", rt);
@@ -210,6 +214,8 @@ char **rs_lambda_env_build(const rs_conf_t *conf, const rs_lambda_fn_t *fn, uint
         const char *path = getenv("PATH");
         add(&e, "PATH=%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
         add(&e, "TMPDIR=%s", tmp_dir);
+        /* the environment's own dir, not the server user's (~/.aws, caches) */
+        add(&e, "HOME=%s", tmp_dir);
     }
     if (e.failed) {
         rs_lambda_env_free(e.v);

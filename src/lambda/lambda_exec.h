@@ -55,8 +55,10 @@ typedef struct rs_rapi_invocation {
 
 /* A new Runtime API in the "init" state, without a listener. */
 int rs_rapi_create(rs_rapi_t **out);
-/* Listen on 127.0.0.1:<ephemeral> and serve each connection on its own thread. */
-int rs_rapi_listen(rs_rapi_t *r, uint16_t *port_out);
+/* Listen on <addr>:<ephemeral> (NULL: 127.0.0.1; another IPv4 address is bound with
+ * IP_FREEBIND, as a bridge's gateway exists only once a container joined the bridge) and
+ * serve each connection on its own thread. */
+int rs_rapi_listen(rs_rapi_t *r, const char *addr, uint16_t *port_out);
 /* Serve one connected socket until it closes or rs_rapi_stop (blocking; takes the fd). */
 void rs_rapi_serve_fd(rs_rapi_t *r, int fd);
 /* Queue the invocation the next /next delivers (RS_EEXIST if one is pending/running). */
@@ -69,6 +71,12 @@ void rs_rapi_wait(rs_rapi_t *r, int64_t deadline_mono_ms, rs_rapi_outcome_t *out
  * "Lambda-Runtime-RustStack-Reload: 1", and the state goes back to init, so the pool waits
  * for READY or INIT_ERROR as after a cold start. RS_EEXIST while an invocation runs. */
 int rs_rapi_reload(rs_rapi_t *r);
+/* Bridge network: from now on a connection is served only once rs_rapi_set_peer named
+ * its source address (it waits up to 30 s for that), and only from that address; others
+ * are closed and logged. */
+void rs_rapi_expect_peer(rs_rapi_t *r);
+/* The environment's container address (NULL or "": unknown, every connection refused). */
+void rs_rapi_set_peer(rs_rapi_t *r, const char *addr);
 /* Hot reload: after /init/error the runtime's bootstrap stays and waits in /next for a
  * reload order (rs_rapi_reload), instead of the environment ending. */
 void rs_rapi_set_hot(rs_rapi_t *r);
@@ -90,11 +98,21 @@ typedef struct rs_lexec_spec {
     const char *tmp_dir;  /* the environment's /tmp */
 } rs_lexec_spec_t;
 
+/* Where an environment reaches the supervisor's host, when it is not 127.0.0.1 (bridge
+ * network): the address the Runtime API listens on (and AWS_LAMBDA_RUNTIME_API names),
+ * and the AWS_ENDPOINT_URL the function gets. Empty strings: the loopback defaults. */
+typedef struct rs_lexec_net {
+    char rapi_addr[64];
+    char endpoint[300];
+} rs_lexec_net_t;
+
 typedef struct rs_lexec_ops {
     const char *name; /* "process" / "docker" */
     /* Can this executor run here? Resolves what it needs into its private state. */
     int (*init)(const rs_conf_t *conf, void **state, char *why, size_t whylen);
     void (*fini)(void *state);
+    /* How environments reach the host (may be NULL: loopback). */
+    void (*net)(void *state, rs_lexec_net_t *out);
     /* Remove leftovers of a killed predecessor (containers labelled with the instance). */
     void (*cleanup_orphans)(void *state);
     int (*start)(void *state, const rs_lexec_spec_t *spec, rs_lexec_t **out, char *err,
@@ -102,6 +120,8 @@ typedef struct rs_lexec_ops {
     void (*kill)(rs_lexec_t *x);
     /* Block until the runtime is gone; its status (>= 0 exit code, < 0 -signal). */
     int (*wait)(rs_lexec_t *x);
+    /* The environment's address on the bridge ("" unknown; may be NULL: loopback). */
+    void (*peer)(rs_lexec_t *x, char *addr, size_t addrlen);
     /* Host pid of the runtime (memory figures), 0 if unknown. */
     int (*pid)(rs_lexec_t *x);
     /* After wait returned: free (and remove the container). */
@@ -114,11 +134,12 @@ extern const rs_lexec_ops_t rs_lexec_docker_ops;
 /* ---- environment setup (lambda_env.c) ------------------------------------------------- */
 
 /* Build the runtime's environment: Lambda's variables (lambda.md 4.4), the user's, the
- * endpoint, region, credentials. `in_container` selects /var/task paths. Returns a
+ * endpoint, region, credentials; `net` (NULL: loopback) overrides the Runtime API's host
+ * and the endpoint. `in_container` selects /var/task paths. Returns a
  * malloc'd NULL-terminated array (free with rs_lambda_env_free) or NULL. */
 char **rs_lambda_env_build(const rs_conf_t *conf, const rs_lambda_fn_t *fn, uint16_t rapi_port,
-                           int in_container, const char *runtime_dir, const char *tmp_dir,
-                           const char *log_stream);
+                           const rs_lexec_net_t *net, int in_container, const char *runtime_dir,
+                           const char *tmp_dir, const char *log_stream);
 void rs_lambda_env_free(char **envp);
 /* 1 when the variable ("NAME" or "NAME=value") is one of Lambda's own: with `refused_only`,
  * one that CreateFunction refuses in a user's Environment; else one the builder drops. */

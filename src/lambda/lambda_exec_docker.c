@@ -4,7 +4,12 @@
  * from /var/runtime (read-only), the code at /var/task (read-only), a per-environment
  * writable /tmp, output appended to a log file in a bind-mounted per-environment dir;
  * labelled with the instance (orphans of a killed predecessor are removed at start) and the
- * function ARN; NetworkMode conf->lambda_network so 127.0.0.1 reaches the Runtime API.
+ * function ARN; confined as lambda_docker_config.c says. lambda_network = host: the
+ * container shares the host's network (127.0.0.1 reaches the Runtime API and the server);
+ * bridge: it joins conf->lambda_bridge_network (created if missing), reaches the Runtime
+ * API on the bridge's gateway and the server as http://ruststack:<port> (a relay,
+ * lambda_fwd.c, when the server listens on a single address), nothing on the host's
+ * loopback.
  * A container's end is learnt from the engine's event stream (lambda_docker_watch.c),
  * never from a POST /containers/<id>/wait held open: podman 4.3 spins a core on each.
  * Runs in: the lambda supervisor (pool threads, watcher threads, the watch thread).
@@ -20,23 +25,28 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lambda/lambda_docker_config.h"
 #include "lambda/lambda_docker_watch.h"
 #include "lambda/lambda_exec.h"
+#include "lambda/lambda_fwd.h"
 #include "rs/docker.h"
 #include "rs/err.h"
 #include "rs/log.h"
 #include "rs/os.h"
 
-#define LOG_MOUNT "/var/rslog"
-
 typedef struct dstate {
     rs_docker_t d;
     char image[256];
     char network[64];
+    char gateway[64];    /* bridge: the host's address on it, else "" */
+    char extra_host[96]; /* bridge: "ruststack:<gateway>" */
+    char endpoint[300];  /* bridge: AWS_ENDPOINT_URL, "" to keep the default */
+    rs_lfwd_t *fwd;      /* bridge, server on one address: gateway:port -> bind:port */
     char instance[64];
     char name_prefix[96];
     char runtime_path[1024];
     _Atomic unsigned long counter;
+    _Atomic int limits_checked; /* the first container's limits were compared */
     rs_dwatch_t *watch;
 } dstate_t;
 
@@ -44,9 +54,49 @@ struct rs_lexec {
     dstate_t *s;
     rs_dwatch_entry_t *w;
     char id[80];
+    char ip[64]; /* on the bridge */
     int pid;
     int killed;
 };
+
+static int wildcard(const char *bind)
+{
+    return !bind[0] || strcmp(bind, "0.0.0.0") == 0 || strcmp(bind, "*") == 0 ||
+           strcmp(bind, "::") == 0 || strcmp(bind, "[::]") == 0;
+}
+
+/* lambda_network = bridge: the network (created if missing), its gateway, and the relay
+ * to the server when the server does not listen on every address. */
+static int bridge_init(dstate_t *s, const rs_conf_t *conf, char *why, size_t whylen)
+{
+    char err[256] = "";
+    snprintf(s->network, sizeof(s->network), "%s", conf->lambda_bridge_network);
+    if (rs_docker_network_ensure(&s->d, s->network, "io.ruststack.network", s->gateway,
+                                 sizeof(s->gateway), err, sizeof(err)) < 0) {
+        snprintf(why, whylen,
+                 "lambda_network bridge: cannot use or create the engine network %s: %s (set "
+                 "lambda_network = host)",
+                 s->network, err);
+        s->gateway[0] = '\0';
+        return RS_ERR;
+    }
+    snprintf(s->extra_host, sizeof(s->extra_host), "ruststack:%s", s->gateway);
+    if (!conf->lambda_endpoint_url[0])
+        snprintf(s->endpoint, sizeof(s->endpoint), "http://ruststack:%u", conf->port);
+    if (!wildcard(conf->bind) && rs_lfwd_start(s->gateway, (uint16_t)conf->port, conf->bind,
+                                               (uint16_t)conf->port, &s->fwd) < 0) {
+        snprintf(why, whylen,
+                 "lambda_network bridge: cannot listen on %s port %u (the bridge's side of "
+                 "the server): %s",
+                 s->gateway, conf->port, strerror(errno));
+        return RS_ERR;
+    }
+    rs_log_notice("lambda: containers join network %s; they reach the server as "
+                  "http://ruststack:%u (%s)%s",
+                  s->network, conf->port, s->gateway,
+                  s->fwd ? ", relayed to the server's listener" : "");
+    return 0;
+}
 
 static int d_init(const rs_conf_t *conf, void **state, char *why, size_t whylen)
 {
@@ -93,7 +143,12 @@ static int d_init(const rs_conf_t *conf, void **state, char *why, size_t whylen)
         return RS_ERR;
     }
     snprintf(s->image, sizeof(s->image), "%s", conf->lambda_image);
-    snprintf(s->network, sizeof(s->network), "%s", conf->lambda_network);
+    if (strcmp(conf->lambda_network, "bridge") == 0 && bridge_init(s, conf, why, whylen) < 0) {
+        free(s);
+        return RS_ERR;
+    }
+    if (!s->gateway[0])
+        snprintf(s->network, sizeof(s->network), "host");
     snprintf(s->instance, sizeof(s->instance), "%s", conf->shm_name);
     snprintf(s->runtime_path, sizeof(s->runtime_path), "%s", conf->lambda_runtime_path);
     /* container names: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
@@ -110,6 +165,7 @@ static int d_init(const rs_conf_t *conf, void **state, char *why, size_t whylen)
     snprintf(s->name_prefix, sizeof(s->name_prefix), "rs-lambda-%s-%d", clean, (int)getpid());
     if (rs_dwatch_start(&s->d, s->instance, &s->watch) < 0) {
         snprintf(why, whylen, "lambda_executor docker: cannot start the container watch thread");
+        rs_lfwd_stop(s->fwd);
         free(s);
         return RS_ERR;
     }
@@ -121,6 +177,7 @@ static void d_fini(void *state)
 {
     dstate_t *s = state;
     rs_dwatch_stop(s->watch);
+    rs_lfwd_stop(s->fwd);
     free(s);
 }
 
@@ -191,51 +248,26 @@ static void d_cleanup_orphans(void *state)
         orphans_main(o); /* no thread: do it here */
 }
 
-static json_object *str_array(char *const *v)
-{
-    json_object *a = json_object_new_array();
-    for (size_t i = 0; a && v[i]; i++)
-        json_object_array_add(a, json_object_new_string(v[i]));
-    return a;
-}
-
-static json_object *build_config(dstate_t *s, const rs_lexec_spec_t *spec)
-{
-    json_object *c = json_object_new_object();
-    if (!c)
-        return NULL;
-    char bind[4][1300];
-    snprintf(bind[0], sizeof(bind[0]), "%s:/var/task:ro", spec->fn->code_dir);
-    snprintf(bind[1], sizeof(bind[1]), "%s:/var/runtime:ro", s->runtime_path);
-    snprintf(bind[2], sizeof(bind[2]), "%s:/tmp", spec->tmp_dir);
-    snprintf(bind[3], sizeof(bind[3]), "%s/log:" LOG_MOUNT, spec->env_dir);
-    char *binds[] = {bind[0], bind[1], bind[2], bind[3], NULL};
-    char *entry[] = {"/bin/sh", NULL};
-    char *cmd[] = {"-c", "exec python3 /var/runtime/bootstrap.py >>" LOG_MOUNT "/output.log 2>&1",
-                   NULL};
-    json_object_object_add(c, "Image", json_object_new_string(s->image));
-    json_object_object_add(c, "Entrypoint", str_array(entry));
-    json_object_object_add(c, "Cmd", str_array(cmd));
-    json_object_object_add(c, "Env", str_array(spec->envp));
-    json_object_object_add(c, "WorkingDir", json_object_new_string("/var/task"));
-    json_object *labels = json_object_new_object();
-    json_object_object_add(labels, "io.ruststack.instance", json_object_new_string(s->instance));
-    json_object_object_add(labels, "io.ruststack.function", json_object_new_string(spec->fn->arn));
-    json_object_object_add(c, "Labels", labels);
-    json_object *hc = json_object_new_object();
-    json_object_object_add(hc, "NetworkMode", json_object_new_string(s->network));
-    json_object_object_add(hc, "Binds", str_array(binds));
-    json_object_object_add(hc, "Memory",
-                           json_object_new_int64((int64_t)spec->fn->memory_mb * 1048576));
-    json_object_object_add(c, "HostConfig", hc);
-    return c;
-}
-
-static int container_pid(dstate_t *s, const char *id)
+/* The runtime's host pid; the first container of the pool also tells whether the engine
+ * applied the limits it was asked for (an engine without cgroup controllers may accept
+ * and ignore them): logged once as a warning, since nothing in the API can say it. */
+static int container_pid(dstate_t *s, const char *id, unsigned memory_mb, char *ip, size_t iplen)
 {
     rs_docker_state_t st;
-    char err[200];
-    return rs_docker_inspect_state(&s->d, id, &st, err, sizeof(err)) == 0 ? st.pid : 0;
+    char err[200], why[300];
+    if (rs_docker_inspect_state(&s->d, id, &st, err, sizeof(err)) != 0)
+        return 0;
+    if (!atomic_exchange(&s->limits_checked, 1)) {
+        if (rs_lambda_docker_limits_applied(&st, memory_mb, why, sizeof(why)))
+            rs_log_notice("lambda: the engine applies the container limits (memory = "
+                          "MemorySize, CPU share, read-only root)");
+        else
+            rs_log_warn("lambda: the engine did NOT apply the container limits asked for: %s; "
+                        "functions run without them",
+                        why);
+    }
+    snprintf(ip, iplen, "%s", st.ip);
+    return st.pid;
 }
 
 static int d_start(void *state, const rs_lexec_spec_t *spec, rs_lexec_t **out, char *err,
@@ -246,7 +278,12 @@ static int d_start(void *state, const rs_lexec_spec_t *spec, rs_lexec_t **out, c
     if (!x)
         return RS_ENOMEM;
     x->s = s;
-    json_object *cfg = build_config(s, spec);
+    rs_ldocker_opts_t o = {.image = s->image,
+                           .network_mode = s->network,
+                           .extra_host = s->extra_host[0] ? s->extra_host : NULL,
+                           .instance = s->instance,
+                           .runtime_path = s->runtime_path};
+    json_object *cfg = rs_lambda_docker_config(&o, spec);
     if (!cfg) {
         free(x);
         return RS_ENOMEM;
@@ -272,9 +309,16 @@ static int d_start(void *state, const rs_lexec_spec_t *spec, rs_lexec_t **out, c
         return rc;
     }
     rs_dwatch_started(s->watch, x->w);
-    x->pid = container_pid(s, x->id);
+    x->pid = container_pid(s, x->id, spec->fn->memory_mb, x->ip, sizeof(x->ip));
     *out = x;
     return 0;
+}
+
+static void d_net(void *state, rs_lexec_net_t *out)
+{
+    dstate_t *s = state;
+    snprintf(out->rapi_addr, sizeof(out->rapi_addr), "%s", s->gateway);
+    snprintf(out->endpoint, sizeof(out->endpoint), "%s", s->endpoint);
 }
 
 static void d_kill(rs_lexec_t *x)
@@ -299,6 +343,11 @@ static int d_wait(rs_lexec_t *x)
     return code;
 }
 
+static void d_peer(rs_lexec_t *x, char *addr, size_t addrlen)
+{
+    snprintf(addr, addrlen, "%s", x->ip);
+}
+
 static int d_pid(rs_lexec_t *x)
 {
     return x->pid;
@@ -317,10 +366,12 @@ const rs_lexec_ops_t rs_lexec_docker_ops = {
     .name = "docker",
     .init = d_init,
     .fini = d_fini,
+    .net = d_net,
     .cleanup_orphans = d_cleanup_orphans,
     .start = d_start,
     .kill = d_kill,
     .wait = d_wait,
+    .peer = d_peer,
     .pid = d_pid,
     .release = d_release,
 };

@@ -2,7 +2,11 @@
  * lambda_exec_process.c: the process executor: each execution environment is a plain
  * child `<python> <lambda_runtime_path>/bootstrap.py` in its own process group, cwd = the
  * function's code dir, stdout + stderr appended to the environment's log file, killed with
- * the supervisor (PR_SET_PDEATHSIG). Children are forked by one long-lived spawner thread
+ * the supervisor (PR_SET_PDEATHSIG), under rlimits set in the child before exec
+ * (child_limits: address space and data from MemorySize, 1024 open files, no core
+ * files). HOME and TMPDIR (lambda_env.c) are the environment's own dir under the
+ * server's runtime_dir. What this does NOT isolate is listed in README (process
+ * executor). Children are forked by one long-lived spawner thread
  * because the death signal follows the thread that forked, and the threads that ask for an
  * environment (Event invocations, capped) may end before the environment does.
  * Runs in: the lambda supervisor (the spawner thread, pool threads, watcher threads).
@@ -24,6 +28,9 @@
 
 #include "lambda/lambda_exec.h"
 #include "rs/err.h"
+
+#define RS_LAMBDA_DATA_HEADROOM_MB 64
+#define RS_LAMBDA_AS_HEADROOM_MB 1024
 
 typedef struct spawn_req {
     const rs_lexec_spec_t *spec;
@@ -114,6 +121,33 @@ static int resolve_python(const char *python, char *out, size_t outlen, char *wh
     return 0;
 }
 
+/* Lower one limit (soft and hard) to `v`, never above the current hard limit. */
+static void lower(int res, rlim_t v)
+{
+    struct rlimit rl;
+    if (getrlimit(res, &rl) != 0)
+        return;
+    if (rl.rlim_max != RLIM_INFINITY && v > rl.rlim_max)
+        v = rl.rlim_max;
+    rl.rlim_cur = rl.rlim_max = v;
+    setrlimit(res, &rl);
+}
+
+/* The child's limits (it has not exec'd yet). Memory: RLIMIT_DATA = MemorySize plus
+ * RS_LAMBDA_DATA_HEADROOM_MB (the interpreter's own heap, thread stacks), so an
+ * allocation past MemorySize fails (MemoryError) as AWS's runtime would be killed; and
+ * RLIMIT_AS = MemorySize plus RS_LAMBDA_AS_HEADROOM_MB as a backstop (glibc reserves 64
+ * MiB of address space per malloc arena, 8 MiB per thread stack: a python with boto3 and
+ * four threads maps ~420 MiB while using ~50). */
+static void child_limits(const rs_lambda_fn_t *fn)
+{
+    rlim_t mib = 1048576;
+    lower(RLIMIT_DATA, ((rlim_t)fn->memory_mb + RS_LAMBDA_DATA_HEADROOM_MB) * mib);
+    lower(RLIMIT_AS, ((rlim_t)fn->memory_mb + RS_LAMBDA_AS_HEADROOM_MB) * mib);
+    lower(RLIMIT_NOFILE, 1024); /* Lambda's file descriptor quota */
+    lower(RLIMIT_CORE, 0);
+}
+
 static void child_exec(const spawn_req_t *q, int logfd, pid_t parent)
 {
     setpgid(0, 0);
@@ -138,6 +172,7 @@ static void child_exec(const spawn_req_t *q, int logfd, pid_t parent)
         getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
     for (int fd = 3; fd < maxfd; fd++)
         close(fd);
+    child_limits(q->spec->fn);
     char *argv[] = {(char *)q->python, (char *)q->bootstrap, NULL};
     execve(q->python, argv, q->spec->envp);
     _exit(127);

@@ -326,9 +326,12 @@ static int cold_start(run_t *r)
         close(fd);
     }
     uint16_t port = 0;
+    rs_lexec_net_t net = {{0}, {0}};
+    if (p->ops->net)
+        p->ops->net(p->xstate, &net);
     if (rs_rapi_create(&e->rapi) == 0 && fn->hot)
         rs_rapi_set_hot(e->rapi);
-    if (!e->rapi || rs_rapi_listen(e->rapi, &port) < 0) {
+    if (!e->rapi || rs_rapi_listen(e->rapi, net.rapi_addr[0] ? net.rapi_addr : NULL, &port) < 0) {
         snprintf(r->out->service_error, sizeof(r->out->service_error),
                  "cannot open a Runtime API listener: %s", strerror(errno));
         return 1;
@@ -336,8 +339,8 @@ static int cold_start(run_t *r)
     char stream[128];
     rs_lambda_log_stream_name(stream, sizeof(stream));
     int in_container = strcmp(p->ops->name, "docker") == 0;
-    char **envp = rs_lambda_env_build(&p->conf, fn, port, in_container, p->conf.lambda_runtime_path,
-                                      e->tmp_dir, stream);
+    char **envp = rs_lambda_env_build(&p->conf, fn, port, &net, in_container,
+                                      p->conf.lambda_runtime_path, e->tmp_dir, stream);
     if (!envp) {
         snprintf(r->out->service_error, sizeof(r->out->service_error), "out of memory");
         return 1;
@@ -349,8 +352,15 @@ static int cold_start(run_t *r)
     int64_t c0 = rs_mono_ns();
     if (fn->hot)
         e->hot_gen = rs_lambda_hot_gen(fn->code_dir);
+    if (net.rapi_addr[0] && p->ops->peer)
+        rs_rapi_expect_peer(e->rapi); /* the bridge: only this environment's container */
     int rc = p->ops->start(p->xstate, &spec, &e->x, err, sizeof(err));
     rs_lambda_env_free(envp);
+    if (rc == 0 && net.rapi_addr[0] && p->ops->peer) {
+        char ip[64] = "";
+        p->ops->peer(e->x, ip, sizeof(ip));
+        rs_rapi_set_peer(e->rapi, ip);
+    }
     if (rc < 0) {
         e->x = NULL;
         snprintf(r->out->service_error, sizeof(r->out->service_error), "lambda executor %s: %s",

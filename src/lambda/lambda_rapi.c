@@ -28,6 +28,7 @@
 #include "rs/err.h"
 #include "rs/http.h"
 #include "rs/http1.h"
+#include "rs/log.h"
 
 #define MAX_CONNS 16
 #define PREFIX "/2018-06-01/runtime"
@@ -58,6 +59,10 @@ struct rs_rapi {
     int have_out;
     rs_rapi_outcome_t out;
     int exited, exit_status;
+    /* bridge: only the environment's container may talk to this Runtime API */
+    int expect_peer; /* a connection waits until peer is known */
+    char peer[64];   /* the container's address ("" not known yet) */
+    int peer_failed; /* the executor could not tell it: refuse everything */
 };
 
 typedef struct conn {
@@ -463,11 +468,48 @@ typedef struct conn_arg {
     int fd;
 } conn_arg_t;
 
+#define PEER_WAIT_MS 30000
+
+/* With expect_peer: wait (bounded) until the executor named the container's address,
+ * then compare the connection's source with it. 1: serve it. */
+static int peer_allowed(rs_rapi_t *r, int fd)
+{
+    pthread_mutex_lock(&r->mu);
+    if (!r->expect_peer) {
+        pthread_mutex_unlock(&r->mu);
+        return 1;
+    }
+    int64_t until = rs_mono_ms() + PEER_WAIT_MS;
+    while (!r->peer[0] && !r->peer_failed && !r->stopping && rs_mono_ms() < until)
+        rs_cond_wait_ms(&r->cv, &r->mu, until - rs_mono_ms());
+    char want[64];
+    snprintf(want, sizeof(want), "%s", r->peer);
+    pthread_mutex_unlock(&r->mu);
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    char got[INET6_ADDRSTRLEN] = "";
+    if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+        if (ss.ss_family == AF_INET)
+            inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, got, sizeof(got));
+        else if (ss.ss_family == AF_INET6)
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, got, sizeof(got));
+    }
+    if (want[0] && strcmp(want, got) == 0)
+        return 1;
+    rs_log_warn("lambda: Runtime API connection from %s refused (the environment's container "
+                "is %s)",
+                got[0] ? got : "?", want[0] ? want : "unknown");
+    return 0;
+}
+
 static void *conn_main(void *arg)
 {
     conn_arg_t a = *(conn_arg_t *)arg;
     free(arg);
-    rs_rapi_serve_fd(a.r, a.fd);
+    if (peer_allowed(a.r, a.fd))
+        rs_rapi_serve_fd(a.r, a.fd);
+    else
+        close(a.fd);
     pthread_mutex_lock(&a.r->mu);
     a.r->accepting--; /* counts live connection threads too (see rs_rapi_stop) */
     pthread_cond_broadcast(&a.r->cv);
@@ -515,9 +557,10 @@ static void *accept_main(void *arg)
     return NULL;
 }
 
-int rs_rapi_listen(rs_rapi_t *r, uint16_t *port_out)
+int rs_rapi_listen(rs_rapi_t *r, const char *addr, uint16_t *port_out)
 {
-    int fd = rs_tcp_listen("127.0.0.1", 0, 16, 0, port_out);
+    int loop = addr == NULL || strcmp(addr, "127.0.0.1") == 0;
+    int fd = rs_tcp_listen(loop ? "127.0.0.1" : addr, 0, 16, loop ? 0 : RS_NET_FREEBIND, port_out);
     if (fd < 0)
         return RS_ERR;
     r->listen_fd = fd;
@@ -591,6 +634,24 @@ void rs_rapi_wait(rs_rapi_t *r, int64_t deadline_mono_ms, rs_rapi_outcome_t *out
         }
         rs_cond_wait_ms(&r->cv, &r->mu, deadline_mono_ms - now);
     }
+    pthread_mutex_unlock(&r->mu);
+}
+
+void rs_rapi_expect_peer(rs_rapi_t *r)
+{
+    pthread_mutex_lock(&r->mu);
+    r->expect_peer = 1;
+    pthread_mutex_unlock(&r->mu);
+}
+
+void rs_rapi_set_peer(rs_rapi_t *r, const char *addr)
+{
+    pthread_mutex_lock(&r->mu);
+    if (addr && addr[0])
+        snprintf(r->peer, sizeof(r->peer), "%s", addr);
+    else
+        r->peer_failed = 1;
+    pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
 }
 

@@ -57,6 +57,8 @@ int rs_tcp_listen(const char *addr, uint16_t port, int backlog, int flags, uint1
     if (fd < 0)
         return RS_ERR;
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        ((flags & RS_NET_FREEBIND) && ss.ss_family == AF_INET &&
+         setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) != 0) ||
         bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, backlog) != 0)
         return fail_close(fd);
     if (port_out != NULL) {

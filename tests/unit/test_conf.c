@@ -370,3 +370,19 @@ Test(conf, lambda_hot_reload_roots)
     cr_assert_neq(parse("lambda_hot_reload_roots = /ok,relative/dir\n"), 0);
     cr_assert(strstr(err, "absolute"), "%s", err);
 }
+
+Test(conf, lambda_network_modes)
+{
+    rs_conf_defaults(&C);
+    cr_assert_str_eq(C.lambda_network, "host");
+    cr_assert_str_eq(C.lambda_bridge_network, "ruststack");
+    cr_assert_eq(parse("lambda_network = bridge\nlambda_bridge_network = rs.net-1\n"), 0, "%s",
+                 err);
+    cr_assert_str_eq(C.lambda_network, "bridge");
+    cr_assert_str_eq(C.lambda_bridge_network, "rs.net-1");
+    cr_assert_eq(parse("lambda_network = none\n"), RS_EINVAL);
+    cr_assert(strstr(err, "host or bridge") != NULL, "%s", err);
+    cr_assert_eq(parse("lambda_bridge_network = -net\n"), RS_EINVAL);
+    cr_assert_eq(parse("lambda_bridge_network = \"a b\"\n"), RS_EINVAL);
+    cr_assert_eq(parse("lambda_bridge_network = \"\"\n"), RS_EINVAL);
+}

@@ -417,7 +417,7 @@ Test(lambda_rapi, tcp_listener_serves_keep_alive)
     rs_rapi_t *r;
     cr_assert_eq(rs_rapi_create(&r), 0);
     uint16_t port = 0;
-    cr_assert_eq(rs_rapi_listen(r, &port), 0);
+    cr_assert_eq(rs_rapi_listen(r, NULL, &port), 0);
     cr_assert_gt(port, 0);
     fixture_t f;
     memset(&f, 0, sizeof(f));
@@ -527,4 +527,57 @@ Test(lambda_rapi, init_error_without_hot_is_final, .timeout = 10)
     request(&f, "GET", "/invocation/next", NULL, NULL);
     expect(&f, 403, "InvalidStateTransition");
     fx_stop(&f);
+}
+
+/* A TCP client of the listener at port whose source address is `from`. */
+static int connect_from(const char *from, uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in src = {.sin_family = AF_INET};
+    inet_pton(AF_INET, from, &src.sin_addr);
+    cr_assert_eq(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    return fd;
+}
+
+Test(lambda_rapi, bridge_serves_only_the_environments_address, .timeout = 15)
+{
+    rs_rapi_t *r;
+    cr_assert_eq(rs_rapi_create(&r), 0);
+    uint16_t port = 0;
+    cr_assert_eq(rs_rapi_listen(r, NULL, &port), 0);
+    rs_rapi_expect_peer(r);
+    /* connected before the address is known: held, then served once it is */
+    fixture_t f;
+    memset(&f, 0, sizeof(f));
+    f.r = r;
+    f.fd = connect_from("127.0.0.1", port);
+    /* another container of the bridge (here 127.0.0.3) */
+    int other = connect_from("127.0.0.3", port);
+    usleep(100000);
+    rs_rapi_set_peer(r, "127.0.0.1");
+    next_with(&f, "peer-1", "{}", 1);
+    char b;
+    cr_assert_leq(read(other, &b, 1), 0, "a foreign address was served");
+    close(other);
+    rs_rapi_destroy(r);
+    close(f.fd);
+}
+
+Test(lambda_rapi, bridge_with_unknown_address_serves_nobody, .timeout = 15)
+{
+    rs_rapi_t *r;
+    cr_assert_eq(rs_rapi_create(&r), 0);
+    uint16_t port = 0;
+    cr_assert_eq(rs_rapi_listen(r, NULL, &port), 0);
+    rs_rapi_expect_peer(r);
+    rs_rapi_set_peer(r, "");
+    int fd = connect_from("127.0.0.1", port);
+    send_str(fd, "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n", 61);
+    char b;
+    cr_assert_leq(read(fd, &b, 1), 0);
+    close(fd);
+    rs_rapi_destroy(r);
 }

@@ -843,3 +843,16 @@ Test(os_thread, cond_wait_ms_wakes_when_signalled)
     pthread_mutex_unlock(&S.mu);
     pthread_join(t, NULL);
 }
+
+Test(os_net, freebind_listens_on_an_address_not_up_yet)
+{
+    /* 192.0.2.1 (TEST-NET-1) is on no interface: a plain bind fails, IP_FREEBIND binds */
+    errno = 0;
+    cr_assert_lt(rs_tcp_listen("192.0.2.1", 0, 1, 0, NULL), 0);
+    cr_assert_eq(errno, EADDRNOTAVAIL);
+    uint16_t port = 0;
+    int fd = rs_tcp_listen("192.0.2.1", 0, 1, RS_NET_FREEBIND, &port);
+    cr_assert_geq(fd, 0, "%s", strerror(errno));
+    cr_assert_gt(port, 0);
+    close(fd);
+}
