@@ -59,6 +59,9 @@ typedef struct rs_conf {
     char lambda_network[64];            /* "host" (containers share the host's network) or
                                            "bridge" (lambda_bridge_network, see README) */
     char lambda_bridge_network[64];     /* the engine network of "bridge" (default ruststack) */
+    char lambda_cpu[16];                /* docker executor's CPU limit from MemorySize:
+                                           "shares" (a weight), "quota" (Lambda's hard cap)
+                                           or "off" (see README) */
     char lambda_python[1024];           /* python binary of the process executor */
     char lambda_runtime_path[1024];     /* directory holding bootstrap.py */
     char lambda_endpoint_url[256];      /* AWS_ENDPOINT_URL given to functions ("" = derived) */

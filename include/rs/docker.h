@@ -94,6 +94,7 @@ typedef struct rs_docker_state {
     int64_t nano_cpus; /* NanoCpus */
     int64_t cpu_quota; /* CpuQuota (podman 4.3 reports NanoCpus as CpuQuota/CpuPeriod too) */
     int64_t cpu_period;
+    int64_t cpu_shares; /* CpuShares (0 when unset) */
     int readonly_rootfs;
     char ip[64]; /* its IPv4 address on its (first) network, "" on host / none */
 } rs_docker_state_t;

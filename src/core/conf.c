@@ -63,6 +63,7 @@ static int check_executor(const char *v, char *why, size_t n);
 static int check_nonempty(const char *v, char *why, size_t n);
 static int check_network(const char *v, char *why, size_t n);
 static int check_netname(const char *v, char *why, size_t n);
+static int check_cpu(const char *v, char *why, size_t n);
 
 #define F(field) offsetof(rs_conf_t, field), sizeof(((rs_conf_t *)0)->field)
 #define KB 1024ull
@@ -108,6 +109,7 @@ static const opt_t opts[] = {
      check_nonempty},
     {"lambda_network", T_STR, F(lambda_network), 0, 0, 0, "host", check_network},
     {"lambda_bridge_network", T_STR, F(lambda_bridge_network), 0, 0, 0, "ruststack", check_netname},
+    {"lambda_cpu", T_STR, F(lambda_cpu), 0, 0, 0, "shares", check_cpu},
     {"lambda_python", T_STR, F(lambda_python), 0, 0, 0, "python3", check_nonempty},
     {"lambda_runtime_path", T_STR, F(lambda_runtime_path), 0, 0, 0, RS_DATADIR "/runtime",
      check_path},
@@ -202,6 +204,14 @@ static int check_network(const char *v, char *why, size_t n)
     if (strcmp(v, "host") == 0 || strcmp(v, "bridge") == 0)
         return 0;
     rs_errf(why, n, "\"%s\" is not a Lambda network mode (host or bridge)", v);
+    return RS_EINVAL;
+}
+
+static int check_cpu(const char *v, char *why, size_t n)
+{
+    if (strcmp(v, "shares") == 0 || strcmp(v, "quota") == 0 || strcmp(v, "off") == 0)
+        return 0;
+    rs_errf(why, n, "\"%s\" is not a Lambda CPU limit (shares, quota or off)", v);
     return RS_EINVAL;
 }
 

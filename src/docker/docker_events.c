@@ -344,6 +344,8 @@ int rs_docker_inspect_state(const rs_docker_t *d, const char *id, rs_docker_stat
             st->cpu_quota = json_object_get_int64(v);
         if (json_object_object_get_ex(s, "CpuPeriod", &v) && json_object_is_type(v, json_type_int))
             st->cpu_period = json_object_get_int64(v);
+        if (json_object_object_get_ex(s, "CpuShares", &v) && json_object_is_type(v, json_type_int))
+            st->cpu_shares = json_object_get_int64(v);
         if (json_object_object_get_ex(s, "ReadonlyRootfs", &v))
             st->readonly_rootfs = json_object_get_boolean(v);
     }

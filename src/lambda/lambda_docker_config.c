@@ -3,7 +3,8 @@
  * environment (POST /containers/create): the runtime image running bootstrap.py, the code
  * at /var/task and the runtime at /var/runtime (both read-only), a writable /tmp and log
  * dir (binds of per-environment host dirs), and the confinement of a shared box: memory =
- * MemorySize with no swap, CPU in proportion to memory (Lambda's 1 vCPU at 1769 MB), every
+ * MemorySize with no swap, CPU in proportion to memory (Lambda's 1 vCPU at 1769 MB; as a
+ * weight, a hard cap or not at all: lambda_cpu), every
  * capability dropped, no-new-privileges, a read-only root file system, not privileged,
  * at most 1024 processes and threads (Lambda's quota, a pids cgroup). No Ulimits: podman
  * 4.3 then drops its configured default_ulimits and asks for nproc 1048576, which a root
@@ -16,6 +17,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "lambda/lambda_docker_config.h"
 
@@ -27,22 +29,47 @@ long long rs_lambda_nano_cpus(unsigned memory_mb)
     return (long long)memory_mb * 1000000000LL / MB_PER_VCPU;
 }
 
-int rs_lambda_docker_limits_applied(const rs_docker_state_t *st, unsigned memory_mb, char *why,
-                                    size_t whylen)
+long long rs_lambda_cpu_shares(unsigned memory_mb)
+{
+    long long w = (long long)memory_mb * 1024 / MB_PER_VCPU;
+    return w < 2 ? 2 : (w > 262144 ? 262144 : w);
+}
+
+rs_lcpu_t rs_lambda_cpu_mode(const char *v)
+{
+    if (strcmp(v, "quota") == 0)
+        return RS_LCPU_QUOTA;
+    return strcmp(v, "off") == 0 ? RS_LCPU_OFF : RS_LCPU_SHARES;
+}
+
+/* within 1 %: CpuQuota is whole microseconds, cgroup v2 maps shares to weights and back */
+static int near(long long got, long long want)
+{
+    return got > 0 && got >= want - want / 100 - 1 && got <= want + want / 100 + 1;
+}
+
+int rs_lambda_docker_limits_applied(const rs_docker_state_t *st, unsigned memory_mb, rs_lcpu_t cpu,
+                                    char *why, size_t whylen)
 {
     int64_t mem = (int64_t)memory_mb * 1048576;
-    long long want = rs_lambda_nano_cpus(memory_mb);
-    long long got = st->nano_cpus;
-    if (got == 0 && st->cpu_quota > 0 && st->cpu_period > 0)
-        got = st->cpu_quota * 1000000000LL / st->cpu_period;
     size_t n = 0;
     why[0] = '\0';
     if (st->memory != mem)
         n += (size_t)snprintf(why + n, whylen - n, "memory %lld bytes (asked %lld); ",
                               (long long)st->memory, (long long)mem);
-    /* CpuQuota is whole microseconds: allow its rounding */
-    if (n < whylen && (got <= 0 || got < want - want / 100 || got > want + want / 100))
-        n += (size_t)snprintf(why + n, whylen - n, "cpu %lld nano-CPUs (asked %lld); ", got, want);
+    if (cpu == RS_LCPU_QUOTA) {
+        long long want = rs_lambda_nano_cpus(memory_mb), got = st->nano_cpus;
+        if (got == 0 && st->cpu_quota > 0 && st->cpu_period > 0)
+            got = st->cpu_quota * 1000000000LL / st->cpu_period;
+        if (n < whylen && !near(got, want))
+            n += (size_t)snprintf(why + n, whylen - n, "cpu %lld nano-CPUs (asked %lld); ", got,
+                                  want);
+    } else if (cpu == RS_LCPU_SHARES) {
+        long long want = rs_lambda_cpu_shares(memory_mb);
+        if (n < whylen && !near(st->cpu_shares, want))
+            n += (size_t)snprintf(why + n, whylen - n, "cpu shares %lld (asked %lld); ",
+                                  (long long)st->cpu_shares, want);
+    }
     if (n < whylen && !st->readonly_rootfs)
         n += (size_t)snprintf(why + n, whylen - n, "root file system writable; ");
     if (n >= 2 && n < whylen)
@@ -80,8 +107,12 @@ static json_object *host_config(const rs_ldocker_opts_t *o, const rs_lexec_spec_
     json_object_object_add(hc, "Binds", str_array(binds));
     json_object_object_add(hc, "Memory", json_object_new_int64(mem));
     json_object_object_add(hc, "MemorySwap", json_object_new_int64(mem)); /* = Memory: no swap */
-    json_object_object_add(hc, "NanoCpus",
-                           json_object_new_int64(rs_lambda_nano_cpus(spec->fn->memory_mb)));
+    if (o->cpu == RS_LCPU_QUOTA)
+        json_object_object_add(hc, "NanoCpus",
+                               json_object_new_int64(rs_lambda_nano_cpus(spec->fn->memory_mb)));
+    else if (o->cpu == RS_LCPU_SHARES)
+        json_object_object_add(hc, "CpuShares",
+                               json_object_new_int64(rs_lambda_cpu_shares(spec->fn->memory_mb)));
     json_object_object_add(hc, "PidsLimit", json_object_new_int64(1024));
     json_object_object_add(hc, "CapDrop", str_array(caps));
     json_object_object_add(hc, "SecurityOpt", str_array(secopt));

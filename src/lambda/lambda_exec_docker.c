@@ -38,6 +38,7 @@ typedef struct dstate {
     rs_docker_t d;
     char image[256];
     char network[64];
+    rs_lcpu_t cpu;       /* lambda_cpu */
     char gateway[64];    /* bridge: the host's address on it, else "" */
     char extra_host[96]; /* bridge: "ruststack:<gateway>" */
     char endpoint[300];  /* bridge: AWS_ENDPOINT_URL, "" to keep the default */
@@ -143,6 +144,7 @@ static int d_init(const rs_conf_t *conf, void **state, char *why, size_t whylen)
         return RS_ERR;
     }
     snprintf(s->image, sizeof(s->image), "%s", conf->lambda_image);
+    s->cpu = rs_lambda_cpu_mode(conf->lambda_cpu);
     if (strcmp(conf->lambda_network, "bridge") == 0 && bridge_init(s, conf, why, whylen) < 0) {
         free(s);
         return RS_ERR;
@@ -258,7 +260,7 @@ static int container_pid(dstate_t *s, const char *id, unsigned memory_mb, char *
     if (rs_docker_inspect_state(&s->d, id, &st, err, sizeof(err)) != 0)
         return 0;
     if (!atomic_exchange(&s->limits_checked, 1)) {
-        if (rs_lambda_docker_limits_applied(&st, memory_mb, why, sizeof(why)))
+        if (rs_lambda_docker_limits_applied(&st, memory_mb, s->cpu, why, sizeof(why)))
             rs_log_notice("lambda: the engine applies the container limits (memory = "
                           "MemorySize, CPU share, read-only root)");
         else
@@ -282,7 +284,8 @@ static int d_start(void *state, const rs_lexec_spec_t *spec, rs_lexec_t **out, c
                            .network_mode = s->network,
                            .extra_host = s->extra_host[0] ? s->extra_host : NULL,
                            .instance = s->instance,
-                           .runtime_path = s->runtime_path};
+                           .runtime_path = s->runtime_path,
+                           .cpu = s->cpu};
     json_object *cfg = rs_lambda_docker_config(&o, spec);
     if (!cfg) {
         free(x);

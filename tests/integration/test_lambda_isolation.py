@@ -51,6 +51,8 @@ def handler(event, context):
     out["cpu_quota"] = read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")
     out["cpu_period"] = read("/sys/fs/cgroup/cpu/cpu.cfs_period_us")
     out["cpu_max"] = read("/sys/fs/cgroup/cpu.max")
+    out["cpu_shares"] = read("/sys/fs/cgroup/cpu/cpu.shares")
+    out["cpu_weight"] = read("/sys/fs/cgroup/cpu.weight")
     try:
         open("/rs-root-write", "w").close()
         out["root_write"] = "ok"
@@ -136,7 +138,8 @@ def create(lam, name, memory):
 def bridge_srv(tmp_path):
     if not have_engine():
         pytest.skip("no container engine: RS_DOCKER_SOCKET / RS_LAMBDA_IMAGE unset")
-    s = LambdaServer(tmp_path, "docker", extra_conf="dynamodb = off\nlambda_network = bridge\n")
+    s = LambdaServer(tmp_path, "docker",
+                     extra_conf="dynamodb = off\nlambda_network = bridge\nlambda_cpu = quota\n")
     s.start_lambda()
     yield s
     rc, _ = _stop_checked(s)
@@ -165,7 +168,7 @@ def test_docker_bridge_limits_and_reach(bridge_srv):
         # memory = MemorySize, no swap (cgroup v1 here; v2 reads memory.max)
         limit = out["mem_limit"] if not out["mem_limit"].startswith("error") else out["mem_max"]
         assert int(limit) == 256 * 1048576, out
-        # CPU: 256/1769 of a CPU
+        # CPU (lambda_cpu = quota): a hard cap of 256/1769 of a CPU
         if not out["cpu_quota"].startswith("error"):
             share = int(out["cpu_quota"]) / int(out["cpu_period"])
         else:
@@ -291,6 +294,14 @@ def test_docker_bridge_with_server_on_every_address(tmp_path):
         r, out = invoke(lam, "iso-wild", {"buckets": True})
         assert "FunctionError" not in r, out
         assert "iso-wildcard-bucket" in out["buckets"], out
+        # lambda_cpu = shares (the default): a weight of 1024 * 512 / 1769, no hard cap
+        if not out["cpu_shares"].startswith("error"):
+            assert int(out["cpu_shares"]) == 296, out
+            assert out["cpu_quota"] == "-1", out
+        else:  # cgroup v2: the engine maps shares to a weight of 1..10000
+            assert 1 <= int(out["cpu_weight"]) < 100, out
+            assert out["cpu_max"].split()[0] == "max", out
+        assert b"the engine applies the container limits" in open(srv.log_path, "rb").read()
         log = open(srv.log_path, "rb").read()
         assert b"reach the server as http://ruststack:%d" % srv.port in log
         assert b"relayed to the server's listener" not in log

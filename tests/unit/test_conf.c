@@ -386,3 +386,15 @@ Test(conf, lambda_network_modes)
     cr_assert_eq(parse("lambda_bridge_network = \"a b\"\n"), RS_EINVAL);
     cr_assert_eq(parse("lambda_bridge_network = \"\"\n"), RS_EINVAL);
 }
+
+Test(conf, lambda_cpu_modes)
+{
+    rs_conf_defaults(&C);
+    cr_assert_str_eq(C.lambda_cpu, "shares");
+    cr_assert_eq(parse("lambda_cpu = quota\n"), 0, "%s", err);
+    cr_assert_str_eq(C.lambda_cpu, "quota");
+    cr_assert_eq(parse("lambda_cpu = off\n"), 0, "%s", err);
+    cr_assert_str_eq(C.lambda_cpu, "off");
+    cr_assert_eq(parse("lambda_cpu = capped\n"), RS_EINVAL);
+    cr_assert(strstr(err, "shares, quota or off") != NULL, "%s", err);
+}

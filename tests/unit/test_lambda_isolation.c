@@ -45,7 +45,8 @@ static int has_string(json_object *arr, const char *s)
     return 0;
 }
 
-static json_object *config_for(unsigned memory_mb, const char *extra_host, rs_lambda_fn_t *fn)
+static json_object *config_cpu(unsigned memory_mb, const char *extra_host, rs_lcpu_t cpu,
+                               rs_lambda_fn_t *fn)
 {
     memset(fn, 0, sizeof(*fn));
     fn->memory_mb = memory_mb;
@@ -61,10 +62,16 @@ static json_object *config_for(unsigned memory_mb, const char *extra_host, rs_la
                            .network_mode = extra_host ? "ruststack" : "host",
                            .extra_host = extra_host,
                            .instance = "/rs-x",
-                           .runtime_path = "/usr/share/ruststack/runtime"};
+                           .runtime_path = "/usr/share/ruststack/runtime",
+                           .cpu = cpu};
     json_object *c = rs_lambda_docker_config(&o, &spec);
     cr_assert_not_null(c);
     return c;
+}
+
+static json_object *config_for(unsigned memory_mb, const char *extra_host, rs_lambda_fn_t *fn)
+{
+    return config_cpu(memory_mb, extra_host, RS_LCPU_QUOTA, fn);
 }
 
 Test(lambda_isolation, create_body_confines_the_container)
@@ -110,6 +117,34 @@ Test(lambda_isolation, host_network_has_no_extra_host)
     cr_assert_not(json_object_object_get_ex(hc, "ExtraHosts", NULL));
     cr_assert_eq(json_object_get_int64(get(hc, "Memory")), 10240LL * 1048576);
     json_object_put(c);
+}
+
+/* lambda_cpu: a weight (the default), Lambda's hard cap, or nothing */
+Test(lambda_isolation, cpu_mode_picks_the_engine_field)
+{
+    rs_lambda_fn_t fn;
+    cr_assert_eq(rs_lambda_cpu_mode("shares"), RS_LCPU_SHARES);
+    cr_assert_eq(rs_lambda_cpu_mode("quota"), RS_LCPU_QUOTA);
+    cr_assert_eq(rs_lambda_cpu_mode("off"), RS_LCPU_OFF);
+    json_object *c = config_cpu(128, NULL, RS_LCPU_SHARES, &fn);
+    json_object *hc = get(c, "HostConfig");
+    cr_assert_eq(json_object_get_int64(get(hc, "CpuShares")), 74);
+    cr_assert_not(json_object_object_get_ex(hc, "NanoCpus", NULL));
+    json_object_put(c);
+    c = config_cpu(128, NULL, RS_LCPU_QUOTA, &fn);
+    hc = get(c, "HostConfig");
+    cr_assert_eq(json_object_get_int64(get(hc, "NanoCpus")), 72357263LL);
+    cr_assert_not(json_object_object_get_ex(hc, "CpuShares", NULL));
+    json_object_put(c);
+    c = config_cpu(128, NULL, RS_LCPU_OFF, &fn);
+    hc = get(c, "HostConfig");
+    cr_assert_not(json_object_object_get_ex(hc, "CpuShares", NULL));
+    cr_assert_not(json_object_object_get_ex(hc, "NanoCpus", NULL));
+    cr_assert_eq(json_object_get_int64(get(hc, "Memory")), 128LL * 1048576);
+    json_object_put(c);
+    cr_assert_eq(rs_lambda_cpu_shares(1769), 1024);
+    cr_assert_eq(rs_lambda_cpu_shares(10240), 5927);
+    cr_assert_eq(rs_lambda_cpu_shares(1), 2);
 }
 
 Test(lambda_isolation, cpu_share_follows_memory)
@@ -331,18 +366,29 @@ Test(lambda_isolation, limits_applied_compares_the_engine_answer)
     char why[300];
     rs_docker_state_t st = {
         .memory = 256LL * 1048576, .nano_cpus = 256LL * 1000000000 / 1769, .readonly_rootfs = 1};
-    cr_assert(rs_lambda_docker_limits_applied(&st, 256, why, sizeof(why)), "%s", why);
+    rs_lcpu_t q = RS_LCPU_QUOTA;
+    cr_assert(rs_lambda_docker_limits_applied(&st, 256, q, why, sizeof(why)), "%s", why);
     /* podman: NanoCpus 0 but CpuQuota/CpuPeriod 14471/100000 */
     st.nano_cpus = 0;
     st.cpu_quota = 14471;
     st.cpu_period = 100000;
-    cr_assert(rs_lambda_docker_limits_applied(&st, 256, why, sizeof(why)), "%s", why);
+    cr_assert(rs_lambda_docker_limits_applied(&st, 256, q, why, sizeof(why)), "%s", why);
+    /* shares: the weight is compared, not the quota */
+    cr_assert_not(rs_lambda_docker_limits_applied(&st, 256, RS_LCPU_SHARES, why, sizeof(why)));
+    cr_assert(strstr(why, "cpu shares 0 (asked 148)"), "%s", why);
+    st.cpu_shares = 148;
+    cr_assert(rs_lambda_docker_limits_applied(&st, 256, RS_LCPU_SHARES, why, sizeof(why)), "%s",
+              why);
+    /* off: the CPU is not looked at */
+    rs_docker_state_t memonly = {.memory = 256LL * 1048576, .readonly_rootfs = 1};
+    cr_assert(rs_lambda_docker_limits_applied(&memonly, 256, RS_LCPU_OFF, why, sizeof(why)), "%s",
+              why);
     /* an engine that accepted and ignored everything */
     rs_docker_state_t none = {0};
-    cr_assert_not(rs_lambda_docker_limits_applied(&none, 256, why, sizeof(why)));
+    cr_assert_not(rs_lambda_docker_limits_applied(&none, 256, q, why, sizeof(why)));
     cr_assert(strstr(why, "memory 0 bytes") && strstr(why, "cpu 0") && strstr(why, "writable"),
               "%s", why);
     st.memory = 0;
-    cr_assert_not(rs_lambda_docker_limits_applied(&st, 256, why, sizeof(why)));
+    cr_assert_not(rs_lambda_docker_limits_applied(&st, 256, q, why, sizeof(why)));
     cr_assert(strstr(why, "memory") && !strstr(why, "cpu"), "%s", why);
 }
