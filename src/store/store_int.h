@@ -209,6 +209,8 @@ static inline int rs_key_counted(const char *key, size_t len)
 {
     return len > 0 && (uint8_t)key[0] != RS_RESERVED_KEY_BYTE;
 }
+/* Restart recovery (no process alive, shard intents resolved): recount, clear the flag. */
+int rs_usage_recount_now(rs_store_t *st);
 /* Bytes of the object whose extent head is `blob` (0 when not an extent). */
 uint64_t rs_blob_size(rs_store_t *st, uint64_t blob);
 

@@ -97,9 +97,34 @@ static int counted(rs_store_t *st, uint64_t **objs, uint64_t **bytes)
     return 0;
 }
 
-int rs_store_recount(rs_store_t *st)
+/* Recompute and store every bucket's counters (no write can move meanwhile). */
+static int store_counts(rs_store_t *st)
 {
     uint64_t *objs, *bytes;
+    int rc = counted(st, &objs, &bytes);
+
+    if (rc)
+        return rc;
+    RS_CRASHPOINT(USAGE_RECOUNT);
+    for (uint32_t i = 0; i < st->hdr->nbuckets; i++) {
+        __atomic_store_n(&rs_bucket(st, i)->objects, objs[i], __ATOMIC_RELAXED);
+        __atomic_store_n(&rs_bucket(st, i)->bytes, bytes[i], __ATOMIC_RELAXED);
+    }
+    free(objs);
+    free(bytes);
+    return 0;
+}
+
+int rs_usage_recount_now(rs_store_t *st)
+{
+    int rc = store_counts(st);
+    if (rc == 0)
+        ST(&st->hdr->recount, 0u);
+    return rc;
+}
+
+int rs_store_recount(rs_store_t *st)
+{
     uint32_t held = 0;
     int rc = 0;
 
@@ -112,18 +137,9 @@ int rs_store_recount(rs_store_t *st)
     }
     if (rc == 0) {
         ST(&st->hdr->recount, 0u); /* a death from here leaves shard locks to repair */
-        rc = counted(st, &objs, &bytes);
-        if (rc == 0) {
-            RS_CRASHPOINT(USAGE_RECOUNT);
-            for (uint32_t i = 0; i < st->hdr->nbuckets; i++) {
-                __atomic_store_n(&rs_bucket(st, i)->objects, objs[i], __ATOMIC_RELAXED);
-                __atomic_store_n(&rs_bucket(st, i)->bytes, bytes[i], __ATOMIC_RELAXED);
-            }
-            free(objs);
-            free(bytes);
-        } else {
+        rc = store_counts(st);
+        if (rc)
             ST(&st->hdr->recount, 1u);
-        }
     }
     while (held > 0)
         rs_shm_unlock(&rs_shard(st, --held)->mu);
