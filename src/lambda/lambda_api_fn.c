@@ -49,6 +49,17 @@ static void create_record(rs_lambda_req_t *rq, json_object *b, rs_lambda_upload_
     } else if (rc == RS_EEXIST) {
         rs_lambda_reply_errorf(out, RS_LE_RESOURCE_CONFLICT, "Function already exist: %s",
                                rq->name);
+    } else if (rc == RS_EQUOTA) {
+        rs_lambda_reply_errorf(out, RS_LE_CODE_STORAGE,
+                               "Function count limit exceeded: this endpoint allows %u functions "
+                               "per account and region (the quota_lambda_functions setting)",
+                               rq->api->conf ? rq->api->conf->quota_lambda_functions : 0);
+    } else if (rc == RS_ENOSPC) {
+        rs_lambda_reply_errorf(
+            out, RS_LE_CODE_STORAGE,
+            "Code storage limit exceeded: this endpoint allows %llu bytes of "
+            "code per account and region (the quota_lambda_code_bytes setting)",
+            (unsigned long long)(rq->api->conf ? rq->api->conf->quota_lambda_code_bytes : 0));
     } else {
         rs_lambda_reply_errorf(out, RS_LE_SERVICE, "RustStack could not record the function: %s",
                                rc == RS_ERR ? strerror(errno) : rs_err_str(rc));
