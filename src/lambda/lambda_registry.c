@@ -178,6 +178,17 @@ static uint64_t code_size(json_object *cfg)
     return n > 0 ? (uint64_t)n : 0;
 }
 
+/* lock held: RS_ENOSPC when `add` more code bytes would pass the quota */
+static int quota_check_bytes(rs_lambda_reg_t *r, const char *account, const char *region,
+                             uint64_t add)
+{
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(r->v[i]->account, account) == 0 && strcmp(r->v[i]->region, region) == 0)
+            bytes += code_size(r->v[i]->cfg);
+    return bytes + add > r->max_code_bytes ? RS_ENOSPC : 0;
+}
+
 /* lock held: RS_EQUOTA when one more function, or RS_ENOSPC when `add` more code bytes,
  * would pass (account, region)'s quota */
 static int quota_check(rs_lambda_reg_t *r, const char *account, const char *region, uint64_t add)
@@ -613,6 +624,9 @@ int rs_lambda_reg_update_code(rs_lambda_reg_t *r, const char *account, const cha
         rc = RS_ENOMEM;
     else
         rc = edit(cfg, arg);
+    if (rc == 0 && r->max_code_bytes && code_size(cfg) > code_size(e->cfg) &&
+        quota_check_bytes(r, account, region, code_size(cfg) - code_size(e->cfg)) != 0)
+        rc = RS_ENOSPC; /* new code that takes the account's code past its quota */
     if (rc != 0) {
         pthread_mutex_unlock(&r->lock);
         json_object_put(cfg);

@@ -88,7 +88,8 @@ typedef int (*rs_lambda_reg_edit_fn)(json_object *cfg, void *arg);
 int rs_lambda_reg_update(rs_lambda_reg_t *r, const char *account, const char *region,
                          const char *name, rs_lambda_reg_edit_fn fn, void *arg,
                          const char *new_code_dir, json_object **cfg_out);
-/* The same; with `hot` new_code_dir is a hot-reload directory (see create_code). */
+/* The same; with `hot` new_code_dir is a hot-reload directory (see create_code). New code
+ * whose CodeSize would take (account, region) past the code quota: RS_ENOSPC. */
 int rs_lambda_reg_update_code(rs_lambda_reg_t *r, const char *account, const char *region,
                               const char *name, rs_lambda_reg_edit_fn fn, void *arg,
                               const char *new_code_dir, int hot, json_object **cfg_out);

@@ -24,9 +24,10 @@ from conftest import LambdaServer, Server, _stop_checked, children_of
 A, B, C, D = "310000000001", "310000000002", "310000000003", "310000000004"
 QUOTA_OBJECTS, QUOTA_BYTES = 12, 60000
 QUOTA_TABLES, QUOTA_FUNCTIONS = 2, 2
+QUOTA_CODE = 20000
 CONF = ("quota_s3_objects = %d\nquota_s3_bytes = %d\nquota_dynamodb_tables = %d\n"
-        "quota_lambda_functions = %d\n" % (QUOTA_OBJECTS, QUOTA_BYTES, QUOTA_TABLES,
-                                          QUOTA_FUNCTIONS))
+        "quota_lambda_functions = %d\nquota_lambda_code_bytes = %d\n" % (
+            QUOTA_OBJECTS, QUOTA_BYTES, QUOTA_TABLES, QUOTA_FUNCTIONS, QUOTA_CODE))
 
 
 @pytest.fixture(autouse=True)
@@ -189,10 +190,12 @@ def test_dynamodb_table_quota(srv):
     reset(srv, A)
 
 
-def zipped():
+def zipped(pad=0):
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
         z.writestr("h.py", "def handler(e, c):\n    return 1\n")
+        if pad:
+            z.writestr("pad.bin", os.urandom(pad))
     return buf.getvalue()
 
 
@@ -276,3 +279,27 @@ def test_usage_exact_after_worker_sigkill(tmp_path, monkeypatch, point):
     finally:
         rc, alive = _stop_checked(s)
         assert rc == 0, s.log_tail()
+
+
+def test_lambda_code_storage_quota(srv):
+    lam = client(srv, "lambda", C)
+    role = "arn:aws:iam::%s:role/r" % C
+    big = zipped(QUOTA_CODE * 6 // 10)
+    lam.create_function(FunctionName="code1", Runtime="python3.11", Handler="h.handler",
+                        Role=role, Code={"ZipFile": big})
+    with pytest.raises(ClientError) as ei:
+        lam.create_function(FunctionName="code2", Runtime="python3.11", Handler="h.handler",
+                            Role=role, Code={"ZipFile": big})
+    st, code, msg = err(ei)
+    assert (st, code) == (400, "CodeStorageExceededException") and "quota_lambda_code_bytes" in msg
+    small = zipped()
+    lam.create_function(FunctionName="code2", Runtime="python3.11", Handler="h.handler",
+                        Role=role, Code={"ZipFile": small})
+    # new code that grows past the quota is refused; the function keeps its code
+    with pytest.raises(ClientError) as ei:
+        lam.update_function_code(FunctionName="code2", ZipFile=big)
+    assert err(ei)[:2] == (400, "CodeStorageExceededException")
+    assert lam.get_function(FunctionName="code2")["Configuration"]["CodeSize"] == len(small)
+    lam.update_function_code(FunctionName="code1", ZipFile=small)  # shrinking passes
+    lam.update_function_code(FunctionName="code2", ZipFile=big)  # and frees room
+    reset(srv, C)
