@@ -137,6 +137,8 @@ def test_s3_byte_quota_put_and_multipart_and_cli(srv):
     s3.complete_multipart_upload(Bucket="qc-b", Key="mpu", UploadId=up, MultipartUpload={
         "Parts": [{"PartNumber": 1, "ETag": p1["ETag"]}]})
     assert usage(srv, C)["bytes"] == 2000
+    r = requests.get(srv.endpoint + "/_ruststack/check", timeout=10)
+    assert r.status_code == 200, r.text  # the refused Complete left nothing behind
     # the AWS CLI sees the same error
     big = "/tmp/rs-quota-%d.bin" % os.getpid()
     with open(big, "wb") as f:
