@@ -485,6 +485,25 @@ def main():
 
     work = tempfile.mkdtemp(prefix="rs-soak-")
     srv = Server(args.binary, work, args.workers, args.ddb_local_dir, args.in_memory)
+    try:
+        return run(args, srv, work, log, out_lines)
+    finally:
+        if srv.proc is not None and srv.proc.poll() is None:  # a failure on the way
+            for p in descendants(srv.proc.pid):
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except OSError:
+                    pass
+            srv.proc.kill()
+            srv.proc.wait()
+        subprocess.run(["rm", "-rf", work])
+        try:
+            os.unlink("/dev/shm/rs-soak-%d" % os.getpid())
+        except OSError:
+            pass
+
+
+def run(args, srv, work, log, out_lines):
     states = srv.start()
     has_ddb = states.get("dynamodb") == "running"
     log("soak: %d s, %d accounts, %d workers, a kill every %.0f s, %s; services %s; %s" % (
@@ -531,7 +550,6 @@ def main():
     if args.out:
         with open(args.out, "w") as f:
             f.write("\n".join(out_lines) + "\n")
-    subprocess.run(["rm", "-rf", work])
     return 0 if ok else 1
 
 
