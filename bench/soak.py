@@ -4,7 +4,7 @@ function on the process executor) traffic from several accounts (one client thre
 account, each its own access key) for RS_SOAK_SECONDS (default 600), while a killer
 SIGKILLs a worker or a supervisor (alternating: worker, ddb supervisor, worker, lambda
 supervisor, ...) every --kill-every seconds (default 30). A request cut by a kill is
-retried (counted as a retry); one that still fails after the retries is an error.
+retried for up to 30 s (counted as retries); one that still fails then is an error.
 Every acknowledged S3 write is tracked; at the end every key must read back byte-exact
 (or, for a write whose answer was lost, as one of the values it may have left), and each
 account's usage (/_ruststack/usage) must equal what its listing shows. Printed at the
@@ -252,19 +252,34 @@ class Stats:
                     self.error_samples.append("%s: %s" % (op, why))
 
 
-def call(stats, op, fn, attempts=10):
-    """fn() with retries (a kill cuts connections and the service restarts): the result,
-    or None when every attempt failed (an error)."""
+def transient(e):
+    """A cut connection or a 5xx (a service restarting after a kill): worth waiting for."""
+    resp = getattr(e, "response", None)
+    if isinstance(resp, dict):
+        return resp.get("ResponseMetadata", {}).get("HTTPStatusCode", 500) >= 500
+    return True
+
+
+def call(stats, op, fn, attempts=None, budget=30.0):
+    """fn() with retries: a transient failure (a kill cuts connections, a supervisor
+    restarts) is retried for up to `budget` seconds, any other failure 3 times. Returns
+    (result, True), or (None, False) when it still failed (an error)."""
     why = None
-    for i in range(attempts):
+    t0 = time.monotonic()
+    i = 0
+    while True:
         try:
             r = fn()
             stats.note(op, True, i)
             return r, True
-        except Exception as e:  # connection reset, 503 while a supervisor restarts, ...
+        except Exception as e:
             why = repr(e)[:200]
-            time.sleep(min(0.1 * (i + 1), 1.0))
-    stats.note(op, False, attempts - 1, why)
+            i += 1
+            limit = attempts or (10 ** 6 if transient(e) else 3)
+            if i >= limit or time.monotonic() - t0 > budget:
+                break
+            time.sleep(min(0.1 * i, 1.0))
+    stats.note(op, False, i - 1, why)
     return None, False
 
 
