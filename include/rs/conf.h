@@ -69,6 +69,12 @@ typedef struct rs_conf {
     uint32_t lambda_max_concurrency;    /* execution environments per function */
     uint32_t lambda_idle_timeout;       /* seconds before an idle environment is reaped */
     uint32_t lambda_start_timeout;      /* seconds an environment may take to reach /next */
+    /* per-account quotas for a shared box, 0 = unlimited */
+    uint32_t quota_s3_objects;        /* objects of one account (all its buckets) */
+    uint64_t quota_s3_bytes;          /* object bytes of one account */
+    uint32_t quota_dynamodb_tables;   /* tables of one account in one region */
+    uint32_t quota_lambda_functions;  /* functions of one account in one region */
+    uint64_t quota_lambda_code_bytes; /* zip bytes of one account's functions in one region */
 } rs_conf_t;
 
 /* Every option to its default. */

@@ -36,6 +36,7 @@ typedef enum rs_ddb_err {
     RS_DDBE_TransactionCanceled,
     RS_DDBE_IdempotentParameterMismatch,
     RS_DDBE_TransactionInProgress,
+    RS_DDBE_LimitExceeded, /* 400 CreateTable over quota_dynamodb_tables (DDB namespace) */
     RS_DDBE__COUNT
 } rs_ddb_err_t;
 

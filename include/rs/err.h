@@ -28,6 +28,7 @@ typedef enum rs_err {
     RS_EBADPART = -18,   /* a listed part is missing or its ETag differs */
     RS_EPARTORDER = -19, /* parts not listed in ascending order */
     RS_ETOOSMALL = -20,  /* a part but the last is under the minimum size */
+    RS_EQUOTA = -21,     /* a per-account quota (objects, bytes, tables, functions) is reached */
 } rs_err_t;
 
 const char *rs_err_str(int err);

@@ -28,6 +28,7 @@ typedef enum rs_lambda_err {
     RS_LE_MISSING_TOKEN,         /* 403 */
     RS_LE_UNRECOGNIZED_CLIENT,   /* 403 */
     RS_LE_INVALID_SIGNATURE,     /* 403 */
+    RS_LE_CODE_STORAGE,          /* 400 CodeStorageExceededException: a quota_lambda_* */
     RS_LE__COUNT
 } rs_lambda_err_t;
 

@@ -47,7 +47,8 @@ typedef enum rs_s3e {
     RS_S3E_SignatureDoesNotMatch,
     RS_S3E_BadRequest,
     RS_S3E_AccessForbidden,
-    RS_S3E_InsufficientStorage,       /* store full: 507 InsufficientStorage naming the setting */
+    RS_S3E_InsufficientStorage, /* store full: 507 InsufficientStorage naming the setting */
+    RS_S3E_QuotaExceeded,       /* 403 a per-account quota_s3_* setting is reached (no AWS twin) */
     RS_S3E_XAmzContentSHA256Mismatch, /* 400 "The provided 'x-amz-content-sha256' header does not
                                          match what was computed." */
     RS_S3E_NoSuchCORSConfiguration,   /* 404 GetBucketCors without a configuration */

@@ -82,6 +82,28 @@ typedef struct rs_store_stats {
 } rs_store_stats_t;
 void rs_store_stats(rs_store_t *st, rs_store_stats_t *out);
 
+/* ---- per-account usage and quotas (usage.c) ---------------------------------- */
+
+/* Objects and object bytes of one account (the sum over its buckets; a completed
+ * multipart object counts once with its whole size; parts of open uploads do not count). */
+typedef struct rs_usage {
+    uint64_t objects, bytes;
+} rs_usage_t;
+/* Worker, after attach: this process refuses a PutObject / Complete / Copy that would take
+ * its account over `max_objects` objects or `max_bytes` bytes (0 = unlimited) with
+ * RS_EQUOTA. Checked under the key's shard lock: concurrent writes of one account through
+ * different shards may each pass the check, so the limit can be overshot by at most one
+ * object per concurrent writer. */
+void rs_store_set_quota(rs_store_t *st, uint64_t max_objects, uint64_t max_bytes);
+/* Lock-free read of an account's usage (exact when no write is in flight). */
+void rs_store_account_usage(rs_store_t *st, const char *account, rs_usage_t *out);
+/* When a shard repair left the counters in doubt (hdr recount flag): take every shard
+ * lock in order, recompute every bucket's counters from the index, clear the flag. A
+ * no-op otherwise. Workers call it from their tick. 0 or an error of rs_lock_shard. */
+int rs_store_recount(rs_store_t *st);
+/* Tests: the usage counters equal a recount from the index (no write in flight). */
+int rs_store_usage_check(rs_store_t *st, char *why, size_t why_len);
+
 /* Empty every bucket and object and abort every multipart upload (POST /_ruststack/reset). */
 int rs_store_reset(rs_store_t *st);
 

@@ -118,6 +118,11 @@ static const opt_t opts[] = {
     {"lambda_max_concurrency", T_UINT, F(lambda_max_concurrency), 1, 1000, 0, "10", NULL},
     {"lambda_idle_timeout", T_UINT, F(lambda_idle_timeout), 1, 86400, 0, "600", NULL},
     {"lambda_start_timeout", T_UINT, F(lambda_start_timeout), 1, 600, 0, "30", NULL},
+    {"quota_s3_objects", T_UINT, F(quota_s3_objects), 0, 1u << 30, 0, "0", NULL},
+    {"quota_s3_bytes", T_SIZE, F(quota_s3_bytes), 0, 1 * TB, 0, "0", NULL},
+    {"quota_dynamodb_tables", T_UINT, F(quota_dynamodb_tables), 0, 1u << 20, 0, "0", NULL},
+    {"quota_lambda_functions", T_UINT, F(quota_lambda_functions), 0, 1u << 20, 0, "0", NULL},
+    {"quota_lambda_code_bytes", T_SIZE, F(quota_lambda_code_bytes), 0, 1 * TB, 0, "0", NULL},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 

@@ -53,6 +53,8 @@ const char *rs_err_str(int err)
         return "parts out of order";
     case RS_ETOOSMALL:
         return "part too small";
+    case RS_EQUOTA:
+        return "account quota reached";
     default:
         return "unknown error";
     }

@@ -195,6 +195,9 @@ void rs_ddb_regions_note(const char *region);
 int rs_ddb_reset_account(rs_ddb_conn_t *hc, uint16_t port, const char *account,
                          const char *request_region, int in_memory, int timeout_ms, char **body,
                          size_t *len);
+/* The number of tables of (key account, region) in DynamoDB Local: 0, or -1 with *why. */
+int rs_ddb_count_tables(rs_ddb_conn_t *hc, uint16_t port, const char *key, const char *region,
+                        int timeout_ms, size_t *n, const char **why);
 /* The account name the key towards DynamoDB Local is made of (rs_ddb_access_key): the
  * account itself, or "<account>G<n>" after n resets (buf holds it). */
 const char *rs_ddb_key_account(const char *account, char *buf, size_t len);

@@ -179,6 +179,19 @@ static int list_all(rs_ddb_conn_t *hc, uint16_t port, const char *key, const cha
     }
 }
 
+/* tables of (key account, region), for the per-account table quota (ddb_supervisor.c) */
+int rs_ddb_count_tables(rs_ddb_conn_t *hc, uint16_t port, const char *key, const char *region,
+                        int timeout_ms, size_t *n, const char **why)
+{
+    json_object *names = json_object_new_array();
+    int rc = names != NULL ? list_all(hc, port, key, region, timeout_ms, names, why) : -1;
+    if (names == NULL)
+        *why = "out of memory";
+    *n = rc == 0 ? json_object_array_length(names) : 0;
+    json_object_put(names);
+    return rc;
+}
+
 /* ---- generations ---------------------------------------------------------------------
  * With DynamoDB Local in memory (no data_dir) a reset does not wait for the deletions: the
  * account's key towards DynamoDB Local moves to a new generation ("<account>G<n>", so a

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +179,33 @@ static void reset_account(job_t *j, rs_ddb_conn_t *hc, uint16_t port, const char
     free(body);
 }
 
+/* quota_dynamodb_tables: CreateTables are taken one at a time (the count and the create
+ * happen with nobody else creating), so the limit is exact; DynamoDB Local's own table
+ * list is the count, so it survives a supervisor kill and a reset releases it */
+static pthread_mutex_t create_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* 1 when the CreateTable was answered here (over the quota, or the count failed) */
+static int table_quota_refuses(job_t *j, rs_ddb_conn_t *hc, uint16_t port, const char *key,
+                               const char *region, const char *rid)
+{
+    size_t n = 0;
+    const char *why = NULL;
+    char msg[128];
+    if (rs_ddb_count_tables(hc, port, key, region, (int)S.conf->dynamodb_request_timeout * 1000, &n,
+                            &why) != 0) {
+        atomic_store(&S.suspect, 1);
+        reply_error(j->wc, j->id, rid, RS_DDBE_ServiceUnavailable, NULL);
+        return 1;
+    }
+    if (n < S.conf->quota_dynamodb_tables)
+        return 0;
+    snprintf(msg, sizeof msg,
+             "Subscriber limit exceeded: There is a limit of %u tables per subscriber",
+             S.conf->quota_dynamodb_tables);
+    reply_error(j->wc, j->id, rid, RS_DDBE_LimitExceeded, msg);
+    return 1;
+}
+
 static void forward(job_t *j, rs_ddb_conn_t *hc)
 {
     rs_ipc_ddb_req_t q;
@@ -224,7 +252,18 @@ static void forward(job_t *j, rs_ddb_conn_t *hc)
     };
     rs_ddb_resp_t resp;
     int tmo = (int)S.conf->dynamodb_request_timeout * 1000;
+    int quota = S.conf->quota_dynamodb_tables > 0 && strcmp(op, "CreateTable") == 0;
+    if (quota) {
+        pthread_mutex_lock(&create_lock);
+        if (table_quota_refuses(j, hc, (uint16_t)port, req.account, region, rid)) {
+            pthread_mutex_unlock(&create_lock);
+            rs_ddb_fix_free(&fx);
+            return;
+        }
+    }
     int rc = rs_ddb_http_do(hc, (uint16_t)port, &req, tmo, &resp);
+    if (quota)
+        pthread_mutex_unlock(&create_lock);
     if (rc == 0 && (rs_ddb_fix_followup(&fx, hc, (uint16_t)port, &req, tmo, &resp) != 0 ||
                     rs_ddb_fix_answer(&fx, resp.status, &resp.body, &resp.body_len) != 0)) {
         rs_ddb_resp_free(&resp);

@@ -1,5 +1,6 @@
 /*
- * internal.c: the /_ruststack/ endpoints: health, info, check (store invariants) and
+ * internal.c: the /_ruststack/ endpoints: health, info, check (store invariants), usage
+ * (one account's S3 usage and quotas) and
  * reset (the whole store; with ?account=<12 digits> the adapter hands the request to
  * account_reset.c instead, which needs the supervisors). Runs in: workers. JSON through
  * json-c; every answer is application/json.
@@ -116,6 +117,36 @@ static void check(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp)
     send_json(resp, rc == 0 ? 200 : 500, root);
 }
 
+/* GET /_ruststack/usage?account=<12 digits>: one account's S3 usage and quotas */
+static void usage(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp)
+{
+    rs_qparam_t *ps;
+    size_t np = req->query ? rs_query_parse(req->pool, req->query, req->query_len, &ps) : 0;
+    const rs_qparam_t *p = np ? rs_query_get(ps, np, "account") : NULL;
+    char account[13];
+    int ok = p != NULL && p->value_len == 12;
+    for (size_t i = 0; ok && i < 12; i++)
+        ok = p->value[i] >= '0' && p->value[i] <= '9';
+    json_object *root = json_object_new_object();
+    if (!ok) {
+        add_str(root, "error", "account must be 12 digits, e.g. ?account=123456789012");
+        send_json(resp, 400, root);
+        return;
+    }
+    memcpy(account, p->value, 12);
+    account[12] = '\0';
+    rs_usage_t u;
+    rs_store_account_usage(c->store, account, &u);
+    json_object *s3 = json_object_new_object();
+    add_int(s3, "objects", (int64_t)u.objects);
+    add_int(s3, "bytes", (int64_t)u.bytes);
+    add_int(s3, "quota_objects", c->conf->quota_s3_objects);
+    add_int(s3, "quota_bytes", (int64_t)c->conf->quota_s3_bytes);
+    add_str(root, "account", account);
+    json_object_object_add(root, "s3", s3);
+    send_json(resp, 200, root);
+}
+
 static void reset(rs_http_ctx_t *c, rs_http_req_t *req, rs_http_resp_t *resp)
 {
     json_object *root = json_object_new_object();
@@ -145,12 +176,12 @@ typedef struct endpoint {
     int kind;
 } endpoint_t;
 
-enum { EP_HEALTH, EP_INFO, EP_CHECK, EP_RESET, EP_METRICS };
+enum { EP_HEALTH, EP_INFO, EP_CHECK, EP_RESET, EP_METRICS, EP_USAGE };
 
 static const endpoint_t endpoints[] = {
     {"health", "GET", "Health", EP_HEALTH},    {"info", "GET", "Info", EP_INFO},
     {"check", "GET", "Check", EP_CHECK},       {"reset", "POST", "Reset", EP_RESET},
-    {"metrics", "GET", "Metrics", EP_METRICS},
+    {"metrics", "GET", "Metrics", EP_METRICS}, {"usage", "GET", "Usage", EP_USAGE},
 };
 
 /* one gauge family in Prometheus text format */
@@ -223,6 +254,9 @@ void rs_internal_handle(rs_http_ctx_t *c, rs_http_req_t *req, const rs_route_t *
             return;
         case EP_METRICS:
             metrics(c, resp);
+            return;
+        case EP_USAGE:
+            usage(c, req, resp);
             return;
         default:
             reset(c, req, resp);

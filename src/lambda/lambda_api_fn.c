@@ -31,6 +31,24 @@ static int not_latest(rs_lambda_req_t *rq, rs_lambda_resp_t *out)
     return 0;
 }
 
+/* a per-account quota of the registry (RS_EQUOTA functions, RS_ENOSPC code bytes): AWS's
+ * answer at its code storage limit, naming the setting */
+static int quota_reply(rs_lambda_req_t *rq, rs_lambda_resp_t *out, int rc)
+{
+    const rs_conf_t *c = rq->api->conf;
+    if (rc == RS_EQUOTA)
+        rs_lambda_reply_errorf(out, RS_LE_CODE_STORAGE,
+                               "Function count limit exceeded: this endpoint allows %u functions "
+                               "per account and region (the quota_lambda_functions setting)",
+                               c ? c->quota_lambda_functions : 0);
+    else
+        rs_lambda_reply_errorf(out, RS_LE_CODE_STORAGE,
+                               "Code storage limit exceeded: this endpoint allows %llu bytes of "
+                               "code per account and region (the quota_lambda_code_bytes setting)",
+                               (unsigned long long)(c ? c->quota_lambda_code_bytes : 0));
+    return 0;
+}
+
 /* the function recorded in the registry and CreateFunction's answer */
 static void create_record(rs_lambda_req_t *rq, json_object *b, rs_lambda_upload_t *up,
                           rs_lambda_resp_t *out)
@@ -49,6 +67,8 @@ static void create_record(rs_lambda_req_t *rq, json_object *b, rs_lambda_upload_
     } else if (rc == RS_EEXIST) {
         rs_lambda_reply_errorf(out, RS_LE_RESOURCE_CONFLICT, "Function already exist: %s",
                                rq->name);
+    } else if (rc == RS_EQUOTA || rc == RS_ENOSPC) {
+        quota_reply(rq, out, rc);
     } else {
         rs_lambda_reply_errorf(out, RS_LE_SERVICE, "RustStack could not record the function: %s",
                                rc == RS_ERR ? strerror(errno) : rs_err_str(rc));
@@ -265,6 +285,8 @@ static int update_result(rs_lambda_req_t *rq, rs_lambda_resp_t *out, int rc, jso
             out, RS_LE_PRECONDITION_FAILED,
             "The Revision Id provided does not match the latest Revision Id. Call the "
             "GetFunction/GetAlias API to retrieve the latest Revision Id");
+    if (rc == RS_EQUOTA || rc == RS_ENOSPC)
+        return quota_reply(rq, out, rc);
     if (rc != 0 || !cfg)
         return RS_LAMBDA_ERR0(out, RS_LE_SERVICE, "RustStack could not record the update: %s",
                               rc == RS_ERR ? strerror(errno) : rs_err_str(rc));

@@ -159,7 +159,55 @@ struct rs_lambda_reg {
     char root[1024];
     entry_t **v;
     size_t n, cap;
+    uint32_t max_functions;  /* per (account, region), 0 = unlimited */
+    uint64_t max_code_bytes; /* CodeSize sum per (account, region), 0 = unlimited */
 };
+
+void rs_lambda_reg_set_quota(rs_lambda_reg_t *r, uint32_t max_functions, uint64_t max_code_bytes)
+{
+    pthread_mutex_lock(&r->lock);
+    r->max_functions = max_functions;
+    r->max_code_bytes = max_code_bytes;
+    pthread_mutex_unlock(&r->lock);
+}
+
+static uint64_t code_size(json_object *cfg)
+{
+    json_object *v;
+    int64_t n = json_object_object_get_ex(cfg, "CodeSize", &v) ? json_object_get_int64(v) : 0;
+    return n > 0 ? (uint64_t)n : 0;
+}
+
+/* lock held: RS_ENOSPC when `add` more code bytes would pass the quota */
+static int quota_check_bytes(rs_lambda_reg_t *r, const char *account, const char *region,
+                             uint64_t add)
+{
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(r->v[i]->account, account) == 0 && strcmp(r->v[i]->region, region) == 0)
+            bytes += code_size(r->v[i]->cfg);
+    return bytes + add > r->max_code_bytes ? RS_ENOSPC : 0;
+}
+
+/* lock held: RS_EQUOTA when one more function, or RS_ENOSPC when `add` more code bytes,
+ * would pass (account, region)'s quota */
+static int quota_check(rs_lambda_reg_t *r, const char *account, const char *region, uint64_t add)
+{
+    uint64_t fns = 0, bytes = 0;
+    if (r->max_functions == 0 && r->max_code_bytes == 0)
+        return 0;
+    for (size_t i = 0; i < r->n; i++) {
+        if (strcmp(r->v[i]->account, account) == 0 && strcmp(r->v[i]->region, region) == 0) {
+            fns++;
+            bytes += code_size(r->v[i]->cfg);
+        }
+    }
+    if (r->max_functions && fns + 1 > r->max_functions)
+        return RS_EQUOTA;
+    if (r->max_code_bytes && bytes + add > r->max_code_bytes)
+        return RS_ENOSPC;
+    return 0;
+}
 
 const char *rs_lambda_reg_root(const rs_lambda_reg_t *r)
 {
@@ -515,6 +563,8 @@ int rs_lambda_reg_create_code(rs_lambda_reg_t *r, const char *account, const cha
     int rc = 0;
     if (find(r, account, region, name, NULL))
         rc = RS_EEXIST;
+    else if ((rc = quota_check(r, account, region, code_size(cfg))) != 0)
+        ;
     else if ((e->fn = build_fn(r, e)) == NULL || push(r, e) != 0)
         rc = RS_ENOMEM;
     else if (persist(r) != 0) {
@@ -574,6 +624,9 @@ int rs_lambda_reg_update_code(rs_lambda_reg_t *r, const char *account, const cha
         rc = RS_ENOMEM;
     else
         rc = edit(cfg, arg);
+    if (rc == 0 && r->max_code_bytes && code_size(cfg) > code_size(e->cfg) &&
+        quota_check_bytes(r, account, region, code_size(cfg) - code_size(e->cfg)) != 0)
+        rc = RS_ENOSPC; /* new code that takes the account's code past its quota */
     if (rc != 0) {
         pthread_mutex_unlock(&r->lock);
         json_object_put(cfg);

@@ -58,8 +58,15 @@ const char *rs_lambda_reg_root(const rs_lambda_reg_t *r);
 /* A fresh code directory path for an upload: <root>/code/<uuid> (not created). */
 void rs_lambda_reg_new_code_dir(const rs_lambda_reg_t *r, char *out, size_t outlen);
 
+/* Per-account quotas of a shared box (0 = unlimited), counted per (account, region) from
+ * the registry itself (so they survive a restart and a reset releases them): a create
+ * past `max_functions` is RS_EQUOTA, one whose CodeSize would take the sum past
+ * `max_code_bytes` is RS_ENOSPC. */
+void rs_lambda_reg_set_quota(rs_lambda_reg_t *r, uint32_t max_functions, uint64_t max_code_bytes);
+
 /* Add a function; takes `cfg` (always). `code_dir`: absolute path under the root.
- * 0, RS_EEXIST, RS_ENOMEM, RS_EINVAL (code_dir not under root), RS_ERR (not persisted). */
+ * 0, RS_EEXIST, RS_EQUOTA, RS_ENOSPC (quotas above), RS_ENOMEM, RS_EINVAL (code_dir not under
+ * root), RS_ERR (not persisted). */
 int rs_lambda_reg_create(rs_lambda_reg_t *r, const char *account, const char *region,
                          const char *name, json_object *cfg, const char *code_dir);
 /* The same; with `hot` code_dir is a hot-reload directory (absolute, anywhere: the caller
@@ -81,7 +88,8 @@ typedef int (*rs_lambda_reg_edit_fn)(json_object *cfg, void *arg);
 int rs_lambda_reg_update(rs_lambda_reg_t *r, const char *account, const char *region,
                          const char *name, rs_lambda_reg_edit_fn fn, void *arg,
                          const char *new_code_dir, json_object **cfg_out);
-/* The same; with `hot` new_code_dir is a hot-reload directory (see create_code). */
+/* The same; with `hot` new_code_dir is a hot-reload directory (see create_code). New code
+ * whose CodeSize would take (account, region) past the code quota: RS_ENOSPC. */
 int rs_lambda_reg_update_code(rs_lambda_reg_t *r, const char *account, const char *region,
                               const char *name, rs_lambda_reg_edit_fn fn, void *arg,
                               const char *new_code_dir, int hot, json_object **cfg_out);

@@ -132,6 +132,7 @@ void rs_lambda_supervisor_main(const rs_conf_t *conf, rs_status_board_t *board, 
         rs_status_set(board, RS_SVC_LAMBDA, RS_SVC_UNAVAILABLE, msg);
         _exit(1);
     }
+    rs_lambda_reg_set_quota(reg, conf->quota_lambda_functions, conf->quota_lambda_code_bytes);
     rs_log(RS_LOG_INFO, NULL, "lambda: %zu function(s) in %s", rs_lambda_reg_count(reg), root);
     rs_lambda_pool_t *pool = NULL;
     if (rs_lambda_pool_create(conf, &pool, why, sizeof(why)) != 0) {

@@ -66,6 +66,7 @@ void rs_worker_run(const rs_conf_t *conf, rs_store_t *st, int listen_fd, unsigne
         rs_log(RS_LOG_ALERT, NULL, "cannot attach store slot %u: %s", slot, rs_err_str(rc));
         _exit(1);
     }
+    rs_store_set_quota(st, conf->quota_s3_objects, conf->quota_s3_bytes);
     static ticker_t ticker;
     ticker.st = st;
     ticker.slot = slot;

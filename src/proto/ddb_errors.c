@@ -54,6 +54,7 @@ static const rs_ddb_err_def_t table[RS_DDBE__COUNT] = {
                                              "Message", NULL, NULL},
     [RS_DDBE_TransactionInProgress] = {"TransactionInProgressException", DDB, 400, "Message", NULL,
                                        NULL},
+    [RS_DDBE_LimitExceeded] = {"LimitExceededException", DDB, 400, "message", NULL, NULL},
 };
 
 const rs_ddb_err_def_t *rs_ddb_err_def(rs_ddb_err_t e)

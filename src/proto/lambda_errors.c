@@ -26,6 +26,7 @@ static const rs_lambda_err_def_t table[RS_LE__COUNT] = {
     [RS_LE_PRECONDITION_FAILED] = {"PreconditionFailedException", 412, "User", "message"},
     [RS_LE_INVALID_REQUEST_CONTENT] = {"InvalidRequestContentException", 400, "User", "message"},
     [RS_LE_TOO_MANY_REQUESTS] = {"TooManyRequestsException", 429, "User", "message"},
+    [RS_LE_CODE_STORAGE] = {"CodeStorageExceededException", 400, "User", "message"},
     [RS_LE_SERVICE] = {"ServiceException", 500, "Service", "Message"},
     [RS_LE_SERVICE_RETRY] = {"ServiceException", 503, "Service", "Message"},
     [RS_LE_UNKNOWN_OPERATION] = {"UnknownOperationException", 404, "User", "message"},

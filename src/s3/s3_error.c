@@ -76,6 +76,7 @@ static const rs_s3e_info_t rs_s3e_table[RS_S3E__COUNT] = {
     E(BadRequest, 400, "Bad Request"),
     E(AccessForbidden, 403, "CORSResponse: This CORS request is not allowed."),
     E(InsufficientStorage, 507, "Insufficient storage"),
+    E(QuotaExceeded, 403, "Your account has reached its storage quota on this endpoint"),
     E(XAmzContentSHA256Mismatch, 400,
       "The provided 'x-amz-content-sha256' header does not match what was computed."),
     E(NoSuchCORSConfiguration, 404, "The CORS configuration does not exist"),

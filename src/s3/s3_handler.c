@@ -82,6 +82,12 @@ void rs_s3_store_fail(rs_s3_call_t *c, int err)
                    "The S3 store is full: raise the s3_max_buckets setting or delete buckets",
                    NULL);
         break;
+    case RS_EQUOTA:
+        rs_s3_fail(c, RS_S3E_QuotaExceeded,
+                   "Your account has reached its quota on this endpoint: the quota_s3_objects "
+                   "or quota_s3_bytes setting (objects / bytes per account); delete objects",
+                   NULL);
+        break;
     case RS_ETOOBIG: {
         char max[32];
         snprintf(max, sizeof max, "%llu", (unsigned long long)c->ctx->max_object_size);

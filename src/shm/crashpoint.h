@@ -57,7 +57,10 @@
     X(MPU_ABORT_FREED)      /* Abort: everything freed, upload still CLOSING */                    \
     X(RECLAIM_PARTS)        /* reclaim of a composite: some parts freed, head RETIRED */           \
     X(BUCKET_UPLOADS)       /* DeleteBucket: bucket empty (step 2), some uploads aborted */        \
-    X(REPAIR_UPLOAD)        /* upload repair: halfway through its sweep */
+    X(REPAIR_UPLOAD)        /* upload repair: halfway through its sweep */                         \
+    X(PUT_COUNTED)          /* usage counters added, intent still open */                          \
+    X(DEL_COUNTED)          /* usage counters subtracted, intent still open */                     \
+    X(USAGE_RECOUNT)        /* recount: every shard lock held, counters not yet stored */
 
 #define RS_CP_ENUM_(n) RS_CP_##n,
 enum rs_crashpoint { RS_CRASHPOINTS(RS_CP_ENUM_) RS_CP_COUNT_ };

@@ -96,7 +96,10 @@ typedef struct rs_shm_hdr {
     /* v2: appended, so every v1 offset is unchanged (master at init) */
     uint64_t toc_uploads; /* rs_uptab_shm_t then rs_upload_shm_t[nuploads], after the arena */
     uint32_t nuploads;    /* the `s3_max_uploads` setting */
-    uint32_t pad3_;
+    /* 1 while the per-bucket usage counters may be off (a shard was repaired): set by
+     * any shard repair, cleared by rs_store_recount once it holds every shard lock. Was padding
+     * (zero) in files of earlier builds: a restart repairs every shard, which sets it. */
+    uint32_t recount;
 } rs_shm_hdr_t;
 
 #endif

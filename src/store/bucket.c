@@ -98,6 +98,8 @@ int rs_bucket_create(rs_store_t *st, const char *account, const char *name, cons
         snprintf(b->account, sizeof(b->account), "%s", account);
         snprintf(b->region, sizeof(b->region), "%s", region);
         b->created_ms = rs_wall_ms();
+        __atomic_store_n(&b->objects, 0, __ATOMIC_RELAXED); /* no entry of this life yet */
+        __atomic_store_n(&b->bytes, 0, __ATOMIC_RELAXED);
         if (rs_lock_list(st, k) == 0) { /* a FREE bucket's list is empty: reset the heads */
             memset(b->head, 0, sizeof b->head);
             b->count = 0;

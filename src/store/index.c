@@ -195,6 +195,14 @@ int rs_publish(rs_store_t *st, uint32_t s, const rs_obj_put_t *p, uint32_t hash,
         return RS_EPRECOND;
     if (!idx && !sh->free_head && sh->bump >= st->hdr->eps)
         return RS_ENOENTRIES;
+    int cnt = rs_key_counted(p->key, p->key_len);
+    int64_t dobj = cnt && !idx ? 1 : 0;
+    int64_t dbytes =
+        cnt ? (int64_t)x->size - (int64_t)(idx ? rs_blob_size(st, rs_entry(st, s, idx)->blob) : 0)
+            : 0;
+    int rc = rs_usage_admit(st, bk->account, dobj, dbytes);
+    if (rc)
+        return rc;
     if (up) { /* Complete: the upload's intent opens before the shard's */
         ST(&up->intent.op, (uint32_t)RS_UOP_COMPLETE);
         ST(&up->state, (uint32_t)RS_UP_CLOSING);
@@ -237,6 +245,8 @@ int rs_publish(rs_store_t *st, uint32_t s, const rs_obj_put_t *p, uint32_t hash,
         RS_CRASHPOINT(PUT_TAGS_LIVE);
         ST(hd, it->entry); /* linearisation point */
         RS_CRASHPOINT(PUT_PUBLISHED);
+        rs_usage_add(st, bk->id, dobj, dbytes);
+        RS_CRASHPOINT(PUT_COUNTED);
         if (up) {
             ST(&up->intent.step, 2u);
             RS_CRASHPOINT(MPU_DONE_STEP2);
@@ -253,6 +263,8 @@ int rs_publish(rs_store_t *st, uint32_t s, const rs_obj_put_t *p, uint32_t hash,
         RS_CRASHPOINT(PUT_TAGS_LIVE);
         ST(&e->blob, head); /* linearisation point */
         RS_CRASHPOINT(PUT_PUBLISHED);
+        rs_usage_add(st, bk->id, 0, dbytes);
+        RS_CRASHPOINT(PUT_COUNTED);
         if (up) {
             ST(&up->intent.step, 2u);
             RS_CRASHPOINT(MPU_DONE_STEP2);
@@ -552,6 +564,9 @@ int rs_obj_delete(rs_store_t *st, const rs_bucket_t *bk, const char *key, size_t
         RS_CRASHPOINT(DEL_INTENT);
         unhash(st, s, idx);
         RS_CRASHPOINT(DEL_UNHASHED);
+        if (rs_key_counted(key, len))
+            rs_usage_add(st, bk->id, -1, -(int64_t)rs_blob_size(st, it->old_blob));
+        RS_CRASHPOINT(DEL_COUNTED);
         it->step = 2;
         if (rs_lock_list(st, bk->id) == 0) {
             rs_skip_unlink(st, rs_bucket(st, bk->id), rs_ref(st, s, idx));

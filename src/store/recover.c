@@ -69,6 +69,8 @@ int rs_store_recover(rs_store_t *st, char *why, size_t why_len)
         RS_POISON("bucket table repair failed");
     if (repair_classes(st) != 0)
         RS_POISON("size class repair failed");
+    if (rs_usage_recount_now(st) != 0)
+        RS_POISON("usage recount failed");
     rc = rs_store_check(st, why, why_len);
     /* the statistics count this restart as one repair, not one per structure */
     if (rc == 0)

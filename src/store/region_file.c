@@ -228,7 +228,7 @@ static int upgrade_v1(int fd, const char *file, const rs_shm_hdr_t *h, uint64_t 
     nh = st->hdr;
     nh->toc_uploads = w.toc_uploads;
     nh->nuploads = w.nuploads;
-    nh->pad3_ = 0;
+    nh->recount = 1; /* v1 had no usage counters: the first worker recounts */
     memset(rs_at(st, w.toc_uploads), 0, size - w.toc_uploads);
     rs_btab(st)->intent_step = 0;
     /* every head a v2 reader may parse: LIVE and RETIRED ones, and the new extent of an

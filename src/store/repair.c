@@ -129,6 +129,7 @@ static int shard_repair(void *arg)
     int rc;
 
     __atomic_fetch_add(&st->hdr->repairs, 1, __ATOMIC_RELAXED);
+    ST(&st->hdr->recount, 1u); /* the dead writer may have counted or not: rs_store_recount */
     rc = fix_intent(st, s);
     if (rc)
         return rc;

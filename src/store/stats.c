@@ -36,6 +36,7 @@ void rs_store_tick(rs_store_t *st)
     rs_slot_shm_t *s = rs_shm_slot(st->hdr, (unsigned)st->slot);
     ST(&s->heartbeat, s->heartbeat + 1);
     rs_class_reclaim(st, st->reclaim_cursor++ % RS_NCLASS);
+    rs_store_recount(st);
 }
 
 /* Delete every object of one bucket through the normal (crash-safe) paths. */

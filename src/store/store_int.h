@@ -26,6 +26,7 @@ struct rs_store {
     uint32_t reclaim_cursor;
     char name[64];
     int lock_fd; /* file-backed (data_dir): the flocked <dir>/lock, else -1 */
+    uint64_t quota_objects, quota_bytes; /* per-account limits of this process, 0 = none */
 };
 
 /* A failed invariant check in repair or recovery: say why (in the caller's `why`,
@@ -196,6 +197,22 @@ uint32_t rs_index_find(rs_store_t *st, uint32_t s, uint32_t bucket_id, uint32_t 
 int rs_chain_contains(rs_store_t *st, uint32_t s, uint32_t idx);
 /* Read the bucket's (state, gen) lock-free. */
 int rs_bucket_alive(rs_store_t *st, uint32_t id, uint32_t gen, int *deleting);
+
+/* ---- usage (usage.c) ---- */
+/* RS_EQUOTA when adding (objects, bytes) to `account`'s usage passes this process's
+ * quota (shard lock held; nothing added). */
+int rs_usage_admit(rs_store_t *st, const char *account, int64_t objects, int64_t bytes);
+/* Add to bucket `id`'s counters (the key's shard lock held, at the linearisation point). */
+void rs_usage_add(rs_store_t *st, uint32_t id, int64_t objects, int64_t bytes);
+/* Reserved keys (bucket configuration) are not objects: they count for nothing. */
+static inline int rs_key_counted(const char *key, size_t len)
+{
+    return len > 0 && (uint8_t)key[0] != RS_RESERVED_KEY_BYTE;
+}
+/* Restart recovery (no process alive, shard intents resolved): recount, clear the flag. */
+int rs_usage_recount_now(rs_store_t *st);
+/* Bytes of the object whose extent head is `blob` (0 when not an extent). */
+uint64_t rs_blob_size(rs_store_t *st, uint64_t blob);
 
 /* ---- multipart uploads (upload.c, complete.c) ---- */
 /* Lock upload i (running its repair on EOWNERDEAD). 0 or RS_EPOISON. */

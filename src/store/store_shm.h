@@ -43,6 +43,12 @@ typedef struct rs_bucket_shm {
     uint32_t head[RS_SKIP_LEVELS];        /* skiplist heads (entry refs): under list_mu */
     uint32_t count;                       /* linked nodes (hint, recounted by list repair) */
     uint32_t pad_;
+    /* usage (in what was the padding: zero in older files, recounted at restart): objects and their
+     * bytes, atomic adds at each linearisation point under the key's shard lock; recomputed under
+     * every shard lock by rs_store_recount after any shard repair (usage.c). Reset while FREE under
+     * btab mu. */
+    uint64_t objects;
+    uint64_t bytes;
 } __attribute__((aligned(64))) rs_bucket_shm_t;
 _Static_assert(sizeof(rs_bucket_shm_t) % 64 == 0, "bucket entries are cache-line padded");
 

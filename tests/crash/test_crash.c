@@ -146,6 +146,15 @@ static const scen_t scens[] = {
     {"REPAIR_SHARD_FIXED", OP_REPAIR, "MPU_DONE_PARTS", 4},
     {"REPAIR_SHARD_FIXED", OP_REPAIR, "MPU_DONE_STEP2", 4},
     {"CLEANUP_SLOT", OP_CLEANUP, "MPU_PART_COPIED", 0},
+    /* per-account usage counters: counted or not, the recount after the repair agrees */
+    {"PUT_COUNTED", OP_PUT_NEW, "", 0},
+    {"PUT_COUNTED", OP_PUT_OVER, "", 0},
+    {"PUT_COUNTED", OP_PUT_BIG, "", 0},
+    {"PUT_COUNTED", OP_MPU_DONE, "", 0},
+    {"PUT_COUNTED", OP_MPU_DONE_NEW, "", 0},
+    {"DEL_COUNTED", OP_DEL, "", 0},
+    {"USAGE_RECOUNT", OP_REPAIR, "PUT_COUNTED", 6},
+    {"USAGE_RECOUNT", OP_REPAIR, "DEL_COUNTED", 6},
 };
 
 #define NSCEN (sizeof scens / sizeof scens[0])
@@ -572,6 +581,9 @@ static void crash_child(unsigned slot, const char *cp, enum op op, int stage2)
             rs_obj_list(st, &bk, &q, &r);
         } else if (stage2 == 4) {
             rs_store_check(st, NULL, 0); /* takes every lock: every repair runs */
+        } else if (stage2 == 6) {
+            rs_store_check(st, NULL, 0); /* the shard repair it runs asks for a recount */
+            rs_store_recount(st);
         } else if (stage2 == 2) {
             holds("victim", OLD_LEN, 500);
             holds("newkey", NEW_LEN, 800);
@@ -671,6 +683,19 @@ static void verify(const scen_t *s)
     for (int i = 0; i < 40; i++)
         rs_store_tick(st);
     cr_assert_eq(rs_store_check(st, why, sizeof why), 0, "%s: final check: %s", s->cp, why);
+    cr_assert_eq(rs_store_usage_check(st, why, sizeof why), 0, "%s: usage: %s", s->cp, why);
+    rs_usage_t u;
+    rs_store_account_usage(st, "000000000000", &u);
+    rs_list_query_t q2 = {.max_items = 1000};
+    cr_assert_eq(rs_obj_list(st, &bk, &q2, &lr), 0);
+    uint64_t sum = 0;
+    for (size_t i = 0; i < lr.n; i++)
+        sum += lr.items[i].info.size;
+    cr_assert_eq(u.objects, lr.n, "%s: usage counts %llu objects, list has %zu", s->cp,
+                 (unsigned long long)u.objects, lr.n);
+    cr_assert_eq(u.bytes, sum, "%s: usage counts %llu bytes, list sums %llu", s->cp,
+                 (unsigned long long)u.bytes, (unsigned long long)sum);
+    rs_list_result_free(&lr);
     rs_store_stats_t stats;
     rs_store_stats(st, &stats);
     cr_assert_eq(stats.poisoned, 0);
@@ -688,7 +713,7 @@ ParameterizedTest(scen_t *s, crash, every_point, .init = setup, .fini = teardown
     if (s->op == OP_REPAIR) {
         enum op first = pre_op(s->pre);
         crash_child(1, s->pre, first, 0);
-        crash_child(2, s->cp, first, s->stage2_op == 4 ? 4 : s->stage2_op ? 1 : 2);
+        crash_child(2, s->cp, first, s->stage2_op >= 4 ? s->stage2_op : s->stage2_op ? 1 : 2);
     } else if (s->op == OP_CLEANUP) {
         enum op first = strncmp(s->pre, "MPU_PART", 8) == 0 ? OP_MPU_PART : OP_PUT_BIG;
         crash_child(1, s->pre, first, 0);

@@ -350,3 +350,49 @@ Test(lreg, delete_account_unwritable_keeps_everything)
     rmdir(tmp);
     rs_lambda_reg_close(r);
 }
+
+static json_object *mkcfg_sized(const char *name, int64_t size)
+{
+    json_object *c = mkcfg(name, "r");
+    json_object_object_add(c, "CodeSize", json_object_new_int64(size));
+    return c;
+}
+
+/* quota_lambda_functions / quota_lambda_code_bytes: per (account, region), from the
+ * registry's own entries: a delete (or an account reset) releases them */
+Test(lreg, quotas_per_account_and_region)
+{
+    rs_lambda_reg_t *r;
+    char d[6][1100];
+    cr_assert_eq(rs_lambda_reg_open(root, 0, &r), 0);
+    for (int i = 0; i < 6; i++)
+        mkcode(r, d[i], sizeof(d[i]));
+    rs_lambda_reg_set_quota(r, 2, 1000);
+    cr_assert_eq(
+        rs_lambda_reg_create(r, "111111111111", "us-east-1", "a", mkcfg_sized("a", 400), d[0]), 0);
+    cr_assert_eq(
+        rs_lambda_reg_create(r, "111111111111", "us-east-1", "b", mkcfg_sized("b", 700), d[1]),
+        RS_ENOSPC, "400 + 700 bytes of code pass the 1000-byte quota");
+    cr_assert_eq(
+        rs_lambda_reg_create(r, "111111111111", "us-east-1", "b", mkcfg_sized("b", 600), d[1]), 0);
+    cr_assert_eq(
+        rs_lambda_reg_create(r, "111111111111", "us-east-1", "c", mkcfg_sized("c", 0), d[2]),
+        RS_EQUOTA, "a third function passes the 2-function quota");
+    cr_assert_eq(
+        rs_lambda_reg_create(r, "111111111111", "eu-west-1", "c", mkcfg_sized("c", 10), d[2]), 0,
+        "another region has its own quota");
+    cr_assert_eq(
+        rs_lambda_reg_create(r, "222222222222", "us-east-1", "c", mkcfg_sized("c", 10), d[3]), 0,
+        "another account has its own quota");
+    cr_assert_eq(rs_lambda_reg_delete(r, "111111111111", "us-east-1", "a"), 0);
+    cr_assert_eq(
+        rs_lambda_reg_create(r, "111111111111", "us-east-1", "d", mkcfg_sized("d", 400), d[4]), 0,
+        "a delete releases the quota");
+    json_object *gone = json_object_new_array();
+    cr_assert_eq(rs_lambda_reg_delete_account(r, "111111111111", gone), 0);
+    json_object_put(gone);
+    cr_assert_eq(
+        rs_lambda_reg_create(r, "111111111111", "us-east-1", "e", mkcfg_sized("e", 1000), d[5]), 0,
+        "an account reset releases the quota");
+    rs_lambda_reg_close(r);
+}

@@ -51,6 +51,8 @@ static const struct {
         {"com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException", 400, "Message"},
     [RS_DDBE_TransactionInProgress] =
         {"com.amazonaws.dynamodb.v20120810#TransactionInProgressException", 400, "Message"},
+    [RS_DDBE_LimitExceeded] = {"com.amazonaws.dynamodb.v20120810#LimitExceededException", 400,
+                               "message"},
 };
 
 static const char *jstr(json_object *o, const char *k)
@@ -123,6 +125,7 @@ static const struct {
     [RS_LE_PRECONDITION_FAILED] = {"PreconditionFailedException", 412, "User", "message"},
     [RS_LE_INVALID_REQUEST_CONTENT] = {"InvalidRequestContentException", 400, "User", "message"},
     [RS_LE_TOO_MANY_REQUESTS] = {"TooManyRequestsException", 429, "User", "message"},
+    [RS_LE_CODE_STORAGE] = {"CodeStorageExceededException", 400, "User", "message"},
     [RS_LE_SERVICE] = {"ServiceException", 500, "Service", "Message"},
     [RS_LE_SERVICE_RETRY] = {"ServiceException", 503, "Service", "Message"},
     [RS_LE_UNKNOWN_OPERATION] = {"UnknownOperationException", 404, "User", "message"},

@@ -325,6 +325,26 @@ Test(store_mp, random_ops_with_kills, .timeout = 120)
     }
     cr_assert_gt(acked, 100);
     cr_assert_eq(rs_store_check(st, why, sizeof why), 0, "check: %s", why);
+    /* the per-account usage is exact after the kills: recounted after their repairs */
+    cr_assert_eq(rs_store_recount(st), 0);
+    cr_assert_eq(rs_store_usage_check(st, why, sizeof why), 0, "usage: %s", why);
+    rs_usage_t u;
+    rs_store_account_usage(st, bk.account, &u);
+    uint64_t objs = 0, bytes = 0;
+    for (int k = 0; k < NKEYS; k++) {
+        char key[64];
+        rs_obj_view_t v;
+        key_of(k, key);
+        if (rs_obj_get(st, &bk, key, strlen(key), &v) == 0) {
+            objs++;
+            bytes += v.info.size;
+            rs_obj_release(st, &v);
+        }
+    }
+    cr_assert_eq(u.objects, objs, "usage %llu objects, %llu readable",
+                 (unsigned long long)u.objects, (unsigned long long)objs);
+    cr_assert_eq(u.bytes, bytes, "usage %llu bytes, %llu readable", (unsigned long long)u.bytes,
+                 (unsigned long long)bytes);
     rs_store_stats_t s;
     rs_store_stats(st, &s);
     cr_assert_eq(s.poisoned, 0);
