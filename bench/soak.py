@@ -62,15 +62,25 @@ def descendants(pid):
     return out
 
 
-def rss_kib(pid):
+def status_kib(pid, field):
     try:
         with open("/proc/%d/status" % pid) as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def rss_kib(pid):
+    return status_kib(pid, "VmRSS")
+
+
+def private_kib(pid):
+    """RssAnon: the process's own memory, without the store's shared region (RssShmem),
+    which every worker maps and fills up to s3_capacity: the figure a leak would move."""
+    return status_kib(pid, "RssAnon")
 
 
 def pss_kib(pid):
@@ -196,29 +206,32 @@ class Server:
 def snapshot(srv, stats, label):
     roles = srv.roles()
     per = {}
-    total_rss = total_pss = total_fds = 0
+    total_rss = total_pss = total_fds = total_priv = 0
     for pid, role in roles.items():
-        r, ps, n = rss_kib(pid), pss_kib(pid), nfds(pid)
-        p = per.setdefault(role, [0, 0, 0, 0])
+        r, ps, n, pv = rss_kib(pid), pss_kib(pid), nfds(pid), private_kib(pid)
+        p = per.setdefault(role, [0, 0, 0, 0, 0])
         p[0] += 1
         p[1] += r
         p[2] += ps
         p[3] += n
+        p[4] += pv
         total_rss += r
         total_pss += ps
         total_fds += n
+        total_priv += pv
     h = requests.get(srv.endpoint + "/_ruststack/health", timeout=10).json()
     chk = requests.get(srv.endpoint + "/_ruststack/check", timeout=30)
     s3 = h["services"]["s3"]
     lines = ["== %s (t = %.0f s)" % (label, stats.elapsed()),
              "requests %d  errors %d  retries %d  lost %d" % (stats.requests, stats.errors,
                                                                 stats.retries, stats.lost),
-             "processes %d  RSS %.1f MiB  PSS %.1f MiB  open fds %d" % (
-                 len(roles), total_rss / 1024.0, total_pss / 1024.0, total_fds)]
+             "processes %d  RSS %.1f MiB  PSS %.1f MiB  private %.1f MiB  open fds %d" % (
+                 len(roles), total_rss / 1024.0, total_pss / 1024.0, total_priv / 1024.0,
+                 total_fds)]
     for role in sorted(per):
-        n, r, ps, f = per[role]
-        lines.append("  %-18s x%-2d RSS %7.1f MiB  PSS %7.1f MiB  fds %4d" % (
-            role, n, r / 1024.0, ps / 1024.0, f))
+        n, r, ps, f, pv = per[role]
+        lines.append("  %-18s x%-2d RSS %7.1f MiB  PSS %7.1f MiB  private %7.1f MiB  fds %4d"
+                     % (role, n, r / 1024.0, ps / 1024.0, pv / 1024.0, f))
     lines.append("shared store: used %.1f MiB of %.0f MiB, objects %d, buckets %d, repairs %d, "
                  "poisoned %d" % (s3["used_bytes"] / MIB, s3["capacity_bytes"] / MIB,
                                   s3["objects"], s3["buckets"], s3["repairs"], s3["poisoned"]))
