@@ -189,13 +189,14 @@ static void *accept_main(void *arg)
     for (;;) {
         int c = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC);
         if (c < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno == EMFILE || errno == ENFILE) {
+            /* only the listener's own end (rs_lfwd_stop's shutdown: EINVAL) stops the
+             * relay; a pending connection's network error (accept(2): ENETDOWN,
+             * EHOSTUNREACH...) or a shortage is retried */
+            if (errno == EINVAL || errno == EBADF || errno == ENOTSOCK)
+                break;
+            if (errno != EINTR && errno != ECONNABORTED)
                 usleep(100000);
-                continue;
-            }
-            break;
+            continue;
         }
         relay_one(f, c);
     }

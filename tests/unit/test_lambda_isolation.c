@@ -11,12 +11,16 @@
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -399,6 +403,49 @@ Test(lambda_isolation, relay_frees_a_connection_the_server_ended, .timeout = 30)
         usleep(50000);
     cr_assert_eq(n, base + 1, "only the client's fd is left (relay fds: %d)", n - base - 1);
     close(c);
+    rs_lfwd_stop(f);
+    close(lfd);
+}
+
+/* accept4 as the relay sees it: the real call, but the next one first fails with
+ * `accept_fail_errno` when it is set (Linux passes a pending connection's network error,
+ * ENETDOWN, EHOSTUNREACH..., or ENOBUFS, from accept). The relay is the only accept4 user
+ * of this program. */
+static _Atomic int accept_fail_errno;
+
+int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+    int e = atomic_exchange(&accept_fail_errno, 0);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return (int)syscall(SYS_accept4, fd, addr, len, flags);
+}
+
+/* accept(2): such errors are to be retried; the relay must not stop for good on one. */
+Test(lambda_isolation, relay_survives_a_transient_accept_error, .timeout = 20)
+{
+    uint16_t tport = 0;
+    int lfd = rs_tcp_listen("127.0.0.1", 0, 4, 0, &tport);
+    cr_assert_geq(lfd, 0);
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, echo_main, &lfd), 0);
+    uint16_t fport = rs_tcp_free_port();
+    rs_lfwd_t *f = NULL;
+    atomic_store(&accept_fail_errno, ENETDOWN);
+    cr_assert_eq(rs_lfwd_start("127.0.0.2", fport, "127.0.0.1", tport, &f), 0);
+    int c = connect_to("127.0.0.2", fport);
+    struct timeval tv = {.tv_sec = 3};
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    cr_assert_eq(send(c, "again", 5, 0), 5);
+    shutdown(c, SHUT_WR);
+    char buf[16];
+    ssize_t n = read(c, buf, sizeof(buf));
+    cr_assert_eq(n, 5, "relayed after the error (read %zd)", n);
+    cr_assert(memcmp(buf, "AGAIN", 5) == 0);
+    close(c);
+    pthread_join(th, NULL);
     rs_lfwd_stop(f);
     close(lfd);
 }
