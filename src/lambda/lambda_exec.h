@@ -56,8 +56,9 @@ typedef struct rs_rapi_invocation {
 /* A new Runtime API in the "init" state, without a listener. */
 int rs_rapi_create(rs_rapi_t **out);
 /* Listen on <addr>:<ephemeral> (NULL: 127.0.0.1; another IPv4 address is bound with
- * IP_FREEBIND, as a bridge's gateway exists only once a container joined the bridge) and
- * serve each connection on its own thread. */
+ * IP_FREEBIND, as a bridge's gateway exists only once a container joined the bridge, and
+ * expects its peer from the first connection on, as after rs_rapi_expect_peer) and serve
+ * each connection on its own thread. */
 int rs_rapi_listen(rs_rapi_t *r, const char *addr, uint16_t *port_out);
 /* Serve one connected socket until it closes or rs_rapi_stop (blocking; takes the fd). */
 void rs_rapi_serve_fd(rs_rapi_t *r, int fd);

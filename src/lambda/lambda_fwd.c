@@ -1,7 +1,8 @@
 /*
  * lambda_fwd.c: the bridge-to-server TCP relay of lambda_fwd.h: one accept thread, one
  * thread per connection copying both directions with poll (a half close is passed on with
- * shutdown(SHUT_WR)); at most MAX_CONNS connections at once, more are refused by closing.
+ * shutdown(SHUT_WR); after the server's end, the client's side is closed once idle for
+ * SERVER_GONE_LINGER_MS); at most MAX_CONNS connections at once, more are refused by closing.
  * Runs in: the lambda supervisor (the accept thread and the relay threads).
  */
 #include "config.h"
@@ -22,6 +23,10 @@
 #include "rs/os.h"
 
 #define MAX_CONNS 256
+/* Once the server ended its side (an HTTP server closes whole, never half), how long the
+ * client's side may stay idle before the relay closes it: a client that keeps a dead
+ * pooled connection would otherwise hold a slot and a thread until it closes. */
+#define SERVER_GONE_LINGER_MS 2000
 
 struct rs_lfwd {
     int lfd;
@@ -98,11 +103,11 @@ static void *relay_main(void *arg)
     while (open_ab || open_ba) {
         struct pollfd p[2] = {{.fd = open_ab ? a : -1, .events = POLLIN},
                               {.fd = open_ba ? b : -1, .events = POLLIN}};
-        if (poll(p, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
+        int pr = poll(p, 2, open_ba ? -1 : SERVER_GONE_LINGER_MS);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0)
+            break; /* an error, or the client idle long after the server's end */
         if (p[0].revents) {
             int k = pump(a, b);
             if (k < 0)
@@ -184,13 +189,14 @@ static void *accept_main(void *arg)
     for (;;) {
         int c = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC);
         if (c < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno == EMFILE || errno == ENFILE) {
+            /* only the listener's own end (rs_lfwd_stop's shutdown: EINVAL) stops the
+             * relay; a pending connection's network error (accept(2): ENETDOWN,
+             * EHOSTUNREACH...) or a shortage is retried */
+            if (errno == EINVAL || errno == EBADF || errno == ENOTSOCK)
+                break;
+            if (errno != EINTR && errno != ECONNABORTED)
                 usleep(100000);
-                continue;
-            }
-            break;
+            continue;
         }
         relay_one(f, c);
     }

@@ -564,6 +564,11 @@ int rs_rapi_listen(rs_rapi_t *r, const char *addr, uint16_t *port_out)
     if (fd < 0)
         return RS_ERR;
     r->listen_fd = fd;
+    if (!loop) { /* a bridge's address: no connection served before the peer is known */
+        pthread_mutex_lock(&r->mu);
+        r->expect_peer = 1;
+        pthread_mutex_unlock(&r->mu);
+    }
     if (pthread_create(&r->accept_thr, NULL, accept_main, r) != 0) {
         close(fd);
         r->listen_fd = -1;

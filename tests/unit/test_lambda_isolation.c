@@ -10,12 +10,17 @@
 
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -351,6 +356,97 @@ Test(lambda_isolation, relay_copies_both_ways_and_passes_half_close, .timeout = 
     /* EOF once relayed, a reset while still in the backlog: ended either way */
     cr_assert_leq(read(c2, buf, sizeof(buf)), 0);
     close(c2);
+    close(lfd);
+}
+
+/* A server that takes one connection and closes it at once (as h2o does at its idle
+ * timeout). */
+static void *close_main(void *arg)
+{
+    int fd = accept(*(int *)arg, NULL, NULL);
+    if (fd >= 0)
+        close(fd);
+    return NULL;
+}
+
+static int open_fds(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    cr_assert_not_null(d);
+    while (readdir(d) != NULL)
+        n++;
+    closedir(d);
+    return n;
+}
+
+/* The server closed; the client keeps its socket (a pooled keep-alive connection in a warm
+ * container): the relay must not hold its thread, slot and two fds until the client
+ * closes, or one container holding connections starves every other of the relay. */
+Test(lambda_isolation, relay_frees_a_connection_the_server_ended, .timeout = 30)
+{
+    uint16_t tport = 0;
+    int lfd = rs_tcp_listen("127.0.0.1", 0, 4, 0, &tport);
+    cr_assert_geq(lfd, 0);
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, close_main, &lfd), 0);
+    uint16_t fport = rs_tcp_free_port();
+    rs_lfwd_t *f = NULL;
+    cr_assert_eq(rs_lfwd_start("127.0.0.2", fport, "127.0.0.1", tport, &f), 0);
+    int base = open_fds();
+    int c = connect_to("127.0.0.2", fport);
+    char buf[16];
+    cr_assert_eq(read(c, buf, sizeof(buf)), 0, "the server's close reaches the client");
+    pthread_join(th, NULL);
+    int n = 0;
+    for (int i = 0; i < 200 && (n = open_fds()) != base + 1; i++)
+        usleep(50000);
+    cr_assert_eq(n, base + 1, "only the client's fd is left (relay fds: %d)", n - base - 1);
+    close(c);
+    rs_lfwd_stop(f);
+    close(lfd);
+}
+
+/* accept4 as the relay sees it: the real call, but the next one first fails with
+ * `accept_fail_errno` when it is set (Linux passes a pending connection's network error,
+ * ENETDOWN, EHOSTUNREACH..., or ENOBUFS, from accept). The relay is the only accept4 user
+ * of this program. */
+static _Atomic int accept_fail_errno;
+
+int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+    int e = atomic_exchange(&accept_fail_errno, 0);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return (int)syscall(SYS_accept4, fd, addr, len, flags);
+}
+
+/* accept(2): such errors are to be retried; the relay must not stop for good on one. */
+Test(lambda_isolation, relay_survives_a_transient_accept_error, .timeout = 20)
+{
+    uint16_t tport = 0;
+    int lfd = rs_tcp_listen("127.0.0.1", 0, 4, 0, &tport);
+    cr_assert_geq(lfd, 0);
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, echo_main, &lfd), 0);
+    uint16_t fport = rs_tcp_free_port();
+    rs_lfwd_t *f = NULL;
+    atomic_store(&accept_fail_errno, ENETDOWN);
+    cr_assert_eq(rs_lfwd_start("127.0.0.2", fport, "127.0.0.1", tport, &f), 0);
+    int c = connect_to("127.0.0.2", fport);
+    struct timeval tv = {.tv_sec = 3};
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    cr_assert_eq(send(c, "again", 5, 0), 5);
+    shutdown(c, SHUT_WR);
+    char buf[16];
+    ssize_t n = read(c, buf, sizeof(buf));
+    cr_assert_eq(n, 5, "relayed after the error (read %zd)", n);
+    cr_assert(memcmp(buf, "AGAIN", 5) == 0);
+    close(c);
+    pthread_join(th, NULL);
+    rs_lfwd_stop(f);
     close(lfd);
 }
 

@@ -581,3 +581,41 @@ Test(lambda_rapi, bridge_with_unknown_address_serves_nobody, .timeout = 15)
     close(fd);
     rs_rapi_destroy(r);
 }
+
+/* A listener on a bridge's address (here 127.0.0.2, another address of lo) checks the
+ * source from its first connection on: a container of another function that connects
+ * before the pool said whose address to expect must not be served (it would take the
+ * environment's invocations). */
+Test(lambda_rapi, bridge_listener_checks_from_its_first_connection, .timeout = 15)
+{
+    rs_rapi_t *r;
+    cr_assert_eq(rs_rapi_create(&r), 0);
+    uint16_t port = 0;
+    cr_assert_eq(rs_rapi_listen(r, "127.0.0.2", &port), 0);
+    int other = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in src = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.3", &src.sin_addr);
+    cr_assert_eq(bind(other, (struct sockaddr *)&src, sizeof(src)), 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    inet_pton(AF_INET, "127.0.0.2", &sa.sin_addr);
+    cr_assert_eq(connect(other, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    send_str(other, "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n", 61);
+    usleep(200000); /* its connection thread runs before the pool names the container */
+    rs_rapi_expect_peer(r);
+    rs_rapi_set_peer(r, "127.0.0.1");
+    rs_rapi_invocation_t inv = {.request_id = "secret-1",
+                                .deadline_epoch_ms = 1700000000123,
+                                .invoked_arn = "arn:aws:lambda:us-east-1:000000000000:function:f",
+                                .trace_id = "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Sampled=0",
+                                .payload = "{\"secret\":1}",
+                                .payload_len = 12};
+    cr_assert_eq(rs_rapi_invoke(r, &inv), 0);
+    struct timeval tv = {.tv_sec = 2};
+    setsockopt(other, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    char b[512];
+    ssize_t n = read(other, b, sizeof(b) - 1);
+    b[n > 0 ? n : 0] = '\0';
+    cr_assert_leq(n, 0, "a foreign address was served: %s", b);
+    close(other);
+    rs_rapi_destroy(r);
+}
