@@ -29,8 +29,9 @@
 #include "lambda/lambda_exec.h"
 #include "rs/err.h"
 
-#define RS_LAMBDA_DATA_HEADROOM_MB 64
-#define RS_LAMBDA_AS_HEADROOM_MB 1024
+/* the interpreter (64 MiB) and 32 threads at glibc's default 8 MiB stack, which the
+ * data limit counts in full although a thread touches little of it */
+#define RS_LAMBDA_DATA_HEADROOM_MB (64 + 32 * 8)
 
 typedef struct spawn_req {
     const rs_lexec_spec_t *spec;
@@ -135,15 +136,14 @@ static void lower(int res, rlim_t v)
 
 /* The child's limits (it has not exec'd yet). Memory: RLIMIT_DATA = MemorySize plus
  * RS_LAMBDA_DATA_HEADROOM_MB (the interpreter's own heap, thread stacks), so an
- * allocation past MemorySize fails (MemoryError) as AWS's runtime would be killed; and
- * RLIMIT_AS = MemorySize plus RS_LAMBDA_AS_HEADROOM_MB as a backstop (glibc reserves 64
- * MiB of address space per malloc arena, 8 MiB per thread stack: a python with boto3 and
- * four threads maps ~420 MiB while using ~50). */
+ * allocation past MemorySize fails (MemoryError) as AWS's runtime would be killed. No
+ * RLIMIT_AS: glibc reserves 64 MiB of address space per malloc arena (PROT_NONE, not
+ * counted as data), so a python with boto3 maps ~420 MiB while using ~50, and with
+ * MemorySize + 1 GiB a 128 MB function could start only 17 threads (measured). */
 static void child_limits(const rs_lambda_fn_t *fn)
 {
     rlim_t mib = 1048576;
     lower(RLIMIT_DATA, ((rlim_t)fn->memory_mb + RS_LAMBDA_DATA_HEADROOM_MB) * mib);
-    lower(RLIMIT_AS, ((rlim_t)fn->memory_mb + RS_LAMBDA_AS_HEADROOM_MB) * mib);
     lower(RLIMIT_NOFILE, 1024); /* Lambda's file descriptor quota */
     lower(RLIMIT_CORE, 0);
 }
