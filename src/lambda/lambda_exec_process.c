@@ -138,7 +138,9 @@ static void child_exec(const spawn_req_t *q, int logfd, pid_t parent)
         getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
     for (int fd = 3; fd < maxfd; fd++)
         close(fd);
-    char *argv[] = {(char *)q->python, (char *)q->bootstrap, NULL};
+    /* -S: no site module (its .pth processing costs tens of ms of every cold start);
+     * bootstrap.py puts site-packages on sys.path itself */
+    char *argv[] = {(char *)q->python, "-S", (char *)q->bootstrap, NULL};
     execve(q->python, argv, q->spec->envp);
     _exit(127);
 }

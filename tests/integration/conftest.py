@@ -719,8 +719,11 @@ class LambdaServer(Server):
         local = ddb_local_dir()
         ddb = ("dynamodb = on\ndynamodb_local_dir = %s\n" % local
                if os.path.exists(os.path.join(local, "DynamoDBLocal.jar")) else "dynamodb = off\n")
+        # no standby containers unless a test asks (they would count among the instance's
+        # containers); a later line of extra_conf wins
         Server.__init__(self, workdir, workers,
-                        "lambda = on\nlambda_executor = %s\n%s%s" % (executor, ddb, extra_conf))
+                        "lambda = on\nlambda_executor = %s\nlambda_standby_containers = 0\n%s%s"
+                        % (executor, ddb, extra_conf))
 
     def start_lambda(self, timeout=LAMBDA_READY_TIMEOUT):
         self.start()
