@@ -5,9 +5,10 @@
 # call the handler with the event and a context object, POST the result or the error.
 # With _RUSTSTACK_HOT_RELOAD=1 (a hot-reload function) it supervises: the runtime runs in
 # a forked child, replaced by a fresh fork (new import) when /next orders a reload.
-# With _RUSTSTACK_STANDBY=<fifo> (a standby container of the docker executor) it first
-# waits, blocked on that FIFO without using CPU, for one JSON line {"env": {...}} that
-# the supervisor writes once the code is in /var/task, sets those variables, then runs.
+# With _RUSTSTACK_STANDBY=<fifo> (a standby container of the docker executor) or "-" (a
+# standby process of the process executor: stdin) it first waits, blocked without using
+# CPU, for one JSON line {"env": [...]} that the supervisor writes when a cold start takes
+# it (the code in place), sets those variables, then runs.
 # Start-up cost is kept low: the supervisor starts python with -S (no site module: its
 # .pth processing costs tens of ms); site_dirs() puts the interpreter's site-packages on
 # sys.path instead. The Runtime API client is a small HTTP/1.1 client on a raw socket
@@ -472,20 +473,33 @@ def add_site_dirs():
                     sys.path.append(path)
 
 
-def await_handoff(fifo):
-    """Standby: block on the FIFO until the supervisor hands this environment a function:
-    one JSON line {"env": ["NAME=value", ...]}; set those variables as the interpreter
-    would have seen them at start."""
-    fd = os.open(fifo, os.O_RDONLY)
+def await_handoff(source):
+    """Standby: block until the supervisor hands this environment a function: one JSON line
+    {"env": ["NAME=value", ...], "cwd": ..., "log": ...} on the FIFO `source` (docker
+    executor) or on stdin ("-", process executor); set those variables as the interpreter
+    would have seen them at start, move to cwd, send the output to the log file."""
+    fd = 0 if source == "-" else os.open(source, os.O_RDONLY)
     buf = b""
     while b"\n" not in buf:
         chunk = os.read(fd, 65536)
         if not chunk:
-            sys.stderr.write("standby: the hand-off FIFO closed\n")
+            sys.stderr.write("standby: the hand-off channel closed\n")
             sys.exit(1)
         buf += chunk
-    os.close(fd)
+    if fd == 0:
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+    else:
+        os.close(fd)
     msg = json.loads(buf.split(b"\n", 1)[0].decode("utf-8"))
+    if msg.get("log"):
+        out = os.open(msg["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        os.close(out)
+    if msg.get("cwd"):
+        os.chdir(msg["cwd"])
     os.environ.pop("_RUSTSTACK_STANDBY", None)
     for kv in msg["env"]:
         name, _, value = kv.partition("=")

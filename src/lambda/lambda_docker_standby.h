@@ -1,6 +1,6 @@
 /*
  * lambda_docker_standby.h: private to the docker executor (lambda_exec_docker.c): a small
- * pool of pre-started generic standby containers (lambda_standby_containers, 0: none) so a
+ * pool of pre-started generic standby containers (lambda_standby, 0: none) so a
  * cold start skips the engine's create + start and python's start-up. Each standby runs
  * bootstrap.py blocked on a FIFO (no CPU); a cold start hard-links the function's code
  * into the standby's read-only /var/task, moves the standby's directory to the

@@ -41,7 +41,7 @@ typedef struct dstate {
     rs_dwatch_t *watch;
     unsigned standby_count;
     char standby_base[1100];
-    rs_dstandby_t *standby; /* NULL: none (lambda_standby_containers = 0) */
+    rs_dstandby_t *standby; /* NULL: none (lambda_standby = 0) */
 } dstate_t;
 
 struct rs_lexec {
@@ -101,7 +101,7 @@ static int d_init(const rs_conf_t *conf, void **state, char *why, size_t whylen)
     snprintf(s->network, sizeof(s->network), "%s", conf->lambda_network);
     snprintf(s->instance, sizeof(s->instance), "%s", conf->shm_name);
     snprintf(s->runtime_path, sizeof(s->runtime_path), "%s", conf->lambda_runtime_path);
-    s->standby_count = conf->lambda_standby_containers;
+    s->standby_count = conf->lambda_standby;
     snprintf(s->standby_base, sizeof(s->standby_base), "%s/lambda-envs/standby", conf->runtime_dir);
     /* container names: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
     char clean[64];

@@ -5,12 +5,18 @@
  * the supervisor (PR_SET_PDEATHSIG). Children are forked by one long-lived spawner thread
  * because the death signal follows the thread that forked, and the threads that ask for an
  * environment (Event invocations, capped) may end before the environment does.
+ * Standby processes (lambda_standby, 0: none): the spawner keeps that many bootstraps
+ * started with the environment-independent variables, each blocked reading its stdin (a
+ * pipe, no CPU); a cold start of a function that is not hot-reload code writes it one
+ * JSON line (the environment's variables, cwd, log file) and closes the pipe, so python's
+ * start-up and the runtime's imports are off the cold path; the spawner starts another.
  * Runs in: the lambda supervisor (the spawner thread, pool threads, watcher threads).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,9 +40,19 @@ typedef struct spawn_req {
     struct spawn_req *next;
 } spawn_req_t;
 
+typedef struct standby {
+    struct standby *next;
+    pid_t pid;
+    int wfd; /* the write end of its stdin */
+} standby_t;
+
 typedef struct pstate {
     char python[1024];
     char bootstrap[1100];
+    char runtime_dir[1024];
+    unsigned standby_target;
+    unsigned nstandby;
+    standby_t *standbys;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     spawn_req_t *queue;
@@ -145,6 +161,143 @@ static void child_exec(const spawn_req_t *q, int logfd, pid_t parent)
     _exit(127);
 }
 
+/* The variables a standby starts with: those of rs_lambda_env_build that do not depend on
+ * the function and that python reads at start (the others come with the hand-off). */
+static void standby_exec(const pstate_t *s, int rfd, pid_t parent)
+{
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(126);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int sig = 1; sig < 32; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, SIG_DFL);
+    if (chdir("/") < 0)
+        _exit(126);
+    dup2(rfd, 0);
+    int dn = open("/dev/null", O_WRONLY);
+    if (dn >= 0) {
+        dup2(dn, 1);
+        dup2(dn, 2);
+    }
+    struct rlimit rl;
+    int maxfd =
+        getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
+    for (int fd = 3; fd < maxfd; fd++)
+        close(fd);
+    const char *path = getenv("PATH");
+    char pathvar[4200], pyvar[1100];
+    snprintf(pathvar, sizeof(pathvar), "PATH=%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
+    snprintf(pyvar, sizeof(pyvar), "PYTHONPATH=%s", s->runtime_dir);
+    char *envp[] = {"_RUSTSTACK_STANDBY=-", "PYTHONUNBUFFERED=1", pyvar,   "TZ=:UTC",
+                    "LANG=en_US.UTF-8",     "LC_CTYPE=C.UTF-8",   pathvar, NULL};
+    char *argv[] = {(char *)s->python, "-S", (char *)s->bootstrap, NULL};
+    execve(s->python, argv, envp);
+    _exit(127);
+}
+
+/* Start one standby (spawner thread). */
+static standby_t *spawn_standby(pstate_t *s)
+{
+    standby_t *b = calloc(1, sizeof(*b));
+    int p[2];
+    if (!b || pipe2(p, O_CLOEXEC) < 0) {
+        free(b);
+        return NULL;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0)
+        standby_exec(s, p[0], parent);
+    close(p[0]);
+    if (pid < 0) {
+        close(p[1]);
+        free(b);
+        return NULL;
+    }
+    b->pid = pid;
+    b->wfd = p[1];
+    return b;
+}
+
+static void standby_kill(standby_t *b)
+{
+    close(b->wfd);
+    kill(-b->pid, SIGKILL);
+    kill(b->pid, SIGKILL);
+    while (waitpid(b->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    free(b);
+}
+
+static int write_full(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return RS_ERR;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Hand the environment to a standby: {"env": [...], "cwd": ..., "log": ...} and EOF. */
+static int standby_handoff(standby_t *b, const rs_lexec_spec_t *spec)
+{
+    json_object *msg = json_object_new_object();
+    json_object *env = json_object_new_array();
+    for (size_t i = 0; spec->envp[i]; i++)
+        json_object_array_add(env, json_object_new_string(spec->envp[i]));
+    json_object_object_add(msg, "env", env);
+    json_object_object_add(msg, "cwd", json_object_new_string(spec->fn->code_dir));
+    json_object_object_add(msg, "log", json_object_new_string(spec->log_path));
+    const char *text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN);
+    int rc = text ? write_full(b->wfd, text, strlen(text)) : RS_ENOMEM;
+    if (rc == 0)
+        rc = write_full(b->wfd, "\n", 1);
+    json_object_put(msg);
+    close(b->wfd);
+    b->wfd = -1;
+    return rc;
+}
+
+/* A live standby for spec, or 0 (lock held by the caller; may take a while: writes). */
+static pid_t take_standby(pstate_t *s, const rs_lexec_spec_t *spec)
+{
+    while (s->standbys) {
+        standby_t *b = s->standbys;
+        s->standbys = b->next;
+        s->nstandby--;
+        pthread_cond_broadcast(&s->cv); /* the spawner starts another */
+        int st;
+        if (waitpid(b->pid, &st, WNOHANG) == b->pid) { /* it died meanwhile */
+            close(b->wfd);
+            free(b);
+            continue;
+        }
+        if (standby_handoff(b, spec) < 0) {
+            b->wfd = -1;
+            kill(-b->pid, SIGKILL);
+            kill(b->pid, SIGKILL);
+            while (waitpid(b->pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+            free(b);
+            continue;
+        }
+        pid_t pid = b->pid;
+        free(b);
+        return pid;
+    }
+    return 0;
+}
+
 static void spawn_one(spawn_req_t *q)
 {
     int logfd = open(q->spec->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
@@ -164,20 +317,42 @@ static void spawn_one(spawn_req_t *q)
 static void *spawner_main(void *arg)
 {
     pstate_t *s = arg;
+    int failed = 0; /* a standby could not start: no more until the next request */
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (!s->queue && !s->stopping)
+        while (!s->queue && !s->stopping && !failed && s->nstandby < s->standby_target) {
+            pthread_mutex_unlock(&s->mu);
+            standby_t *b = spawn_standby(s);
+            pthread_mutex_lock(&s->mu);
+            if (!b) {
+                failed = 1;
+                break;
+            }
+            b->next = s->standbys;
+            s->standbys = b;
+            s->nstandby++;
+        }
+        while (!s->queue && !s->stopping && (failed || s->nstandby >= s->standby_target))
             pthread_cond_wait(&s->cv, &s->mu);
+        if (!s->queue && !s->stopping)
+            continue;
         if (!s->queue && s->stopping)
             break;
         spawn_req_t *q = s->queue;
         s->queue = q->next;
         pthread_mutex_unlock(&s->mu);
         spawn_one(q);
+        failed = 0;
         pthread_mutex_lock(&s->mu);
         q->done = 1;
         pthread_cond_broadcast(&s->cv);
     }
+    while (s->standbys) {
+        standby_t *b = s->standbys;
+        s->standbys = b->next;
+        standby_kill(b);
+    }
+    s->nstandby = 0;
     pthread_mutex_unlock(&s->mu);
     return NULL;
 }
@@ -193,6 +368,8 @@ static int p_init(const rs_conf_t *conf, void **state, char *why, size_t whylen)
         return rc;
     }
     snprintf(s->bootstrap, sizeof(s->bootstrap), "%s/bootstrap.py", conf->lambda_runtime_path);
+    snprintf(s->runtime_dir, sizeof(s->runtime_dir), "%s", conf->lambda_runtime_path);
+    s->standby_target = conf->lambda_standby;
     if (access(s->bootstrap, R_OK) != 0) {
         snprintf(why, whylen,
                  "lambda_executor process: %s is missing (install RustStack's runtime or set "
@@ -246,6 +423,13 @@ static int p_start(void *state, const rs_lexec_spec_t *spec, rs_lexec_t **out, c
         free(x);
         snprintf(err, errlen, "the process executor is stopping");
         return RS_ERR;
+    }
+    pid_t standby = spec->fn->hot ? 0 : take_standby(s, spec);
+    if (standby > 0) {
+        pthread_mutex_unlock(&s->mu);
+        x->pid = standby;
+        *out = x;
+        return 0;
     }
     q.next = s->queue;
     s->queue = &q;

@@ -722,7 +722,7 @@ class LambdaServer(Server):
         # no standby containers unless a test asks (they would count among the instance's
         # containers); a later line of extra_conf wins
         Server.__init__(self, workdir, workers,
-                        "lambda = on\nlambda_executor = %s\nlambda_standby_containers = 0\n%s%s"
+                        "lambda = on\nlambda_executor = %s\nlambda_standby = 0\n%s%s"
                         % (executor, ddb, extra_conf))
 
     def start_lambda(self, timeout=LAMBDA_READY_TIMEOUT):

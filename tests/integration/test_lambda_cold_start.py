@@ -1,9 +1,10 @@
 """Cold starts at the floor: the docker executor's standby containers (a cold invoke after
 CreateFunction runs on a pre-started standby with the function's variables and read-only
-code, the pool refills, memory sizes, lambda_standby_containers = 0, a refused setting)
+code, the pool refills, memory sizes, lambda_standby = 0, a refused setting)
 and the process executor's quick start (python -S: site-packages still importable, the
 function's variables set). Runs in: the pytest process."""
 
+import base64
 import io
 import json
 import os
@@ -31,7 +32,7 @@ def handler(event, context):
             'fn': os.environ.get('AWS_LAMBDA_FUNCTION_NAME'), 'pid': os.getpid(),
             'on_standby': os.path.exists('/var/rsctl/handoff'),
             'standby_var': os.environ.get('_RUSTSTACK_STANDBY'), 'ro': ro,
-            'at_import': AT_IMPORT, 'event': event, 'boto3': boto3.__name__,
+            'at_import': AT_IMPORT, 'printed': print('hello from the handler') is None, 'event': event, 'boto3': boto3.__name__,
             'mem': os.environ.get('AWS_LAMBDA_FUNCTION_MEMORY_SIZE')}
 AT_IMPORT = os.environ.get('FOO')
 """
@@ -93,7 +94,7 @@ docker_only = pytest.mark.skipif(
 
 @docker_only
 def test_cold_invoke_runs_on_a_standby_and_the_pool_refills(tmp_path):
-    srv = start(tmp_path, "docker", "lambda_standby_containers = 2\n")
+    srv = start(tmp_path, "docker", "lambda_standby = 2\n")
     try:
         ready = wait_for(lambda: len(standbys(srv.shm_name)) == 2 and standbys(srv.shm_name),
                          60, "two standby containers")
@@ -127,7 +128,7 @@ def test_cold_invoke_runs_on_a_standby_and_the_pool_refills(tmp_path):
 
 @docker_only
 def test_other_memory_size_misses_then_gets_a_standby(tmp_path):
-    srv = start(tmp_path, "docker", "lambda_standby_containers = 1\n")
+    srv = start(tmp_path, "docker", "lambda_standby = 1\n")
     try:
         ready = wait_for(lambda: standbys(srv.shm_name), 60, "a standby container")
         lam = make_lambda_client(srv.endpoint)
@@ -152,7 +153,7 @@ def test_other_memory_size_misses_then_gets_a_standby(tmp_path):
 
 @docker_only
 def test_pool_size_zero_creates_containers_on_demand(tmp_path):
-    srv = start(tmp_path, "docker", "lambda_standby_containers = 0\n")
+    srv = start(tmp_path, "docker", "lambda_standby = 0\n")
     try:
         lam = make_lambda_client(srv.endpoint)
         time.sleep(1)
@@ -166,24 +167,60 @@ def test_pool_size_zero_creates_containers_on_demand(tmp_path):
         stop(srv)
 
 
-def test_process_executor_cold_invoke(tmp_path):
-    srv = start(tmp_path, "process", "")
+def standby_pids():
+    """Processes started as process executor standbys (_RUSTSTACK_STANDBY=- in their
+    initial environment, which /proc keeps after the hand-off too)."""
+    out = set()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/environ" % pid, "rb") as f:
+                if b"_RUSTSTACK_STANDBY=-\0" in f.read():
+                    out.add(int(pid))
+        except OSError:
+            pass
+    return out
+
+
+@pytest.mark.parametrize("standby", [2, 0])
+def test_process_executor_cold_invoke(tmp_path, standby):
+    before = standby_pids()
+    srv = start(tmp_path, "process", "lambda_standby = %d\n" % standby)
     try:
+        mine = lambda: standby_pids() - before  # noqa: E731
+        if standby:
+            ready = wait_for(lambda: len(mine()) == standby and mine(), 30, "standby processes")
+        else:
+            time.sleep(0.5)
+            assert not mine()
         lam = make_lambda_client(srv.endpoint)
         create(lam, "p1", "proc")
         body = invoke(lam, "p1", {"a": [1, 2]})
         assert body["foo"] == "proc" and body["at_import"] == "proc" and body["fn"] == "p1"
         assert body["event"] == {"a": [1, 2]} and body["boto3"] == "boto3"
-        assert invoke(lam, "p1", {})["foo"] == "proc"
+        assert body["standby_var"] is None
+        assert (body["pid"] in ready) if standby else not mine()
+        assert invoke(lam, "p1", {})["pid"] == body["pid"]
+        # the handler's output reaches the function's log
+        r = lam.invoke(FunctionName="p1", LogType="Tail")
+        assert "REPORT RequestId" in base64.b64decode(r["LogResult"]).decode()
+        if standby:  # refilled
+            wait_for(lambda: len(mine() - {body["pid"]}) == standby, 30,
+                     "the standby processes to refill")
+            create(lam, "p2", "other")
+            b2 = invoke(lam, "p2", {})
+            assert b2["foo"] == "other" and b2["pid"] in mine() - {body["pid"]}
     finally:
         stop(srv)
+    assert not standby_pids() - before
 
 
 @pytest.mark.parametrize("value", ["33", "-1", "two", ""])
 def test_invalid_standby_setting_is_refused(tmp_path, value):
     conf = tmp_path / "rs.conf"
-    conf.write_text("lambda_standby_containers = %s\n" % value)
+    conf.write_text("lambda_standby = %s\n" % value)
     r = subprocess.run([binary_path(), "-t", "-c", str(conf)],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode != 0
-    assert "lambda_standby_containers" in r.stderr, r.stderr
+    assert "lambda_standby" in r.stderr, r.stderr
