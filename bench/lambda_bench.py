@@ -521,6 +521,67 @@ def rie_cold_starts(rie, trivial_zip, n, budget, work):
     return out, notes
 
 
+def one_cold_start(port, trivial_zip):
+    """CreateFunction -> first response of one new 128 MB function (Lambda's default):
+    (create->response ms, invoke-only ms, note)."""
+    both, first, notes = cold_starts(port, trivial_zip, 1, 60)
+    return (both[0] if both else None), (first[0] if first else None), notes
+
+
+def cold_rows(binary, trivial_zip, args, work, rows, notes):
+    """The cold start rows, interleaved so a busy machine weighs on all alike: per round,
+    one RIE + awslambdaric start, one cold start per RustStack server (docker, docker with
+    lambda_standby = 0, process), then a pause of 2 s (the standbys refill meanwhile, as
+    between a user's deploys)."""
+    servers_ = []
+    for executor in [e.strip() for e in args.executors.split(",") if e.strip()]:
+        variants = [("", ""), (" (lambda_standby = 0)", "lambda_standby = 0\n")]
+        for label, extra in variants:
+            srv, port, why = start_server(binary, executor, work, args, extra)
+            if srv is None:
+                notes.append("%s%s: cold start not measured: %s" % (executor, label, why))
+                continue
+            servers_.append((executor, label, srv, port, {"both": [], "first": []}))
+    rie = []
+    try:
+        time.sleep(3)  # the standbys start
+        deadline = time.monotonic() + args.seconds * 6 + 30
+        for i in range(args.cold):
+            if time.monotonic() > deadline:
+                notes.append("cold start: stopped after %d rounds (time bound)" % i)
+                break
+            if args.rie:
+                r, rn = rie_cold_starts(args.rie, trivial_zip, 1, 60, work)
+                rie += r
+                notes += rn
+            for executor, label, srv, port, acc in servers_:
+                both, first, n = one_cold_start(port, trivial_zip)
+                notes += ["%s%s: %s" % (executor, label, x) for x in n]
+                if both is not None:
+                    acc["both"].append(both)
+                    acc["first"].append(first)
+            time.sleep(2)
+    finally:
+        for _, _, srv, _, _ in servers_:
+            srv.stop()
+    rie_p50 = None
+    if args.rie:
+        rie_p50 = pct(rie, 50)
+        rows.append(("RIE", "cold start: RIE start -> 1st response", 1, len(rie), rie_p50,
+                     pct(rie, 99), None, 0, "awslambdaric"))
+    else:
+        notes.append("RIE cold start not measured (no --rie / RS_RIE: sh bench/build-rie.sh)")
+    for executor, label, _, _, acc in servers_:
+        rows.append((executor, "cold start, lambda_standby = 0" if label else
+                     "cold start: Create -> 1st response", 1,
+                     len(acc["both"]), pct(acc["both"], 50), pct(acc["both"], 99), None, 0,
+                     PEER_NA))
+        if not label:
+            rows.append((executor, "cold start: 1st Invoke only", 1, len(acc["first"]),
+                         pct(acc["first"], 50), pct(acc["first"], 99), None, 0, PEER_NA))
+    return rie_p50
+
+
 def cold_targets(rows, rie_p50):
     """PASS/MISS lines for the cold start targets (rows measured in this run)."""
     lines = []
@@ -670,27 +731,6 @@ def bench_executor(executor, binary, flask_zip, trivial_zip, args, work, rows, i
         if executor == "docker" and args.idle_envs > 0 and args.idle_seconds > 0 \
                 and not args.only_cold:
             idle_engine_cpu(port, trivial_zip, args, idle_rows, notes)
-        gap = 2.0 if executor == "docker" else 0.0  # the standby pool refills meanwhile
-        both, first, n = cold_starts(port, trivial_zip, args.cold, args.seconds * 3 + 20, gap)
-        notes += ["%s: %s" % (executor, x) for x in n]
-        rows.append((executor, "cold start: Create -> 1st response", 1, len(both),
-                     pct(both, 50), pct(both, 99), None, 0, PEER_NA))
-        rows.append((executor, "cold start: 1st Invoke only", 1, len(first),
-                     pct(first, 50), pct(first, 99), None, 0, PEER_NA))
-        if executor == "docker":
-            srv0, port0, why = start_server(binary, executor, work, args,
-                                            "lambda_standby = 0\n")
-            if srv0 is None:
-                notes.append("docker without standby containers: not measured: %s" % why)
-            else:
-                try:
-                    b0, _, n0 = cold_starts(port0, trivial_zip, args.cold,
-                                            args.seconds * 3 + 20)
-                    notes += ["docker (no standby): %s" % x for x in n0]
-                    rows.append(("docker", "cold start, no standby containers", 1, len(b0),
-                                 pct(b0, 50), pct(b0, 99), None, 0, PEER_NA))
-                finally:
-                    srv0.stop()
         if args.only_cold:
             return
 
@@ -778,7 +818,8 @@ def main():
     ap.add_argument("--requests", type=int, default=300,
                     help="requests per client in a measured loop (count bound)")
     ap.add_argument("--seconds", type=int, default=10, help="time bound of each loop")
-    ap.add_argument("--cold", type=int, default=5, help="functions for the cold start")
+    ap.add_argument("--cold", type=int, default=7,
+                    help="cold start rounds (each: RIE, then every RustStack server)")
     ap.add_argument("--idle-envs", type=int, default=10,
                     help="docker: warm environments left idle for the engine CPU row")
     ap.add_argument("--idle-seconds", type=int, default=60,
@@ -805,17 +846,11 @@ def main():
     trivial_zip = zip_of({"main.py": TRIVIAL_PY + PROXY_PY})
     rie_p50 = None
     try:
-        if args.rie and args.cold > 0 and not args.only_hot:
-            rie, rn = rie_cold_starts(args.rie, trivial_zip, args.cold, args.seconds * 3 + 20,
-                                      work)
-            notes += rn
-            rie_p50 = pct(rie, 50)
-            rows.append(("RIE", "cold start: RIE start -> 1st response", 1, len(rie),
-                         rie_p50, pct(rie, 99), None, 0, "awslambdaric"))
-        elif args.cold > 0 and not args.only_hot:
-            notes.append("RIE cold start not measured (no --rie / RS_RIE: sh "
-                         "bench/build-rie.sh)")
+        if args.cold > 0 and not args.only_hot:
+            rie_p50 = cold_rows(args.binary, trivial_zip, args, work, rows, notes)
         for executor in [e.strip() for e in args.executors.split(",") if e.strip()]:
+            if args.only_cold:
+                break
             bench_executor(executor, args.binary, flask_zip, trivial_zip, args, work, rows,
                            idle_rows, notes)
     finally:
