@@ -22,10 +22,16 @@ import time
 
 API_PREFIX = "/2018-06-01/runtime"
 RUNTIME_FILE = os.path.abspath(__file__)
-# like awslambdaric: raw UTF-8 in results from python3.12 on, \u escapes before
-ENSURE_ASCII = os.environ.get("AWS_EXECUTION_ENV", "") not in (
-    "AWS_Lambda_python3.12", "AWS_Lambda_python3.13", "AWS_Lambda_python3.14",
-    "AWS_Lambda_python3.15")
+
+
+def ensure_ascii():
+    """Like awslambdaric: raw UTF-8 in results from python3.12 on, \\u escapes before."""
+    return os.environ.get("AWS_EXECUTION_ENV", "") not in (
+        "AWS_Lambda_python3.12", "AWS_Lambda_python3.13", "AWS_Lambda_python3.14",
+        "AWS_Lambda_python3.15")
+
+
+ENSURE_ASCII = ensure_ascii()  # again after a standby's hand-off
 
 
 class FaultError(Exception):
@@ -506,6 +512,8 @@ def await_handoff(source):
         os.environ[name] = value
     if "TZ" in os.environ:
         time.tzset()
+    global ENSURE_ASCII
+    ENSURE_ASCII = ensure_ascii()
     extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     for p in reversed(extra):
         if p not in sys.path:

@@ -225,9 +225,9 @@ static standby_t *spawn_standby(pstate_t *s)
 
 static void standby_kill(standby_t *b)
 {
-    close(b->wfd);
-    kill(-b->pid, SIGKILL);
+    kill(-b->pid, SIGKILL); /* before the pipe closes: no "hand-off channel closed" */
     kill(b->pid, SIGKILL);
+    close(b->wfd);
     while (waitpid(b->pid, NULL, 0) < 0 && errno == EINTR)
         ;
     free(b);

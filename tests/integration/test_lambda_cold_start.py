@@ -33,7 +33,7 @@ def handler(event, context):
             'on_standby': os.path.exists('/var/rsctl/handoff'),
             'standby_var': os.environ.get('_RUSTSTACK_STANDBY'), 'ro': ro,
             'at_import': AT_IMPORT, 'printed': print('hello from the handler') is None, 'event': event, 'boto3': boto3.__name__,
-            'mem': os.environ.get('AWS_LAMBDA_FUNCTION_MEMORY_SIZE')}
+            'mem': os.environ.get('AWS_LAMBDA_FUNCTION_MEMORY_SIZE'), 'text': 'caf\u00e9'}
 AT_IMPORT = os.environ.get('FOO')
 """
 
@@ -70,8 +70,15 @@ def invoke(lam, name, payload):
     return body
 
 
-def create(lam, name, foo, memory=128):
-    lam.create_function(FunctionName=name, Runtime="python3.11", Role=ROLE,
+def raw_text(lam, name):
+    """How the result's non-ASCII text comes out: python3.12 and later raw UTF-8, before
+    that \\u escapes (AWS_EXECUTION_ENV, which a standby learns at its hand-off)."""
+    raw = lam.invoke(FunctionName=name, Payload=b"{}")["Payload"].read()
+    return "raw" if "caf\u00e9".encode() in raw else "escaped" if b"caf\\u00e9" in raw else raw
+
+
+def create(lam, name, foo, memory=128, runtime="python3.11"):
+    lam.create_function(FunctionName=name, Runtime=runtime, Role=ROLE,
                         Handler="app.handler", Code={"ZipFile": zip_bytes()},
                         MemorySize=memory, Environment={"Variables": {"FOO": foo}})
 
@@ -118,7 +125,11 @@ def test_cold_invoke_runs_on_a_standby_and_the_pool_refills(tmp_path):
         create(lam, "sb2", "baz")
         b2 = invoke(lam, "sb2", {})
         assert b2["foo"] == "baz" and b2["fn"] == "sb2" and b2["on_standby"] is True
-        wait_for(lambda: len(standbys(srv.shm_name)) == 4, 60, "the pool to refill again")
+        assert raw_text(lam, "sb1") == "escaped"
+        wait_for(lambda: len(standbys(srv.shm_name)) == 4, 60, "the pool to refill")
+        create(lam, "sb3", "new", runtime="python3.12")
+        assert raw_text(lam, "sb3") == "raw"
+        wait_for(lambda: len(standbys(srv.shm_name)) == 5, 60, "the pool to refill again")
         print("cold invoke on a standby: %.1f ms" % cold_ms)
     finally:
         stop(srv)
@@ -211,6 +222,9 @@ def test_process_executor_cold_invoke(tmp_path, standby):
             create(lam, "p2", "other")
             b2 = invoke(lam, "p2", {})
             assert b2["foo"] == "other" and b2["pid"] in mine() - {body["pid"]}
+        assert raw_text(lam, "p1") == "escaped"
+        create(lam, "p3", "new", runtime="python3.12")
+        assert raw_text(lam, "p3") == "raw"
     finally:
         stop(srv)
     assert not standby_pids() - before
