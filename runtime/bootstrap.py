@@ -444,12 +444,17 @@ def handle_one(client, handler, resp, data):
     client.post(base + "/response", body, {"Content-Type": rtype})
 
 
+SITE_DONE = False
+
+
 def add_site_dirs():
     """Under -S: put on sys.path what site.main() would (the user's and the interpreter's
     site-packages, and the directories the .pth files there name), without running the
     .pth files' import lines."""
-    if not sys.flags.no_site:
+    global SITE_DONE
+    if not sys.flags.no_site or SITE_DONE:
         return
+    SITE_DONE = True
     import site
 
     dirs = []
@@ -484,6 +489,9 @@ def await_handoff(source):
     {"env": ["NAME=value", ...], "cwd": ..., "log": ...} on the FIFO `source` (docker
     executor) or on stdin ("-", process executor); set those variables as the interpreter
     would have seen them at start, move to cwd, send the output to the log file."""
+    add_site_dirs()  # what does not depend on the function, done while waiting
+    import importlib
+
     fd = 0 if source == "-" else os.open(source, os.O_RDONLY)
     buf = b""
     while b"\n" not in buf:
@@ -518,8 +526,6 @@ def await_handoff(source):
     for p in reversed(extra):
         if p not in sys.path:
             sys.path.insert(1, p)
-    import importlib
-
     importlib.invalidate_caches()
 
 
