@@ -13,6 +13,12 @@ each executor (docker, process) it starts RustStack with Lambda on and measures:
 - docker executor only, first: the container engine's CPU (podman service plus the conmon
   processes of our containers, /proc/<pid>/stat utime+stime) with --idle-envs warm
   environments (one function each, invoked once) left idle for --idle-seconds.
+- with --rie (bench/build-rie.sh builds AWS's Runtime Interface Emulator from its Go
+  source): the cold start of RIE running awslambdaric (RIE started with the same handler ->
+  first Invoke response), beside which the cold start rows print their targets (process
+  executor: at most RIE's p50; docker executor: under 100 ms) with PASS/MISS; the docker
+  executor's cold starts run 2 s apart so its standby containers are refilled between
+  them, and once more with lambda_standby = 0 (--only-cold: nothing else).
 Every loop is bounded in count and in time. The peer column says "n/a" when moto cannot
 run Lambda here (its server mode runs functions only in Docker images it pulls from a
 registry). Prints a table and writes it to the results file.
@@ -389,8 +395,8 @@ def check_invoke_any(status, hdrs, data):
     return status == 200 and "x-amz-function-error" not in hdrs, None
 
 
-def start_server(binary, executor, workdir, args):
-    workdir = os.path.join(workdir, executor)
+def start_server(binary, executor, workdir, args, extra=""):
+    workdir = os.path.join(workdir, executor + ("-extra" if extra else ""))
     os.makedirs(workdir, exist_ok=True)
     conf = os.path.join(workdir, "rs-%s.conf" % executor)
     with open(conf, "w") as f:
@@ -398,6 +404,7 @@ def start_server(binary, executor, workdir, args):
                 "lambda_executor = %s\nlambda_runtime_path = %s\n"
                 "lambda_max_concurrency = 10\n" % (executor, os.path.join(ROOT, "runtime")))
         f.write("lambda_hot_reload_roots = %s\n" % os.path.dirname(workdir))
+        f.write(extra)
         if args.docker_socket:
             f.write("docker_socket = %s\n" % args.docker_socket)
         if args.image:
@@ -422,17 +429,19 @@ def start_server(binary, executor, workdir, args):
     return srv, port, None
 
 
-def cold_starts(port, trivial_zip, n, budget):
-    """(create->first response ms list, first-invoke-only ms list, notes)."""
+def cold_starts(port, trivial_zip, n, budget, gap=0.0):
+    """(create->first response ms list, first-invoke-only ms list, notes). 128 MB functions
+    (Lambda's default), `gap` seconds before each."""
     both, first, notes = [], [], []
     deadline = time.monotonic() + budget
     for i in range(n):
+        time.sleep(gap)
         if time.monotonic() > deadline:
             notes.append("cold start: stopped after %d functions (time bound)" % i)
             break
         name = "bench-cold-%s" % uuid.uuid4().hex[:8]
         t0 = time.perf_counter()
-        status, _, body = create_function(port, name, trivial_zip, "main.handler")
+        status, _, body = create_function(port, name, trivial_zip, "main.handler", memory=128)
         if status != 201:
             notes.append("CreateFunction %d: %s" % (status, body[:200]))
             break
@@ -451,6 +460,144 @@ def cold_starts(port, trivial_zip, n, budget):
             notes.append("cold invoke %d: %s" % (status, body[:200]))
         delete_function(port, name)
     return both, first, notes
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
+def rie_cold_starts(rie, trivial_zip, n, budget, work):
+    """AWS's Runtime Interface Emulator running awslambdaric on the same handler: RIE
+    started -> first Invoke response, n times (ms list, notes)."""
+    import signal
+
+    code = os.path.join(work, "rie-code")
+    with zipfile.ZipFile(io.BytesIO(trivial_zip)) as z:
+        z.extractall(code)
+    out, notes = [], []
+    deadline = time.monotonic() + budget
+    body = b'{"n": 1}'
+    for i in range(n):
+        if time.monotonic() > deadline:
+            notes.append("RIE cold start: stopped after %d starts (time bound)" % i)
+            break
+        port, rport = free_port(), free_port()
+        env = dict(os.environ, AWS_LAMBDA_FUNCTION_TIMEOUT=str(FN_TIMEOUT))
+        t0 = time.perf_counter()
+        p = subprocess.Popen([rie, "--log-level", "error", "--runtime-interface-emulator-address",
+                              "127.0.0.1:%d" % port, "--runtime-api-address",
+                              "127.0.0.1:%d" % rport, sys.executable, "-m", "awslambdaric",
+                              "main.handler"], cwd=code, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            ok = False
+            while time.perf_counter() - t0 < 30:
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                    conn.request("POST", "/2015-03-31/functions/function/invocations", body)
+                    r = conn.getresponse()
+                    data = r.read()
+                    conn.close()
+                    ok = r.status == 200 and b'"ok": true' in data
+                    if not ok:
+                        notes.append("RIE invoke %d: %r" % (r.status, data[:200]))
+                    break
+                except OSError:
+                    time.sleep(0.001)
+            if ok:
+                out.append((time.perf_counter() - t0) * 1000.0)
+            else:
+                break
+        finally:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            p.wait()
+    return out, notes
+
+
+def one_cold_start(port, trivial_zip):
+    """CreateFunction -> first response of one new 128 MB function (Lambda's default):
+    (create->response ms, invoke-only ms, note)."""
+    both, first, notes = cold_starts(port, trivial_zip, 1, 60)
+    return (both[0] if both else None), (first[0] if first else None), notes
+
+
+def cold_rows(binary, trivial_zip, args, work, rows, notes):
+    """The cold start rows, interleaved so a busy machine weighs on all alike: per round,
+    one RIE + awslambdaric start, one cold start per RustStack server (docker, docker with
+    lambda_standby = 0, process), then a pause of 2 s (the standbys refill meanwhile, as
+    between a user's deploys)."""
+    servers_ = []
+    for executor in [e.strip() for e in args.executors.split(",") if e.strip()]:
+        variants = [("", ""), (" (lambda_standby = 0)", "lambda_standby = 0\n")]
+        for label, extra in variants:
+            srv, port, why = start_server(binary, executor, work, args, extra)
+            if srv is None:
+                notes.append("%s%s: cold start not measured: %s" % (executor, label, why))
+                continue
+            servers_.append((executor, label, srv, port, {"both": [], "first": []}))
+    rie = []
+    try:
+        time.sleep(3)  # the standbys start
+        deadline = time.monotonic() + args.seconds * 6 + 30
+        for i in range(args.cold):
+            if time.monotonic() > deadline:
+                notes.append("cold start: stopped after %d rounds (time bound)" % i)
+                break
+            if args.rie:
+                r, rn = rie_cold_starts(args.rie, trivial_zip, 1, 60, work)
+                rie += r
+                notes += rn
+            for executor, label, srv, port, acc in servers_:
+                both, first, n = one_cold_start(port, trivial_zip)
+                notes += ["%s%s: %s" % (executor, label, x) for x in n]
+                if both is not None:
+                    acc["both"].append(both)
+                    acc["first"].append(first)
+            time.sleep(2)
+    finally:
+        for _, _, srv, _, _ in servers_:
+            srv.stop()
+    rie_p50 = None
+    if args.rie:
+        rie_p50 = pct(rie, 50)
+        rows.append(("RIE", "cold start: RIE start -> 1st response", 1, len(rie), rie_p50,
+                     pct(rie, 99), None, 0, "awslambdaric"))
+    else:
+        notes.append("RIE cold start not measured (no --rie / RS_RIE: sh bench/build-rie.sh)")
+    for executor, label, _, _, acc in servers_:
+        rows.append((executor, "cold start, lambda_standby = 0" if label else
+                     "cold start: Create -> 1st response", 1,
+                     len(acc["both"]), pct(acc["both"], 50), pct(acc["both"], 99), None, 0,
+                     PEER_NA))
+        if not label:
+            rows.append((executor, "cold start: 1st Invoke only", 1, len(acc["first"]),
+                         pct(acc["first"], 50), pct(acc["first"], 99), None, 0, PEER_NA))
+    return rie_p50
+
+
+def cold_targets(rows, rie_p50):
+    """PASS/MISS lines for the cold start targets (rows measured in this run)."""
+    lines = []
+    for r in rows:
+        if r[1] != "cold start: Create -> 1st response" or r[4] is None:
+            continue
+        if r[0] == "process":
+            if rie_p50 is None:
+                lines.append("target process cold start <= RIE's: not measured (no RIE)")
+            else:
+                lines.append("target process cold start <= RIE's %.1f ms: %.1f ms: %s" % (
+                    rie_p50, r[4], "PASS" if r[4] <= rie_p50 else "MISS"))
+        elif r[0] == "docker":
+            lines.append("target docker cold start < 100 ms: %.1f ms: %s" % (
+                r[4], "PASS" if r[4] < 100 else "MISS"))
+    return lines
 
 
 def report_durations(port, name, n):
@@ -577,18 +724,15 @@ def bench_executor(executor, binary, flask_zip, trivial_zip, args, work, rows, i
         rows.append((executor, "(not measured)", "-", 0, None, None, None, 0, why))
         return
     try:
-        if args.hot > 0 and flask_zip is not None:
+        if args.hot > 0 and flask_zip is not None and not args.only_cold:
             hot_reload_rows(executor, port, flask_zip, work, args, rows, notes)
         if args.only_hot:
             return
-        if executor == "docker" and args.idle_envs > 0 and args.idle_seconds > 0:
+        if executor == "docker" and args.idle_envs > 0 and args.idle_seconds > 0 \
+                and not args.only_cold:
             idle_engine_cpu(port, trivial_zip, args, idle_rows, notes)
-        both, first, n = cold_starts(port, trivial_zip, args.cold, args.seconds * 3)
-        notes += ["%s: %s" % (executor, x) for x in n]
-        rows.append((executor, "cold start: Create -> 1st response", 1, len(both),
-                     pct(both, 50), pct(both, 99), None, 0, PEER_NA))
-        rows.append((executor, "cold start: 1st Invoke only", 1, len(first),
-                     pct(first, 50), pct(first, 99), None, 0, PEER_NA))
+        if args.only_cold:
+            return
 
         name = "bench-warm-%s" % uuid.uuid4().hex[:8]
         status, _, body = create_function(port, name, trivial_zip, "main.handler")
@@ -674,7 +818,8 @@ def main():
     ap.add_argument("--requests", type=int, default=300,
                     help="requests per client in a measured loop (count bound)")
     ap.add_argument("--seconds", type=int, default=10, help="time bound of each loop")
-    ap.add_argument("--cold", type=int, default=5, help="functions for the cold start")
+    ap.add_argument("--cold", type=int, default=7,
+                    help="cold start rounds (each: RIE, then every RustStack server)")
     ap.add_argument("--idle-envs", type=int, default=10,
                     help="docker: warm environments left idle for the engine CPU row")
     ap.add_argument("--idle-seconds", type=int, default=60,
@@ -683,18 +828,29 @@ def main():
     ap.add_argument("--hot", type=int, default=5,
                     help="hot reload rounds (edit app.py, time the next Invoke); 0 skips")
     ap.add_argument("--only-hot", action="store_true", help="only the hot reload rows")
+    ap.add_argument("--only-cold", action="store_true",
+                    help="only the cold start rows (and RIE's)")
+    ap.add_argument("--rie", default=os.environ.get("RS_RIE", ""),
+                    help="aws-lambda-rie binary (bench/build-rie.sh) for the RIE cold start")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     t_start = time.monotonic()
     load0 = os.getloadavg()[0]
     rows, idle_rows, notes = [], [], []
     work = tempfile.mkdtemp(prefix="rs-lambda-bench-")
-    flask_zip, why = build_flask(args.flask_build or os.path.join(work, "flask"))
+    flask_zip, why = None, None
+    if not args.only_cold:
+        flask_zip, why = build_flask(args.flask_build or os.path.join(work, "flask"))
     if why:
         notes.append(why)
     trivial_zip = zip_of({"main.py": TRIVIAL_PY + PROXY_PY})
+    rie_p50 = None
     try:
+        if args.cold > 0 and not args.only_hot:
+            rie_p50 = cold_rows(args.binary, trivial_zip, args, work, rows, notes)
         for executor in [e.strip() for e in args.executors.split(",") if e.strip()]:
+            if args.only_cold:
+                break
             bench_executor(executor, args.binary, flask_zip, trivial_zip, args, work, rows,
                            idle_rows, notes)
     finally:
@@ -714,6 +870,8 @@ def main():
                                                  "container engine CPU, % of one core"))
     for r in idle_rows:
         lines.append("%-8s %-36s %4d %5.0f  %.2f (podman service %.2f, %d conmon %.2f)" % r)
+    if args.cold > 0 and not args.only_hot:
+        lines += cold_targets(rows, rie_p50)
     notes.append(PEER_WHY)
     lines += ["note: " + n for n in notes]
     lines.append("total %.0f s" % (time.monotonic() - t_start))

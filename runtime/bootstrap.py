@@ -5,22 +5,33 @@
 # call the handler with the event and a context object, POST the result or the error.
 # With _RUSTSTACK_HOT_RELOAD=1 (a hot-reload function) it supervises: the runtime runs in
 # a forked child, replaced by a fresh fork (new import) when /next orders a reload.
-import decimal
-import http.client
-import importlib
+# With _RUSTSTACK_STANDBY=<fifo> (a standby container of the docker executor) or "-" (a
+# standby process of the process executor: stdin) it first waits, blocked without using
+# CPU, for one JSON line {"env": [...]} that the supervisor writes when a cold start takes
+# it (the code in place), sets those variables, then runs.
+# Start-up cost is kept low: the supervisor starts python with -S (no site module: its
+# .pth processing costs tens of ms); site_dirs() puts the interpreter's site-packages on
+# sys.path instead. The Runtime API client is a small HTTP/1.1 client on a raw socket
+# (http.client costs ~25 ms to import); traceback and decimal are imported when needed.
 import json
 import logging
 import os
+import socket
 import sys
 import time
-import traceback
 
 API_PREFIX = "/2018-06-01/runtime"
 RUNTIME_FILE = os.path.abspath(__file__)
-# like awslambdaric: raw UTF-8 in results from python3.12 on, \u escapes before
-ENSURE_ASCII = os.environ.get("AWS_EXECUTION_ENV", "") not in (
-    "AWS_Lambda_python3.12", "AWS_Lambda_python3.13", "AWS_Lambda_python3.14",
-    "AWS_Lambda_python3.15")
+
+
+def ensure_ascii():
+    """Like awslambdaric: raw UTF-8 in results from python3.12 on, \\u escapes before."""
+    return os.environ.get("AWS_EXECUTION_ENV", "") not in (
+        "AWS_Lambda_python3.12", "AWS_Lambda_python3.13", "AWS_Lambda_python3.14",
+        "AWS_Lambda_python3.15")
+
+
+ENSURE_ASCII = ensure_ascii()  # again after a standby's hand-off
 
 
 class FaultError(Exception):
@@ -33,25 +44,121 @@ class FaultError(Exception):
         self.trace = trace
 
 
+class HTTPError(Exception):
+    """The Runtime API connection broke or answered something that is not HTTP/1.x."""
+
+
+class Response:
+    __slots__ = ["status", "headers"]
+
+    def __init__(self, status, headers):
+        self.status = status
+        self.headers = headers  # lower-case name -> value
+
+    def getheader(self, name, default=None):
+        return self.headers.get(name.lower(), default)
+
+
 class RuntimeClient:
-    """Keep-alive HTTP client for the Runtime API."""
+    """Keep-alive HTTP/1.1 client for the Runtime API on a raw socket: Content-Length and
+    chunked bodies, or a body up to the close when neither is given."""
 
     def __init__(self, address):
-        self.address = address
-        self.conn = None
+        host, _, port = address.rpartition(":")
+        self.addr = (host.strip("[]") or "127.0.0.1", int(port))
+        self.host = address
+        self.sock = None
+        self.buf = b""
+
+    def close(self):
+        if self.sock is not None:
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+        self.sock = None
+        self.buf = b""
+
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise HTTPError("connection closed by the Runtime API")
+        self.buf += chunk
+
+    def _line(self):
+        while True:
+            i = self.buf.find(b"\r\n")
+            if i >= 0:
+                line, self.buf = self.buf[:i], self.buf[i + 2:]
+                return line
+            if len(self.buf) > 1 << 20:
+                raise HTTPError("header line too long")
+            self._fill()
+
+    def _exact(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def _read_response(self):
+        status_line = self._line()
+        parts = status_line.split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
+            raise HTTPError("bad status line %r" % status_line[:80])
+        status = int(parts[1])
+        headers = {}
+        while True:
+            line = self._line()
+            if not line:
+                break
+            name, _, value = line.partition(b":")
+            headers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
+        keep = parts[0] != b"HTTP/1.0" and headers.get("connection", "").lower() != "close"
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            body = []
+            while True:
+                size = int(self._line().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self._line():  # trailers
+                        pass
+                    break
+                body.append(self._exact(size))
+                self._line()
+            data = b"".join(body)
+        elif "content-length" in headers:
+            data = self._exact(int(headers["content-length"]))
+        elif status in (204, 304) or 100 <= status < 200:
+            data = b""
+        else:
+            try:
+                while True:
+                    self._fill()
+            except HTTPError:
+                pass
+            data, self.buf, keep = self.buf, b"", False
+        if not keep:
+            self.close()
+        return Response(status, headers), data
 
     def _request(self, method, path, body=None, headers=None):
+        head = ["%s %s%s HTTP/1.1\r\nHost: %s\r\n" % (method, API_PREFIX, path, self.host)]
+        if body is not None:
+            head.append("Content-Length: %d\r\n" % len(body))
+        for k, v in (headers or {}).items():
+            head.append("%s: %s\r\n" % (k, v))
+        head.append("\r\n")
+        msg = "".join(head).encode("latin-1") + (body or b"")
         for attempt in (0, 1):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.address)
+            if self.sock is None:
+                self.sock = socket.create_connection(self.addr)
+                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             try:
-                self.conn.request(method, API_PREFIX + path, body=body, headers=headers or {})
-                resp = self.conn.getresponse()
-                data = resp.read()
-                return resp, data
-            except (http.client.HTTPException, ConnectionError, BrokenPipeError):
-                self.conn.close()
-                self.conn = None
+                self.sock.sendall(msg)
+                return self._read_response()
+            except (HTTPError, OSError, ValueError):
+                self.close()
+                # a kept-alive connection the server closed meanwhile: once more on a new one
                 if attempt == 1 or method == "POST":
                     raise
         raise RuntimeError("unreachable")
@@ -176,6 +283,8 @@ def flush_output():
 
 def user_frames(tb):
     """traceback.format_list strings without the frames of this runtime."""
+    import traceback
+
     frames = [f for f in traceback.extract_tb(tb) if os.path.abspath(f.filename) != RUNTIME_FILE]
     return traceback.format_list(frames)
 
@@ -211,6 +320,8 @@ BUILTIN_CONFLICTS = set(sys.builtin_module_names)
 
 
 def load_handler(handler):
+    import importlib
+
     try:
         modname, fname = handler.rsplit(".", 1)
     except ValueError as e:
@@ -236,7 +347,8 @@ def load_handler(handler):
 
 
 def json_default(obj):
-    if isinstance(obj, decimal.Decimal):
+    decimal = sys.modules.get("decimal")  # a Decimal exists only if decimal was imported
+    if decimal is not None and isinstance(obj, decimal.Decimal):
         return float(obj) if obj % 1 else int(obj)
     raise TypeError("Object of type %s is not JSON serializable" % type(obj).__name__)
 
@@ -332,6 +444,91 @@ def handle_one(client, handler, resp, data):
     client.post(base + "/response", body, {"Content-Type": rtype})
 
 
+SITE_DONE = False
+
+
+def add_site_dirs():
+    """Under -S: put on sys.path what site.main() would (the user's and the interpreter's
+    site-packages, and the directories the .pth files there name), without running the
+    .pth files' import lines."""
+    global SITE_DONE
+    if not sys.flags.no_site or SITE_DONE:
+        return
+    SITE_DONE = True
+    import site
+
+    dirs = []
+    if not sys.flags.no_user_site and not sys.flags.isolated:
+        dirs.append(site.getusersitepackages())
+    dirs.extend(site.getsitepackages())
+    for d in dirs:
+        if not os.path.isdir(d) or d in sys.path:
+            continue
+        sys.path.append(d)
+        try:
+            names = sorted(n for n in os.listdir(d) if n.endswith(".pth"))
+        except OSError:
+            continue
+        for name in names:
+            try:
+                with open(os.path.join(d, name), encoding="utf-8", errors="replace") as f:
+                    lines = f.read().splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                line = line.rstrip()
+                if not line or line.startswith("#") or line.startswith(("import ", "import\t")):
+                    continue
+                path = os.path.join(d, line)
+                if path not in sys.path and os.path.isdir(path):
+                    sys.path.append(path)
+
+
+def await_handoff(source):
+    """Standby: block until the supervisor hands this environment a function: one JSON line
+    {"env": ["NAME=value", ...], "cwd": ..., "log": ...} on the FIFO `source` (docker
+    executor) or on stdin ("-", process executor); set those variables as the interpreter
+    would have seen them at start, move to cwd, send the output to the log file."""
+    add_site_dirs()  # what does not depend on the function, done while waiting
+    import importlib
+
+    fd = 0 if source == "-" else os.open(source, os.O_RDONLY)
+    buf = b""
+    while b"\n" not in buf:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            sys.stderr.write("standby: the hand-off channel closed\n")
+            sys.exit(1)
+        buf += chunk
+    if fd == 0:
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+    else:
+        os.close(fd)
+    msg = json.loads(buf.split(b"\n", 1)[0].decode("utf-8"))
+    if msg.get("log"):
+        out = os.open(msg["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        os.close(out)
+    if msg.get("cwd"):
+        os.chdir(msg["cwd"])
+    os.environ.pop("_RUSTSTACK_STANDBY", None)
+    for kv in msg["env"]:
+        name, _, value = kv.partition("=")
+        os.environ[name] = value
+    if "TZ" in os.environ:
+        time.tzset()
+    global ENSURE_ASCII
+    ENSURE_ASCII = ensure_ascii()
+    extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    for p in reversed(extra):
+        if p not in sys.path:
+            sys.path.insert(1, p)
+    importlib.invalidate_caches()
+
+
 def main():
     address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
     handler_name = os.environ.get("_HANDLER", "")
@@ -344,6 +541,7 @@ def main():
     except OSError:
         pass
     sys.path.insert(0, task_root)
+    add_site_dirs()
     setup_logging()
     client = RuntimeClient(address)
     handler = init(client, handler_name)
@@ -369,8 +567,7 @@ def wait_for_reload():
             if resp.getheader("Lambda-Runtime-RustStack-Reload"):
                 return
     finally:
-        if client.conn is not None:
-            client.conn.close()
+        client.close()
 
 
 def supervise():
@@ -388,6 +585,8 @@ def supervise():
                 flush_output()
                 os._exit(e.code if isinstance(e.code, int) else 1)
             except BaseException:
+                import traceback
+
                 traceback.print_exc()
                 flush_output()
                 os._exit(1)
@@ -411,6 +610,8 @@ def supervise():
 
 
 if __name__ == "__main__":
+    if os.environ.get("_RUSTSTACK_STANDBY"):
+        await_handoff(os.environ["_RUSTSTACK_STANDBY"])
     if os.environ.get("_RUSTSTACK_HOT_RELOAD") == "1":
         supervise()
     else:

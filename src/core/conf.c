@@ -117,6 +117,7 @@ static const opt_t opts[] = {
     {"lambda_hot_reload_roots", T_STR, F(lambda_hot_reload_roots), 0, 0, 0, "", check_roots},
     {"lambda_max_concurrency", T_UINT, F(lambda_max_concurrency), 1, 1000, 0, "10", NULL},
     {"lambda_idle_timeout", T_UINT, F(lambda_idle_timeout), 1, 86400, 0, "600", NULL},
+    {"lambda_standby", T_UINT, F(lambda_standby), 0, 32, 0, "2", NULL},
     {"lambda_start_timeout", T_UINT, F(lambda_start_timeout), 1, 600, 0, "30", NULL},
     {"quota_s3_objects", T_UINT, F(quota_s3_objects), 0, 1u << 30, 0, "0", NULL},
     {"quota_s3_bytes", T_SIZE, F(quota_s3_bytes), 0, 1 * TB, 0, "0", NULL},

@@ -127,8 +127,9 @@ json_object *rs_lambda_docker_config(const rs_ldocker_opts_t *o, const rs_lexec_
     if (!c)
         return NULL;
     char *entry[] = {"/bin/sh", NULL};
-    char *cmd[] = {"-c", "exec python3 /var/runtime/bootstrap.py >>" LOG_MOUNT "/output.log 2>&1",
-                   NULL};
+    /* -S: no site module (bootstrap.py puts site-packages on sys.path itself) */
+    char *cmd[] = {
+        "-c", "exec python3 -S /var/runtime/bootstrap.py >>" LOG_MOUNT "/output.log 2>&1", NULL};
     json_object_object_add(c, "Image", json_object_new_string(o->image));
     json_object_object_add(c, "Entrypoint", str_array(entry));
     json_object_object_add(c, "Cmd", str_array(cmd));

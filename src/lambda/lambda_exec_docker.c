@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "lambda/lambda_docker_config.h"
+#include "lambda/lambda_docker_standby.h"
 #include "lambda/lambda_docker_watch.h"
 #include "lambda/lambda_exec.h"
 #include "lambda/lambda_fwd.h"
@@ -49,6 +50,9 @@ typedef struct dstate {
     _Atomic unsigned long counter;
     _Atomic int limits_checked; /* the first container's limits were compared */
     rs_dwatch_t *watch;
+    unsigned standby_count;
+    char standby_base[1100];
+    rs_dstandby_t *standby; /* NULL: none (lambda_standby = 0) */
 } dstate_t;
 
 struct rs_lexec {
@@ -58,6 +62,7 @@ struct rs_lexec {
     char ip[64]; /* on the bridge */
     int pid;
     int killed;
+    int fifo_fd; /* a standby's hand-off FIFO, -1 if not one */
 };
 
 static int wildcard(const char *bind)
@@ -153,6 +158,8 @@ static int d_init(const rs_conf_t *conf, void **state, char *why, size_t whylen)
         snprintf(s->network, sizeof(s->network), "host");
     snprintf(s->instance, sizeof(s->instance), "%s", conf->shm_name);
     snprintf(s->runtime_path, sizeof(s->runtime_path), "%s", conf->lambda_runtime_path);
+    s->standby_count = conf->lambda_standby;
+    snprintf(s->standby_base, sizeof(s->standby_base), "%s/lambda-envs/standby", conf->runtime_dir);
     /* container names: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
     char clean[64];
     size_t j = 0;
@@ -178,6 +185,7 @@ static int d_init(const rs_conf_t *conf, void **state, char *why, size_t whylen)
 static void d_fini(void *state)
 {
     dstate_t *s = state;
+    rs_dstandby_stop(s->standby);
     rs_dwatch_stop(s->watch);
     rs_lfwd_stop(s->fwd);
     free(s);
@@ -225,11 +233,40 @@ static void *orphans_main(void *arg)
     return NULL;
 }
 
+/* The standby filler: started once the leftovers are listed (its containers carry the
+ * instance label too). */
+static void start_standby(dstate_t *s)
+{
+    rs_dstandby_conf_t c = {.d = &s->d,
+                            .watch = s->watch,
+                            .image = s->image,
+                            .network = s->network,
+                            .instance = s->instance,
+                            .name_prefix = s->name_prefix,
+                            .runtime_path = s->runtime_path,
+                            .extra_host = s->extra_host[0] ? s->extra_host : NULL,
+                            .cpu = s->cpu,
+                            .base = s->standby_base,
+                            .count = s->standby_count};
+    if (rs_dstandby_start(&c, &s->standby) < 0)
+        rs_log_warn("lambda: cannot start the standby containers' filler; cold starts create "
+                    "containers");
+}
+
 /* List the leftovers now, while the pool has created nothing (so only a predecessor's
  * containers carry our label), and remove them in the background. */
+static void list_orphans(dstate_t *s);
+
 static void d_cleanup_orphans(void *state)
 {
     dstate_t *s = state;
+    list_orphans(s);
+    if (!s->standby)
+        start_standby(s);
+}
+
+static void list_orphans(dstate_t *s)
+{
     char label[128], err[256];
     orphans_t *o = calloc(1, sizeof(*o));
     if (o == NULL)
@@ -272,6 +309,28 @@ static int container_pid(dstate_t *s, const char *id, unsigned memory_mb, char *
     return st.pid;
 }
 
+/* A cold start on a standby container (not for hot-reload code, which is mounted in
+ * place). 0: x runs it; else the caller creates a container as usual. */
+static int from_standby(dstate_t *s, const rs_lexec_spec_t *spec, rs_lexec_t *x)
+{
+    if (!s->standby || spec->fn->hot)
+        return RS_ENOENT;
+    rs_dstandby_taken_t t;
+    char err[256] = "";
+    int rc = rs_dstandby_take(s->standby, spec, &t, err, sizeof(err));
+    if (rc < 0) {
+        if (rc != RS_ENOENT)
+            rs_log_warn("lambda: %s: %s; creating a container", spec->fn->name, err);
+        return rc;
+    }
+    snprintf(x->id, sizeof(x->id), "%s", t.id);
+    x->w = t.w;
+    x->pid = t.pid;
+    snprintf(x->ip, sizeof(x->ip), "%s", t.ip);
+    x->fifo_fd = t.fifo_fd;
+    return 0;
+}
+
 static int d_start(void *state, const rs_lexec_spec_t *spec, rs_lexec_t **out, char *err,
                    size_t errlen)
 {
@@ -280,6 +339,11 @@ static int d_start(void *state, const rs_lexec_spec_t *spec, rs_lexec_t **out, c
     if (!x)
         return RS_ENOMEM;
     x->s = s;
+    x->fifo_fd = -1;
+    if (from_standby(s, spec, x) == 0) {
+        *out = x;
+        return 0;
+    }
     rs_ldocker_opts_t o = {.image = s->image,
                            .network_mode = s->network,
                            .extra_host = s->extra_host[0] ? s->extra_host : NULL,
@@ -362,6 +426,8 @@ static void d_release(rs_lexec_t *x)
     if (remove_patiently(&x->s->d, x->id, 5000, err, sizeof(err)) < 0)
         rs_log_warn("lambda: cannot remove container %.12s: %s", x->id, err);
     rs_dwatch_drop(x->s->watch, x->w);
+    if (x->fifo_fd >= 0)
+        close(x->fifo_fd);
     free(x);
 }
 

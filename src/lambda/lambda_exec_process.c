@@ -3,18 +3,24 @@
  * child `<python> <lambda_runtime_path>/bootstrap.py` in its own process group, cwd = the
  * function's code dir, stdout + stderr appended to the environment's log file, killed with
  * the supervisor (PR_SET_PDEATHSIG), under rlimits set in the child before exec
- * (child_limits: address space and data from MemorySize, 1024 open files, no core
+ * (child_limits: data from MemorySize, 1024 open files, no core
  * files). HOME and TMPDIR (lambda_env.c) are the environment's own dir under the
  * server's runtime_dir. What this does NOT isolate is listed in README (process
  * executor). Children are forked by one long-lived spawner thread
  * because the death signal follows the thread that forked, and the threads that ask for an
  * environment (Event invocations, capped) may end before the environment does.
+ * Standby processes (lambda_standby, 0: none): the spawner keeps that many bootstraps
+ * started with the environment-independent variables, each blocked reading its stdin (a
+ * pipe, no CPU); a cold start of a function that is not hot-reload code writes it one
+ * JSON line (the environment's variables, cwd, log file) and closes the pipe, so python's
+ * start-up and the runtime's imports are off the cold path; the spawner starts another.
  * Runs in: the lambda supervisor (the spawner thread, pool threads, watcher threads).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,9 +48,19 @@ typedef struct spawn_req {
     struct spawn_req *next;
 } spawn_req_t;
 
+typedef struct standby {
+    struct standby *next;
+    pid_t pid;
+    int wfd; /* the write end of its stdin */
+} standby_t;
+
 typedef struct pstate {
     char python[1024];
     char bootstrap[1100];
+    char runtime_dir[1024];
+    unsigned standby_target;
+    unsigned nstandby;
+    standby_t *standbys;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     spawn_req_t *queue;
@@ -122,30 +138,32 @@ static int resolve_python(const char *python, char *out, size_t outlen, char *wh
     return 0;
 }
 
-/* Lower one limit (soft and hard) to `v`, never above the current hard limit. */
-static void lower(int res, rlim_t v)
+/* Lower one limit (soft and hard) of process pid (0: this one) to `v`, never above its
+ * current hard limit. */
+static void lower(pid_t pid, int res, rlim_t v)
 {
     struct rlimit rl;
-    if (getrlimit(res, &rl) != 0)
+    if (prlimit(pid, (__rlimit_resource_t)res, NULL, &rl) != 0)
         return;
     if (rl.rlim_max != RLIM_INFINITY && v > rl.rlim_max)
         v = rl.rlim_max;
     rl.rlim_cur = rl.rlim_max = v;
-    setrlimit(res, &rl);
+    prlimit(pid, (__rlimit_resource_t)res, &rl, NULL);
 }
 
-/* The child's limits (it has not exec'd yet). Memory: RLIMIT_DATA = MemorySize plus
+/* The limits of a child (pid 0: this process, a child that has not exec'd yet; else a
+ * standby, before its hand-off). Memory: RLIMIT_DATA = MemorySize plus
  * RS_LAMBDA_DATA_HEADROOM_MB (the interpreter's own heap, thread stacks), so an
  * allocation past MemorySize fails (MemoryError) as AWS's runtime would be killed. No
  * RLIMIT_AS: glibc reserves 64 MiB of address space per malloc arena (PROT_NONE, not
  * counted as data), so a python with boto3 maps ~420 MiB while using ~50, and with
  * MemorySize + 1 GiB a 128 MB function could start only 17 threads (measured). */
-static void child_limits(const rs_lambda_fn_t *fn)
+static void child_limits(pid_t pid, const rs_lambda_fn_t *fn)
 {
     rlim_t mib = 1048576;
-    lower(RLIMIT_DATA, ((rlim_t)fn->memory_mb + RS_LAMBDA_DATA_HEADROOM_MB) * mib);
-    lower(RLIMIT_NOFILE, 1024); /* Lambda's file descriptor quota */
-    lower(RLIMIT_CORE, 0);
+    lower(pid, RLIMIT_DATA, ((rlim_t)fn->memory_mb + RS_LAMBDA_DATA_HEADROOM_MB) * mib);
+    lower(pid, RLIMIT_NOFILE, 1024); /* Lambda's file descriptor quota */
+    lower(pid, RLIMIT_CORE, 0);
 }
 
 static void child_exec(const spawn_req_t *q, int logfd, pid_t parent)
@@ -172,10 +190,150 @@ static void child_exec(const spawn_req_t *q, int logfd, pid_t parent)
         getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
     for (int fd = 3; fd < maxfd; fd++)
         close(fd);
-    child_limits(q->spec->fn);
-    char *argv[] = {(char *)q->python, (char *)q->bootstrap, NULL};
+    child_limits(0, q->spec->fn);
+    /* -S: no site module (its .pth processing costs tens of ms of every cold start);
+     * bootstrap.py puts site-packages on sys.path itself */
+    char *argv[] = {(char *)q->python, "-S", (char *)q->bootstrap, NULL};
     execve(q->python, argv, q->spec->envp);
     _exit(127);
+}
+
+/* The variables a standby starts with: those of rs_lambda_env_build that do not depend on
+ * the function and that python reads at start (the others come with the hand-off). */
+static void standby_exec(const pstate_t *s, int rfd, pid_t parent)
+{
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(126);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int sig = 1; sig < 32; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, SIG_DFL);
+    if (chdir("/") < 0)
+        _exit(126);
+    dup2(rfd, 0);
+    int dn = open("/dev/null", O_WRONLY);
+    if (dn >= 0) {
+        dup2(dn, 1);
+        dup2(dn, 2);
+    }
+    struct rlimit rl;
+    int maxfd =
+        getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
+    for (int fd = 3; fd < maxfd; fd++)
+        close(fd);
+    const char *path = getenv("PATH");
+    char pathvar[4200], pyvar[1100];
+    snprintf(pathvar, sizeof(pathvar), "PATH=%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
+    snprintf(pyvar, sizeof(pyvar), "PYTHONPATH=%s", s->runtime_dir);
+    char *envp[] = {"_RUSTSTACK_STANDBY=-", "PYTHONUNBUFFERED=1", pyvar,   "TZ=:UTC",
+                    "LANG=en_US.UTF-8",     "LC_CTYPE=C.UTF-8",   pathvar, NULL};
+    char *argv[] = {(char *)s->python, "-S", (char *)s->bootstrap, NULL};
+    execve(s->python, argv, envp);
+    _exit(127);
+}
+
+/* Start one standby (spawner thread). */
+static standby_t *spawn_standby(pstate_t *s)
+{
+    standby_t *b = calloc(1, sizeof(*b));
+    int p[2];
+    if (!b || pipe2(p, O_CLOEXEC) < 0) {
+        free(b);
+        return NULL;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0)
+        standby_exec(s, p[0], parent);
+    close(p[0]);
+    if (pid < 0) {
+        close(p[1]);
+        free(b);
+        return NULL;
+    }
+    b->pid = pid;
+    b->wfd = p[1];
+    return b;
+}
+
+static void standby_kill(standby_t *b)
+{
+    kill(-b->pid, SIGKILL); /* before the pipe closes: no "hand-off channel closed" */
+    kill(b->pid, SIGKILL);
+    close(b->wfd);
+    while (waitpid(b->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    free(b);
+}
+
+static int write_full(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return RS_ERR;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Hand the environment to a standby: {"env": [...], "cwd": ..., "log": ...} and EOF. */
+static int standby_handoff(standby_t *b, const rs_lexec_spec_t *spec)
+{
+    json_object *msg = json_object_new_object();
+    json_object *env = json_object_new_array();
+    for (size_t i = 0; spec->envp[i]; i++)
+        json_object_array_add(env, json_object_new_string(spec->envp[i]));
+    json_object_object_add(msg, "env", env);
+    json_object_object_add(msg, "cwd", json_object_new_string(spec->fn->code_dir));
+    json_object_object_add(msg, "log", json_object_new_string(spec->log_path));
+    const char *text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN);
+    int rc = text ? write_full(b->wfd, text, strlen(text)) : RS_ENOMEM;
+    if (rc == 0)
+        rc = write_full(b->wfd, "\n", 1);
+    json_object_put(msg);
+    close(b->wfd);
+    b->wfd = -1;
+    return rc;
+}
+
+/* A live standby for spec, or 0 (lock held by the caller; may take a while: writes). */
+static pid_t take_standby(pstate_t *s, const rs_lexec_spec_t *spec)
+{
+    while (s->standbys) {
+        standby_t *b = s->standbys;
+        s->standbys = b->next;
+        s->nstandby--;
+        pthread_cond_broadcast(&s->cv); /* the spawner starts another */
+        int st;
+        if (waitpid(b->pid, &st, WNOHANG) == b->pid) { /* it died meanwhile */
+            close(b->wfd);
+            free(b);
+            continue;
+        }
+        child_limits(b->pid, spec->fn); /* before its code runs: the same as a fresh child */
+        if (standby_handoff(b, spec) < 0) {
+            b->wfd = -1;
+            kill(-b->pid, SIGKILL);
+            kill(b->pid, SIGKILL);
+            while (waitpid(b->pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+            free(b);
+            continue;
+        }
+        pid_t pid = b->pid;
+        free(b);
+        return pid;
+    }
+    return 0;
 }
 
 static void spawn_one(spawn_req_t *q)
@@ -197,20 +355,42 @@ static void spawn_one(spawn_req_t *q)
 static void *spawner_main(void *arg)
 {
     pstate_t *s = arg;
+    int failed = 0; /* a standby could not start: no more until the next request */
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (!s->queue && !s->stopping)
+        while (!s->queue && !s->stopping && !failed && s->nstandby < s->standby_target) {
+            pthread_mutex_unlock(&s->mu);
+            standby_t *b = spawn_standby(s);
+            pthread_mutex_lock(&s->mu);
+            if (!b) {
+                failed = 1;
+                break;
+            }
+            b->next = s->standbys;
+            s->standbys = b;
+            s->nstandby++;
+        }
+        while (!s->queue && !s->stopping && (failed || s->nstandby >= s->standby_target))
             pthread_cond_wait(&s->cv, &s->mu);
+        if (!s->queue && !s->stopping)
+            continue;
         if (!s->queue && s->stopping)
             break;
         spawn_req_t *q = s->queue;
         s->queue = q->next;
         pthread_mutex_unlock(&s->mu);
         spawn_one(q);
+        failed = 0;
         pthread_mutex_lock(&s->mu);
         q->done = 1;
         pthread_cond_broadcast(&s->cv);
     }
+    while (s->standbys) {
+        standby_t *b = s->standbys;
+        s->standbys = b->next;
+        standby_kill(b);
+    }
+    s->nstandby = 0;
     pthread_mutex_unlock(&s->mu);
     return NULL;
 }
@@ -226,6 +406,8 @@ static int p_init(const rs_conf_t *conf, void **state, char *why, size_t whylen)
         return rc;
     }
     snprintf(s->bootstrap, sizeof(s->bootstrap), "%s/bootstrap.py", conf->lambda_runtime_path);
+    snprintf(s->runtime_dir, sizeof(s->runtime_dir), "%s", conf->lambda_runtime_path);
+    s->standby_target = conf->lambda_standby;
     if (access(s->bootstrap, R_OK) != 0) {
         snprintf(why, whylen,
                  "lambda_executor process: %s is missing (install RustStack's runtime or set "
@@ -279,6 +461,13 @@ static int p_start(void *state, const rs_lexec_spec_t *spec, rs_lexec_t **out, c
         free(x);
         snprintf(err, errlen, "the process executor is stopping");
         return RS_ERR;
+    }
+    pid_t standby = spec->fn->hot ? 0 : take_standby(s, spec);
+    if (standby > 0) {
+        pthread_mutex_unlock(&s->mu);
+        x->pid = standby;
+        *out = x;
+        return 0;
     }
     q.next = s->queue;
     s->queue = &q;

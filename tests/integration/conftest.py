@@ -714,13 +714,17 @@ class LambdaServer(Server):
     """ruststack with Lambda on and the given executor ("docker" or "process"); DynamoDB on
     when DynamoDB Local is available (functions use it), else off."""
 
-    def __init__(self, workdir, executor="docker", workers=2, extra_conf=""):
+    def __init__(self, workdir, executor="docker", workers=2, extra_conf="", standby=0):
         self.executor = executor
         local = ddb_local_dir()
         ddb = ("dynamodb = on\ndynamodb_local_dir = %s\n" % local
                if os.path.exists(os.path.join(local, "DynamoDBLocal.jar")) else "dynamodb = off\n")
+        # standby environments: none unless asked (standby containers would count among
+        # the instance's containers; None: the server's default); extra_conf wins
+        sb = "" if standby is None else "lambda_standby = %d\n" % standby
         Server.__init__(self, workdir, workers,
-                        "lambda = on\nlambda_executor = %s\n%s%s" % (executor, ddb, extra_conf))
+                        "lambda = on\nlambda_executor = %s\n%s%s%s"
+                        % (executor, sb, ddb, extra_conf))
 
     def start_lambda(self, timeout=LAMBDA_READY_TIMEOUT):
         self.start()
@@ -740,7 +744,9 @@ def _lambda_server(tmp_path_factory, executor):
     if executor == "docker" and not have_engine():
         pytest.skip("no container engine: RS_DOCKER_SOCKET / RS_LAMBDA_IMAGE are not set "
                     "(sh packaging/setup.sh deps sets up podman and the image)")
-    srv = LambdaServer(tmp_path_factory.mktemp("ruststack-lambda-" + executor), executor)
+    # the shared servers run with the default standby environments
+    srv = LambdaServer(tmp_path_factory.mktemp("ruststack-lambda-" + executor), executor,
+                       standby=None)
     try:
         srv.start_lambda()
     except RuntimeError as e:

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.parse
 import zipfile
 
 import boto3
@@ -68,6 +69,10 @@ def handler(event, context):
     out["home"] = os.environ.get("HOME")
     out["tmpdir"] = os.environ.get("TMPDIR")
     out["cwd"] = os.getcwd()
+    # started as a standby (docker: its hand-off FIFO is mounted; process: /proc keeps the
+    # environment it was started with)
+    out["on_standby"] = (os.path.exists("/var/rsctl/handoff") or
+                         b"_RUSTSTACK_STANDBY=" in open("/proc/self/environ", "rb").read())
     for name in ("RLIMIT_DATA", "RLIMIT_AS", "RLIMIT_NOFILE", "RLIMIT_CORE"):
         out[name] = list(resource.getrlimit(getattr(resource, name)))
     for k, (h, p) in (event.get("connect") or {}).items():
@@ -253,6 +258,8 @@ def test_process_executor_rlimits_and_dirs(lambda_process_server):
     create(lam, "iso-proc-b", 128)
     r, a = invoke(lam, "iso-proc-a", {})
     assert "FunctionError" not in r, a
+    # the shared server keeps standby processes: a standby gets the limits at its hand-off
+    assert a["on_standby"] is True, a
     mib = 1048576
     assert a["RLIMIT_DATA"] == [(256 + 320) * mib] * 2, a
     assert a["RLIMIT_AS"] == list(resource.getrlimit(resource.RLIMIT_AS)), a  # inherited
@@ -351,3 +358,50 @@ def test_docker_bridge_survives_a_supervisor_kill(bridge_srv):
             return None
     out = wait_for(ok, 60, "an invoke reaching RustStack after the restart")
     assert isinstance(out["buckets"], list), out
+
+
+def test_docker_standby_is_confined_like_any_container(tmp_path):
+    """A cold start on a standby container (lambda_standby) on the bridge: the same memory,
+    CPU weight, read-only root, no capabilities and reach as a container made for the
+    function."""
+    if not have_engine():
+        pytest.skip("no container engine: RS_DOCKER_SOCKET / RS_LAMBDA_IMAGE unset")
+    srv = LambdaServer(tmp_path, "docker", extra_conf="dynamodb = off\nlambda_network = bridge\n"
+                       "lambda_standby = 1\n")
+    srv.start_lambda()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if engine_get("/v1.41/containers/json?filters=" + urllib.parse.quote(json.dumps(
+                    {"label": ["io.ruststack.instance=" + srv.shm_name,
+                               "io.ruststack.standby=1"]}))):
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("no standby container within 60 s")
+        boto3.client("s3", endpoint_url=srv.endpoint, region_name="us-east-1",
+                     aws_access_key_id="test", aws_secret_access_key="test").create_bucket(
+                         Bucket="iso-standby-bucket")
+        lam = make_lambda_client(srv.endpoint)
+        create(lam, "iso-sb", 128)  # the standbys' first size
+        r, out = invoke(lam, "iso-sb", {"buckets": True,
+                                        "connect": {"server_by_name": ["ruststack", srv.port],
+                                                    "server_loopback": ["127.0.0.1",
+                                                                        srv.port]}})
+        assert "FunctionError" not in r, out
+        assert out["on_standby"] is True, out
+        limit = out["mem_limit"] if not out["mem_limit"].startswith("error") else out["mem_max"]
+        assert int(limit) == 128 * 1048576, out
+        if not out["cpu_shares"].startswith("error"):
+            assert int(out["cpu_shares"]) == 74, out
+        assert out["cap_eff"] == "0000000000000000", out
+        assert out["root_write"] == "EROFS", out
+        assert out["tmp_write"] == 1000
+        assert out["endpoint"] == "http://ruststack:%d" % srv.port, out
+        assert "iso-standby-bucket" in out["buckets"], out
+        assert out["connect_server_by_name"] == "connected", out
+        assert out["connect_server_loopback"] != "connected", out
+    finally:
+        rc, _ = _stop_checked(srv)
+    assert rc == 0
+    assert engine_containers(srv.shm_name) == []
