@@ -57,7 +57,9 @@
     X(MPU_ABORT_FREED)      /* Abort: everything freed, upload still CLOSING */                    \
     X(RECLAIM_PARTS)        /* reclaim of a composite: some parts freed, head RETIRED */           \
     X(BUCKET_UPLOADS)       /* DeleteBucket: bucket empty (step 2), some uploads aborted */        \
-    X(REPAIR_UPLOAD)        /* upload repair: halfway through its sweep */
+    X(REPAIR_UPLOAD)        /* upload repair: halfway through its sweep */                         \
+    X(DUR_COMMIT)           /* done in memory; always: its extent synced, the index not yet */     \
+    X(DUR_SYNCED)           /* always: the index synced, the answer not yet given */
 
 #define RS_CP_ENUM_(n) RS_CP_##n,
 enum rs_crashpoint { RS_CRASHPOINTS(RS_CP_ENUM_) RS_CP_COUNT_ };

@@ -10,11 +10,12 @@
  *   1. the new extent's bytes and header (head chunk + data chunks) are synced right after
  *      they are written, before any index record can point at them (rs_dur_extent);
  *   2. the operation then publishes in memory as before (intents, tags, entry, list);
- *   3. before the answer: the arena ranges the publication wrote (the head chunk's
- *      back-reference, a part-map page), then the metadata in layout order: slots, bucket
- *      table, shards, hash heads, entries, classes, page table, tags, then the upload table
- *      (rs_dur_commit). msync only writes the dirty pages of a range, so the cost is the
- *      pages this operation (and any concurrent one) dirtied plus one device flush each.
+ *   3. before the answer, one msync of the whole mapping (rs_dur_commit): the index and
+ *      everything the publication wrote (slots, bucket table, shards, hash heads, entries,
+ *      tags, the extent head's back-reference, a part-map page, the upload table) at once,
+ *      as a Complete changes the index and the upload table together; msync only writes
+ *      the dirty pages of a range, so the cost is the pages this operation (and any
+ *      concurrent one) dirtied plus one flush.
  * Runs in: master (rs_store_set_durability before any fork, rs_store_sync on its timer),
  * workers (rs_dur_* inside the store's mutating calls).
  */
@@ -125,37 +126,18 @@ void rs_dur_extent(rs_store_t *st, uint64_t head)
         uint64_t left = x->size - (uint64_t)i * RS_PAGE_SIZE;
         sync_range(st, rs_ext_chunks(x)[i], left < RS_PAGE_SIZE ? left : RS_PAGE_SIZE);
     }
-    rs_dur_note(st, head, sizeof(rs_ext_hdr_t)); /* publication writes its back-reference */
-}
-
-void rs_dur_note(rs_store_t *st, uint64_t off, uint64_t len)
-{
-    if (st->durability != RS_DUR_ALWAYS)
-        return;
-    if (st->dur_nnotes < RS_DUR_NOTES) {
-        st->dur_notes[st->dur_nnotes][0] = off;
-        st->dur_notes[st->dur_nnotes][1] = len;
-        st->dur_nnotes++;
-    } else {
-        st->dur_overflow = 1;
-    }
 }
 
 int rs_dur_commit(rs_store_t *st)
 {
-    rs_shm_hdr_t *h = st->hdr;
-    int rc = 0;
+    int rc;
 
+    RS_CRASHPOINT(DUR_COMMIT);
     if (st->durability != RS_DUR_ALWAYS)
         return 0;
-    if (st->dur_overflow) /* more arena writes than noted: the whole arena (rare) */
-        rc |= sync_range(st, h->toc.arena, h->capacity);
-    for (uint32_t i = 0; i < st->dur_nnotes; i++)
-        rc |= sync_range(st, st->dur_notes[i][0], st->dur_notes[i][1]);
-    st->dur_nnotes = 0;
-    st->dur_overflow = 0;
-    /* the index last: it may only ever name bytes that are already on disk */
-    rc |= sync_range(st, 0, h->toc.arena);
-    rc |= sync_range(st, h->toc_uploads, st->size - h->toc_uploads);
-    return rc ? RS_ERR : 0;
+    /* the index last, in one call: index and upload table (a Complete changes both) and
+     * whatever arena page is still dirty; msync writes only the dirty pages of a range */
+    rc = sync_range(st, 0, st->size);
+    RS_CRASHPOINT(DUR_SYNCED);
+    return rc;
 }

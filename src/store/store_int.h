@@ -17,8 +17,6 @@
 #include "shm/slot.h"
 #include "store/store_shm.h"
 
-#define RS_DUR_NOTES 8
-
 struct rs_store {
     uint8_t *base;     /* mapping address */
     rs_shm_hdr_t *hdr; /* == base */
@@ -29,10 +27,8 @@ struct rs_store {
     char name[64];
     int lock_fd; /* file-backed (data_dir): the flocked <dir>/lock, else -1 */
     /* s3_durability (durable.c): process-local, set by the master before any fork */
-    int durability;                      /* RS_DUR_* */
-    uint32_t dur_nnotes, dur_overflow;   /* arena ranges this operation wrote */
-    uint64_t dur_notes[RS_DUR_NOTES][2]; /* (offset, length) */
-    char dur_shadow[256];                /* test hook: the disk image file */
+    int durability;       /* RS_DUR_* */
+    char dur_shadow[256]; /* test hook: the disk image file */
 };
 
 /* A failed invariant check in repair or recovery: say why (in the caller's `why`,
@@ -234,9 +230,7 @@ void rs_slot_release(void *ctx, uint64_t off, uint32_t old_tag);
 /* ---- durability (durable.c): no-ops unless s3_durability = always ---- */
 /* Sync a freshly built extent (head + data chunks) before anything can publish it. */
 void rs_dur_extent(rs_store_t *st, uint64_t head);
-/* Remember an arena range the current operation wrote after its extent was synced. */
-void rs_dur_note(rs_store_t *st, uint64_t off, uint64_t len);
-/* Before the answer: the noted arena ranges, then the metadata (index last). */
+/* Before the answer: the whole mapping (the index and what the publication wrote). */
 int rs_dur_commit(rs_store_t *st);
 
 /* ---- region layout (region.c) and restart recovery (recover.c) ---- */

@@ -510,7 +510,6 @@ int rs_mpu_part_put(rs_store_t *st, const rs_mpu_part_put_t *pp)
     RS_CRASHPOINT(MPU_PART_TAGGED);
     slotp = (uint64_t *)rs_at(st, u->map[pg]) + (pp->number - 1) % RS_UP_PAGE_PARTS;
     ST(slotp, head); /* linearisation point */
-    rs_dur_note(st, u->map[pg], rs_chunk_size(RS_UP_PAGE_CLASS));
     RS_CRASHPOINT(MPU_PART_PUBLISHED);
     if (old) {
         rs_part_free(st, old, ptag);

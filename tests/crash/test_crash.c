@@ -148,6 +148,30 @@ static const scen_t scens[] = {
     {"REPAIR_SHARD_FIXED", OP_REPAIR, "MPU_DONE_PARTS", 4},
     {"REPAIR_SHARD_FIXED", OP_REPAIR, "MPU_DONE_STEP2", 4},
     {"CLEANUP_SLOT", OP_CLEANUP, "MPU_PART_COPIED", 0},
+    /* s3_durability = always: between the arena ranges and the index sync (the power
+     * suite); in the other suites the operation is complete in memory there */
+    {"DUR_COMMIT", OP_PUT_NEW, "", 0},
+    {"DUR_COMMIT", OP_PUT_OVER, "", 0},
+    {"DUR_COMMIT", OP_PUT_BIG, "", 0},
+    {"DUR_COMMIT", OP_DEL, "", 0},
+    {"DUR_COMMIT", OP_BK_CREATE, "", 0},
+    {"DUR_COMMIT", OP_BK_DEL, "", 0},
+    {"DUR_COMMIT", OP_MPU_CREATE, "", 0},
+    {"DUR_COMMIT", OP_MPU_PART, "", 0},
+    {"DUR_COMMIT", OP_MPU_PART_PAGE, "", 0},
+    {"DUR_COMMIT", OP_MPU_DONE, "", 0},
+    {"DUR_COMMIT", OP_MPU_DONE_NEW, "", 0},
+    {"DUR_COMMIT", OP_MPU_ABORT, "", 0},
+};
+
+/* After the index sync (only `always` gets there): the power suite tears that range. */
+static const scen_t synced_scens[] = {
+    {"DUR_SYNCED", OP_PUT_NEW, "", 0},       {"DUR_SYNCED", OP_PUT_OVER, "", 0},
+    {"DUR_SYNCED", OP_PUT_BIG, "", 0},       {"DUR_SYNCED", OP_DEL, "", 0},
+    {"DUR_SYNCED", OP_BK_CREATE, "", 0},     {"DUR_SYNCED", OP_BK_DEL, "", 0},
+    {"DUR_SYNCED", OP_MPU_CREATE, "", 0},    {"DUR_SYNCED", OP_MPU_PART, "", 0},
+    {"DUR_SYNCED", OP_MPU_PART_PAGE, "", 0}, {"DUR_SYNCED", OP_MPU_DONE, "", 0},
+    {"DUR_SYNCED", OP_MPU_DONE_NEW, "", 0},  {"DUR_SYNCED", OP_MPU_ABORT, "", 0},
 };
 
 #define NSCEN (sizeof scens / sizeof scens[0])
@@ -787,6 +811,7 @@ Test(crash, table_covers_every_point)
         int found = 0;
         for (size_t j = 0; j < NSCEN; j++)
             found |= strcmp(scens[j].cp, rs_crashpoint_name(i)) == 0;
+        found |= strcmp("DUR_SYNCED", rs_crashpoint_name(i)) == 0; /* synced_scens */
         cr_assert(found, "crash point %s has no scenario", rs_crashpoint_name(i));
     }
 }
@@ -980,13 +1005,9 @@ static void power_loss(int tear)
     free(cur);
 }
 
-ParameterizedTestParameters(power, every_point)
-{
-    return cr_make_param_array(scen_t, (scen_t *)scens, NSCEN);
-}
-
-ParameterizedTest(scen_t *s, power, every_point, .init = setup_power, .fini = teardown_power,
-                  .timeout = 120)
+/* One power-suite scenario: the worker dies at s->cp, the power fails, the restart
+ * recovers the disk image (each tear variant when the dying operation synced a range). */
+static void power_scenario(const scen_t *s)
 {
     char why[512], l[160];
     struct stat sb;
@@ -1006,12 +1027,42 @@ ParameterizedTest(scen_t *s, power, every_point, .init = setup_power, .fini = te
         power_loss(tear);
         if (s->op == OP_REPAIR || s->op == OP_CLEANUP)
             crash_recovery(s->cp);
-        cr_assert_eq(rs_store_open_dir(dir, &conf, &st, why, sizeof why), 0,
-                     "%s (tear %d): restart: %s", s->cp, tear, why);
+        int rc = rs_store_open_dir(dir, &conf, &st, why, sizeof why);
+        /* garbage in the index range itself (the whole-mapping sync torn with garbage) is
+         * detected, not rolled back: the restart refuses with the reason, keeping the file
+         * (there is no journal to roll it back from) */
+        if (rc == RS_EPOISON && tear == 3 && strcmp(s->cp, "DUR_SYNCED") == 0) {
+            cr_assert(strstr(why, "failed its restart check (file kept)"), "%s", why);
+            continue;
+        }
+        cr_assert_eq(rc, 0, "%s (tear %d): restart: %s", s->cp, tear, why);
         cr_assert_eq(rs_store_attach(st, 0), 0);
         verify(s);
         kill_everything();
     }
+}
+
+ParameterizedTestParameters(power, every_point)
+{
+    return cr_make_param_array(scen_t, (scen_t *)scens, NSCEN);
+}
+
+ParameterizedTest(scen_t *s, power, every_point, .init = setup_power, .fini = teardown_power,
+                  .timeout = 120)
+{
+    power_scenario(s);
+}
+
+ParameterizedTestParameters(power, index_synced)
+{
+    return cr_make_param_array(scen_t, (scen_t *)synced_scens,
+                               sizeof synced_scens / sizeof synced_scens[0]);
+}
+
+ParameterizedTest(scen_t *s, power, index_synced, .init = setup_power, .fini = teardown_power,
+                  .timeout = 120)
+{
+    power_scenario(s);
 }
 
 /* The same power loss under `stop` (today's default): the disk image is the empty store
