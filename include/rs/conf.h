@@ -53,6 +53,7 @@ typedef struct rs_conf {
     char data_dir[1024];                /* "" = in memory; else persistent: <data_dir>/s3,
                                            <data_dir>/dynamodb, <data_dir>/lambda */
     int lambda;                         /* run the lambda supervisor */
+    char s3_durability[16];             /* "always", "interval" or "stop" (data_dir) */
     char lambda_executor[16];           /* "docker" or "process" */
     char docker_socket[256];            /* Docker Engine API Unix socket (docker or podman) */
     char lambda_image[256];             /* image the docker executor runs */
@@ -106,6 +107,9 @@ void rs_conf_keep_restart_only(const rs_conf_t *old, rs_conf_t *nc, char *change
 
 /* Parse sizes like "1g", "256m", "4096", "64k" (binary units). 0 or RS_EINVAL. */
 int rs_conf_parse_size(const char *s, uint64_t *out);
+/* The s3_durability value as RS_DUR_* of rs/store.h (0 stop, 1 interval, 2 always), -1 if
+ * it is none of them. */
+int rs_conf_durability(const char *v);
 
 /* Number of options in the table and the name/reloadable flag of each (for tests/docs). */
 size_t rs_conf_option_count(void);

@@ -59,6 +59,10 @@ int rs_rm_r(const char *path);
  * rename, fsync of the directory; `mode` of the new file). Writers of one path within a
  * process must take turns. 0 or RS_ERR with errno (the old file is then untouched). */
 int rs_write_file_atomic(const char *path, const void *buf, size_t len, int mode);
+/* fsync every regular file and directory under `dir` (symlinks not followed), `dir`
+ * itself and then its parent directory (its own entry). Returns the number of files and
+ * directories synced, or RS_ERR with errno (a missing `dir`, an fsync failure). */
+int rs_fsync_tree(const char *dir);
 
 /* ---- sockets (os/net.c) ------------------------------------------------------------- */
 

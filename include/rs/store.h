@@ -42,6 +42,15 @@ typedef struct rs_store_conf {
 
 #define RS_DEFAULT_MAX_UPLOADS 10000u
 
+/* ---- durability (the `s3_durability` setting; file-backed stores only) ------------ */
+enum { RS_DUR_STOP = 0, RS_DUR_INTERVAL = 1, RS_DUR_ALWAYS = 2 };
+/* Master, before any fork: RS_DUR_ALWAYS makes every mutating call below durable before
+ * it returns (range msync: data first, index last). RS_EINVAL for a store in shm. */
+int rs_store_set_durability(rs_store_t *st, int mode);
+int rs_store_durability(const rs_store_t *st);
+/* msync(MS_SYNC) of the whole mapping (the `interval` timer; a no-op in shm). */
+int rs_store_sync(rs_store_t *st);
+
 /* ---- life cycle ---------------------------------------------------------------- */
 
 /* Master, before any fork: create (replacing a stale region of the same name whose

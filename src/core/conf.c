@@ -60,6 +60,7 @@ static int check_roots(const char *v, char *err, size_t errlen)
 
 static int check_path(const char *v, char *why, size_t n);
 static int check_executor(const char *v, char *why, size_t n);
+static int check_durability(const char *v, char *why, size_t n);
 static int check_nonempty(const char *v, char *why, size_t n);
 static int check_network(const char *v, char *why, size_t n);
 static int check_netname(const char *v, char *why, size_t n);
@@ -102,6 +103,7 @@ static const opt_t opts[] = {
     {"dynamodb_start_timeout", T_UINT, F(dynamodb_start_timeout), 1, 3600, 0, "60", NULL},
     {"dynamodb_request_timeout", T_UINT, F(dynamodb_request_timeout), 1, 3600, 0, "30", NULL},
     {"data_dir", T_STR, F(data_dir), 0, 0, 0, "", check_path},
+    {"s3_durability", T_STR, F(s3_durability), 0, 0, 0, "stop", check_durability},
     {"lambda", T_BOOL, F(lambda), 0, 1, 0, "on", NULL},
     {"lambda_executor", T_STR, F(lambda_executor), 0, 0, 0, "docker", check_executor},
     {"docker_socket", T_STR, F(docker_socket), 0, 0, 0, "/var/run/docker.sock", check_path},
@@ -232,6 +234,23 @@ static int check_netname(const char *v, char *why, size_t n)
         return 0;
     rs_errf(why, n, "\"%s\" is not a network name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)", v);
     return RS_EINVAL;
+}
+
+static int check_durability(const char *v, char *why, size_t n)
+{
+    if (rs_conf_durability(v) >= 0)
+        return 0;
+    rs_errf(why, n, "\"%s\" is not a durability mode (always, interval or stop)", v);
+    return RS_EINVAL;
+}
+
+int rs_conf_durability(const char *v)
+{
+    static const char *const modes[] = {"stop", "interval", "always"}; /* = RS_DUR_* */
+    for (int i = 0; i < 3; i++)
+        if (strcmp(v, modes[i]) == 0)
+            return i;
+    return -1;
 }
 
 /* directories: empty (default / off) or an absolute path without control bytes */
@@ -606,6 +625,12 @@ int rs_conf_finalize(rs_conf_t *c, char *err, size_t errlen)
     if (c->s3_shards != 0 && (c->s3_shards < 4 || (c->s3_shards & (c->s3_shards - 1)) != 0)) {
         rs_errf(err, errlen, "s3_shards must be 0 (auto) or a power of two >= 4, not %u",
                 c->s3_shards);
+        return RS_EINVAL;
+    }
+    if (rs_conf_durability(c->s3_durability) > 0 && c->data_dir[0] == '\0') {
+        rs_errf(err, errlen,
+                "s3_durability = %s needs data_dir (an in-memory store has no disk to sync to)",
+                c->s3_durability);
         return RS_EINVAL;
     }
     if (c->ncreds == 0) {

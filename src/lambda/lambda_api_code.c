@@ -17,6 +17,7 @@
 #include "lambda/lambda_hot.h"
 #include "rs/err.h"
 #include "rs/log.h"
+#include "rs/os.h"
 
 /* the upload itself, next to its directory (<dir>.zip): Code.Location serves it */
 static int keep_zip(const char *dir, const uint8_t *zip, size_t len)
@@ -65,6 +66,10 @@ int rs_lambda_take_zip(rs_lambda_req_t *rq, json_object *zipfile, rs_lambda_uplo
     rc = rs_lambda_code_extract(zip, zlen, up->dir, api->unzipped_max, NULL);
     if (rc == 0)
         rc = keep_zip(up->dir, zip, zlen);
+    /* s3_durability = always: the code is on disk before the registry can name it */
+    if (rc == 0 && api->conf && rs_conf_durability(api->conf->s3_durability) == 2 &&
+        rs_fsync_tree(up->dir) < 0)
+        rc = RS_ERR;
     int e = errno;
     free(zip);
     if (rc == RS_ERR)

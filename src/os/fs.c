@@ -1,6 +1,6 @@
 /*
  * fs.c: directories and files: mkdir -p, rm -r (never following symlinks), atomic and
- * durable replacement of a file.
+ * durable replacement of a file, fsync of a whole tree.
  * Runs in: every process (the master for data_dir, supervisors for their state).
  */
 #include <dirent.h>
@@ -120,4 +120,76 @@ int rs_write_file_atomic(const char *path, const void *buf, size_t len, int mode
         close(dfd);
     }
     return 0;
+}
+
+/* fsync the directory open as `fd` after everything below it; adds to *n. Closes fd. */
+static int fsync_dir_fd(int fd, int depth, int *n)
+{
+    DIR *d = fdopendir(fd);
+    struct dirent *de;
+    int rc = 0;
+
+    if (d == NULL) {
+        close(fd);
+        return RS_ERR;
+    }
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        struct stat sb;
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+            rc = RS_ERR;
+            break;
+        }
+        if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
+            continue; /* symlinks are not followed */
+        int c = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (c < 0 || depth > 64) {
+            if (c >= 0)
+                close(c);
+            rc = RS_ERR;
+        } else if (S_ISDIR(sb.st_mode)) {
+            rc = fsync_dir_fd(c, depth + 1, n);
+        } else {
+            rc = fsync(c) == 0 ? 0 : RS_ERR;
+            close(c);
+            *n += rc == 0;
+        }
+    }
+    if (rc == 0) {
+        rc = fsync(dirfd(d)) == 0 ? 0 : RS_ERR;
+        *n += rc == 0;
+    }
+    int e = errno;
+    closedir(d);
+    errno = e;
+    return rc;
+}
+
+int rs_fsync_tree(const char *dir)
+{
+    char parent[4096];
+    struct stat sb;
+
+    if (!dir || lstat(dir, &sb) != 0)
+        return RS_ERR;
+    if (!S_ISDIR(sb.st_mode)) {
+        errno = ENOTDIR;
+        return RS_ERR;
+    }
+    int n = 0, dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (dfd < 0 || fsync_dir_fd(dfd, 0, &n) != 0)
+        return RS_ERR;
+    const char *slash = strrchr(dir, '/');
+    snprintf(parent, sizeof parent, "%.*s",
+             slash == NULL  ? 1
+             : slash == dir ? 1
+                            : (int)(slash - dir),
+             slash == NULL ? "." : dir);
+    int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return RS_ERR;
+    int rc = fsync(fd);
+    close(fd);
+    return rc != 0 ? RS_ERR : n;
 }

@@ -310,6 +310,24 @@ static int64_t notify_ready(int64_t now, int64_t wake)
     return wake;
 }
 
+/* s3_durability = interval: the master msyncs the whole mapping (MS_SYNC) once a second.
+ * msync takes no lock of the store (the master must not), writes only the dirty pages and
+ * never blocks a worker; the master is the one process that lives as long as the mapping
+ * and is idle otherwise. Returns the next wake-up. */
+static int64_t durability_tick(int64_t now, int64_t wake)
+{
+    static int64_t next;
+
+    if (rs_store_durability(M.st) != RS_DUR_INTERVAL)
+        return wake;
+    if (now >= next) {
+        if (rs_store_sync(M.st) != 0)
+            rs_log(RS_LOG_ERR, NULL, "s3_durability = interval: cannot sync the S3 store: %m");
+        next = rs_mono_ms() + 1000;
+    }
+    return next < wake ? next : wake;
+}
+
 static int serve(const sigset_t *wait_mask)
 {
     for (;;) {
@@ -353,6 +371,7 @@ static int serve(const sigset_t *wait_mask)
                 roll_step(now);
             if (!M.stopping)
                 watchdog(now);
+            wake = durability_tick(now, wake);
         }
         int64_t ms = wake - rs_mono_ms();
         if (ms < 1)
@@ -414,6 +433,7 @@ int rs_master_run(const rs_conf_t *conf, const char *path, const char *const *kv
                    why[0] ? why : rs_err_str(rc));
             return 1;
         }
+        rs_store_set_durability(M.st, rs_conf_durability(conf->s3_durability));
     } else if ((rc = rs_store_create(conf->shm_name, &sc, &M.st)) != 0) {
         rs_log(RS_LOG_EMERG, NULL, "cannot create the shared store %s: %s", conf->shm_name,
                rs_err_str(rc));

@@ -60,7 +60,9 @@
     X(REPAIR_UPLOAD)        /* upload repair: halfway through its sweep */                         \
     X(PUT_COUNTED)          /* usage counters added, intent still open */                          \
     X(DEL_COUNTED)          /* usage counters subtracted, intent still open */                     \
-    X(USAGE_RECOUNT)        /* recount: every shard lock held, counters not yet stored */
+    X(USAGE_RECOUNT)        /* recount: every shard lock held, counters not yet stored */          \
+    X(DUR_COMMIT)           /* done in memory; always: its extent synced, the index not yet */     \
+    X(DUR_SYNCED)           /* always: the index synced, the answer not yet given */
 
 #define RS_CP_ENUM_(n) RS_CP_##n,
 enum rs_crashpoint { RS_CRASHPOINTS(RS_CP_ENUM_) RS_CP_COUNT_ };

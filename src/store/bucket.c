@@ -115,6 +115,8 @@ int rs_bucket_create(rs_store_t *st, const char *account, const char *name, cons
     }
 out:
     rs_shm_unlock(&rs_btab(st)->mu);
+    if (rc == 0)
+        rc = rs_dur_commit(st);
     return rc;
 }
 
@@ -186,7 +188,9 @@ int rs_bucket_delete(rs_store_t *st, const char *name)
     rs_shm_unlock(&bt->mu);
     if (rc)
         return rc;
-    return empty ? 0 : RS_ENOTEMPTY;
+    if (!empty)
+        return RS_ENOTEMPTY;
+    return rs_dur_commit(st);
 }
 
 static int by_name(const void *a, const void *b)

@@ -61,6 +61,7 @@ static int build_composite(rs_store_t *st, uint32_t i, rs_ext_hdr_t *man, const 
     }
     x->size = end;
     __atomic_store_n(&x->magic, RS_EXT_MAGIC, __ATOMIC_RELEASE);
+    rs_dur_extent(st, *out); /* always: on disk before the index can name it */
     RS_CRASHPOINT(MPU_DONE_BUILT);
     return 0;
 }
@@ -200,5 +201,7 @@ out:
     rs_extent_abandon(st, comp); /* published: only clears the owned list */
     free(heads);
     free(parts);
+    if (rc == 0)
+        rc = rs_dur_commit(st);
     return rc;
 }

@@ -156,6 +156,7 @@ int rs_build_extent(rs_store_t *st, uint32_t kind, const rs_obj_put_t *p, uint64
             left -= k;
         }
     }
+    rs_dur_extent(st, *head); /* always: on disk before anything can name it */
     RS_CRASHPOINT(PUT_COPIED);
     return 0;
 }
@@ -320,7 +321,7 @@ int rs_obj_put(rs_store_t *st, const rs_obj_put_t *p)
         goto fail;
     RS_CRASHPOINT(PUT_UNLOCKED);
     rs_extent_abandon(st, 0); /* published chunks are LIVE now: this only clears the list */
-    return 0;
+    return rs_dur_commit(st);
 fail:
     rs_extent_abandon(st, head);
     return rc;
@@ -583,5 +584,7 @@ int rs_obj_delete(rs_store_t *st, const rs_bucket_t *bk, const char *key, size_t
         ST(&it->op, (uint32_t)RS_OP_NONE);
     }
     rs_shm_unlock(&sh->mu);
+    if (rc == 0)
+        rc = rs_dur_commit(st);
     return rc;
 }

@@ -27,6 +27,9 @@ struct rs_store {
     char name[64];
     int lock_fd; /* file-backed (data_dir): the flocked <dir>/lock, else -1 */
     uint64_t quota_objects, quota_bytes; /* per-account limits of this process, 0 = none */
+    /* s3_durability (durable.c): process-local, set by the master before any fork */
+    int durability;       /* RS_DUR_* */
+    char dur_shadow[256]; /* test hook: the disk image file */
 };
 
 /* A failed invariant check in repair or recovery: say why (in the caller's `why`,
@@ -240,6 +243,12 @@ uint64_t rs_upload_part(rs_store_t *st, rs_upload_shm_t *u, uint32_t n);
 /* The slot table's release callback (ctx: the rs_store_t): free a chunk a dead
  * incarnation claimed, while it still carries that incarnation's tag. */
 void rs_slot_release(void *ctx, uint64_t off, uint32_t old_tag);
+
+/* ---- durability (durable.c): no-ops unless s3_durability = always ---- */
+/* Sync a freshly built extent (head + data chunks) before anything can publish it. */
+void rs_dur_extent(rs_store_t *st, uint64_t head);
+/* Before the answer: the whole mapping (the index and what the publication wrote). */
+int rs_dur_commit(rs_store_t *st);
 
 /* ---- region layout (region.c) and restart recovery (recover.c) ---- */
 /* Fill hdr's configuration and table of contents; the region size, 0 if invalid. */

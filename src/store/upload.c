@@ -428,7 +428,7 @@ int rs_mpu_create(rs_store_t *st, const rs_mpu_create_t *c, rs_upload_id_t *out)
     out->rand = u->rand;
     rs_shm_unlock(&u->mu);
     rs_extent_abandon(st, 0);
-    return 0;
+    return rs_dur_commit(st);
 fail:
     rs_extent_abandon(st, man);
     return rc;
@@ -520,7 +520,7 @@ int rs_mpu_part_put(rs_store_t *st, const rs_mpu_part_put_t *pp)
     ST(&it->op, (uint32_t)RS_UOP_NONE);
     rs_shm_unlock(&u->mu);
     rs_extent_abandon(st, 0); /* every chunk is tagged for the upload now */
-    return 0;
+    return rs_dur_commit(st);
 fail:
     rs_extent_abandon(st, head);
     return rc;
@@ -615,7 +615,7 @@ int rs_mpu_abort(rs_store_t *st, const rs_mpu_ref_t *r)
         return rc;
     rs_upload_abort_locked(st, r->id.idx);
     rs_shm_unlock(&u->mu);
-    return 0;
+    return rs_dur_commit(st);
 }
 
 int rs_upload_abort_bucket(rs_store_t *st, uint32_t id, uint32_t gen)

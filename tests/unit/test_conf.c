@@ -398,3 +398,24 @@ Test(conf, lambda_cpu_modes)
     cr_assert_eq(parse("lambda_cpu = capped\n"), RS_EINVAL);
     cr_assert(strstr(err, "shares, quota or off") != NULL, "%s", err);
 }
+
+/* s3_durability: the three modes, a clear refusal of anything else, and no sync mode
+ * without a disk (data_dir). */
+Test(conf, s3_durability)
+{
+    cr_assert_eq(parse(""), 0);
+    cr_assert_str_eq(C.s3_durability, "stop");
+    cr_assert_eq(rs_conf_durability(C.s3_durability), 0);
+    cr_assert_eq(rs_conf_durability("interval"), 1);
+    cr_assert_eq(rs_conf_durability("always"), 2);
+    cr_assert_eq(rs_conf_durability("Always"), -1);
+    cr_assert_eq(parse("s3_durability = always\ndata_dir = /tmp/x\n"), 0, "%s", err);
+    cr_assert_eq(rs_conf_finalize(&C, err, sizeof(err)), 0, "%s", err);
+    cr_assert_str_eq(C.s3_durability, "always");
+    cr_assert_neq(parse("s3_durability = sometimes\n"), 0);
+    cr_assert(strstr(err, "\"sometimes\" is not a durability mode (always, interval or stop)"),
+              "%s", err);
+    cr_assert_eq(parse("s3_durability = interval\n"), 0);
+    cr_assert_neq(rs_conf_finalize(&C, err, sizeof(err)), 0);
+    cr_assert(strstr(err, "s3_durability = interval needs data_dir"), "%s", err);
+}

@@ -856,3 +856,26 @@ Test(os_net, freebind_listens_on_an_address_not_up_yet)
     cr_assert_gt(port, 0);
     close(fd);
 }
+
+/* rs_fsync_tree: every file and directory of a tree (a symlink is not followed), then
+ * the parent; a missing directory or a file is refused. */
+Test(os_fs, fsync_tree, .init = mk_tmpdir, .fini = rm_tmpdir)
+{
+    char p[600], tree[512];
+    snprintf(tree, sizeof(tree), "%s/code", tmpdir);
+    cr_assert_eq(mkdir(tree, 0700), 0);
+    snprintf(p, sizeof(p), "%s/a", tree);
+    touch(p, "1");
+    snprintf(p, sizeof(p), "%s/sub", tree);
+    cr_assert_eq(mkdir(p, 0700), 0);
+    snprintf(p, sizeof(p), "%s/sub/b", tree);
+    touch(p, "2");
+    snprintf(p, sizeof(p), "%s/sub/link", tree);
+    cr_assert_eq(symlink("/nonexistent", p), 0);
+    cr_assert_eq(rs_fsync_tree(tree), 4, "two files, two directories");
+    snprintf(p, sizeof(p), "%s/missing", tmpdir);
+    cr_assert_eq(rs_fsync_tree(p), RS_ERR);
+    snprintf(p, sizeof(p), "%s/a", tree);
+    cr_assert_eq(rs_fsync_tree(p), RS_ERR);
+    rs_rm_r(tree);
+}
