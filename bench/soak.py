@@ -31,6 +31,9 @@ import boto3
 import requests
 from botocore.config import Config
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import servers  # noqa: E402  (bench/servers.py: the process-tree helpers)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 MIB = 1024 * 1024
@@ -43,23 +46,12 @@ def free_port():
 
 
 def children(pid):
-    out = []
-    try:
-        for task in os.listdir("/proc/%d/task" % pid):
-            with open("/proc/%d/task/%s/children" % (pid, task)) as f:
-                out += [int(x) for x in f.read().split()]
-    except OSError:
-        pass
-    return out
+    return servers._children(pid)
 
 
 def descendants(pid):
-    out, todo = [], [pid]
-    while todo:
-        kids = children(todo.pop())
-        out += kids
-        todo += kids
-    return out
+    """pid's descendants (not pid itself)."""
+    return servers.tree(pid)[1:]
 
 
 def status_kib(pid, field):

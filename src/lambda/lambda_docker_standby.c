@@ -313,21 +313,6 @@ void rs_dstandby_stop(rs_dstandby_t *s)
 
 /* ---- hand-off ------------------------------------------------------------------------ */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return RS_ERR;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int copy_file(const char *from, const char *to, mode_t mode)
 {
     int in = open(from, O_RDONLY | O_CLOEXEC);
@@ -343,7 +328,7 @@ static int copy_file(const char *from, const char *to, mode_t mode)
                 rc = RS_ERR;
             continue;
         }
-        rc = write_all(out, buf, (size_t)n);
+        rc = rs_write_all(out, buf, (size_t)n, -1);
     }
     close(in);
     if (out >= 0)
@@ -426,9 +411,9 @@ static int handoff(const char *dir, char *const *envp, int *fd_out)
         json_object_array_add(env, json_object_new_string(envp[i]));
     json_object_object_add(msg, "env", env);
     const char *text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN);
-    int rc = text ? write_all(fd, text, strlen(text)) : RS_ENOMEM;
+    int rc = text ? rs_write_all(fd, text, strlen(text), -1) : RS_ENOMEM;
     if (rc == 0)
-        rc = write_all(fd, "\n", 1);
+        rc = rs_write_all(fd, "\n", 1, -1);
     json_object_put(msg);
     if (rc < 0) {
         close(fd);

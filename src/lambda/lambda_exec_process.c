@@ -34,6 +34,7 @@
 
 #include "lambda/lambda_exec.h"
 #include "rs/err.h"
+#include "rs/os.h"
 
 /* the interpreter (64 MiB) and 32 threads at glibc's default 8 MiB stack, which the
  * data limit counts in full although a thread touches little of it */
@@ -166,7 +167,10 @@ static void child_limits(pid_t pid, const rs_lambda_fn_t *fn)
     lower(pid, RLIMIT_CORE, 0);
 }
 
-static void child_exec(const spawn_req_t *q, int logfd, pid_t parent)
+/* In a child before exec: its own process group, killed with the spawner thread's
+ * process (and gone if that already happened), default signals, cwd `dir`, stdin from
+ * `in` and stdout + stderr to `out`, nothing else open. */
+static void child_setup(pid_t parent, const char *dir, int in, int out)
 {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -178,18 +182,24 @@ static void child_exec(const spawn_req_t *q, int logfd, pid_t parent)
     for (int s = 1; s < 32; s++)
         if (s != SIGKILL && s != SIGSTOP)
             signal(s, SIG_DFL);
-    if (chdir(q->spec->fn->code_dir) < 0)
+    if (chdir(dir) < 0)
         _exit(126);
-    int in = open("/dev/null", O_RDONLY);
     if (in >= 0 && in != 0)
         dup2(in, 0);
-    dup2(logfd, 1);
-    dup2(logfd, 2);
+    if (out >= 0) {
+        dup2(out, 1);
+        dup2(out, 2);
+    }
     struct rlimit rl;
     int maxfd =
         getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
     for (int fd = 3; fd < maxfd; fd++)
         close(fd);
+}
+
+static void child_exec(const spawn_req_t *q, int logfd, pid_t parent)
+{
+    child_setup(parent, q->spec->fn->code_dir, open("/dev/null", O_RDONLY), logfd);
     child_limits(0, q->spec->fn);
     /* -S: no site module (its .pth processing costs tens of ms of every cold start);
      * bootstrap.py puts site-packages on sys.path itself */
@@ -202,29 +212,7 @@ static void child_exec(const spawn_req_t *q, int logfd, pid_t parent)
  * the function and that python reads at start (the others come with the hand-off). */
 static void standby_exec(const pstate_t *s, int rfd, pid_t parent)
 {
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(126);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    for (int sig = 1; sig < 32; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP)
-            signal(sig, SIG_DFL);
-    if (chdir("/") < 0)
-        _exit(126);
-    dup2(rfd, 0);
-    int dn = open("/dev/null", O_WRONLY);
-    if (dn >= 0) {
-        dup2(dn, 1);
-        dup2(dn, 2);
-    }
-    struct rlimit rl;
-    int maxfd =
-        getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
-    for (int fd = 3; fd < maxfd; fd++)
-        close(fd);
+    child_setup(parent, "/", rfd, open("/dev/null", O_WRONLY));
     const char *path = getenv("PATH");
     char pathvar[4200], pyvar[1100];
     snprintf(pathvar, sizeof(pathvar), "PATH=%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
@@ -270,21 +258,6 @@ static void standby_kill(standby_t *b)
     free(b);
 }
 
-static int write_full(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return RS_ERR;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Hand the environment to a standby: {"env": [...], "cwd": ..., "log": ...} and EOF. */
 static int standby_handoff(standby_t *b, const rs_lexec_spec_t *spec)
 {
@@ -296,9 +269,9 @@ static int standby_handoff(standby_t *b, const rs_lexec_spec_t *spec)
     json_object_object_add(msg, "cwd", json_object_new_string(spec->fn->code_dir));
     json_object_object_add(msg, "log", json_object_new_string(spec->log_path));
     const char *text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN);
-    int rc = text ? write_full(b->wfd, text, strlen(text)) : RS_ENOMEM;
+    int rc = text ? rs_write_all(b->wfd, text, strlen(text), -1) : RS_ENOMEM;
     if (rc == 0)
-        rc = write_full(b->wfd, "\n", 1);
+        rc = rs_write_all(b->wfd, "\n", 1, -1);
     json_object_put(msg);
     close(b->wfd);
     b->wfd = -1;
