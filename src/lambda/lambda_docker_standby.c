@@ -440,10 +440,26 @@ static void restore_env_dir(const rs_lexec_spec_t *spec)
     }
 }
 
+/* 1 when dir exists and holds anything */
+static int has_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    int any = 0;
+    while (!any && (e = readdir(d)) != NULL)
+        any = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return any;
+}
+
 int rs_dstandby_take(rs_dstandby_t *s, const rs_lexec_spec_t *spec, rs_dstandby_taken_t *t,
                      char *err, size_t errlen)
 {
-    if (!s)
+    /* an environment reset after a timeout or a crash keeps its /tmp (as on AWS): a
+     * standby's /tmp is its own bind, so a container made for it mounts the old one */
+    if (!s || has_entries(spec->tmp_dir))
         return RS_ENOENT;
     unsigned mb = spec->fn->memory_mb;
     pthread_mutex_lock(&s->mu);

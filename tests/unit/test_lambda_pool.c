@@ -147,6 +147,10 @@ static void write_file(const char *dir, const char *name, const char *text)
 }
 
 /* A pool for `executor` over a fresh code dir holding app.py. */
+/* lambda_standby for the next world_up (-1: the default); each test runs in its own
+ * process */
+static int world_standby = -1;
+
 static void world_up(world_t *w, const char *executor, unsigned maxc, const char *runtime_path)
 {
     memset(w, 0, sizeof(*w));
@@ -178,6 +182,8 @@ static void world_up(world_t *w, const char *executor, unsigned maxc, const char
                  getenv("RS_LAMBDA_IMAGE"));
     }
     w->conf.lambda_max_concurrency = maxc;
+    if (world_standby >= 0)
+        w->conf.lambda_standby = (uint32_t)world_standby;
     w->conf.port = 4566;
     char why[512] = "";
     int rc = rs_lambda_pool_create(&w->conf, &w->pool, why, sizeof(why));
@@ -999,6 +1005,7 @@ Test(lambda_pool, docker_orphans_removed_and_destroy_cleans_up, .timeout = 90)
     json_object_put(cfg);
     cr_assert_eq(labelled(&d, instance), 1);
     world_t w;
+    world_standby = 0; /* counted containers: the orphan, then the function's own */
     world_up(&w, "docker", 4, NULL);
     /* removed in the background (the engine may still be stopping it): wait, bounded */
     for (int i = 0; i < 100 && labelled(&d, instance) != 0; i++)
