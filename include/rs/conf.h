@@ -69,8 +69,8 @@ typedef struct rs_conf {
     char lambda_hot_reload_roots[4096]; /* comma-separated dirs hot-reload code may live under */
     uint32_t lambda_max_concurrency;    /* execution environments per function */
     uint32_t lambda_idle_timeout;       /* seconds before an idle environment is reaped */
-    uint32_t lambda_standby;            /* pre-started standby environments per executor (0: none) */
-    uint32_t lambda_start_timeout;      /* seconds an environment may take to reach /next */
+    uint32_t lambda_standby;       /* pre-started standby environments per executor (0: none) */
+    uint32_t lambda_start_timeout; /* seconds an environment may take to reach /next */
     /* per-account quotas for a shared box, 0 = unlimited */
     uint32_t quota_s3_objects;        /* objects of one account (all its buckets) */
     uint64_t quota_s3_bytes;          /* object bytes of one account */
