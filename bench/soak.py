@@ -54,37 +54,19 @@ def descendants(pid):
     return servers.tree(pid)[1:]
 
 
-def status_kib(pid, field):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def rss_kib(pid):
-    return status_kib(pid, "VmRSS")
+    return servers._status_kib(pid, "VmRSS")
 
 
 def private_kib(pid):
     """RssAnon: the process's own memory, without the store's shared region (RssShmem),
     which every worker maps and fills up to s3_capacity: the figure a leak would move."""
-    return status_kib(pid, "RssAnon")
+    return servers._status_kib(pid, "RssAnon")
 
 
 def pss_kib(pid):
     """Proportional set size: shared pages (the store's region) split between sharers."""
-    try:
-        with open("/proc/%d/smaps_rollup" % pid) as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return servers._pss_kib(pid)
 
 
 def nfds(pid):
